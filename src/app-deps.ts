@@ -1,0 +1,24 @@
+// Everything the app needs, built once by an entry point (server, Deno, tests) and passed in.
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/db.ts';
+import type { Logger } from './log.ts';
+import type { MailOutbox } from './mail/outbox.ts';
+import type { DevMailbox } from './mail/transport.ts';
+import type { TenantDirectory } from './tenants/tenants.ts';
+import type { KeyRing } from './tokens/keys.ts';
+
+export type AppDeps = {
+  config: Config;
+  db: Db;
+  keys: KeyRing;
+  clock: Clock;
+  logger: Logger;
+  outbox: MailOutbox;
+  devMailbox: DevMailbox | null;
+  tenants: TenantDirectory;
+};
+
+export function sessionTtlFor(deps: AppDeps, tenant: { sessionTtlSeconds: number | null }): number {
+  return tenant.sessionTtlSeconds ?? deps.config.sessionTtlSeconds;
+}

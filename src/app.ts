@@ -1,0 +1,92 @@
+// Builds the HTTP app from its dependencies; no I/O at import. Standards-only (Request/Response),
+// so Bun (server.ts), Deno (deno.ts) and in-process tests all serve the same `fetch`.
+import { Elysia } from 'elysia';
+import type { AppDeps } from './app-deps.ts';
+import { isDatabaseUnavailable } from './db/db.ts';
+import { AppError } from './errors.ts';
+import { readBody } from './http/body.ts';
+import { problemResponse, wantsHtml } from './http/problem.ts';
+import { requestContext, socketPeers } from './http/request-context.ts';
+import { redactPath } from './log.ts';
+import { magicLinkRoutes } from './magic-link/routes.ts';
+import { opsRoutes } from './ops/routes.ts';
+import { sessionRoutes } from './sessions/routes.ts';
+
+export type App = {
+  /** Serve one request; `peer` is the socket address as the entry point saw it. */
+  fetch(request: Request, peer?: string): Promise<Response>;
+  elysia: Elysia;
+};
+
+function toAppError(error: unknown, code: string | number | undefined): AppError | null {
+  if (error instanceof AppError) return error;
+  if (code === 'NOT_FOUND') return new AppError('not_found', { detail: 'No such route.' });
+  if (code === 'PARSE') return new AppError('invalid_request', { detail: 'The body could not be parsed.', fields: { errors: [{ path: '', message: 'malformed body' }] } });
+  if (code === 'VALIDATION') {
+    const all = (error as { all?: { path?: string; message?: string; summary?: string }[] }).all ?? [];
+    const errors = all.map((e) => ({ path: e.path ?? '', message: e.summary ?? e.message ?? 'invalid' }));
+    return new AppError('invalid_request', { detail: 'Some fields are missing or have the wrong type.', fields: { errors } });
+  }
+  if (code === 'INVALID_COOKIE_SIGNATURE') return new AppError('invalid_request', { detail: 'A cookie is malformed.' });
+  if (isDatabaseUnavailable(error)) return new AppError('service_unavailable', { detail: 'The database is unreachable; try again shortly.', headers: { 'retry-after': '5' } });
+  return null;
+}
+
+export function buildApp(deps: AppDeps): App {
+  const { config, logger } = deps;
+  const elysia = new Elysia()
+    .onRequest(({ request, set }) => {
+      const context = requestContext(request, config);
+      set.headers['x-request-id'] = context.requestId;
+      set.headers['x-content-type-options'] = 'nosniff';
+      set.headers['cache-control'] = 'no-store';
+      set.headers['x-frame-options'] = 'DENY';
+      set.headers['referrer-policy'] = 'no-referrer';
+      set.headers['content-security-policy'] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    })
+    // Bodies are ours to read: JSON or browser forms, size-limited, malformed → 400 (never 500).
+    .onParse(({ request }) => readBody(request))
+    .onError(({ request, error, code }) => {
+      const context = requestContext(request, config);
+      const appError = toAppError(error, code);
+      if (!appError) {
+        logger.error('unhandled error', { requestId: context.requestId, path: redactPath(context.path), error: String((error as Error)?.stack ?? error) });
+      }
+      return problemResponse(appError ?? new AppError('internal_error'), { requestId: context.requestId, html: wantsHtml(request) });
+    })
+    .use(opsRoutes(deps))
+    .use(magicLinkRoutes(deps))
+    .use(sessionRoutes(deps));
+
+  return {
+    elysia: elysia as unknown as Elysia,
+    async fetch(request, peer) {
+      if (peer) socketPeers.set(request, peer);
+      const context = requestContext(request, config);
+      let response: Response;
+      try {
+        response = await elysia.handle(request);
+      } catch (error) {
+        logger.error('request failed outside the app', { requestId: context.requestId, error: String(error) });
+        response = problemResponse(new AppError('internal_error'), { requestId: context.requestId, html: false });
+      }
+      if (!response.headers.has('x-request-id')) {
+        try {
+          response.headers.set('x-request-id', context.requestId);
+        } catch {
+          response = new Response(response.body, response);
+          response.headers.set('x-request-id', context.requestId);
+        }
+      }
+      logger.info('request', {
+        requestId: context.requestId,
+        method: request.method,
+        path: redactPath(context.path),
+        status: response.status,
+        ms: Math.round((performance.now() - context.startedAt) * 10) / 10,
+        ip: context.clientIp,
+      });
+      return response;
+    },
+  };
+}

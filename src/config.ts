@@ -1,0 +1,106 @@
+// The only module that reads the environment: env → a frozen, typed config, validated once.
+import { parseCidrList, type Cidr } from './http/cidr.ts';
+
+export type Config = Readonly<{
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  databaseUrl: string | null;
+  dataDir: string;
+  smtpUrl: string | null;
+  mailFrom: string;
+  /** First signs, all verify. null in development until the dev secret is generated. */
+  tokenSecrets: readonly string[] | null;
+  magicLinkTtlSeconds: number;
+  sessionTtlSeconds: number;
+  edgeCacheSeconds: number;
+  trustedProxies: readonly Cidr[];
+  publicUrl: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}>;
+
+/** A bad variable: the message is one line that names it. */
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`config: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || !Number.isSafeInteger(value)) throw new ConfigError(name, `must be ≥ ${min}, got ${raw}`);
+  return value;
+}
+
+function url(name: string, raw: string, protocols: string[]): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env): Config {
+  const nodeEnvRaw = env.NODE_ENV || 'development';
+  if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
+    throw new ConfigError('NODE_ENV', `must be development, production or test, got "${nodeEnvRaw}"`);
+  }
+  const nodeEnv = nodeEnvRaw as Config['nodeEnv'];
+  const production = nodeEnv === 'production';
+  const port = integer(env, 'PORT', 3000, 0);
+  if (port > 65535) throw new ConfigError('PORT', 'must be ≤ 65535');
+
+  const databaseUrl = env.DATABASE_URL ? url('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:']) : null;
+  const smtpUrl = env.SMTP_URL ? url('SMTP_URL', env.SMTP_URL, ['smtp:', 'smtps:']) : null;
+  let tokenSecrets: string[] | null = null;
+  if (env.TOKEN_SECRET) {
+    tokenSecrets = env.TOKEN_SECRET.split(',').map((s) => s.trim());
+    if (tokenSecrets.some((s) => s.length < 32)) {
+      throw new ConfigError('TOKEN_SECRET', 'must be a comma-separated list of secrets of at least 32 characters each');
+    }
+  }
+  // Production never falls back to a silent dev default.
+  if (production) {
+    if (!tokenSecrets) throw new ConfigError('TOKEN_SECRET', 'is required when NODE_ENV=production');
+    if (!databaseUrl) throw new ConfigError('DATABASE_URL', 'is required when NODE_ENV=production');
+    if (!smtpUrl) throw new ConfigError('SMTP_URL', 'is required when NODE_ENV=production');
+  }
+
+  const publicUrl = url('PUBLIC_URL', env.PUBLIC_URL || `http://localhost:${port}`, ['http:', 'https:']);
+  const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', 'must be debug, info, warn or error');
+  }
+  let trustedProxies: Cidr[];
+  try {
+    trustedProxies = parseCidrList(env.TRUSTED_PROXIES ?? '127.0.0.0/8,::1');
+  } catch (error) {
+    throw new ConfigError('TRUSTED_PROXIES', (error as Error).message);
+  }
+
+  return Object.freeze({
+    nodeEnv,
+    port,
+    databaseUrl,
+    dataDir: env.DATA_DIR || './data',
+    smtpUrl,
+    mailFrom: env.MAIL_FROM || 'Visitor Access <no-reply@localhost>',
+    tokenSecrets: tokenSecrets ? Object.freeze(tokenSecrets) : null,
+    magicLinkTtlSeconds: integer(env, 'MAGIC_LINK_TTL', 900, 1),
+    sessionTtlSeconds: integer(env, 'SESSION_TTL', 2_592_000, 60),
+    edgeCacheSeconds: integer(env, 'EDGE_CACHE_SECONDS', 5, 0),
+    trustedProxies: Object.freeze(trustedProxies),
+    publicUrl: new URL(publicUrl).origin,
+    logLevel,
+  });
+}

@@ -1,0 +1,41 @@
+// Our own tiny `sql` tag: compiles to (text, $n params) so the same query runs on postgres.js and PGlite.
+// Dynamic parts are only ever parameters or nested `sql` fragments — never string concatenation.
+
+export class Query {
+  constructor(
+    readonly text: string,
+    readonly values: readonly unknown[],
+  ) {}
+}
+
+/** A fragment whose text is inlined as-is; only for identifiers we control (never user input). */
+export class Raw {
+  constructor(readonly text: string) {}
+}
+
+export function sql(strings: TemplateStringsArray, ...values: unknown[]): Query {
+  let text = strings[0]!;
+  const params: unknown[] = [];
+  values.forEach((value, i) => {
+    if (value instanceof Query) {
+      // Renumber the fragment's placeholders after ours.
+      const offset = params.length;
+      text += value.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+      params.push(...value.values);
+    } else if (value instanceof Raw) {
+      text += value.text;
+    } else {
+      params.push(value);
+      text += `$${params.length}`;
+    }
+    text += strings[i + 1]!;
+  });
+  return new Query(text, params);
+}
+
+/** Joins fragments with a separator, e.g. a list of conditions. */
+export function joinSql(parts: Query[], separator: string): Query {
+  if (parts.length === 0) return new Query('', []);
+  const strings = ['', ...parts.slice(1).map(() => separator), ''];
+  return sql(Object.assign(strings, { raw: strings }) as unknown as TemplateStringsArray, ...parts);
+}

@@ -1,0 +1,25 @@
+// JSON lines, each with the request id when there is one. Never pass tokens, codes, cookies or
+// secrets here; request paths go through redactPath first.
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFields = Record<string, unknown>;
+export type Logger = {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+};
+
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export function createLogger(level: LogLevel, write: (line: string) => void = (line) => console.log(line)): Logger {
+  const emit = (at: LogLevel) => (msg: string, fields: LogFields = {}) => {
+    if (ORDER[at] < ORDER[level]) return;
+    write(JSON.stringify({ time: new Date().toISOString(), level: at, msg, ...fields }));
+  };
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+}
+
+/** The link token travels in the path: never log it. */
+export function redactPath(path: string): string {
+  return path.replace(/(\/_edge\/visitor\/access\/t\/)[^/?#]+/, '$1[redacted]');
+}

@@ -1,0 +1,113 @@
+// Magic-link decisions: request (token + code + outbox mail in one statement), classify, consume.
+import { addSeconds, type Clock } from '../clock.ts';
+import type { Db } from '../db/db.ts';
+import { AppError } from '../errors.ts';
+import type { MailOutbox } from '../mail/outbox.ts';
+import { hashCode, mintCode } from '../tokens/codes.ts';
+import type { KeyRing } from '../tokens/keys.ts';
+import { seal } from '../tokens/sealed.ts';
+import { hashToken, mintToken, verifyToken } from '../tokens/tokens.ts';
+import type { Tenant } from '../tenants/tenants.ts';
+import { consumeLinkIntoSession, findLinkById, findLinkByTokenHash, insertLinkWithMail, type ConsumedRow, type LinkRow } from './queries.ts';
+
+export type MagicLinkDeps = { db: Db; keys: KeyRing; clock: Clock; outbox: MailOutbox; sessionTtlSeconds: number };
+
+/** What the outbox worker needs to write the mail; sealed at rest, wiped once sent. */
+export type MagicLinkPayload = { token: string; code: string; linkOrigin: string };
+
+export async function requestMagicLink(
+  deps: MagicLinkDeps,
+  input: { tenant: Tenant; email: string; returnTo: string; linkOrigin: string; requestId: string },
+): Promise<{ visitorId: string }> {
+  const token = mintToken(deps.keys, 'vml');
+  const code = mintCode();
+  const { hash: codeHash, secretId } = hashCode(deps.keys, input.tenant.id, input.email, code);
+  const messageId = `<${crypto.randomUUID()}@visitor-access>`;
+  const payload: MagicLinkPayload = { token, code, linkOrigin: input.linkOrigin };
+  const result = await insertLinkWithMail(deps.db, {
+    linkId: crypto.randomUUID(),
+    outboxId: crypto.randomUUID(),
+    tenantId: input.tenant.id,
+    email: input.email,
+    tokenHash: hashToken(token),
+    codeHash,
+    secretId,
+    returnTo: input.returnTo,
+    requestId: input.requestId,
+    messageId,
+    sealedPayload: await seal(deps.keys, 'outbox', payload, messageId),
+    now: deps.clock.now(),
+  });
+  deps.outbox.wake();
+  return result;
+}
+
+export type LinkState =
+  | { kind: 'valid'; link: LinkRow }
+  | { kind: 'invalid' }
+  | { kind: 'expired'; link: LinkRow; expiredAt: Date }
+  | { kind: 'used'; link: LinkRow; usedAt: Date };
+
+/** Forged or tampered tokens are rejected by their HMAC tag, before any query. */
+export async function classifyLink(deps: MagicLinkDeps, tenant: Tenant, token: string): Promise<LinkState> {
+  if (!verifyToken(deps.keys, 'vml', token)) return { kind: 'invalid' };
+  const link = await findLinkByTokenHash(deps.db, hashToken(token));
+  // Another tenant's link is simply not a link here.
+  if (!link || link.tenant_id !== tenant.id) return { kind: 'invalid' };
+  return stateOf(link, deps.clock.now());
+}
+
+export function stateOf(link: LinkRow, now: Date): LinkState {
+  if (link.used_at) return { kind: 'used', link, usedAt: link.used_at };
+  // Not yet marked sent (SMTP may have just accepted it): still valid; validity starts at sending.
+  if (link.expires_at && link.expires_at <= now) return { kind: 'expired', link, expiredAt: link.expires_at };
+  return { kind: 'valid', link };
+}
+
+export function linkStateError(state: Exclude<LinkState, { kind: 'valid' }>, reissueHref?: string): AppError {
+  switch (state.kind) {
+    case 'invalid':
+      return new AppError('invalid_magic_link', { detail: 'This sign-in link is not valid. Request a new one.' });
+    case 'expired':
+      return new AppError('expired_magic_link', {
+        detail: 'This sign-in link has expired. Request a fresh one — it is sent to the same address.',
+        fields: {
+          expiredAt: state.expiredAt.toISOString(),
+          ...(reissueHref ? { reissue: { method: 'POST', href: reissueHref } } : {}),
+        },
+      });
+    case 'used':
+      return new AppError('used_magic_link', {
+        detail: `This sign-in link was already used at ${state.usedAt.toISOString()}. Links work once; request a new one if you need to sign in again.`,
+        fields: { usedAt: state.usedAt.toISOString() },
+      });
+  }
+}
+
+export type NewSessionInfo = ConsumedRow & { token: string };
+
+/** Consumes the link and creates the session atomically; when it loses a race, says why. */
+export async function consumeLink(
+  deps: MagicLinkDeps,
+  link: LinkRow,
+  context: { userAgent: string | null; ip: string; sessionTtlSeconds: number },
+): Promise<{ ok: true; session: NewSessionInfo } | { ok: false; state: LinkState }> {
+  const now = deps.clock.now();
+  const token = mintToken(deps.keys, 'vs');
+  const consumed = await consumeLinkIntoSession(
+    deps.db,
+    { linkId: link.id },
+    {
+      sessionId: crypto.randomUUID(),
+      tokenHash: hashToken(token),
+      expiresAt: addSeconds(now, context.sessionTtlSeconds),
+      userAgent: context.userAgent?.slice(0, 512) ?? null,
+      ip: context.ip,
+      now,
+    },
+  );
+  if (consumed) return { ok: true, session: { ...consumed, token } };
+  // Lost the race (or it expired meanwhile): read again to say why.
+  const again = await findLinkById(deps.db, link.id);
+  return { ok: false, state: again ? stateOf(again, now) : { kind: 'invalid' } };
+}

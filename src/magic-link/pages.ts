@@ -1,0 +1,78 @@
+// Hosted pages of the sign-in flow: tenant-branded, mobile-first, no JavaScript needed.
+import { html, page } from '../http/html.ts';
+import type { Tenant } from '../tenants/tenants.ts';
+
+type PageBase = { tenant: Tenant; requestId: string };
+
+export function confirmPage({ tenant, requestId, action }: PageBase & { action: string }): string {
+  return page({
+    brand: tenant.name,
+    title: `Sign in to ${tenant.name}`,
+    requestId,
+    body: html`<p>Press the button to finish signing in on this device.</p>
+<form method="post" action="${action}"><button type="submit">Continue</button></form>`,
+  });
+}
+
+export function cookieBlockedPage({ tenant, requestId, action }: PageBase & { action: string }): string {
+  return page({
+    brand: tenant.name,
+    title: 'Your browser blocked our sign-in cookie',
+    code: 'cookie_blocked',
+    requestId,
+    body: html`<p>Signing in needs one first-party cookie on this site. Your link has <strong>not</strong> been used, so you can try again.</p>
+<ul><li>Allow cookies for this site in your browser's privacy settings (or leave private browsing), then press the button again.</li>
+<li>Or type the 6-digit code from the same email on the sign-in page.</li></ul>
+<form method="post" action="${action}"><button type="submit">Try again</button></form>
+<p><a href="/_edge/visitor/check-email">Enter the code instead</a></p>`,
+  });
+}
+
+export function expiredPage({ tenant, requestId, reissueAction, expiredAt }: PageBase & { reissueAction: string; expiredAt: Date }): string {
+  return page({
+    brand: tenant.name,
+    title: 'This sign-in link has expired',
+    code: 'expired_magic_link',
+    requestId,
+    body: html`<p>Sign-in links work for a short time after they are sent (this one expired at ${expiredAt.toISOString()}).
+We can send a fresh one to the same address.</p>
+<form method="post" action="${reissueAction}"><button type="submit">Send me a fresh link</button></form>`,
+  });
+}
+
+export function usedPage({ tenant, requestId, usedAt }: PageBase & { usedAt: Date }): string {
+  return page({
+    brand: tenant.name,
+    title: 'This sign-in link was already used',
+    code: 'used_magic_link',
+    requestId,
+    body: html`<p>This link was used at ${usedAt.toISOString()}. Each link works once, so that a forwarded email or a screenshot cannot sign anyone else in.</p>
+<p><a href="/_edge/visitor/sign-in">Send me a new link</a></p>`,
+  });
+}
+
+export function signInPage({ tenant, requestId, returnTo }: PageBase & { returnTo: string }): string {
+  return page({
+    brand: tenant.name,
+    title: `Sign in to ${tenant.name}`,
+    requestId,
+    body: html`<p>Enter the email you used at checkout. We'll send you a link and a code — no password needed.</p>
+<form method="post" action="/v2/visitor/auth/magic-link">
+<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" required>
+<input type="hidden" name="returnTo" value="${returnTo}"><button type="submit">Email me a sign-in link</button></form>`,
+  });
+}
+
+export function checkEmailPage({ tenant, requestId, maskedEmail }: PageBase & { maskedEmail: string | null }): string {
+  return page({
+    brand: tenant.name,
+    title: 'Check your email',
+    requestId,
+    body: html`${maskedEmail ? html`<p>We sent a sign-in link to <strong>${maskedEmail}</strong>.</p>` : html`<p>If you asked for a sign-in link, it is on its way.</p>`}
+<p>Reading mail on another device? Enter the 6-digit code from the email here.</p>
+<form method="post" action="/v2/visitor/auth/verify">
+<label for="code">Code</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
+<button type="submit">Sign in</button></form>
+<p><a href="/_edge/visitor/sign-in">Use a different email or send again</a></p>`,
+  });
+}

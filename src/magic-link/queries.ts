@@ -1,0 +1,148 @@
+// Every SQL statement of the magic-link feature. `now` always comes from the injected clock.
+import type { Db } from '../db/db.ts';
+import { sql } from '../db/sql.ts';
+
+export type LinkRow = {
+  id: string;
+  tenant_id: string;
+  visitor_id: string;
+  email: string;
+  code_hash: string;
+  secret_id: string;
+  return_to: string;
+  created_at: Date;
+  sent_at: Date | null;
+  expires_at: Date | null;
+  used_at: Date | null;
+  used_by_session_id: string | null;
+  code_attempts: number;
+  code_burned_at: Date | null;
+};
+
+export type NewLink = {
+  linkId: string;
+  outboxId: string;
+  tenantId: string;
+  email: string;
+  tokenHash: string;
+  codeHash: string;
+  secretId: string;
+  returnTo: string;
+  requestId: string;
+  messageId: string;
+  sealedPayload: string;
+  now: Date;
+};
+
+/** Visitor upsert, link and outbox message in one statement: one round trip, one commit. */
+export async function insertLinkWithMail(db: Db, link: NewLink): Promise<{ visitorId: string }> {
+  const row = await db.one<{ visitor_id: string }>(sql`
+    with visitor as (
+      insert into visitors (tenant_id, email, created_at)
+      values (${link.tenantId}, ${link.email}, ${link.now})
+      on conflict (tenant_id, email) do update set email = excluded.email
+      returning id
+    ),
+    link as (
+      insert into magic_links (id, tenant_id, visitor_id, token_hash, code_hash, secret_id, return_to, request_id, created_at)
+      select ${link.linkId}::uuid, ${link.tenantId}::uuid, visitor.id, ${link.tokenHash}, ${link.codeHash}, ${link.secretId},
+             ${link.returnTo}, ${link.requestId}, ${link.now}
+      from visitor
+      returning id, visitor_id
+    )
+    insert into mail_outbox (id, tenant_id, magic_link_id, kind, to_address, message_id, secret_id, payload, request_id,
+                             next_attempt_at, created_at)
+    select ${link.outboxId}::uuid, ${link.tenantId}::uuid, link.id, 'magic_link', ${link.email}, ${link.messageId},
+           ${link.secretId}, ${link.sealedPayload}, ${link.requestId}, ${link.now}, ${link.now}
+    from link
+    returning (select visitor_id from link) as visitor_id`);
+  return { visitorId: row!.visitor_id };
+}
+
+const LINK_COLUMNS = sql`l.id, l.tenant_id, l.visitor_id, v.email, l.code_hash, l.secret_id, l.return_to, l.created_at,
+  l.sent_at, l.expires_at, l.used_at, l.used_by_session_id, l.code_attempts, l.code_burned_at`;
+
+export async function findLinkByTokenHash(db: Db, tokenHash: string): Promise<LinkRow | undefined> {
+  return db.one<LinkRow>(sql`
+    select ${LINK_COLUMNS}
+    from magic_links l
+    join visitors v on v.id = l.visitor_id
+    where l.token_hash = ${tokenHash}`);
+}
+
+export async function findLinkById(db: Db, id: string): Promise<LinkRow | undefined> {
+  return db.one<LinkRow>(sql`
+    select ${LINK_COLUMNS}
+    from magic_links l
+    join visitors v on v.id = l.visitor_id
+    where l.id = ${id}::uuid`);
+}
+
+export async function findNewestLinkForEmail(db: Db, tenantId: string, email: string): Promise<LinkRow | undefined> {
+  return db.one<LinkRow>(sql`
+    select ${LINK_COLUMNS}
+    from visitors v
+    join magic_links l on l.visitor_id = v.id
+    where v.tenant_id = ${tenantId} and v.email = ${email}
+    order by l.created_at desc
+    limit 1`);
+}
+
+export type NewSession = {
+  sessionId: string;
+  tokenHash: string;
+  expiresAt: Date;
+  userAgent: string | null;
+  ip: string;
+  now: Date;
+};
+
+export type ConsumedRow = { visitor_id: string; email: string; return_to: string; session_id: string; expires_at: Date; created_at: Date };
+
+/**
+ * Single use, decided by one statement: the link is marked used only if it is still unused and
+ * unexpired, and the session is created from the same row — of concurrent consumers exactly one wins.
+ */
+export async function consumeLinkIntoSession(db: Db, where: { linkId: string }, session: NewSession): Promise<ConsumedRow | undefined> {
+  return db.one<ConsumedRow>(sql`
+    with used as (
+      update magic_links
+      set used_at = ${session.now}, used_by_session_id = ${session.sessionId}::uuid
+      where id = ${where.linkId}::uuid
+        and used_at is null
+        and (expires_at is null or expires_at > ${session.now})
+      returning id, tenant_id, visitor_id, return_to
+    ),
+    created as (
+      insert into sessions (id, tenant_id, visitor_id, token_hash, magic_link_id, created_at, last_seen_at, expires_at, user_agent, ip)
+      select ${session.sessionId}::uuid, used.tenant_id, used.visitor_id, ${session.tokenHash}, used.id, ${session.now}, ${session.now},
+             ${session.expiresAt}, ${session.userAgent}, ${session.ip}
+      from used
+      returning id, visitor_id, expires_at, created_at
+    )
+    select created.visitor_id, v.email, used.return_to, created.id as session_id, created.expires_at, created.created_at
+    from created
+    join used on true
+    join visitors v on v.id = created.visitor_id`);
+}
+
+/** Counts a wrong code; the fifth burns the code (the link itself stays valid). */
+export async function recordWrongCode(db: Db, linkId: string, now: Date, maxAttempts: number): Promise<{ burned: boolean }> {
+  const row = await db.one<{ code_burned_at: Date | null }>(sql`
+    update magic_links
+    set code_attempts = code_attempts + 1,
+        code_burned_at = case when code_attempts + 1 >= ${maxAttempts} then ${now} else code_burned_at end
+    where id = ${linkId}::uuid
+    returning code_burned_at`);
+  return { burned: Boolean(row?.code_burned_at) };
+}
+
+export async function recordSecurityEvent(
+  db: Db,
+  event: { tenantId: string; visitorId: string | null; kind: string; requestId: string; ip: string; userAgent: string | null; detail: Record<string, unknown>; now: Date },
+): Promise<void> {
+  await db.many(sql`
+    insert into security_events (tenant_id, visitor_id, kind, request_id, ip, user_agent, detail, created_at)
+    values (${event.tenantId}, ${event.visitorId}, ${event.kind}, ${event.requestId}, ${event.ip}, ${event.userAgent},
+            ${event.detail}, ${event.now})`);
+}

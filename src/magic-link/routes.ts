@@ -1,0 +1,249 @@
+// Routes of the sign-in flow: request a link, the link page (GET shows, POST consumes), verify
+// (token or code), and the hosted sign-in / check-email pages.
+import { Elysia, t } from 'elysia';
+import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
+import { AppError } from '../errors.ts';
+import { bodyKindOf, invalid } from '../http/body.ts';
+import { assertOriginAllowed } from '../http/csrf.ts';
+import { requestContext } from '../http/request-context.ts';
+import { linkOriginFor, visitorTenant } from '../http/visitor-tenant.ts';
+import { CHECK_COOKIE, PENDING_COOKIE, SESSION_COOKIE, sessionFromToken, sessionTokenFrom } from '../sessions/sessions.ts';
+import type { Tenant } from '../tenants/tenants.ts';
+import { seal, unseal } from '../tokens/sealed.ts';
+import { maskEmail, normaliseEmail } from '../visitors/email.ts';
+import { recordSecurityEvent } from './queries.ts';
+import { classifyLink, consumeLink, linkStateError, requestMagicLink, type LinkState, type NewSessionInfo } from './magic-link.ts';
+import { verifyCode } from './codes.ts';
+import { checkEmailPage, confirmPage, cookieBlockedPage, expiredPage, signInPage, usedPage } from './pages.ts';
+import { resolveReturnTo } from './return-to.ts';
+
+const HTML = 'text/html; charset=utf-8';
+const PENDING_SECONDS = 900;
+type Pending = { handle: string; email: string; returnTo: string };
+
+type CookieJar = Record<string, { value?: unknown; set(options: Record<string, unknown>): unknown; remove(): unknown }>;
+type SetContext = { status?: number | string; headers: Record<string, string | number> };
+
+function hostCookie(jar: CookieJar, name: string, value: string, maxAge: number): void {
+  // __Host-: Secure, Path=/, no Domain — browsers also accept it on http://localhost.
+  jar[name]!.set({ value, httpOnly: true, secure: true, sameSite: 'lax', path: '/', maxAge });
+}
+
+export function setSessionCookie(jar: CookieJar, token: string, maxAge: number): void {
+  hostCookie(jar, SESSION_COOKIE, token, maxAge);
+}
+
+function cookieString(jar: CookieJar, name: string): string | undefined {
+  const value = jar[name]?.value;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function redirect(set: SetContext, location: string): string {
+  set.status = 303;
+  set.headers.location = location;
+  return '';
+}
+
+function sessionBody(tenant: Tenant, session: NewSessionInfo) {
+  return {
+    visitor: { id: session.visitor_id, email: session.email, handle: tenant.handle },
+    session: { id: session.session_id, expiresAt: session.expires_at.toISOString() },
+  };
+}
+
+export function magicLinkRoutes(deps: AppDeps) {
+  const { config, keys, clock, db, logger } = deps;
+  const linkDeps = { db, keys, clock, outbox: deps.outbox, sessionTtlSeconds: config.sessionTtlSeconds };
+
+  async function replayed(request: Request, tenant: Tenant, state: Extract<LinkState, { kind: 'used' }>) {
+    const context = requestContext(request, config);
+    // Security event: the link was presented again after use (shared inbox, screenshot, forwarded mail).
+    await recordSecurityEvent(db, {
+      tenantId: tenant.id,
+      visitorId: state.link.visitor_id,
+      kind: 'used_link_replayed',
+      requestId: context.requestId,
+      ip: context.clientIp,
+      userAgent: context.userAgent,
+      detail: { linkId: state.link.id, usedAt: state.usedAt.toISOString() },
+      now: clock.now(),
+    });
+    logger.warn('used magic link replayed', { requestId: context.requestId, tenant: tenant.handle, visitorId: state.link.visitor_id });
+  }
+
+  /** The browser that already holds the session this token created is just sent on. */
+  async function holdsSessionOf(request: Request, jar: CookieJar, state: Extract<LinkState, { kind: 'used' }>): Promise<boolean> {
+    if (!state.link.used_by_session_id) return false;
+    const session = await sessionFromToken(deps, sessionTokenFrom(request, cookieString(jar, SESSION_COOKIE)));
+    return session?.id === state.link.used_by_session_id;
+  }
+
+  /** Renders a bad link's page (410 / 409 / 400), or the redirect for its own browser. */
+  async function badLinkPage(request: Request, jar: CookieJar, set: SetContext, tenant: Tenant, state: Exclude<LinkState, { kind: 'valid' }>, action: string) {
+    const { requestId } = requestContext(request, config);
+    if (state.kind === 'used') {
+      if (await holdsSessionOf(request, jar, state)) return redirect(set, state.link.return_to);
+      await replayed(request, tenant, state);
+      set.status = 409;
+      set.headers['content-type'] = HTML;
+      return usedPage({ tenant, requestId, usedAt: state.usedAt });
+    }
+    if (state.kind === 'expired') {
+      set.status = 410;
+      set.headers['content-type'] = HTML;
+      return expiredPage({ tenant, requestId, reissueAction: `${action}/reissue`, expiredAt: state.expiredAt });
+    }
+    throw linkStateError(state);
+  }
+
+  async function linkTenant(request: Request) {
+    const context = requestContext(request, config);
+    return (await visitorTenant(deps.tenants, context, undefined).catch(() => null))?.tenant ?? null;
+  }
+
+  return new Elysia({ name: 'magic-link' })
+    .onBeforeHandle(({ request, set }) => {
+      // The link page: never leak the token by Referer, never cache, never index.
+      if (new URL(request.url).pathname.startsWith('/_edge/visitor/access/t/')) {
+        set.headers['referrer-policy'] = 'no-referrer';
+        set.headers['cache-control'] = 'no-store';
+        set.headers['x-robots-tag'] = 'noindex';
+      }
+    })
+    .post(
+      '/v2/visitor/auth/magic-link',
+      async ({ request, body, set, cookie }) => {
+        const context = requestContext(request, config);
+        const { tenant } = await visitorTenant(deps.tenants, context, body.handle);
+        const form = bodyKindOf(request) === 'form';
+        if (form) assertOriginAllowed(request, tenant, config);
+        const email = normaliseEmail(body.email);
+        if (!email) throw new AppError('invalid_email', { detail: 'Enter a valid email address, like name@example.com.' });
+        const returnTo = resolveReturnTo(body.returnTo, tenant);
+        // Same work and same answer for every well-formed address: no account enumeration.
+        await requestMagicLink(linkDeps, { tenant, email, returnTo, linkOrigin: linkOriginFor(tenant, context), requestId: context.requestId });
+        if (form) {
+          const pending: Pending = { handle: tenant.handle, email, returnTo };
+          hostCookie(cookie as CookieJar, PENDING_COOKIE, await seal(keys, 'cookie', pending, PENDING_COOKIE), PENDING_SECONDS);
+          return redirect(set, '/_edge/visitor/check-email');
+        }
+        set.status = 202;
+        return { status: 'sent', requestId: context.requestId };
+      },
+      {
+        body: t.Object({
+          handle: t.Optional(t.String({ maxLength: 64 })),
+          email: t.String({ maxLength: 512 }),
+          returnTo: t.Optional(t.String({ maxLength: 2048 })),
+        }),
+      },
+    )
+    .get('/_edge/visitor/access/t/:token', async ({ request, params, set, cookie }) => {
+      const jar = cookie as CookieJar;
+      const tenant = await linkTenant(request);
+      if (!tenant) throw new AppError('invalid_magic_link');
+      const state = await classifyLink(linkDeps, tenant, params.token);
+      const action = `/_edge/visitor/access/t/${params.token}`;
+      if (state.kind !== 'valid') return badLinkPage(request, jar, set, tenant, state, action);
+      // GET never consumes (mail scanners prefetch links): it shows a button and sets a test cookie.
+      const remaining = state.link.expires_at
+        ? Math.max(1, Math.ceil((state.link.expires_at.getTime() - clock.now().getTime()) / 1000))
+        : config.magicLinkTtlSeconds;
+      hostCookie(jar, CHECK_COOKIE, '1', remaining);
+      set.headers['content-type'] = HTML;
+      return confirmPage({ tenant, requestId: requestContext(request, config).requestId, action });
+    })
+    .post('/_edge/visitor/access/t/:token', async ({ request, params, set, cookie }) => {
+      const jar = cookie as CookieJar;
+      const context = requestContext(request, config);
+      const tenant = await linkTenant(request);
+      if (!tenant) throw new AppError('invalid_magic_link');
+      // Order matters (api.md): CSRF → token → test cookie → consume.
+      assertOriginAllowed(request, tenant, config);
+      const action = `/_edge/visitor/access/t/${params.token}`;
+      let state = await classifyLink(linkDeps, tenant, params.token);
+      if (state.kind === 'valid') {
+        if (!cookieString(jar, CHECK_COOKIE)) {
+          // The token stays untouched, so the same link works once cookies are allowed.
+          hostCookie(jar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
+          set.status = 400;
+          set.headers['content-type'] = HTML;
+          return cookieBlockedPage({ tenant, requestId: context.requestId, action });
+        }
+        const result = await consumeLink(linkDeps, state.link, { userAgent: context.userAgent, ip: context.clientIp, sessionTtlSeconds: sessionTtlFor(deps, tenant) });
+        if (result.ok) {
+          setSessionCookie(jar, result.session.token, sessionTtlFor(deps, tenant));
+          jar[CHECK_COOKIE]!.remove();
+          logger.info('signed in by link', { requestId: context.requestId, tenant: tenant.handle, visitorId: result.session.visitor_id });
+          return redirect(set, result.session.return_to);
+        }
+        state = result.state;
+      }
+      if (state.kind === 'valid') throw new AppError('invalid_magic_link');
+      return badLinkPage(request, jar, set, tenant, state, action);
+    })
+    .post(
+      '/v2/visitor/auth/verify',
+      async ({ request, body, set, cookie }) => {
+        const jar = cookie as CookieJar;
+        const context = requestContext(request, config);
+        const form = bodyKindOf(request) === 'form';
+        const pending = form && cookieString(jar, PENDING_COOKIE) ? await unseal<Pending>(keys, 'cookie', cookieString(jar, PENDING_COOKIE)!, PENDING_COOKIE) : null;
+        const { tenant } = await visitorTenant(deps.tenants, context, body.handle ?? pending?.handle);
+        if (form) assertOriginAllowed(request, tenant, config);
+        const ttl = sessionTtlFor(deps, tenant);
+        let session: NewSessionInfo;
+        if (body.token !== undefined) {
+          const state = await classifyLink(linkDeps, tenant, body.token);
+          if (state.kind !== 'valid') {
+            if (state.kind === 'used') await replayed(request, tenant, state);
+            throw linkStateError(state, `/_edge/visitor/access/t/${body.token}/reissue`);
+          }
+          const result = await consumeLink(linkDeps, state.link, { userAgent: context.userAgent, ip: context.clientIp, sessionTtlSeconds: ttl });
+          if (!result.ok) throw linkStateError(result.state.kind === 'valid' ? { kind: 'invalid' } : result.state);
+          session = result.session;
+        } else if (body.code !== undefined) {
+          const email = normaliseEmail(body.email ?? pending?.email);
+          if (!email) throw new AppError('invalid_email');
+          session = await verifyCode(linkDeps, { tenant, email, code: body.code, context, sessionTtlSeconds: ttl });
+        } else {
+          throw invalid('token', 'Send either token, or handle + email + code.');
+        }
+        const delivery = body.delivery ?? 'cookie';
+        if (delivery === 'cookie') setSessionCookie(jar, session.token, ttl);
+        logger.info('signed in by verify', { requestId: context.requestId, tenant: tenant.handle, visitorId: session.visitor_id, delivery });
+        if (form) {
+          jar[PENDING_COOKIE]!.remove();
+          return redirect(set, session.return_to);
+        }
+        return delivery === 'bearer' ? { ...sessionBody(tenant, session), sessionToken: session.token } : sessionBody(tenant, session);
+      },
+      {
+        body: t.Object({
+          token: t.Optional(t.String({ maxLength: 256 })),
+          handle: t.Optional(t.String({ maxLength: 64 })),
+          email: t.Optional(t.String({ maxLength: 512 })),
+          code: t.Optional(t.String({ maxLength: 16 })),
+          delivery: t.Optional(t.Union([t.Literal('cookie'), t.Literal('bearer')])),
+        }),
+      },
+    )
+    .get('/_edge/visitor/sign-in', async ({ request, query, set }) => {
+      const context = requestContext(request, config);
+      const tenant = await deps.tenants.forHost(context.hostname);
+      if (!tenant) throw new AppError('not_found', { detail: 'This host is not a storefront.' });
+      const returnTo = resolveReturnTo(typeof query.returnTo === 'string' ? query.returnTo : undefined, tenant, linkOriginFor(tenant, context));
+      set.headers['content-type'] = HTML;
+      return signInPage({ tenant, requestId: context.requestId, returnTo });
+    })
+    .get('/_edge/visitor/check-email', async ({ request, set, cookie }) => {
+      const context = requestContext(request, config);
+      const tenant = await deps.tenants.forHost(context.hostname);
+      if (!tenant) throw new AppError('not_found', { detail: 'This host is not a storefront.' });
+      const sealed = cookieString(cookie as CookieJar, PENDING_COOKIE);
+      const pending = sealed ? await unseal<Pending>(keys, 'cookie', sealed, PENDING_COOKIE) : null;
+      set.headers['content-type'] = HTML;
+      return checkEmailPage({ tenant, requestId: context.requestId, maskedEmail: pending?.handle === tenant.handle ? maskEmail(pending.email) : null });
+    });
+}
+

@@ -1,0 +1,72 @@
+// Assembles the service from config: database (migrated), keys, mail transport, outbox, tenants.
+// Shared by the Bun and Deno entry points and by tests (which override the clock, db or transport).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { buildApp, type App } from './app.ts';
+import type { AppDeps } from './app-deps.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/db.ts';
+import { migrate } from './db/migrate.ts';
+import { openDatabase } from './db/open.ts';
+import { createLogger, type Logger } from './log.ts';
+import { MailOutbox } from './mail/outbox.ts';
+import { createSmtpTransport, DevMailbox, type MailTransport } from './mail/transport.ts';
+import { seedDemoTenant } from './tenants/demo.ts';
+import { TenantDirectory } from './tenants/tenants.ts';
+import { deriveKeyRing } from './tokens/keys.ts';
+
+export type Runtime = { deps: AppDeps; app: App; transport: MailTransport; close(): Promise<void> };
+
+export type RuntimeOverrides = { db?: Db; clock?: Clock; transport?: MailTransport; logger?: Logger; seedDemo?: boolean };
+
+/** Development only: a generated secret kept in DATA_DIR (mode 0600), so links survive restarts. */
+export function devTokenSecret(dataDir: string): string {
+  const file = `${dataDir}/token-secret`;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(dataDir, { recursive: true });
+    const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
+    writeFileSync(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}
+
+export async function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const secrets = config.tokenSecrets ?? [devTokenSecret(config.dataDir)];
+  const keys = await deriveKeyRing(secrets);
+  const db = overrides.db ?? (await openDatabase(config));
+  try {
+    const applied = await migrate(db);
+    if (applied.length) logger.info('migrations applied', { applied });
+    const clock = overrides.clock ?? systemClock;
+    const devMailbox = !config.smtpUrl && !overrides.transport ? new DevMailbox() : null;
+    const transport = overrides.transport ?? devMailbox ?? createSmtpTransport(config.smtpUrl!);
+    if (devMailbox) logger.warn('SMTP_URL is unset: mail goes to the in-memory dev mailbox at /_dev/mailbox (loopback only)');
+    const outbox = new MailOutbox({
+      db,
+      keys,
+      clock,
+      transport,
+      logger,
+      defaultFrom: config.mailFrom,
+      defaultLinkTtlSeconds: config.magicLinkTtlSeconds,
+    });
+    const deps: AppDeps = { config, db, keys, clock, logger, outbox, devMailbox, tenants: new TenantDirectory(db) };
+    if (overrides.seedDemo ?? config.nodeEnv === 'development') await seedDemoTenant(db, config, logger);
+    return {
+      deps,
+      app: buildApp(deps),
+      transport,
+      async close() {
+        await outbox.stop();
+        transport.close();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}

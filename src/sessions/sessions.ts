@@ -1,0 +1,39 @@
+// Visitor sessions: read from the `__Host-visitor_session` cookie or `Authorization: Bearer vs_…`.
+import { addSeconds, type Clock } from '../clock.ts';
+import type { Db } from '../db/db.ts';
+import type { KeyRing } from '../tokens/keys.ts';
+import { hashToken, verifyToken } from '../tokens/tokens.ts';
+import { findLiveSessionByTokenHash, slideSession, type SessionRow } from './queries.ts';
+
+export const SESSION_COOKIE = '__Host-visitor_session';
+export const CHECK_COOKIE = '__Host-visitor_check';
+export const PENDING_COOKIE = '__Host-visitor_pending';
+
+const SLIDE_EVERY_SECONDS = 3600;
+
+export type VisitorSession = SessionRow & { via: 'cookie' | 'bearer' };
+
+export function sessionTokenFrom(request: Request, cookieValue: string | undefined): { token: string; via: 'cookie' | 'bearer' } | null {
+  const authorization = request.headers.get('authorization');
+  if (authorization?.startsWith('Bearer vs_')) return { token: authorization.slice(7).trim(), via: 'bearer' };
+  if (cookieValue) return { token: cookieValue, via: 'cookie' };
+  return null;
+}
+
+/** The live session behind a token, or null; forged tokens never reach the database. */
+export async function sessionFromToken(
+  deps: { db: Db; keys: KeyRing; clock: Clock },
+  presented: { token: string; via: 'cookie' | 'bearer' } | null,
+): Promise<VisitorSession | null> {
+  if (!presented || !verifyToken(deps.keys, 'vs', presented.token)) return null;
+  const row = await findLiveSessionByTokenHash(deps.db, hashToken(presented.token), deps.clock.now());
+  return row ? { ...row, via: presented.via } : null;
+}
+
+/** Extends a session's expiry when it is used, but writes at most once an hour. */
+export async function touchSession(deps: { db: Db; clock: Clock }, session: VisitorSession, ttlSeconds: number): Promise<VisitorSession> {
+  const now = deps.clock.now();
+  if (now.getTime() - session.last_seen_at.getTime() < SLIDE_EVERY_SECONDS * 1000) return session;
+  const expiresAt = await slideSession(deps.db, session.id, now, addSeconds(now, ttlSeconds), addSeconds(now, -SLIDE_EVERY_SECONDS));
+  return expiresAt ? { ...session, last_seen_at: now, expires_at: expiresAt } : session;
+}

@@ -1,0 +1,136 @@
+// Tenants (storefronts): row mapping, queries, and a short-lived in-process lookup cache, because
+// every request resolves its tenant by host or handle and tenants change rarely (CLI, other process).
+import type { Db } from '../db/db.ts';
+import { sql } from '../db/sql.ts';
+
+export type Tenant = {
+  id: string;
+  handle: string;
+  name: string;
+  /** scheme://host[:port]; the first is the public origin. */
+  origins: string[];
+  hosts: string[];
+  gatedPrefixes: string[];
+  mailFrom: string | null;
+  magicLinkTtlSeconds: number | null;
+  sessionTtlSeconds: number | null;
+};
+
+type TenantRow = {
+  id: string;
+  handle: string;
+  name: string;
+  origins: string[];
+  hosts: string[];
+  gated_prefixes: string[];
+  mail_from: string | null;
+  magic_link_ttl_seconds: number | null;
+  session_ttl_seconds: number | null;
+};
+
+const COLUMNS = sql`id, handle, name, origins, hosts, gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds`;
+
+function toTenant(row: TenantRow): Tenant {
+  return {
+    id: row.id,
+    handle: row.handle,
+    name: row.name,
+    origins: row.origins,
+    hosts: row.hosts,
+    gatedPrefixes: row.gated_prefixes,
+    mailFrom: row.mail_from,
+    magicLinkTtlSeconds: row.magic_link_ttl_seconds,
+    sessionTtlSeconds: row.session_ttl_seconds,
+  };
+}
+
+export const HANDLE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export type TenantInput = Omit<Tenant, 'id'>;
+
+export async function insertTenant(db: Db, input: TenantInput): Promise<Tenant> {
+  const row = await db.one<TenantRow>(sql`
+    insert into tenants (handle, name, origins, hosts, gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds)
+    values (${input.handle}, ${input.name}, ${input.origins}::text[], ${input.hosts}::text[], ${input.gatedPrefixes}::text[],
+            ${input.mailFrom}, ${input.magicLinkTtlSeconds}, ${input.sessionTtlSeconds})
+    returning ${COLUMNS}`);
+  return toTenant(row!);
+}
+
+export async function updateTenant(db: Db, handle: string, input: Partial<TenantInput>): Promise<Tenant | null> {
+  const current = await findTenantByHandle(db, handle);
+  if (!current) return null;
+  const next = { ...current, ...input };
+  const row = await db.one<TenantRow>(sql`
+    update tenants
+    set name = ${next.name}, origins = ${next.origins}::text[], hosts = ${next.hosts}::text[],
+        gated_prefixes = ${next.gatedPrefixes}::text[], mail_from = ${next.mailFrom},
+        magic_link_ttl_seconds = ${next.magicLinkTtlSeconds}, session_ttl_seconds = ${next.sessionTtlSeconds},
+        updated_at = now()
+    where handle = ${handle}
+    returning ${COLUMNS}`);
+  return row ? toTenant(row) : null;
+}
+
+export async function findTenantByHandle(db: Db, handle: string): Promise<Tenant | null> {
+  const row = await db.one<TenantRow>(sql`select ${COLUMNS} from tenants where handle = ${handle}`);
+  return row ? toTenant(row) : null;
+}
+
+export async function findTenantById(db: Db, id: string): Promise<Tenant | null> {
+  const row = await db.one<TenantRow>(sql`select ${COLUMNS} from tenants where id = ${id}`);
+  return row ? toTenant(row) : null;
+}
+
+export async function findTenantByHost(db: Db, hostname: string): Promise<Tenant | null> {
+  const row = await db.one<TenantRow>(sql`select ${COLUMNS} from tenants where hosts @> array[${hostname}]::text[] limit 1`);
+  return row ? toTenant(row) : null;
+}
+
+export async function listTenants(db: Db): Promise<Tenant[]> {
+  return (await db.many<TenantRow>(sql`select ${COLUMNS} from tenants order by handle`)).map(toTenant);
+}
+
+/** Cached lookups (a few seconds), bounded so a flood of random Host headers cannot grow memory. */
+export class TenantDirectory {
+  private readonly byHost = new Map<string, { tenant: Tenant | null; until: number }>();
+  private readonly byHandle = new Map<string, { tenant: Tenant | null; until: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly ttlMs = 5000,
+    private readonly maxEntries = 1000,
+  ) {}
+
+  forHost(hostname: string): Promise<Tenant | null> {
+    return this.cached(this.byHost, hostname, () => findTenantByHost(this.db, hostname));
+  }
+
+  forHandle(handle: string): Promise<Tenant | null> {
+    if (!HANDLE.test(handle)) return Promise.resolve(null);
+    return this.cached(this.byHandle, handle, () => findTenantByHandle(this.db, handle));
+  }
+
+  clear(): void {
+    this.byHost.clear();
+    this.byHandle.clear();
+  }
+
+  private async cached(
+    map: Map<string, { tenant: Tenant | null; until: number }>,
+    key: string,
+    load: () => Promise<Tenant | null>,
+  ): Promise<Tenant | null> {
+    const hit = map.get(key);
+    const now = Date.now();
+    if (hit && hit.until > now) return hit.tenant;
+    const tenant = await load();
+    if (map.size >= this.maxEntries) map.delete(map.keys().next().value!);
+    map.set(key, { tenant, until: now + this.ttlMs });
+    return tenant;
+  }
+}
+
+export function publicOrigin(tenant: Tenant): string {
+  return tenant.origins[0]!;
+}

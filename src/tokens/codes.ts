@@ -1,0 +1,32 @@
+// 6-digit sign-in codes. Stored as HMAC(code subkey, tenant|email|code): a plain SHA-256 of a
+// 6-digit number would be reversed in milliseconds.
+import { hmac } from '@oslojs/crypto/hmac';
+import { SHA256 } from '@oslojs/crypto/sha2';
+import { constantTimeEqual } from '@oslojs/crypto/subtle';
+import { decodeHex, encodeHexLowerCase } from '@oslojs/encoding';
+import type { KeyRing } from './keys.ts';
+
+const encoder = new TextEncoder();
+
+export function mintCode(): string {
+  // Rejection sampling: uniform over 000000–999999.
+  const buffer = new Uint32Array(1);
+  for (;;) {
+    crypto.getRandomValues(buffer);
+    if (buffer[0]! < 4_294_000_000) return String(buffer[0]! % 1_000_000).padStart(6, '0');
+  }
+}
+
+function codeMac(key: Uint8Array, tenantId: string, email: string, code: string): Uint8Array {
+  return hmac(SHA256, key, encoder.encode(`${tenantId}|${email}|${code}`));
+}
+
+export function hashCode(keys: KeyRing, tenantId: string, email: string, code: string): { hash: string; secretId: string } {
+  return { hash: encodeHexLowerCase(codeMac(keys.current.codeMac, tenantId, email, code)), secretId: keys.current.id };
+}
+
+export function codeMatches(keys: KeyRing, secretId: string, storedHash: string, tenantId: string, email: string, code: string): boolean {
+  const secret = keys.all.find((k) => k.id === secretId);
+  if (!secret || !/^\d{6}$/.test(code)) return false;
+  return constantTimeEqual(codeMac(secret.codeMac, tenantId, email, code), decodeHex(storedHash));
+}
