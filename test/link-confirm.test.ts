@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { sql } from '../src/db/sql.ts';
+import { CookieJar, Harness } from './support/harness.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await Harness.start();
+});
+afterAll(() => h.close());
+
+async function openLink(email: string, body: Record<string, unknown> = {}) {
+  const mail = await h.requestLink(email, body);
+  return { mail, path: Harness.pathOf(mail.link!), jar: new CookieJar() };
+}
+
+function expectLinkHeaders(response: Response) {
+  expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+  expect(response.headers.get('cache-control')).toBe('no-store');
+  expect(response.headers.get('x-robots-tag')).toBe('noindex');
+}
+
+describe('GET /_edge/visitor/access/t/{token}', () => {
+  it('shows a Continue button, sets the test cookie, and never consumes (mail scanners prefetch)', async () => {
+    const { path, jar } = await openLink('prefetch@example.com');
+    for (let i = 0; i < 3; i++) {
+      const page = await h.fetch(path, { jar });
+      expect(page.status).toBe(200);
+      expectLinkHeaders(page);
+      const html = await page.text();
+      expect(html).toContain('<form method="post"');
+      expect(html).toContain('Continue');
+    }
+    const head = await h.fetch(path, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    const check = (await h.fetch(path)).headers.getSetCookie().find((c) => c.startsWith('__Host-visitor_check='))!;
+    expect(check).toContain('HttpOnly');
+    expect(check).toContain('Secure');
+    expect(check).toContain('SameSite=Lax');
+    expect(check).toMatch(/Max-Age=(89\d|900)/);
+    const signedIn = await h.form(path, {}, { jar });
+    expect(signedIn.status).toBe(303);
+  });
+
+  it('answers 400 invalid_magic_link for a tampered token without touching the database', async () => {
+    const { mail } = await openLink('tamper@example.com');
+    const token = mail.token!;
+    const flipped = token.slice(0, 10) + (token[10] === 'A' ? 'B' : 'A') + token.slice(11);
+    await h.fetch(Harness.pathOf(mail.link!)); // warms the host → tenant cache
+    const before = h.counter.queries;
+    for (const bad of [flipped, token.slice(0, -1), `${token}x`, token.replace('vml_', 'vs_'), token.toUpperCase(), 'vml_short']) {
+      const response = await h.fetch(`/_edge/visitor/access/t/${encodeURIComponent(bad)}`, { headers: { accept: 'text/html' } });
+      expect(response.status).toBe(400);
+      expectLinkHeaders(response);
+      expect(await response.text()).toContain('invalid_magic_link');
+    }
+    expect(h.counter.queries - before).toBe(0);
+  });
+
+  it("treats another tenant's link as invalid on this host", async () => {
+    const response = await h.json('/v2/visitor/auth/magic-link', { email: 'cross@example.com', handle: 'other' }, { host: 'service.test' });
+    expect(response.status).toBe(202);
+    await h.deliver();
+    const path = Harness.pathOf(h.mail.last('cross@example.com').link!);
+    const onWrongHost = await h.fetch(path, { headers: { accept: 'text/html' } });
+    expect(onWrongHost.status).toBe(400);
+    const onOwnHost = await h.fetch(path, { host: 'other.test' });
+    expect(onOwnHost.status).toBe(200);
+  });
+});
+
+describe('POST /_edge/visitor/access/t/{token}', () => {
+  it('consumes the link, sets the __Host- session cookie and redirects to returnTo', async () => {
+    const { path, jar } = await openLink('confirm@example.com', { returnTo: '/content/x' });
+    await h.fetch(path, { jar });
+    const response = await h.form(path, {}, { jar });
+    expect(response.status).toBe(303);
+    expectLinkHeaders(response);
+    expect(response.headers.get('location')).toBe('http://localhost/content/x');
+    const cookie = response.headers.getSetCookie().find((c) => c.startsWith('__Host-visitor_session='))!;
+    expect(cookie).toMatch(/^__Host-visitor_session=vs_[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{22}; /);
+    for (const attribute of ['Path=/', 'HttpOnly', 'Secure', 'SameSite=Lax']) expect(cookie).toContain(attribute);
+    expect(cookie.toLowerCase()).not.toContain('domain=');
+    const me = await h.fetch('/v2/visitor/me', { jar });
+    expect(me.status).toBe(200);
+    const body = (await me.json()) as { visitor: { email: string; handle: string }; session: { via: string } };
+    expect(body.visitor).toMatchObject({ email: 'confirm@example.com', handle: 'gharart' });
+    expect(body.session.via).toBe('cookie');
+  });
+
+  it('lets exactly one of 20 concurrent confirmations win', async () => {
+    const { path, jar } = await openLink('race@example.com');
+    await h.fetch(path, { jar });
+    const responses = await Promise.all(Array.from({ length: 20 }, () => h.form(path, {}, { headers: { cookie: jar.header() } })));
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 303)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    const sessions = await h.db.one<{ count: number }>(sql`
+      select count(*)::int as count from sessions s join visitors v on v.id = s.visitor_id where v.email = ${'race@example.com'}`);
+    expect(sessions!.count).toBe(1);
+  });
+
+  it('answers a replay with 409 used_magic_link saying when, records a security event, and simply redirects the original browser', async () => {
+    const { path, jar } = await openLink('replay@example.com', { returnTo: '/orders/A-1' });
+    await h.fetch(path, { jar });
+    const first = await h.form(path, {}, { jar });
+    expect(first.status).toBe(303);
+    // Someone else (a screenshot of the shared inbox) — fresh browser, with its own test cookie.
+    const stranger = new CookieJar();
+    const replayGet = await h.fetch(path, { jar: stranger, ip: '203.0.113.9', headers: { 'user-agent': 'Stranger/1.0' } });
+    expect(replayGet.status).toBe(409);
+    const replayPost = await h.form(path, {}, { jar: stranger, ip: '203.0.113.9', headers: { 'user-agent': 'Stranger/1.0' } });
+    expect(replayPost.status).toBe(409);
+    const html = await replayPost.text();
+    expect(html).toContain('used_magic_link');
+    expect(html).toMatch(/used at \d{4}-\d\d-\d\dT/);
+    const events = await h.db.many<{ kind: string; ip: string; user_agent: string; request_id: string }>(sql`
+      select e.kind, e.ip, e.user_agent, e.request_id from security_events e join visitors v on v.id = e.visitor_id
+      where v.email = ${'replay@example.com'} order by e.created_at`);
+    expect(events.length).toBe(2);
+    expect(events[1]).toEqual({ kind: 'used_link_replayed', ip: '203.0.113.9', user_agent: 'Stranger/1.0', request_id: replayPost.headers.get('x-request-id')! });
+    // The browser that holds the session this link created is just sent on.
+    const original = await h.form(path, {}, { jar });
+    expect(original.status).toBe(303);
+    expect(original.headers.get('location')).toBe('http://localhost/orders/A-1');
+  });
+
+  it('starts the 15 minutes when SMTP accepts the mail, and answers 410 expired_magic_link after them', async () => {
+    // The outbox is stuck for 20 minutes before sending: the link is still good afterwards.
+    await h.json('/v2/visitor/auth/magic-link', { email: 'slow@example.com' });
+    h.clock.advance(20 * 60);
+    await h.deliver();
+    const path = Harness.pathOf(h.mail.last('slow@example.com').link!);
+    expect((await h.fetch(path)).status).toBe(200);
+    // Then delivery to the inbox is delayed by 16 minutes.
+    h.clock.advance(16 * 60);
+    const jar = new CookieJar();
+    const page = await h.fetch(path, { jar });
+    expect(page.status).toBe(410);
+    expectLinkHeaders(page);
+    const html = await page.text();
+    expect(html).toContain('expired_magic_link');
+    expect(html).toContain('Send me a fresh link');
+    const verify = await h.json('/v2/visitor/auth/verify', { token: path.split('/t/')[1] });
+    expect(verify.status).toBe(410);
+    const body = (await verify.json()) as { code: string; expiredAt: string; reissue: { method: string; href: string } };
+    expect(body.code).toBe('expired_magic_link');
+    expect(new Date(body.expiredAt).getTime()).toBe(h.clock.now().getTime() - 60_000);
+    expect(body.reissue.method).toBe('POST');
+  });
+
+  it('answers 400 cookie_blocked when the test cookie did not come back, and leaves the link usable', async () => {
+    const { path } = await openLink('blocked@example.com');
+    const noCookies = await h.form(path, {});
+    expect(noCookies.status).toBe(400);
+    expectLinkHeaders(noCookies);
+    expect(noCookies.headers.get('content-type')).toContain('text/html');
+    const html = await noCookies.text();
+    expect(html).toContain('cookie_blocked');
+    expect(html).toContain('code');
+    expect(noCookies.headers.getSetCookie().some((c) => c.startsWith('__Host-visitor_check=1'))).toBe(true);
+    const row = await h.db.one<{ used_at: Date | null }>(sql`
+      select l.used_at from magic_links l join visitors v on v.id = l.visitor_id where v.email = ${'blocked@example.com'}`);
+    expect(row!.used_at).toBeNull();
+    // Cookies allowed now: the same link still works.
+    const jar = new CookieJar();
+    await h.fetch(path, { jar });
+    expect((await h.form(path, {}, { jar })).status).toBe(303);
+  });
+
+  it('checks CSRF before anything else: a cross-site POST is 403 and consumes nothing', async () => {
+    const { path, jar } = await openLink('csrf-link@example.com');
+    await h.fetch(path, { jar });
+    const evil = await h.form(path, {}, { jar, headers: { origin: 'https://evil.example' } });
+    expect(evil.status).toBe(403);
+    expect(await evil.text()).toContain('csrf_rejected');
+    // Origin: null with Sec-Fetch-Site: same-origin is what a no-referrer page sends.
+    const ok = await h.form(path, {}, { jar, headers: { origin: 'null', 'sec-fetch-site': 'same-origin' } });
+    expect(ok.status).toBe(303);
+  });
+});

@@ -1,0 +1,63 @@
+// A fresh, migrated database per test file: PGlite restored from a migrated template dump (fast),
+// or — when DATABASE_URL is set — a new database on the real PostgreSQL, dropped afterwards.
+import postgres from 'postgres';
+import type { Db } from '../../src/db/db.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { openPglite } from '../../src/db/pglite.ts';
+import { openPostgres } from '../../src/db/postgres.ts';
+
+export const usingPostgres = Boolean(process.env.DATABASE_URL);
+
+let template: Promise<Blob> | null = null;
+
+function migratedTemplate(): Promise<Blob> {
+  template ??= (async () => {
+    const { db, pglite } = await openPglite();
+    await migrate(db);
+    const dump = await pglite.dumpDataDir('none');
+    await db.close();
+    return dump;
+  })();
+  return template;
+}
+
+export type TestDatabase = { db: Db; url: string | null; drop(): Promise<void> };
+
+export async function freshDatabase(): Promise<TestDatabase> {
+  if (!usingPostgres) {
+    const { db } = await openPglite({ loadDataDir: await migratedTemplate() });
+    return { db, url: null, drop: () => db.close() };
+  }
+  const base = process.env.DATABASE_URL!;
+  const name = `va_test_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const admin = postgres(base, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const db = openPostgres(url.href);
+  await migrate(db);
+  return {
+    db,
+    url: url.href,
+    async drop() {
+      await db.close();
+      const again = postgres(base, { max: 1, onnotice: () => {} });
+      await again.unsafe(`drop database if exists ${name} with (force)`);
+      await again.end();
+    },
+  };
+}
+
+/** Counts statements that reach the database, to prove some paths never query. */
+export function countingDb(inner: Db, counter: { queries: number }): Db {
+  const wrap = (db: Db): Db => ({
+    kind: db.kind,
+    many: (q) => (counter.queries++, db.many(q)),
+    one: (q) => (counter.queries++, db.one(q)),
+    exec: (t) => (counter.queries++, db.exec(t)),
+    transaction: (work) => db.transaction((tx) => work(wrap(tx))),
+    close: async () => {}, // the harness owns the real handle
+  });
+  return wrap(inner);
+}
