@@ -1,6 +1,8 @@
 -- purpose: single-use sign-in links and their 6-digit codes; only hashes are stored.
 create table magic_links (
   id uuid primary key default gen_random_uuid(),
+  -- issue order: "the newest link of an address" must not depend on clock resolution
+  seq bigint generated always as identity,
   tenant_id uuid not null references tenants (id) on delete cascade,
   visitor_id uuid not null references visitors (id) on delete cascade,
   token_hash text not null,
@@ -19,4 +21,4 @@ create table magic_links (
   code_burned_at timestamptz,
   constraint magic_links_token_hash_key unique (token_hash)
 );
-create index magic_links_visitor_created_idx on magic_links (visitor_id, created_at desc);
+create index magic_links_visitor_seq_idx on magic_links (visitor_id, seq desc);

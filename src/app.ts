@@ -20,6 +20,9 @@ export type App = {
 
 function toAppError(error: unknown, code: string | number | undefined): AppError | null {
   if (error instanceof AppError) return error;
+  // Elysia wraps what our body parser throws in its own ParseError.
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  if (cause instanceof AppError) return cause;
   if (code === 'NOT_FOUND') return new AppError('not_found', { detail: 'No such route.' });
   if (code === 'PARSE') return new AppError('invalid_request', { detail: 'The body could not be parsed.', fields: { errors: [{ path: '', message: 'malformed body' }] } });
   if (code === 'VALIDATION') {

@@ -84,7 +84,7 @@ export async function findNewestLinkForEmail(db: Db, tenantId: string, email: st
     from visitors v
     join magic_links l on l.visitor_id = v.id
     where v.tenant_id = ${tenantId} and v.email = ${email}
-    order by l.created_at desc
+    order by l.seq desc
     limit 1`);
 }
 

@@ -1,0 +1,84 @@
+// `bun run cli …`: operator verbs, reading the same env as the service. Arguments are validated
+// before the database is opened; with --json every verb prints one JSON object on stdout; any
+// failure is one line (a JSON error on stdout with --json, else text on stderr) and exit code 1.
+import process from 'node:process';
+import { CliError, invalidArgument, type Command, type CommandResult } from './cli/command.ts';
+import { migrateCommand } from './cli/migrate-command.ts';
+import { tenantCommand } from './cli/tenant-commands.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { isDatabaseUnavailable, type Db } from './db/db.ts';
+import { migrationsCurrent } from './db/migrate.ts';
+import { DataDirBusyError, openDatabase } from './db/open.ts';
+
+const USAGE = `usage: bun run cli <verb> [flags] [--json]
+
+  tenant add <handle> --origin <url>… --gated </prefix/>… [--host <hostname>…]
+                      [--name "Shop"] [--from "Name <addr>"] [--link-ttl N] [--session-ttl N]
+  tenant update <handle> [same flags]   repeatable flags replace the list; --from "" and
+                                        --link-ttl/--session-ttl default return to the env value
+  tenant list
+  tenant show <handle>
+  migrate
+
+Repeat a flag for several values (--origin https://a.example --origin https://b.example).
+--host defaults to the hostnames of the origins; the first origin is the public one.`;
+
+function parseCommand(argv: string[]): Command {
+  const [verb, ...rest] = argv;
+  if (verb === 'tenant') return tenantCommand(rest);
+  if (verb === 'migrate') return migrateCommand(rest);
+  throw invalidArgument(`${verb === undefined || verb.startsWith('-') ? 'missing verb' : `unknown verb "${verb}"`}: use tenant add|update|list|show or migrate (see --help)`);
+}
+
+async function requireCurrentSchema(db: Db): Promise<void> {
+  let current = false;
+  try {
+    current = await migrationsCurrent(db);
+  } catch (error) {
+    // 42P01 undefined_table: a database that was never migrated.
+    if ((error as { code?: unknown }).code !== '42P01') throw error;
+  }
+  if (!current) throw new CliError('migrations_pending', 'the database schema is not current: run `bun run cli migrate` first');
+}
+
+async function execute(command: Command, config: Config): Promise<CommandResult> {
+  const db = await openDatabase(config);
+  try {
+    if (command.needsCurrentSchema) await requireCurrentSchema(db);
+    return await command.run(db, config);
+  } finally {
+    await db.close();
+  }
+}
+
+function toCliError(error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  if (error instanceof ConfigError) return new CliError('config_error', error.message);
+  if (error instanceof DataDirBusyError) return new CliError('data_dir_busy', `${error.message}; nothing was changed`);
+  const message = (error as Error)?.message ?? String(error);
+  if (isDatabaseUnavailable(error)) return new CliError('database_unavailable', `the database is unreachable: ${message}`);
+  return new CliError('internal_error', message);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const flags = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined);
+  const json = flags.includes('--json');
+  if (flags.includes('--help') || flags.includes('-h') || argv[0] === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  try {
+    const command = parseCommand(argv);
+    const result = await execute(command, loadConfig(process.env));
+    console.log(json ? JSON.stringify(result.json) : result.text);
+    return 0;
+  } catch (error) {
+    const { code, message } = toCliError(error);
+    const line = message.replace(/\s*\n\s*/g, ' ');
+    if (json) console.log(JSON.stringify({ error: { code, message: line } }));
+    else console.error(`error: ${line}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,142 @@
+// `tenant add|update` flags → validated, normalised tenant fields. Pure functions: every rule of
+// api.md "Words → tenant" is checked here, before the database is opened.
+import { parseSender } from '../mail/magic-link-mail.ts';
+import { HANDLE, type TenantInput } from '../tenants/tenants.ts';
+import { invalidArgument } from './command.ts';
+
+export const TENANT_FLAGS = {
+  origin: { type: 'string', multiple: true },
+  host: { type: 'string', multiple: true },
+  gated: { type: 'string', multiple: true },
+  name: { type: 'string' },
+  from: { type: 'string' },
+  'link-ttl': { type: 'string' },
+  'session-ttl': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+export type TenantFlags = {
+  origin?: string[];
+  host?: string[];
+  gated?: string[];
+  name?: string;
+  from?: string;
+  'link-ttl'?: string;
+  'session-ttl'?: string;
+};
+
+// Names and senders end up in mail headers: no control characters (CR/LF header injection).
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const INT_MAX = 2_147_483_647;
+
+export function parseHandle(raw: string): string {
+  if (!HANDLE.test(raw)) {
+    throw invalidArgument(`<handle> "${raw}" is invalid: use 1–63 lower-case letters, digits and "-", starting with a letter or digit`);
+  }
+  return raw;
+}
+
+/** `scheme://host[:port]`, http or https, nothing else; stored as the URL's origin (lower-case, punycode, default port dropped). */
+export function parseOrigin(raw: string): string {
+  const problem = `--origin "${raw}" must be http(s)://host[:port] with no path, query, fragment or user info`;
+  // Checked on the raw text too: URL() would quietly repair "http:/x" or drop an empty "?".
+  if (!/^https?:\/\/[^/?#@\\\s]+\/?$/i.test(raw)) throw invalidArgument(problem);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalidArgument(problem);
+  }
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password || !url.hostname) throw invalidArgument(problem);
+  return url.origin;
+}
+
+/** A bare hostname (matched against the request's, port ignored): lower-case, punycode, IPv6 without brackets. */
+export function parseHost(raw: string): string {
+  const problem = `--host "${raw}" must be a hostname without scheme, port or path (e.g. shop.example.com)`;
+  const text = raw.trim().toLowerCase();
+  if (!text || /[/?#@\\\s]/.test(text)) throw invalidArgument(problem);
+  const bracketed = text.includes(':') && !text.startsWith('[') ? `[${text}]` : text;
+  let url: URL;
+  try {
+    url = new URL(`http://${bracketed}`);
+  } catch {
+    throw invalidArgument(problem);
+  }
+  if (url.port || !url.hostname) throw invalidArgument(problem);
+  return hostnameOf(url);
+}
+
+function hostnameOf(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, '');
+}
+
+/** A normalised path prefix that starts and ends with "/": no empty, "." or ".." segments, no query or fragment. */
+export function parseGatedPrefix(raw: string): string {
+  const segments = raw.split('/').slice(1, -1);
+  const valid =
+    /^\/(?:[A-Za-z0-9._~!$&'()*+,;=:@%-]+\/)*$/.test(raw) &&
+    !segments.some((s) => s === '.' || s === '..') &&
+    !/%(?![0-9A-Fa-f]{2})/.test(raw);
+  if (!valid) throw invalidArgument(`--gated "${raw}" must be a path prefix that starts and ends with "/" (e.g. /content/)`);
+  return raw;
+}
+
+function parseName(raw: string): string {
+  const name = raw.trim();
+  if (!name || name.length > 100 || CONTROL.test(name)) throw invalidArgument('--name must be 1–100 characters with no control characters');
+  return name;
+}
+
+/** "Name <addr>" or "addr"; "" (update only) resets the sender to MAIL_FROM. */
+function parseFrom(raw: string): string | null {
+  if (raw.trim() === '') return null;
+  const { address } = parseSender(raw);
+  if (CONTROL.test(raw) || !/^[^\s@<>"(),;:\\[\]]+@[^\s@<>"(),;:\\[\]]+$/.test(address)) {
+    throw invalidArgument(`--from "${raw}" must be "Name <address>" or "address"`);
+  }
+  return raw.trim();
+}
+
+/** Whole seconds; "default" (update only) makes the tenant follow the env var again. */
+function parseTtl(flag: string, raw: string, min: number): number | null {
+  if (raw === 'default') return null;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > INT_MAX) {
+    throw invalidArgument(`--${flag} must be a whole number of seconds ≥ ${min} (or "default"), got "${raw}"`);
+  }
+  return value;
+}
+
+const unique = (values: string[]) => [...new Set(values)];
+
+/** The fields the given flags set; repeatable flags replace the whole list. */
+export function tenantChanges(flags: TenantFlags): Partial<Omit<TenantInput, 'handle'>> {
+  const changes: Partial<Omit<TenantInput, 'handle'>> = {};
+  if (flags.origin) changes.origins = unique(flags.origin.map(parseOrigin));
+  if (flags.host) changes.hosts = unique(flags.host.map(parseHost));
+  if (flags.gated) changes.gatedPrefixes = unique(flags.gated.map(parseGatedPrefix));
+  if (flags.name !== undefined) changes.name = parseName(flags.name);
+  if (flags.from !== undefined) changes.mailFrom = parseFrom(flags.from);
+  if (flags['link-ttl'] !== undefined) changes.magicLinkTtlSeconds = parseTtl('link-ttl', flags['link-ttl'], 1);
+  if (flags['session-ttl'] !== undefined) changes.sessionTtlSeconds = parseTtl('session-ttl', flags['session-ttl'], 60);
+  return changes;
+}
+
+/** `tenant add`: --origin and --gated are required; hosts default to the origins' hostnames, name to the handle. */
+export function newTenantInput(handle: string, flags: TenantFlags): TenantInput {
+  if (!flags.origin?.length) throw invalidArgument('--origin is required (at least one; the first is the public origin)');
+  if (!flags.gated?.length) throw invalidArgument('--gated is required (at least one path prefix, e.g. --gated /content/)');
+  const changes = tenantChanges(flags);
+  const origins = changes.origins!;
+  return {
+    handle,
+    name: changes.name ?? handle,
+    origins,
+    hosts: changes.hosts ?? unique(origins.map((origin) => hostnameOf(new URL(origin)))),
+    gatedPrefixes: changes.gatedPrefixes!,
+    mailFrom: changes.mailFrom ?? null,
+    magicLinkTtlSeconds: changes.magicLinkTtlSeconds ?? null,
+    sessionTtlSeconds: changes.sessionTtlSeconds ?? null,
+  };
+}

@@ -1,0 +1,46 @@
+// Human output of the tenant verbs: a compact table for `list`, a labelled summary otherwise.
+// Unset settings show the env default they follow, so an operator sees the effective value.
+import type { Config } from '../config.ts';
+import { parseSender } from '../mail/magic-link-mail.ts';
+import type { Tenant } from '../tenants/tenants.ts';
+
+function duration(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400} d`;
+  if (seconds % 3_600 === 0) return `${seconds / 3_600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+function setting(value: number | null, fallback: number, envVar: string): string {
+  return value === null ? `${duration(fallback)} (default: ${envVar})` : duration(value);
+}
+
+export function describeTenant(tenant: Tenant, config: Config): string {
+  const rows: [string, string][] = [
+    ['handle', tenant.handle],
+    ['name', tenant.name],
+    ['id', tenant.id],
+    ...tenant.origins.map((origin, i): [string, string] => [i === 0 ? 'origins' : '', i === 0 ? `${origin} (public)` : origin]),
+    ['hosts', tenant.hosts.join(', ') || '(none)'],
+    ['gated', tenant.gatedPrefixes.join(' ')],
+    ['mail from', tenant.mailFrom ?? `${tenant.name} <${parseSender(config.mailFrom).address}> (default: MAIL_FROM address)`],
+    ['link TTL', setting(tenant.magicLinkTtlSeconds, config.magicLinkTtlSeconds, 'MAGIC_LINK_TTL')],
+    ['session TTL', setting(tenant.sessionTtlSeconds, config.sessionTtlSeconds, 'SESSION_TTL')],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n');
+}
+
+export function tenantTable(tenants: Tenant[]): string {
+  if (tenants.length === 0) return 'no tenants (add one: bun run cli tenant add <handle> --origin <url> --gated </prefix/>)';
+  const header = ['HANDLE', 'NAME', 'PUBLIC ORIGIN', 'HOSTS', 'GATED'];
+  const rows = tenants.map((t) => [
+    t.handle,
+    t.name,
+    t.origins.length > 1 ? `${t.origins[0]} (+${t.origins.length - 1})` : t.origins[0]!,
+    t.hosts.join(','),
+    t.gatedPrefixes.join(' '),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}

@@ -1,0 +1,179 @@
+// `bun run cli` as an operator runs it: a subprocess against one temporary embedded database for
+// the whole file (PGlite's first open costs ~4 s), or a fresh PostgreSQL database (dropped
+// afterwards) when DATABASE_URL is set.
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { listMigrations } from '../src/db/migrate.ts';
+import type { Tenant } from '../src/tenants/tenants.ts';
+
+const ROOT = join(import.meta.dir, '..');
+const adminUrl = process.env.DATABASE_URL;
+const usingPostgres = Boolean(adminUrl);
+
+let dataDir: string;
+let env: Record<string, string | undefined>;
+let dropDatabase = async () => {};
+let firstMigrate: Run;
+
+type Run = { code: number; stdout: string; stderr: string };
+
+async function cli(...args: string[]): Promise<Run> {
+  const proc = Bun.spawn([process.execPath, 'src/cli.ts', ...args], { cwd: ROOT, env, stdout: 'pipe', stderr: 'pipe' });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
+
+/** With --json: exactly one line on stdout, holding one JSON object. */
+async function cliJson<T = Record<string, unknown>>(...args: string[]): Promise<Run & { body: T }> {
+  const run = await cli(...args, '--json');
+  expect(run.stdout.trimEnd().split('\n')).toHaveLength(1);
+  return { ...run, body: JSON.parse(run.stdout) as T };
+}
+
+function adminClient() {
+  return postgres(adminUrl!, { max: 1, onnotice: () => {} });
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'va-cli-'));
+  env = { ...process.env, NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: undefined };
+  if (usingPostgres) {
+    const name = `va_cli_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
+    const admin = adminClient();
+    await admin.unsafe(`create database ${name}`);
+    await admin.end();
+    const url = new URL(adminUrl!);
+    url.pathname = `/${name}`;
+    env.DATABASE_URL = url.toString();
+    dropDatabase = async () => {
+      const admin = adminClient();
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    };
+  }
+  firstMigrate = await cli('migrate', '--json');
+});
+
+afterAll(async () => {
+  await dropDatabase();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('migrate', () => {
+  it('applies every migration on a new database, then nothing the second time', async () => {
+    expect(firstMigrate.code).toBe(0);
+    expect(JSON.parse(firstMigrate.stdout)).toEqual({ applied: listMigrations().map((m) => m.name) });
+    const second = await cliJson('migrate');
+    expect(second.code).toBe(0);
+    expect(second.body).toEqual({ applied: [] });
+  });
+});
+
+describe('tenant add, show, list', () => {
+  it('adds a tenant that show and list then return, hosts defaulting to the origins', async () => {
+    const added = await cliJson<Tenant>(
+      'tenant', 'add', 'acme',
+      '--origin', 'https://Acme.Example', '--origin', 'https://www.acme.example:8443',
+      '--gated', '/content/', '--gated', '/orders/',
+      '--name', 'Acme Shop', '--from', 'Acme <shop@acme.example>', '--link-ttl', '600',
+    );
+    expect(added.code).toBe(0);
+    expect(added.body).toMatchObject({
+      handle: 'acme',
+      name: 'Acme Shop',
+      origins: ['https://acme.example', 'https://www.acme.example:8443'],
+      hosts: ['acme.example', 'www.acme.example'],
+      gatedPrefixes: ['/content/', '/orders/'],
+      mailFrom: 'Acme <shop@acme.example>',
+      magicLinkTtlSeconds: 600,
+      sessionTtlSeconds: null,
+    });
+
+    const shown = await cliJson<Tenant>('tenant', 'show', 'acme');
+    expect(shown.body).toEqual(added.body);
+
+    const listed = await cliJson<{ tenants: Tenant[] }>('tenant', 'list');
+    expect(listed.body.tenants.find((t) => t.handle === 'acme')).toEqual(added.body);
+
+    const table = await cli('tenant', 'list');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^HANDLE\s+NAME\s+PUBLIC ORIGIN/);
+    expect(table.stdout).toContain('acme');
+  });
+
+  it('refuses a host that already belongs to another tenant', async () => {
+    await cliJson('tenant', 'add', 'host-owner', '--origin', 'https://owned.example', '--gated', '/c/');
+    const run = await cliJson<{ error: { code: string; message: string } }>('tenant', 'add', 'host-thief', '--origin', 'https://x.example', '--host', 'owned.example', '--gated', '/c/');
+    expect(run.code).toBe(1);
+    expect(run.body.error).toEqual({ code: 'host_taken', message: 'host owned.example already belongs to tenant host-owner' });
+  });
+});
+
+describe('tenant update', () => {
+  it('replaces the origins and leaves what was not given', async () => {
+    const before = await cliJson<Tenant>('tenant', 'add', 'shop-two', '--origin', 'https://old.example', '--gated', '/content/');
+    const after = await cliJson<Tenant>('tenant', 'update', 'shop-two', '--origin', 'https://new.example', '--origin', 'http://localhost:3000');
+    expect(after.code).toBe(0);
+    expect(after.body).toEqual({ ...before.body, origins: ['https://new.example', 'http://localhost:3000'] });
+    expect((await cliJson<Tenant>('tenant', 'show', 'shop-two')).body.origins).toEqual(['https://new.example', 'http://localhost:3000']);
+  });
+
+  it('fails on an unknown handle', async () => {
+    const run = await cliJson<{ error: { code: string } }>('tenant', 'update', 'no-such-shop', '--name', 'X');
+    expect(run.code).toBe(1);
+    expect(run.body.error.code).toBe('unknown_handle');
+  });
+});
+
+describe('errors are one line and exit 1', () => {
+  it('rejects a second tenant with the same handle', async () => {
+    const args = ['tenant', 'add', 'twice', '--origin', 'https://twice.example', '--gated', '/c/'];
+    expect((await cli(...args)).code).toBe(0);
+
+    const plain = await cli(...args, '--host', 'other.example');
+    expect(plain.code).toBe(1);
+    expect(plain.stdout).toBe('');
+    expect(plain.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(plain.stderr).toContain('tenant twice already exists');
+
+    const json = await cliJson<{ error: { code: string; message: string } }>(...args, '--host', 'other.example');
+    expect(json.code).toBe(1);
+    expect(json.body).toEqual({ error: { code: 'tenant_exists', message: 'tenant twice already exists' } });
+  });
+
+  it.each([
+    ['an origin with a path', ['tenant', 'add', 'ok', '--origin', 'https://x.example/shop', '--gated', '/c/'], '--origin'],
+    ['a non-http origin', ['tenant', 'add', 'ok', '--origin', 'ftp://x.example', '--gated', '/c/'], '--origin'],
+    ['an invalid handle', ['tenant', 'add', 'Not_A_Handle', '--origin', 'https://x.example', '--gated', '/c/'], '<handle>'],
+    ['a missing --gated', ['tenant', 'add', 'ok', '--origin', 'https://x.example'], '--gated'],
+    ['a gated prefix without the closing slash', ['tenant', 'add', 'ok', '--origin', 'https://x.example', '--gated', '/c'], '--gated'],
+    ['a host with a port', ['tenant', 'add', 'ok', '--origin', 'https://x.example', '--gated', '/c/', '--host', 'x.example:80'], '--host'],
+  ])('rejects %s, naming it', async (_, args, flag) => {
+    const json = await cliJson<{ error: { code: string; message: string } }>(...args);
+    expect(json.code).toBe(1);
+    expect(json.body.error.code).toBe('invalid_argument');
+    expect(json.body.error.message).toContain(flag);
+
+    const plain = await cli(...args);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr.trimEnd().split('\n')).toEqual([expect.stringContaining(flag)]);
+  });
+
+  it.skipIf(usingPostgres)('changes nothing while another process holds the embedded DATA_DIR', async () => {
+    // This test process is alive and is not the CLI: exactly what a running service looks like.
+    writeFileSync(join(dataDir, 'pglite.pid'), String(process.pid));
+    let busy;
+    try {
+      busy = await cliJson<{ error: { code: string; message: string } }>('tenant', 'add', 'busy', '--origin', 'https://busy.example', '--gated', '/c/');
+    } finally {
+      rmSync(join(dataDir, 'pglite.pid'), { force: true });
+    }
+    expect(busy.code).toBe(1);
+    expect(busy.body.error.code).toBe('data_dir_busy');
+    expect(busy.body.error.message).toContain(`in use by process ${process.pid}`);
+    expect((await cliJson<{ error: { code: string } }>('tenant', 'show', 'busy')).body.error.code).toBe('unknown_handle');
+  });
+});

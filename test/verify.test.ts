@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { sql } from '../src/db/sql.ts';
+import { CookieJar, Harness } from './support/harness.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await Harness.start();
+});
+afterAll(() => h.close());
+
+type SessionBody = { visitor: { id: string; email: string; handle: string }; session: { id: string; expiresAt: string }; sessionToken?: string };
+
+describe('POST /v2/visitor/auth/verify with a token', () => {
+  it('signs in with a cookie by default', async () => {
+    const mail = await h.requestLink('token@example.com');
+    const response = await h.json('/v2/visitor/auth/verify', { token: mail.token });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as SessionBody;
+    expect(body.visitor).toMatchObject({ email: 'token@example.com', handle: 'gharart' });
+    expect(body.sessionToken).toBeUndefined();
+    expect(response.headers.getSetCookie().some((c) => c.startsWith('__Host-visitor_session=vs_'))).toBe(true);
+    const replay = await h.json('/v2/visitor/auth/verify', { token: mail.token });
+    expect(replay.status).toBe(409);
+    const problem = (await replay.json()) as { code: string; usedAt: string };
+    expect(problem.code).toBe('used_magic_link');
+    expect(Number.isNaN(Date.parse(problem.usedAt))).toBe(false);
+  });
+
+  it('returns a bearer session token and sets no cookie with delivery "bearer"', async () => {
+    const mail = await h.requestLink('bearer@example.com');
+    const response = await h.json('/v2/visitor/auth/verify', { token: mail.token, delivery: 'bearer' });
+    expect(response.status).toBe(200);
+    expect(response.headers.getSetCookie()).toHaveLength(0);
+    const body = (await response.json()) as SessionBody;
+    expect(body.sessionToken).toMatch(/^vs_/);
+    const me = await h.fetch('/v2/visitor/me', { host: 'service.test', headers: { authorization: `Bearer ${body.sessionToken}` } });
+    expect(me.status).toBe(200);
+    const meBody = (await me.json()) as { session: { id: string; via: string } };
+    expect(meBody.session).toMatchObject({ id: body.session.id, via: 'bearer' });
+  });
+
+  it('answers 400 invalid_magic_link for a forged token', async () => {
+    const response = await h.json('/v2/visitor/auth/verify', { token: `vml_${'A'.repeat(43)}.${'B'.repeat(22)}` });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { code: string }).code).toBe('invalid_magic_link');
+  });
+});
+
+describe('POST /v2/visitor/auth/verify with a code', () => {
+  it('signs in with the 6-digit code, which burns the link too', async () => {
+    const mail = await h.requestLink('code@example.com');
+    const response = await h.json('/v2/visitor/auth/verify', { handle: 'gharart', email: 'Code@Example.com', code: mail.code });
+    expect(response.status).toBe(200);
+    const link = await h.fetch(Harness.pathOf(mail.link!));
+    expect(link.status).toBe(409);
+  });
+
+  it('keeps only the newest code live', async () => {
+    const older = await h.requestLink('newest@example.com');
+    const newer = await h.requestLink('newest@example.com');
+    const old = await h.json('/v2/visitor/auth/verify', { email: 'newest@example.com', code: older.code });
+    if (older.code !== newer.code) {
+      expect(old.status).toBe(400);
+      expect(((await old.json()) as { code: string }).code).toBe('invalid_code');
+    }
+    // …but the older link itself stays valid until its own expiry.
+    expect((await h.fetch(Harness.pathOf(older.link!))).status).toBe(200);
+    const ok = await h.json('/v2/visitor/auth/verify', { email: 'newest@example.com', code: newer.code });
+    expect(ok.status).toBe(200);
+  });
+
+  it('burns the code after 5 wrong tries (429 code_attempts_exceeded) while the link stays valid, until a new link is sent', async () => {
+    const mail = await h.requestLink('guess@example.com');
+    const wrong = mail.code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++) {
+      const response = await h.json('/v2/visitor/auth/verify', { email: 'guess@example.com', code: wrong });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { code: string }).code).toBe('invalid_code');
+    }
+    const right = await h.json('/v2/visitor/auth/verify', { email: 'guess@example.com', code: mail.code });
+    expect(right.status).toBe(429);
+    expect(((await right.json()) as { code: string }).code).toBe('code_attempts_exceeded');
+    const events = await h.db.many<{ kind: string }>(sql`
+      select e.kind from security_events e join visitors v on v.id = e.visitor_id where v.email = ${'guess@example.com'}`);
+    expect(events.map((e) => e.kind)).toEqual(['code_burned']);
+    const jar = new CookieJar();
+    const path = Harness.pathOf(mail.link!);
+    await h.fetch(path, { jar });
+    expect((await h.form(path, {}, { jar })).status).toBe(303);
+    const fresh = await h.requestLink('guess@example.com');
+    expect((await h.json('/v2/visitor/auth/verify', { email: 'guess@example.com', code: fresh.code })).status).toBe(200);
+  });
+
+  it('answers an unknown address exactly like a wrong code', async () => {
+    const response = await h.json('/v2/visitor/auth/verify', { email: 'never-asked@example.com', code: '123456' });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { code: string }).code).toBe('invalid_code');
+  });
+
+  it('accepts the code form from the check-email page using the pending cookie, and redirects to returnTo', async () => {
+    const jar = new CookieJar();
+    const requested = await h.form('/v2/visitor/auth/magic-link', { email: 'pending@example.com', returnTo: '/content/p/' }, { jar });
+    expect(requested.status).toBe(303);
+    await h.deliver();
+    const mail = h.mail.last('pending@example.com');
+    const response = await h.form('/v2/visitor/auth/verify', { code: mail.code! }, { jar });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('http://localhost/content/p/');
+    expect(jar.values.has('__Host-visitor_session')).toBe(true);
+    expect(jar.values.has('__Host-visitor_pending')).toBe(false);
+  });
+});
+
+describe('sessions: /v2/visitor/me and logout', () => {
+  it('answers 401 not_signed_in without a session, and for a forged cookie', async () => {
+    const none = await h.fetch('/v2/visitor/me');
+    expect(none.status).toBe(401);
+    expect(((await none.json()) as { code: string }).code).toBe('not_signed_in');
+    const forged = await h.fetch('/v2/visitor/me', { headers: { cookie: `__Host-visitor_session=vs_${'A'.repeat(43)}.${'A'.repeat(22)}` } });
+    expect(forged.status).toBe(401);
+  });
+
+  it("answers 403 wrong_tenant for another tenant's session on this host", async () => {
+    const response = await h.json('/v2/visitor/auth/magic-link', { email: 'tenant@example.com' }, { host: 'other.test', headers: { origin: 'https://other.test' } });
+    expect(response.status).toBe(202);
+    await h.deliver();
+    const token = h.mail.last('tenant@example.com').token!;
+    const verify = await h.json('/v2/visitor/auth/verify', { token, delivery: 'bearer' }, { host: 'other.test' });
+    const { sessionToken } = (await verify.json()) as SessionBody;
+    const me = await h.fetch('/v2/visitor/me', { headers: { authorization: `Bearer ${sessionToken}` } });
+    expect(me.status).toBe(403);
+    expect(((await me.json()) as { code: string }).code).toBe('wrong_tenant');
+  });
+
+  it('slides the expiry when the session is used, at most once an hour', async () => {
+    const { jar } = await h.signIn('slide@example.com');
+    const first = (await (await h.fetch('/v2/visitor/me', { jar })).json()) as { session: { expiresAt: string } };
+    h.clock.advance(30 * 60);
+    const soon = (await (await h.fetch('/v2/visitor/me', { jar })).json()) as { session: { expiresAt: string } };
+    expect(soon.session.expiresAt).toBe(first.session.expiresAt);
+    h.clock.advance(31 * 60);
+    const later = (await (await h.fetch('/v2/visitor/me', { jar })).json()) as { session: { expiresAt: string } };
+    expect(Date.parse(later.session.expiresAt) - Date.parse(first.session.expiresAt)).toBe(61 * 60 * 1000);
+  });
+
+  it('logs out the current session (204, cookie cleared), checking Origin for cookie callers', async () => {
+    const { jar } = await h.signIn('logout@example.com');
+    const crossSite = await h.json('/v2/visitor/auth/logout', {}, { jar, headers: { origin: 'https://evil.example' } });
+    expect(crossSite.status).toBe(403);
+    const copy = new CookieJar();
+    for (const [k, v] of jar.values) copy.values.set(k, v);
+    const response = await h.json('/v2/visitor/auth/logout', {}, { jar, headers: { origin: 'http://localhost' } });
+    expect(response.status).toBe(204);
+    expect(jar.values.has('__Host-visitor_session')).toBe(false);
+    expect((await h.fetch('/v2/visitor/me', { jar: copy })).status).toBe(401);
+    // No session: the same answer.
+    expect((await h.json('/v2/visitor/auth/logout', {}, { headers: { origin: 'http://localhost' } })).status).toBe(204);
+  });
+
+  it('logs out every session of the visitor with scope "all"', async () => {
+    const a = await h.signIn('all@example.com');
+    const b = await h.signIn('all@example.com');
+    expect((await h.fetch('/v2/visitor/me', { jar: b.jar })).status).toBe(200);
+    const response = await h.json('/v2/visitor/auth/logout', { scope: 'all' }, { jar: a.jar, headers: { origin: 'http://localhost' } });
+    expect(response.status).toBe(204);
+    expect((await h.fetch('/v2/visitor/me', { jar: b.jar })).status).toBe(401);
+  });
+
+  it('answers a logout form with 303 home', async () => {
+    const { jar } = await h.signIn('logout-form@example.com');
+    const response = await h.form('/v2/visitor/auth/logout', {}, { jar });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('http://localhost/');
+  });
+});
