@@ -178,3 +178,42 @@ describe('POST /_edge/visitor/access/t/{token}', () => {
     expect(ok.status).toBe(303);
   });
 });
+
+describe('POST /_edge/visitor/access/t/{token}/reissue', () => {
+  it('sends a fresh link to the same address and returnTo for an expired, never-used link', async () => {
+    const { path } = await openLink('reissue@example.com', { returnTo: '/content/late/' });
+    h.clock.advance(16 * 60);
+    const jar = new CookieJar();
+    const response = await h.form(`${path}/reissue`, {}, { jar });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/_edge/visitor/check-email');
+    expect(jar.values.has('__Host-visitor_pending')).toBe(true);
+    await h.deliver();
+    const fresh = h.mail.last('reissue@example.com');
+    expect(Harness.pathOf(fresh.link!)).not.toBe(path);
+    await h.fetch(Harness.pathOf(fresh.link!), { jar });
+    const signedIn = await h.form(Harness.pathOf(fresh.link!), {}, { jar });
+    expect(signedIn.headers.get('location')).toBe('http://localhost/content/late/');
+    // JSON callers get 202.
+    const json = await h.json(`${path}/reissue`, {});
+    expect(json.status).toBe(202);
+    await h.deliver();
+    expect(h.mail.to('reissue@example.com')).toHaveLength(3);
+  });
+
+  it('refuses a still-valid (409 link_still_valid), used (409) or day-old (410) link', async () => {
+    const valid = await openLink('reissue-valid@example.com');
+    const stillValid = await h.json(`${valid.path}/reissue`, {});
+    expect(stillValid.status).toBe(409);
+    expect(((await stillValid.json()) as { code: string }).code).toBe('link_still_valid');
+    await h.fetch(valid.path, { jar: valid.jar });
+    await h.form(valid.path, {}, { jar: valid.jar });
+    const used = await h.json(`${valid.path}/reissue`, {});
+    expect(((await used.json()) as { code: string }).code).toBe('used_magic_link');
+    const old = await openLink('reissue-old@example.com');
+    h.clock.advance(25 * 3600);
+    const tooOld = await h.json(`${old.path}/reissue`, {});
+    expect(tooOld.status).toBe(410);
+    expect(await tooOld.json()).not.toHaveProperty('reissue');
+  });
+});

@@ -7,7 +7,11 @@ export type BodyKind = 'json' | 'form' | 'empty';
 const bodyKinds = new WeakMap<Request, BodyKind>();
 
 export function bodyKindOf(request: Request): BodyKind {
-  return bodyKinds.get(request) ?? 'empty';
+  const parsed = bodyKinds.get(request);
+  if (parsed) return parsed;
+  // Routes that never read their body are still answered by content type (a form gets HTML).
+  const type = request.headers.get('content-type') ?? '';
+  return type.startsWith('application/x-www-form-urlencoded') ? 'form' : type.startsWith('application/json') ? 'json' : 'empty';
 }
 
 export async function readBody(request: Request, limit = DEFAULT_BODY_LIMIT): Promise<Record<string, unknown>> {

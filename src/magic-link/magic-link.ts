@@ -111,3 +111,30 @@ export async function consumeLink(
   const again = await findLinkById(deps.db, link.id);
   return { ok: false, state: again ? stateOf(again, now) : { kind: 'invalid' } };
 }
+
+const REISSUE_WINDOW_SECONDS = 24 * 3600;
+
+/**
+ * A fresh link for an expired, never-used one (the email was delayed past its validity): same
+ * address, same returnTo. Only within a day of the original request.
+ */
+export async function reissueLink(
+  deps: MagicLinkDeps,
+  input: { tenant: Tenant; token: string; linkOrigin: string; requestId: string },
+): Promise<{ email: string; returnTo: string }> {
+  const state = await classifyLink(deps, input.tenant, input.token);
+  if (state.kind === 'valid') {
+    throw new AppError('link_still_valid', { detail: 'This sign-in link still works: open it and press Continue.' });
+  }
+  if (state.kind !== 'expired') throw linkStateError(state);
+  const age = deps.clock.now().getTime() - state.link.created_at.getTime();
+  if (age > REISSUE_WINDOW_SECONDS * 1000) throw linkStateError(state); // too old: no reissue offer
+  await requestMagicLink(deps, {
+    tenant: input.tenant,
+    email: state.link.email,
+    returnTo: state.link.return_to,
+    linkOrigin: input.linkOrigin,
+    requestId: input.requestId,
+  });
+  return { email: state.link.email, returnTo: state.link.return_to };
+}

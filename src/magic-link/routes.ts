@@ -4,6 +4,7 @@ import { Elysia, t } from 'elysia';
 import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf, invalid } from '../http/body.ts';
+import { cookieString, seeOther, setHostCookie, type CookieJar, type SetContext } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
 import { requestContext } from '../http/request-context.ts';
 import { linkOriginFor, visitorTenant } from '../http/visitor-tenant.ts';
@@ -12,36 +13,23 @@ import type { Tenant } from '../tenants/tenants.ts';
 import { seal, unseal } from '../tokens/sealed.ts';
 import { maskEmail, normaliseEmail } from '../visitors/email.ts';
 import { recordSecurityEvent } from './queries.ts';
-import { classifyLink, consumeLink, linkStateError, requestMagicLink, type LinkState, type NewSessionInfo } from './magic-link.ts';
+import { classifyLink, consumeLink, linkStateError, reissueLink, requestMagicLink, type LinkState, type NewSessionInfo } from './magic-link.ts';
 import { verifyCode } from './codes.ts';
 import { checkEmailPage, confirmPage, cookieBlockedPage, expiredPage, signInPage, usedPage } from './pages.ts';
 import { resolveReturnTo } from './return-to.ts';
 
 const HTML = 'text/html; charset=utf-8';
 const PENDING_SECONDS = 900;
-type Pending = { handle: string; email: string; returnTo: string };
-
-type CookieJar = Record<string, { value?: unknown; set(options: Record<string, unknown>): unknown; remove(): unknown }>;
-type SetContext = { status?: number | string; headers: Record<string, string | number> };
-
-function hostCookie(jar: CookieJar, name: string, value: string, maxAge: number): void {
-  // __Host-: Secure, Path=/, no Domain — browsers also accept it on http://localhost.
-  jar[name]!.set({ value, httpOnly: true, secure: true, sameSite: 'lax', path: '/', maxAge });
-}
+export type Pending = { handle: string; email: string; returnTo: string };
 
 export function setSessionCookie(jar: CookieJar, token: string, maxAge: number): void {
-  hostCookie(jar, SESSION_COOKIE, token, maxAge);
+  setHostCookie(jar, SESSION_COOKIE, token, maxAge);
 }
 
-function cookieString(jar: CookieJar, name: string): string | undefined {
-  const value = jar[name]?.value;
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function redirect(set: SetContext, location: string): string {
-  set.status = 303;
-  set.headers.location = location;
-  return '';
+/** After a link is requested by a browser form: remember address + returnTo (encrypted), show check-email. */
+export async function toCheckEmail(keys: AppDeps['keys'], jar: CookieJar, set: SetContext, pending: Pending): Promise<string> {
+  setHostCookie(jar, PENDING_COOKIE, await seal(keys, 'cookie', pending, PENDING_COOKIE), PENDING_SECONDS);
+  return seeOther(set, '/_edge/visitor/check-email');
 }
 
 function sessionBody(tenant: Tenant, session: NewSessionInfo) {
@@ -82,7 +70,7 @@ export function magicLinkRoutes(deps: AppDeps) {
   async function badLinkPage(request: Request, jar: CookieJar, set: SetContext, tenant: Tenant, state: Exclude<LinkState, { kind: 'valid' }>, action: string) {
     const { requestId } = requestContext(request, config);
     if (state.kind === 'used') {
-      if (await holdsSessionOf(request, jar, state)) return redirect(set, state.link.return_to);
+      if (await holdsSessionOf(request, jar, state)) return seeOther(set, state.link.return_to);
       await replayed(request, tenant, state);
       set.status = 409;
       set.headers['content-type'] = HTML;
@@ -123,9 +111,7 @@ export function magicLinkRoutes(deps: AppDeps) {
         // Same work and same answer for every well-formed address: no account enumeration.
         await requestMagicLink(linkDeps, { tenant, email, returnTo, linkOrigin: linkOriginFor(tenant, context), requestId: context.requestId });
         if (form) {
-          const pending: Pending = { handle: tenant.handle, email, returnTo };
-          hostCookie(cookie as CookieJar, PENDING_COOKIE, await seal(keys, 'cookie', pending, PENDING_COOKIE), PENDING_SECONDS);
-          return redirect(set, '/_edge/visitor/check-email');
+          return toCheckEmail(keys, cookie as CookieJar, set, { handle: tenant.handle, email, returnTo });
         }
         set.status = 202;
         return { status: 'sent', requestId: context.requestId };
@@ -149,7 +135,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       const remaining = state.link.expires_at
         ? Math.max(1, Math.ceil((state.link.expires_at.getTime() - clock.now().getTime()) / 1000))
         : config.magicLinkTtlSeconds;
-      hostCookie(jar, CHECK_COOKIE, '1', remaining);
+      setHostCookie(jar, CHECK_COOKIE, '1', remaining);
       set.headers['content-type'] = HTML;
       return confirmPage({ tenant, requestId: requestContext(request, config).requestId, action });
     })
@@ -165,7 +151,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       if (state.kind === 'valid') {
         if (!cookieString(jar, CHECK_COOKIE)) {
           // The token stays untouched, so the same link works once cookies are allowed.
-          hostCookie(jar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
+          setHostCookie(jar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
           set.status = 400;
           set.headers['content-type'] = HTML;
           return cookieBlockedPage({ tenant, requestId: context.requestId, action });
@@ -175,12 +161,24 @@ export function magicLinkRoutes(deps: AppDeps) {
           setSessionCookie(jar, result.session.token, sessionTtlFor(deps, tenant));
           jar[CHECK_COOKIE]!.remove();
           logger.info('signed in by link', { requestId: context.requestId, tenant: tenant.handle, visitorId: result.session.visitor_id });
-          return redirect(set, result.session.return_to);
+          return seeOther(set, result.session.return_to);
         }
         state = result.state;
       }
       if (state.kind === 'valid') throw new AppError('invalid_magic_link');
       return badLinkPage(request, jar, set, tenant, state, action);
+    })
+    .post('/_edge/visitor/access/t/:token/reissue', async ({ request, params, set, cookie }) => {
+      const context = requestContext(request, config);
+      const tenant = await linkTenant(request);
+      if (!tenant) throw new AppError('invalid_magic_link');
+      if (bodyKindOf(request) === 'form') assertOriginAllowed(request, tenant, config);
+      const fresh = await reissueLink(linkDeps, { tenant, token: params.token, linkOrigin: linkOriginFor(tenant, context), requestId: context.requestId });
+      if (bodyKindOf(request) === 'form') {
+        return toCheckEmail(keys, cookie as CookieJar, set, { handle: tenant.handle, email: fresh.email, returnTo: fresh.returnTo });
+      }
+      set.status = 202;
+      return { status: 'sent', requestId: context.requestId };
     })
     .post(
       '/v2/visitor/auth/verify',
@@ -214,7 +212,7 @@ export function magicLinkRoutes(deps: AppDeps) {
         logger.info('signed in by verify', { requestId: context.requestId, tenant: tenant.handle, visitorId: session.visitor_id, delivery });
         if (form) {
           jar[PENDING_COOKIE]!.remove();
-          return redirect(set, session.return_to);
+          return seeOther(set, session.return_to);
         }
         return delivery === 'bearer' ? { ...sessionBody(tenant, session), sessionToken: session.token } : sessionBody(tenant, session);
       },
