@@ -1,0 +1,109 @@
+// The real entry point as a process: start-up checks, the DATA_DIR lock, graceful shutdown.
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { freshDatabase, usingPostgres, type TestDatabase } from './support/database.ts';
+import { MailCapture } from './support/mail-capture.ts';
+
+let mail: MailCapture;
+let dataDir: string;
+let database: TestDatabase | null = null;
+
+beforeAll(async () => {
+  mail = await new MailCapture().start();
+  dataDir = mkdtempSync(`${tmpdir()}/va-server-`);
+  if (usingPostgres) database = await freshDatabase();
+});
+afterAll(async () => {
+  await mail.close();
+  await database?.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH!,
+    HOME: process.env.HOME ?? '/tmp',
+    NODE_ENV: 'development',
+    PORT: '0',
+    PUBLIC_URL: 'http://localhost',
+    DATA_DIR: dataDir,
+    SMTP_URL: mail.url,
+    ...(database?.url ? { DATABASE_URL: database.url } : {}),
+    ...extra,
+  };
+}
+
+type Started = { process: ReturnType<typeof Bun.spawn>; port: number; output: () => string };
+
+async function start(extra: Record<string, string> = {}): Promise<Started> {
+  const child = Bun.spawn(['bun', 'src/server.ts'], { env: env(extra), stdout: 'pipe', stderr: 'pipe' });
+  let output = '';
+  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    output += decoder.decode(value);
+    const listening = /"msg":"listening","url":"http:\/\/localhost:(\d+)"/.exec(output);
+    if (listening) {
+      void (async () => {
+        for (;;) {
+          const next = await reader.read();
+          if (next.done) return;
+          output += decoder.decode(next.value);
+        }
+      })();
+      return { process: child, port: Number(listening[1]), output: () => output };
+    }
+  }
+  child.kill();
+  throw new Error(`server did not start:\n${output}\n${await new Response(child.stderr as ReadableStream).text()}`);
+}
+
+describe('the service process', () => {
+  it('refuses to start in production without its secrets, naming the variable in one line', async () => {
+    const child = Bun.spawn(['bun', 'src/server.ts'], { env: env({ NODE_ENV: 'production', SMTP_URL: '', DATABASE_URL: '' }), stdout: 'pipe', stderr: 'pipe' });
+    expect(await child.exited).toBe(1);
+    const stderr = (await new Response(child.stderr as ReadableStream).text()).trim();
+    expect(stderr.split('\n')).toHaveLength(1);
+    expect(stderr).toContain('TOKEN_SECRET');
+  });
+
+  it('finishes in-flight requests on SIGTERM and loses no accepted sign-in', async () => {
+    const server = await start();
+    const base = `http://localhost:${server.port}`;
+    if (!usingPostgres) {
+      // Only one process may hold the embedded database.
+      const second = Bun.spawn(['bun', 'src/server.ts'], { env: env(), stdout: 'pipe', stderr: 'pipe' });
+      expect(await second.exited).toBe(1);
+      expect(await new Response(second.stderr as ReadableStream).text()).toContain('in use by process');
+    }
+    const requests = Array.from({ length: 40 }, (_, i) =>
+      fetch(`${base}/v2/visitor/auth/magic-link`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `graceful${i}@example.com` }),
+      }).then((r) => r.status),
+    );
+    await Promise.race(requests); // the others are in flight now
+    server.process.kill('SIGTERM');
+    const statuses = await Promise.all(requests.map((p) => p.catch(() => 'refused')));
+    expect(await server.process.exited).toBe(0);
+    expect(server.output()).toContain('"msg":"shutting down"');
+    const accepted = statuses.filter((s) => s === 202).length;
+    expect(accepted).toBeGreaterThan(0);
+    // Anything not answered was refused at connect time, never cut off with a 5xx.
+    expect(statuses.every((s) => s === 202 || s === 'refused')).toBe(true);
+    if (!usingPostgres) expect(existsSync(`${dataDir}/pglite.pid`)).toBe(false);
+    // After a restart, every accepted request has its mail: nothing accepted is lost.
+    const again = await start();
+    const deadline = Date.now() + 15_000;
+    const delivered = () => new Set(mail.messages.filter((m) => m.to.startsWith('graceful')).map((m) => m.to)).size;
+    while (delivered() < accepted && Date.now() < deadline) await Bun.sleep(100);
+    expect(delivered()).toBe(accepted);
+    again.process.kill('SIGTERM');
+    expect(await again.process.exited).toBe(0);
+  });
+});
