@@ -5,6 +5,7 @@ import type { AppDeps } from './app-deps.ts';
 import { isDatabaseUnavailable } from './db/db.ts';
 import { AppError } from './errors.ts';
 import { readBody } from './http/body.ts';
+import { corsHeaders } from './http/cors.ts';
 import { problemResponse, wantsHtml } from './http/problem.ts';
 import { requestContext, socketPeers } from './http/request-context.ts';
 import { redactPath } from './log.ts';
@@ -38,8 +39,13 @@ function toAppError(error: unknown, code: string | number | undefined): AppError
 export function buildApp(deps: AppDeps): App {
   const { config, logger } = deps;
   const elysia = new Elysia()
-    .onRequest(({ request, set }) => {
+    .onRequest(async ({ request, set }) => {
       const context = requestContext(request, config);
+      const cors = await corsHeaders(request, context, deps.tenants);
+      if (cors.preflight) {
+        return new Response(null, { status: 204, headers: { ...cors.headers, 'x-request-id': context.requestId } });
+      }
+      Object.assign(set.headers, cors.headers);
       set.headers['x-request-id'] = context.requestId;
       set.headers['x-content-type-options'] = 'nosniff';
       set.headers['cache-control'] = 'no-store';

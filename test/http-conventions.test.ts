@@ -94,3 +94,26 @@ describe('dev mailbox', () => {
     expect((await h.fetch('/_dev/mailbox')).status).toBe(404);
   });
 });
+
+describe('CORS', () => {
+  it("grants credentialed CORS to the tenant's allowed origins only", async () => {
+    const preflight = await h.fetch('/v2/visitor/auth/magic-link', {
+      method: 'OPTIONS',
+      host: 'service.test',
+      headers: { origin: 'https://other.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://other.test');
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    const evil = await h.fetch('/v2/visitor/auth/magic-link', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    const actual = await h.json('/v2/visitor/auth/magic-link', { email: 'cors@example.com' }, { headers: { origin: 'http://localhost' } });
+    expect(actual.status).toBe(202);
+    expect(actual.headers.get('access-control-allow-origin')).toBe('http://localhost');
+    expect(actual.headers.get('access-control-expose-headers')).toContain('x-request-id');
+  });
+});

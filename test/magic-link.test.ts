@@ -148,7 +148,23 @@ describe('POST /v2/visitor/auth/magic-link', () => {
     const html = await page.text();
     expect(html).toContain('f••');
     expect(html).toContain('@example.com');
-    expect(html).not.toContain('form@example.com');
+    // Shown masked; the address itself only rides in the resend form's hidden field.
+    expect(html.replace(/<input type="hidden"[^>]*>/g, '')).not.toContain('form@example.com');
+    expect(html).toContain('Send it again');
+    const resend = await h.form('/v2/visitor/auth/magic-link', { email: 'form@example.com', returnTo: 'http://localhost/' }, { jar });
+    expect(resend.status).toBe(303);
+    await h.deliver();
+    expect(h.mail.to('form@example.com')).toHaveLength(2);
+  });
+
+  it('serves a sign-in page on the storefront host whose form requests a link', async () => {
+    const page = await h.fetch('/_edge/visitor/sign-in?returnTo=%2Fcontent%2Fa%2F');
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('Gharart');
+    expect(html).toContain('action="/v2/visitor/auth/magic-link"');
+    expect(html).toContain('value="http://localhost/content/a/"');
+    expect((await h.fetch('/_edge/visitor/sign-in?returnTo=%2F%2Fevil.com', { headers: { accept: 'text/html' } })).status).toBe(400);
   });
 
   it('rejects a cross-site form post (login CSRF) with 403 csrf_rejected', async () => {

@@ -63,7 +63,8 @@ export function signInPage({ tenant, requestId, returnTo }: PageBase & { returnT
   });
 }
 
-export function checkEmailPage({ tenant, requestId, maskedEmail }: PageBase & { maskedEmail: string | null }): string {
+export function checkEmailPage({ tenant, requestId, pending }: PageBase & { pending: { email: string; masked: string; returnTo: string } | null }): string {
+  const maskedEmail = pending?.masked;
   return page({
     brand: tenant.name,
     title: 'Check your email',
@@ -73,6 +74,10 @@ export function checkEmailPage({ tenant, requestId, maskedEmail }: PageBase & { 
 <form method="post" action="/v2/visitor/auth/verify">
 <label for="code">Code</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
 <button type="submit">Sign in</button></form>
-<p><a href="/_edge/visitor/sign-in">Use a different email or send again</a></p>`,
+${pending
+      ? html`<form method="post" action="/v2/visitor/auth/magic-link"><input type="hidden" name="email" value="${pending.email}">
+<input type="hidden" name="returnTo" value="${pending.returnTo}"><button type="submit" class="secondary">Send it again</button></form>`
+      : ''}
+<p><a href="/_edge/visitor/sign-in">Use a different email</a></p>`,
   });
 }

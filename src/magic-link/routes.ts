@@ -241,7 +241,8 @@ export function magicLinkRoutes(deps: AppDeps) {
       const sealed = cookieString(cookie as CookieJar, PENDING_COOKIE);
       const pending = sealed ? await unseal<Pending>(keys, 'cookie', sealed, PENDING_COOKIE) : null;
       set.headers['content-type'] = HTML;
-      return checkEmailPage({ tenant, requestId: context.requestId, maskedEmail: pending?.handle === tenant.handle ? maskEmail(pending.email) : null });
+      const mine = pending?.handle === tenant.handle ? pending : null;
+      return checkEmailPage({ tenant, requestId: context.requestId, pending: mine && { email: mine.email, masked: maskEmail(mine.email), returnTo: mine.returnTo } });
     });
 }
 

@@ -87,6 +87,11 @@ export async function findTenantByHost(db: Db, hostname: string): Promise<Tenant
   return row ? toTenant(row) : null;
 }
 
+export async function findTenantByOrigin(db: Db, origin: string): Promise<Tenant | null> {
+  const row = await db.one<TenantRow>(sql`select ${COLUMNS} from tenants where origins @> array[${origin}]::text[] limit 1`);
+  return row ? toTenant(row) : null;
+}
+
 export async function listTenants(db: Db): Promise<Tenant[]> {
   return (await db.many<TenantRow>(sql`select ${COLUMNS} from tenants order by handle`)).map(toTenant);
 }
@@ -95,6 +100,7 @@ export async function listTenants(db: Db): Promise<Tenant[]> {
 export class TenantDirectory {
   private readonly byHost = new Map<string, { tenant: Tenant | null; until: number }>();
   private readonly byHandle = new Map<string, { tenant: Tenant | null; until: number }>();
+  private readonly byOrigin = new Map<string, { tenant: Tenant | null; until: number }>();
 
   constructor(
     private readonly db: Db,
@@ -111,7 +117,12 @@ export class TenantDirectory {
     return this.cached(this.byHandle, handle, () => findTenantByHandle(this.db, handle));
   }
 
+  forOrigin(origin: string): Promise<Tenant | null> {
+    return this.cached(this.byOrigin, origin, () => findTenantByOrigin(this.db, origin));
+  }
+
   clear(): void {
+    this.byOrigin.clear();
     this.byHost.clear();
     this.byHandle.clear();
   }
