@@ -4,10 +4,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { buildApp, type App } from './app.ts';
 import type { AppDeps } from './app-deps.ts';
 import { systemClock, type Clock } from './clock.ts';
-import type { Config } from './config.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
 import type { Db } from './db/db.ts';
 import { migrate } from './db/migrate.ts';
-import { openDatabase } from './db/open.ts';
+import { DataDirBusyError, openDatabase } from './db/open.ts';
 import { createLogger, type Logger } from './log.ts';
 import { MailOutbox } from './mail/outbox.ts';
 import { createSmtpTransport, DevMailbox, type MailTransport } from './mail/transport.ts';
@@ -69,4 +69,31 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     await db.close();
     throw error;
   }
+}
+
+/** For entry points: config and runtime from the environment, or one line on stderr and exit 1. */
+export async function runtimeFromEnv(env: Record<string, string | undefined>, exit: (code: number) => never): Promise<Runtime> {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    return exit(1);
+  }
+  try {
+    return await createRuntime(config);
+  } catch (error) {
+    console.error(error instanceof DataDirBusyError ? error.message : `start-up failed: ${(error as Error).message}`);
+    return exit(1);
+  }
+}
+
+/** The start-up log line, and in development how to try the service. */
+export function announceListening(deps: AppDeps, port: number, runtimeName: 'bun' | 'deno'): void {
+  deps.logger.info('listening', { url: `http://localhost:${port}`, database: deps.db.kind, nodeEnv: deps.config.nodeEnv, runtime: runtimeName });
+  if (deps.config.nodeEnv !== 'development') return;
+  console.log(`\nVisitor Access is running on http://localhost:${port} (demo storefront "gharart").
+Try:  curl -s -X POST http://localhost:${port}/v2/visitor/auth/magic-link -H 'content-type: application/json' -d '{"email":"demo@example.com"}'
+Then: curl -s 'http://localhost:${port}/_dev/mailbox?to=demo@example.com'\n`);
 }
