@@ -9,6 +9,8 @@ export type SecretKeys = {
   codeMac: Uint8Array;
   outbox: CryptoKey;
   cookie: CryptoKey;
+  /** Credentials at rest (HS256 JWT secrets). */
+  credential: CryptoKey;
 };
 
 export type KeyRing = { current: SecretKeys; all: readonly SecretKeys[] };
@@ -36,6 +38,7 @@ async function deriveSecretKeys(secret: string): Promise<SecretKeys> {
     codeMac: await hkdf(base, 'code-mac'),
     outbox: await aesKey(await hkdf(base, 'outbox-encryption')),
     cookie: await aesKey(await hkdf(base, 'cookie-encryption')),
+    credential: await aesKey(await hkdf(base, 'credential-encryption')),
   };
 }
 

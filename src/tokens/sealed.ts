@@ -3,7 +3,7 @@
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from '@oslojs/encoding';
 import type { KeyRing, SecretKeys } from './keys.ts';
 
-type Purpose = 'outbox' | 'cookie';
+type Purpose = 'outbox' | 'cookie' | 'credential';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 

@@ -1,0 +1,88 @@
+// Grants: "this email may see this resource at this tenant". Every SQL statement of grants.
+import type { Db } from '../db/db.ts';
+import { sql } from '../db/sql.ts';
+
+export type GrantKind = 'content' | 'order';
+
+export type Grant = {
+  email: string;
+  resource: string;
+  kind: GrantKind;
+  title: string | null;
+  orderId: string | null;
+  expiresAt: string | null;
+  grantedAt: string;
+};
+
+type GrantRow = {
+  email: string;
+  resource: string;
+  kind: GrantKind;
+  title: string | null;
+  order_id: string | null;
+  expires_at: Date | null;
+  granted_at: Date;
+};
+
+const COLUMNS = sql`email, resource, kind, title, order_id, expires_at, granted_at`;
+
+function toGrant(row: GrantRow): Grant {
+  return {
+    email: row.email,
+    resource: row.resource,
+    kind: row.kind,
+    title: row.title,
+    orderId: row.order_id,
+    expiresAt: row.expires_at?.toISOString() ?? null,
+    grantedAt: row.granted_at.toISOString(),
+  };
+}
+
+export type GrantInput = {
+  email: string;
+  resource: string;
+  kind: GrantKind;
+  title: string | null;
+  orderId: string | null;
+  expiresAt: Date | null;
+};
+
+/** Upsert on (tenant, email, resource): created → 201, updated or unchanged → 200. */
+export async function upsertGrant(db: Db, tenantId: string, input: GrantInput, now: Date): Promise<{ grant: Grant; created: boolean }> {
+  const written = await db.one<GrantRow & { created: boolean }>(sql`
+    insert into grants (tenant_id, email, resource, kind, title, order_id, expires_at, granted_at, updated_at)
+    values (${tenantId}, ${input.email}, ${input.resource}, ${input.kind}, ${input.title}, ${input.orderId}, ${input.expiresAt}, ${now}, ${now})
+    on conflict (tenant_id, email, resource) do update
+      set kind = excluded.kind, title = excluded.title, order_id = excluded.order_id,
+          expires_at = excluded.expires_at, updated_at = excluded.updated_at
+      where (grants.kind, grants.title, grants.order_id, grants.expires_at)
+            is distinct from (excluded.kind, excluded.title, excluded.order_id, excluded.expires_at)
+    returning ${COLUMNS}, (xmax = 0) as created`);
+  if (written) return { grant: toGrant(written), created: written.created };
+  // Unchanged: the conflicting row was left as it is.
+  const existing = await db.one<GrantRow>(sql`
+    select ${COLUMNS} from grants where tenant_id = ${tenantId} and email = ${input.email} and resource = ${input.resource}`);
+  return { grant: toGrant(existing!), created: false };
+}
+
+export async function deleteGrant(db: Db, tenantId: string, email: string, resource: string): Promise<boolean> {
+  const rows = await db.many(sql`
+    delete from grants where tenant_id = ${tenantId} and email = ${email} and resource = ${resource} returning id`);
+  return rows.length > 0;
+}
+
+/** All grants of an email at a tenant, live or not (servers see expired ones too). */
+export async function listGrants(db: Db, tenantId: string, email: string): Promise<Grant[]> {
+  const rows = await db.many<GrantRow>(sql`
+    select ${COLUMNS} from grants where tenant_id = ${tenantId} and email = ${email} order by resource`);
+  return rows.map(toGrant);
+}
+
+/** The live grants of an email (what the visitor may see now). */
+export async function listLiveGrants(db: Db, tenantId: string, email: string, now: Date): Promise<Grant[]> {
+  const rows = await db.many<GrantRow>(sql`
+    select ${COLUMNS} from grants
+    where tenant_id = ${tenantId} and email = ${email} and (expires_at is null or expires_at > ${now})
+    order by resource`);
+  return rows.map(toGrant);
+}

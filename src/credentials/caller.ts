@@ -1,0 +1,61 @@
+// Who is calling a server route: a PAT (`Bearer vapat_…`) or a storefront JWT (`Bearer eyJ…`).
+// Missing/invalid → 401 unauthorized; a valid credential without the scope → 403 insufficient_scope.
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/db.ts';
+import { AppError } from '../errors.ts';
+import type { KeyRing } from '../tokens/keys.ts';
+import { verifyStorefrontJwt } from './jwt.ts';
+import { findLivePatByToken, touchPat } from './pats.ts';
+import type { Scope } from './scopes.ts';
+
+export type ServerCaller = {
+  kind: 'pat' | 'jwt';
+  /** PAT id or JWT key id: what audit lines and idempotency scopes name. */
+  id: string;
+  /** null for service (operator) PATs. */
+  tenantId: string | null;
+  scopes: ReadonlySet<string>;
+};
+
+export type CredentialDeps = { db: Db; keys: KeyRing; clock: Clock };
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+export function bearerOf(request: Request): string | null {
+  const header = request.headers.get('authorization');
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1]! : null;
+}
+
+/** The server caller, or null when the request carries no server credential at all. */
+export async function serverCallerFrom(deps: CredentialDeps, request: Request): Promise<ServerCaller | null> {
+  const token = bearerOf(request);
+  if (!token || token.startsWith('vs_')) return null;
+  if (token.startsWith('vapat_')) {
+    const pat = await findLivePatByToken(deps.db, token);
+    if (!pat) throw unauthorized('The access token is unknown or revoked.');
+    await touchPat(deps.db, pat, deps.clock.now());
+    return { kind: 'pat', id: pat.id, tenantId: pat.tenantId, scopes: new Set(pat.scopes) };
+  }
+  if (JWT_SHAPE.test(token)) {
+    const caller = await verifyStorefrontJwt(deps, token);
+    if (!caller) throw unauthorized('The JWT is not valid for this service.');
+    return caller;
+  }
+  throw unauthorized('Unrecognised credential.');
+}
+
+/** The caller, which must exist and hold `scope`. */
+export async function requireServerCaller(deps: CredentialDeps, request: Request, scope: Scope): Promise<ServerCaller & { tenantId: string }> {
+  const caller = await serverCallerFrom(deps, request);
+  if (!caller) throw unauthorized('Send a PAT or a storefront JWT as `Authorization: Bearer …`.');
+  if (!caller.scopes.has(scope) || caller.tenantId === null) {
+    throw new AppError('insufficient_scope', { detail: `This route needs the ${scope} scope.`, fields: { requiredScope: scope } });
+  }
+  return caller as ServerCaller & { tenantId: string };
+}
+
+export function unauthorized(detail: string): AppError {
+  return new AppError('unauthorized', { detail, headers: { 'www-authenticate': 'Bearer realm="visitor-access"' } });
+}
