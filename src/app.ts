@@ -9,6 +9,8 @@ import { corsHeaders } from './http/cors.ts';
 import { problemResponse, wantsHtml } from './http/problem.ts';
 import { requestContext, socketPeers } from './http/request-context.ts';
 import { redactPath } from './log.ts';
+import { createEdgeCheck, EDGE_PATH } from './access/edge.ts';
+import { accessRoutes } from './access/routes.ts';
 import { magicLinkRoutes } from './magic-link/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
@@ -38,6 +40,7 @@ function toAppError(error: unknown, code: string | number | undefined): AppError
 
 export function buildApp(deps: AppDeps): App {
   const { config, logger } = deps;
+  const edge = createEdgeCheck(deps);
   const elysia = new Elysia()
     .onRequest(async ({ request, set }) => {
       const context = requestContext(request, config);
@@ -65,13 +68,18 @@ export function buildApp(deps: AppDeps): App {
     })
     .use(opsRoutes(deps))
     .use(magicLinkRoutes(deps))
-    .use(sessionRoutes(deps));
+    .use(sessionRoutes(deps))
+    .use(accessRoutes(deps));
 
   return {
     elysia: elysia as unknown as Elysia,
     async fetch(request, peer) {
       if (peer) socketPeers.set(request, peer);
       const context = requestContext(request, config);
+      if (context.path === EDGE_PATH && (request.method === 'GET' || request.method === 'HEAD')) {
+        // The CDN's hot path: answered before routing, logged only at debug level (inside).
+        return edge.check(request);
+      }
       let response: Response;
       try {
         response = await elysia.handle(request);

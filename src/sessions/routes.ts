@@ -4,31 +4,16 @@ import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf } from '../http/body.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
-import { requestContext } from '../http/request-context.ts';
-import type { Tenant } from '../tenants/tenants.ts';
 import { revokeSession, revokeVisitorSessions } from './queries.ts';
-import { SESSION_COOKIE, sessionFromToken, sessionTokenFrom, touchSession, type VisitorSession } from './sessions.ts';
+import { currentSession as currentSessionOf } from './current.ts';
+import { SESSION_COOKIE, touchSession } from './sessions.ts';
 
 type CookieJar = Record<string, { value?: unknown; remove(): unknown }>;
 
 export function sessionRoutes(deps: AppDeps) {
   const { config } = deps;
 
-  /**
-   * The session of this request and the tenant it counts for. On an edge host, the host's tenant
-   * decides: another tenant's session is wrong_tenant. Elsewhere only bearer sessions count.
-   */
-  async function currentSession(request: Request, jar: CookieJar): Promise<{ session: VisitorSession | null; tenant: Tenant | null }> {
-    const context = requestContext(request, config);
-    const hostTenant = await deps.tenants.forHost(context.hostname);
-    const cookieValue = hostTenant ? (jar[SESSION_COOKIE]?.value as string | undefined) : undefined;
-    const session = await sessionFromToken(deps, sessionTokenFrom(request, cookieValue || undefined));
-    if (!session) return { session: null, tenant: hostTenant };
-    if (hostTenant && session.tenant_id !== hostTenant.id) {
-      throw new AppError('wrong_tenant', { detail: 'This session belongs to another storefront.' });
-    }
-    return { session, tenant: hostTenant ?? (await deps.tenants.forHandle(session.handle)) };
-  }
+  const currentSession = (request: Request, jar: CookieJar) => currentSessionOf(deps, request, jar);
 
   return new Elysia({ name: 'sessions' })
     .get('/v2/visitor/me', async ({ request, cookie }) => {

@@ -101,6 +101,7 @@ export class TenantDirectory {
   private readonly byHost = new Map<string, { tenant: Tenant | null; until: number }>();
   private readonly byHandle = new Map<string, { tenant: Tenant | null; until: number }>();
   private readonly byOrigin = new Map<string, { tenant: Tenant | null; until: number }>();
+  private readonly byId = new Map<string, { tenant: Tenant | null; until: number }>();
 
   constructor(
     private readonly db: Db,
@@ -117,12 +118,17 @@ export class TenantDirectory {
     return this.cached(this.byHandle, handle, () => findTenantByHandle(this.db, handle));
   }
 
+  forId(id: string): Promise<Tenant | null> {
+    return this.cached(this.byId, id, () => findTenantById(this.db, id));
+  }
+
   forOrigin(origin: string): Promise<Tenant | null> {
     return this.cached(this.byOrigin, origin, () => findTenantByOrigin(this.db, origin));
   }
 
   clear(): void {
     this.byOrigin.clear();
+    this.byId.clear();
     this.byHost.clear();
     this.byHandle.clear();
   }

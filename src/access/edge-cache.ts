@@ -1,0 +1,45 @@
+// The edge check's in-process cache: session token → (tenant, visitor, live grants) for a few
+// seconds. Bounded (oldest entries evicted first) so a flood of distinct cookies cannot grow memory;
+// its lifetime is the bound on how long a revoked session or grant keeps working.
+
+export type EdgeGrant = { resource: string; expiresAt: number | null };
+export type EdgeIdentity = { tenantId: string; visitorId: string; sessionExpiresAt: number; grants: EdgeGrant[] };
+
+type Entry = { identity: EdgeIdentity | null; until: number };
+
+export class EdgeCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 20_000,
+  ) {}
+
+  get enabled(): boolean {
+    return this.ttlMs > 0;
+  }
+
+  /** undefined: not cached; null: cached "no such live session". */
+  get(token: string, nowMs: number): EdgeIdentity | null | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    if (entry.until <= nowMs) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    return entry.identity;
+  }
+
+  set(token: string, identity: EdgeIdentity | null, nowMs: number): void {
+    if (!this.enabled) return;
+    if (this.entries.size >= this.maxEntries) {
+      // Evict the oldest insertion (Map keeps insertion order).
+      this.entries.delete(this.entries.keys().next().value!);
+    }
+    this.entries.set(token, { identity, until: nowMs + this.ttlMs });
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

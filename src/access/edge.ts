@@ -1,0 +1,113 @@
+// GET /_edge/visitor/access — asked by the CDN before every gated page view. Only 204/401/403 ever
+// (nginx turns anything else into a 500). Hot path: no writes, at most one indexed query, none when
+// the cache answers; served before the framework's routing to keep per-request work minimal.
+import type { AppDeps } from '../app-deps.ts';
+import { sql } from '../db/sql.ts';
+import { requestContext, type RequestContext } from '../http/request-context.ts';
+import { linkOriginFor } from '../http/visitor-tenant.ts';
+import { SESSION_COOKIE } from '../sessions/sessions.ts';
+import { hashToken, verifyToken } from '../tokens/tokens.ts';
+import { EdgeCache, type EdgeIdentity } from './edge-cache.ts';
+import { grantCovers, isGated, normalisePath } from './paths.ts';
+
+export const EDGE_PATH = '/_edge/visitor/access';
+
+type Reason = 'not_signed_in' | 'no_grant' | 'unknown_host' | 'bad_path' | 'unavailable';
+
+type IdentityRow = { tenant_id: string; visitor_id: string; expires_at: Date; grants: { r: string; e: string | null }[] };
+
+const COOKIE_PREFIX = `${SESSION_COOKIE}=`;
+
+function sessionToken(request: Request): string | null {
+  const authorization = request.headers.get('authorization');
+  if (authorization?.startsWith('Bearer vs_')) return authorization.slice(7).trim();
+  const cookie = request.headers.get('cookie');
+  if (!cookie) return null;
+  const start = cookie.indexOf(COOKIE_PREFIX);
+  if (start === -1 || (start > 0 && cookie[start - 1] !== ' ' && cookie[start - 1] !== ';')) return null;
+  const end = cookie.indexOf(';', start);
+  return cookie.slice(start + COOKIE_PREFIX.length, end === -1 ? undefined : end).trim();
+}
+
+function originalUri(request: Request): string | null {
+  const header = request.headers.get('x-original-uri') ?? request.headers.get('x-forwarded-uri');
+  if (header) return header;
+  const q = request.url.indexOf('?');
+  if (q === -1) return null;
+  return new URLSearchParams(request.url.slice(q + 1)).get('uri');
+}
+
+export function createEdgeCheck(deps: AppDeps) {
+  const { config, db, keys, clock, logger } = deps;
+  const cache = new EdgeCache(config.edgeCacheSeconds * 1000);
+
+  function answer(context: RequestContext, status: 204 | 401 | 403, reason: Reason | null, extra?: Record<string, string>): Response {
+    const headers: Record<string, string> = { 'cache-control': 'private, no-store', 'x-request-id': context.requestId, ...extra };
+    if (reason) headers['x-visitor-reason'] = reason;
+    if (config.logLevel === 'debug') logger.debug('edge decision', { requestId: context.requestId, status, reason, host: context.hostname });
+    return new Response(null, { status, headers });
+  }
+
+  /** One indexed statement: the live session, its visitor, and the email's live grants. */
+  async function loadIdentity(token: string, now: Date): Promise<EdgeIdentity | null> {
+    const row = await db.one<IdentityRow>(sql`
+      select s.tenant_id, s.visitor_id, s.expires_at,
+             coalesce((select json_agg(json_build_object('r', g.resource, 'e', g.expires_at))
+                       from grants g
+                       where g.tenant_id = s.tenant_id and g.email = v.email
+                         and (g.expires_at is null or g.expires_at > ${now})), '[]'::json) as grants
+      from sessions s
+      join visitors v on v.id = s.visitor_id
+      where s.token_hash = ${hashToken(token)} and s.revoked_at is null and s.expires_at > ${now}`);
+    if (!row) return null;
+    return {
+      tenantId: row.tenant_id,
+      visitorId: row.visitor_id,
+      sessionExpiresAt: row.expires_at.getTime(),
+      grants: row.grants.map((g) => ({ resource: g.r, expiresAt: g.e ? Date.parse(g.e) : null })),
+    };
+  }
+
+  return {
+    cache,
+    async check(request: Request): Promise<Response> {
+      const context = requestContext(request, config);
+      try {
+        const tenant = await deps.tenants.forHost(context.hostname);
+        if (!tenant) return answer(context, 403, 'unknown_host');
+        const uri = originalUri(request);
+        const path = uri === null ? null : normalisePath(uri);
+        if (path === null) return answer(context, 403, 'bad_path'); // a misconfigured CDN fails closed
+        if (!isGated(path, tenant.gatedPrefixes)) return answer(context, 204, null);
+
+        const now = clock.now();
+        const nowMs = now.getTime();
+        const token = sessionToken(request);
+        let identity: EdgeIdentity | null | undefined = token ? cache.get(token, nowMs) : null;
+        if (identity === undefined) {
+          // Forged tokens never reach the database (nor the cache).
+          if (verifyToken(keys, 'vs', token!)) {
+            identity = await loadIdentity(token!, now);
+            cache.set(token!, identity, nowMs);
+          } else {
+            identity = null;
+          }
+        }
+        if (!identity || identity.tenantId !== tenant.id || identity.sessionExpiresAt <= nowMs) {
+          const login = `${linkOriginFor(tenant, context)}/_edge/visitor/sign-in?returnTo=${encodeURIComponent(uri!)}`;
+          return answer(context, 401, 'not_signed_in', { 'x-visitor-login': login });
+        }
+        for (const grant of identity.grants) {
+          if ((grant.expiresAt === null || grant.expiresAt > nowMs) && grantCovers(grant.resource, path)) {
+            return answer(context, 204, null, { 'x-visitor-id': identity.visitorId });
+          }
+        }
+        return answer(context, 403, 'no_grant');
+      } catch (error) {
+        // Fail closed, and never with a status nginx would turn into a 500.
+        logger.error('edge check failed', { requestId: context.requestId, error: String((error as Error)?.message ?? error) });
+        return answer(context, 403, 'unavailable');
+      }
+    },
+  };
+}

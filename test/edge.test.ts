@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { upsertGrant } from '../src/access/grants.ts';
+import { sql } from '../src/db/sql.ts';
+import { CookieJar, Harness } from './support/harness.ts';
+
+let h: Harness;
+let jar: CookieJar;
+let visitorId: string;
+
+beforeAll(async () => {
+  h = await Harness.start();
+  await grant('edge@example.com', '/content/course-1/*');
+  await grant('edge@example.com', '/orders/A-1001');
+  ({ jar } = await h.signIn('edge@example.com'));
+  visitorId = ((await (await h.fetch('/v2/visitor/me', { jar })).json()) as { visitor: { id: string } }).visitor.id;
+});
+afterAll(() => h.close());
+
+function grant(email: string, resource: string, expiresAt: Date | null = null) {
+  return upsertGrant(h.db, h.gharart.id, { email, resource, kind: 'content', title: null, orderId: null, expiresAt }, h.clock.now());
+}
+
+function edge(uri: string | null, init: { jar?: CookieJar; host?: string; headers?: Record<string, string>; via?: 'original' | 'forwarded' | 'query' } = {}) {
+  const headers: Record<string, string> = { ...init.headers };
+  let path = '/_edge/visitor/access';
+  if (uri !== null) {
+    if (init.via === 'query') path += `?uri=${encodeURIComponent(uri)}`;
+    else headers[init.via === 'forwarded' ? 'x-forwarded-uri' : 'x-original-uri'] = uri;
+  }
+  if (init.jar) headers.cookie = init.jar.header();
+  return h.fetch(path, { host: init.host, headers });
+}
+
+function expectDecision(response: Response, status: number, reason: string | null) {
+  expect([response.status, response.headers.get('x-visitor-reason')]).toEqual([status, reason]);
+  expect(response.headers.get('cache-control')).toBe('private, no-store');
+  expect(response.headers.get('x-request-id')).toBeTruthy();
+}
+
+describe('GET /_edge/visitor/access', () => {
+  it('allows paths that are not gated without looking at the session', async () => {
+    const response = await edge('/shop/tshirt?colour=red');
+    expectDecision(response, 204, null);
+    expect(response.headers.get('x-visitor-id')).toBeNull();
+  });
+
+  it('answers 401 with the sign-in URL (original URI, query included) when not signed in', async () => {
+    const response = await edge('/content/course-1/lesson-2?t=30');
+    expectDecision(response, 401, 'not_signed_in');
+    expect(response.headers.get('x-visitor-login')).toBe(
+      `http://localhost/_edge/visitor/sign-in?returnTo=${encodeURIComponent('/content/course-1/lesson-2?t=30')}`,
+    );
+  });
+
+  it('allows a signed-in visitor with a grant covering the path, naming the visitor', async () => {
+    for (const uri of ['/content/course-1', '/content/course-1/', '/content/course-1/lesson-2?x=1', '/orders/A-1001', '/CONTENT/course-1/x']) {
+      const response = await edge(uri, { jar });
+      expect([uri, response.status]).toEqual([uri, uri.startsWith('/CONTENT') ? 403 : 204]);
+      if (response.status === 204) expect(response.headers.get('x-visitor-id')).toBe(visitorId);
+    }
+  });
+
+  it('refuses (403 no_grant) a signed-in visitor without a grant for the path', async () => {
+    for (const uri of ['/content/course-2/x', '/content/course-10', '/orders/A-10011', '/orders/A-1001/../A-1002', '/content/course-1/../course-2/x']) {
+      const response = await edge(uri, { jar });
+      expect([uri, response.status, response.headers.get('x-visitor-reason')]).toEqual([uri, 403, 'no_grant']);
+    }
+  });
+
+  it('fails closed with 403 bad_path on missing or unsafe paths', async () => {
+    expectDecision(await edge(null), 403, 'bad_path');
+    for (const uri of ['/content/course-1%2f..%2fcourse-2', '/content/..%5c..', '/content/course-1;x', '/content/%252e%252e/x', '/../content/course-1', 'content/course-1']) {
+      const response = await edge(uri, { jar });
+      expect([uri, response.status, response.headers.get('x-visitor-reason')]).toEqual([uri, 403, 'bad_path']);
+    }
+  });
+
+  it('reads the original URI from X-Original-URI, X-Forwarded-Uri or ?uri=', async () => {
+    expectDecision(await edge('/content/course-1/a', { jar, via: 'forwarded' }), 204, null);
+    expectDecision(await edge('/content/course-1/a', { jar, via: 'query' }), 204, null);
+  });
+
+  it('answers 403 unknown_host on a host no tenant owns, and 401 for another tenant’s session', async () => {
+    expectDecision(await edge('/content/course-1', { jar, host: 'service.test' }), 403, 'unknown_host');
+    expectDecision(await edge('/content/course-1', { jar, host: 'other.test' }), 401, 'not_signed_in');
+  });
+
+  it('accepts the session as a bearer token forwarded by the CDN', async () => {
+    const token = jar.values.get('__Host-visitor_session')!;
+    expectDecision(await edge('/content/course-1/x', { headers: { authorization: `Bearer ${token}` } }), 204, null);
+  });
+
+  it('answers from the cache without a query, and with at most one query when the cache is cold', async () => {
+    await edge('/content/course-1/warm', { jar });
+    let before = h.counter.queries;
+    for (let i = 0; i < 20; i++) expect((await edge(`/content/course-1/${i}`, { jar })).status).toBe(204);
+    expect(h.counter.queries - before).toBe(0);
+    h.clock.advance(6); // past EDGE_CACHE_SECONDS
+    before = h.counter.queries;
+    expect((await edge('/content/course-1/cold', { jar })).status).toBe(204);
+    expect(h.counter.queries - before).toBe(1);
+    // A forged cookie never reaches the database.
+    before = h.counter.queries;
+    const forged = await edge('/content/course-1', { headers: { cookie: `__Host-visitor_session=vs_${'A'.repeat(43)}.${'A'.repeat(22)}` } });
+    expect(forged.status).toBe(401);
+    expect(h.counter.queries - before).toBe(0);
+  });
+
+  it('stops honouring a revoked session or a deleted grant within the cache lifetime (5 s)', async () => {
+    const { jar: other } = await h.signIn('revoke@example.com');
+    await grant('revoke@example.com', '/content/r/*');
+    expect((await edge('/content/r/1', { jar: other })).status).toBe(204);
+    await h.db.many(sql`delete from grants where email = ${'revoke@example.com'}`);
+    h.clock.advance(5);
+    expect((await edge('/content/r/1', { jar: other })).status).toBe(403);
+    await grant('revoke@example.com', '/content/r/*');
+    h.clock.advance(5);
+    expect((await edge('/content/r/1', { jar: other })).status).toBe(204);
+    const logout = await h.json('/v2/visitor/auth/logout', {}, { jar: other, headers: { origin: 'http://localhost' } });
+    expect(logout.status).toBe(204);
+    const stale = new CookieJar();
+    stale.values.set('__Host-visitor_session', (await h.signIn('revoke@example.com')).jar.values.get('__Host-visitor_session')!);
+    await h.db.many(sql`update sessions set revoked_at = ${h.clock.now()} where visitor_id = (select id from visitors where email = ${'revoke@example.com'})`);
+    h.clock.advance(5);
+    expect((await edge('/content/r/1', { jar: stale })).status).toBe(401);
+  });
+
+  it('does not honour an expired grant', async () => {
+    const { jar: timed } = await h.signIn('timed@example.com');
+    await grant('timed@example.com', '/content/t/*', new Date(h.clock.now().getTime() + 60_000));
+    expect((await edge('/content/t/x', { jar: timed })).status).toBe(204);
+    h.clock.advance(61);
+    expect((await edge('/content/t/x', { jar: timed })).status).toBe(403);
+  });
+
+  it('fails closed with 403 unavailable (never a 5xx) when the database is gone (last test: closes it)', async () => {
+    const { jar: fresh } = await h.signIn('down@example.com');
+    await h.db.close();
+    expectDecision(await edge('/content/x', { jar: fresh }), 403, 'unavailable');
+    const me = await h.fetch('/v2/visitor/me', { jar: fresh });
+    expect(me.status).toBe(503);
+    expect(me.headers.get('retry-after')).toBe('5');
+    expect(((await me.json()) as { code: string }).code).toBe('service_unavailable');
+    expect((await h.fetch('/readyz')).status).toBe(503);
+  });
+});
