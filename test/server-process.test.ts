@@ -1,6 +1,6 @@
 // The real entry point as a process: start-up checks, the DATA_DIR lock, graceful shutdown.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { freshDatabase, usingPostgres, type TestDatabase } from './support/database.ts';
 import { MailCapture } from './support/mail-capture.ts';
@@ -80,6 +80,12 @@ describe('the service process', () => {
       expect(await second.exited).toBe(1);
       expect(await new Response(second.stderr as ReadableStream).text()).toContain('in use by process');
     }
+    // Development: the demo tenant's PATs are written for the newcomer (0600) and work.
+    const credentialsFile = `${dataDir}/dev-credentials.json`;
+    expect(statSync(credentialsFile).mode & 0o777).toBe(0o600);
+    const { tenantPat } = JSON.parse(readFileSync(credentialsFile, 'utf8')) as { tenantPat: string };
+    const grants = await fetch(`${base}/v2/access/grants?email=demo@example.com`, { headers: { authorization: `Bearer ${tenantPat}` } });
+    expect(((await grants.json()) as { items: { resource: string }[] }).items.map((g) => g.resource)).toEqual(['/content/demo/*']);
     const requests = Array.from({ length: 40 }, (_, i) =>
       fetch(`${base}/v2/visitor/auth/magic-link`, {
         method: 'POST',

@@ -1,22 +1,55 @@
-// Development only: the demo storefront `gharart`, served at PUBLIC_URL.
+// Development only: the demo storefront `gharart` at PUBLIC_URL, a grant for demo@example.com, and
+// a tenant PAT + a service PAT in DATA_DIR/dev-credentials.json (0600), so a newcomer can call every
+// route while the service holds the embedded database.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { upsertGrant } from '../access/grants.ts';
 import type { Config } from '../config.ts';
+import { createPat, findLivePatByToken } from '../credentials/pats.ts';
+import { OPERATOR_SCOPES, TENANT_SCOPES } from '../credentials/scopes.ts';
 import type { Db } from '../db/db.ts';
 import type { Logger } from '../log.ts';
 import { findTenantByHandle, insertTenant } from './tenants.ts';
 
 export const DEMO_HANDLE = 'gharart';
+export const DEMO_EMAIL = 'demo@example.com';
+
+type DevCredentials = { handle: string; tenantPat: string; servicePat: string };
 
 export async function seedDemoTenant(db: Db, config: Config, logger: Logger): Promise<void> {
-  if (await findTenantByHandle(db, DEMO_HANDLE)) return;
-  await insertTenant(db, {
-    handle: DEMO_HANDLE,
-    name: 'Gharart',
-    origins: [config.publicUrl],
-    hosts: [new URL(config.publicUrl).hostname],
-    gatedPrefixes: ['/content/', '/orders/'],
-    mailFrom: null,
-    magicLinkTtlSeconds: null,
-    sessionTtlSeconds: null,
-  });
-  logger.info('seeded the demo tenant', { handle: DEMO_HANDLE, origin: config.publicUrl });
+  let tenant = await findTenantByHandle(db, DEMO_HANDLE);
+  if (!tenant) {
+    tenant = await insertTenant(db, {
+      handle: DEMO_HANDLE,
+      name: 'Gharart',
+      origins: [config.publicUrl],
+      hosts: [new URL(config.publicUrl).hostname],
+      gatedPrefixes: ['/content/', '/orders/'],
+      mailFrom: null,
+      magicLinkTtlSeconds: null,
+      sessionTtlSeconds: null,
+    });
+    await upsertGrant(
+      db,
+      tenant.id,
+      { email: DEMO_EMAIL, resource: '/content/demo/*', kind: 'content', title: 'Demo content', orderId: null, expiresAt: null },
+      new Date(),
+    );
+    logger.info('seeded the demo tenant', { handle: DEMO_HANDLE, origin: config.publicUrl });
+  }
+  await writeDevCredentials(db, config, tenant.id, logger);
+}
+
+async function writeDevCredentials(db: Db, config: Config, tenantId: string, logger: Logger): Promise<void> {
+  const file = `${config.dataDir}/dev-credentials.json`;
+  try {
+    const existing = JSON.parse(readFileSync(file, 'utf8')) as DevCredentials;
+    if ((await findLivePatByToken(db, existing.tenantPat)) && (await findLivePatByToken(db, existing.servicePat))) return;
+  } catch {
+    // missing or unreadable: write a new one
+  }
+  const tenantPat = await createPat(db, { tenantId, name: 'dev tenant PAT', scopes: [...TENANT_SCOPES] });
+  const servicePat = await createPat(db, { tenantId: null, name: 'dev service PAT', scopes: [...OPERATOR_SCOPES] });
+  const credentials: DevCredentials = { handle: DEMO_HANDLE, tenantPat: tenantPat.token, servicePat: servicePat.token };
+  writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  logger.info('wrote development credentials', { file });
 }
