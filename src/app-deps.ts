@@ -2,6 +2,7 @@
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
+import type { RateLimiter } from './limits/limiter.ts';
 import type { Logger } from './log.ts';
 import type { MailOutbox } from './mail/outbox.ts';
 import type { DevMailbox } from './mail/transport.ts';
@@ -17,6 +18,7 @@ export type AppDeps = {
   outbox: MailOutbox;
   devMailbox: DevMailbox | null;
   tenants: TenantDirectory;
+  limiter: RateLimiter;
 };
 
 export function sessionTtlFor(deps: AppDeps, tenant: { sessionTtlSeconds: number | null }): number {

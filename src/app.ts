@@ -7,7 +7,8 @@ import { AppError } from './errors.ts';
 import { readBody } from './http/body.ts';
 import { corsHeaders } from './http/cors.ts';
 import { problemResponse, wantsHtml } from './http/problem.ts';
-import { requestContext, socketPeers } from './http/request-context.ts';
+import { adoptRequestContext, requestContext, socketPeers } from './http/request-context.ts';
+import { acceptsIdempotencyKey, withIdempotency } from './idempotency/idempotency.ts';
 import { redactPath } from './log.ts';
 import { createEdgeCheck, EDGE_PATH } from './access/edge.ts';
 import { accessRoutes } from './access/routes.ts';
@@ -82,18 +83,25 @@ export function buildApp(deps: AppDeps): App {
       }
       let response: Response;
       try {
-        response = await elysia.handle(request);
-      } catch (error) {
-        logger.error('request failed outside the app', { requestId: context.requestId, error: String(error) });
-        response = problemResponse(new AppError('internal_error'), { requestId: context.requestId, html: false });
-      }
-      if (!response.headers.has('x-request-id')) {
-        try {
-          response.headers.set('x-request-id', context.requestId);
-        } catch {
-          response = new Response(response.body, response);
-          response.headers.set('x-request-id', context.requestId);
+        if (request.headers.has('idempotency-key') && acceptsIdempotencyKey(request.method, context.path)) {
+          response = await withIdempotency(deps, request, context, (copy) => {
+            adoptRequestContext(request, copy, config);
+            return elysia.handle(copy);
+          });
+        } else {
+          response = await elysia.handle(request);
         }
+      } catch (error) {
+        const known = toAppError(error, undefined);
+        if (!known) logger.error('request failed outside the app', { requestId: context.requestId, error: String(error) });
+        response = problemResponse(known ?? new AppError('internal_error'), { requestId: context.requestId, html: wantsHtml(request) });
+      }
+      const extra = { ...context.responseHeaders, 'x-request-id': context.requestId };
+      try {
+        for (const [name, value] of Object.entries(extra)) if (!response.headers.has(name)) response.headers.set(name, value);
+      } catch {
+        response = new Response(response.body, response); // immutable headers (e.g. Response.redirect)
+        for (const [name, value] of Object.entries(extra)) if (!response.headers.has(name)) response.headers.set(name, value);
       }
       logger.info('request', {
         requestId: context.requestId,

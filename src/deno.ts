@@ -24,7 +24,7 @@ const server = Deno.serve(
   // The socket peer feeds the trusted-proxy and loopback checks, exactly as under Bun.
   (request, info) => app.fetch(request, info.remoteAddr.hostname),
 );
-deps.outbox.start();
+runtime.startWorkers();
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -9,13 +9,23 @@ import type { Db } from './db/db.ts';
 import { migrate } from './db/migrate.ts';
 import { DataDirBusyError, openDatabase } from './db/open.ts';
 import { createLogger, type Logger } from './log.ts';
+import { RateLimiter } from './limits/limiter.ts';
 import { MailOutbox } from './mail/outbox.ts';
 import { createSmtpTransport, DevMailbox, type MailTransport } from './mail/transport.ts';
+import { Janitor } from './ops/janitor.ts';
 import { seedDemoTenant } from './tenants/demo.ts';
 import { TenantDirectory } from './tenants/tenants.ts';
 import { deriveKeyRing } from './tokens/keys.ts';
 
-export type Runtime = { deps: AppDeps; app: App; transport: MailTransport; close(): Promise<void> };
+export type Runtime = {
+  deps: AppDeps;
+  app: App;
+  transport: MailTransport;
+  janitor: Janitor;
+  /** Background work: the outbox worker and the janitor. */
+  startWorkers(): void;
+  close(): Promise<void>;
+};
 
 export type RuntimeOverrides = { db?: Db; clock?: Clock; transport?: MailTransport; logger?: Logger; seedDemo?: boolean };
 
@@ -53,14 +63,21 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       defaultFrom: config.mailFrom,
       defaultLinkTtlSeconds: config.magicLinkTtlSeconds,
     });
-    const deps: AppDeps = { config, db, keys, clock, logger, outbox, devMailbox, tenants: new TenantDirectory(db) };
+    const deps: AppDeps = { config, db, keys, clock, logger, outbox, devMailbox, tenants: new TenantDirectory(db), limiter: new RateLimiter(db, clock) };
     if (overrides.seedDemo ?? config.nodeEnv === 'development') await seedDemoTenant(db, config, logger);
+    const janitor = new Janitor(deps);
     return {
       deps,
       app: buildApp(deps),
       transport,
+      janitor,
+      startWorkers() {
+        outbox.start();
+        janitor.start();
+      },
       async close() {
         await outbox.stop();
+        await janitor.stop();
         transport.close();
         await db.close();
       },

@@ -10,7 +10,7 @@ const server = Bun.serve({
   // The socket peer feeds the trusted-proxy and loopback checks.
   fetch: (request, srv) => app.fetch(request, srv.requestIP(request)?.address),
 });
-deps.outbox.start();
+runtime.startWorkers();
 announceListening(deps, server.port!, 'bun');
 
 let stopping = false;

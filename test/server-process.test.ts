@@ -86,7 +86,7 @@ describe('the service process', () => {
     const { tenantPat } = JSON.parse(readFileSync(credentialsFile, 'utf8')) as { tenantPat: string };
     const grants = await fetch(`${base}/v2/access/grants?email=demo@example.com`, { headers: { authorization: `Bearer ${tenantPat}` } });
     expect(((await grants.json()) as { items: { resource: string }[] }).items.map((g) => g.resource)).toEqual(['/content/demo/*']);
-    const requests = Array.from({ length: 40 }, (_, i) =>
+    const requests = Array.from({ length: 25 }, (_, i) =>
       fetch(`${base}/v2/visitor/auth/magic-link`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -16,6 +16,8 @@ export type RequestContext = {
   origin: string;
   path: string;
   userAgent: string | null;
+  /** Headers every answer to this request carries, whatever produced it (e.g. RateLimit). */
+  responseHeaders: Record<string, string>;
 };
 
 /** Entry points (Bun, Deno, tests) record the socket peer of each request here. */
@@ -61,7 +63,15 @@ export function requestContext(request: Request, config: Config): RequestContext
     origin: `${protocol}://${host}`,
     path: url.pathname,
     userAgent: request.headers.get('user-agent'),
+    responseHeaders: {},
   };
   contexts.set(request, context);
   return context;
+}
+
+/** A copy of a request (its body re-read) is the same request: same id, peer and facts. */
+export function adoptRequestContext(original: Request, copy: Request, config: Config): void {
+  contexts.set(copy, requestContext(original, config));
+  const peer = socketPeers.get(original);
+  if (peer) socketPeers.set(copy, peer);
 }

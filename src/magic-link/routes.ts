@@ -7,6 +7,8 @@ import { bodyKindOf, invalid } from '../http/body.ts';
 import { cookieString, seeOther, setHostCookie, type CookieJar, type SetContext } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
 import { requestContext } from '../http/request-context.ts';
+import type { LimitKeys } from '../limits/limiter.ts';
+import type { LimitRoute, Policy } from '../limits/policies.ts';
 import { linkOriginFor, visitorTenant } from '../http/visitor-tenant.ts';
 import { CHECK_COOKIE, PENDING_COOKIE, SESSION_COOKIE, sessionFromToken, sessionTokenFrom } from '../sessions/sessions.ts';
 import type { Tenant } from '../tenants/tenants.ts';
@@ -19,6 +21,7 @@ import { checkEmailPage, confirmPage, cookieBlockedPage, expiredPage, signInPage
 import { resolveReturnTo } from './return-to.ts';
 
 const HTML = 'text/html; charset=utf-8';
+const WRONG_CODES = 'wrong-code-per-ip';
 const PENDING_SECONDS = 900;
 export type Pending = { handle: string; email: string; returnTo: string };
 
@@ -84,6 +87,14 @@ export function magicLinkRoutes(deps: AppDeps) {
     throw linkStateError(state);
   }
 
+  /** Counts the request against the route's limits; the RateLimit headers go on whatever answer follows. */
+  async function enforceLimits(request: Request, route: LimitRoute, tenant: Tenant, keys: LimitKeys, count?: (policy: Policy) => boolean) {
+    const limits = await deps.limiter.hit(route, tenant.id, keys, count);
+    Object.assign(requestContext(request, config).responseHeaders, limits.headers);
+    if (limits.blocking) throw deps.limiter.refusal(limits.blocking);
+    return limits;
+  }
+
   async function linkTenant(request: Request) {
     const context = requestContext(request, config);
     return (await visitorTenant(deps.tenants, context, undefined).catch(() => null))?.tenant ?? null;
@@ -109,7 +120,23 @@ export function magicLinkRoutes(deps: AppDeps) {
         if (!email) throw new AppError('invalid_email', { detail: 'Enter a valid email address, like name@example.com.' });
         const returnTo = resolveReturnTo(body.returnTo, tenant);
         // Same work and same answer for every well-formed address: no account enumeration.
-        await requestMagicLink(linkDeps, { tenant, email, returnTo, linkOrigin: linkOriginFor(tenant, context), requestId: context.requestId });
+        const limits = await enforceLimits(request, 'magic-link', tenant, { ip: context.clientIp, tenant: tenant.id, email });
+        if (limits.silentExceeded) {
+          // Past a per-email limit: the same answer, no mail — nobody can probe or flood an address.
+          await recordSecurityEvent(db, {
+            tenantId: tenant.id,
+            visitorId: null,
+            kind: 'sign_in_mail_limit_reached',
+            requestId: context.requestId,
+            ip: context.clientIp,
+            userAgent: context.userAgent,
+            detail: { policies: limits.outcomes.filter((o) => o.policy.silent && o.exceeded).map((o) => o.policy.name) },
+            now: clock.now(),
+          });
+          logger.warn('per-email sign-in limit reached; no mail sent', { requestId: context.requestId, tenant: tenant.handle });
+        } else {
+          await requestMagicLink(linkDeps, { tenant, email, returnTo, linkOrigin: linkOriginFor(tenant, context), requestId: context.requestId });
+        }
         if (form) {
           return toCheckEmail(keys, cookie as CookieJar, set, { handle: tenant.handle, email, returnTo });
         }
@@ -173,6 +200,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       const tenant = await linkTenant(request);
       if (!tenant) throw new AppError('invalid_magic_link');
       if (bodyKindOf(request) === 'form') assertOriginAllowed(request, tenant, config);
+      await enforceLimits(request, 'reissue', tenant, { ip: context.clientIp, tenant: tenant.id });
       const fresh = await reissueLink(linkDeps, { tenant, token: params.token, linkOrigin: linkOriginFor(tenant, context), requestId: context.requestId });
       if (bodyKindOf(request) === 'form') {
         return toCheckEmail(keys, cookie as CookieJar, set, { handle: tenant.handle, email: fresh.email, returnTo: fresh.returnTo });
@@ -190,6 +218,8 @@ export function magicLinkRoutes(deps: AppDeps) {
         const { tenant } = await visitorTenant(deps.tenants, context, body.handle ?? pending?.handle);
         if (form) assertOriginAllowed(request, tenant, config);
         const ttl = sessionTtlFor(deps, tenant);
+        // Wrong codes per IP are only read here; they are counted below when a code is wrong.
+        const limits = await enforceLimits(request, 'verify', tenant, { ip: context.clientIp }, (p) => p.label !== WRONG_CODES);
         let session: NewSessionInfo;
         if (body.token !== undefined) {
           const state = await classifyLink(linkDeps, tenant, body.token);
@@ -203,7 +233,17 @@ export function magicLinkRoutes(deps: AppDeps) {
         } else if (body.code !== undefined) {
           const email = normaliseEmail(body.email ?? pending?.email);
           if (!email) throw new AppError('invalid_email');
-          session = await verifyCode(linkDeps, { tenant, email, code: body.code, context, sessionTtlSeconds: ttl });
+          const wrongCodes = limits.outcomes.find((o) => o.policy.label === WRONG_CODES);
+          if (wrongCodes?.exceeded) throw deps.limiter.refusal(wrongCodes); // 429 for this IP; burns nothing
+          try {
+            session = await verifyCode(linkDeps, { tenant, email, code: body.code, context, sessionTtlSeconds: ttl });
+          } catch (error) {
+            if (error instanceof AppError && error.code === 'invalid_code') {
+              const counted = await deps.limiter.hit('verify', tenant.id, { ip: context.clientIp }, (p) => p.label === WRONG_CODES);
+              Object.assign(context.responseHeaders, counted.headers);
+            }
+            throw error;
+          }
         } else {
           throw invalid('token', 'Send either token, or handle + email + code.');
         }

@@ -1,0 +1,138 @@
+// Idempotency-Key on POSTs that do not create a session (api.md "Conventions"). The first request
+// stores its 2xx/3xx answer for 24 h; the same key + same fingerprint gets it again with
+// `Idempotent-Replayed: true` and no second side effect; another fingerprint → 422; still running
+// → 409. Records live in Postgres, so every instance agrees. Keys are scoped to (host, caller).
+import { sha256 } from '@oslojs/crypto/sha2';
+import { encodeHexLowerCase } from '@oslojs/encoding';
+import { addSeconds, type Clock } from '../clock.ts';
+import type { Db } from '../db/db.ts';
+import { sql } from '../db/sql.ts';
+import { AppError } from '../errors.ts';
+import { invalid } from '../http/body.ts';
+import type { RequestContext } from '../http/request-context.ts';
+
+const KEEP_SECONDS = 24 * 3600;
+// A "running" record older than this belongs to a crashed request: the key is free again.
+const STALE_RUNNING_SECONDS = 60;
+const REPLAYED_HEADERS = ['content-type', 'location', 'set-cookie', 'cache-control'];
+const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
+
+const IDEMPOTENT_PATHS = new Set([
+  '/v2/visitor/auth/magic-link',
+  '/v2/visitor/auth/logout',
+  '/v2/support/report',
+  '/v2/public/content-report',
+  '/v2/operator/escalations',
+]);
+const REISSUE_PATH = /^\/_edge\/visitor\/access\/t\/[^/]+\/reissue$/;
+
+/** Every POST except those that create a session (verify, link confirm): their answers hold live credentials. */
+export function acceptsIdempotencyKey(method: string, path: string): boolean {
+  return method === 'POST' && (IDEMPOTENT_PATHS.has(path) || REISSUE_PATH.test(path));
+}
+
+/** Surrounding quotes stripped (the IETF draft writes `"…"`); 1–255 visible ASCII characters. */
+export function parseIdempotencyKey(header: string): string {
+  const trimmed = header.trim();
+  const key = trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1) : trimmed;
+  if (!KEY_SHAPE.test(key)) throw invalid('Idempotency-Key', 'Idempotency-Key must be 1–255 visible ASCII characters.');
+  return key;
+}
+
+function hex(data: Uint8Array | string): string {
+  return encodeHexLowerCase(sha256(typeof data === 'string' ? new TextEncoder().encode(data) : data));
+}
+
+type StoredRow = { fingerprint: string; status: 'running' | 'done'; response_status: number | null; response_headers: Record<string, string | string[]> | null; response_body: string | null };
+
+export type IdempotencyDeps = { db: Db; clock: Clock };
+
+/**
+ * Runs `handle` at most once per (scope, key, fingerprint). `handle` receives a fresh copy of the
+ * request (the body was read here to fingerprint it).
+ */
+export async function withIdempotency(
+  deps: IdempotencyDeps,
+  request: Request,
+  context: RequestContext,
+  handle: (request: Request) => Promise<Response>,
+): Promise<Response> {
+  const key = parseIdempotencyKey(request.headers.get('idempotency-key')!);
+  const body = new Uint8Array(await request.arrayBuffer());
+  const authorization = request.headers.get('authorization');
+  // The caller: its credential when it has one, else (anonymous) its client IP.
+  const scope = `${context.hostname}|${authorization ? `auth:${hex(authorization).slice(0, 32)}` : `ip:${context.clientIp}`}`;
+  const fingerprint = hex(`${request.method} ${context.path} ${hex(body)}`);
+  const now = deps.clock.now();
+
+  const claimed = await deps.db.one<{ key: string }>(sql`
+    insert into idempotency_keys (scope, key, fingerprint, status, created_at, expires_at)
+    values (${scope}, ${key}, ${fingerprint}, 'running', ${now}, ${addSeconds(now, KEEP_SECONDS)})
+    on conflict (scope, key) do update
+      set fingerprint = excluded.fingerprint, status = 'running', response_status = null, response_headers = null,
+          response_body = null, created_at = excluded.created_at, expires_at = excluded.expires_at
+      where idempotency_keys.expires_at <= ${now}
+         or (idempotency_keys.status = 'running' and idempotency_keys.created_at < ${addSeconds(now, -STALE_RUNNING_SECONDS)})
+    returning key`);
+
+  if (!claimed) {
+    const stored = await deps.db.one<StoredRow>(sql`
+      select fingerprint, status, response_status, response_headers, response_body
+      from idempotency_keys where scope = ${scope} and key = ${key}`);
+    if (!stored) return withIdempotency(deps, new Request(request.url, { method: request.method, headers: request.headers, body }), context, handle);
+    if (stored.fingerprint !== fingerprint) {
+      throw new AppError('idempotency_key_reused', { detail: 'This Idempotency-Key was already used for a different request.' });
+    }
+    if (stored.status === 'running') {
+      throw new AppError('idempotency_in_progress', { detail: 'A request with this Idempotency-Key is still running; retry shortly.', headers: { 'retry-after': '1' } });
+    }
+    return replay(stored);
+  }
+
+  let response: Response;
+  try {
+    response = await handle(new Request(request.url, { method: request.method, headers: request.headers, body: body.length ? body : undefined }));
+  } catch (error) {
+    await release(deps.db, scope, key);
+    throw error;
+  }
+  if (response.status >= 200 && response.status < 400) {
+    const text = await response.text();
+    const headers: Record<string, string | string[]> = {};
+    for (const name of REPLAYED_HEADERS) {
+      if (name === 'set-cookie') {
+        const cookies = response.headers.getSetCookie();
+        if (cookies.length) headers[name] = cookies;
+      } else {
+        const value = response.headers.get(name);
+        if (value !== null) headers[name] = value;
+      }
+    }
+    await deps.db.many(sql`
+      update idempotency_keys
+      set status = 'done', response_status = ${response.status}, response_headers = ${headers}, response_body = ${text}
+      where scope = ${scope} and key = ${key}`);
+    return new Response(response.status === 204 || response.status === 304 ? null : text, response);
+  }
+  // Only successes are kept: after an error the key is free for a corrected retry.
+  await release(deps.db, scope, key);
+  return response;
+}
+
+async function release(db: Db, scope: string, key: string): Promise<void> {
+  await db.many(sql`delete from idempotency_keys where scope = ${scope} and key = ${key} and status = 'running'`);
+}
+
+function replay(stored: StoredRow): Response {
+  const headers = new Headers({ 'idempotent-replayed': 'true' });
+  for (const [name, value] of Object.entries(stored.response_headers ?? {})) {
+    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+  }
+  const status = stored.response_status!;
+  return new Response(status === 204 ? null : stored.response_body, { status, headers });
+}
+
+export async function cleanupIdempotencyKeys(deps: IdempotencyDeps): Promise<number> {
+  const rows = await deps.db.many(sql`delete from idempotency_keys where expires_at < ${deps.clock.now()} returning key`);
+  return rows.length;
+}

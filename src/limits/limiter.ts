@@ -1,0 +1,108 @@
+// Fixed-window counters in Postgres, shared by every instance: one statement bumps every counter
+// of a request atomically (`insert … on conflict do update … returning`), so a burst across
+// instances lets through exactly the quota. Answers carry the IETF RateLimit headers.
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/db.ts';
+import { sql } from '../db/sql.ts';
+import { AppError } from '../errors.ts';
+import { PolicyCache, type KeyType, type LimitRoute, type Policy } from './policies.ts';
+
+export type LimitKeys = Partial<Record<KeyType, string>>;
+
+export type LimitOutcome = { policy: Policy; count: number; remaining: number; resetAt: Date; exceeded: boolean; counted: boolean };
+
+export type LimitResult = {
+  outcomes: LimitOutcome[];
+  /** RateLimit-Policy / RateLimit for the non-silent policies, in policy order. */
+  headers: Record<string, string>;
+  /** The first exceeded non-silent policy this request was counted against: it must be refused. */
+  blocking: LimitOutcome | null;
+  /** A silent policy (per-email) was exceeded: answer as usual, but do not do the work. */
+  silentExceeded: boolean;
+};
+
+function windowOf(policy: Policy, nowMs: number): { start: number; end: number } {
+  const size = policy.windowSeconds * 1000;
+  const start = Math.floor(nowMs / size) * size; // epoch-aligned; 86 400 s windows are UTC days
+  return { start, end: start + size };
+}
+
+export class RateLimiter {
+  readonly policies: PolicyCache;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {
+    this.policies = new PolicyCache(db);
+  }
+
+  /**
+   * Counts this request against the route's policies whose key is known. `count` selects which
+   * policies are bumped; the others are only read (e.g. wrong codes are counted only when wrong).
+   */
+  async hit(route: LimitRoute, tenantId: string | null, keys: LimitKeys, count: (policy: Policy) => boolean = () => true): Promise<LimitResult> {
+    const policies = (await this.policies.forRoute(route, tenantId)).filter((p) => keys[p.keyType] !== undefined);
+    const nowMs = this.clock.now().getTime();
+    const planned = policies.map((policy) => {
+      const window = windowOf(policy, nowMs);
+      const scope = policy.keyType === 'ip' || policy.keyType === 'credential' ? '' : `${tenantId ?? '-'}|`;
+      return { policy, window, key: `${policy.name}|${scope}${keys[policy.keyType]}|${window.start / 1000}`, bump: count(policy) };
+    });
+    const bump = planned.filter((p) => p.bump);
+    const read = planned.filter((p) => !p.bump);
+    const rows = planned.length
+      ? await this.db.many<{ key: string; count: number }>(sql`
+          with bumped as (
+            insert into rate_limit_counters (key, count, expires_at)
+            select k, 1, e::timestamptz from unnest(${bump.map((p) => p.key)}::text[], ${bump.map((p) => new Date(p.window.end).toISOString())}::text[]) as t(k, e)
+            on conflict (key) do update set count = rate_limit_counters.count + 1
+            returning key, count
+          )
+          select key, count from bumped
+          union all
+          select key, count from rate_limit_counters where key = any(${read.map((p) => p.key)}::text[])`)
+      : [];
+    const counts = new Map(rows.map((r) => [r.key, r.count]));
+    const outcomes = planned.map(({ policy, window, key, bump: bumped }) => {
+      const count = counts.get(key) ?? 0;
+      // A read-only policy is exceeded once the quota is used up; a bumped one when this request is past it.
+      const exceeded = bumped ? count > policy.quota : count >= policy.quota;
+      return { policy, count, remaining: Math.max(0, policy.quota - count), resetAt: new Date(window.end), exceeded, counted: bumped };
+    });
+    const visible = outcomes.filter((o) => !o.policy.silent);
+    const headers: Record<string, string> = {};
+    if (visible.length) {
+      headers['ratelimit-policy'] = visible.map((o) => `"${o.policy.label}";q=${o.policy.quota};w=${o.policy.windowSeconds}`).join(', ');
+      headers.ratelimit = visible.map((o) => `"${o.policy.label}";r=${o.remaining};t=${Math.max(0, Math.ceil((o.resetAt.getTime() - nowMs) / 1000))}`).join(', ');
+    }
+    return {
+      outcomes,
+      headers,
+      blocking: visible.find((o) => o.exceeded && o.counted) ?? null,
+      silentExceeded: outcomes.some((o) => o.policy.silent && o.exceeded && o.counted),
+    };
+  }
+
+  /** The 429 for a blocking outcome. */
+  refusal(outcome: LimitOutcome): AppError {
+    const retryAfter = String(Math.max(1, Math.ceil((outcome.resetAt.getTime() - this.clock.now().getTime()) / 1000)));
+    if (outcome.policy.daily) {
+      return new AppError('daily_limit_reached', {
+        detail: `Daily limit reached (${outcome.policy.description.toLowerCase()}); it resets at ${outcome.resetAt.toISOString()}.`,
+        headers: { 'retry-after': retryAfter },
+        fields: { resetAt: outcome.resetAt.toISOString() },
+      });
+    }
+    return new AppError('rate_limited', {
+      detail: `Too many requests (${outcome.policy.description.toLowerCase()}); try again in ${retryAfter} s.`,
+      headers: { 'retry-after': retryAfter },
+    });
+  }
+
+  /** Removes expired counters (the janitor calls this). */
+  async cleanup(): Promise<number> {
+    const rows = await this.db.many(sql`delete from rate_limit_counters where expires_at < ${this.clock.now()} returning key`);
+    return rows.length;
+  }
+}
