@@ -151,3 +151,11 @@ describe('counter cleanup', () => {
     expect(row!.count).toBe(0);
   });
 });
+
+describe('docs/limits.md', () => {
+  it('is current: generated from the same policies the limiter reads (run `bun run docs:limits`)', async () => {
+    const { renderLimitsDoc } = await import('../src/limits/limits-doc.ts');
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(new URL('../docs/limits.md', import.meta.url), 'utf8')).toBe(await renderLimitsDoc());
+  });
+});

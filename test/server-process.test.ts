@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { freshDatabase, usingPostgres, type TestDatabase } from './support/database.ts';
 import { MailCapture } from './support/mail-capture.ts';
+import { startService } from './support/service-process.ts';
 
 let mail: MailCapture;
 let dataDir: string;
@@ -34,32 +35,8 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
   };
 }
 
-type Started = { process: ReturnType<typeof Bun.spawn>; port: number; output: () => string };
-
-async function start(extra: Record<string, string> = {}): Promise<Started> {
-  const child = Bun.spawn(['bun', 'src/server.ts'], { env: env(extra), stdout: 'pipe', stderr: 'pipe' });
-  let output = '';
-  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    output += decoder.decode(value);
-    const listening = /"msg":"listening","url":"http:\/\/localhost:(\d+)"/.exec(output);
-    if (listening) {
-      void (async () => {
-        for (;;) {
-          const next = await reader.read();
-          if (next.done) return;
-          output += decoder.decode(next.value);
-        }
-      })();
-      return { process: child, port: Number(listening[1]), output: () => output };
-    }
-  }
-  child.kill();
-  throw new Error(`server did not start:\n${output}\n${await new Response(child.stderr as ReadableStream).text()}`);
+async function start(extra: Record<string, string> = {}) {
+  return startService(env(extra));
 }
 
 describe('the service process', () => {
@@ -73,7 +50,7 @@ describe('the service process', () => {
 
   it('finishes in-flight requests on SIGTERM and loses no accepted sign-in', async () => {
     const server = await start();
-    const base = `http://localhost:${server.port}`;
+    const { base } = server;
     if (!usingPostgres) {
       // Only one process may hold the embedded database.
       const second = Bun.spawn(['bun', 'src/server.ts'], { env: env(), stdout: 'pipe', stderr: 'pipe' });
