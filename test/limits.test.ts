@@ -159,3 +159,25 @@ describe('docs/limits.md', () => {
     expect(readFileSync(new URL('../docs/limits.md', import.meta.url), 'utf8')).toBe(await renderLimitsDoc());
   });
 });
+
+describe('server-initiated sign-in links (visitor:write)', () => {
+  it('skips per-IP limits for a storefront server, keeps per-tenant ones, and needs the scope', async () => {
+    const { createPat } = await import('../src/credentials/pats.ts');
+    const server = (await createPat(h.db, { tenantId: small.id, name: 'checkout', scopes: ['visitor:write'] })).token;
+    const reader = (await createPat(h.db, { tenantId: small.id, name: 'reader', scopes: ['access:read'] })).token;
+    const noScope = await h.json('/v2/visitor/auth/magic-link', { email: 'checkout@example.com' }, { host: 'service.test', headers: { authorization: `Bearer ${reader}` } });
+    expect(noScope.status).toBe(403);
+    expect(await noScope.json()).toMatchObject({ code: 'insufficient_scope', requiredScope: 'visitor:write' });
+    h.clock.advance(60 - ((h.clock.now().getTime() / 1000) % 60));
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const response = await h.json('/v2/visitor/auth/magic-link', { email: `checkout${i}@example.com` }, { host: 'service.test', headers: { authorization: `Bearer ${server}` } });
+      statuses.push(response.status);
+      if (i === 0) expect(response.headers.get('ratelimit-policy')).toBe('"per-tenant";q=10;w=60');
+    }
+    expect(statuses).toEqual([...Array(10).fill(202), 429]);
+    const wrong = await h.json('/v2/visitor/auth/magic-link', { email: 'x@example.com', handle: 'gharart' }, { host: 'service.test', headers: { authorization: `Bearer ${server}` } });
+    expect(wrong.status).toBe(403);
+    expect(((await wrong.json()) as { code: string }).code).toBe('wrong_tenant');
+  });
+});

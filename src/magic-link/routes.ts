@@ -6,6 +6,7 @@ import { AppError } from '../errors.ts';
 import { bodyKindOf, invalid } from '../http/body.ts';
 import { cookieString, seeOther, setHostCookie, type CookieJar, type SetContext } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
+import { serverCallerFrom, type ServerCaller } from '../credentials/caller.ts';
 import { requestContext } from '../http/request-context.ts';
 import type { LimitKeys } from '../limits/limiter.ts';
 import type { LimitRoute, Policy } from '../limits/policies.ts';
@@ -95,6 +96,16 @@ export function magicLinkRoutes(deps: AppDeps) {
     return limits;
   }
 
+  async function serverTenant(caller: ServerCaller, handle: string | undefined): Promise<Tenant> {
+    if (!caller.scopes.has('visitor:write') || !caller.tenantId) {
+      throw new AppError('insufficient_scope', { detail: 'Requesting sign-in links needs the visitor:write scope.', fields: { requiredScope: 'visitor:write' } });
+    }
+    const tenant = await deps.tenants.forId(caller.tenantId);
+    if (!tenant) throw new AppError('unauthorized', { detail: 'The credential belongs to no storefront.' });
+    if (handle !== undefined && handle !== tenant.handle) throw new AppError('wrong_tenant', { detail: `This credential belongs to the storefront "${tenant.handle}".` });
+    return tenant;
+  }
+
   async function linkTenant(request: Request) {
     const context = requestContext(request, config);
     return (await visitorTenant(deps.tenants, context, undefined).catch(() => null))?.tenant ?? null;
@@ -113,14 +124,17 @@ export function magicLinkRoutes(deps: AppDeps) {
       '/v2/visitor/auth/magic-link',
       async ({ request, body, set, cookie }) => {
         const context = requestContext(request, config);
-        const { tenant } = await visitorTenant(deps.tenants, context, body.handle);
+        // A storefront server may ask on a shopper's behalf (right after checkout) with visitor:write.
+        const server = await serverCallerFrom(deps, request);
+        const tenant = server ? await serverTenant(server, body.handle) : (await visitorTenant(deps.tenants, context, body.handle)).tenant;
         const form = bodyKindOf(request) === 'form';
         if (form) assertOriginAllowed(request, tenant, config);
         const email = normaliseEmail(body.email);
         if (!email) throw new AppError('invalid_email', { detail: 'Enter a valid email address, like name@example.com.' });
         const returnTo = resolveReturnTo(body.returnTo, tenant);
         // Same work and same answer for every well-formed address: no account enumeration.
-        const limits = await enforceLimits(request, 'magic-link', tenant, { ip: context.clientIp, tenant: tenant.id, email });
+        // Server callers: per-tenant (and per-email) limits apply, per-IP ones do not.
+        const limits = await enforceLimits(request, 'magic-link', tenant, { ip: server ? undefined : context.clientIp, tenant: tenant.id, email });
         if (limits.silentExceeded) {
           // Past a per-email limit: the same answer, no mail — nobody can probe or flood an address.
           await recordSecurityEvent(db, {
