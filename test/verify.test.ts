@@ -173,3 +173,30 @@ describe('sessions: /v2/visitor/me and logout', () => {
     expect(response.headers.get('location')).toBe('http://localhost/');
   });
 });
+
+describe('the visitor\'s sessions', () => {
+  it('lists live sessions with the current one marked, and revokes one (204) or answers 404 session_not_found', async () => {
+    const phone = await h.signIn('devices@example.com');
+    const laptop = await h.signIn('devices@example.com');
+    const list = await h.fetch('/v2/visitor/sessions', { jar: laptop.jar });
+    expect(list.status).toBe(200);
+    const { items } = (await list.json()) as { items: { id: string; current: boolean; createdAt: string; lastSeenAt: string; userAgent: string | null }[] };
+    expect(items).toHaveLength(2);
+    expect(items.filter((i) => i.current)).toHaveLength(1);
+    const phoneSession = items.find((i) => !i.current)!;
+    const crossSite = await h.fetch(`/v2/visitor/sessions/${phoneSession.id}`, { method: 'DELETE', jar: laptop.jar, headers: { origin: 'https://evil.example' } });
+    expect(crossSite.status).toBe(403);
+    const revoked = await h.fetch(`/v2/visitor/sessions/${phoneSession.id}`, { method: 'DELETE', jar: laptop.jar, headers: { origin: 'http://localhost' } });
+    expect(revoked.status).toBe(204);
+    expect((await h.fetch('/v2/visitor/me', { jar: phone.jar })).status).toBe(401);
+    expect((await h.fetch('/v2/visitor/me', { jar: laptop.jar })).status).toBe(200);
+    // Someone else's session, or one already revoked: 404.
+    const stranger = await h.signIn('stranger@example.com');
+    const strangerId = ((await (await h.fetch('/v2/visitor/me', { jar: stranger.jar })).json()) as { session: { id: string } }).session.id;
+    for (const id of [strangerId, phoneSession.id, 'not-a-uuid']) {
+      const response = await h.fetch(`/v2/visitor/sessions/${id}`, { method: 'DELETE', jar: laptop.jar, headers: { origin: 'http://localhost' } });
+      expect([id, response.status]).toEqual([id, 404]);
+    }
+    expect((await h.fetch('/v2/visitor/sessions')).status).toBe(401);
+  });
+});

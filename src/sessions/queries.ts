@@ -44,3 +44,24 @@ export async function revokeVisitorSessions(db: Db, visitorId: string, now: Date
     returning id`);
   return rows.length;
 }
+
+export type SessionListRow = { id: string; created_at: Date; last_seen_at: Date; user_agent: string | null };
+
+/** The visitor's live sessions, newest first. */
+export async function listLiveSessions(db: Db, visitorId: string, now: Date): Promise<SessionListRow[]> {
+  return db.many<SessionListRow>(sql`
+    select id, created_at, last_seen_at, user_agent
+    from sessions
+    where visitor_id = ${visitorId}::uuid and revoked_at is null and expires_at > ${now}
+    order by created_at desc`);
+}
+
+/** Revokes one of the visitor's own sessions; false when it is not theirs (or not live). */
+export async function revokeOwnSession(db: Db, visitorId: string, sessionId: string, now: Date): Promise<boolean> {
+  if (!/^[0-9a-f-]{36}$/i.test(sessionId)) return false;
+  const rows = await db.many(sql`
+    update sessions set revoked_at = ${now}
+    where id = ${sessionId}::uuid and visitor_id = ${visitorId}::uuid and revoked_at is null
+    returning id`);
+  return rows.length === 1;
+}

@@ -4,8 +4,8 @@ import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf } from '../http/body.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
-import { revokeSession, revokeVisitorSessions } from './queries.ts';
-import { currentSession as currentSessionOf } from './current.ts';
+import { listLiveSessions, revokeOwnSession, revokeSession, revokeVisitorSessions } from './queries.ts';
+import { currentSession as currentSessionOf, requireSession } from './current.ts';
 import { SESSION_COOKIE, touchSession } from './sessions.ts';
 
 type CookieJar = Record<string, { value?: unknown; remove(): unknown }>;
@@ -24,6 +24,29 @@ export function sessionRoutes(deps: AppDeps) {
         visitor: { id: live.visitor_id, email: live.email, handle: live.handle },
         session: { id: live.id, createdAt: live.created_at.toISOString(), expiresAt: live.expires_at.toISOString(), via: live.via },
       };
+    })
+    .get('/v2/visitor/sessions', async ({ request, cookie }) => {
+      const { session } = await requireSession(deps, request, cookie as CookieJar);
+      const rows = await listLiveSessions(deps.db, session.visitor_id, deps.clock.now());
+      return {
+        items: rows.map((row) => ({
+          id: row.id,
+          createdAt: row.created_at.toISOString(),
+          lastSeenAt: row.last_seen_at.toISOString(),
+          userAgent: row.user_agent,
+          current: row.id === session.id,
+        })),
+      };
+    })
+    .delete('/v2/visitor/sessions/:id', async ({ request, params, cookie, set }) => {
+      const { session, tenant } = await requireSession(deps, request, cookie as CookieJar);
+      // A cookie-authenticated write must come from the storefront itself.
+      if (session.via === 'cookie') assertOriginAllowed(request, tenant, config);
+      if (!(await revokeOwnSession(deps.db, session.visitor_id, params.id, deps.clock.now()))) {
+        throw new AppError('session_not_found', { detail: 'You have no live session with that id.' });
+      }
+      set.status = 204;
+      return '';
     })
     .post(
       '/v2/visitor/auth/logout',
