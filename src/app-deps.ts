@@ -1,4 +1,5 @@
 // Everything the app needs, built once by an entry point (server, Deno, tests) and passed in.
+import type { RequestLog } from './audit/request-log.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
@@ -19,6 +20,7 @@ export type AppDeps = {
   devMailbox: DevMailbox | null;
   tenants: TenantDirectory;
   limiter: RateLimiter;
+  requestLog: RequestLog;
 };
 
 export function sessionTtlFor(deps: AppDeps, tenant: { sessionTtlSeconds: number | null }): number {

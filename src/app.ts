@@ -62,6 +62,7 @@ export function buildApp(deps: AppDeps): App {
     .onError(({ request, error, code }) => {
       const context = requestContext(request, config);
       const appError = toAppError(error, code);
+      context.facts.code = appError?.code ?? 'internal_error';
       if (!appError) {
         logger.error('unhandled error', { requestId: context.requestId, path: redactPath(context.path), error: String((error as Error)?.stack ?? error) });
       }
@@ -93,6 +94,7 @@ export function buildApp(deps: AppDeps): App {
         }
       } catch (error) {
         const known = toAppError(error, undefined);
+        context.facts.code = known?.code ?? 'internal_error';
         if (!known) logger.error('request failed outside the app', { requestId: context.requestId, error: String(error) });
         response = problemResponse(known ?? new AppError('internal_error'), { requestId: context.requestId, html: wantsHtml(request) });
       }
@@ -103,13 +105,22 @@ export function buildApp(deps: AppDeps): App {
         response = new Response(response.body, response); // immutable headers (e.g. Response.redirect)
         for (const [name, value] of Object.entries(extra)) if (!response.headers.has(name)) response.headers.set(name, value);
       }
-      logger.info('request', {
+      const ms = Math.round((performance.now() - context.startedAt) * 10) / 10;
+      const path = redactPath(context.path);
+      logger.info('request', { requestId: context.requestId, method: request.method, path, status: response.status, ms, ip: context.clientIp, ...context.facts });
+      deps.requestLog.add({
         requestId: context.requestId,
         method: request.method,
-        path: redactPath(context.path),
+        path,
         status: response.status,
-        ms: Math.round((performance.now() - context.startedAt) * 10) / 10,
+        code: context.facts.code ?? null,
+        tenantId: context.facts.tenantId ?? null,
+        visitorId: context.facts.visitorId ?? null,
+        sessionId: context.facts.sessionId ?? null,
         ip: context.clientIp,
+        userAgent: context.userAgent?.slice(0, 512) ?? null,
+        durationMs: ms,
+        at: deps.clock.now(),
       });
       return response;
     },

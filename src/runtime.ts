@@ -2,6 +2,7 @@
 // Shared by the Bun and Deno entry points and by tests (which override the clock, db or transport).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { buildApp, type App } from './app.ts';
+import { RequestLog } from './audit/request-log.ts';
 import type { AppDeps } from './app-deps.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -63,7 +64,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       defaultFrom: config.mailFrom,
       defaultLinkTtlSeconds: config.magicLinkTtlSeconds,
     });
-    const deps: AppDeps = { config, db, keys, clock, logger, outbox, devMailbox, tenants: new TenantDirectory(db), limiter: new RateLimiter(db, clock) };
+    const deps: AppDeps = { config, db, keys, clock, logger, outbox, devMailbox, tenants: new TenantDirectory(db), limiter: new RateLimiter(db, clock), requestLog: new RequestLog(db, logger) };
     if (overrides.seedDemo ?? config.nodeEnv === 'development') await seedDemoTenant(db, config, logger);
     const janitor = new Janitor(deps);
     return {
@@ -78,6 +79,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       async close() {
         await outbox.stop();
         await janitor.stop();
+        await deps.requestLog.flush();
         transport.close();
         await db.close();
       },

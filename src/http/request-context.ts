@@ -18,6 +18,8 @@ export type RequestContext = {
   userAgent: string | null;
   /** Headers every answer to this request carries, whatever produced it (e.g. RateLimit). */
   responseHeaders: Record<string, string>;
+  /** What handlers learned about the request, for the request log (never secrets). */
+  facts: { tenantId?: string; visitorId?: string; sessionId?: string; code?: string };
 };
 
 /** Entry points (Bun, Deno, tests) record the socket peer of each request here. */
@@ -64,6 +66,7 @@ export function requestContext(request: Request, config: Config): RequestContext
     path: url.pathname,
     userAgent: request.headers.get('user-agent'),
     responseHeaders: {},
+    facts: {},
   };
   contexts.set(request, context);
   return context;

@@ -11,12 +11,14 @@ export async function visitorTenant(tenants: TenantDirectory, context: RequestCo
     if (handle !== undefined && handle !== '' && handle !== hostTenant.handle) {
       throw new AppError('wrong_tenant', { detail: `This host belongs to the storefront "${hostTenant.handle}".` });
     }
+    context.facts.tenantId = hostTenant.id;
     return { tenant: hostTenant, onEdgeHost: true };
   }
   if (handle === undefined || handle === '') throw invalid('handle', 'handle is required on this host.');
   if (typeof handle !== 'string') throw invalid('handle', 'handle must be a string.');
   const tenant = await tenants.forHandle(handle);
   if (!tenant) throw new AppError('unknown_handle', { detail: `No storefront has the handle "${handle.slice(0, 64)}".` });
+  context.facts.tenantId = tenant.id;
   return { tenant, onEdgeHost: false };
 }
 

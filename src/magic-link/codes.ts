@@ -1,5 +1,6 @@
 // Signing in with the 6-digit code: only the newest link's code of a (tenant, email) is live;
 // 5 wrong tries burn it (the link itself stays valid); using the code consumes the link too.
+import { recordAudit } from '../audit/audit.ts';
 import { AppError } from '../errors.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
@@ -26,6 +27,15 @@ export async function verifyCode(
   if (!codeMatches(deps.keys, link.secret_id, link.code_hash, tenant.id, email, code.trim())) {
     const { burned } = await recordWrongCode(deps.db, link.id, now, MAX_CODE_ATTEMPTS);
     if (burned) {
+      await recordAudit(deps.db, {
+        kind: 'code_burned',
+        actor: 'visitor',
+        requestId: context.requestId,
+        tenantId: tenant.id,
+        visitorId: link.visitor_id,
+        detail: { linkId: link.id, attempts: MAX_CODE_ATTEMPTS },
+        at: now,
+      });
       await recordSecurityEvent(deps.db, {
         tenantId: tenant.id,
         visitorId: link.visitor_id,
@@ -39,7 +49,7 @@ export async function verifyCode(
     }
     throw new AppError('invalid_code', { detail: 'That code is not right. Check the newest email we sent.' });
   }
-  const result = await consumeLink(deps, link, { userAgent: context.userAgent, ip: context.clientIp, sessionTtlSeconds: input.sessionTtlSeconds });
+  const result = await consumeLink(deps, link, { userAgent: context.userAgent, ip: context.clientIp, sessionTtlSeconds: input.sessionTtlSeconds, requestId: context.requestId, via: 'code' });
   if (!result.ok) throw linkStateError(result.state.kind === 'valid' ? { kind: 'invalid' } : result.state);
   return result.session;
 }

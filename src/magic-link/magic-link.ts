@@ -90,7 +90,7 @@ export type NewSessionInfo = ConsumedRow & { token: string };
 export async function consumeLink(
   deps: MagicLinkDeps,
   link: LinkRow,
-  context: { userAgent: string | null; ip: string; sessionTtlSeconds: number },
+  context: { userAgent: string | null; ip: string; sessionTtlSeconds: number; requestId: string; via: 'link' | 'code' },
 ): Promise<{ ok: true; session: NewSessionInfo } | { ok: false; state: LinkState }> {
   const now = deps.clock.now();
   const token = mintToken(deps.keys, 'vs');
@@ -99,6 +99,8 @@ export async function consumeLink(
     { linkId: link.id },
     {
       sessionId: crypto.randomUUID(),
+      requestId: context.requestId,
+      via: context.via,
       tokenHash: hashToken(token),
       expiresAt: addSeconds(now, context.sessionTtlSeconds),
       userAgent: context.userAgent?.slice(0, 512) ?? null,
@@ -121,7 +123,7 @@ const REISSUE_WINDOW_SECONDS = 24 * 3600;
 export async function reissueLink(
   deps: MagicLinkDeps,
   input: { tenant: Tenant; token: string; linkOrigin: string; requestId: string },
-): Promise<{ email: string; returnTo: string }> {
+): Promise<{ email: string; returnTo: string; visitorId: string; expiredLinkId: string }> {
   const state = await classifyLink(deps, input.tenant, input.token);
   if (state.kind === 'valid') {
     throw new AppError('link_still_valid', { detail: 'This sign-in link still works: open it and press Continue.' });
@@ -136,5 +138,5 @@ export async function reissueLink(
     linkOrigin: input.linkOrigin,
     requestId: input.requestId,
   });
-  return { email: state.link.email, returnTo: state.link.return_to };
+  return { email: state.link.email, returnTo: state.link.return_to, visitorId: state.link.visitor_id, expiredLinkId: state.link.id };
 }

@@ -49,6 +49,12 @@ export async function insertLinkWithMail(db: Db, link: NewLink): Promise<{ visit
              ${link.returnTo}, ${link.requestId}, ${link.now}
       from visitor
       returning id, visitor_id
+    ),
+    audit as (
+      insert into audit_events (tenant_id, visitor_id, request_id, kind, actor, detail, created_at)
+      select ${link.tenantId}::uuid, link.visitor_id, ${link.requestId}, 'sign_in_requested', 'visitor',
+             jsonb_build_object('linkId', link.id, 'returnTo', ${link.returnTo}::text), ${link.now}
+      from link
     )
     insert into mail_outbox (id, tenant_id, magic_link_id, kind, to_address, message_id, secret_id, payload, request_id,
                              next_attempt_at, created_at)
@@ -90,6 +96,8 @@ export async function findNewestLinkForEmail(db: Db, tenantId: string, email: st
 
 export type NewSession = {
   sessionId: string;
+  requestId: string;
+  via: 'link' | 'code';
   tokenHash: string;
   expiresAt: Date;
   userAgent: string | null;
@@ -119,6 +127,12 @@ export async function consumeLinkIntoSession(db: Db, where: { linkId: string }, 
              ${session.expiresAt}, ${session.userAgent}, ${session.ip}
       from used
       returning id, visitor_id, expires_at, created_at
+    ),
+    audit as (
+      insert into audit_events (tenant_id, visitor_id, session_id, request_id, kind, actor, detail, created_at)
+      select used.tenant_id, used.visitor_id, ${session.sessionId}::uuid, ${session.requestId}, ${session.via === 'code' ? 'code_consumed' : 'link_consumed'},
+             'visitor', jsonb_build_object('linkId', used.id), ${session.now}
+      from used
     )
     select created.visitor_id, v.email, used.return_to, created.id as session_id, created.expires_at, created.created_at
     from created

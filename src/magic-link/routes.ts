@@ -15,6 +15,7 @@ import { CHECK_COOKIE, PENDING_COOKIE, SESSION_COOKIE, sessionFromToken, session
 import type { Tenant } from '../tenants/tenants.ts';
 import { seal, unseal } from '../tokens/sealed.ts';
 import { maskEmail, normaliseEmail } from '../visitors/email.ts';
+import { recordAudit, type AuditKind } from '../audit/audit.ts';
 import { recordSecurityEvent } from './queries.ts';
 import { classifyLink, consumeLink, linkStateError, reissueLink, requestMagicLink, type LinkState, type NewSessionInfo } from './magic-link.ts';
 import { verifyCode } from './codes.ts';
@@ -47,8 +48,20 @@ export function magicLinkRoutes(deps: AppDeps) {
   const { config, keys, clock, db, logger } = deps;
   const linkDeps = { db, keys, clock, outbox: deps.outbox, sessionTtlSeconds: config.sessionTtlSeconds };
 
+  /** Classifies a link and notes whose it is, for the request log. */
+  async function classify(request: Request, tenant: Tenant, token: string): Promise<LinkState> {
+    const state = await classifyLink(linkDeps, tenant, token);
+    if (state.kind !== 'invalid') Object.assign(requestContext(request, config).facts, { tenantId: tenant.id, visitorId: state.link.visitor_id });
+    return state;
+  }
+
+  function audit(request: Request, tenant: Tenant, kind: AuditKind, fields: { visitorId?: string | null; sessionId?: string | null; detail?: Record<string, unknown> } = {}) {
+    return recordAudit(db, { kind, actor: 'visitor', requestId: requestContext(request, config).requestId, tenantId: tenant.id, at: clock.now(), ...fields });
+  }
+
   async function replayed(request: Request, tenant: Tenant, state: Extract<LinkState, { kind: 'used' }>) {
     const context = requestContext(request, config);
+    await audit(request, tenant, 'link_replayed', { visitorId: state.link.visitor_id, detail: { linkId: state.link.id, usedAt: state.usedAt.toISOString(), ip: context.clientIp } });
     // Security event: the link was presented again after use (shared inbox, screenshot, forwarded mail).
     await recordSecurityEvent(db, {
       tenantId: tenant.id,
@@ -147,9 +160,11 @@ export function magicLinkRoutes(deps: AppDeps) {
             detail: { policies: limits.outcomes.filter((o) => o.policy.silent && o.exceeded).map((o) => o.policy.name) },
             now: clock.now(),
           });
+          await audit(request, tenant, 'sign_in_mail_suppressed', { detail: { reason: 'per-email limit' } });
           logger.warn('per-email sign-in limit reached; no mail sent', { requestId: context.requestId, tenant: tenant.handle });
         } else {
-          await requestMagicLink(linkDeps, { tenant, email, returnTo, linkOrigin: linkOriginFor(tenant, context), requestId: context.requestId });
+          const { visitorId } = await requestMagicLink(linkDeps, { tenant, email, returnTo, linkOrigin: linkOriginFor(tenant, context), requestId: context.requestId });
+          context.facts.visitorId = visitorId;
         }
         if (form) {
           return toCheckEmail(keys, cookie as CookieJar, set, { handle: tenant.handle, email, returnTo });
@@ -169,10 +184,11 @@ export function magicLinkRoutes(deps: AppDeps) {
       const jar = cookie as CookieJar;
       const tenant = await linkTenant(request);
       if (!tenant) throw new AppError('invalid_magic_link');
-      const state = await classifyLink(linkDeps, tenant, params.token);
+      const state = await classify(request, tenant, params.token);
       const action = `/_edge/visitor/access/t/${params.token}`;
       if (state.kind !== 'valid') return badLinkPage(request, jar, set, tenant, state, action);
       // GET never consumes (mail scanners prefetch links): it shows a button and sets a test cookie.
+      await audit(request, tenant, 'link_opened', { visitorId: state.link.visitor_id, detail: { linkId: state.link.id } });
       const remaining = state.link.expires_at
         ? Math.max(1, Math.ceil((state.link.expires_at.getTime() - clock.now().getTime()) / 1000))
         : config.magicLinkTtlSeconds;
@@ -188,7 +204,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       // Order matters (api.md): CSRF → token → test cookie → consume.
       assertOriginAllowed(request, tenant, config);
       const action = `/_edge/visitor/access/t/${params.token}`;
-      let state = await classifyLink(linkDeps, tenant, params.token);
+      let state = await classify(request, tenant, params.token);
       if (state.kind === 'valid') {
         if (!cookieString(jar, CHECK_COOKIE)) {
           // The token stays untouched, so the same link works once cookies are allowed.
@@ -197,8 +213,9 @@ export function magicLinkRoutes(deps: AppDeps) {
           set.headers['content-type'] = HTML;
           return cookieBlockedPage({ tenant, requestId: context.requestId, action });
         }
-        const result = await consumeLink(linkDeps, state.link, { userAgent: context.userAgent, ip: context.clientIp, sessionTtlSeconds: sessionTtlFor(deps, tenant) });
+        const result = await consumeLink(linkDeps, state.link, { userAgent: context.userAgent, ip: context.clientIp, sessionTtlSeconds: sessionTtlFor(deps, tenant), requestId: context.requestId, via: 'link' });
         if (result.ok) {
+          context.facts.sessionId = result.session.session_id;
           setSessionCookie(jar, result.session.token, sessionTtlFor(deps, tenant));
           jar[CHECK_COOKIE]!.remove();
           logger.info('signed in by link', { requestId: context.requestId, tenant: tenant.handle, visitorId: result.session.visitor_id });
@@ -216,6 +233,8 @@ export function magicLinkRoutes(deps: AppDeps) {
       if (bodyKindOf(request) === 'form') assertOriginAllowed(request, tenant, config);
       await enforceLimits(request, 'reissue', tenant, { ip: context.clientIp, tenant: tenant.id });
       const fresh = await reissueLink(linkDeps, { tenant, token: params.token, linkOrigin: linkOriginFor(tenant, context), requestId: context.requestId });
+      context.facts.visitorId = fresh.visitorId;
+      await audit(request, tenant, 'link_reissued', { visitorId: fresh.visitorId, detail: { expiredLinkId: fresh.expiredLinkId } });
       if (bodyKindOf(request) === 'form') {
         return toCheckEmail(keys, cookie as CookieJar, set, { handle: tenant.handle, email: fresh.email, returnTo: fresh.returnTo });
       }
@@ -236,12 +255,12 @@ export function magicLinkRoutes(deps: AppDeps) {
         const limits = await enforceLimits(request, 'verify', tenant, { ip: context.clientIp }, (p) => p.label !== WRONG_CODES);
         let session: NewSessionInfo;
         if (body.token !== undefined) {
-          const state = await classifyLink(linkDeps, tenant, body.token);
+          const state = await classify(request, tenant, body.token);
           if (state.kind !== 'valid') {
             if (state.kind === 'used') await replayed(request, tenant, state);
             throw linkStateError(state, `/_edge/visitor/access/t/${body.token}/reissue`);
           }
-          const result = await consumeLink(linkDeps, state.link, { userAgent: context.userAgent, ip: context.clientIp, sessionTtlSeconds: ttl });
+          const result = await consumeLink(linkDeps, state.link, { userAgent: context.userAgent, ip: context.clientIp, sessionTtlSeconds: ttl, requestId: context.requestId, via: 'link' });
           if (!result.ok) throw linkStateError(result.state.kind === 'valid' ? { kind: 'invalid' } : result.state);
           session = result.session;
         } else if (body.code !== undefined) {
@@ -261,6 +280,7 @@ export function magicLinkRoutes(deps: AppDeps) {
         } else {
           throw invalid('token', 'Send either token, or handle + email + code.');
         }
+        Object.assign(context.facts, { visitorId: session.visitor_id, sessionId: session.session_id });
         const delivery = body.delivery ?? 'cookie';
         if (delivery === 'cookie') setSessionCookie(jar, session.token, ttl);
         logger.info('signed in by verify', { requestId: context.requestId, tenant: tenant.handle, visitorId: session.visitor_id, delivery });

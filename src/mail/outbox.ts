@@ -3,6 +3,7 @@
 // lease (several instances may run workers), sent concurrently, and marked sent — which also starts
 // the link's validity. Temporary failures back off; permanent ones are marked failed for operators.
 // Only a crash between SMTP acceptance and marking can resend, with the same Message-ID (logged).
+import { recordAudit, type AuditKind } from '../audit/audit.ts';
 import { addSeconds, type Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
@@ -15,6 +16,8 @@ import { MailSendError, type MailTransport } from './transport.ts';
 
 type ClaimedRow = {
   id: string;
+  tenant_id: string;
+  visitor_id: string | null;
   previous_status: string;
   attempts: number;
   to_address: string;
@@ -115,7 +118,8 @@ export class MailOutbox {
       set status = 'sending', attempts = o.attempts + 1, next_attempt_at = ${addSeconds(now, this.leaseSeconds)}
       from due, tenants t
       where o.id = due.id and t.id = o.tenant_id
-      returning o.id, due.status as previous_status, o.attempts, o.to_address, o.message_id, o.payload, o.request_id,
+      returning o.id, o.tenant_id, (select l.visitor_id from magic_links l where l.id = o.magic_link_id) as visitor_id,
+                due.status as previous_status, o.attempts, o.to_address, o.message_id, o.payload, o.request_id,
                 t.name as tenant_name, t.mail_from, t.magic_link_ttl_seconds as link_ttl_seconds`);
     await Promise.all(rows.map((row) => this.deliver(row)));
     return rows.length;
@@ -127,10 +131,12 @@ export class MailOutbox {
     if (row.previous_status === 'sending') {
       // A worker died (or stalled past its lease) after claiming: this may be the one allowed duplicate.
       logger.warn('mail resent after an interrupted attempt; the recipient may get it twice (same Message-ID)', log);
+      await this.audit(row, 'mail_resent_after_crash', { attempt: row.attempts });
     }
     const payload = row.payload ? await unseal<MagicLinkPayload>(this.options.keys, 'outbox', row.payload, row.message_id) : null;
     if (!payload) {
       await this.markFailed(row, 'payload cannot be decrypted (TOKEN_SECRET removed?)');
+      await this.audit(row, 'mail_failed', { attempt: row.attempts, reason: 'undecryptable payload' });
       logger.error('mail failed permanently', { ...log, reason: 'undecryptable payload' });
       return;
     }
@@ -154,18 +160,34 @@ export class MailOutbox {
       const reason = (error as Error).message;
       if (permanent || row.attempts >= this.maxAttempts) {
         await this.markFailed(row, reason);
+        await this.audit(row, 'mail_failed', { attempt: row.attempts, reason });
         logger.error('mail failed permanently', { ...log, reason });
       } else {
         const retryAt = addSeconds(this.options.clock.now(), backoffSeconds(row.attempts));
         await this.options.db.many(sql`
           update mail_outbox set status = 'pending', next_attempt_at = ${retryAt}, last_error = ${reason}
           where id = ${row.id}::uuid and status = 'sending'`);
+        await this.audit(row, 'mail_retry_scheduled', { attempt: row.attempts, reason, retryAt: retryAt.toISOString() });
         logger.warn('mail send failed; will retry', { ...log, reason, retryAt: retryAt.toISOString() });
       }
       return;
     }
     await this.markSent(row, ttlSeconds);
+    await this.audit(row, 'mail_sent', { attempt: row.attempts, messageId: row.message_id });
     logger.info('mail sent', log);
+  }
+
+  /** Mail events join the audit trail under the request that asked for the mail. */
+  private audit(row: ClaimedRow, kind: AuditKind, detail: Record<string, unknown>): Promise<void> {
+    return recordAudit(this.options.db, {
+      kind,
+      actor: 'system',
+      requestId: row.request_id,
+      tenantId: row.tenant_id,
+      visitorId: row.visitor_id,
+      detail: { outboxId: row.id, ...detail },
+      at: this.options.clock.now(),
+    });
   }
 
   /** Marks the mail sent, wipes its secret payload, and starts the link's validity now. */

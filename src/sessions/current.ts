@@ -17,7 +17,9 @@ export async function currentSession(
   const hostTenant = await deps.tenants.forHost(context.hostname);
   const cookieValue = hostTenant ? (jar[SESSION_COOKIE]?.value as string | undefined) : undefined;
   const session = await sessionFromToken(deps, sessionTokenFrom(request, cookieValue || undefined));
+  if (hostTenant) context.facts.tenantId = hostTenant.id;
   if (!session) return { session: null, tenant: hostTenant };
+  Object.assign(context.facts, { tenantId: session.tenant_id, visitorId: session.visitor_id, sessionId: session.id });
   if (hostTenant && session.tenant_id !== hostTenant.id) {
     throw new AppError('wrong_tenant', { detail: 'This session belongs to another storefront.' });
   }

@@ -3,7 +3,9 @@ import { Elysia, t } from 'elysia';
 import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf } from '../http/body.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
+import { requestContext } from '../http/request-context.ts';
 import { listLiveSessions, revokeOwnSession, revokeSession, revokeVisitorSessions } from './queries.ts';
 import { currentSession as currentSessionOf, requireSession } from './current.ts';
 import { SESSION_COOKIE, touchSession } from './sessions.ts';
@@ -45,6 +47,16 @@ export function sessionRoutes(deps: AppDeps) {
       if (!(await revokeOwnSession(deps.db, session.visitor_id, params.id, deps.clock.now()))) {
         throw new AppError('session_not_found', { detail: 'You have no live session with that id.' });
       }
+      await recordAudit(deps.db, {
+        kind: 'session_revoked',
+        actor: 'visitor',
+        requestId: requestContext(request, config).requestId,
+        tenantId: tenant.id,
+        visitorId: session.visitor_id,
+        sessionId: params.id,
+        detail: { reason: 'revoked by the visitor', by: session.id },
+        at: deps.clock.now(),
+      });
       set.status = 204;
       return '';
     })
@@ -58,8 +70,19 @@ export function sessionRoutes(deps: AppDeps) {
         if (tenant && (form || session?.via === 'cookie')) assertOriginAllowed(request, tenant, config);
         if (session) {
           const now = deps.clock.now();
-          if (body.scope === 'all') await revokeVisitorSessions(deps.db, session.visitor_id, now);
+          const all = body.scope === 'all';
+          if (all) await revokeVisitorSessions(deps.db, session.visitor_id, now);
           else await revokeSession(deps.db, session.id, now);
+          await recordAudit(deps.db, {
+            kind: all ? 'sessions_revoked_all' : 'session_revoked',
+            actor: 'visitor',
+            requestId: requestContext(request, config).requestId,
+            tenantId: session.tenant_id,
+            visitorId: session.visitor_id,
+            sessionId: session.id,
+            detail: { reason: 'logout' },
+            at: now,
+          });
         }
         if (jar[SESSION_COOKIE]?.value) jar[SESSION_COOKIE]!.remove();
         if (form) {

@@ -1,0 +1,66 @@
+// The audit trail: what happened to a shopper's sign-in, keyed by request id. Details never hold a
+// token, code, cookie or secret — only ids, states and times.
+import type { Db } from '../db/db.ts';
+import { sql } from '../db/sql.ts';
+
+export type AuditKind =
+  | 'sign_in_requested'
+  | 'sign_in_mail_suppressed'
+  | 'mail_sent'
+  | 'mail_retry_scheduled'
+  | 'mail_failed'
+  | 'mail_resent_after_crash'
+  | 'link_opened'
+  | 'link_consumed'
+  | 'code_consumed'
+  | 'link_replayed'
+  | 'link_reissued'
+  | 'code_burned'
+  | 'session_revoked'
+  | 'sessions_revoked_all'
+  | 'report_filed'
+  | 'escalation_filed'
+  | 'content_report_filed'
+  | 'grant_set'
+  | 'grant_removed';
+
+export type AuditEvent = {
+  kind: AuditKind;
+  actor: string;
+  requestId: string | null;
+  tenantId: string | null;
+  visitorId?: string | null;
+  sessionId?: string | null;
+  detail?: Record<string, unknown>;
+  at: Date;
+};
+
+export async function recordAudit(db: Db, event: AuditEvent): Promise<void> {
+  await db.many(sql`
+    insert into audit_events (tenant_id, visitor_id, session_id, request_id, kind, actor, detail, created_at)
+    values (${event.tenantId}, ${event.visitorId ?? null}, ${event.sessionId ?? null}, ${event.requestId}, ${event.kind},
+            ${event.actor}, ${event.detail ?? {}}, ${event.at})`);
+}
+
+export type AuditRow = {
+  kind: string;
+  actor: string;
+  request_id: string | null;
+  visitor_id: string | null;
+  session_id: string | null;
+  detail: Record<string, unknown>;
+  created_at: Date;
+};
+
+export async function auditForRequest(db: Db, requestId: string): Promise<AuditRow[]> {
+  return db.many<AuditRow>(sql`
+    select kind, actor, request_id, visitor_id, session_id, detail, created_at
+    from audit_events where request_id = ${requestId} order by created_at`);
+}
+
+export async function auditForVisitor(db: Db, visitorId: string, from: Date, to: Date): Promise<AuditRow[]> {
+  return db.many<AuditRow>(sql`
+    select kind, actor, request_id, visitor_id, session_id, detail, created_at
+    from audit_events where visitor_id = ${visitorId}::uuid and created_at between ${from} and ${to}
+    order by created_at`);
+}
