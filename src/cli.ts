@@ -3,7 +3,10 @@
 // failure is one line (a JSON error on stdout with --json, else text on stderr) and exit code 1.
 import process from 'node:process';
 import { CliError, invalidArgument, type Command, type CommandResult } from './cli/command.ts';
+import { grantCommand } from './cli/grant-commands.ts';
+import { jwtKeyCommand } from './cli/jwt-key-commands.ts';
 import { migrateCommand } from './cli/migrate-command.ts';
+import { patCommand } from './cli/pat-commands.ts';
 import { tenantCommand } from './cli/tenant-commands.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { isDatabaseUnavailable, type Db } from './db/db.ts';
@@ -18,16 +21,39 @@ const USAGE = `usage: bun run cli <verb> [flags] [--json]
                                         --link-ttl/--session-ttl default return to the env value
   tenant list
   tenant show <handle>
+
+  pat create --handle <h> --scopes a,b [--name n]     a storefront PAT; the token is shown once
+  pat create --operator --scopes operator:read,operator:escalate [--name n]
+                                                      a service PAT (operator scopes only)
+  pat list                                            never shows tokens
+  pat revoke <id>
+
+  jwt-key add --handle <h> --alg HS256|ES256|EdDSA --key-file <path|->
+                                      prints the kid to put in the JWT header; "-" reads stdin.
+                                      HS256: a secret of ≥ 32 bytes; ES256/EdDSA: the PUBLIC key
+                                      (PEM "BEGIN PUBLIC KEY" or JWK); private keys are refused
+  jwt-key list
+  jwt-key remove <kid>
+
+  grant add --handle <h> --email <e> --resource </path or /prefix/*> [--kind content|order]
+            [--title t] [--order-id o] [--expires-at 2027-01-31T23:59:59Z]
+  grant remove --handle <h> --email <e> --resource <r>
+  grant list --handle <h> [--email e]
+
   migrate
 
 Repeat a flag for several values (--origin https://a.example --origin https://b.example).
---host defaults to the hostnames of the origins; the first origin is the public one.`;
+--host defaults to the hostnames of the origins; the first origin is the public one.
+Tenant scopes: access:read, access:write, visitor:write, support:read (docs/credentials.md).`;
 
 function parseCommand(argv: string[]): Command {
   const [verb, ...rest] = argv;
   if (verb === 'tenant') return tenantCommand(rest);
+  if (verb === 'pat') return patCommand(rest);
+  if (verb === 'jwt-key') return jwtKeyCommand(rest);
+  if (verb === 'grant') return grantCommand(rest);
   if (verb === 'migrate') return migrateCommand(rest);
-  throw invalidArgument(`${verb === undefined || verb.startsWith('-') ? 'missing verb' : `unknown verb "${verb}"`}: use tenant add|update|list|show or migrate (see --help)`);
+  throw invalidArgument(`${verb === undefined || verb.startsWith('-') ? 'missing verb' : `unknown verb "${verb}"`}: use tenant, pat, jwt-key, grant or migrate (see --help)`);
 }
 
 async function requireCurrentSchema(db: Db): Promise<void> {

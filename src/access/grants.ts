@@ -86,3 +86,10 @@ export async function listLiveGrants(db: Db, tenantId: string, email: string, no
     order by resource`);
   return rows.map(toGrant);
 }
+
+/** Every grant of a tenant, live or not (the operator CLI's `grant list --handle`). */
+export async function listTenantGrants(db: Db, tenantId: string): Promise<Grant[]> {
+  const rows = await db.many<GrantRow>(sql`
+    select ${COLUMNS} from grants where tenant_id = ${tenantId} order by email, resource`);
+  return rows.map(toGrant);
+}

@@ -23,7 +23,10 @@ export type CliErrorCode =
   | 'data_dir_busy'
   | 'config_error'
   | 'database_unavailable'
-  | 'internal_error';
+  | 'internal_error'
+  | 'pat_not_found'
+  | 'jwt_key_not_found'
+  | 'grant_not_found';
 
 export class CliError extends Error {
   constructor(
