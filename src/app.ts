@@ -4,7 +4,7 @@ import { Elysia } from 'elysia';
 import type { AppDeps } from './app-deps.ts';
 import { isDatabaseUnavailable } from './db/db.ts';
 import { AppError } from './errors.ts';
-import { readBody } from './http/body.ts';
+import { bodyLimitFor, readBody } from './http/body.ts';
 import { corsHeaders } from './http/cors.ts';
 import { problemResponse, wantsHtml } from './http/problem.ts';
 import { adoptRequestContext, requestContext, socketPeers } from './http/request-context.ts';
@@ -58,7 +58,7 @@ export function buildApp(deps: AppDeps): App {
       set.headers['content-security-policy'] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
     })
     // Bodies are ours to read: JSON or browser forms, size-limited, malformed → 400 (never 500).
-    .onParse(({ request }) => readBody(request))
+    .onParse(({ request }) => readBody(request, bodyLimitFor(requestContext(request, config).path)))
     .onError(({ request, error, code }) => {
       const context = requestContext(request, config);
       const appError = toAppError(error, code);

@@ -2,6 +2,12 @@
 import { AppError } from '../errors.ts';
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024;
+// Support reports carry a repro artifact (HAR excerpt, curl command) of up to 64 KiB.
+const SUPPORT_REPORT_LIMIT = 80 * 1024;
+
+export function bodyLimitFor(path: string): number {
+  return path === '/v2/support/report' ? SUPPORT_REPORT_LIMIT : DEFAULT_BODY_LIMIT;
+}
 
 export type BodyKind = 'json' | 'form' | 'empty';
 const bodyKinds = new WeakMap<Request, BodyKind>();
