@@ -10,9 +10,6 @@ const server = Bun.serve({
   // The socket peer feeds the trusted-proxy and loopback checks.
   fetch: (request, srv) => app.fetch(request, srv.requestIP(request)?.address),
 });
-runtime.startWorkers();
-announceListening(deps, server.port!, 'bun');
-
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
@@ -24,3 +21,6 @@ async function shutdown(signal: string) {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+// Announce only once signals are handled: whoever waits for this line may stop us right away.
+runtime.startWorkers();
+announceListening(deps, server.port!, 'bun');
