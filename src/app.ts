@@ -15,6 +15,7 @@ import { accessRoutes } from './access/routes.ts';
 import { magicLinkRoutes } from './magic-link/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
+import { supportRoutes } from './support/routes.ts';
 
 export type App = {
   /** Serve one request; `peer` is the socket address as the entry point saw it. */
@@ -71,7 +72,8 @@ export function buildApp(deps: AppDeps): App {
     .use(opsRoutes(deps))
     .use(magicLinkRoutes(deps))
     .use(sessionRoutes(deps))
-    .use(accessRoutes(deps));
+    .use(accessRoutes(deps))
+    .use(supportRoutes(deps));
 
   return {
     elysia: elysia as unknown as Elysia,
