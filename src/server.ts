@@ -21,6 +21,10 @@ async function shutdown(signal: string) {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+// A library's stray rejection (e.g. a driver losing a connection) must not take every shopper down.
+process.on('unhandledRejection', (reason) => {
+  deps.logger.error('unhandled rejection', { error: String((reason as Error)?.message ?? reason) });
+});
 // Announce only once signals are handled: whoever waits for this line may stop us right away.
 runtime.startWorkers();
 announceListening(deps, server.port!, 'bun');

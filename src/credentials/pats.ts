@@ -60,7 +60,7 @@ export async function createPat(db: Db, input: { tenantId: string | null; name: 
       values (${input.tenantId}, ${input.name}, ${hashPat(token)}, ${input.scopes}::text[])
       returning *
     )
-    select c.id, c.tenant_id, t.handle, c.name, c.scopes, c.created_at, c.last_used_at, c.revoked_at
+    select c.id, c.tenant_id, t.handle, c.name, array_to_json(c.scopes) as scopes, c.created_at, c.last_used_at, c.revoked_at
     from created c left join tenants t on t.id = c.tenant_id`);
   return { pat: toPat(row!), token };
 }
@@ -68,7 +68,7 @@ export async function createPat(db: Db, input: { tenantId: string | null; name: 
 export async function findLivePatByToken(db: Db, token: string): Promise<Pat | null> {
   if (!looksLikePat(token)) return null;
   const row = await db.one<PatRow>(sql`
-    select p.id, p.tenant_id, t.handle, p.name, p.scopes, p.created_at, p.last_used_at, p.revoked_at
+    select p.id, p.tenant_id, t.handle, p.name, array_to_json(p.scopes) as scopes, p.created_at, p.last_used_at, p.revoked_at
     from pats p left join tenants t on t.id = p.tenant_id
     where p.token_hash = ${hashPat(token)} and p.revoked_at is null`);
   return row ? toPat(row) : null;
@@ -82,7 +82,7 @@ export async function touchPat(db: Db, pat: Pat, now: Date): Promise<void> {
 
 export async function listPats(db: Db): Promise<Pat[]> {
   const rows = await db.many<PatRow>(sql`
-    select p.id, p.tenant_id, t.handle, p.name, p.scopes, p.created_at, p.last_used_at, p.revoked_at
+    select p.id, p.tenant_id, t.handle, p.name, array_to_json(p.scopes) as scopes, p.created_at, p.last_used_at, p.revoked_at
     from pats p left join tenants t on t.id = p.tenant_id
     order by p.created_at`);
   return rows.map(toPat);

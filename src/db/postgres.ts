@@ -5,11 +5,30 @@ import type { Query } from './sql.ts';
 
 type Client = postgres.Sql | postgres.TransactionSql;
 
+/**
+ * Arrays go over the wire as Postgres array literals (every array parameter in our SQL carries an
+ * explicit cast such as `::text[]`). This lets the pool run with `fetch_types: false`: postgres.js
+ * otherwise queries pg_type on each new connection, and a connection killed during that query
+ * surfaces as an unhandled rejection inside the library.
+ */
+function arrayLiteral(values: readonly unknown[]): string {
+  const items = values.map((value) => {
+    if (value === null || value === undefined) return 'NULL';
+    const text = value instanceof Date ? value.toISOString() : String(value);
+    return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  });
+  return `{${items.join(',')}}`;
+}
+
+function toParameters(values: readonly unknown[]): postgres.ParameterOrJSON<never>[] {
+  return values.map((value) => (Array.isArray(value) ? arrayLiteral(value) : value)) as postgres.ParameterOrJSON<never>[];
+}
+
 function wrap(client: Client, root: postgres.Sql, inTransaction: boolean): Db {
   const db: Db = {
     kind: 'postgres',
     async many<Row>(query: Query) {
-      return (await client.unsafe(query.text, query.values as postgres.ParameterOrJSON<never>[])) as unknown as Row[];
+      return (await client.unsafe(query.text, toParameters(query.values))) as unknown as Row[];
     },
     async one<Row>(query: Query) {
       return (await db.many<Row>(query))[0];
@@ -28,12 +47,15 @@ function wrap(client: Client, root: postgres.Sql, inTransaction: boolean): Db {
   return db;
 }
 
-export function openPostgres(url: string, options: { max?: number } = {}): Db {
+export function openPostgres(url: string, options: { max?: number; applicationName?: string } = {}): Db {
   const root = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
+    fetch_types: false,
     connect_timeout: 5,
     idle_timeout: 60,
+    // Names our connections in pg_stat_activity (operators, and the fault tests, find them by it).
+    connection: { application_name: options.applicationName ?? 'visitor-access' },
     // Keep int8 out of our schema; counts are cast to int in SQL.
   });
   return wrap(root, root, false);

@@ -28,7 +28,9 @@ type TenantRow = {
   session_ttl_seconds: number | null;
 };
 
-const COLUMNS = sql`id, handle, name, origins, hosts, gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds`;
+// Arrays are read as JSON: the same on both drivers (postgres.js runs without fetching array types).
+const COLUMNS = sql`id, handle, name, array_to_json(origins) as origins, array_to_json(hosts) as hosts,
+  array_to_json(gated_prefixes) as gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds`;
 
 function toTenant(row: TenantRow): Tenant {
   return {
