@@ -29,24 +29,51 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
   return new Html(out);
 }
 
+// Mobile-first: one column that fits a 320 px phone, long addresses, ids and tokens wrap anywhere,
+// text and control borders meet WCAG AA contrast, every control shows a visible focus ring.
 const STYLE = `
-*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
-background:#f6f5f2;color:#1d1d1f}main{max-width:28rem;margin:0 auto;padding:2.5rem 1.25rem}
-.card{background:#fff;border-radius:14px;padding:1.75rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}
-.brand{font-weight:600;letter-spacing:.02em;color:#555;margin-bottom:1.25rem}h1{font-size:1.4rem;margin:0 0 .75rem}
-p{margin:.5rem 0 1rem}button,input{font:inherit}input{width:100%;padding:.7rem .8rem;border:1px solid #ccc;
-border-radius:10px;margin:.25rem 0 1rem}button{width:100%;padding:.8rem;border:0;border-radius:10px;background:#1d1d1f;
-color:#fff;font-weight:600;cursor:pointer}button.secondary{background:#e9e7e2;color:#1d1d1f}
-.ref{margin-top:1.5rem;font-size:.85rem;color:#666;border-top:1px solid #eee;padding-top:1rem}
-code{background:#f0eee9;padding:.1rem .35rem;border-radius:6px;font-size:.9em}ul{padding-left:1.2rem}`;
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f6f5f2;color:#1d1d1f;
+overflow-wrap:anywhere}
+main{max-width:30rem;margin:0 auto;padding:1.25rem .875rem 3rem}
+.brand{margin:0 .25rem .875rem;font-size:1.0625rem;font-weight:700;letter-spacing:.01em;color:#1d1d1f}
+.card{background:#fff;border:1px solid #e2dfd8;border-radius:16px;padding:1.5rem 1.25rem;
+box-shadow:0 1px 3px rgba(0,0,0,.06)}
+.card.error{position:relative;overflow:hidden;padding-top:1.75rem}
+.card.error::before{content:"";position:absolute;top:0;left:0;right:0;height:4px;background:#b3261e}
+h1{font-size:1.5rem;line-height:1.25;margin:0 0 .875rem;text-wrap:balance}
+p{margin:0 0 1rem}ul{margin:0 0 1.25rem;padding-left:1.25rem}li{margin:0 0 .5rem}
+form{margin:0 0 .75rem}label{display:block;font-weight:600;margin:0 0 .375rem}
+input{display:block;width:100%;font:inherit;color:inherit;background:#fff;padding:.75rem .875rem;min-height:3rem;
+border:1px solid #767676;border-radius:10px;margin:0 0 1rem}
+input.code{font-size:1.5rem;letter-spacing:.3em;text-align:center;font-variant-numeric:tabular-nums}
+button,.button{display:block;width:100%;font:inherit;font-weight:600;text-align:center;text-decoration:none;
+padding:.75rem 1rem;min-height:3rem;border:1px solid #1d1d1f;border-radius:10px;background:#1d1d1f;color:#fff;cursor:pointer}
+button:hover{background:#000}
+button.secondary,.button.secondary{background:#fff;color:#1d1d1f;border-color:#767676}
+button.secondary:hover,.button.secondary:hover{background:#f0eee9}
+a{color:#0b57d0;text-underline-offset:.15em}a:visited{color:#0b57d0}
+.alt{margin-top:1.5rem;padding-top:1.25rem;border-top:1px solid #e2dfd8}
+.alt p{color:#4a4a4a}
+:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}
+input:focus-visible{outline-offset:0;border-color:#0b57d0}
+.ref{margin-top:1.5rem;padding-top:1rem;border-top:1px solid #e2dfd8;font-size:.875rem;color:#555}
+.ref p{margin:0 0 .5rem}.ref dl{margin:0}.ref dt{font-weight:600}.ref dd{margin:0 0 .5rem}.nowrap{white-space:nowrap}
+code{font:.875rem/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;background:#f0eee9;color:#1d1d1f;
+padding:.125rem .375rem;border-radius:6px;word-break:break-all}
+@media (min-width:40rem){main{padding-top:3.5rem}.card,.card.error{padding:2rem}
+.ref dl{display:grid;grid-template-columns:auto minmax(0,1fr);gap:.375rem .75rem;align-items:baseline}.ref dd{margin:0}}`;
 
 export function page(options: { brand: string; title: string; body: Html; code?: string; requestId: string }): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex"><title>${options.title} · ${options.brand}</title>
+<meta name="robots" content="noindex"><meta name="color-scheme" content="light"><title>${options.title} · ${options.brand}</title>
 <style>${new Html(STYLE)}</style></head>
-<body><main><div class="card"><div class="brand">${options.brand}</div>
+<body><main><header class="brand">${options.brand}</header>
+<div class="${options.code ? 'card error' : 'card'}">
 <h1>${options.title}</h1>${options.body}
-<div class="ref">${options.code ? html`Error code <code>${options.code}</code> · ` : ''}Reference <code>${options.requestId}</code>
-— quote it if you contact support.</div></div></main></body></html>`.value;
+<footer class="ref">${options.code ? html`<p>Need help? Quote these to support:</p>` : html`<p>Need help? Quote this reference to support:</p>`}
+<dl>${options.code ? html`<dt>Error code</dt><dd><code data-error-code>${options.code}</code></dd>` : ''}<dt>Reference</dt><dd><code data-request-id>${options.requestId}</code></dd></dl></footer>
+</div></main></body></html>`.value;
 }

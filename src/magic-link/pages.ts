@@ -4,6 +4,11 @@ import type { Tenant } from '../tenants/tenants.ts';
 
 type PageBase = { tenant: Tenant; requestId: string };
 
+/** A moment as shoppers read it anywhere: ISO 8601 to the second, in UTC (no JavaScript to localise it). */
+function iso(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 export function confirmPage({ tenant, requestId, action }: PageBase & { action: string }): string {
   return page({
     brand: tenant.name,
@@ -22,7 +27,7 @@ export function cookieBlockedPage({ tenant, requestId, action }: PageBase & { ac
     requestId,
     body: html`<p>Signing in needs one first-party cookie on this site. Your link has <strong>not</strong> been used, so you can try again.</p>
 <ul><li>Allow cookies for this site in your browser's privacy settings (or leave private browsing), then press the button again.</li>
-<li>Or type the 6-digit code from the same email on the sign-in page.</li></ul>
+<li>Or type the <span class="nowrap">6-digit</span> code from the same email in the browser where you asked for the link.</li></ul>
 <form method="post" action="${action}"><button type="submit">Try again</button></form>
 <p><a href="/_edge/visitor/check-email">Enter the code instead</a></p>`,
   });
@@ -34,7 +39,7 @@ export function expiredPage({ tenant, requestId, reissueAction, expiredAt }: Pag
     title: 'This sign-in link has expired',
     code: 'expired_magic_link',
     requestId,
-    body: html`<p>Sign-in links work for a short time after they are sent (this one expired at ${expiredAt.toISOString()}).
+    body: html`<p>Sign-in links work for a short time after they are sent; this one expired <span class="nowrap">at ${iso(expiredAt)}</span> (UTC).
 We can send a fresh one to the same address.</p>
 <form method="post" action="${reissueAction}"><button type="submit">Send me a fresh link</button></form>`,
   });
@@ -46,8 +51,8 @@ export function usedPage({ tenant, requestId, usedAt }: PageBase & { usedAt: Dat
     title: 'This sign-in link was already used',
     code: 'used_magic_link',
     requestId,
-    body: html`<p>This link was used at ${usedAt.toISOString()}. Each link works once, so that a forwarded email or a screenshot cannot sign anyone else in.</p>
-<p><a href="/_edge/visitor/sign-in">Send me a new link</a></p>`,
+    body: html`<p>This link was <span class="nowrap">used at ${iso(usedAt)}</span> (UTC). Each link works once, so that a forwarded email or a screenshot cannot sign anyone else in.</p>
+<p><a class="button secondary" href="/_edge/visitor/sign-in">Send me a new link</a></p>`,
   });
 }
 
@@ -58,7 +63,7 @@ export function signInPage({ tenant, requestId, returnTo }: PageBase & { returnT
     requestId,
     body: html`<p>Enter the email you used at checkout. We'll send you a link and a code — no password needed.</p>
 <form method="post" action="/v2/visitor/auth/magic-link">
-<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" required>
+<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" spellcheck="false" placeholder="you@example.com" required>
 <input type="hidden" name="returnTo" value="${returnTo}"><button type="submit">Email me a sign-in link</button></form>`,
   });
 }
@@ -70,14 +75,18 @@ export function checkEmailPage({ tenant, requestId, pending }: PageBase & { pend
     title: 'Check your email',
     requestId,
     body: html`${maskedEmail ? html`<p>We sent a sign-in link to <strong>${maskedEmail}</strong>.</p>` : html`<p>If you asked for a sign-in link, it is on its way.</p>`}
-<p>Reading mail on another device? Enter the 6-digit code from the email here.</p>
+<p>Reading mail on another device? Enter the <span class="nowrap">6-digit</span> code from the email here.</p>
 <form method="post" action="/v2/visitor/auth/verify">
-<label for="code">Code</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
+${pending
+      ? ''
+      : html`<label for="code-email">Email</label><input id="code-email" name="email" type="email" autocomplete="email" spellcheck="false" required>
+`}<label for="code">6-digit code</label><input id="code" class="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
 <button type="submit">Sign in</button></form>
+<div class="alt"><p>Didn't get it? Check your spam folder${pending ? ', or send it again' : ''}.</p>
 ${pending
       ? html`<form method="post" action="/v2/visitor/auth/magic-link"><input type="hidden" name="email" value="${pending.email}">
 <input type="hidden" name="returnTo" value="${pending.returnTo}"><button type="submit" class="secondary">Send it again</button></form>`
       : ''}
-<p><a href="/_edge/visitor/sign-in">Use a different email</a></p>`,
+<p><a href="/_edge/visitor/sign-in">${pending ? 'Use a different email' : 'Ask for a new link'}</a></p></div>`,
   });
 }

@@ -36,8 +36,8 @@ function must(run: CliRun, what: string): CliRun {
 }
 
 /** `grant add` through the CLI; falls back to upsertGrant only when the verb does not exist yet. */
-async function addGrant(env: Record<string, string>, database: TestDatabase | null): Promise<'cli' | 'upsertGrant'> {
-  const run = await cli(env, 'grant', 'add', '--handle', HANDLE, '--email', EMAIL, '--resource', GRANTED, '--kind', 'content');
+async function addGrant(env: Record<string, string>, database: TestDatabase | null, email = EMAIL): Promise<'cli' | 'upsertGrant'> {
+  const run = await cli(env, 'grant', 'add', '--handle', HANDLE, '--email', email, '--resource', GRANTED, '--kind', 'content');
   if (run.code === 0) return 'cli';
   const error = (run.json?.error ?? {}) as { code?: string; message?: string };
   if (!(error.code === 'invalid_argument' && /unknown verb "grant"/.test(error.message ?? ''))) must(run, 'cli grant add');
@@ -45,14 +45,21 @@ async function addGrant(env: Record<string, string>, database: TestDatabase | nu
   try {
     const tenant = await findTenantByHandle(db, HANDLE);
     if (!tenant) throw new Error(`tenant ${HANDLE} was not created`);
-    await upsertGrant(db, tenant.id, { email: EMAIL, resource: GRANTED, kind: 'content', title: null, orderId: null, expiresAt: null }, new Date());
+    await upsertGrant(db, tenant.id, { email, resource: GRANTED, kind: 'content', title: null, orderId: null, expiresAt: null }, new Date());
   } finally {
     if (!database) await db.close();
   }
   return 'upsertGrant';
 }
 
-export async function startStack(nginxBinary: string): Promise<Stack> {
+export type StackOptions = {
+  /** Extra environment for the service process (e.g. a short MAGIC_LINK_TTL); wins over the defaults. */
+  serviceEnv?: Record<string, string>;
+  /** More shoppers granted GRANTED besides EMAIL (distinct addresses keep tests clear of the per-email mail limit). */
+  grantEmails?: string[];
+};
+
+export async function startStack(nginxBinary: string, options: StackOptions = {}): Promise<Stack> {
   const cleanups: (() => unknown)[] = [];
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) {
@@ -86,6 +93,7 @@ export async function startStack(nginxBinary: string): Promise<Stack> {
       PUBLIC_URL: origin,
       EDGE_CACHE_SECONDS: '1',
       ...(database?.url ? { DATABASE_URL: database.url } : {}),
+      ...options.serviceEnv,
     };
 
     // Tenant and grant before the service starts: it holds an embedded DATA_DIR exclusively, and
@@ -96,6 +104,7 @@ export async function startStack(nginxBinary: string): Promise<Stack> {
       'cli tenant add',
     );
     const grantedWith = await addGrant(env, database);
+    for (const email of options.grantEmails ?? []) await addGrant(env, database, email);
 
     const service = await startService(env);
     cleanups.push(() => service.stop());
