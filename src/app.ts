@@ -60,14 +60,17 @@ export function buildApp(deps: AppDeps): App {
     })
     // Bodies are ours to read: JSON or browser forms, size-limited, malformed → 400 (never 500).
     .onParse(({ request }) => readBody(request, bodyLimitFor(requestContext(request, config).path)))
-    .onError(({ request, error, code }) => {
+    .onError(async ({ request, error, code }) => {
       const context = requestContext(request, config);
       const appError = toAppError(error, code);
       context.facts.code = appError?.code ?? 'internal_error';
       if (!appError) {
         logger.error('unhandled error', { requestId: context.requestId, path: redactPath(context.path), error: String((error as Error)?.stack ?? error) });
       }
-      return problemResponse(appError ?? new AppError('internal_error'), { requestId: context.requestId, html: wantsHtml(request) });
+      const html = wantsHtml(request);
+      // Hosted error pages carry the storefront's name (a cached lookup; never fails the answer).
+      const brand = html ? ((await deps.tenants.forHost(context.hostname).catch(() => null))?.name ?? undefined) : undefined;
+      return problemResponse(appError ?? new AppError('internal_error'), { requestId: context.requestId, html, brand });
     })
     .use(opsRoutes(deps))
     .use(magicLinkRoutes(deps))

@@ -71,6 +71,7 @@ describe('HTTP conventions', () => {
     const html = await response.text();
     expect(html).toContain('invalid_email');
     expect(html).toContain(response.headers.get('x-request-id')!);
+    expect(html).toContain('Gharart'); // the storefront's name, not ours
   });
 
   it('serves /healthz and /readyz', async () => {

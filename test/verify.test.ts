@@ -103,6 +103,11 @@ describe('POST /v2/visitor/auth/verify with a code', () => {
     expect(requested.status).toBe(303);
     await h.deliver();
     const mail = h.mail.last('pending@example.com');
+    // A browser that blocks cookies (no test cookie came back) is told so, and the code is not burned.
+    const blocked = await h.form('/v2/visitor/auth/verify', { code: mail.code! }, { jar });
+    expect(blocked.status).toBe(400);
+    expect(await blocked.text()).toContain('cookie_blocked');
+    await h.fetch('/_edge/visitor/check-email', { jar }); // the page sets the test cookie
     const response = await h.form('/v2/visitor/auth/verify', { code: mail.code! }, { jar });
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('http://localhost/content/p/');

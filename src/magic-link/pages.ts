@@ -19,16 +19,18 @@ export function confirmPage({ tenant, requestId, action }: PageBase & { action: 
   });
 }
 
-export function cookieBlockedPage({ tenant, requestId, action }: PageBase & { action: string }): string {
+/** `action`: the link to press again; without it (the code form) the code stays usable elsewhere. */
+export function cookieBlockedPage({ tenant, requestId, action }: PageBase & { action?: string }): string {
+  const what = action ? 'Your link has' : 'Your code has';
   return page({
     brand: tenant.name,
     title: 'Your browser blocked our sign-in cookie',
     code: 'cookie_blocked',
     requestId,
-    body: html`<p>Signing in needs one first-party cookie on this site. Your link has <strong>not</strong> been used, so you can try again.</p>
-<ul><li>Allow cookies for this site in your browser's privacy settings (or leave private browsing), then press the button again.</li>
-<li>Or type the <span class="nowrap">6-digit</span> code from the same email in the browser where you asked for the link.</li></ul>
-<form method="post" action="${action}"><button type="submit">Try again</button></form>
+    body: html`<p>Signing in needs one first-party cookie on this site. ${what} <strong>not</strong> been used, so you can try again.</p>
+<ul><li>Allow cookies for this site in your browser's privacy settings (or leave private browsing), then try again.</li>
+<li>Or type the <span class="nowrap">6-digit</span> code from the same email in a browser that keeps cookies.</li></ul>
+${action ? html`<form method="post" action="${action}"><button type="submit">Try again</button></form>` : ''}
 <p><a href="/_edge/visitor/check-email">Enter the code instead</a></p>`,
   });
 }

@@ -16,7 +16,7 @@ import type { Tenant } from '../tenants/tenants.ts';
 import { seal, unseal } from '../tokens/sealed.ts';
 import { maskEmail, normaliseEmail } from '../visitors/email.ts';
 import { recordAudit, type AuditKind } from '../audit/audit.ts';
-import { recordSecurityEvent } from './queries.ts';
+import { recordSecurityEvent, type LinkRow } from './queries.ts';
 import { classifyLink, consumeLink, linkStateError, reissueLink, requestMagicLink, type LinkState, type NewSessionInfo } from './magic-link.ts';
 import { verifyCode } from './codes.ts';
 import { checkEmailPage, confirmPage, cookieBlockedPage, expiredPage, signInPage, usedPage } from './pages.ts';
@@ -47,6 +47,11 @@ function sessionBody(tenant: Tenant, session: NewSessionInfo) {
 export function magicLinkRoutes(deps: AppDeps) {
   const { config, keys, clock, db, logger } = deps;
   const linkDeps = { db, keys, clock, outbox: deps.outbox, sessionTtlSeconds: config.sessionTtlSeconds };
+
+  /** The test cookie lives as long as the link it tests. */
+  function remainingSeconds(link: LinkRow): number {
+    return link.expires_at ? Math.max(1, Math.ceil((link.expires_at.getTime() - clock.now().getTime()) / 1000)) : config.magicLinkTtlSeconds;
+  }
 
   /** Classifies a link and notes whose it is, for the request log. */
   async function classify(request: Request, tenant: Tenant, token: string): Promise<LinkState> {
@@ -189,10 +194,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       if (state.kind !== 'valid') return badLinkPage(request, jar, set, tenant, state, action);
       // GET never consumes (mail scanners prefetch links): it shows a button and sets a test cookie.
       await audit(request, tenant, 'link_opened', { visitorId: state.link.visitor_id, detail: { linkId: state.link.id } });
-      const remaining = state.link.expires_at
-        ? Math.max(1, Math.ceil((state.link.expires_at.getTime() - clock.now().getTime()) / 1000))
-        : config.magicLinkTtlSeconds;
-      setHostCookie(jar, CHECK_COOKIE, '1', remaining);
+      setHostCookie(jar, CHECK_COOKIE, '1', remainingSeconds(state.link));
       set.headers['content-type'] = HTML;
       return confirmPage({ tenant, requestId: requestContext(request, config).requestId, action });
     })
@@ -208,7 +210,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       if (state.kind === 'valid') {
         if (!cookieString(jar, CHECK_COOKIE)) {
           // The token stays untouched, so the same link works once cookies are allowed.
-          setHostCookie(jar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
+          setHostCookie(jar, CHECK_COOKIE, '1', remainingSeconds(state.link));
           set.status = 400;
           set.headers['content-type'] = HTML;
           return cookieBlockedPage({ tenant, requestId: context.requestId, action });
@@ -251,6 +253,13 @@ export function magicLinkRoutes(deps: AppDeps) {
         const { tenant } = await visitorTenant(deps.tenants, context, body.handle ?? pending?.handle);
         if (form) assertOriginAllowed(request, tenant, config);
         const ttl = sessionTtlFor(deps, tenant);
+        if (form && body.delivery !== 'bearer' && !cookieString(jar, CHECK_COOKIE)) {
+          // Same rule as the link: never burn a code into a session cookie the browser will drop.
+          setHostCookie(jar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
+          set.status = 400;
+          set.headers['content-type'] = HTML;
+          return cookieBlockedPage({ tenant, requestId: context.requestId });
+        }
         // Wrong codes per IP are only read here; they are counted below when a code is wrong.
         const limits = await enforceLimits(request, 'verify', tenant, { ip: context.clientIp }, (p) => p.label !== WRONG_CODES);
         let session: NewSessionInfo;
@@ -316,6 +325,8 @@ export function magicLinkRoutes(deps: AppDeps) {
       const pending = sealed ? await unseal<Pending>(keys, 'cookie', sealed, PENDING_COOKIE) : null;
       set.headers['content-type'] = HTML;
       const mine = pending?.handle === tenant.handle ? pending : null;
+      // The code form posts back here: test now whether this browser keeps cookies.
+      setHostCookie(cookie as CookieJar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
       return checkEmailPage({ tenant, requestId: context.requestId, pending: mine && { email: mine.email, masked: maskEmail(mine.email), returnTo: mine.returnTo } });
     });
 }
