@@ -12,6 +12,7 @@ import { acceptsIdempotencyKey, withIdempotency } from './idempotency/idempotenc
 import { redactPath } from './log.ts';
 import { createEdgeCheck, EDGE_PATH } from './access/edge.ts';
 import { accessRoutes } from './access/routes.ts';
+import { diagnosticsRoutes } from './diagnostics/routes.ts';
 import { magicLinkRoutes } from './magic-link/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
@@ -76,6 +77,7 @@ export function buildApp(deps: AppDeps): App {
     .use(magicLinkRoutes(deps))
     .use(sessionRoutes(deps))
     .use(accessRoutes(deps))
+    .use(diagnosticsRoutes(deps))
     .use(supportRoutes(deps));
 
   return {
