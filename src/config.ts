@@ -13,6 +13,8 @@ export type Config = Readonly<{
   magicLinkTtlSeconds: number;
   sessionTtlSeconds: number;
   edgeCacheSeconds: number;
+  /** How long a worker owns a claimed mail before another may retry it (a crashed worker's lease). */
+  outboxLeaseSeconds: number;
   trustedProxies: readonly Cidr[];
   publicUrl: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -99,6 +101,7 @@ export function loadConfig(env: Env): Config {
     magicLinkTtlSeconds: integer(env, 'MAGIC_LINK_TTL', 900, 1),
     sessionTtlSeconds: integer(env, 'SESSION_TTL', 2_592_000, 60),
     edgeCacheSeconds: integer(env, 'EDGE_CACHE_SECONDS', 5, 0),
+    outboxLeaseSeconds: integer(env, 'OUTBOX_LEASE_SECONDS', 60, 1),
     trustedProxies: Object.freeze(trustedProxies),
     publicUrl: new URL(publicUrl).origin,
     logLevel,

@@ -63,6 +63,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       logger,
       defaultFrom: config.mailFrom,
       defaultLinkTtlSeconds: config.magicLinkTtlSeconds,
+      leaseSeconds: config.outboxLeaseSeconds,
     });
     const deps: AppDeps = { config, db, keys, clock, logger, outbox, devMailbox, tenants: new TenantDirectory(db), limiter: new RateLimiter(db, clock), requestLog: new RequestLog(db, logger) };
     if (overrides.seedDemo ?? config.nodeEnv === 'development') await seedDemoTenant(db, config, logger);
