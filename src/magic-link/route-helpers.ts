@@ -1,0 +1,130 @@
+// Shared pieces of the sign-in routes: link classification (noting whose link it is), audit,
+// replays, limits, the bad-link pages, and the cookies the flow sets.
+import type { AppDeps } from '../app-deps.ts';
+import { AppError } from '../errors.ts';
+import { invalid } from '../http/body.ts';
+import { cookieString, seeOther, setHostCookie, type CookieJar, type SetContext } from '../http/cookies.ts';
+import type { ServerCaller } from '../credentials/caller.ts';
+import { requestContext } from '../http/request-context.ts';
+import type { LimitKeys } from '../limits/limiter.ts';
+import type { LimitRoute, Policy } from '../limits/policies.ts';
+import { visitorTenant } from '../http/visitor-tenant.ts';
+import { PENDING_COOKIE, SESSION_COOKIE, sessionFromToken, sessionTokenFrom } from '../sessions/sessions.ts';
+import type { Tenant } from '../tenants/tenants.ts';
+import { seal } from '../tokens/sealed.ts';
+import { recordAudit, type AuditKind } from '../audit/audit.ts';
+import { recordSecurityEvent, type LinkRow } from './queries.ts';
+import { classifyLink, linkStateError, type LinkState, type NewSessionInfo } from './magic-link.ts';
+import { expiredPage, usedPage } from './pages.ts';
+
+export const HTML = 'text/html; charset=utf-8';
+export const WRONG_CODES = 'wrong-code-per-ip';
+export const PENDING_SECONDS = 900;
+export type Pending = { handle: string; email: string; returnTo: string };
+
+export function setSessionCookie(jar: CookieJar, token: string, maxAge: number): void {
+  setHostCookie(jar, SESSION_COOKIE, token, maxAge);
+}
+
+/** After a link is requested by a browser form: remember address + returnTo (encrypted), show check-email. */
+export async function toCheckEmail(keys: AppDeps['keys'], jar: CookieJar, set: SetContext, pending: Pending): Promise<string> {
+  setHostCookie(jar, PENDING_COOKIE, await seal(keys, 'cookie', pending, PENDING_COOKIE), PENDING_SECONDS);
+  return seeOther(set, '/_edge/visitor/check-email');
+}
+
+export function sessionBody(tenant: Tenant, session: NewSessionInfo) {
+  return {
+    visitor: { id: session.visitor_id, email: session.email, handle: tenant.handle },
+    session: { id: session.session_id, expiresAt: session.expires_at.toISOString() },
+  };
+}
+
+export type SignInHelpers = ReturnType<typeof signInHelpers>;
+
+export function signInHelpers(deps: AppDeps) {
+  const { config, keys, clock, db, logger } = deps;
+  const linkDeps = { db, keys, clock, outbox: deps.outbox, sessionTtlSeconds: config.sessionTtlSeconds };
+
+  /** The test cookie lives as long as the link it tests. */
+  function remainingSeconds(link: LinkRow): number {
+    return link.expires_at ? Math.max(1, Math.ceil((link.expires_at.getTime() - clock.now().getTime()) / 1000)) : config.magicLinkTtlSeconds;
+  }
+
+  /** Classifies a link and notes whose it is, for the request log. */
+  async function classify(request: Request, tenant: Tenant, token: string): Promise<LinkState> {
+    const state = await classifyLink(linkDeps, tenant, token);
+    if (state.kind !== 'invalid') Object.assign(requestContext(request, config).facts, { tenantId: tenant.id, visitorId: state.link.visitor_id });
+    return state;
+  }
+
+  function audit(request: Request, tenant: Tenant, kind: AuditKind, fields: { visitorId?: string | null; sessionId?: string | null; detail?: Record<string, unknown> } = {}) {
+    return recordAudit(db, { kind, actor: 'visitor', requestId: requestContext(request, config).requestId, tenantId: tenant.id, at: clock.now(), ...fields });
+  }
+
+  async function replayed(request: Request, tenant: Tenant, state: Extract<LinkState, { kind: 'used' }>) {
+    const context = requestContext(request, config);
+    await audit(request, tenant, 'link_replayed', { visitorId: state.link.visitor_id, detail: { linkId: state.link.id, usedAt: state.usedAt.toISOString(), ip: context.clientIp } });
+    // Security event: the link was presented again after use (shared inbox, screenshot, forwarded mail).
+    await recordSecurityEvent(db, {
+      tenantId: tenant.id,
+      visitorId: state.link.visitor_id,
+      kind: 'used_link_replayed',
+      requestId: context.requestId,
+      ip: context.clientIp,
+      userAgent: context.userAgent,
+      detail: { linkId: state.link.id, usedAt: state.usedAt.toISOString() },
+      now: clock.now(),
+    });
+    logger.warn('used magic link replayed', { requestId: context.requestId, tenant: tenant.handle, visitorId: state.link.visitor_id });
+  }
+
+  /** The browser that already holds the session this token created is just sent on. */
+  async function holdsSessionOf(request: Request, jar: CookieJar, state: Extract<LinkState, { kind: 'used' }>): Promise<boolean> {
+    if (!state.link.used_by_session_id) return false;
+    const session = await sessionFromToken(deps, sessionTokenFrom(request, cookieString(jar, SESSION_COOKIE)));
+    return session?.id === state.link.used_by_session_id;
+  }
+
+  /** Renders a bad link's page (410 / 409 / 400), or the redirect for its own browser. */
+  async function badLinkPage(request: Request, jar: CookieJar, set: SetContext, tenant: Tenant, state: Exclude<LinkState, { kind: 'valid' }>, action: string) {
+    const { requestId } = requestContext(request, config);
+    if (state.kind === 'used') {
+      if (await holdsSessionOf(request, jar, state)) return seeOther(set, state.link.return_to);
+      await replayed(request, tenant, state);
+      set.status = 409;
+      set.headers['content-type'] = HTML;
+      return usedPage({ tenant, requestId, usedAt: state.usedAt });
+    }
+    if (state.kind === 'expired') {
+      set.status = 410;
+      set.headers['content-type'] = HTML;
+      return expiredPage({ tenant, requestId, reissueAction: `${action}/reissue`, expiredAt: state.expiredAt });
+    }
+    throw linkStateError(state);
+  }
+
+  /** Counts the request against the route's limits; the RateLimit headers go on whatever answer follows. */
+  async function enforceLimits(request: Request, route: LimitRoute, tenant: Tenant, keys: LimitKeys, count?: (policy: Policy) => boolean) {
+    const limits = await deps.limiter.hit(route, tenant.id, keys, count);
+    Object.assign(requestContext(request, config).responseHeaders, limits.headers);
+    if (limits.blocking) throw deps.limiter.refusal(limits.blocking);
+    return limits;
+  }
+
+  async function serverTenant(caller: ServerCaller, handle: string | undefined): Promise<Tenant> {
+    if (!caller.scopes.has('visitor:write') || !caller.tenantId) {
+      throw new AppError('insufficient_scope', { detail: 'Requesting sign-in links needs the visitor:write scope.', fields: { requiredScope: 'visitor:write' } });
+    }
+    const tenant = await deps.tenants.forId(caller.tenantId);
+    if (!tenant) throw new AppError('unauthorized', { detail: 'The credential belongs to no storefront.' });
+    if (handle !== undefined && handle !== tenant.handle) throw new AppError('wrong_tenant', { detail: `This credential belongs to the storefront "${tenant.handle}".` });
+    return tenant;
+  }
+
+  async function linkTenant(request: Request) {
+    const context = requestContext(request, config);
+    return (await visitorTenant(deps.tenants, context, undefined).catch(() => null))?.tenant ?? null;
+  }
+
+  return { linkDeps, remainingSeconds, classify, audit, replayed, badLinkPage, enforceLimits, serverTenant, linkTenant };
+}
