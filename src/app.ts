@@ -12,6 +12,7 @@ import { acceptsIdempotencyKey, withIdempotency } from './idempotency/idempotenc
 import { redactPath } from './log.ts';
 import { createEdgeCheck, EDGE_PATH } from './access/edge.ts';
 import { accessRoutes } from './access/routes.ts';
+import { consoleRoutes } from './console/routes.ts';
 import { diagnosticsRoutes } from './diagnostics/routes.ts';
 import { magicLinkRoutes } from './magic-link/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
@@ -39,6 +40,14 @@ function toAppError(error: unknown, code: string | number | undefined): AppError
   if (code === 'INVALID_COOKIE_SIGNATURE') return new AppError('invalid_request', { detail: 'A cookie is malformed.' });
   if (isDatabaseUnavailable(error)) return new AppError('service_unavailable', { detail: 'The database is unreachable; try again shortly.', headers: { 'retry-after': '5' } });
   return null;
+}
+
+/** `…//host/_edge/visitor/access` with or without a query string, by string search (no URL parse). */
+function isEdgeCheck(url: string): boolean {
+  const pathStart = url.indexOf('/', url.indexOf('//') + 2);
+  if (pathStart === -1 || !url.startsWith(EDGE_PATH, pathStart)) return false;
+  const after = url.charCodeAt(pathStart + EDGE_PATH.length);
+  return Number.isNaN(after) || after === 63 /* ? */;
 }
 
 export function buildApp(deps: AppDeps): App {
@@ -78,17 +87,19 @@ export function buildApp(deps: AppDeps): App {
     .use(sessionRoutes(deps))
     .use(accessRoutes(deps))
     .use(diagnosticsRoutes(deps))
-    .use(supportRoutes(deps));
+    .use(supportRoutes(deps))
+    .use(consoleRoutes(deps));
 
   return {
     elysia: elysia as unknown as Elysia,
     async fetch(request, peer) {
       if (peer) socketPeers.set(request, peer);
-      const context = requestContext(request, config);
-      if (context.path === EDGE_PATH && (request.method === 'GET' || request.method === 'HEAD')) {
-        // The CDN's hot path: answered before routing, logged only at debug level (inside).
+      if ((request.method === 'GET' || request.method === 'HEAD') && isEdgeCheck(request.url)) {
+        // The CDN's hot path: answered before routing and before the full request context,
+        // logged only at debug level (inside).
         return edge.check(request);
       }
+      const context = requestContext(request, config);
       let response: Response;
       try {
         if (request.headers.has('idempotency-key') && acceptsIdempotencyKey(request.method, context.path)) {

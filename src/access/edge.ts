@@ -3,8 +3,7 @@
 // the cache answers; served before the framework's routing to keep per-request work minimal.
 import type { AppDeps } from '../app-deps.ts';
 import { sql } from '../db/sql.ts';
-import { requestContext, type RequestContext } from '../http/request-context.ts';
-import { linkOriginFor } from '../http/visitor-tenant.ts';
+import { edgeRequestFacts } from '../http/request-context.ts';
 import { SESSION_COOKIE } from '../sessions/sessions.ts';
 import { hashToken, verifyToken } from '../tokens/tokens.ts';
 import { EdgeCache, type EdgeIdentity } from './edge-cache.ts';
@@ -40,11 +39,15 @@ function originalUri(request: Request): string | null {
 export function createEdgeCheck(deps: AppDeps) {
   const { config, db, keys, clock, logger } = deps;
   const cache = new EdgeCache(config.edgeCacheSeconds * 1000);
+  const debug = config.logLevel === 'debug';
 
-  function answer(context: RequestContext, status: 204 | 401 | 403, reason: Reason | null, extra?: Record<string, string>): Response {
-    const headers: Record<string, string> = { 'cache-control': 'private, no-store', 'x-request-id': context.requestId, ...extra };
+  type Facts = ReturnType<typeof edgeRequestFacts>;
+
+  function answer(facts: Facts, status: 204 | 401 | 403, reason: Reason | null, name?: string, value?: string): Response {
+    const headers: Record<string, string> = { 'cache-control': 'private, no-store', 'x-request-id': facts.requestId };
     if (reason) headers['x-visitor-reason'] = reason;
-    if (config.logLevel === 'debug') logger.debug('edge decision', { requestId: context.requestId, status, reason, host: context.hostname });
+    if (name) headers[name] = value!;
+    if (debug) logger.debug('edge decision', { requestId: facts.requestId, status, reason, host: facts.hostname });
     return new Response(null, { status, headers });
   }
 
@@ -71,14 +74,16 @@ export function createEdgeCheck(deps: AppDeps) {
   return {
     cache,
     async check(request: Request): Promise<Response> {
-      const context = requestContext(request, config);
+      const facts = edgeRequestFacts(request, config);
       try {
-        const tenant = await deps.tenants.forHost(context.hostname);
-        if (!tenant) return answer(context, 403, 'unknown_host');
+        // Cached hosts answer synchronously: no await on the hot path.
+        const cached = deps.tenants.peekHost(facts.hostname);
+        const tenant = cached !== undefined ? cached : await deps.tenants.forHost(facts.hostname);
+        if (!tenant) return answer(facts, 403, 'unknown_host');
         const uri = originalUri(request);
         const path = uri === null ? null : normalisePath(uri);
-        if (path === null) return answer(context, 403, 'bad_path'); // a misconfigured CDN fails closed
-        if (!isGated(path, tenant.gatedPrefixes)) return answer(context, 204, null);
+        if (path === null) return answer(facts, 403, 'bad_path'); // a misconfigured CDN fails closed
+        if (!isGated(path, tenant.gatedPrefixes)) return answer(facts, 204, null);
 
         const now = clock.now();
         const nowMs = now.getTime();
@@ -94,19 +99,20 @@ export function createEdgeCheck(deps: AppDeps) {
           }
         }
         if (!identity || identity.tenantId !== tenant.id || identity.sessionExpiresAt <= nowMs) {
-          const login = `${linkOriginFor(tenant, context)}/_edge/visitor/sign-in?returnTo=${encodeURIComponent(uri!)}`;
-          return answer(context, 401, 'not_signed_in', { 'x-visitor-login': login });
+          const origin = facts.origin();
+          const base = tenant.origins.includes(origin) ? origin : tenant.origins[0]!;
+          return answer(facts, 401, 'not_signed_in', 'x-visitor-login', `${base}/_edge/visitor/sign-in?returnTo=${encodeURIComponent(uri!)}`);
         }
         for (const grant of identity.grants) {
           if ((grant.expiresAt === null || grant.expiresAt > nowMs) && grantCovers(grant.resource, path)) {
-            return answer(context, 204, null, { 'x-visitor-id': identity.visitorId });
+            return answer(facts, 204, null, 'x-visitor-id', identity.visitorId);
           }
         }
-        return answer(context, 403, 'no_grant');
+        return answer(facts, 403, 'no_grant');
       } catch (error) {
         // Fail closed, and never with a status nginx would turn into a 500.
-        logger.error('edge check failed', { requestId: context.requestId, error: String((error as Error)?.message ?? error) });
-        return answer(context, 403, 'unavailable');
+        logger.error('edge check failed', { requestId: facts.requestId, error: String((error as Error)?.message ?? error) });
+        return answer(facts, 403, 'unavailable');
       }
     },
   };

@@ -28,7 +28,8 @@ function wrap(client: Client, root: postgres.Sql, inTransaction: boolean): Db {
   const db: Db = {
     kind: 'postgres',
     async many<Row>(query: Query) {
-      return (await client.unsafe(query.text, toParameters(query.values))) as unknown as Row[];
+      // Prepared: PostgreSQL parses and plans each statement once per connection, one round trip.
+      return (await client.unsafe(query.text, toParameters(query.values), { prepare: true })) as unknown as Row[];
     },
     async one<Row>(query: Query) {
       return (await db.many<Row>(query))[0];

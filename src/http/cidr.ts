@@ -40,6 +40,8 @@ function parseIPv6(text: string): bigint | null {
 }
 
 export function parseIp(text: string): { version: 4 | 6; value: bigint } | null {
+  // Dual-stack servers report IPv4 clients as ::ffff:a.b.c.d: take the IPv4 road directly.
+  if (text.startsWith('::ffff:') && text.includes('.')) text = text.slice(7);
   const v4 = parseIPv4(text);
   if (v4 !== null) return { version: 4, value: v4 };
   const v6 = parseIPv6(text.replace(/^\[|\]$/g, '').replace(/%.*$/, ''));

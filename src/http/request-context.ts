@@ -28,21 +28,51 @@ export const socketPeers = new WeakMap<Request, string>();
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 const contexts = new WeakMap<Request, RequestContext>();
 
+// Request ids on every request (the edge check included): random bytes drawn from a pool, hex by table.
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const idPool = new Uint8Array(4096);
+let idPoolAt = idPool.length;
+
 export function newRequestId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  if (idPoolAt + 12 > idPool.length) {
+    crypto.getRandomValues(idPool);
+    idPoolAt = 0;
+  }
   let out = 'req_';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  for (let i = idPoolAt; i < idPoolAt + 12; i++) out += HEX[idPool[i]!];
+  idPoolAt += 12;
   return out;
 }
 
-function clientIpOf(peer: string | null, forwardedFor: string | null, config: Config): string {
+// Whether an address is a trusted proxy, memoised per address (bounded): parsing CIDRs on every
+// request was the largest cost of the edge check.
+const trustMemo = new WeakMap<Config, Map<string, boolean>>();
+
+export function isTrustedProxy(address: string, config: Config): boolean {
+  let memo = trustMemo.get(config);
+  if (!memo) trustMemo.set(config, (memo = new Map()));
+  let trusted = memo.get(address);
+  if (trusted === undefined) {
+    trusted = ipInCidrs(address, config.trustedProxies);
+    if (memo.size >= 4096) memo.clear();
+    memo.set(address, trusted);
+  }
+  return trusted;
+}
+
+function clientIpOf(peer: string | null, forwardedFor: string | null, trusted: boolean, config: Config): string {
   if (!peer) return 'unknown';
-  if (!forwardedFor || !ipInCidrs(peer, config.trustedProxies)) return peer;
+  if (!forwardedFor || !trusted) return peer;
   const hops = forwardedFor.split(',').map((s) => s.trim()).filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {
-    if (!ipInCidrs(hops[i]!, config.trustedProxies)) return hops[i]!;
+    if (!isTrustedProxy(hops[i]!, config)) return hops[i]!;
   }
   return hops[0] ?? peer;
+}
+
+/** Forwarded facts are only read when some were sent — and then only believed from a trusted peer. */
+function forwardedHeadersSent(headers: Headers): boolean {
+  return headers.has('x-forwarded-for') || headers.has('x-forwarded-host') || headers.has('x-forwarded-proto') || headers.has('x-request-id');
 }
 
 export function requestContext(request: Request, config: Config): RequestContext {
@@ -50,7 +80,7 @@ export function requestContext(request: Request, config: Config): RequestContext
   if (existing) return existing;
   const url = new URL(request.url);
   const peerIp = socketPeers.get(request) ?? null;
-  const trusted = peerIp !== null && ipInCidrs(peerIp, config.trustedProxies);
+  const trusted = peerIp !== null && forwardedHeadersSent(request.headers) && isTrustedProxy(peerIp, config);
   const incomingId = request.headers.get('x-request-id');
   const forwardedHost = trusted ? request.headers.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
   const forwardedProto = trusted ? request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
@@ -60,7 +90,7 @@ export function requestContext(request: Request, config: Config): RequestContext
     requestId: trusted && incomingId && REQUEST_ID.test(incomingId) ? incomingId : newRequestId(),
     startedAt: performance.now(),
     peerIp,
-    clientIp: clientIpOf(peerIp, request.headers.get('x-forwarded-for'), config),
+    clientIp: clientIpOf(peerIp, request.headers.get('x-forwarded-for'), trusted, config),
     hostname: host.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''),
     origin: `${protocol}://${host}`,
     path: url.pathname,
@@ -77,4 +107,29 @@ export function adoptRequestContext(original: Request, copy: Request, config: Co
   contexts.set(copy, requestContext(original, config));
   const peer = socketPeers.get(original);
   if (peer) socketPeers.set(copy, peer);
+}
+
+/** The few facts the edge check needs, without parsing the URL: it runs on every gated page view. */
+export function edgeRequestFacts(request: Request, config: Config): { requestId: string; hostname: string; origin: () => string } {
+  const headers = request.headers;
+  const peer = socketPeers.get(request);
+  const trusted = peer !== undefined && forwardedHeadersSent(headers) && isTrustedProxy(peer, config);
+  const incomingId = trusted ? headers.get('x-request-id') : null;
+  const url = request.url;
+  const hostStart = url.indexOf('//') + 2;
+  const hostEnd = url.indexOf('/', hostStart);
+  const forwardedHost = trusted ? headers.get('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
+  const host = (forwardedHost || url.slice(hostStart, hostEnd === -1 ? undefined : hostEnd)).toLowerCase();
+  let hostname = host;
+  const colon = host.lastIndexOf(':');
+  if (colon !== -1 && host.indexOf(']') < colon) hostname = host.slice(0, colon);
+  if (hostname.charCodeAt(0) === 91 /* [ */) hostname = hostname.slice(1, -1);
+  return {
+    requestId: incomingId && REQUEST_ID.test(incomingId) ? incomingId : newRequestId(),
+    hostname,
+    origin() {
+      const proto = trusted ? headers.get('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
+      return `${proto === 'https' || proto === 'http' ? proto : url.slice(0, url.indexOf(':'))}://${host}`;
+    },
+  };
 }

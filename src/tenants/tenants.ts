@@ -111,6 +111,12 @@ export class TenantDirectory {
     private readonly maxEntries = 1000,
   ) {}
 
+  /** The cached answer for a host, synchronously; undefined when it must be looked up. */
+  peekHost(hostname: string): Tenant | null | undefined {
+    const hit = this.byHost.get(hostname);
+    return hit && hit.until > Date.now() ? hit.tenant : undefined;
+  }
+
   forHost(hostname: string): Promise<Tenant | null> {
     return this.cached(this.byHost, hostname, () => findTenantByHost(this.db, hostname));
   }
