@@ -9,9 +9,9 @@ import { migrate } from '../src/db/migrate.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { sql } from '../src/db/sql.ts';
 import { setOverride } from '../src/limits/policies.ts';
-import { insertTenant } from '../src/tenants/tenants.ts';
 import { MailCapture } from '../test/support/mail-capture.ts';
 import { startService, type ServiceProcess } from '../test/support/service-process.ts';
+import { insertTestTenant } from '../test/support/tenants.ts';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 120);
 const SHOPPERS = Number(process.env.SOAK_SHOPPERS ?? 24);
@@ -35,16 +35,7 @@ const failures: string[] = [];
 
 try {
   await migrate(db);
-  const tenant = await insertTenant(db, {
-    handle: 'gharart',
-    name: 'Gharart',
-    origins: ['http://localhost'],
-    hosts: ['localhost'],
-    gatedPrefixes: ['/content/'],
-    mailFrom: null,
-    magicLinkTtlSeconds: null,
-    sessionTtlSeconds: null,
-  });
+  const tenant = await insertTestTenant(db, 'gharart');
   // Limits stay on, with quotas above the offered load (everything comes from 127.0.0.1).
   for (const policy of ['magic-link:per-ip', 'magic-link:per-tenant', 'verify:per-ip']) await setOverride(db, tenant.id, policy, 1_000_000);
   const env = {

@@ -8,10 +8,10 @@ import { openPostgres } from '../src/db/postgres.ts';
 import { sql } from '../src/db/sql.ts';
 import { createLogger } from '../src/log.ts';
 import { createRuntime, type Runtime } from '../src/runtime.ts';
-import { insertTenant } from '../src/tenants/tenants.ts';
 import { freshDatabase, usingPostgres, type TestDatabase } from './support/database.ts';
 import { MailCapture } from './support/mail-capture.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
+import { insertTestTenant } from './support/tenants.ts';
 
 let database: TestDatabase;
 let proxy: TcpProxy;
@@ -22,16 +22,7 @@ const logs: string[] = [];
 beforeAll(async () => {
   if (!usingPostgres) return;
   database = await freshDatabase();
-  await insertTenant(database.db, {
-    handle: 'gharart',
-    name: 'Gharart',
-    origins: ['http://localhost'],
-    hosts: ['localhost'],
-    gatedPrefixes: ['/content/'],
-    mailFrom: null,
-    magicLinkTtlSeconds: null,
-    sessionTtlSeconds: null,
-  });
+  await insertTestTenant(database.db, 'gharart');
   const target = new URL(database.url!);
   proxy = new TcpProxy(target.hostname, Number(target.port || 5432)).start();
   const viaProxy = new URL(database.url!);

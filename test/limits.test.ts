@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { sql } from '../src/db/sql.ts';
 import { setOverride } from '../src/limits/policies.ts';
-import { insertTenant, type Tenant } from '../src/tenants/tenants.ts';
+import type { Tenant } from '../src/tenants/tenants.ts';
 import { Harness } from './support/harness.ts';
+import { insertTestTenant } from './support/tenants.ts';
 
 let h: Harness;
 let small: Tenant;
@@ -10,16 +11,7 @@ let small: Tenant;
 beforeAll(async () => {
   h = await Harness.start();
   // A tenant with a small per-tenant quota, so "exactly N" is cheap to test.
-  small = await insertTenant(h.db, {
-    handle: 'small',
-    name: 'Small Shop',
-    origins: ['https://small.test'],
-    hosts: ['small.test'],
-    gatedPrefixes: ['/content/'],
-    mailFrom: null,
-    magicLinkTtlSeconds: null,
-    sessionTtlSeconds: null,
-  });
+  small = await insertTestTenant(h.db, 'small');
   await setOverride(h.db, small.id, 'magic-link:per-tenant', 10);
 });
 afterAll(() => h.close());

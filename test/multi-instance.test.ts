@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { setOverride } from '../src/limits/policies.ts';
-import { insertTenant } from '../src/tenants/tenants.ts';
 import { freshDatabase, usingPostgres, type TestDatabase } from './support/database.ts';
 import { MailCapture } from './support/mail-capture.ts';
 import { startService, type ServiceProcess } from './support/service-process.ts';
+import { insertTestTenant } from './support/tenants.ts';
 
 let database: TestDatabase;
 let mail: MailCapture;
@@ -19,28 +19,10 @@ beforeAll(async () => {
   mail = await new MailCapture().start();
   dataDir = mkdtempSync(`${tmpdir()}/va-multi-`);
   database = await freshDatabase();
-  const tenant = await insertTenant(database.db, {
-    handle: 'gharart',
-    name: 'Gharart',
-    origins: ['http://localhost'],
-    hosts: ['localhost'],
-    gatedPrefixes: ['/content/'],
-    mailFrom: null,
-    magicLinkTtlSeconds: null,
-    sessionTtlSeconds: null,
-  });
+  const tenant = await insertTestTenant(database.db, 'gharart');
   await setOverride(database.db, tenant.id, 'magic-link:per-tenant', 12);
   // A second storefront, reached by handle on the service's own host, for the idempotency test.
-  await insertTenant(database.db, {
-    handle: 'second',
-    name: 'Second Shop',
-    origins: ['https://second.test'],
-    hosts: ['second.test'],
-    gatedPrefixes: ['/content/'],
-    mailFrom: null,
-    magicLinkTtlSeconds: null,
-    sessionTtlSeconds: null,
-  });
+  await insertTestTenant(database.db, 'second');
   const env = {
     NODE_ENV: 'production',
     TOKEN_SECRET: 'multi-instance-secret-0123456789abcdefghijkl',

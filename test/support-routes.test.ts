@@ -6,9 +6,9 @@ import { insertJwtKey, newKid } from '../src/credentials/jwt-keys.ts';
 import { createPat } from '../src/credentials/pats.ts';
 import { sql } from '../src/db/sql.ts';
 import { setOverride } from '../src/limits/policies.ts';
-import { insertTenant } from '../src/tenants/tenants.ts';
 import { seal } from '../src/tokens/sealed.ts';
 import { CookieJar, Harness, SERVICE_HOST } from './support/harness.ts';
+import { insertTestTenant } from './support/tenants.ts';
 
 let h: Harness;
 let operator: { id: string; token: string };
@@ -239,16 +239,7 @@ describe('POST /v2/support/report', () => {
   });
 
   it('limits reports per handle per UTC day: then 429 daily_limit_reached with resetAt', async () => {
-    const quiet = await insertTenant(h.db, {
-      handle: 'quiet',
-      name: 'Quiet Shop',
-      origins: ['https://quiet.test'],
-      hosts: ['quiet.test'],
-      gatedPrefixes: ['/content/'],
-      mailFrom: null,
-      magicLinkTtlSeconds: null,
-      sessionTtlSeconds: null,
-    });
+    const quiet = await insertTestTenant(h.db, 'quiet');
     await setOverride(h.db, quiet.id, 'support-report:per-handle-daily', 3);
     h.deps.limiter.policies.clear();
     h.clock.advance(86400 - ((h.clock.now().getTime() / 1000) % 86400)); // start of a UTC day

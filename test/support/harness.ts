@@ -1,12 +1,13 @@
 // The black-box harness: the real app (in-process fetch), a real database (PGlite or PostgreSQL),
 // a real SMTP server capturing mail, an injectable clock, and captured log lines.
 import { loadConfig } from '../../src/config.ts';
-import { insertTenant, type Tenant } from '../../src/tenants/tenants.ts';
+import type { Tenant } from '../../src/tenants/tenants.ts';
 import { createLogger } from '../../src/log.ts';
 import { createRuntime, type Runtime } from '../../src/runtime.ts';
 import { TestClock } from './clock.ts';
 import { countingDb, freshDatabase, type TestDatabase } from './database.ts';
 import { MailCapture } from './mail-capture.ts';
+import { insertTestTenant } from './tenants.ts';
 
 export const SECRET_A = 'test-secret-A-0123456789abcdefghijklmnopqrstuvwxyz';
 export const SECRET_B = 'test-secret-B-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -51,26 +52,8 @@ export class Harness {
     await harness.mail.start();
     harness.database = await freshDatabase();
     await harness.boot({});
-    harness.gharart = await insertTenant(harness.database.db, {
-      handle: 'gharart',
-      name: 'Gharart',
-      origins: ['http://localhost'],
-      hosts: ['localhost'],
-      gatedPrefixes: ['/content/', '/orders/'],
-      mailFrom: null,
-      magicLinkTtlSeconds: null,
-      sessionTtlSeconds: null,
-    });
-    harness.other = await insertTenant(harness.database.db, {
-      handle: 'other',
-      name: 'Other Shop',
-      origins: ['https://other.test'],
-      hosts: ['other.test'],
-      gatedPrefixes: ['/content/'],
-      mailFrom: 'Other Shop Team <hello@other.test>',
-      magicLinkTtlSeconds: null,
-      sessionTtlSeconds: null,
-    });
+    harness.gharart = await insertTestTenant(harness.database.db, 'gharart', { gatedPrefixes: ['/content/', '/orders/'] });
+    harness.other = await insertTestTenant(harness.database.db, 'other', { mailFrom: 'Other Shop Team <hello@other.test>' });
     return harness;
   }
 
