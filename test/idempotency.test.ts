@@ -113,3 +113,12 @@ describe('Idempotency-Key', () => {
     expect(rows).toHaveLength(0);
   });
 });
+
+describe('Idempotency-Key scope on the service host', () => {
+  it('keeps the same key of one client apart for two storefronts', async () => {
+    const first = await h.json('/v2/visitor/auth/magic-link', { email: 'two@example.com', handle: 'gharart' }, { host: 'service.test', ip: '203.0.113.77', headers: { 'idempotency-key': 'shared-key' } });
+    const second = await h.json('/v2/visitor/auth/magic-link', { email: 'two@example.com', handle: 'other' }, { host: 'service.test', ip: '203.0.113.77', headers: { 'idempotency-key': 'shared-key' } });
+    expect([first.status, second.status]).toEqual([202, 202]);
+    expect(second.headers.get('idempotent-replayed')).toBeNull();
+  });
+});

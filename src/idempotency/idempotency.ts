@@ -47,6 +47,17 @@ type StoredRow = { fingerprint: string; status: 'running' | 'done'; response_sta
 
 export type IdempotencyDeps = { db: Db; clock: Clock };
 
+function handleOf(body: Uint8Array): string | null {
+  if (body.length === 0 || body.length > 64 * 1024) return null;
+  try {
+    const text = new TextDecoder().decode(body);
+    const value = text.trimStart().startsWith('{') ? (JSON.parse(text) as { handle?: unknown }).handle : new URLSearchParams(text).get('handle');
+    return typeof value === 'string' ? value.slice(0, 64) : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Runs `handle` at most once per (scope, key, fingerprint). `handle` receives a fresh copy of the
  * request (the body was read here to fingerprint it).
@@ -60,8 +71,9 @@ export async function withIdempotency(
   const key = parseIdempotencyKey(request.headers.get('idempotency-key')!);
   const body = new Uint8Array(await request.arrayBuffer());
   const authorization = request.headers.get('authorization');
-  // The caller: its credential when it has one, else (anonymous) its client IP.
-  const scope = `${context.hostname}|${authorization ? `auth:${hex(authorization).slice(0, 32)}` : `ip:${context.clientIp}`}`;
+  // (tenant, caller). The tenant: the storefront host, or on the service's own host the body's
+  // `handle` (a credential names its tenant itself). The caller: its credential, else its client IP.
+  const scope = `${context.hostname}|${handleOf(body) ?? '-'}|${authorization ? `auth:${hex(authorization).slice(0, 32)}` : `ip:${context.clientIp}`}`;
   const fingerprint = hex(`${request.method} ${context.path} ${hex(body)}`);
   const now = deps.clock.now();
 
