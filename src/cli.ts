@@ -6,6 +6,7 @@ import { CliError, invalidArgument, type Command, type CommandResult } from './c
 import { grantCommand } from './cli/grant-commands.ts';
 import { jwtKeyCommand } from './cli/jwt-key-commands.ts';
 import { migrateCommand } from './cli/migrate-command.ts';
+import { operatorCommand } from './cli/operator-commands.ts';
 import { patCommand } from './cli/pat-commands.ts';
 import { tenantCommand } from './cli/tenant-commands.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -40,6 +41,13 @@ const USAGE = `usage: bun run cli <verb> [flags] [--json]
   grant remove --handle <h> --email <e> --resource <r>
   grant list --handle <h> [--email e]
 
+  operator add <email> --role support|admin [--tenant <handle>]…
+                                      a person who uses the support console (/console/); support
+                                      sees only the --tenant storefronts, admin sees all. Again for
+                                      the same email: replaces the role and tenants
+  operator list
+  operator remove <email>             also ends their console sessions
+
   migrate
 
 Repeat a flag for several values (--origin https://a.example --origin https://b.example).
@@ -52,8 +60,9 @@ function parseCommand(argv: string[]): Command {
   if (verb === 'pat') return patCommand(rest);
   if (verb === 'jwt-key') return jwtKeyCommand(rest);
   if (verb === 'grant') return grantCommand(rest);
+  if (verb === 'operator') return operatorCommand(rest);
   if (verb === 'migrate') return migrateCommand(rest);
-  throw invalidArgument(`${verb === undefined || verb.startsWith('-') ? 'missing verb' : `unknown verb "${verb}"`}: use tenant, pat, jwt-key, grant or migrate (see --help)`);
+  throw invalidArgument(`${verb === undefined || verb.startsWith('-') ? 'missing verb' : `unknown verb "${verb}"`}: use tenant, pat, jwt-key, grant, operator or migrate (see --help)`);
 }
 
 async function requireCurrentSchema(db: Db): Promise<void> {

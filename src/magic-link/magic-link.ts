@@ -12,18 +12,41 @@ import { consumeLinkIntoSession, findLinkById, findLinkByTokenHash, insertLinkWi
 
 export type MagicLinkDeps = { db: Db; keys: KeyRing; clock: Clock; outbox: MailOutbox; sessionTtlSeconds: number };
 
-/** What the outbox worker needs to write the mail; sealed at rest, wiped once sent. */
-export type MagicLinkPayload = { token: string; code: string; linkOrigin: string };
+/** Where a shopper's link points (after its origin); the console's links point elsewhere. */
+export const VISITOR_LINK_PATH = '/_edge/visitor/access/t/';
+
+/**
+ * What the outbox worker needs to write the mail; sealed at rest, wiped once sent. `linkPath`
+ * (default VISITOR_LINK_PATH) is followed by the token; `code` is null when the mail offers none.
+ */
+export type MagicLinkPayload = { token: string; code: string | null; linkOrigin: string; linkPath?: string };
 
 export async function requestMagicLink(
   deps: MagicLinkDeps,
-  input: { tenant: Tenant; email: string; returnTo: string; linkOrigin: string; requestId: string },
+  input: {
+    tenant: Tenant;
+    email: string;
+    returnTo: string;
+    linkOrigin: string;
+    requestId: string;
+    /** The page that consumes the link (default: the shopper's link page). */
+    linkPath?: string;
+    /** false: the mail carries no code (the console has no code form). Default true. */
+    mailCode?: boolean;
+    /** Who asked, for the audit trail (default `visitor`; an operator re-sending: `operator:<id>`). */
+    actor?: string;
+  },
 ): Promise<{ visitorId: string }> {
   const token = mintToken(deps.keys, 'vml');
   const code = mintCode();
   const { hash: codeHash, secretId } = hashCode(deps.keys, input.tenant.id, input.email, code);
   const messageId = `<${crypto.randomUUID()}@visitor-access>`;
-  const payload: MagicLinkPayload = { token, code, linkOrigin: input.linkOrigin };
+  const payload: MagicLinkPayload = {
+    token,
+    code: input.mailCode === false ? null : code,
+    linkOrigin: input.linkOrigin,
+    ...(input.linkPath ? { linkPath: input.linkPath } : {}),
+  };
   const result = await insertLinkWithMail(deps.db, {
     linkId: crypto.randomUUID(),
     outboxId: crypto.randomUUID(),
@@ -34,6 +57,7 @@ export async function requestMagicLink(
     secretId,
     returnTo: input.returnTo,
     requestId: input.requestId,
+    actor: input.actor ?? 'visitor',
     messageId,
     sealedPayload: await seal(deps.keys, 'outbox', payload, messageId),
     now: deps.clock.now(),

@@ -29,6 +29,8 @@ export type NewLink = {
   secretId: string;
   returnTo: string;
   requestId: string;
+  /** The audit trail's actor of `sign_in_requested`: `visitor`, or `operator:<id>` for a re-send. */
+  actor: string;
   messageId: string;
   sealedPayload: string;
   now: Date;
@@ -52,7 +54,7 @@ export async function insertLinkWithMail(db: Db, link: NewLink): Promise<{ visit
     ),
     audit as (
       insert into audit_events (tenant_id, visitor_id, request_id, kind, actor, detail, created_at)
-      select ${link.tenantId}::uuid, link.visitor_id, ${link.requestId}, 'sign_in_requested', 'visitor',
+      select ${link.tenantId}::uuid, link.visitor_id, ${link.requestId}, 'sign_in_requested', ${link.actor}::text,
              jsonb_build_object('linkId', link.id, 'returnTo', ${link.returnTo}::text), ${link.now}
       from link
     )

@@ -8,7 +8,7 @@ import { addSeconds, type Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
 import type { Logger } from '../log.ts';
-import type { MagicLinkPayload } from '../magic-link/magic-link.ts';
+import { VISITOR_LINK_PATH, type MagicLinkPayload } from '../magic-link/magic-link.ts';
 import type { KeyRing } from '../tokens/keys.ts';
 import { unseal } from '../tokens/sealed.ts';
 import { magicLinkMail, parseSender } from './magic-link-mail.ts';
@@ -144,7 +144,7 @@ export class MailOutbox {
     const sender = parseSender(row.mail_from ?? this.options.defaultFrom);
     const content = magicLinkMail({
       tenantName: row.tenant_name,
-      link: `${payload.linkOrigin}/_edge/visitor/access/t/${payload.token}`,
+      link: `${payload.linkOrigin}${payload.linkPath ?? VISITOR_LINK_PATH}${payload.token}`,
       code: payload.code,
       ttlMinutes: Math.max(1, Math.round(ttlSeconds / 60)),
     });

@@ -1,0 +1,169 @@
+// The console's actions: what each one needs (parsed from the confirm page's query or the form),
+// who may do it, and doing it — every one written to the audit trail as `operator:<id>` under the
+// action's request id. Re-sending a link goes through requestMagicLink and the magic-link limits.
+import { deleteGrant, upsertGrant, type GrantInput } from '../access/grants.ts';
+import { isNormalisedResource } from '../access/paths.ts';
+import type { AppDeps } from '../app-deps.ts';
+import { AppError } from '../errors.ts';
+import { invalid } from '../http/body.ts';
+import { requestContext } from '../http/request-context.ts';
+import { requestMagicLink } from '../magic-link/magic-link.ts';
+import { findNewestLinkForEmail } from '../magic-link/queries.ts';
+import { revokeVisitorSessions } from '../sessions/queries.ts';
+import type { Tenant } from '../tenants/tenants.ts';
+import { normaliseEmail } from '../visitors/email.ts';
+import { assertBelongs, canEditGrants, wrongAudience, type Viewer } from './access.ts';
+import { findSessionOwner, findVisitor, recordOperatorAudit, revokeSessionById } from './shopper-queries.ts';
+import { findReportTenantId, markReportHandled, type ConsoleTenant } from './tenant-queries.ts';
+
+export const ACTIONS = ['resend', 'revoke-session', 'revoke-all', 'grant-add', 'grant-remove', 'report-handled'] as const;
+export type ActionName = (typeof ACTIONS)[number];
+
+export type Action =
+  | { name: 'resend'; email: string }
+  | { name: 'revoke-session'; email: string; sessionId: string }
+  | { name: 'revoke-all'; email: string }
+  | { name: 'grant-add'; email: string; grant: GrantInput }
+  | { name: 'grant-remove'; email: string; resource: string }
+  | { name: 'report-handled'; reportId: string; email: string | null };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// RFC 3339 with a zone, so an expiry never depends on the operator's time zone.
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+type Fields = Record<string, unknown>;
+
+const text = (fields: Fields, name: string): string => (typeof fields[name] === 'string' ? (fields[name] as string).trim() : '');
+
+function emailOf(fields: Fields): string {
+  const email = normaliseEmail(text(fields, 'email'));
+  if (!email) throw new AppError('invalid_email', { detail: 'Enter the shopper’s email address, like name@example.com.' });
+  return email;
+}
+
+function uuidOf(fields: Fields, name: string): string {
+  const value = text(fields, name);
+  if (!UUID.test(value)) throw invalid(name, `${name} must be an id (a UUID).`);
+  return value.toLowerCase();
+}
+
+function resourceOf(fields: Fields): string {
+  const resource = text(fields, 'resource');
+  if (!isNormalisedResource(resource)) {
+    throw new AppError('invalid_resource', { detail: 'A resource is a normalised path (/orders/A-1001) or a prefix ending in /* (/content/course-1/*).' });
+  }
+  return resource;
+}
+
+function optionalText(fields: Fields, name: string, max: number): string | null {
+  const value = text(fields, name);
+  if (!value) return null;
+  if (value.length > max || /[\u0000-\u001f\u007f]/.test(value)) throw invalid(name, `${name} must be at most ${max} characters, without control characters.`);
+  return value;
+}
+
+function expiresAtOf(fields: Fields): Date | null {
+  const value = text(fields, 'expiresAt');
+  if (!value) return null;
+  const date = new Date(value);
+  if (!TIMESTAMP.test(value) || Number.isNaN(date.getTime())) throw invalid('expiresAt', 'expiresAt must be a date-time with a zone, like 2027-01-31T23:59:59Z.');
+  return date;
+}
+
+export function parseAction(name: string, fields: Fields): Action {
+  switch (name as ActionName) {
+    case 'resend':
+      return { name: 'resend', email: emailOf(fields) };
+    case 'revoke-session':
+      return { name: 'revoke-session', email: emailOf(fields), sessionId: uuidOf(fields, 'session') };
+    case 'revoke-all':
+      return { name: 'revoke-all', email: emailOf(fields) };
+    case 'grant-add': {
+      const kind = text(fields, 'kind') || 'content';
+      if (kind !== 'content' && kind !== 'order') throw invalid('kind', 'kind must be content or order.');
+      const grant = { email: emailOf(fields), resource: resourceOf(fields), kind, title: optionalText(fields, 'title', 200), orderId: optionalText(fields, 'orderId', 100), expiresAt: expiresAtOf(fields) } as const;
+      return { name: 'grant-add', email: grant.email, grant };
+    }
+    case 'grant-remove':
+      return { name: 'grant-remove', email: emailOf(fields), resource: resourceOf(fields) };
+    case 'report-handled':
+      return { name: 'report-handled', reportId: uuidOf(fields, 'report'), email: text(fields, 'email') ? emailOf(fields) : null };
+    default:
+      throw new AppError('not_found', { detail: 'The console has no such action.' });
+  }
+}
+
+/** Role and tenant checks of an action, also against ids guessed from another tenant. */
+export async function authorizeAction(deps: AppDeps, viewer: Viewer, tenant: ConsoleTenant, action: Action): Promise<void> {
+  if ((action.name === 'grant-add' || action.name === 'grant-remove') && !canEditGrants(viewer, tenant)) {
+    throw wrongAudience(`Only admins change grants at ${tenant.name}; support operators may when the storefront allows it.`);
+  }
+  if (action.name === 'revoke-session') {
+    const owner = await findSessionOwner(deps.db, action.sessionId);
+    assertBelongs(owner?.tenant_id, tenant, 'session');
+    if (owner!.email !== action.email) throw new AppError('not_found', { detail: 'This session is not this shopper’s.' });
+  }
+  if (action.name === 'report-handled') {
+    assertBelongs(await findReportTenantId(deps.db, action.reportId), tenant, 'support report');
+  }
+}
+
+/** Does the action (already authorised); its audit entries carry this request id. */
+export async function performAction(deps: AppDeps, request: Request, viewer: Viewer, tenant: Tenant, action: Action): Promise<void> {
+  const context = requestContext(request, deps.config);
+  const now = deps.clock.now();
+  const operatorId = viewer.session.operator.id;
+  const audit = (kind: Parameters<typeof recordOperatorAudit>[1]['kind'], fields: { visitorId?: string | null; sessionId?: string | null; detail?: Record<string, unknown> }) =>
+    recordOperatorAudit(deps.db, { kind, operatorId, requestId: context.requestId, tenantId: tenant.id, now, ...fields });
+  context.facts.tenantId = tenant.id;
+  const visitor = 'email' in action && action.email ? await findVisitor(deps.db, tenant.id, action.email) : undefined;
+  if (visitor) context.facts.visitorId = visitor.id;
+
+  switch (action.name) {
+    case 'resend': {
+      // The shopper's limits apply as to a storefront server asking on their behalf: per tenant and
+      // per email (5 mails / 15 min, 20 a day), not per IP — the operator is not the shopper.
+      const limits = await deps.limiter.hit('magic-link', tenant.id, { tenant: tenant.id, email: action.email });
+      Object.assign(context.responseHeaders, limits.headers);
+      if (limits.blocking) throw deps.limiter.refusal(limits.blocking);
+      if (limits.silentExceeded) {
+        const policies = limits.outcomes.filter((o) => o.policy.silent && o.exceeded).map((o) => ({ name: o.policy.name, quota: o.policy.quota, resetAt: o.resetAt.toISOString() }));
+        await audit('sign_in_mail_suppressed', { visitorId: visitor?.id ?? null, detail: { reason: 'per-email limit', policies } });
+        return;
+      }
+      // Back to where their last link was going (an expired link's page), else the storefront's home.
+      const newest = await findNewestLinkForEmail(deps.db, tenant.id, action.email);
+      const { visitorId } = await requestMagicLink(
+        { db: deps.db, keys: deps.keys, clock: deps.clock, outbox: deps.outbox, sessionTtlSeconds: deps.config.sessionTtlSeconds },
+        { tenant, email: action.email, returnTo: newest?.return_to ?? `${tenant.origins[0]}/`, linkOrigin: tenant.origins[0]!, requestId: context.requestId, actor: `operator:${operatorId}` },
+      );
+      context.facts.visitorId = visitorId;
+      return;
+    }
+    case 'revoke-session': {
+      const revoked = await revokeSessionById(deps.db, action.sessionId, now);
+      await audit('session_revoked', { visitorId: visitor?.id ?? null, sessionId: action.sessionId, detail: { reason: 'revoked by support', revoked } });
+      return;
+    }
+    case 'revoke-all': {
+      const count = visitor ? await revokeVisitorSessions(deps.db, visitor.id, now) : 0;
+      await audit('sessions_revoked_all', { visitorId: visitor?.id ?? null, detail: { reason: 'revoked by support', count } });
+      return;
+    }
+    case 'grant-add': {
+      const { grant, created } = await upsertGrant(deps.db, tenant.id, action.grant, now);
+      await audit('grant_set', { visitorId: visitor?.id ?? null, detail: { email: grant.email, resource: grant.resource, kind: grant.kind, expiresAt: grant.expiresAt, created } });
+      return;
+    }
+    case 'grant-remove': {
+      const removed = await deleteGrant(deps.db, tenant.id, action.email, action.resource);
+      await audit('grant_removed', { visitorId: visitor?.id ?? null, detail: { email: action.email, resource: action.resource, removed } });
+      return;
+    }
+    case 'report-handled': {
+      const handled = await markReportHandled(deps.db, action.reportId, now);
+      await audit('report_handled', { detail: { reportId: action.reportId, alreadyHandled: !handled } });
+      return;
+    }
+  }
+}

@@ -1,0 +1,30 @@
+// The console's reserved internal tenant. Operators sign in as its visitors, so the ordinary sign-in
+// machinery (token, outbox, single-use consume) works unchanged. Its handle `_console` is outside the
+// handle grammar (only an internal row may have it, sql/0014), so no visitor route, credential or
+// CLI verb can name it; it has no edge host and an origin in the reserved `.invalid` TLD. Created
+// by `operator add` (a deployment without operators has no such row).
+import type { Db } from '../db/db.ts';
+import { sql } from '../db/sql.ts';
+import { findTenantByHandle, type Tenant } from '../tenants/tenants.ts';
+
+export const CONSOLE_HANDLE = '_console';
+export const CONSOLE_NAME = 'Visitor Access support console';
+/** The console's links: `{PUBLIC_URL}/console/t/{token}`. */
+export const CONSOLE_LINK_PATH = '/console/t/';
+/** The returnTo stored with console links: not a URL, so no visitor route ever produces it. */
+export const CONSOLE_RETURN_TO = 'console:';
+/** 12 h absolute and 30 min idle (api.md), both enforced on every request (session.ts). */
+export const CONSOLE_SESSION_SECONDS = 12 * 3600;
+
+export async function ensureConsoleTenant(db: Db): Promise<void> {
+  await db.many(sql`
+    insert into tenants (handle, name, origins, hosts, gated_prefixes, internal, session_ttl_seconds)
+    values (${CONSOLE_HANDLE}, ${CONSOLE_NAME}, array['https://console.invalid']::text[], '{}'::text[], '{}'::text[], true,
+            ${CONSOLE_SESSION_SECONDS})
+    on conflict (handle) do nothing`);
+}
+
+/** The console tenant, or null while no operator was ever added. The handle can only be internal. */
+export async function findConsoleTenant(db: Db): Promise<Tenant | null> {
+  return findTenantByHandle(db, CONSOLE_HANDLE);
+}

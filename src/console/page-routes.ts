@@ -1,0 +1,178 @@
+// The console's pages and actions. Every page needs a live console session; every tenant in a URL,
+// and every id in a form, must be one the operator may see (access.ts). Actions have a confirmation
+// page (a GET that changes nothing) and a POST carrying the session's CSRF token; after the POST
+// the operator lands back with the action's request id (`?ref=`), checked against the audit trail.
+import { Elysia } from 'elysia';
+import { listGrants } from '../access/grants.ts';
+import type { AppDeps } from '../app-deps.ts';
+import { AppError } from '../errors.ts';
+import { requestContext } from '../http/request-context.ts';
+import { REQUEST_ID_SHAPE } from '../support/reports.ts';
+import { lookUpRequest } from '../support/request-lookup.ts';
+import { normaliseEmail } from '../visitors/email.ts';
+import { canEditGrants, canSeeTenant, visibleTenant, wrongAudience, NOT_YOURS, type Viewer } from './access.ts';
+import { authorizeAction, parseAction, performAction } from './actions.ts';
+import { backHref, confirmActionPage } from './confirm-page.ts';
+import { CONSOLE_HANDLE } from './console-tenant.ts';
+import { consoleHandler, SeeOther } from './handler.ts';
+import { operatorEmails } from './operators.ts';
+import { requestPage } from './request-page.ts';
+import { assertCsrfToken, assertSameOrigin } from './session.ts';
+import { shopperPage } from './shopper-page.ts';
+import { findOperatorActions, findVisitor, listShopperLinks, listShopperSecurityEvents, listShopperSessions } from './shopper-queries.ts';
+import { homePage, tenantPage, type Flash } from './tenant-pages.ts';
+import { countOpenReports, outboxHealth, outboxProblems, shopperReports, tenantReports } from './tenant-queries.ts';
+
+function describeDone(kind: string, detail: Record<string, unknown>): { tone: 'ok' | 'warn'; message: string } | null {
+  switch (kind) {
+    case 'sign_in_requested':
+      return { tone: 'ok', message: 'Sign-in link re-sent. It shows under “Sign-in links”: queued, then sent.' };
+    case 'sign_in_mail_suppressed': {
+      const policy = (detail.policies as { quota?: number; resetAt?: string }[] | undefined)?.[0];
+      const reset = policy?.resetAt ? ` It resets at ${policy.resetAt.replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC')}.` : '';
+      return { tone: 'warn', message: `Nothing was sent: this address reached its sign-in mail limit${policy?.quota ? ` (${policy.quota} mails)` : ''}.${reset} Ask the shopper to use the newest mail.` };
+    }
+    case 'session_revoked':
+      return detail.revoked === false ? { tone: 'warn', message: 'This session was already revoked.' } : { tone: 'ok', message: 'Session revoked.' };
+    case 'sessions_revoked_all':
+      return { tone: 'ok', message: `Revoked ${String(detail.count ?? 0)} session${detail.count === 1 ? '' : 's'}.` };
+    case 'grant_set':
+      return { tone: 'ok', message: `Grant on ${String(detail.resource)} ${detail.created ? 'added' : 'saved'}.` };
+    case 'grant_removed':
+      return detail.removed ? { tone: 'ok', message: `Grant on ${String(detail.resource)} removed.` } : { tone: 'warn', message: `There was no grant on ${String(detail.resource)}; nothing changed.` };
+    case 'report_handled':
+      return detail.alreadyHandled ? { tone: 'warn', message: 'This report was already handled.' } : { tone: 'ok', message: 'Report marked handled.' };
+    default:
+      return null;
+  }
+}
+
+export function consolePageRoutes(deps: AppDeps) {
+  const { db, config } = deps;
+
+  /** The banner after an action: only for an action this operator did in that request. */
+  async function flashFor(viewer: Viewer, ref: string | undefined): Promise<Flash> {
+    if (!ref || !REQUEST_ID_SHAPE.test(ref)) return null;
+    for (const row of await findOperatorActions(db, viewer.session.operator.id, ref)) {
+      const done = describeDone(row.kind, row.detail ?? {});
+      if (done) return { ...done, requestId: ref };
+    }
+    return null;
+  }
+
+  return new Elysia({ name: 'console-pages' })
+    .get(
+      '/console/',
+      consoleHandler(deps, async (c) => {
+        const viewer = await c.viewer();
+        const summaries = await Promise.all(
+          viewer.tenants.map(async (tenant) => ({ tenant, health: await outboxHealth(db, tenant.id, c.now), openReports: await countOpenReports(db, tenant.id) })),
+        );
+        return homePage({ session: viewer.session, requestId: c.requestId, now: c.now, summaries, isAdmin: viewer.isAdmin });
+      }),
+    )
+    .get(
+      '/console/find',
+      consoleHandler(deps, async (c) => {
+        await c.viewer();
+        const handle = c.query.tenant ?? '';
+        if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(handle)) throw new AppError('not_found', { detail: 'Choose a storefront.' });
+        throw new SeeOther(`/console/tenants/${handle}/shopper?${new URLSearchParams({ email: c.query.email ?? '' })}`);
+      }),
+    )
+    .get(
+      '/console/tenants/:handle',
+      consoleHandler(deps, async (c) => {
+        const viewer = await c.viewer();
+        const { view } = await visibleTenant(deps, viewer, c.params.handle!);
+        requestContext(c.request, config).facts.tenantId = view.id;
+        const [health, problems, reports, flash] = await Promise.all([
+          outboxHealth(db, view.id, c.now),
+          outboxProblems(db, view.id),
+          tenantReports(db, view.id),
+          flashFor(viewer, c.query.ref),
+        ]);
+        return tenantPage({ session: viewer.session, requestId: c.requestId, now: c.now, tenant: view, health, problems, reports, flash });
+      }),
+    )
+    .get(
+      '/console/tenants/:handle/shopper',
+      consoleHandler(deps, async (c) => {
+        const viewer = await c.viewer();
+        const { view } = await visibleTenant(deps, viewer, c.params.handle!);
+        requestContext(c.request, config).facts.tenantId = view.id;
+        const email = normaliseEmail(c.query.email);
+        if (!email) throw new AppError('invalid_email', { detail: 'Enter the shopper’s email address, like name@example.com.' });
+        const visitor = (await findVisitor(db, view.id, email)) ?? null;
+        const [links, sessions, grants, events, reports, flash] = await Promise.all([
+          visitor ? listShopperLinks(db, visitor.id) : [],
+          visitor ? listShopperSessions(db, visitor.id) : [],
+          listGrants(db, view.id, email),
+          visitor ? listShopperSecurityEvents(db, visitor.id) : [],
+          visitor ? shopperReports(db, view.id, visitor.id) : [],
+          flashFor(viewer, c.query.ref),
+        ]);
+        const operatorIds = links.map((l) => l.requested_by).filter((a): a is string => Boolean(a?.startsWith('operator:'))).map((a) => a.slice(9));
+        return shopperPage({
+          session: viewer.session,
+          requestId: c.requestId,
+          now: c.now,
+          tenant: view,
+          email,
+          visitor,
+          links,
+          sessions,
+          grants,
+          events,
+          reports,
+          canEditGrants: canEditGrants(viewer, view),
+          operators: await operatorEmails(db, operatorIds),
+          flash,
+        });
+      }),
+    )
+    .get(
+      '/console/tenants/:handle/confirm',
+      consoleHandler(deps, async (c) => {
+        const viewer = await c.viewer();
+        const { view } = await visibleTenant(deps, viewer, c.params.handle!);
+        const action = parseAction(c.query.action ?? '', c.query);
+        await authorizeAction(deps, viewer, view, action);
+        return confirmActionPage({ session: viewer.session, requestId: c.requestId, tenant: view, action });
+      }),
+    )
+    .post(
+      '/console/tenants/:handle/actions/:action',
+      consoleHandler(deps, async (c) => {
+        const viewer = await c.viewer();
+        assertSameOrigin(c.request, config);
+        assertCsrfToken(c.body.csrf, viewer.session.csrfToken);
+        const { tenant, view } = await visibleTenant(deps, viewer, c.params.handle!);
+        const action = parseAction(c.params.action ?? '', c.body);
+        await authorizeAction(deps, viewer, view, action);
+        await performAction(deps, c.request, viewer, tenant, action);
+        const back = backHref(view, action);
+        throw new SeeOther(`${back}${back.includes('?') ? '&' : '?'}ref=${encodeURIComponent(c.requestId)}`);
+      }),
+    )
+    .get('/console/requests/:requestId', ({ params }) => new Response(null, { status: 303, headers: { location: `/console/requests?id=${encodeURIComponent(params.requestId)}` } }))
+    .get(
+      '/console/requests',
+      consoleHandler(deps, async (c) => {
+        const viewer = await c.viewer();
+        const query = (c.query.id ?? '').trim();
+        if (!query) return requestPage({ session: viewer.session, requestId: c.requestId, now: c.now, query, found: null, handle: null, notFound: false, operators: new Map() });
+        await deps.requestLog.flush(); // include what this instance has not written yet
+        const found = REQUEST_ID_SHAPE.test(query) ? await lookUpRequest(deps, query) : null;
+        if (found && !canSeeTenant(viewer, found.tenant?.id ?? null)) throw wrongAudience(`This request was made at a storefront that is not one of yours. ${NOT_YOURS}`);
+        const handle = found?.tenant?.handle && found.tenant.handle !== CONSOLE_HANDLE ? found.tenant.handle : null;
+        if (!found) {
+          c.set.status = 404;
+          requestContext(c.request, config).facts.code = 'not_found';
+        }
+        const actors = (found?.audit ?? []).map((a) => a.actor).filter((a) => a.startsWith('operator:')).map((a) => a.slice(9));
+        const operators = await operatorEmails(db, actors);
+        return requestPage({ session: viewer.session, requestId: c.requestId, now: c.now, query: query.slice(0, 128), found, handle, notFound: !found, operators });
+      }),
+    );
+}

@@ -1,0 +1,153 @@
+// One shopper at one storefront: their sign-in links (queued / sent / failed / expired / used, with
+// times and request ids), sessions, grants, security events and support reports — and the actions
+// an operator can take, each behind a confirmation page.
+import type { Grant } from '../access/grants.ts';
+import { html, type Html } from '../http/html.ts';
+import { badge, confirmHref, consolePage, requestLink, when, type Tone } from './layout.ts';
+import type { ConsoleSession } from './session.ts';
+import type { LinkViewRow, SecurityEventRow, SessionViewRow, VisitorRow } from './shopper-queries.ts';
+import { flashBox, reportList, type Flash } from './tenant-pages.ts';
+import type { ConsoleTenant, ReportRow } from './tenant-queries.ts';
+
+export type ShopperView = {
+  session: ConsoleSession;
+  requestId: string;
+  now: Date;
+  tenant: ConsoleTenant;
+  email: string;
+  visitor: VisitorRow | null;
+  links: LinkViewRow[];
+  sessions: SessionViewRow[];
+  grants: Grant[];
+  events: SecurityEventRow[];
+  reports: ReportRow[];
+  canEditGrants: boolean;
+  /** operator id → email, for "requested by". */
+  operators: Map<string, string>;
+  flash: Flash;
+};
+
+export function linkState(link: LinkViewRow, now: Date): { label: string; tone: Tone } {
+  if (link.used_at) return { label: 'used', tone: 'green' };
+  if (link.mail_status === 'failed') return { label: 'failed', tone: 'red' };
+  if (link.mail_status === 'pending' || link.mail_status === 'sending') return { label: 'queued', tone: 'amber' };
+  if (link.expires_at && new Date(link.expires_at) <= now) return { label: 'expired', tone: 'gray' };
+  return { label: 'sent', tone: 'blue' };
+}
+
+function sessionState(session: SessionViewRow, now: Date): { label: string; tone: Tone } {
+  if (session.revoked_at) return { label: 'revoked', tone: 'gray' };
+  if (new Date(session.expires_at) <= now) return { label: 'expired', tone: 'gray' };
+  return { label: 'active', tone: 'green' };
+}
+
+const EVENT_LABELS: Record<string, string> = {
+  used_link_replayed: 'A used link was opened again (replay)',
+  code_burned: 'Code burned after 5 wrong tries',
+  sign_in_mail_limit_reached: 'Sign-in mail limit reached',
+};
+
+function requester(actor: string | null, operators: Map<string, string>): string {
+  if (!actor || actor === 'visitor') return 'the shopper';
+  if (actor.startsWith('operator:')) return `operator ${operators.get(actor.slice(9)) ?? actor.slice(9)}`;
+  return actor;
+}
+
+function linkItem(link: LinkViewRow, view: ShopperView): Html {
+  const { now } = view;
+  const state = linkState(link, now);
+  const mailFacts =
+    state.label === 'queued'
+      ? html`<dt>Mail</dt><dd>${link.mail_attempts ? `attempt ${link.mail_attempts} failed, next try ` : 'sending '}${when(link.mail_next_attempt_at, now)}${link.mail_last_error ? html` · <code>${link.mail_last_error}</code>` : ''}</dd>`
+      : state.label === 'failed'
+        ? html`<dt>Mail failed</dt><dd>${when(link.mail_failed_at, now)} after ${link.mail_attempts ?? 0} attempts${link.mail_last_error ? html` · <code>${link.mail_last_error}</code>` : ''}</dd>`
+        : html`<dt>Mail sent</dt><dd>${when(link.sent_at, now)}</dd>`;
+  const validity = link.used_at
+    ? html`<dt>Used</dt><dd>${when(link.used_at, now)}</dd>`
+    : link.expires_at
+      ? html`<dt>${state.label === 'expired' ? 'Expired' : 'Valid until'}</dt><dd>${when(link.expires_at, now)}</dd>`
+      : html`<dt>Valid</dt><dd class="muted">from when the mail is sent</dd>`;
+  return html`<li class="item"><div class="item-head">${badge(state.label, state.tone)}<strong>Requested ${when(link.created_at, now)}</strong></div>
+<dl class="kv"><dt>Requested by</dt><dd>${requester(link.requested_by, view.operators)}</dd>
+<dt>Request</dt><dd>${requestLink(link.request_id)}</dd>
+${mailFacts}${validity}
+${link.code_burned_at ? html`<dt>Code</dt><dd>${badge('burned', 'red')} after ${link.code_attempts} wrong tries, ${when(link.code_burned_at, now)}</dd>` : link.code_attempts ? html`<dt>Wrong codes</dt><dd>${link.code_attempts}</dd>` : ''}
+<dt>Returns to</dt><dd><code>${link.return_to}</code></dd></dl></li>`;
+}
+
+function sessionItem(session: SessionViewRow, view: ShopperView): Html {
+  const { now } = view;
+  const state = sessionState(session, now);
+  return html`<li class="item"><div class="item-head">${badge(state.label, state.tone)}<strong>Signed in ${when(session.created_at, now)}</strong></div>
+<dl class="kv"><dt>Last seen</dt><dd>${when(session.last_seen_at, now)}</dd>
+${session.revoked_at ? html`<dt>Revoked</dt><dd>${when(session.revoked_at, now)}</dd>` : html`<dt>Expires</dt><dd>${when(session.expires_at, now)}</dd>`}
+<dt>Browser</dt><dd>${session.user_agent ?? html`<span class="muted">unknown</span>`}</dd>
+<dt>IP</dt><dd>${session.ip ?? '—'}</dd>
+<dt>Session id</dt><dd><code>${session.id}</code></dd></dl>
+${state.label === 'active' ? html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(view.tenant.handle, { action: 'revoke-session', email: view.email, session: session.id })}">Revoke this session…</a></div>` : ''}</li>`;
+}
+
+function grantItem(grant: Grant, view: ShopperView): Html {
+  const live = !grant.expiresAt || new Date(grant.expiresAt) > view.now;
+  return html`<li class="item"><div class="item-head">${live ? badge('live', 'green') : badge('expired', 'gray')}<code>${grant.resource}</code></div>
+<dl class="kv"><dt>Kind</dt><dd>${grant.kind}${grant.title ? ` · ${grant.title}` : ''}${grant.orderId ? ` · order ${grant.orderId}` : ''}</dd>
+<dt>Granted</dt><dd>${when(grant.grantedAt, view.now)}</dd>
+<dt>Expires</dt><dd>${grant.expiresAt ? when(grant.expiresAt, view.now) : 'never'}</dd></dl>
+${view.canEditGrants ? html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(view.tenant.handle, { action: 'grant-remove', email: view.email, resource: grant.resource })}">Remove grant…</a></div>` : ''}</li>`;
+}
+
+function grantForm(view: ShopperView): Html {
+  if (!view.canEditGrants) {
+    return html`<p class="muted">Only admins change grants at this storefront (support operators may when the storefront allows it).</p>`;
+  }
+  return html`<form method="get" action="/console/tenants/${view.tenant.handle}/confirm" class="form-row grant">
+<input type="hidden" name="action" value="grant-add"><input type="hidden" name="email" value="${view.email}">
+<div class="field"><label for="grant-resource">Resource</label><input id="grant-resource" name="resource" required placeholder="/content/course-1/*" spellcheck="false"></div>
+<div class="field"><label for="grant-kind">Kind</label><select id="grant-kind" name="kind"><option value="content">content</option><option value="order">order</option></select></div>
+<div class="field"><label for="grant-title">Title (optional)</label><input id="grant-title" name="title"></div>
+<div class="field"><label for="grant-expires">Expires (optional, UTC)</label><input id="grant-expires" name="expiresAt" placeholder="2027-01-31T23:59:59Z" spellcheck="false"></div>
+<div class="field"><button type="submit">Add grant…</button></div></form>`;
+}
+
+function eventItem(event: SecurityEventRow, now: Date): Html {
+  return html`<li class="item"><div class="item-head">${badge(event.kind === 'sign_in_mail_limit_reached' ? 'limit' : 'security', event.kind === 'used_link_replayed' ? 'red' : 'amber')}<strong>${EVENT_LABELS[event.kind] ?? event.kind}</strong></div>
+<dl class="kv"><dt>When</dt><dd>${when(event.created_at, now)}</dd>
+<dt>Request</dt><dd>${requestLink(event.request_id)}</dd>
+<dt>IP</dt><dd>${event.ip ?? '—'}</dd>
+<dt>Browser</dt><dd>${event.user_agent ?? '—'}</dd></dl></li>`;
+}
+
+function section(title: string, count: string, body: Html): Html {
+  return html`<section class="card"><h2>${title} <span class="count">${count}</span></h2>${body}</section>`;
+}
+
+export function shopperPage(view: ShopperView): string {
+  const { tenant, email, visitor, now } = view;
+  const active = view.sessions.filter((s) => sessionState(s, now).label === 'active').length;
+  const newest = view.links[0];
+  const intro = visitor
+    ? html`<p class="sub">Shopper since ${when(visitor.created_at, now)} · visitor id <code>${visitor.id}</code></p>`
+    : html`<p class="sub">This address never asked for a sign-in link at ${tenant.name}.</p>`;
+  const actions = html`<section class="card"><h2>Actions</h2>
+<p class="muted">${newest ? html`Newest link: ${badge(linkState(newest, now).label, linkState(newest, now).tone)} ` : ''}A re-sent link goes to this address from ${tenant.name}, with the usual sign-in limits (5 mails per 15 minutes, 20 a day).</p>
+<div class="actions"><a class="btn" href="${confirmHref(tenant.handle, { action: 'resend', email })}">Re-send sign-in link…</a>
+${active ? html`<a class="btn danger" href="${confirmHref(tenant.handle, { action: 'revoke-all', email })}">${active === 1 ? 'Revoke the active session…' : `Revoke all ${active} active sessions…`}</a>` : ''}</div></section>`;
+  const empty = (text: string) => html`<p class="empty">${text}</p>`;
+  return consolePage({
+    title: email,
+    requestId: view.requestId,
+    session: view.session,
+    nav: 'tenants',
+    body: html`${flashBox(view.flash)}<p class="muted" style="margin:0"><a href="/console/">Storefronts</a> / <a href="/console/tenants/${tenant.handle}">${tenant.name}</a> /</p>
+<h1>${email}</h1>${intro}
+${actions}
+<div class="cols"><div>
+${section('Sign-in links', `${view.links.length} newest first`, view.links.length ? html`<ul class="items">${view.links.map((l) => linkItem(l, view))}</ul>` : empty('No sign-in links.'))}
+${section('Sessions', `${active} active`, view.sessions.length ? html`<ul class="items">${view.sessions.map((s) => sessionItem(s, view))}</ul>` : empty('Never signed in.'))}
+</div><div>
+${section('Support reports', `${view.reports.filter((r) => r.status === 'open').length} open`, reportList(tenant.handle, view.reports, now, email))}
+${section('Grants', String(view.grants.length), html`${view.grants.length ? html`<ul class="items">${view.grants.map((g) => grantItem(g, view))}</ul>` : empty('No grants: this shopper sees no gated page.')}<div style="margin-top:.75rem">${grantForm(view)}</div>`)}
+${section('Security events', String(view.events.length), view.events.length ? html`<ul class="items">${view.events.map((e) => eventItem(e, now))}</ul>` : empty('No replays or burned codes.'))}
+</div></div>`,
+  });
+}

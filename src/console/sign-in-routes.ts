@@ -1,0 +1,231 @@
+// Console sign-in, by the ordinary magic-link machinery: an operator is a visitor of the internal
+// `_console` tenant, so requestMagicLink (token + outbox mail in one statement, retried with
+// backoff), classifyLink and consumeLink (the single-use statement) work unchanged; the mail links
+// to `{PUBLIC_URL}/console/t/{token}`. Only registered operators get a mail; everyone gets the same
+// answer. The confirm page's POST consumes (Origin + double-submit token + test cookie) and starts a
+// console session.
+import { Elysia } from 'elysia';
+import type { AppDeps } from '../app-deps.ts';
+import { AppError } from '../errors.ts';
+import { requestContext } from '../http/request-context.ts';
+import { classifyLink, consumeLink, requestMagicLink, type LinkState } from '../magic-link/magic-link.ts';
+import { recordSecurityEvent } from '../magic-link/queries.ts';
+import { normaliseEmail } from '../visitors/email.ts';
+import { CONSOLE_LINK_PATH, CONSOLE_RETURN_TO, CONSOLE_SESSION_SECONDS, findConsoleTenant } from './console-tenant.ts';
+import { consoleHandler, SeeOther, type ConsoleRequest } from './handler.ts';
+import { findOperatorByEmail } from './operators.ts';
+import { endConsoleSession, insertConsoleSession } from './session-queries.ts';
+import { recordOperatorAudit } from './shopper-queries.ts';
+import {
+  assertCsrfToken,
+  assertSameOrigin,
+  CHECK_COOKIE,
+  clearConsoleCookie,
+  cookieValue,
+  randomToken,
+  readConsoleSession,
+  SESSION_COOKIE,
+  setConsoleCookie,
+  setHintCookie,
+  HINT_COOKIE,
+} from './session.ts';
+import { checkEmailPage, confirmPage, cookieBlockedPage, linkProblemPage, signInPage, type SignInNotice } from './sign-in-pages.ts';
+
+const CHECK_SECONDS = 3600;
+const NOTICES = new Set(['signed-out', 'idle', 'absolute']);
+
+export function consoleSignInRoutes(deps: AppDeps) {
+  const { config, db, clock, logger } = deps;
+  const linkDeps = { db, keys: deps.keys, clock, outbox: deps.outbox, sessionTtlSeconds: CONSOLE_SESSION_SECONDS };
+
+  /** The test cookie, which doubles as the CSRF token of the forms shown before sign-in. */
+  function checkToken(c: ConsoleRequest, fresh = false): string {
+    const token = (!fresh && cookieValue(c.jar, CHECK_COOKIE)) || randomToken();
+    setConsoleCookie(c.jar, CHECK_COOKIE, token, CHECK_SECONDS);
+    return token;
+  }
+
+  /** A bad link's page — or, for the browser that already holds the session this link made, the console. */
+  async function badLink(c: ConsoleRequest, state: Exclude<LinkState, { kind: 'valid' }>): Promise<string> {
+    if (state.kind === 'used') {
+      const current = await readConsoleSession(deps, c.jar);
+      if (current.kind === 'live' && current.session.sessionId === state.link.used_by_session_id) throw new SeeOther('/console/');
+      const context = requestContext(c.request, config);
+      // Security event: an operator's link presented again after use (forwarded mail, shared inbox).
+      await recordSecurityEvent(db, {
+        tenantId: state.link.tenant_id,
+        visitorId: state.link.visitor_id,
+        kind: 'used_link_replayed',
+        requestId: c.requestId,
+        ip: context.clientIp,
+        userAgent: context.userAgent,
+        detail: { linkId: state.link.id, usedAt: state.usedAt.toISOString(), console: true },
+        now: clock.now(),
+      });
+      logger.warn('used console link replayed', { requestId: c.requestId });
+      c.set.status = 409;
+      return linkProblemPage({ requestId: c.requestId, code: 'used_magic_link', at: state.usedAt });
+    }
+    if (state.kind === 'expired') {
+      c.set.status = 410;
+      return linkProblemPage({ requestId: c.requestId, code: 'expired_magic_link', at: state.expiredAt });
+    }
+    c.set.status = 400;
+    return linkProblemPage({ requestId: c.requestId, code: 'invalid_magic_link' });
+  }
+
+  /** The link behind a console URL: console links only (another tenant's link is no link here). */
+  async function classify(c: ConsoleRequest): Promise<LinkState> {
+    // The token travels in the path: keep it out of the logs and the request log.
+    requestContext(c.request, config).path = `${CONSOLE_LINK_PATH}[redacted]`;
+    c.set.headers['x-robots-tag'] = 'noindex';
+    const tenant = await findConsoleTenant(db);
+    if (!tenant) return { kind: 'invalid' };
+    const state = await classifyLink(linkDeps, tenant, c.params.token ?? '');
+    if (state.kind !== 'invalid' && state.link.return_to !== CONSOLE_RETURN_TO) return { kind: 'invalid' };
+    return state;
+  }
+
+  return new Elysia({ name: 'console-sign-in' })
+    .get(
+      '/console/sign-in',
+      consoleHandler(deps, async (c) => {
+        const current = await readConsoleSession(deps, c.jar);
+        if (current.kind === 'live') throw new SeeOther('/console/');
+        if (current.kind === 'ended') clearConsoleCookie(c.jar, SESSION_COOKIE);
+        const notice = NOTICES.has(c.query.notice ?? '') ? (c.query.notice as SignInNotice) : null;
+        return signInPage({ requestId: c.requestId, csrf: checkToken(c), notice });
+      }),
+    )
+    .post(
+      '/console/sign-in',
+      consoleHandler(deps, async (c) => {
+        assertSameOrigin(c.request, config);
+        const expected = cookieValue(c.jar, CHECK_COOKIE);
+        if (!expected) {
+          c.set.status = 400;
+          requestContext(c.request, config).facts.code = 'cookie_blocked';
+          return signInPage({ requestId: c.requestId, csrf: checkToken(c, true), error: 'Your browser blocked the console’s cookie. Allow cookies for this site, then try again.' });
+        }
+        assertCsrfToken(c.body.csrf, expected);
+        const email = normaliseEmail(c.body.email);
+        if (!email) {
+          c.set.status = 400;
+          requestContext(c.request, config).facts.code = 'invalid_email';
+          return signInPage({ requestId: c.requestId, csrf: expected, email: typeof c.body.email === 'string' ? c.body.email.slice(0, 254) : '', error: 'Enter a valid email address, like name@example.com.' });
+        }
+        const context = requestContext(c.request, config);
+        const tenant = await findConsoleTenant(db);
+        if (tenant) {
+          context.facts.tenantId = tenant.id;
+          // The visitor sign-in's limits, at the console tenant: per IP, in all, and per address.
+          const limits = await deps.limiter.hit('magic-link', tenant.id, { ip: context.clientIp, tenant: tenant.id, email });
+          Object.assign(context.responseHeaders, limits.headers);
+          if (limits.blocking) throw deps.limiter.refusal(limits.blocking);
+          // Same answer for every address: only operators get a mail (no enumeration of operators).
+          const operator = await findOperatorByEmail(db, email);
+          if (operator && limits.silentExceeded) {
+            await recordSecurityEvent(db, { tenantId: tenant.id, visitorId: null, kind: 'sign_in_mail_limit_reached', requestId: c.requestId, ip: context.clientIp, userAgent: context.userAgent, detail: { console: true }, now: clock.now() });
+            logger.warn('per-email console sign-in limit reached; no mail sent', { requestId: c.requestId });
+          } else if (operator) {
+            const { visitorId } = await requestMagicLink(linkDeps, {
+              tenant,
+              email,
+              returnTo: CONSOLE_RETURN_TO,
+              linkOrigin: config.publicUrl,
+              linkPath: CONSOLE_LINK_PATH,
+              mailCode: false, // the console has no code form: a link-only mail
+              requestId: c.requestId,
+            });
+            context.facts.visitorId = visitorId;
+          }
+        }
+        throw new SeeOther('/console/check-email');
+      }),
+    )
+    .get(
+      '/console/check-email',
+      consoleHandler(deps, async (c) => {
+        const tenant = await findConsoleTenant(db);
+        const ttl = tenant?.magicLinkTtlSeconds ?? config.magicLinkTtlSeconds;
+        return checkEmailPage({ requestId: c.requestId, ttlMinutes: Math.max(1, Math.round(ttl / 60)) });
+      }),
+    )
+    // A GET never signs in (mail scanners prefetch links): it shows a Continue button.
+    .get(
+      '/console/t/:token',
+      consoleHandler(deps, async (c) => {
+        const state = await classify(c);
+        if (state.kind !== 'valid') return badLink(c, state);
+        return confirmPage({ requestId: c.requestId, action: `${CONSOLE_LINK_PATH}${c.params.token}`, csrf: checkToken(c) });
+      }),
+    )
+    .post(
+      '/console/t/:token',
+      consoleHandler(deps, async (c) => {
+        const context = requestContext(c.request, config);
+        // Order as for shoppers: CSRF (Origin) → the link → the test cookie → consume.
+        assertSameOrigin(c.request, config);
+        let state = await classify(c);
+        const action = `${CONSOLE_LINK_PATH}${c.params.token}`;
+        if (state.kind === 'valid') {
+          const expected = cookieValue(c.jar, CHECK_COOKIE);
+          if (!expected) {
+            // The link stays unused, so it works once cookies are allowed.
+            c.set.status = 400;
+            context.facts.code = 'cookie_blocked';
+            return cookieBlockedPage({ requestId: c.requestId, action, csrf: checkToken(c, true) });
+          }
+          assertCsrfToken(c.body.csrf, expected);
+          const operator = await findOperatorByEmail(db, state.link.email);
+          if (!operator) throw new AppError('invalid_magic_link', { detail: 'This address is no longer a console operator.' });
+          const result = await consumeLink(linkDeps, state.link, {
+            userAgent: context.userAgent,
+            ip: context.clientIp,
+            sessionTtlSeconds: CONSOLE_SESSION_SECONDS,
+            requestId: c.requestId,
+            via: 'link',
+          });
+          if (result.ok) {
+            const now = clock.now();
+            await insertConsoleSession(db, { sessionId: result.session.session_id, operatorId: operator.id, csrfToken: randomToken(), now });
+            await recordOperatorAudit(db, { kind: 'console_signed_in', operatorId: operator.id, requestId: c.requestId, tenantId: state.link.tenant_id, visitorId: result.session.visitor_id, sessionId: result.session.session_id, now });
+            Object.assign(context.facts, { tenantId: state.link.tenant_id, visitorId: result.session.visitor_id, sessionId: result.session.session_id });
+            setConsoleCookie(c.jar, SESSION_COOKIE, result.session.token, CONSOLE_SESSION_SECONDS);
+            setHintCookie(c.jar, CONSOLE_SESSION_SECONDS);
+            clearConsoleCookie(c.jar, CHECK_COOKIE);
+            logger.info('operator signed in to the console', { requestId: c.requestId, operatorId: operator.id });
+            throw new SeeOther('/console/');
+          }
+          state = result.state;
+        }
+        if (state.kind === 'valid') state = { kind: 'invalid' };
+        return badLink(c, state);
+      }),
+    )
+    // Anything below a link's path is no page, but its token must stay out of the logs all the same.
+    .all(
+      '/console/t/:token/*',
+      consoleHandler(deps, async (c) => {
+        requestContext(c.request, config).path = `${CONSOLE_LINK_PATH}[redacted]/…`;
+        throw new AppError('not_found', { detail: 'No such console page.' });
+      }),
+    )
+    .post(
+      '/console/sign-out',
+      consoleHandler(deps, async (c) => {
+        const session = await c.session().catch(() => null);
+        if (session) {
+          assertSameOrigin(c.request, config);
+          assertCsrfToken(c.body.csrf, session.csrfToken);
+          const now = clock.now();
+          await endConsoleSession(db, session.sessionId, now);
+          await recordOperatorAudit(db, { kind: 'console_signed_out', operatorId: session.operator.id, requestId: c.requestId, tenantId: null, sessionId: session.sessionId, now });
+        }
+        // With no or an ended session: the same answer.
+        clearConsoleCookie(c.jar, SESSION_COOKIE);
+        clearConsoleCookie(c.jar, HINT_COOKIE);
+        throw new SeeOther('/console/sign-in?notice=signed-out');
+      }),
+    );
+}

@@ -1,0 +1,268 @@
+// The support console as a customer success lead uses it, in a real (headless Debian) Chromium
+// driven by playwright-core: the operator signs in with the link from the captured email, finds a
+// shopper who reported "my link expired", re-sends the link; the shopper signs in with it through
+// the real nginx of docs/deploy.md; the operator reloads and sees the new session. Screenshots of
+// every console page at 390×844 and 1280×800 go to test/artifacts/console-*.png.
+// Without Chromium or nginx the test is skipped locally (visibly) and fails in CI.
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page, Response as PageResponse } from 'playwright-core';
+import { freshDatabase, usingPostgres } from '../support/database.ts';
+import { MailCapture, type CapturedMail } from '../support/mail-capture.ts';
+import { browsers, findChromium, LAPTOP, PHONE, type Browsers } from './support/browser.ts';
+import { deployDocConfig, findNginx, renderConfig, startNginx } from './support/nginx.ts';
+import { cli, reservePort, startService, startStorefront, type CliRun, type Echo } from './support/processes.ts';
+
+const nginxBin = findNginx();
+const chromiumBin = findChromium();
+const inCi = process.env.CI === 'true';
+const missing = [!chromiumBin && 'Chromium (apt-get install -y chromium, or set CHROMIUM_BIN)', !nginxBin && 'nginx (apt-get install -y nginx-light, or set NGINX_BIN)'].filter(Boolean);
+const skip = missing.length > 0;
+setDefaultTimeout(60_000);
+
+const ARTIFACTS = join(import.meta.dir, '..', 'artifacts');
+const HANDLE = 'gharart';
+const LEAD = 'lead@gharart-support.example';
+const SHOPPER = 'late-mail@example.com';
+/** The storefront's links live this long, so "my link expired" happens in seconds. */
+const LINK_TTL = 4;
+
+type ConsoleStack = { origin: string; consoleOrigin: string; mail: MailCapture; stop(): Promise<void> };
+
+function must(run: CliRun, what: string): CliRun {
+  if (run.code !== 0) throw new Error(`${what} failed (exit ${run.code}):\n${run.stdout}${run.stderr}`);
+  return run;
+}
+
+/**
+ * The deployment of docs/deploy.md (as test/e2e/support/stack.ts builds it) plus operators, which
+ * must be added before the service holds an embedded DATA_DIR. The console is served on the
+ * service's own host (127.0.0.1:port), which is PUBLIC_URL, so console mails link there.
+ */
+async function startConsoleStack(nginx: string): Promise<ConsoleStack> {
+  const cleanups: (() => unknown)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch((error) => console.error('console e2e cleanup:', error));
+    cleanups.length = 0;
+  };
+  try {
+    const mail = await new MailCapture().start();
+    cleanups.push(() => mail.close());
+    const dir = mkdtempSync(join(tmpdir(), 'va-console-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const database = usingPostgres ? await freshDatabase() : null;
+    if (database) cleanups.push(() => database.drop());
+    const edge = reservePort();
+    cleanups.push(() => edge.release());
+    const own = reservePort();
+    const origin = `http://localhost:${edge.port}`;
+    const consoleOrigin = `http://127.0.0.1:${own.port}`;
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      NODE_ENV: 'development',
+      PORT: String(own.port),
+      DATA_DIR: join(dir, 'data'),
+      SMTP_URL: mail.url,
+      PUBLIC_URL: consoleOrigin,
+      EDGE_CACHE_SECONDS: '1',
+      ...(database?.url ? { DATABASE_URL: database.url } : {}),
+    };
+    must(await cli(env, 'migrate'), 'cli migrate');
+    must(
+      await cli(env, 'tenant', 'add', HANDLE, '--name', 'Gharart', '--origin', origin, '--host', 'localhost', '--gated', '/content/', '--gated', '/orders/', '--link-ttl', String(LINK_TTL)),
+      'cli tenant add gharart',
+    );
+    must(await cli(env, 'tenant', 'add', 'papercraft', '--name', 'Papercraft', '--origin', 'https://papercraft.example', '--gated', '/content/'), 'cli tenant add papercraft');
+    must(await cli(env, 'grant', 'add', '--handle', HANDLE, '--email', SHOPPER, '--resource', '/content/demo/*', '--title', 'Demo course'), 'cli grant add');
+    must(await cli(env, 'operator', 'add', LEAD, '--role', 'support', '--tenant', HANDLE), 'cli operator add');
+
+    own.release();
+    const service = await startService(env);
+    cleanups.push(() => service.stop());
+    if (service.port !== own.port) throw new Error(`the service took port ${service.port}, not ${own.port}`);
+    const storefront = startStorefront();
+    cleanups.push(() => storefront.stop());
+    const site = renderConfig(deployDocConfig(), {
+      HOST: 'localhost',
+      LISTEN: `127.0.0.1:${edge.port}`,
+      SERVICE: `127.0.0.1:${service.port}`,
+      STOREFRONT: `127.0.0.1:${storefront.port}`,
+      LOG_DIR: join(dir, 'nginx'),
+    });
+    edge.release();
+    const proxy = await startNginx(nginx, join(dir, 'nginx'), edge.port, site);
+    cleanups.push(() => proxy.stop());
+    return { origin, consoleOrigin, mail, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+let stack: ConsoleStack;
+let chrome: Browsers;
+
+async function mailFor(email: string, count: number): Promise<CapturedMail> {
+  const deadline = Date.now() + 15_000;
+  while (stack.mail.to(email).length < count) {
+    if (Date.now() > deadline) throw new Error(`mail #${count} to ${email} did not arrive (got ${stack.mail.to(email).length})`);
+    await Bun.sleep(25);
+  }
+  return stack.mail.to(email)[count - 1]!;
+}
+
+async function navigation(page: Page, act: () => Promise<unknown>): Promise<PageResponse> {
+  const answer = page.waitForResponse((r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400));
+  await act();
+  const response = await answer;
+  await page.waitForLoadState('load');
+  return response;
+}
+
+async function goto(page: Page, url: string): Promise<PageResponse> {
+  const response = await page.goto(url);
+  if (!response) throw new Error(`no answer for ${url}`);
+  return response;
+}
+
+/** Full-page screenshots at a phone and a laptop size; nothing may stick out sideways. */
+async function shoot(page: Page, name: string) {
+  for (const [label, size] of [['phone', PHONE], ['laptop', LAPTOP]] as const) {
+    await page.setViewportSize(size);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect([name, label, overflow]).toEqual([name, label, 0]);
+    await page.screenshot({ path: join(ARTIFACTS, `console-${name}.${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize(LAPTOP);
+}
+
+describe('the support console in a real browser', () => {
+  if (skip && inCi) {
+    it('has Chromium and nginx installed', () => {
+      throw new Error(`missing ${missing.join(' and ')}: this CI run must drive the console in a real browser (.ci/run installs both)`);
+    });
+    return;
+  }
+  if (skip) console.warn(`console browser e2e: missing ${missing.join(' and ')}: skipping`);
+
+  beforeAll(async () => {
+    if (skip) return;
+    mkdirSync(ARTIFACTS, { recursive: true });
+    chrome = browsers(chromiumBin!);
+    stack = await startConsoleStack(nginxBin!);
+  }, 90_000);
+
+  afterAll(async () => {
+    await chrome?.closeAll();
+    await stack?.stop();
+  }, 30_000);
+
+  it.skipIf(skip)('an operator signs in by email, finds the shopper whose link expired, re-sends it; the shopper signs in; the operator sees the session', async () => {
+    const { origin, consoleOrigin } = stack;
+
+    // The shopper: a link that arrives too late (LINK_TTL), the 410 page, a support report citing it.
+    const shopper = await chrome.open({ viewport: PHONE });
+    await goto(shopper.page, `${origin}/content/demo/lesson-1`);
+    await shopper.page.getByLabel('Email').fill(SHOPPER);
+    await navigation(shopper.page, () => shopper.page.getByRole('button', { name: 'Email me a sign-in link' }).click());
+    const late = await mailFor(SHOPPER, 1);
+    await Bun.sleep((LINK_TTL + 1) * 1000);
+    const expired = await goto(shopper.page, late.link!);
+    expect(expired.status()).toBe(410);
+    const reference = (await shopper.page.locator('[data-request-id]').textContent())!.trim();
+    const filed = await shopper.context.request.post(`${origin}/v2/support/report`, {
+      data: { handle: HANDLE, summary: 'My link expired', details: 'I clicked the link in the email and it said it had expired.', requestId: reference },
+    });
+    expect(filed.status()).toBe(201);
+
+    // The operator: sign-in form → email → link → Continue.
+    const { page } = await chrome.open();
+    await goto(page, `${consoleOrigin}/console/`);
+    expect(page.url()).toBe(`${consoleOrigin}/console/sign-in`);
+    await page.getByLabel('Work email').focus();
+    await shoot(page, 'sign-in');
+    await page.getByLabel('Work email').fill(LEAD);
+    await navigation(page, () => page.getByRole('button', { name: 'Email me a sign-in link' }).click());
+    expect(page.url()).toBe(`${consoleOrigin}/console/check-email`);
+    await shoot(page, 'check-email');
+    const consoleMail = await mailFor(LEAD, 1);
+    const link = /https?:\/\/\S+\/console\/t\/\S+/.exec(consoleMail.text)![0];
+    expect(link).toStartWith(`${consoleOrigin}/console/t/vml_`);
+    expect((await goto(page, link)).status()).toBe(200);
+    await shoot(page, 'link-confirm');
+    await navigation(page, () => page.getByRole('button', { name: 'Continue' }).click());
+    expect(page.url()).toBe(`${consoleOrigin}/console/`);
+    const session = (await page.context().cookies(consoleOrigin)).find((c) => c.name === '__Host-console_session')!;
+    expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
+    await shoot(page, 'home');
+    // The same link in another browser (a forwarded mail): used, and a security event.
+    const stranger = await chrome.open();
+    expect((await goto(stranger.page, link)).status()).toBe(409);
+    expect((await stranger.page.locator('[data-error-code]').textContent())?.trim()).toBe('used_magic_link');
+    await shoot(stranger.page, 'link-used');
+
+    // The storefront's page: the report, with the shopper it is about.
+    await navigation(page, () => page.getByRole('link', { name: /Gharart/ }).click());
+    expect(page.url()).toBe(`${consoleOrigin}/console/tenants/${HANDLE}`);
+    expect(await page.locator('main').innerText()).toContain('My link expired');
+    await shoot(page, 'tenant');
+    await navigation(page, () => page.getByRole('link', { name: SHOPPER }).first().click());
+    expect(new URL(page.url()).pathname).toBe(`/console/tenants/${HANDLE}/shopper`);
+    const before = await page.locator('main').innerText();
+    expect(before).toContain('EXPIRED');
+    expect(before).toContain('My link expired');
+    await shoot(page, 'shopper');
+
+    // Re-send, with its confirmation step and the request id of the action afterwards.
+    await navigation(page, () => page.getByRole('link', { name: 'Re-send sign-in link…' }).click());
+    expect(await page.locator('h1').textContent()).toBe('Re-send a sign-in link?');
+    await shoot(page, 'confirm-resend');
+    const resent = await navigation(page, () => page.getByRole('button', { name: 'Send the link' }).click());
+    expect(resent.status()).toBe(200);
+    const banner = await page.locator('.flash').innerText();
+    expect(banner).toContain('Sign-in link re-sent.');
+    const actionId = new URL(page.url()).searchParams.get('ref')!;
+    expect(banner).toContain(actionId);
+
+    // The shopper opens the new mail and signs in through nginx, landing where the expired link went.
+    const fresh = await mailFor(SHOPPER, 2);
+    expect(fresh.link).toStartWith(`${origin}/_edge/visitor/access/t/vml_`);
+    expect((await goto(shopper.page, fresh.link!)).status()).toBe(200);
+    const landed = await navigation(shopper.page, () => shopper.page.getByRole('button', { name: 'Continue' }).click());
+    expect(shopper.page.url()).toBe(`${origin}/content/demo/lesson-1`);
+    expect(landed.headers()['x-served-by']).toBe('storefront');
+    expect(((await landed.json()) as Echo).visitorId).toMatch(/^[0-9a-f-]{36}$/);
+
+    // The operator reloads: the new session is there, from the shopper's browser.
+    await page.reload();
+    const sessions = page.locator('section', { has: page.locator('h2', { hasText: 'Sessions' }) });
+    expect(await sessions.innerText()).toContain('ACTIVE');
+    expect(await sessions.innerText()).toContain(await shopper.page.evaluate(() => navigator.userAgent));
+    expect(await page.locator('main').innerText()).toContain(`operator ${LEAD}`);
+    await shoot(page, 'shopper-signed-in');
+
+    // The rest of the console: the action's request, a confirmation, a report handled, a 403, sign-out.
+    await navigation(page, () => page.locator('.flash').getByRole('link').click());
+    expect(new URL(page.url()).searchParams.get('id')).toBe(actionId);
+    expect(await page.locator('main').innerText()).toContain('sign_in_requested');
+    await shoot(page, 'request');
+    await page.goBack();
+    await navigation(page, () => page.getByRole('link', { name: /Revoke the active session/ }).click());
+    await shoot(page, 'confirm-revoke-all');
+    await page.goBack();
+    await navigation(page, () => page.getByRole('link', { name: 'Mark handled…' }).first().click());
+    await navigation(page, () => page.getByRole('button', { name: 'Mark handled' }).click());
+    expect(await page.locator('.flash').innerText()).toContain('Report marked handled.');
+    const forbidden = await goto(page, `${consoleOrigin}/console/tenants/papercraft`);
+    expect(forbidden.status()).toBe(403);
+    expect((await page.locator('[data-error-code]').textContent())?.trim()).toBe('wrong_audience');
+    await shoot(page, 'wrong-audience');
+    await goto(page, `${consoleOrigin}/console/`);
+    await navigation(page, () => page.getByRole('button', { name: 'Sign out' }).click());
+    expect(page.url()).toBe(`${consoleOrigin}/console/sign-in?notice=signed-out`);
+    await shoot(page, 'signed-out');
+  });
+});
