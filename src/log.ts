@@ -19,7 +19,7 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 
-/** The link token travels in the path: never log it. */
+/** Link tokens (shoppers' and operators') travel in the path: never log them. */
 export function redactPath(path: string): string {
-  return path.replace(/(\/_edge\/visitor\/access\/t\/)[^/?#]+/, '$1[redacted]');
+  return path.replace(/(\/_edge\/visitor\/access\/t\/|\/console\/t\/)[^/?#]+/, '$1[redacted]');
 }

@@ -156,6 +156,9 @@ describe('sessions: /v2/visitor/me and logout', () => {
     for (const [k, v] of jar.values) copy.values.set(k, v);
     const response = await h.json('/v2/visitor/auth/logout', {}, { jar, headers: { origin: 'http://localhost' } });
     expect(response.status).toBe(204);
+    // Browsers ignore a `__Host-` deletion without Secure and Path=/.
+    const cleared = response.headers.getSetCookie().find((c) => c.startsWith('__Host-visitor_session='))!;
+    for (const attribute of ['Max-Age=0', 'Path=/', 'Secure', 'HttpOnly']) expect(cleared).toContain(attribute);
     expect(jar.values.has('__Host-visitor_session')).toBe(false);
     expect((await h.fetch('/v2/visitor/me', { jar: copy })).status).toBe(401);
     // No session: the same answer.

@@ -22,7 +22,10 @@ export type AuditKind =
   | 'escalation_filed'
   | 'content_report_filed'
   | 'grant_set'
-  | 'grant_removed';
+  | 'grant_removed'
+  | 'console_signed_in'
+  | 'console_signed_out'
+  | 'report_handled';
 
 export type AuditEvent = {
   kind: AuditKind;

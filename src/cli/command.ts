@@ -26,7 +26,8 @@ export type CliErrorCode =
   | 'internal_error'
   | 'pat_not_found'
   | 'jwt_key_not_found'
-  | 'grant_not_found';
+  | 'grant_not_found'
+  | 'operator_not_found';
 
 export class CliError extends Error {
   constructor(

@@ -5,7 +5,7 @@ import { systemClock } from '../clock.ts';
 import { findOperatorByEmail, listOperators, OPERATOR_ROLES, removeOperator, upsertOperator, type Operator, type OperatorRole } from '../console/operators.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { requireFlag, requireTenant, table, when } from './cli-flags.ts';
-import { CliError, invalidArgument, parseVerbArgs, type CliErrorCode, type Command } from './command.ts';
+import { CliError, invalidArgument, parseVerbArgs, type Command } from './command.ts';
 import { HANDLE } from '../tenants/tenants.ts';
 
 const ADD_FLAGS = {
@@ -16,9 +16,6 @@ const ADD_FLAGS = {
 
 const JSON_ONLY = { json: { type: 'boolean' } } as const;
 
-// TODO: append 'operator_not_found' to CliErrorCode in src/cli/command.ts (not this change's file);
-// until then the code is asserted here.
-const OPERATOR_NOT_FOUND = 'operator_not_found' as CliErrorCode;
 
 export function operatorCommand(args: string[]): Command {
   const [verb, ...rest] = args;
@@ -89,7 +86,7 @@ function removeCommand(args: string[]): Command {
     needsCurrentSchema: true,
     async run(db) {
       const removed = (await findOperatorByEmail(db, email)) ? await removeOperator(db, email, systemClock.now()) : null;
-      if (!removed) throw new CliError(OPERATOR_NOT_FOUND, `no operator has the email ${email}`);
+      if (!removed) throw new CliError('operator_not_found', `no operator has the email ${email}`);
       return {
         json: { email, removed: true, sessionsEnded: removed.sessionsEnded },
         text: `removed operator ${email}${removed.sessionsEnded ? ` and ended ${removed.sessionsEnded} console session${removed.sessionsEnded === 1 ? '' : 's'}` : ''}`,

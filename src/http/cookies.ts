@@ -18,3 +18,8 @@ export function seeOther(set: SetContext, location: string): string {
   set.headers.location = location;
   return '';
 }
+
+/** Deleting a `__Host-` cookie needs the same Secure and Path=/ as setting it, or browsers ignore it. */
+export function clearHostCookie(jar: CookieJar, name: string): void {
+  jar[name]!.set({ value: '', httpOnly: true, secure: true, sameSite: 'lax', path: '/', maxAge: 0, expires: new Date(0) });
+}

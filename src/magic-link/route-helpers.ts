@@ -92,11 +92,13 @@ export function signInHelpers(deps: AppDeps) {
       if (await holdsSessionOf(request, jar, state)) return seeOther(set, state.link.return_to);
       await replayed(request, tenant, state);
       set.status = 409;
+      requestContext(request, config).facts.code = 'used_magic_link';
       set.headers['content-type'] = HTML;
       return usedPage({ tenant, requestId, usedAt: state.usedAt });
     }
     if (state.kind === 'expired') {
       set.status = 410;
+      requestContext(request, config).facts.code = 'expired_magic_link';
       set.headers['content-type'] = HTML;
       return expiredPage({ tenant, requestId, reissueAction: `${action}/reissue`, expiredAt: state.expiredAt });
     }

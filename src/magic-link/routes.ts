@@ -4,7 +4,7 @@ import { Elysia, t } from 'elysia';
 import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf } from '../http/body.ts';
-import { cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
+import { clearHostCookie, cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
 import { serverCallerFrom } from '../credentials/caller.ts';
 import { requestContext } from '../http/request-context.ts';
@@ -106,6 +106,7 @@ export function magicLinkRoutes(deps: AppDeps) {
           // The token stays untouched, so the same link works once cookies are allowed.
           setHostCookie(jar, CHECK_COOKIE, '1', remainingSeconds(state.link));
           set.status = 400;
+          context.facts.code = 'cookie_blocked';
           set.headers['content-type'] = HTML;
           return cookieBlockedPage({ tenant, requestId: context.requestId, action });
         }
@@ -113,7 +114,7 @@ export function magicLinkRoutes(deps: AppDeps) {
         if (result.ok) {
           context.facts.sessionId = result.session.session_id;
           setSessionCookie(jar, result.session.token, sessionTtlFor(deps, tenant));
-          jar[CHECK_COOKIE]!.remove();
+          clearHostCookie(jar, CHECK_COOKIE);
           logger.info('signed in by link', { requestId: context.requestId, tenant: tenant.handle, visitorId: result.session.visitor_id });
           return seeOther(set, result.session.return_to);
         }

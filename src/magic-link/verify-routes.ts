@@ -3,7 +3,7 @@ import { Elysia, t } from 'elysia';
 import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf, invalid } from '../http/body.ts';
-import { cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
+import { clearHostCookie, cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
 import { requestContext } from '../http/request-context.ts';
 import { visitorTenant } from '../http/visitor-tenant.ts';
@@ -34,6 +34,7 @@ export function verifyRoutes(deps: AppDeps) {
           // Same rule as the link: never burn a code into a session cookie the browser will drop.
           setHostCookie(jar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
           set.status = 400;
+          context.facts.code = 'cookie_blocked';
           set.headers['content-type'] = HTML;
           return cookieBlockedPage({ tenant, requestId: context.requestId });
         }
@@ -71,7 +72,7 @@ export function verifyRoutes(deps: AppDeps) {
         if (delivery === 'cookie') setSessionCookie(jar, session.token, ttl);
         logger.info('signed in by verify', { requestId: context.requestId, tenant: tenant.handle, visitorId: session.visitor_id, delivery });
         if (form) {
-          jar[PENDING_COOKIE]!.remove();
+          clearHostCookie(jar, PENDING_COOKIE);
           return seeOther(set, session.return_to);
         }
         return delivery === 'bearer' ? { ...sessionBody(tenant, session), sessionToken: session.token } : sessionBody(tenant, session);

@@ -4,13 +4,13 @@ import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf } from '../http/body.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { clearHostCookie, type CookieJar } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
 import { requestContext } from '../http/request-context.ts';
 import { listLiveSessions, revokeOwnSession, revokeSession, revokeVisitorSessions } from './queries.ts';
 import { currentSession as currentSessionOf, requireSession } from './current.ts';
 import { SESSION_COOKIE, touchSession } from './sessions.ts';
 
-type CookieJar = Record<string, { value?: unknown; remove(): unknown }>;
 
 export function sessionRoutes(deps: AppDeps) {
   const { config } = deps;
@@ -84,7 +84,7 @@ export function sessionRoutes(deps: AppDeps) {
             at: now,
           });
         }
-        if (jar[SESSION_COOKIE]?.value) jar[SESSION_COOKIE]!.remove();
+        if (jar[SESSION_COOKIE]?.value) clearHostCookie(jar, SESSION_COOKIE);
         if (form) {
           set.status = 303;
           set.headers.location = tenant?.origins[0] ? `${tenant.origins[0]}/` : '/';

@@ -95,7 +95,8 @@ export async function findTenantByOrigin(db: Db, origin: string): Promise<Tenant
 }
 
 export async function listTenants(db: Db): Promise<Tenant[]> {
-  return (await db.many<TenantRow>(sql`select ${COLUMNS} from tenants order by handle`)).map(toTenant);
+  // The console's internal tenant is not a storefront.
+  return (await db.many<TenantRow>(sql`select ${COLUMNS} from tenants where not internal order by handle`)).map(toTenant);
 }
 
 /** Cached lookups (a few seconds), bounded so a flood of random Host headers cannot grow memory. */
