@@ -33,7 +33,7 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
 // text and control borders meet WCAG AA contrast, every control shows a visible focus ring.
 const STYLE = `
 *{box-sizing:border-box}
-dl.facts{display:grid;grid-template-columns:auto 1fr;gap:.35rem 1rem;margin:1rem 0}dl.facts dt{color:#555}dl.facts dd{margin:0;font-weight:600}
+dl.facts{display:grid;grid-template-columns:auto 1fr;gap:.35rem 1rem;margin:1rem 0}dl.facts dt{color:#555}dl.facts dd{margin:0;font-weight:600;overflow-wrap:normal}\n@media (max-width:480px){dl.facts{grid-template-columns:1fr;gap:0}dl.facts dd{margin-bottom:.5rem}}
 pre.copy{white-space:pre-wrap;overflow-wrap:anywhere;background:#f0eee9;border-radius:10px;padding:.8rem;font-size:.85rem}
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f6f5f2;color:#1d1d1f;

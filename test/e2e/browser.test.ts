@@ -273,6 +273,25 @@ describe('in a real browser, through nginx', () => {
     expect((await storefrontEcho(again)).visitorId).toBe(visitorId);
   });
 
+  it.skipIf(skip)('diagnostics page: tells support whether this browser keeps cookies and is signed in', async () => {
+    const origin = shop.origin;
+    const normal = await chrome.open();
+    const shown = await goto(normal.page, `${origin}/_edge/visitor/diagnostics`);
+    expect(shown.status()).toBe(200);
+    const page = await hosted(normal.page);
+    expect(page).toMatchObject({ brand: 'Gharart', title: 'Sign-in diagnostics' });
+    expect(page.text).toContain('testCookieKept: yes');
+    expect(page.text).toContain('sessionLive: no');
+    expect(page.text).toContain(`requestId: ${page.requestId}`);
+    await shoot(normal.page, 'diagnostics');
+    const blocked = await chrome.open({ blockCookies: true });
+    await goto(blocked.page, `${origin}/_edge/visitor/diagnostics`);
+    const refused = await hosted(blocked.page);
+    expect(refused.text).toContain('does not keep cookies');
+    expect(refused.text).toContain('testCookieKept: no');
+    await shoot(blocked.page, 'diagnostics-blocked');
+  });
+
   it.skipIf(skip)('screenshots of every hosted page at 390×844 and 1280×800, none overflowing sideways', async () => {
     // The expired page needs a link older than SHORT_TTL: ask for it first, use it last.
     const requested = await fetch(`${brief.origin}/v2/visitor/auth/magic-link`, {
