@@ -7,6 +7,7 @@ import { grantCommand } from './cli/grant-commands.ts';
 import { jwtKeyCommand } from './cli/jwt-key-commands.ts';
 import { migrateCommand } from './cli/migrate-command.ts';
 import { operatorCommand } from './cli/operator-commands.ts';
+import { limitCommand } from './cli/limit-commands.ts';
 import { patCommand } from './cli/pat-commands.ts';
 import { tenantCommand } from './cli/tenant-commands.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -48,6 +49,10 @@ const USAGE = `usage: bun run cli <verb> [flags] [--json]
   operator list
   operator remove <email>             also ends their console sessions
 
+  limit list --handle <h>             every policy's quota for this storefront (docs/limits.md)
+  limit set --handle <h> --policy <name> --quota <n>
+  limit clear --handle <h> --policy <name>
+
   migrate
 
 Repeat a flag for several values (--origin https://a.example --origin https://b.example).
@@ -61,8 +66,9 @@ function parseCommand(argv: string[]): Command {
   if (verb === 'jwt-key') return jwtKeyCommand(rest);
   if (verb === 'grant') return grantCommand(rest);
   if (verb === 'operator') return operatorCommand(rest);
+  if (verb === 'limit') return limitCommand(rest);
   if (verb === 'migrate') return migrateCommand(rest);
-  throw invalidArgument(`${verb === undefined || verb.startsWith('-') ? 'missing verb' : `unknown verb "${verb}"`}: use tenant, pat, jwt-key, grant, operator or migrate (see --help)`);
+  throw invalidArgument(`${verb === undefined || verb.startsWith('-') ? 'missing verb' : `unknown verb "${verb}"`}: use tenant, pat, jwt-key, grant, operator, limit or migrate (see --help)`);
 }
 
 async function requireCurrentSchema(db: Db): Promise<void> {

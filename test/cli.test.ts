@@ -177,3 +177,31 @@ describe('errors are one line and exit 1', () => {
     expect((await cliJson<{ error: { code: string } }>('tenant', 'show', 'busy')).body.error.code).toBe('unknown_handle');
   });
 });
+
+describe('limit list, set, clear', () => {
+  type Limits = { handle: string; limits: { policy: string; quota: number; defaultQuota: number; overridden: boolean }[] };
+  const perTenant = (body: Limits) => body.limits.find((l) => l.policy === 'magic-link:per-tenant')!;
+
+  it("overrides one policy's quota for a storefront and goes back to the default", async () => {
+    await cli('tenant', 'add', 'limited', '--origin', 'https://limited.example', '--gated', '/content/');
+    const before = await cliJson<Limits>('limit', 'list', '--handle', 'limited');
+    expect(perTenant(before.body)).toMatchObject({ quota: 600, defaultQuota: 600, overridden: false });
+    const set = await cliJson<Limits>('limit', 'set', '--handle', 'limited', '--policy', 'magic-link:per-tenant', '--quota', '5000');
+    expect(set.code).toBe(0);
+    expect(perTenant(set.body)).toMatchObject({ quota: 5000, overridden: true });
+    const cleared = await cliJson<Limits>('limit', 'clear', '--handle', 'limited', '--policy', 'magic-link:per-tenant');
+    expect(perTenant(cleared.body)).toMatchObject({ quota: 600, overridden: false });
+  });
+
+  it('refuses an unknown policy, a bad quota and an unknown handle in one line', async () => {
+    for (const args of [
+      ['limit', 'set', '--handle', 'limited', '--policy', 'no-such', '--quota', '1'],
+      ['limit', 'set', '--handle', 'limited', '--policy', 'magic-link:per-ip', '--quota', '-1'],
+      ['limit', 'list', '--handle', 'nobody'],
+    ]) {
+      const run = await cli(...args);
+      expect([args.join(' '), run.code]).toEqual([args.join(' '), 1]);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+});

@@ -41,8 +41,9 @@ Limited routes answer with the IETF headers on every response, success or not:
   new link is sent); the per-IP wrong-code policy below answers \`429 rate_limited\` for that IP and burns nothing.
 - The client IP is the socket peer, or — when the peer is in \`TRUSTED_PROXIES\` — found by walking
   \`X-Forwarded-For\` from the right past trusted proxies.
-- Tenants may override a quota (table \`rate_limit_overrides\`, per policy name). Expired counters
-  are removed by the janitor every minute.
+- Tenants may override a quota: \`bun run cli limit set --handle <h> --policy <name> --quota <n>\`
+  (\`limit list\`, \`limit clear\`); running services pick it up within ~10 s. Expired counters are
+  removed by the janitor every minute.
 
 | policy | route | key | quota | window | past the quota | what it limits |
 |---|---|---|---|---|---|---|

@@ -83,3 +83,16 @@ export class PolicyCache {
     this.entries.clear();
   }
 }
+
+/** Back to the default quota. True when there was an override. */
+export async function clearOverride(db: Db, tenantId: string, policyName: string): Promise<boolean> {
+  const rows = await db.many(sql`
+    delete from rate_limit_overrides where tenant_id = ${tenantId} and policy_name = ${policyName} returning policy_name`);
+  return rows.length === 1;
+}
+
+export async function overridesOf(db: Db, tenantId: string): Promise<Map<string, number>> {
+  const rows = await db.many<{ policy_name: string; quota: number }>(sql`
+    select policy_name, quota from rate_limit_overrides where tenant_id = ${tenantId}`);
+  return new Map(rows.map((r) => [r.policy_name, r.quota]));
+}
