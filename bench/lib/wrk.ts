@@ -3,6 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { pinned } from './process.ts';
 
 const REPORTER = fileURLToPath(new URL('../wrk-report.lua', import.meta.url));
+const DYNAMIC = fileURLToPath(new URL('../wrk-dynamic.lua', import.meta.url));
+
+/**
+ * Requests that differ one from the next (bench/wrk-dynamic.lua): `{v}` in path, body and header is
+ * replaced per request by the next value of `source` (`email:RUN`, `once:FILE`, `cycle:FILE`).
+ */
+export type DynamicRequest = { method: string; path: string; body?: string; header?: string; source: string };
 
 export type WrkOptions = {
   url: string;
@@ -11,6 +18,8 @@ export type WrkOptions = {
   threads: number;
   connections: number;
   cpu: string | null;
+  /** Per-request values through bench/wrk-dynamic.lua; without it, every request is the same. */
+  dynamic?: DynamicRequest;
 };
 
 export type WrkResult = {
@@ -42,9 +51,12 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
     '--timeout',
     '5s',
     '-s',
-    REPORTER,
+    options.dynamic ? DYNAMIC : REPORTER,
     ...Object.entries(options.headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
     options.url,
+    ...(options.dynamic
+      ? ['--', options.dynamic.method, options.dynamic.path, options.dynamic.body ?? '-', options.dynamic.source, String(options.threads), ...(options.dynamic.header ? [options.dynamic.header] : [])]
+      : []),
   ];
   const child = Bun.spawn(pinned(options.cpu, argv), { stdout: 'pipe', stderr: 'pipe' });
   const [raw, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
