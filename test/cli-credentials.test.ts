@@ -6,7 +6,6 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, SignJWT, type CryptoKey as JoseKey } from 'jose';
-import postgres from 'postgres';
 import type { Grant } from '../src/access/grants.ts';
 import { systemClock } from '../src/clock.ts';
 import { loadConfig } from '../src/config.ts';
@@ -15,6 +14,7 @@ import { findLivePatByToken, type Pat } from '../src/credentials/pats.ts';
 import { openDatabase } from '../src/db/open.ts';
 import { sql } from '../src/db/sql.ts';
 import { deriveKeyRing } from '../src/tokens/keys.ts';
+import { emptyDatabase } from './support/database.ts';
 
 // Every case spawns CLI processes that open the database: allow for a busy machine whatever
 // --timeout the runner was given.
@@ -65,9 +65,6 @@ async function expectFailure(args: string[], code: string, mention: string, stdi
   expect(plain.stderr.trimEnd().split('\n')).toEqual([expect.stringContaining(mention)]);
 }
 
-function adminClient() {
-  return postgres(adminUrl!, { max: 1, onnotice: () => {} });
-}
 
 function file(name: string, content: string): string {
   const path = join(keyDir, name);
@@ -80,18 +77,9 @@ beforeAll(async () => {
   keyDir = mkdtempSync(join(tmpdir(), 'va-cli-keys-'));
   env = { ...process.env, NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: undefined, TOKEN_SECRET };
   if (usingPostgres) {
-    const name = `va_cli_cred_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
-    const admin = adminClient();
-    await admin.unsafe(`create database ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl!);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
-    dropDatabase = async () => {
-      const admin = adminClient();
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    };
+    const database = await emptyDatabase('va_cli_cred');
+    env.DATABASE_URL = database.url;
+    dropDatabase = database.drop;
   }
   expect((await cli(['migrate'])).code).toBe(0);
   for (const handle of ['cred-shop', 'cred-other']) {

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { listMigrations } from '../src/db/migrate.ts';
 import type { Tenant } from '../src/tenants/tenants.ts';
+import { emptyDatabase } from './support/database.ts';
 
 const ROOT = join(import.meta.dir, '..');
 const adminUrl = process.env.DATABASE_URL;
@@ -33,26 +33,14 @@ async function cliJson<T = Record<string, unknown>>(...args: string[]): Promise<
   return { ...run, body: JSON.parse(run.stdout) as T };
 }
 
-function adminClient() {
-  return postgres(adminUrl!, { max: 1, onnotice: () => {} });
-}
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'va-cli-'));
   env = { ...process.env, NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: undefined };
   if (usingPostgres) {
-    const name = `va_cli_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
-    const admin = adminClient();
-    await admin.unsafe(`create database ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl!);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
-    dropDatabase = async () => {
-      const admin = adminClient();
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    };
+    const database = await emptyDatabase('va_cli');
+    env.DATABASE_URL = database.url;
+    dropDatabase = database.drop;
   }
   firstMigrate = await cli('migrate', '--json');
 });

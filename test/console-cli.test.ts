@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
+import { emptyDatabase } from './support/database.ts';
 
 const ROOT = join(import.meta.dir, '..');
 const adminUrl = process.env.DATABASE_URL;
@@ -34,18 +34,9 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'va-operator-cli-'));
   env = { ...process.env, NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: undefined };
   if (adminUrl) {
-    const name = `va_ops_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
-    dropDatabase = async () => {
-      const again = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      await again.unsafe(`drop database if exists ${name} with (force)`);
-      await again.end();
-    };
+    const database = await emptyDatabase('va_ops');
+    env.DATABASE_URL = database.url;
+    dropDatabase = database.drop;
   }
   expect((await cli('migrate')).code).toBe(0);
   for (const handle of ['shop-a', 'shop-b']) {

@@ -23,28 +23,39 @@ function migratedTemplate(): Promise<Blob> {
 
 export type TestDatabase = { db: Db; url: string | null; drop(): Promise<void> };
 
-export async function freshDatabase(): Promise<TestDatabase> {
-  if (!usingPostgres) {
-    const { db } = await openPglite({ loadDataDir: await migratedTemplate() });
-    return { db, url: null, drop: () => db.close() };
-  }
+/** A new, empty database on the real PostgreSQL of DATABASE_URL (never that database itself). */
+export async function emptyDatabase(prefix = 'va_test'): Promise<{ url: string; drop(): Promise<void> }> {
   const base = process.env.DATABASE_URL!;
-  const name = `va_test_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const name = `${prefix}_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
   const admin = postgres(base, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   await admin.end();
   const url = new URL(base);
   url.pathname = `/${name}`;
-  const db = openPostgres(url.href);
-  await migrate(db);
   return {
-    db,
     url: url.href,
     async drop() {
-      await db.close();
       const again = postgres(base, { max: 1, onnotice: () => {} });
       await again.unsafe(`drop database if exists ${name} with (force)`);
       await again.end();
+    },
+  };
+}
+
+export async function freshDatabase(): Promise<TestDatabase> {
+  if (!usingPostgres) {
+    const { db } = await openPglite({ loadDataDir: await migratedTemplate() });
+    return { db, url: null, drop: () => db.close() };
+  }
+  const empty = await emptyDatabase();
+  const db = openPostgres(empty.url);
+  await migrate(db);
+  return {
+    db,
+    url: empty.url,
+    async drop() {
+      await db.close();
+      await empty.drop();
     },
   };
 }
