@@ -132,9 +132,9 @@ try {
     console.log(`\n1. micro-benchmarks, in-process (mean per call, ~${MS} ms each)\n`);
     const baseline = measure(makeRequest);
     record('new Request(url, headers)  [harness cost, subtracted below]', baseline);
-    record('app.fetch(request, peer "::ffff:127.0.0.1"): whole cached edge check', (await measureAsync(() => app.fetch(makeRequest(), BUN_PEER))) - baseline);
-    record('app.fetch(request, peer "127.0.0.1")', (await measureAsync(() => app.fetch(makeRequest(), '127.0.0.1'))) - baseline);
-    record('app.fetch(request) without a peer (skips the trusted-proxy check)', (await measureAsync(() => app.fetch(makeRequest()))) - baseline);
+    record('app.fetch(request, peer "::ffff:127.0.0.1"): whole cached edge check', (await measureAsync(() => Promise.resolve(app.fetch(makeRequest(), BUN_PEER)))) - baseline);
+    record('app.fetch(request, peer "127.0.0.1")', (await measureAsync(() => Promise.resolve(app.fetch(makeRequest(), '127.0.0.1')))) - baseline);
+    record('app.fetch(request) without a peer (skips the trusted-proxy check)', (await measureAsync(() => Promise.resolve(app.fetch(makeRequest())))) - baseline);
 
     console.log('\n  steps, in the order the cached path runs them:');
     record('socketPeers.set + requestContext(), peer "::ffff:127.0.0.1"', measure(() => {

@@ -7,7 +7,7 @@ import { AppError } from './errors.ts';
 import { bodyLimitFor, readBody } from './http/body.ts';
 import { corsHeaders } from './http/cors.ts';
 import { problemResponse, wantsHtml } from './http/problem.ts';
-import { adoptRequestContext, requestContext, socketPeers } from './http/request-context.ts';
+import { adoptRequestContext, requestContext, resolvePeer, socketPeers, type PeerSource } from './http/request-context.ts';
 import { acceptsIdempotencyKey, withIdempotency } from './idempotency/idempotency.ts';
 import { redactPath } from './log.ts';
 import { createEdgeCheck, EDGE_PATH } from './access/edge.ts';
@@ -20,8 +20,11 @@ import { sessionRoutes } from './sessions/routes.ts';
 import { supportRoutes } from './support/routes.ts';
 
 export type App = {
-  /** Serve one request; `peer` is the socket address as the entry point saw it. */
-  fetch(request: Request, peer?: string): Promise<Response>;
+  /**
+   * Serve one request; `peer` is the socket address as the entry point saw it (or a function that
+   * reads it). The edge check may answer synchronously, so this is not always a promise.
+   */
+  fetch(request: Request, peer?: PeerSource): Response | Promise<Response>;
   elysia: Elysia;
 };
 
@@ -92,55 +95,60 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     elysia: elysia as unknown as Elysia,
-    async fetch(request, peer) {
-      if (peer) socketPeers.set(request, peer);
+    fetch(request, peer) {
       if ((request.method === 'GET' || request.method === 'HEAD') && isEdgeCheck(request.url)) {
         // The CDN's hot path: answered before routing and before the full request context,
         // logged only at debug level (inside).
-        return edge.check(request);
+        return edge.check(request, peer);
       }
-      const context = requestContext(request, config);
-      let response: Response;
-      try {
-        if (request.headers.has('idempotency-key') && acceptsIdempotencyKey(request.method, context.path)) {
-          response = await withIdempotency(deps, request, context, (copy) => {
-            adoptRequestContext(request, copy, config);
-            return elysia.handle(copy);
-          });
-        } else {
-          response = await elysia.handle(request);
-        }
-      } catch (error) {
-        const known = toAppError(error, undefined);
-        context.facts.code = known?.code ?? 'internal_error';
-        if (!known) logger.error('request failed outside the app', { requestId: context.requestId, error: String(error) });
-        response = problemResponse(known ?? new AppError('internal_error'), { requestId: context.requestId, html: wantsHtml(request) });
-      }
-      const extra = { ...context.responseHeaders, 'x-request-id': context.requestId };
-      try {
-        for (const [name, value] of Object.entries(extra)) if (!response.headers.has(name)) response.headers.set(name, value);
-      } catch {
-        response = new Response(response.body, response); // immutable headers (e.g. Response.redirect)
-        for (const [name, value] of Object.entries(extra)) if (!response.headers.has(name)) response.headers.set(name, value);
-      }
-      const ms = Math.round((performance.now() - context.startedAt) * 10) / 10;
-      const path = redactPath(context.path);
-      logger.info('request', { requestId: context.requestId, method: request.method, path, status: response.status, ms, ip: context.clientIp, ...context.facts });
-      deps.requestLog.add({
-        requestId: context.requestId,
-        method: request.method,
-        path,
-        status: response.status,
-        code: context.facts.code ?? null,
-        tenantId: context.facts.tenantId ?? null,
-        visitorId: context.facts.visitorId ?? null,
-        sessionId: context.facts.sessionId ?? null,
-        ip: context.clientIp,
-        userAgent: context.userAgent?.slice(0, 512) ?? null,
-        durationMs: ms,
-        at: deps.clock.now(),
-      });
-      return response;
+      const address = resolvePeer(request, peer);
+      if (address) socketPeers.set(request, address);
+      return handle(request);
     },
   };
+
+  async function handle(request: Request): Promise<Response> {
+    const context = requestContext(request, config);
+    let response: Response;
+    try {
+      if (request.headers.has('idempotency-key') && acceptsIdempotencyKey(request.method, context.path)) {
+        response = await withIdempotency(deps, request, context, (copy) => {
+          adoptRequestContext(request, copy, config);
+          return elysia.handle(copy);
+        });
+      } else {
+        response = await elysia.handle(request);
+      }
+    } catch (error) {
+      const known = toAppError(error, undefined);
+      context.facts.code = known?.code ?? 'internal_error';
+      if (!known) logger.error('request failed outside the app', { requestId: context.requestId, error: String(error) });
+      response = problemResponse(known ?? new AppError('internal_error'), { requestId: context.requestId, html: wantsHtml(request) });
+    }
+    const extra = { ...context.responseHeaders, 'x-request-id': context.requestId };
+    try {
+      for (const [name, value] of Object.entries(extra)) if (!response.headers.has(name)) response.headers.set(name, value);
+    } catch {
+      response = new Response(response.body, response); // immutable headers (e.g. Response.redirect)
+      for (const [name, value] of Object.entries(extra)) if (!response.headers.has(name)) response.headers.set(name, value);
+    }
+    const ms = Math.round((performance.now() - context.startedAt) * 10) / 10;
+    const path = redactPath(context.path);
+    logger.info('request', { requestId: context.requestId, method: request.method, path, status: response.status, ms, ip: context.clientIp, ...context.facts });
+    deps.requestLog.add({
+      requestId: context.requestId,
+      method: request.method,
+      path,
+      status: response.status,
+      code: context.facts.code ?? null,
+      tenantId: context.facts.tenantId ?? null,
+      visitorId: context.facts.visitorId ?? null,
+      sessionId: context.facts.sessionId ?? null,
+      ip: context.clientIp,
+      userAgent: context.userAgent?.slice(0, 512) ?? null,
+      durationMs: ms,
+      at: deps.clock.now(),
+    });
+    return response;
+  }
 }

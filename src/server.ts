@@ -8,7 +8,7 @@ const { app, deps } = runtime;
 const server = Bun.serve({
   port: deps.config.port,
   // The socket peer feeds the trusted-proxy and loopback checks.
-  fetch: (request, srv) => app.fetch(request, srv.requestIP(request)?.address),
+  fetch: (request, srv) => app.fetch(request, () => srv.requestIP(request)?.address),
 });
 let stopping = false;
 async function shutdown(signal: string) {

@@ -3,8 +3,9 @@
 // the cache answers; served before the framework's routing to keep per-request work minimal.
 import type { AppDeps } from '../app-deps.ts';
 import { sql } from '../db/sql.ts';
-import { edgeRequestFacts } from '../http/request-context.ts';
+import { edgeRequestFacts, type PeerSource } from '../http/request-context.ts';
 import { SESSION_COOKIE } from '../sessions/sessions.ts';
+import type { Tenant } from '../tenants/tenants.ts';
 import { hashToken, verifyToken } from '../tokens/tokens.ts';
 import { EdgeCache, type EdgeIdentity } from './edge-cache.ts';
 import { grantCovers, isGated, normalisePath } from './paths.ts';
@@ -71,48 +72,64 @@ export function createEdgeCheck(deps: AppDeps) {
     };
   }
 
+  /** After the tenant is known: path, gate, session (cache, else one query), grant. */
+  function decide(request: Request, facts: Facts, tenant: Tenant | null): Response | Promise<Response> {
+    if (!tenant) return answer(facts, 403, 'unknown_host');
+    const uri = originalUri(request);
+    const path = uri === null ? null : normalisePath(uri);
+    if (path === null) return answer(facts, 403, 'bad_path'); // a misconfigured CDN fails closed
+    if (!isGated(path, tenant.gatedPrefixes)) return answer(facts, 204, null);
+
+    const nowMs = clock.now().getTime();
+    const token = sessionToken(request);
+    if (!token) return signIn(facts, tenant, uri!);
+    const cached = cache.get(token, nowMs);
+    if (cached !== undefined) return allowed(facts, tenant, cached, path, uri!, nowMs);
+    // Forged tokens never reach the database (nor the cache).
+    if (!verifyToken(keys, 'vs', token)) return signIn(facts, tenant, uri!);
+    return loadIdentity(token, new Date(nowMs)).then((identity) => {
+      cache.set(token, identity, nowMs);
+      return allowed(facts, tenant, identity, path, uri!, nowMs);
+    });
+  }
+
+  function allowed(facts: Facts, tenant: Tenant, identity: EdgeIdentity | null, path: string, uri: string, nowMs: number): Response {
+    if (!identity || identity.tenantId !== tenant.id || identity.sessionExpiresAt <= nowMs) return signIn(facts, tenant, uri);
+    for (const grant of identity.grants) {
+      if ((grant.expiresAt === null || grant.expiresAt > nowMs) && grantCovers(grant.resource, path)) {
+        return answer(facts, 204, null, 'x-visitor-id', identity.visitorId);
+      }
+    }
+    return answer(facts, 403, 'no_grant');
+  }
+
+  function signIn(facts: Facts, tenant: Tenant, uri: string): Response {
+    const origin = facts.origin();
+    const base = tenant.origins.includes(origin) ? origin : tenant.origins[0]!;
+    return answer(facts, 401, 'not_signed_in', 'x-visitor-login', `${base}/_edge/visitor/sign-in?returnTo=${encodeURIComponent(uri)}`);
+  }
+
+  // Fail closed, and never with a status nginx would turn into a 500.
+  function failed(facts: Facts, error: unknown): Response {
+    logger.error('edge check failed', { requestId: facts.requestId, error: String((error as Error)?.message ?? error) });
+    return answer(facts, 403, 'unavailable');
+  }
+
   return {
     cache,
-    async check(request: Request): Promise<Response> {
-      const facts = edgeRequestFacts(request, config);
+    /**
+     * Not async on purpose: a cached host and session answer synchronously, without a promise.
+     * `peer` (the socket address) is asked for only when forwarded headers need the trust decision.
+     */
+    check(request: Request, peer?: PeerSource): Response | Promise<Response> {
+      const facts = edgeRequestFacts(request, config, peer);
       try {
-        // Cached hosts answer synchronously: no await on the hot path.
         const cached = deps.tenants.peekHost(facts.hostname);
-        const tenant = cached !== undefined ? cached : await deps.tenants.forHost(facts.hostname);
-        if (!tenant) return answer(facts, 403, 'unknown_host');
-        const uri = originalUri(request);
-        const path = uri === null ? null : normalisePath(uri);
-        if (path === null) return answer(facts, 403, 'bad_path'); // a misconfigured CDN fails closed
-        if (!isGated(path, tenant.gatedPrefixes)) return answer(facts, 204, null);
-
-        const now = clock.now();
-        const nowMs = now.getTime();
-        const token = sessionToken(request);
-        let identity: EdgeIdentity | null | undefined = token ? cache.get(token, nowMs) : null;
-        if (identity === undefined) {
-          // Forged tokens never reach the database (nor the cache).
-          if (verifyToken(keys, 'vs', token!)) {
-            identity = await loadIdentity(token!, now);
-            cache.set(token!, identity, nowMs);
-          } else {
-            identity = null;
-          }
-        }
-        if (!identity || identity.tenantId !== tenant.id || identity.sessionExpiresAt <= nowMs) {
-          const origin = facts.origin();
-          const base = tenant.origins.includes(origin) ? origin : tenant.origins[0]!;
-          return answer(facts, 401, 'not_signed_in', 'x-visitor-login', `${base}/_edge/visitor/sign-in?returnTo=${encodeURIComponent(uri!)}`);
-        }
-        for (const grant of identity.grants) {
-          if ((grant.expiresAt === null || grant.expiresAt > nowMs) && grantCovers(grant.resource, path)) {
-            return answer(facts, 204, null, 'x-visitor-id', identity.visitorId);
-          }
-        }
-        return answer(facts, 403, 'no_grant');
+        const result =
+          cached !== undefined ? decide(request, facts, cached) : deps.tenants.forHost(facts.hostname).then((tenant) => decide(request, facts, tenant));
+        return result instanceof Response ? result : result.catch((error: unknown) => failed(facts, error));
       } catch (error) {
-        // Fail closed, and never with a status nginx would turn into a 500.
-        logger.error('edge check failed', { requestId: facts.requestId, error: String((error as Error)?.message ?? error) });
-        return answer(facts, 403, 'unavailable');
+        return failed(facts, error);
       }
     },
   };

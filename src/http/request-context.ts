@@ -25,6 +25,17 @@ export type RequestContext = {
 /** Entry points (Bun, Deno, tests) record the socket peer of each request here. */
 export const socketPeers = new WeakMap<Request, string>();
 
+/**
+ * The socket peer as an entry point hands it over: the address, or a function that asks the server
+ * for it (Bun's `requestIP` costs about a microsecond, so the edge check asks only when it must).
+ */
+export type PeerSource = string | (() => string | undefined) | undefined;
+
+export function resolvePeer(request: Request, peer: PeerSource): string | undefined {
+  const address = typeof peer === 'function' ? peer() : peer;
+  return address ?? socketPeers.get(request);
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 const contexts = new WeakMap<Request, RequestContext>();
 
@@ -110,10 +121,13 @@ export function adoptRequestContext(original: Request, copy: Request, config: Co
 }
 
 /** The few facts the edge check needs, without parsing the URL: it runs on every gated page view. */
-export function edgeRequestFacts(request: Request, config: Config): { requestId: string; hostname: string; origin: () => string } {
+export function edgeRequestFacts(request: Request, config: Config, peerSource?: PeerSource): { requestId: string; hostname: string; origin: () => string } {
   const headers = request.headers;
-  const peer = socketPeers.get(request);
-  const trusted = peer !== undefined && forwardedHeadersSent(headers) && isTrustedProxy(peer, config);
+  let trusted = false;
+  if (forwardedHeadersSent(headers)) {
+    const peer = resolvePeer(request, peerSource);
+    trusted = peer !== undefined && isTrustedProxy(peer, config);
+  }
   const incomingId = trusted ? headers.get('x-request-id') : null;
   const url = request.url;
   const hostStart = url.indexOf('//') + 2;

@@ -1,21 +1,22 @@
 // Opaque bearer tokens: `<prefix>_<base64url(32 random bytes)>.<base64url(16-byte HMAC tag)>`.
 // The tag lets forged or tampered tokens be rejected before any query; the database keeps only
 // SHA-256(token), and lookups go by that hash, so timing reveals nothing about stored tokens.
-import { hmac } from '@oslojs/crypto/hmac';
-import { SHA256, sha256 } from '@oslojs/crypto/sha2';
-import { constantTimeEqual } from '@oslojs/crypto/subtle';
-import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding, encodeHexLowerCase } from '@oslojs/encoding';
+//
+// HMAC and SHA-256 here come from `node:crypto` (native in Bun and Deno), not @oslojs/crypto as
+// elsewhere: these two run on every session check, where verify + hash cost 12.6–13.8 µs in pure
+// JS against 6.0–8.4 µs native (one pinned core). test/tokens.test.ts pins them to @oslojs' results.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { encodeBase64urlNoPadding } from '@oslojs/encoding';
 import type { KeyRing } from './keys.ts';
 
 export type TokenPrefix = 'vml' | 'vs';
 
 const RANDOM_BYTES = 32; // 256 bits
 const TAG_BYTES = 16;
-const encoder = new TextEncoder();
 const SHAPE = /^(vml|vs)_([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{22})$/;
 
 function tag(key: Uint8Array, prefix: string, random: string): Uint8Array {
-  return hmac(SHA256, key, encoder.encode(`${prefix}_${random}`)).slice(0, TAG_BYTES);
+  return createHmac('sha256', key).update(`${prefix}_${random}`).digest().subarray(0, TAG_BYTES);
 }
 
 export function mintToken(keys: KeyRing, prefix: TokenPrefix): string {
@@ -27,22 +28,19 @@ export function mintToken(keys: KeyRing, prefix: TokenPrefix): string {
 export function verifyToken(keys: KeyRing, prefix: TokenPrefix, token: string): boolean {
   const match = SHAPE.exec(token);
   if (!match || match[1] !== prefix) return false;
-  let given: Uint8Array;
-  try {
-    given = decodeBase64urlIgnorePadding(match[3]!);
-  } catch {
-    return false;
-  }
-  if (given.length !== TAG_BYTES) return false;
+  // 22 base64url characters carry 132 bits: the last one must leave the 4 spare bits zero, or two
+  // spellings would decode to the same tag.
+  const given = Buffer.from(match[3]!, 'base64url');
+  if (given.length !== TAG_BYTES || given.toString('base64url') !== match[3]) return false;
   let ok = false;
   for (const secret of keys.all) {
     // No early exit: every secret is tried, so timing doesn't say which one matched.
-    ok = constantTimeEqual(tag(secret.tokenMac, prefix, match[2]!), given) || ok;
+    ok = timingSafeEqual(tag(secret.tokenMac, prefix, match[2]!), given) || ok;
   }
   return ok;
 }
 
 /** What the database stores and looks up by. */
 export function hashToken(token: string): string {
-  return encodeHexLowerCase(sha256(encoder.encode(token)));
+  return createHash('sha256').update(token).digest('hex');
 }

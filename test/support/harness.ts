@@ -90,7 +90,7 @@ export class Harness {
     const headers = new Headers(rest.headers);
     if (jar && jar.values.size) headers.set('cookie', jar.header());
     const request = new Request(`http://${host}${path}`, { ...rest, headers });
-    return this.runtime.app.fetch(request, ip).then((response) => (jar ? (jar.store(response), response) : response));
+    return Promise.resolve(this.runtime.app.fetch(request, ip)).then((response) => (jar ? (jar.store(response), response) : response));
   }
 
   json(path: string, body: unknown, init: RequestInit & { host?: string; ip?: string; jar?: CookieJar } = {}): Promise<Response> {
