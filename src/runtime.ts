@@ -8,7 +8,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import type { Db } from './db/db.ts';
 import { migrate } from './db/migrate.ts';
-import { DataDirBusyError, openDatabase } from './db/open.ts';
+import { DataDirBusyError, openDatabase, openSidePools, type SidePools } from './db/open.ts';
 import { createLogger, type Logger } from './log.ts';
 import { RateLimiter } from './limits/limiter.ts';
 import { MailOutbox } from './mail/outbox.ts';
@@ -48,6 +48,8 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
   const secrets = config.tokenSecrets ?? [devTokenSecret(config.dataDir)];
   const keys = await deriveKeyRing(secrets);
   const db = overrides.db ?? (await openDatabase(config));
+  // A database handed in (tests) serves every purpose; otherwise side pools for counters and mail.
+  const pools: SidePools = overrides.db ? { counters: db, outbox: db, close: async () => {} } : openSidePools(config, db);
   try {
     const applied = await migrate(db);
     if (applied.length) logger.info('migrations applied', { applied });
@@ -56,7 +58,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     const transport = overrides.transport ?? devMailbox ?? createSmtpTransport(config.smtpUrl!);
     if (devMailbox) logger.warn('SMTP_URL is unset: mail goes to the in-memory dev mailbox at /_dev/mailbox (loopback only)');
     const outbox = new MailOutbox({
-      db,
+      db: pools.outbox,
       keys,
       clock,
       transport,
@@ -65,7 +67,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       defaultLinkTtlSeconds: config.magicLinkTtlSeconds,
       leaseSeconds: config.outboxLeaseSeconds,
     });
-    const deps: AppDeps = { config, db, keys, clock, logger, outbox, devMailbox, tenants: new TenantDirectory(db), limiter: new RateLimiter(db, clock), requestLog: new RequestLog(db, logger) };
+    const deps: AppDeps = { config, db, keys, clock, logger, outbox, devMailbox, tenants: new TenantDirectory(db), limiter: new RateLimiter(pools.counters, clock), requestLog: new RequestLog(pools.counters, logger) };
     if (overrides.seedDemo ?? config.nodeEnv === 'development') await seedDemoTenant(db, config, logger);
     const janitor = new Janitor(deps);
     return {
@@ -82,10 +84,12 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
         await janitor.stop();
         await deps.requestLog.flush();
         transport.close();
+        await pools.close();
         await db.close();
       },
     };
   } catch (error) {
+    await pools.close();
     await db.close();
     throw error;
   }

@@ -48,7 +48,14 @@ function wrap(client: Client, root: postgres.Sql, inTransaction: boolean): Db {
   return db;
 }
 
-export function openPostgres(url: string, options: { max?: number; applicationName?: string } = {}): Db {
+export type PostgresOptions = {
+  max?: number;
+  applicationName?: string;
+  /** 'off': commits return before their WAL is flushed (a crash may lose the last few ms of them). */
+  synchronousCommit?: 'off';
+};
+
+export function openPostgres(url: string, options: PostgresOptions = {}): Db {
   const root = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
@@ -56,7 +63,10 @@ export function openPostgres(url: string, options: { max?: number; applicationNa
     connect_timeout: 5,
     idle_timeout: 60,
     // Names our connections in pg_stat_activity (operators, and the fault tests, find them by it).
-    connection: { application_name: options.applicationName ?? 'visitor-access' },
+    connection: {
+      application_name: options.applicationName ?? 'visitor-access',
+      ...(options.synchronousCommit ? { synchronous_commit: options.synchronousCommit } : {}),
+    },
     // Keep int8 out of our schema; counts are cast to int in SQL.
   });
   return wrap(root, root, false);
