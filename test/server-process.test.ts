@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import postgres from 'postgres';
 import { freshDatabase, usingPostgres, type TestDatabase } from './support/database.ts';
 import { MailCapture } from './support/mail-capture.ts';
 import { startService } from './support/service-process.ts';
@@ -88,5 +89,40 @@ describe('the service process', () => {
     expect(delivered()).toBe(accepted);
     again.process.kill('SIGTERM');
     expect(await again.process.exited).toBe(0);
+  });
+
+  it.skipIf(!usingPostgres)('on PostgreSQL, counters and the outbox have their own connections beside the main pool', async () => {
+    const server = await start({ NODE_ENV: 'test', TOKEN_SECRET: 'server-process-secret-0123456789abcdefghij' });
+    try {
+      const response = await fetch(`${server.base}/v2/visitor/auth/magic-link`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'pools@example.com' }),
+      });
+      expect(response.status).toBe(202);
+      const admin = postgres(database!.url!, { max: 1, onnotice: () => {} });
+      try {
+        const name = new URL(database!.url!).pathname.slice(1);
+        const deadline = Date.now() + 10_000;
+        let seen: { application_name: string; query: string }[] = [];
+        for (;;) {
+          seen = await admin.unsafe(`select application_name, query from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`, [name]);
+          const last = (app: string) => seen.filter((r) => r.application_name === app).map((r) => r.query).join('\n');
+          if ((last('visitor-access-counters').includes('rate_limit_counters') && last('visitor-access-outbox').includes('mail_outbox')) || Date.now() > deadline) break;
+          await Bun.sleep(100);
+        }
+        const byApp = (app: string) => seen.filter((r) => r.application_name === app).map((r) => r.query).join('\n');
+        // The limiter's statement ran on the asynchronously committing pool, the worker's on its own.
+        expect(byApp('visitor-access-counters')).toContain('rate_limit_counters');
+        expect(byApp('visitor-access-outbox')).toContain('mail_outbox');
+        expect(byApp('visitor-access')).not.toContain('rate_limit_counters');
+        expect(seen.filter((r) => r.application_name === 'visitor-access-counters').length).toBeLessThanOrEqual(4);
+        expect(seen.filter((r) => r.application_name === 'visitor-access-outbox').length).toBeLessThanOrEqual(2);
+      } finally {
+        await admin.end();
+      }
+    } finally {
+      await server.stop();
+    }
   });
 });
