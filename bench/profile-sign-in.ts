@@ -132,7 +132,7 @@ try {
   await step('limiter.hit verify: one IP', db, () => limiter.hit('verify', tenant.id, { ip: '127.0.0.1' }, (p) => p.label !== 'wrong-code-per-ip'));
   await step('what-if: limiter.hit verify, one IP, synchronous_commit=off', asyncDb, () => asyncLimiter.hit('verify', tenant.id, { ip: '127.0.0.1' }, (p) => p.label !== 'wrong-code-per-ip'));
 
-  console.log('\noutbox worker (MailOutbox.tick until empty: claim 50, render + send concurrently, mark sent, audit)');
+  console.log('\noutbox worker (MailOutbox.tick until empty: claim 50, render + send concurrently, record the sent ones (one statement per group))');
   const smtpPort = freePort();
   const httpPort = freePort();
   const sink = start([process.execPath, 'bench/servers/smtp-sink.ts'], { PATH: process.env.PATH ?? '', SMTP_PORT: String(smtpPort), HTTP_PORT: String(httpPort) }, fileURLToPath(new URL('..', import.meta.url)));
@@ -140,9 +140,10 @@ try {
   await waitForHttp(`http://127.0.0.1:${httpPort}/`, sink);
   const logger = createLogger('warn');
   const nothing: MailTransport = { send: async () => {}, close() {} };
+  const smtp = createSmtpTransport(`smtp://127.0.0.1:${smtpPort}`);
   for (const [label, transport] of [
     ['no transport (send is a no-op): the database side', nothing],
-    ['nodemailer (pool of 5) to the local SMTP sink', createSmtpTransport(`smtp://127.0.0.1:${smtpPort}`)],
+    [`SMTP pool (≤ ${smtp.settings.maxConnections} connections) to the local SMTP sink`, smtp],
   ] as const) {
     const name = `outbox: ${label}`;
     if (!wanted(name)) continue;

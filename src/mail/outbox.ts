@@ -1,8 +1,16 @@
 // The mail outbox worker. Rows are written in the same transaction as the token (see
-// magic-link/queries.ts); here they are claimed in batches with `for update skip locked` plus a
-// lease (several instances may run workers), sent concurrently, and marked sent — which also starts
-// the link's validity. Temporary failures back off; permanent ones are marked failed for operators.
-// Only a crash between SMTP acceptance and marking can resend, with the same Message-ID (logged).
+// magic-link/queries.ts); here they are claimed with `for update skip locked` plus a lease (several
+// instances may run workers), sent concurrently, and marked sent — which also starts the link's
+// validity. Temporary failures back off; permanent ones are marked failed for operators. Only a
+// crash between SMTP acceptance and marking can resend, with the same Message-ID (logged).
+//
+// Throughput (docs/performance.md, "Mail keeps up?"): delivery streams. The worker keeps up to
+// `maxInFlight` mails on their way and claims more as soon as there is room for half a batch,
+// rather than after a whole batch finished. Successes are recorded per group, not per mail: all
+// mails accepted while the previous record statement ran are marked sent, their links started and
+// their `mail_sent` audit rows written in ONE statement. While mail goes out, the worker thus has
+// at most two statements running (a claim and a record) whatever the rate, which suits its own
+// small pool; retries and failures (rare) are still written per row.
 import { recordAudit, type AuditKind } from '../audit/audit.ts';
 import { addSeconds, type Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
@@ -37,7 +45,10 @@ export type OutboxOptions = {
   logger: Logger;
   defaultFrom: string;
   defaultLinkTtlSeconds: number;
+  /** Rows claimed per statement (and per `tick()`). */
   batchSize?: number;
+  /** Mails on their way at most (claimed, not yet recorded); default twice the batch. */
+  maxInFlight?: number;
   maxAttempts?: number;
   leaseSeconds?: number;
   pollMs?: number;
@@ -48,16 +59,31 @@ export function backoffSeconds(attempt: number): number {
   return Math.min(5 * 2 ** (attempt - 1), 900);
 }
 
+/** A mail SMTP accepted, waiting to be recorded with the others of its group. */
+type Sent = { row: ClaimedRow; sentAt: Date; expiresAt: Date; done: () => void; failed: (error: unknown) => void };
+
+/** Most successes one record statement carries (its arrays grow with it). */
+const MAX_RECORD = 500;
+
 export class MailOutbox {
   private timer: ReturnType<typeof setInterval> | null = null;
-  private running: Promise<number> | null = null;
-  private again = false;
   private readonly batchSize: number;
+  private readonly maxInFlight: number;
   private readonly maxAttempts: number;
   private readonly leaseSeconds: number;
+  /** Mails claimed by the streaming loop and not yet recorded. */
+  private inFlight = 0;
+  private claiming = false;
+  /** Set by wake() and the poll: due rows may exist. Cleared when a claim starts. */
+  private due = false;
+  /** Everything the worker started and has not finished: what stop() waits for. */
+  private readonly active = new Set<Promise<unknown>>();
+  private sent: Sent[] = [];
+  private recording = false;
 
   constructor(private readonly options: OutboxOptions) {
     this.batchSize = options.batchSize ?? 50;
+    this.maxInFlight = Math.max(this.batchSize, options.maxInFlight ?? 2 * this.batchSize);
     this.maxAttempts = options.maxAttempts ?? 8;
     this.leaseSeconds = options.leaseSeconds ?? 60;
   }
@@ -72,46 +98,77 @@ export class MailOutbox {
   /** Called after a new message is committed: send it now rather than at the next poll. */
   wake(): void {
     if (!this.timer) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    void this.drain();
+    this.due = true;
+    this.pump();
   }
 
-  /** Stops polling and waits for the batch in flight, so shutdown never abandons a claimed row early. */
+  /** Stops claiming and waits for every mail in flight to be sent and recorded, so shutdown never abandons a claimed row early. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.running;
+    while (this.active.size) await Promise.allSettled([...this.active]);
   }
 
-  private async drain(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        this.running = this.tick();
-        const sent = await this.running;
-        if (sent >= this.batchSize) this.again = true;
-      } catch (error) {
-        this.options.logger.error('outbox tick failed', { error: String((error as Error).message ?? error) });
-        this.again = false;
-      } finally {
-        this.running = null;
-      }
-    } while (this.again && this.timer);
-  }
-
-  /** One pass: claim due rows, send them, record the outcome. Returns how many were claimed. */
+  /**
+   * One pass (tests, benches): claim up to a batch of due rows, send them, record the outcomes.
+   * Returns how many were claimed. Errors recording the outcome are thrown.
+   */
   async tick(): Promise<number> {
+    const rows = await this.track(this.claim(this.batchSize));
+    await Promise.all(rows.map((row) => this.track(this.deliver(row))));
+    return rows.length;
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.active.add(work);
+    const forget = () => this.active.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  /** Claims more when mail is due and at least half a batch fits in flight; one claim at a time. */
+  private pump(): void {
+    if (!this.timer || this.claiming || !this.due) return;
+    const room = this.maxInFlight - this.inFlight;
+    if (room < Math.ceil(this.batchSize / 2)) return; // a finishing mail calls pump() again
+    this.claiming = true;
+    this.due = false;
+    const limit = Math.min(room, this.batchSize);
+    void this.track(this.claim(limit))
+      .then(
+        (rows) => {
+          if (rows.length === limit) this.due = true; // probably more waiting
+          for (const row of rows) {
+            this.inFlight++;
+            void this.track(this.deliver(row))
+              .catch((error) =>
+                // The row stays 'sending' and is claimed again after its lease: a mail SMTP
+                // accepted may then go out twice, with the same Message-ID (logged then).
+                this.options.logger.error('outbox: could not record a mail outcome; the row is retried after its lease', { outboxId: row.id, error: errorText(error) }),
+              )
+              .finally(() => {
+                this.inFlight--;
+                this.pump();
+              });
+          }
+        },
+        (error) => this.options.logger.error('outbox claim failed', { error: errorText(error) }), // the poll retries
+      )
+      .finally(() => {
+        this.claiming = false;
+        this.pump();
+      });
+  }
+
+  private claim(limit: number): Promise<ClaimedRow[]> {
     const now = this.options.clock.now();
-    const rows = await this.options.db.many<ClaimedRow>(sql`
+    return this.options.db.many<ClaimedRow>(sql`
       with due as (
         select id, status
         from mail_outbox
         where status in ('pending', 'sending') and next_attempt_at <= ${now}
         order by next_attempt_at
-        limit ${this.batchSize}
+        limit ${limit}
         for update skip locked
       )
       update mail_outbox o
@@ -121,10 +178,9 @@ export class MailOutbox {
       returning o.id, o.tenant_id, (select l.visitor_id from magic_links l where l.id = o.magic_link_id) as visitor_id,
                 due.status as previous_status, o.attempts, o.to_address, o.message_id, o.payload, o.request_id,
                 t.name as tenant_name, t.mail_from, t.magic_link_ttl_seconds as link_ttl_seconds`);
-    await Promise.all(rows.map((row) => this.deliver(row)));
-    return rows.length;
   }
 
+  /** Sends one claimed mail and records the outcome; resolves once it is recorded. */
   private async deliver(row: ClaimedRow): Promise<void> {
     const { logger } = this.options;
     const log = { requestId: row.request_id, outboxId: row.id, messageId: row.message_id, attempt: row.attempts };
@@ -172,9 +228,65 @@ export class MailOutbox {
       }
       return;
     }
-    await this.markSent(row, ttlSeconds);
-    await this.audit(row, 'mail_sent', { attempt: row.attempts, messageId: row.message_id });
+    // The link's validity starts now, when SMTP accepted the mail (not when the group is written).
+    const sentAt = this.options.clock.now();
+    await new Promise<void>((done, failed) => {
+      this.sent.push({ row, sentAt, expiresAt: addSeconds(sentAt, ttlSeconds), done, failed });
+      if (!this.recording) void this.track(this.record());
+    });
     logger.info('mail sent', log);
+  }
+
+  /**
+   * Writes the accepted mails, group by group, one statement per group: whatever was accepted
+   * while the previous statement ran goes into the next (the first waits one event-loop turn, so
+   * that mails accepted together are written together).
+   */
+  private async record(): Promise<void> {
+    this.recording = true;
+    try {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.sent.length) {
+        const group = this.sent.splice(0, MAX_RECORD);
+        try {
+          await this.markSent(group);
+          for (const item of group) item.done();
+        } catch (error) {
+          for (const item of group) item.failed(error);
+        }
+      }
+    } finally {
+      this.recording = false;
+    }
+  }
+
+  /**
+   * One statement per group: the rows become 'sent' with their payload wiped, each link's validity
+   * starts at its mail's acceptance, and each mail gets its `mail_sent` audit row.
+   */
+  private async markSent(group: Sent[]): Promise<void> {
+    await this.options.db.many(sql`
+      with accepted as (
+        select * from unnest(
+          ${group.map((s) => s.row.id)}::uuid[], ${group.map((s) => s.row.attempts)}::int[], ${group.map((s) => s.row.visitor_id)}::uuid[],
+          ${group.map((s) => s.sentAt.toISOString())}::timestamptz[], ${group.map((s) => s.expiresAt.toISOString())}::timestamptz[]
+        ) as a(id, attempt, visitor_id, sent_at, expires_at)
+      ), sent as (
+        update mail_outbox o
+        set status = 'sent', sent_at = a.sent_at, payload = null, last_error = null
+        from accepted a
+        where o.id = a.id
+        returning o.id, o.tenant_id, o.magic_link_id, o.request_id, o.message_id, a.attempt, a.visitor_id, a.sent_at, a.expires_at
+      ), started as (
+        update magic_links l
+        set sent_at = sent.sent_at, expires_at = sent.expires_at
+        from sent
+        where l.id = sent.magic_link_id and l.sent_at is null
+      )
+      insert into audit_events (tenant_id, visitor_id, session_id, request_id, kind, actor, detail, created_at)
+      select tenant_id, visitor_id, null, request_id, 'mail_sent', 'system',
+             jsonb_build_object('outboxId', id, 'attempt', attempt, 'messageId', message_id), sent_at
+      from sent`);
   }
 
   /** Mail events join the audit trail under the request that asked for the mail. */
@@ -190,26 +302,14 @@ export class MailOutbox {
     });
   }
 
-  /** Marks the mail sent, wipes its secret payload, and starts the link's validity now. */
-  private async markSent(row: ClaimedRow, ttlSeconds: number): Promise<void> {
-    const now = this.options.clock.now();
-    await this.options.db.many(sql`
-      with sent as (
-        update mail_outbox
-        set status = 'sent', sent_at = ${now}, payload = null, last_error = null
-        where id = ${row.id}::uuid
-        returning magic_link_id
-      )
-      update magic_links l
-      set sent_at = ${now}, expires_at = ${addSeconds(now, ttlSeconds)}
-      from sent
-      where l.id = sent.magic_link_id and l.sent_at is null`);
-  }
-
   private async markFailed(row: ClaimedRow, reason: string): Promise<void> {
     await this.options.db.many(sql`
       update mail_outbox
       set status = 'failed', failed_at = ${this.options.clock.now()}, payload = null, last_error = ${reason}
       where id = ${row.id}::uuid`);
   }
+}
+
+function errorText(error: unknown): string {
+  return String((error as Error)?.message ?? error);
 }
