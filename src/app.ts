@@ -25,6 +25,8 @@ export type App = {
    * reads it). The edge check may answer synchronously, so this is not always a promise.
    */
   fetch(request: Request, peer?: PeerSource): Response | Promise<Response>;
+  /** The edge check alone, for entry points that route `EDGE_PATH` natively (Bun's `routes`). */
+  edgeCheck(request: Request, peer?: PeerSource): Response | Promise<Response>;
   elysia: Elysia;
 };
 
@@ -95,6 +97,7 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     elysia: elysia as unknown as Elysia,
+    edgeCheck: edge.check,
     fetch(request, peer) {
       if ((request.method === 'GET' || request.method === 'HEAD') && isEdgeCheck(request.url)) {
         // The CDN's hot path: answered before routing and before the full request context,

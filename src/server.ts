@@ -1,13 +1,20 @@
 // Bun entry point: read env, open + migrate the database, start the outbox worker, listen, and
 // shut down gracefully (finish in-flight requests, stop the worker, close the pool).
+import type { Server } from 'bun';
+import { EDGE_PATH } from './access/edge.ts';
 import { announceListening, runtimeFromEnv } from './runtime.ts';
 
 const runtime = await runtimeFromEnv(process.env, (code) => process.exit(code));
 const { app, deps } = runtime;
 
+// The CDN's edge check is matched by Bun's native router: it then never builds `request.url`,
+// which costs more than the check itself (docs/performance.md). Everything else goes to `fetch`.
+const edgeCheck = (request: Request, srv: Server<undefined>) => app.edgeCheck(request, () => srv.requestIP(request)?.address);
+
 const server = Bun.serve({
   port: deps.config.port,
-  // The socket peer feeds the trusted-proxy and loopback checks.
+  routes: { [EDGE_PATH]: { GET: edgeCheck, HEAD: edgeCheck } },
+  // The socket peer feeds the trusted-proxy and loopback checks; asked for only when needed.
   fetch: (request, srv) => app.fetch(request, () => srv.requestIP(request)?.address),
 });
 let stopping = false;
