@@ -228,6 +228,7 @@ try {
     const vid = seeded.visitorId;
     const ok = () => new Response(null, { status: 204 });
     type Handler = (request: Request, server: Bun.Server<undefined>) => Response | Promise<Response>;
+    const VIA_ROUTES = 'via Bun.serve routes ';
     const ladder: [string, Handler][] = [
       ['bare: return new Response(null, {status: 204})', ok],
       ['async handler, same 204', async () => ok()],
@@ -243,7 +244,8 @@ try {
         return ok();
       }],
       ['edge.check(r) alone, no peer (all edge logic, no trusted-proxy check)', (r) => edge.check(r)],
-      ['service, cached: app.fetch(r, requestIP) — exactly src/server.ts', (r, s) => app.fetch(r, s.requestIP(r)?.address)],
+      ['service, cached: app.fetch(r, () => requestIP) — src/server.ts for other paths', (r, s) => app.fetch(r, () => s.requestIP(r)?.address)],
+      [`service, cached: app.edgeCheck(r, () => requestIP) ${VIA_ROUTES}— exactly src/server.ts`, (r, s) => app.edgeCheck(r, () => s.requestIP(r)?.address)],
       ['what-if: same, peer "::ffff:a.b.c.d" passed as "a.b.c.d"', (r, s) => app.fetch(r, s.requestIP(r)?.address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''))],
       ['what-if: prototype of the recommended hot path (bench/lib/lean-edge.ts)', (r, s) => lean(r, () => s.requestIP(r)?.address)],
       ['service, uncached (EDGE_CACHE_SECONDS=0) — as src/ today', (r, s) => uncachedRuntime.app.fetch(r, s.requestIP(r)?.address)],
@@ -254,7 +256,8 @@ try {
     const only = process.env.PROFILE_LADDER; // run only the bare step and steps whose name contains this
     for (const [name, handler] of ladder.filter(([n], i) => !only || i === 0 || n.includes(only))) {
       const port = freePort();
-      const server = Bun.serve({ port, fetch: handler });
+      // The service's own entry routes the edge path natively (no request.url); that rung does too.
+      const server = name.includes(VIA_ROUTES) ? Bun.serve({ port, routes: { '/_edge/visitor/access': { GET: handler } }, fetch: handler }) : Bun.serve({ port, fetch: handler });
       try {
         const load = {
           url: `http://127.0.0.1:${port}/_edge/visitor/access`,
