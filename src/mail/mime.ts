@@ -13,16 +13,10 @@ import { randomBytes } from 'node:crypto';
 import { foldLines } from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
+import type { OutgoingMail } from './transport.ts';
 
-export type MimeMail = {
-  from: { name: string; address: string };
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-  messageId: string;
-  date?: Date;
-};
+/** What the outbox hands the transport, and optionally the Date header's time (tests). */
+export type MimeMail = OutgoingMail & { date?: Date };
 
 // "=_" never occurs in quoted-printable output (a literal "=" is always written "=3D"), so no part
 // can contain the boundary; one per process is enough.
