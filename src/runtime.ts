@@ -55,7 +55,15 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     if (applied.length) logger.info('migrations applied', { applied });
     const clock = overrides.clock ?? systemClock;
     const devMailbox = !config.smtpUrl && !overrides.transport ? new DevMailbox() : null;
-    const transport = overrides.transport ?? devMailbox ?? createSmtpTransport(config.smtpUrl!);
+    let transport: MailTransport;
+    if (overrides.transport || devMailbox) {
+      transport = overrides.transport ?? devMailbox!;
+    } else {
+      const smtp = createSmtpTransport(config.smtpUrl!);
+      // What the operator's SMTP_URL amounts to (no credentials): pool size matters for delivery rate.
+      logger.info('mail transport', { ...smtp.settings });
+      transport = smtp;
+    }
     if (devMailbox) logger.warn('SMTP_URL is unset: mail goes to the in-memory dev mailbox at /_dev/mailbox (loopback only)');
     const outbox = new MailOutbox({
       db: pools.outbox,

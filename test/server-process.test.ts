@@ -52,6 +52,8 @@ describe('the service process', () => {
   it('finishes in-flight requests on SIGTERM and loses no accepted sign-in', async () => {
     const server = await start();
     const { base } = server;
+    // The start-up log says what SMTP_URL amounts to (defaults merged), without credentials.
+    expect(server.output()).toMatch(/"msg":"mail transport","host":"127\.0\.0\.1","port":\d+,"secure":false,"maxConnections":40,"maxMessages":500/);
     if (!usingPostgres) {
       // Only one process may hold the embedded database.
       const second = Bun.spawn(['bun', 'src/server.ts'], { env: env(), stdout: 'pipe', stderr: 'pipe' });
