@@ -13,7 +13,25 @@ export class Raw {
   constructor(readonly text: string) {}
 }
 
+// A call site's template strings are one frozen array for the life of the process, so a query made
+// only of parameters has one text per call site: built once, and then the very same string each
+// time, which keeps the driver's prepared-statement lookup (keyed by text) from re-hashing ~2 KB.
+const plainTexts = new WeakMap<TemplateStringsArray, string>();
+
+function isFragment(value: unknown): boolean {
+  return value instanceof Query || value instanceof Raw;
+}
+
 export function sql(strings: TemplateStringsArray, ...values: unknown[]): Query {
+  if (!values.some(isFragment)) {
+    let text = plainTexts.get(strings);
+    if (text === undefined) {
+      text = strings[0]!;
+      for (let i = 1; i < strings.length; i++) text += `$${i}${strings[i]}`;
+      if (Object.isFrozen(strings)) plainTexts.set(strings, text); // real template literals only
+    }
+    return new Query(text, values);
+  }
   let text = strings[0]!;
   const params: unknown[] = [];
   values.forEach((value, i) => {
