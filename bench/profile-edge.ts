@@ -5,8 +5,8 @@
 // 2. An HTTP ladder: in-process Bun.serve variants, each adding one piece, loaded by wrk on the other
 //    CPU; the server's own CPU time per request (process.cpuUsage) says what each piece costs in situ,
 //    including native work the micro-benchmarks cannot see (requestIP, lazy headers, async handlers).
-//    Also two what-ifs that need no src/ change: the socket peer given as plain IPv4, and the uncached
-//    path with prepared statements (bench/lib/prepared-db.ts).
+//    Also what-ifs that need no src/ change: the socket peer given as plain IPv4, and the prototype
+//    hot path of bench/lib/lean-edge.ts, cached and uncached.
 // 3. The uncached path's one query at the PostgreSQL protocol level.
 //
 // Needs wrk and the real PostgreSQL like the bench (BENCH_DATABASE_URL; a fresh va_bench_* database is
@@ -30,7 +30,6 @@ import { createRuntime } from '../src/runtime.ts';
 import { hashToken, verifyToken } from '../src/tokens/tokens.ts';
 import { createBenchDatabase, seed } from './lib/database.ts';
 import { createLeanEdge } from './lib/lean-edge.ts';
-import { openPreparedPostgres } from './lib/prepared-db.ts';
 import { choosePinning, cpuTimeOfMs, findTool, freePort } from './lib/process.ts';
 import { runWrk, WRK_INSTALL_HINT } from './lib/wrk.ts';
 
@@ -216,10 +215,8 @@ try {
     console.log('   Δ: this process vs the bare step. Each step adds one piece; the what-ifs need no src/ change.\n');
     const uncachedRuntime = await createRuntime(configFor(0), { seedDemo: false });
     closers.push(() => uncachedRuntime.close());
-    const preparedRuntime = await createRuntime(configFor(0), { seedDemo: false, db: openPreparedPostgres(database.url) });
-    closers.push(() => preparedRuntime.close());
     const edge = createEdgeCheck(deps);
-    const leanUncached = createLeanEdge(preparedRuntime.deps, { misses: true });
+    const leanUncached = createLeanEdge(uncachedRuntime.deps, { misses: true });
     const leanMiss = await leanUncached(makeRequest(), () => BUN_PEER);
     if (leanMiss.status !== 204 || leanMiss.headers.get('x-visitor-id') !== seeded.visitorId) throw new Error('lean uncached prototype answered wrong');
     const lean = createLeanEdge(deps);
@@ -249,8 +246,7 @@ try {
       ['what-if: same, peer "::ffff:a.b.c.d" passed as "a.b.c.d"', (r, s) => app.fetch(r, s.requestIP(r)?.address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''))],
       ['what-if: prototype of the recommended hot path (bench/lib/lean-edge.ts)', (r, s) => lean(r, () => s.requestIP(r)?.address)],
       ['service, uncached (EDGE_CACHE_SECONDS=0) — as src/ today', (r, s) => uncachedRuntime.app.fetch(r, s.requestIP(r)?.address)],
-      ['what-if: uncached, prepared statements (bench/lib/prepared-db.ts)', (r, s) => preparedRuntime.app.fetch(r, s.requestIP(r)?.address)],
-      ['what-if: uncached, prepared + prototype hot path + native HMAC/SHA-256', (r, s) => leanUncached(r, () => s.requestIP(r)?.address)],
+      ['what-if: uncached, prototype hot path (bench/lib/lean-edge.ts)', (r, s) => leanUncached(r, () => s.requestIP(r)?.address)],
     ];
     let bareCpu = 0;
     const only = process.env.PROFILE_LADDER; // run only the bare step and steps whose name contains this

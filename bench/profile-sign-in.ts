@@ -26,7 +26,6 @@ import { findTenantByHandle } from '../src/tenants/tenants.ts';
 import { createBenchDatabase, seed } from './lib/database.ts';
 import { choosePinning, cpuTimeOfMs, freePort, start, waitForHttp } from './lib/process.ts';
 import { mintLinks, raiseLimits } from './lib/sign-in-data.ts';
-import { openWhatIfPostgres } from './lib/what-if-db.ts';
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 3);
 const STEPS = process.env.PROFILE_STEPS?.split(',').map((s) => s.trim());
@@ -105,7 +104,7 @@ try {
   console.log('\nrequest-link (POST /v2/visitor/auth/magic-link = limiter.hit + requestMagicLink; the route adds JSON, the request log, the mail)');
   await step('limiter.hit magic-link: one IP, one tenant (as the bench)', db, (i) => limiter.hit('magic-link', tenant.id, { ip: '127.0.0.1', tenant: tenant.id, email: `a-${run}-${i}@example.com` }), '4 counters, 2 of them the same rows every time');
   await step('limiter.hit magic-link: a new IP each time, one tenant', db, (i) => limiter.hit('magic-link', tenant.id, { ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, tenant: tenant.id, email: `b-${run}-${i}@example.com` }), 'only the per-tenant row is shared');
-  const asyncDb = openWhatIfPostgres(database.url, { synchronous_commit: 'off' });
+  const asyncDb = openPostgres(database.url, { synchronousCommit: 'off', applicationName: 'va-profile' });
   closers.push(() => asyncDb.close());
   const asyncLimiter = new RateLimiter(asyncDb, systemClock);
   await step('what-if: limiter.hit, one IP, synchronous_commit=off', asyncDb, (i) => asyncLimiter.hit('magic-link', tenant.id, { ip: '127.0.0.1', tenant: tenant.id, email: `f-${run}-${i}@example.com` }), 'the counters\' commits do not wait for the WAL flush');

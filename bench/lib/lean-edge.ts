@@ -12,8 +12,7 @@
 //  5. the tenant lookup answers synchronously when cached (no async hops);
 //  6. the response headers are built without an object spread;
 //  7. with { misses: true }, a cache miss is answered here too: the token's HMAC and SHA-256 through
-//     node:crypto (native) instead of @oslojs (JS), then the same one query as src/ (run it over
-//     bench/lib/prepared-db.ts to see prepared statements and this together).
+//     node:crypto (native; src/ does the same since the second pass), then the same one query as src/.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { AppDeps } from '../../src/app-deps.ts';
 import type { EdgeIdentity } from '../../src/access/edge-cache.ts';
