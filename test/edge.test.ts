@@ -106,6 +106,15 @@ describe('GET /_edge/visitor/access', () => {
     expect(h.counter.queries - before).toBe(0);
   });
 
+  it('sends one tenant lookup, not one per request, when concurrent checks find the host cache cold', async () => {
+    await edge('/content/course-1/warm', { jar }); // the session is cached; only the host is looked up below
+    h.runtime.deps.tenants.clear();
+    const before = h.counter.queries;
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => edge(`/content/course-1/cold-host-${i}`, { jar })));
+    expect(answers.map((r) => r.status)).toEqual(Array(20).fill(204));
+    expect(h.counter.queries - before).toBe(1);
+  });
+
   it('stops honouring a revoked session or a deleted grant within the cache lifetime (5 s)', async () => {
     const { jar: other } = await h.signIn('revoke@example.com');
     await grant('revoke@example.com', '/content/r/*');

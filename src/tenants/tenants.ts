@@ -105,6 +105,7 @@ export class TenantDirectory {
   private readonly byHandle = new Map<string, { tenant: Tenant | null; until: number }>();
   private readonly byOrigin = new Map<string, { tenant: Tenant | null; until: number }>();
   private readonly byId = new Map<string, { tenant: Tenant | null; until: number }>();
+  private readonly loading = new Map<Map<string, unknown>, Map<string, Promise<Tenant | null>>>();
 
   constructor(
     private readonly db: Db,
@@ -136,6 +137,7 @@ export class TenantDirectory {
   }
 
   clear(): void {
+    this.loading.clear();
     this.byOrigin.clear();
     this.byId.clear();
     this.byHost.clear();
@@ -150,10 +152,24 @@ export class TenantDirectory {
     const hit = map.get(key);
     const now = Date.now();
     if (hit && hit.until > now) return hit.tenant;
-    const tenant = await load();
-    if (map.size >= this.maxEntries) map.delete(map.keys().next().value!);
-    map.set(key, { tenant, until: now + this.ttlMs });
-    return tenant;
+    // One lookup per key at a time: when an entry expires under load (the edge check, every few
+    // seconds), the requests arriving meanwhile share it instead of each sending the same query.
+    const loads = this.loading.get(map) ?? new Map<string, Promise<Tenant | null>>();
+    this.loading.set(map, loads);
+    let loading = loads.get(key);
+    if (!loading) {
+      loading = load().then((tenant) => {
+        // Not if clear() ran meanwhile: this answer may predate the change that cleared the cache.
+        if (this.loading.get(map)?.get(key) !== loading) return tenant;
+        if (map.size >= this.maxEntries) map.delete(map.keys().next().value!);
+        map.set(key, { tenant, until: now + this.ttlMs });
+        return tenant;
+      });
+      loads.set(key, loading);
+      const forget = () => loads.delete(key);
+      loading.then(forget, forget);
+    }
+    return loading;
   }
 }
 
