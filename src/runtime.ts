@@ -8,7 +8,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import type { Db } from './db/db.ts';
 import { migrate } from './db/migrate.ts';
-import { DataDirBusyError, openDatabase, openSidePools, type SidePools } from './db/open.ts';
+import { DataDirBusyError, openDatabase, openSidePools, sharedPools, type SidePools } from './db/open.ts';
 import { createLogger, type Logger } from './log.ts';
 import { RateLimiter } from './limits/limiter.ts';
 import { MailOutbox } from './mail/outbox.ts';
@@ -49,7 +49,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
   const keys = await deriveKeyRing(secrets);
   const db = overrides.db ?? (await openDatabase(config));
   // A database handed in (tests) serves every purpose; otherwise side pools for counters and mail.
-  const pools: SidePools = overrides.db ? { counters: db, outbox: db, close: async () => {} } : openSidePools(config, db);
+  const pools: SidePools = overrides.db ? sharedPools(db) : openSidePools(config, db);
   try {
     const applied = await migrate(db);
     if (applied.length) logger.info('migrations applied', { applied });

@@ -70,8 +70,13 @@ export type SidePools = {
  * diagnostics in a database crash is harmless; links, sessions, grants and mail stay synchronous.
  * Embedded PGlite has a single connection: everything shares it.
  */
+/** One database for every purpose (PGlite's single connection, or a database handed in by tests). */
+export function sharedPools(main: Db): SidePools {
+  return { counters: main, outbox: main, close: async () => {} };
+}
+
 export function openSidePools(config: Config, main: Db): SidePools {
-  if (!config.databaseUrl || main.kind !== 'postgres') return { counters: main, outbox: main, close: async () => {} };
+  if (!config.databaseUrl || main.kind !== 'postgres') return sharedPools(main);
   const counters = openPostgres(config.databaseUrl, { max: 4, applicationName: 'visitor-access-counters', synchronousCommit: 'off' });
   const outbox = openPostgres(config.databaseUrl, { max: 2, applicationName: 'visitor-access-outbox' });
   return {

@@ -154,8 +154,8 @@ export class TenantDirectory {
     if (hit && hit.until > now) return hit.tenant;
     // One lookup per key at a time: when an entry expires under load (the edge check, every few
     // seconds), the requests arriving meanwhile share it instead of each sending the same query.
-    const loads = this.loading.get(map) ?? new Map<string, Promise<Tenant | null>>();
-    this.loading.set(map, loads);
+    let loads = this.loading.get(map);
+    if (!loads) this.loading.set(map, (loads = new Map()));
     let loading = loads.get(key);
     if (!loading) {
       loading = load().then((tenant) => {
