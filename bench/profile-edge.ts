@@ -292,7 +292,8 @@ try {
     closers.push(() => client.end({ timeout: 5 }));
     const now = new Date();
     const hash = hashToken(token);
-    // The statement of loadIdentity() in src/access/edge.ts.
+    // The statement of src/access/edge-identity.ts for one token (src/ sends `token_hash = any($2)`
+    // for all the misses of an event-loop turn; bench/edge.ts measures that under load).
     const EDGE_QUERY = `
       select s.tenant_id, s.visitor_id, s.expires_at,
              coalesce((select json_agg(json_build_object('r', g.resource, 'e', g.expires_at))

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { MAX_BATCH } from '../src/access/edge-identity.ts';
 import { upsertGrant } from '../src/access/grants.ts';
 import { sql } from '../src/db/sql.ts';
+import { mintToken } from '../src/tokens/tokens.ts';
 import { CookieJar, Harness } from './support/harness.ts';
 
 let h: Harness;
@@ -113,6 +115,41 @@ describe('GET /_edge/visitor/access', () => {
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => edge(`/content/course-1/cold-host-${i}`, { jar })));
     expect(answers.map((r) => r.status)).toEqual(Array(20).fill(204));
     expect(h.counter.queries - before).toBe(1);
+  });
+
+  it('answers concurrent cache misses for different sessions with one query, each with its own answer', async () => {
+    const granted = await h.signIn('batch-granted@example.com');
+    await grant('batch-granted@example.com', '/content/batch/*');
+    const ungranted = await h.signIn('batch-ungranted@example.com');
+    const revoked = await h.signIn('batch-revoked@example.com');
+    await grant('batch-revoked@example.com', '/content/batch/*');
+    await h.db.many(sql`update sessions set revoked_at = ${h.clock.now()} where visitor_id = (select id from visitors where email = ${'batch-revoked@example.com'})`);
+    const grantedId = ((await (await h.fetch('/v2/visitor/me', { jar: granted.jar })).json()) as { visitor: { id: string } }).visitor.id;
+    h.clock.advance(6); // nothing cached: every check below misses
+    await edge('/shop/warm-the-host');
+    const before = h.counter.queries;
+    const [a, b, c, a2] = await Promise.all([
+      edge('/content/batch/1', { jar: granted.jar }),
+      edge('/content/batch/1', { jar: ungranted.jar }),
+      edge('/content/batch/1', { jar: revoked.jar }),
+      edge('/content/batch/2', { jar: granted.jar }),
+    ]);
+    expect(h.counter.queries - before).toBe(1);
+    expectDecision(a!, 204, null);
+    expect(a!.headers.get('x-visitor-id')).toBe(grantedId);
+    expectDecision(a2!, 204, null);
+    expectDecision(b!, 403, 'no_grant');
+    expectDecision(c!, 401, 'not_signed_in');
+  });
+
+  it(`splits more than ${MAX_BATCH} concurrent misses into statements of at most ${MAX_BATCH}`, async () => {
+    // Well-formed tokens with our tag but no session: each must be looked up, and none is found.
+    const tokens = Array.from({ length: MAX_BATCH + 6 }, () => mintToken(h.runtime.deps.keys, 'vs'));
+    await edge('/shop/warm-the-host');
+    const before = h.counter.queries;
+    const answers = await Promise.all(tokens.map((token) => edge('/content/batch/x', { headers: { cookie: `__Host-visitor_session=${token}` } })));
+    expect(answers.map((r) => r.status)).toEqual(Array(tokens.length).fill(401));
+    expect(h.counter.queries - before).toBe(2);
   });
 
   it('stops honouring a revoked session or a deleted grant within the cache lifetime (5 s)', async () => {

@@ -1,6 +1,6 @@
 // The bench database: a fresh `va_bench_<random>` on the real PostgreSQL (never the admin database's
 // own tables), migrated with the service's migrations, seeded with one tenant, visitor, session and
-// grant, and dropped at the end.
+// grant (plus a crowd of other shoppers with theirs), and dropped at the end.
 import postgres from 'postgres';
 import { upsertGrant } from '../../src/access/grants.ts';
 import type { Db } from '../../src/db/db.ts';
@@ -28,7 +28,12 @@ export type Seed = {
   sessionToken: string;
   gatedPath: string;
   visitorId: string;
+  /** More live sessions, each its own visitor with the same grant: what a CDN sees from many shoppers. */
+  crowdTokens: string[];
 };
+
+/** How many shoppers the crowd holds (uncached edge scenarios ask for them round robin). */
+export const CROWD = 2_000;
 
 export async function createBenchDatabase(adminUrl: string): Promise<BenchDatabase> {
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
@@ -94,7 +99,22 @@ export async function seed(url: string, tokenSecret: string): Promise<Seed> {
       values (${tenant.id}, ${visitor!.id}, ${hashToken(sessionToken)}, ${now}, ${now},
               ${new Date(now.getTime() + 30 * 86_400_000)}, 'bench', '127.0.0.1')`);
     await upsertGrant(db, tenant.id, { email, resource: '/content/bench/*', kind: 'content', title: 'Bench', orderId: null, expiresAt: null }, now);
-    return { host: 'localhost', sessionToken, gatedPath: '/content/bench/x', visitorId: visitor!.id };
+    const crowdTokens = Array.from({ length: CROWD }, () => mintToken(keys, 'vs'));
+    await db.many(sql`
+      with shoppers as (
+        select n, 'crowd-' || n || '@example.com' as email, hash
+        from unnest(${crowdTokens.map(hashToken)}::text[]) with ordinality as t(hash, n)),
+      visitor_rows as (
+        insert into visitors (tenant_id, email, created_at)
+        select ${tenant.id}, email, ${now} from shoppers returning id, email),
+      grant_rows as (
+        insert into grants (tenant_id, email, resource, kind, title, granted_at, updated_at)
+        select ${tenant.id}, email, '/content/bench/*', 'content', 'Bench', ${now}, ${now} from shoppers)
+      insert into sessions (tenant_id, visitor_id, token_hash, created_at, last_seen_at, expires_at, user_agent, ip)
+      select ${tenant.id}, v.id, s.hash, ${now}, ${now}, ${new Date(now.getTime() + 30 * 86_400_000)}, 'bench', '127.0.0.1'
+      from shoppers s join visitor_rows v using (email)`);
+    await db.exec('vacuum (analyze) visitors, sessions, grants');
+    return { host: 'localhost', sessionToken, gatedPath: '/content/bench/x', visitorId: visitor!.id, crowdTokens };
   } finally {
     await db.close();
   }

@@ -58,7 +58,7 @@ export function createLeanEdge(deps: AppDeps, options: { misses?: boolean } = {}
     return ok;
   }
 
-  /** loadIdentity() of src/access/edge.ts, the same statement, with a native SHA-256. */
+  /** The single-token statement of src/access/edge-identity.ts (src/ batches it), with a native SHA-256. */
   async function load(token: string, now: Date): Promise<EdgeIdentity | null> {
     const hash = createHash('sha256').update(token).digest('hex');
     const row = await deps.db.one<IdentityRow>(sql`

@@ -1,20 +1,19 @@
 // GET /_edge/visitor/access — asked by the CDN before every gated page view. Only 204/401/403 ever
-// (nginx turns anything else into a 500). Hot path: no writes, at most one indexed query, none when
-// the cache answers; served before the framework's routing to keep per-request work minimal.
+// (nginx turns anything else into a 500). Hot path: no writes, at most one indexed query (shared by
+// the misses of one event-loop turn: edge-identity.ts), none when the cache answers; served before
+// the framework's routing to keep per-request work minimal.
 import type { AppDeps } from '../app-deps.ts';
-import { sql } from '../db/sql.ts';
 import { edgeRequestFacts, type PeerSource } from '../http/request-context.ts';
 import { SESSION_COOKIE } from '../sessions/sessions.ts';
 import type { Tenant } from '../tenants/tenants.ts';
-import { hashToken, verifyToken } from '../tokens/tokens.ts';
+import { verifyToken } from '../tokens/tokens.ts';
 import { EdgeCache, type EdgeIdentity } from './edge-cache.ts';
+import { createIdentityLoader } from './edge-identity.ts';
 import { grantCovers, isGated, normalisePath } from './paths.ts';
 
 export const EDGE_PATH = '/_edge/visitor/access';
 
 type Reason = 'not_signed_in' | 'no_grant' | 'unknown_host' | 'bad_path' | 'unavailable';
-
-type IdentityRow = { tenant_id: string; visitor_id: string; expires_at: Date; grants: { r: string; e: string | null }[] };
 
 const COOKIE_PREFIX = `${SESSION_COOKIE}=`;
 const BASE_HEADERS = new Headers({ 'cache-control': 'private, no-store' });
@@ -41,6 +40,7 @@ function originalUri(request: Request): string | null {
 export function createEdgeCheck(deps: AppDeps) {
   const { config, db, keys, clock, logger } = deps;
   const cache = new EdgeCache(config.edgeCacheSeconds * 1000);
+  const identities = createIdentityLoader(db, () => clock.now().getTime());
   const debug = config.logLevel === 'debug';
 
   type Facts = ReturnType<typeof edgeRequestFacts>;
@@ -53,26 +53,6 @@ export function createEdgeCheck(deps: AppDeps) {
     if (name) headers.set(name, value!);
     if (debug) logger.debug('edge decision', { requestId: facts.requestId, status, reason, host: facts.hostname });
     return new Response(null, { status, headers });
-  }
-
-  /** One indexed statement: the live session, its visitor, and the email's live grants. */
-  async function loadIdentity(token: string, now: Date): Promise<EdgeIdentity | null> {
-    const row = await db.one<IdentityRow>(sql`
-      select s.tenant_id, s.visitor_id, s.expires_at,
-             coalesce((select json_agg(json_build_object('r', g.resource, 'e', g.expires_at))
-                       from grants g
-                       where g.tenant_id = s.tenant_id and g.email = v.email
-                         and (g.expires_at is null or g.expires_at > ${now})), '[]'::json) as grants
-      from sessions s
-      join visitors v on v.id = s.visitor_id
-      where s.token_hash = ${hashToken(token)} and s.revoked_at is null and s.expires_at > ${now}`);
-    if (!row) return null;
-    return {
-      tenantId: row.tenant_id,
-      visitorId: row.visitor_id,
-      sessionExpiresAt: row.expires_at.getTime(),
-      grants: row.grants.map((g) => ({ resource: g.r, expiresAt: g.e ? Date.parse(g.e) : null })),
-    };
   }
 
   /** After the tenant is known: path, gate, session (cache, else one query), grant. */
@@ -90,7 +70,7 @@ export function createEdgeCheck(deps: AppDeps) {
     if (cached !== undefined) return allowed(facts, tenant, cached, path, uri!, nowMs);
     // Forged tokens never reach the database (nor the cache).
     if (!verifyToken(keys, 'vs', token)) return signIn(facts, tenant, uri!);
-    return loadIdentity(token, new Date(nowMs)).then((identity) => {
+    return identities.load(token).then((identity) => {
       cache.set(token, identity, nowMs);
       return allowed(facts, tenant, identity, path, uri!, nowMs);
     });
