@@ -2,8 +2,11 @@
 // process and a stand-in storefront, and every request below goes through nginx — sign-in included.
 // Without nginx the tests are skipped locally (visibly) and fail in CI, where .ci/run installs it.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
-import { findNginx } from './support/nginx.ts';
-import { Jar, type Echo } from './support/processes.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deployDocConfig, findNginx, renderConfig, startNginx } from './support/nginx.ts';
+import { Jar, reservePort, type Echo } from './support/processes.ts';
 import { EMAIL, startStack, type Stack } from './support/stack.ts';
 
 const nginx = findNginx();
@@ -193,6 +196,42 @@ describe('behind nginx, configured as docs/deploy.md says', () => {
     // The same id is in the service's own log line for that request.
     expect(stack.service.output()).toContain(`"requestId":"${requestId}"`);
     expect(stack.service.output()).not.toContain('vml_');
+  });
+
+  it.skipIf(skip)("keeps link tokens out of nginx's error log when the service cannot be reached", async () => {
+    // A second nginx, same guide block, whose service address has nothing listening.
+    const dir = mkdtempSync(join(tmpdir(), 'va-nginx-down-'));
+    const [listen, service] = [reservePort(), reservePort()];
+    const site = renderConfig(deployDocConfig(), {
+      HOST: 'localhost',
+      LISTEN: `127.0.0.1:${listen.port}`,
+      SERVICE: `127.0.0.1:${service.port}`,
+      STOREFRONT: `127.0.0.1:${stack.storefront.port}`,
+      LOG_DIR: dir,
+    });
+    listen.release();
+    service.release();
+    const down = await startNginx(nginx!, dir, listen.port, site);
+    try {
+      const token = `vml_${'A'.repeat(43)}.${'B'.repeat(22)}`;
+      const link = await fetch(`http://127.0.0.1:${down.port}/_edge/visitor/access/t/${token}`, { headers: { host: 'localhost' } });
+      expect(link.status).toBe(502);
+      const posted = await fetch(`http://127.0.0.1:${down.port}/_edge/visitor/access/t/${token}`, { method: 'POST', headers: { host: 'localhost' } });
+      expect(posted.status).toBe(502);
+      // Other routes still log the failure, so the error log keeps naming the cause.
+      expect((await fetch(`http://127.0.0.1:${down.port}/v2/visitor/me`, { headers: { host: 'localhost' } })).status).toBe(502);
+      const deadline = Date.now() + 2_000;
+      while (!down.errorLog().includes('/v2/visitor/me') && Date.now() < deadline) await Bun.sleep(25);
+      expect(down.errorLog()).toMatch(/connect\(\) failed .*"GET \/v2\/visitor\/me HTTP\/1\.1"/);
+      expect(down.errorLog()).not.toContain('vml_');
+      while (down.accessLog().split('\n').filter((line) => line.includes('/t/[redacted]')).length < 2 && Date.now() < deadline) await Bun.sleep(25);
+      const linkLines = down.accessLog().split('\n').filter((line) => line.includes('/_edge/visitor/access/t/'));
+      expect(linkLines.map((line) => /"(GET|POST) \/_edge\/visitor\/access\/t\/\[redacted\] HTTP\/1\.1" 502 /.test(line))).toEqual([true, true]);
+      expect(down.accessLog()).not.toContain('vml_');
+    } finally {
+      await down.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(skip)('stops letting the old cookie in within EDGE_CACHE_SECONDS (1 s) after logout', async () => {
