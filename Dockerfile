@@ -8,6 +8,8 @@
 FROM oven/bun:1.4 AS deps
 WORKDIR /app
 COPY package.json bun.lock ./
+# bun install applies patches/ (patchedDependencies in package.json: postgres.js's queue fix).
+COPY patches ./patches
 RUN bun install --frozen-lockfile --production
 
 # --- runtime ---
