@@ -245,7 +245,7 @@ try {
       [`service, cached: app.edgeCheck(r, () => requestIP) ${VIA_ROUTES}— exactly src/server.ts`, (r, s) => app.edgeCheck(r, () => s.requestIP(r)?.address)],
       ['what-if: same, peer "::ffff:a.b.c.d" passed as "a.b.c.d"', (r, s) => app.fetch(r, s.requestIP(r)?.address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''))],
       ['what-if: prototype of the recommended hot path (bench/lib/lean-edge.ts)', (r, s) => lean(r, () => s.requestIP(r)?.address)],
-      ['service, uncached (EDGE_CACHE_SECONDS=0) — as src/ today', (r, s) => uncachedRuntime.app.fetch(r, s.requestIP(r)?.address)],
+      ['service, uncached (EDGE_CACHE_SECONDS=0), one cookie: concurrent checks share a lookup', (r, s) => uncachedRuntime.app.fetch(r, s.requestIP(r)?.address)],
       ['what-if: uncached, prototype hot path (bench/lib/lean-edge.ts)', (r, s) => leanUncached(r, () => s.requestIP(r)?.address)],
     ];
     let bareCpu = 0;

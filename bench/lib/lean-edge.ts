@@ -11,13 +11,13 @@
 //  4. request ids from a pool of random bytes and a hex table;
 //  5. the tenant lookup answers synchronously when cached (no async hops);
 //  6. the response headers are built without an object spread;
-//  7. with { misses: true }, a cache miss is answered here too: the token's HMAC and SHA-256 through
-//     node:crypto (native; src/ does the same since the second pass), then the same one query as src/.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+//  7. with { misses: true }, a cache miss is answered here too: the token's HMAC through node:crypto
+//     (native; src/ does the same since the second pass), then src/'s own loader (edge-identity.ts).
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AppDeps } from '../../src/app-deps.ts';
 import type { EdgeIdentity } from '../../src/access/edge-cache.ts';
-import { sql } from '../../src/db/sql.ts';
 import { createEdgeCheck } from '../../src/access/edge.ts';
+import { createIdentityLoader } from '../../src/access/edge-identity.ts';
 import { grantCovers, isGated, normalisePath } from '../../src/access/paths.ts';
 import { ipInCidrs } from '../../src/http/cidr.ts';
 import { socketPeers } from '../../src/http/request-context.ts';
@@ -41,8 +41,6 @@ const COOKIE = '__Host-visitor_session=';
 
 const TOKEN = /^vs_([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{22})$/;
 
-type IdentityRow = { tenant_id: string; visitor_id: string; expires_at: Date; grants: { r: string; e: string | null }[] };
-
 export function createLeanEdge(deps: AppDeps, options: { misses?: boolean } = {}) {
   const edge = createEdgeCheck(deps);
   const macKeys = deps.keys.all.map((k) => Buffer.from(k.tokenMac));
@@ -58,26 +56,8 @@ export function createLeanEdge(deps: AppDeps, options: { misses?: boolean } = {}
     return ok;
   }
 
-  /** The single-token statement of src/access/edge-identity.ts (src/ batches it), with a native SHA-256. */
-  async function load(token: string, now: Date): Promise<EdgeIdentity | null> {
-    const hash = createHash('sha256').update(token).digest('hex');
-    const row = await deps.db.one<IdentityRow>(sql`
-      select s.tenant_id, s.visitor_id, s.expires_at,
-             coalesce((select json_agg(json_build_object('r', g.resource, 'e', g.expires_at))
-                       from grants g
-                       where g.tenant_id = s.tenant_id and g.email = v.email
-                         and (g.expires_at is null or g.expires_at > ${now})), '[]'::json) as grants
-      from sessions s
-      join visitors v on v.id = s.visitor_id
-      where s.token_hash = ${hash} and s.revoked_at is null and s.expires_at > ${now}`);
-    if (!row) return null;
-    return {
-      tenantId: row.tenant_id,
-      visitorId: row.visitor_id,
-      sessionExpiresAt: row.expires_at.getTime(),
-      grants: row.grants.map((g) => ({ resource: g.r, expiresAt: g.e ? Date.parse(g.e) : null })),
-    };
-  }
+  // Misses go through src/'s own loader (one statement per event-loop turn's misses).
+  const identities = createIdentityLoader(deps.db, () => Date.now());
   const trustedPeers = new Map<string, boolean>();
   const tenants = new Map<string, { tenant: Tenant | null; until: number }>();
 
@@ -127,7 +107,7 @@ export function createLeanEdge(deps: AppDeps, options: { misses?: boolean } = {}
     const cached = edge.cache.get(token, now);
     if (cached === undefined && options.misses) {
       if (!verify(token)) return edge.check(request);
-      return load(token, new Date(now)).then((identity) => {
+      return identities.load(token).then((identity) => {
         edge.cache.set(token, identity, now);
         return identity ? allow(identity, tenant, path, now, request) : edge.check(request);
       }, () => edge.check(request));
