@@ -148,6 +148,35 @@ describe('sessions: /v2/visitor/me and logout', () => {
     expect(Date.parse(later.session.expiresAt) - Date.parse(first.session.expiresAt)).toBe(61 * 60 * 1000);
   });
 
+  it('re-issues the session cookie with the new lifetime when the expiry slides (browsers obey Max-Age)', async () => {
+    const { jar } = await h.signIn('slide-cookie@example.com');
+    const token = jar.values.get('__Host-visitor_session')!;
+    const sessionCookie = (response: Response) => response.headers.getSetCookie().find((c) => c.startsWith('__Host-visitor_session='));
+    const notDue = await h.fetch('/v2/visitor/me', { jar });
+    expect(notDue.status).toBe(200);
+    expect(sessionCookie(notDue)).toBeUndefined(); // nothing written, nothing re-sent
+    // Each route a signed-in shopper uses slides it: /me, the access list, the session list.
+    for (const path of ['/v2/visitor/me', '/v2/visitor/access', '/v2/visitor/sessions']) {
+      h.clock.advance(61 * 60);
+      const used = await h.fetch(path, { jar });
+      expect([path, used.status]).toEqual([path, 200]);
+      const cookie = sessionCookie(used);
+      expect([path, cookie?.split(';')[0]]).toEqual([path, `__Host-visitor_session=${token}`]);
+      const { session } = (await (await h.fetch('/v2/visitor/me', { jar })).json()) as { session: { expiresAt: string } };
+      const remaining = (Date.parse(session.expiresAt) - h.clock.now().getTime()) / 1000;
+      for (const attribute of [`Max-Age=${remaining}`, 'Path=/', 'Secure', 'HttpOnly', 'SameSite=Lax']) expect([path, cookie]).toEqual([path, expect.stringContaining(attribute)]);
+    }
+  });
+
+  it('slides a bearer session without sending a cookie', async () => {
+    const { jar } = await h.signIn('slide-bearer@example.com');
+    const token = jar.values.get('__Host-visitor_session')!;
+    h.clock.advance(61 * 60);
+    const me = await h.fetch('/v2/visitor/me', { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200);
+    expect(me.headers.getSetCookie()).toEqual([]);
+  });
+
   it('logs out the current session (204, cookie cleared), checking Origin for cookie callers', async () => {
     const { jar } = await h.signIn('logout@example.com');
     const crossSite = await h.json('/v2/visitor/auth/logout', {}, { jar, headers: { origin: 'https://evil.example' } });

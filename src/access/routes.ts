@@ -4,13 +4,12 @@ import type { AppDeps } from '../app-deps.ts';
 import { requireServerCaller, serverCallerFrom, type ServerCaller } from '../credentials/caller.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf, invalid } from '../http/body.ts';
-import { requireSession } from '../sessions/current.ts';
+import type { CookieJar } from '../http/cookies.ts';
+import { requireUsedSession } from '../sessions/current.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { deleteGrant, listGrants, listLiveGrants, upsertGrant, type Grant } from './grants.ts';
 import { isNormalisedResource } from './paths.ts';
-
-type CookieJar = Record<string, { value?: unknown }>;
 
 function jsonOnly(request: Request): void {
   // Server routes take JSON only.
@@ -113,7 +112,7 @@ export function accessRoutes(deps: AppDeps) {
         const grants = await listLiveGrants(deps.db, tenant.id, emailOrThrow(query.email), deps.clock.now());
         return { items: grants.map(visitorItem) };
       }
-      const { session, tenant } = await requireSession(deps, request, cookie as CookieJar);
+      const { session, tenant } = await requireUsedSession(deps, request, cookie as CookieJar);
       const grants = await listLiveGrants(deps.db, tenant.id, session.email, deps.clock.now());
       return { items: grants.map(visitorItem) };
     });

@@ -1,17 +1,19 @@
 // The visitor session of a request and the tenant it counts for. On an edge host the host's
 // tenant decides (another tenant's session is wrong_tenant); elsewhere only bearer sessions count.
-import type { AppDeps } from '../app-deps.ts';
+import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
+import { cookieString, setHostCookie, type CookieJar } from '../http/cookies.ts';
 import { requestContext } from '../http/request-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
-import { SESSION_COOKIE, sessionFromToken, sessionTokenFrom, type VisitorSession } from './sessions.ts';
+import { SESSION_COOKIE, sessionFromToken, sessionTokenFrom, touchSession, type VisitorSession } from './sessions.ts';
 
-type CookieJar = Record<string, { value?: unknown }>;
+/** Reading the session needs only the cookie values. */
+type ReadableJar = Record<string, { value?: unknown }>;
 
 export async function currentSession(
   deps: AppDeps,
   request: Request,
-  jar: CookieJar,
+  jar: ReadableJar,
 ): Promise<{ session: VisitorSession | null; tenant: Tenant | null }> {
   const context = requestContext(request, deps.config);
   const hostTenant = await deps.tenants.forHost(context.hostname);
@@ -27,8 +29,23 @@ export async function currentSession(
 }
 
 /** The signed-in visitor, or 401 not_signed_in. */
-export async function requireSession(deps: AppDeps, request: Request, jar: CookieJar): Promise<{ session: VisitorSession; tenant: Tenant }> {
+export async function requireSession(deps: AppDeps, request: Request, jar: ReadableJar): Promise<{ session: VisitorSession; tenant: Tenant }> {
   const { session, tenant } = await currentSession(deps, request, jar);
   if (!session || !tenant) throw new AppError('not_signed_in');
   return { session, tenant };
+}
+
+/**
+ * The signed-in visitor, for a route that counts as using the session: its expiry slides (written at
+ * most once an hour), and when it does, a cookie session gets its cookie again with the new
+ * lifetime. The browser drops a cookie at its own Max-Age, set at sign-in, whatever the database
+ * says. Never called by the edge check (no writes on the hot path).
+ */
+export async function requireUsedSession(deps: AppDeps, request: Request, jar: CookieJar): Promise<{ session: VisitorSession; tenant: Tenant }> {
+  const { session, tenant } = await requireSession(deps, request, jar);
+  const ttlSeconds = sessionTtlFor(deps, tenant);
+  const live = await touchSession(deps, session, ttlSeconds);
+  const token = cookieString(jar, SESSION_COOKIE);
+  if (live !== session && live.via === 'cookie' && token) setHostCookie(jar, SESSION_COOKIE, token, ttlSeconds);
+  return { session: live, tenant };
 }

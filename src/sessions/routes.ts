@@ -1,6 +1,6 @@
 // /v2/visitor/me and logout.
 import { Elysia, t } from 'elysia';
-import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
+import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf } from '../http/body.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -8,8 +8,8 @@ import { clearHostCookie, type CookieJar } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
 import { requestContext } from '../http/request-context.ts';
 import { listLiveSessions, revokeOwnSession, revokeSession, revokeVisitorSessions } from './queries.ts';
-import { currentSession as currentSessionOf, requireSession } from './current.ts';
-import { SESSION_COOKIE, touchSession } from './sessions.ts';
+import { currentSession as currentSessionOf, requireSession, requireUsedSession } from './current.ts';
+import { SESSION_COOKIE } from './sessions.ts';
 
 
 export function sessionRoutes(deps: AppDeps) {
@@ -19,16 +19,14 @@ export function sessionRoutes(deps: AppDeps) {
 
   return new Elysia({ name: 'sessions' })
     .get('/v2/visitor/me', async ({ request, cookie }) => {
-      const { session, tenant } = await currentSession(request, cookie as CookieJar);
-      if (!session || !tenant) throw new AppError('not_signed_in');
-      const live = await touchSession(deps, session, sessionTtlFor(deps, tenant));
+      const { session: live } = await requireUsedSession(deps, request, cookie as CookieJar);
       return {
         visitor: { id: live.visitor_id, email: live.email, handle: live.handle },
         session: { id: live.id, createdAt: live.created_at.toISOString(), expiresAt: live.expires_at.toISOString(), via: live.via },
       };
     })
     .get('/v2/visitor/sessions', async ({ request, cookie }) => {
-      const { session } = await requireSession(deps, request, cookie as CookieJar);
+      const { session } = await requireUsedSession(deps, request, cookie as CookieJar);
       const rows = await listLiveSessions(deps.db, session.visitor_id, deps.clock.now());
       return {
         items: rows.map((row) => ({
