@@ -78,6 +78,7 @@ describe('tenant add, show, list', () => {
       mailFrom: 'Acme <shop@acme.example>',
       magicLinkTtlSeconds: 600,
       sessionTtlSeconds: null,
+      supportCanEditGrants: false,
     });
 
     const shown = await cliJson<Tenant>('tenant', 'show', 'acme');
@@ -107,6 +108,23 @@ describe('tenant update', () => {
     expect(after.code).toBe(0);
     expect(after.body).toEqual({ ...before.body, origins: ['https://new.example', 'http://localhost:3000'] });
     expect((await cliJson<Tenant>('tenant', 'show', 'shop-two')).body.origins).toEqual(['https://new.example', 'http://localhost:3000']);
+  });
+
+  it('lets support operators edit grants with --support-can-edit-grants yes, and takes it back with no', async () => {
+    await cliJson<Tenant>('tenant', 'add', 'shop-three', '--origin', 'https://three.example', '--gated', '/content/');
+    const on = await cliJson<Tenant>('tenant', 'update', 'shop-three', '--support-can-edit-grants', 'yes');
+    expect([on.code, on.body.supportCanEditGrants]).toEqual([0, true]);
+    // Other updates leave it as it is.
+    const renamed = await cliJson<Tenant>('tenant', 'update', 'shop-three', '--name', 'Three');
+    expect([renamed.body.name, renamed.body.supportCanEditGrants]).toEqual(['Three', true]);
+    expect((await cli('tenant', 'show', 'shop-three')).stdout).toMatch(/support edits grants\s+yes/);
+    const off = await cliJson<Tenant>('tenant', 'update', 'shop-three', '--support-can-edit-grants', 'no');
+    expect(off.body.supportCanEditGrants).toBe(false);
+    const added = await cliJson<Tenant>('tenant', 'add', 'shop-four', '--origin', 'https://four.example', '--gated', '/c/', '--support-can-edit-grants', 'yes');
+    expect(added.body.supportCanEditGrants).toBe(true);
+    const wrong = await cliJson<{ error: { code: string; message: string } }>('tenant', 'update', 'shop-three', '--support-can-edit-grants', 'true');
+    expect([wrong.code, wrong.body.error.code]).toEqual([1, 'invalid_argument']);
+    expect(wrong.body.error.message).toContain('--support-can-edit-grants must be "yes" or "no"');
   });
 
   it('fails on an unknown handle', async () => {

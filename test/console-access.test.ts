@@ -7,6 +7,7 @@ import { upsertGrant } from '../src/access/grants.ts';
 import { upsertOperator } from '../src/console/operators.ts';
 import { sql } from '../src/db/sql.ts';
 import { setOverride } from '../src/limits/policies.ts';
+import { updateTenant } from '../src/tenants/tenants.ts';
 import { codeOf, CONSOLE_ORIGIN, ConsoleClient, csrfOf, refOf } from './console-client.ts';
 import { CookieJar, Harness } from './support/harness.ts';
 
@@ -175,7 +176,8 @@ describe('roles and tenant isolation', () => {
     expect((await supportA.get(`/console/tenants/gharart/confirm?${new URLSearchParams({ action: 'grant-add', ...fields })}`)).status).toBe(403);
     expect(await (await supportA.get(`/console/tenants/gharart/shopper?email=${encodeURIComponent(SHOPPER)}`)).text()).not.toContain('Add grant…');
 
-    await h.db.many(sql`update tenants set support_can_edit_grants = true where id = ${h.gharart.id}::uuid`);
+    // What `bun run cli tenant update gharart --support-can-edit-grants yes` does.
+    await updateTenant(h.db, 'gharart', { supportCanEditGrants: true });
     try {
       const added = await supportA.action('gharart', 'grant-add', fields);
       expect(added.status).toBe(303);
@@ -183,7 +185,7 @@ describe('roles and tenant isolation', () => {
         expect.objectContaining({ kind: 'grant_set', actor: `operator:${ids.supportA}`, tenant_id: h.gharart.id, detail: expect.objectContaining({ resource: '/orders/A-1001', created: true }) }),
       ]);
     } finally {
-      await h.db.many(sql`update tenants set support_can_edit_grants = false where id = ${h.gharart.id}::uuid`);
+      await updateTenant(h.db, 'gharart', { supportCanEditGrants: false });
     }
     const removed = await admin.action('gharart', 'grant-remove', { email: SHOPPER, resource: '/orders/A-1001' });
     expect(removed.status).toBe(303);

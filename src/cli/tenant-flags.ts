@@ -12,6 +12,7 @@ export const TENANT_FLAGS = {
   from: { type: 'string' },
   'link-ttl': { type: 'string' },
   'session-ttl': { type: 'string' },
+  'support-can-edit-grants': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -23,6 +24,7 @@ export type TenantFlags = {
   from?: string;
   'link-ttl'?: string;
   'session-ttl'?: string;
+  'support-can-edit-grants'?: string;
 };
 
 // Names and senders end up in mail headers: no control characters (CR/LF header injection).
@@ -108,6 +110,12 @@ function parseTtl(flag: string, raw: string, min: number): number | null {
   return value;
 }
 
+function parseYesNo(flag: string, raw: string): boolean {
+  if (raw === 'yes') return true;
+  if (raw === 'no') return false;
+  throw invalidArgument(`--${flag} must be "yes" or "no", got "${raw}"`);
+}
+
 const unique = (values: string[]) => [...new Set(values)];
 
 /** The fields the given flags set; repeatable flags replace the whole list. */
@@ -120,6 +128,9 @@ export function tenantChanges(flags: TenantFlags): Partial<Omit<TenantInput, 'ha
   if (flags.from !== undefined) changes.mailFrom = parseFrom(flags.from);
   if (flags['link-ttl'] !== undefined) changes.magicLinkTtlSeconds = parseTtl('link-ttl', flags['link-ttl'], 1);
   if (flags['session-ttl'] !== undefined) changes.sessionTtlSeconds = parseTtl('session-ttl', flags['session-ttl'], 60);
+  if (flags['support-can-edit-grants'] !== undefined) {
+    changes.supportCanEditGrants = parseYesNo('support-can-edit-grants', flags['support-can-edit-grants']);
+  }
   return changes;
 }
 
@@ -138,5 +149,6 @@ export function newTenantInput(handle: string, flags: TenantFlags): TenantInput 
     mailFrom: changes.mailFrom ?? null,
     magicLinkTtlSeconds: changes.magicLinkTtlSeconds ?? null,
     sessionTtlSeconds: changes.sessionTtlSeconds ?? null,
+    supportCanEditGrants: changes.supportCanEditGrants ?? false,
   };
 }

@@ -14,6 +14,8 @@ export type Tenant = {
   mailFrom: string | null;
   magicLinkTtlSeconds: number | null;
   sessionTtlSeconds: number | null;
+  /** Support operators (not only admins) may add and remove this storefront's grants in the console. */
+  supportCanEditGrants: boolean;
 };
 
 type TenantRow = {
@@ -26,11 +28,12 @@ type TenantRow = {
   mail_from: string | null;
   magic_link_ttl_seconds: number | null;
   session_ttl_seconds: number | null;
+  support_can_edit_grants: boolean;
 };
 
 // Arrays are read as JSON: the same on both drivers (postgres.js runs without fetching array types).
 const COLUMNS = sql`id, handle, name, array_to_json(origins) as origins, array_to_json(hosts) as hosts,
-  array_to_json(gated_prefixes) as gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds`;
+  array_to_json(gated_prefixes) as gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds, support_can_edit_grants`;
 
 function toTenant(row: TenantRow): Tenant {
   return {
@@ -43,18 +46,21 @@ function toTenant(row: TenantRow): Tenant {
     mailFrom: row.mail_from,
     magicLinkTtlSeconds: row.magic_link_ttl_seconds,
     sessionTtlSeconds: row.session_ttl_seconds,
+    supportCanEditGrants: row.support_can_edit_grants,
   };
 }
 
 export const HANDLE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-export type TenantInput = Omit<Tenant, 'id'>;
+/** A new storefront's settings; support operators may not edit its grants unless said so. */
+export type TenantInput = Omit<Tenant, 'id' | 'supportCanEditGrants'> & { supportCanEditGrants?: boolean };
 
 export async function insertTenant(db: Db, input: TenantInput): Promise<Tenant> {
   const row = await db.one<TenantRow>(sql`
-    insert into tenants (handle, name, origins, hosts, gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds)
+    insert into tenants (handle, name, origins, hosts, gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds,
+                         support_can_edit_grants)
     values (${input.handle}, ${input.name}, ${input.origins}::text[], ${input.hosts}::text[], ${input.gatedPrefixes}::text[],
-            ${input.mailFrom}, ${input.magicLinkTtlSeconds}, ${input.sessionTtlSeconds})
+            ${input.mailFrom}, ${input.magicLinkTtlSeconds}, ${input.sessionTtlSeconds}, ${input.supportCanEditGrants ?? false})
     returning ${COLUMNS}`);
   return toTenant(row!);
 }
@@ -68,7 +74,7 @@ export async function updateTenant(db: Db, handle: string, input: Partial<Tenant
     set name = ${next.name}, origins = ${next.origins}::text[], hosts = ${next.hosts}::text[],
         gated_prefixes = ${next.gatedPrefixes}::text[], mail_from = ${next.mailFrom},
         magic_link_ttl_seconds = ${next.magicLinkTtlSeconds}, session_ttl_seconds = ${next.sessionTtlSeconds},
-        updated_at = now()
+        support_can_edit_grants = ${next.supportCanEditGrants ?? current.supportCanEditGrants}, updated_at = now()
     where handle = ${handle}
     returning ${COLUMNS}`);
   return row ? toTenant(row) : null;
