@@ -45,7 +45,6 @@ export async function requireUsedSession(deps: AppDeps, request: Request, jar: C
   const { session, tenant } = await requireSession(deps, request, jar);
   const ttlSeconds = sessionTtlFor(deps, tenant);
   const live = await touchSession(deps, session, ttlSeconds);
-  const token = cookieString(jar, SESSION_COOKIE);
-  if (live !== session && live.via === 'cookie' && token) setHostCookie(jar, SESSION_COOKIE, token, ttlSeconds);
+  if (live !== session && live.via === 'cookie') setHostCookie(jar, SESSION_COOKIE, cookieString(jar, SESSION_COOKIE)!, ttlSeconds);
   return { session: live, tenant };
 }

@@ -74,7 +74,7 @@ export async function updateTenant(db: Db, handle: string, input: Partial<Tenant
     set name = ${next.name}, origins = ${next.origins}::text[], hosts = ${next.hosts}::text[],
         gated_prefixes = ${next.gatedPrefixes}::text[], mail_from = ${next.mailFrom},
         magic_link_ttl_seconds = ${next.magicLinkTtlSeconds}, session_ttl_seconds = ${next.sessionTtlSeconds},
-        support_can_edit_grants = ${next.supportCanEditGrants ?? current.supportCanEditGrants}, updated_at = now()
+        support_can_edit_grants = ${next.supportCanEditGrants}, updated_at = now()
     where handle = ${handle}
     returning ${COLUMNS}`);
   return row ? toTenant(row) : null;
