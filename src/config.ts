@@ -12,10 +12,14 @@ export type Config = Readonly<{
   tokenSecrets: readonly string[] | null;
   magicLinkTtlSeconds: number;
   sessionTtlSeconds: number;
+  /** Absolute session lifetime: a sliding session ends this long after sign-in, however active. */
+  sessionMaxAgeSeconds: number;
   edgeCacheSeconds: number;
   /** How long a worker owns a claimed mail before another may retry it (a crashed worker's lease). */
   outboxLeaseSeconds: number;
   trustedProxies: readonly Cidr[];
+  /** Per-IP limits key an IPv6 client by this prefix length (one /64 is one subscriber). */
+  ipv6LimitPrefix: number;
   publicUrl: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }>;
@@ -90,6 +94,12 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('TRUSTED_PROXIES', (error as Error).message);
   }
 
+  const ipv6LimitPrefix = integer(env, 'IPV6_LIMIT_PREFIX', 64, 16);
+  if (ipv6LimitPrefix > 128) throw new ConfigError('IPV6_LIMIT_PREFIX', 'must be ≤ 128');
+  const sessionTtlSeconds = integer(env, 'SESSION_TTL', 2_592_000, 60);
+  const sessionMaxAgeSeconds = integer(env, 'SESSION_MAX_AGE', 7_776_000, 60);
+  if (sessionMaxAgeSeconds < sessionTtlSeconds) throw new ConfigError('SESSION_MAX_AGE', `must be ≥ SESSION_TTL (${sessionTtlSeconds})`);
+
   return Object.freeze({
     nodeEnv,
     port,
@@ -99,10 +109,12 @@ export function loadConfig(env: Env): Config {
     mailFrom: env.MAIL_FROM || 'Visitor Access <no-reply@localhost>',
     tokenSecrets: tokenSecrets ? Object.freeze(tokenSecrets) : null,
     magicLinkTtlSeconds: integer(env, 'MAGIC_LINK_TTL', 900, 1),
-    sessionTtlSeconds: integer(env, 'SESSION_TTL', 2_592_000, 60),
+    sessionTtlSeconds,
+    sessionMaxAgeSeconds,
     edgeCacheSeconds: integer(env, 'EDGE_CACHE_SECONDS', 5, 0),
     outboxLeaseSeconds: integer(env, 'OUTBOX_LEASE_SECONDS', 60, 1),
     trustedProxies: Object.freeze(trustedProxies),
+    ipv6LimitPrefix,
     publicUrl: new URL(publicUrl).origin,
     logLevel,
   });
