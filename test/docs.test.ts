@@ -22,3 +22,54 @@ describe('docs/security.md', () => {
     expect(checked).toBeGreaterThan(20);
   });
 });
+
+describe('docs/api.md', () => {
+  const doc = readFileSync(new URL('../docs/api.md', import.meta.url), 'utf8');
+
+  it('names every route of the app', async () => {
+    const { buildApp } = await import('../src/app.ts');
+    const { EDGE_PATH } = await import('../src/access/edge.ts');
+    const { loadConfig } = await import('../src/config.ts');
+    const { createLogger } = await import('../src/log.ts');
+    const { DevMailbox } = await import('../src/mail/transport.ts');
+    type Deps = Parameters<typeof buildApp>[0];
+    // Building the app does no I/O; development with a dev mailbox also mounts /_dev/mailbox.
+    const deps = { config: loadConfig({ NODE_ENV: 'development' }), devMailbox: new DevMailbox(), logger: createLogger('error', () => {}) };
+    const app = buildApp(deps as unknown as Deps);
+    const routes = app.elysia.routes.map((route) => ({ method: String(route.method), path: String(route.path) }));
+    routes.push({ method: 'GET', path: EDGE_PATH }); // answered before Elysia's routing
+    expect(routes.length).toBeGreaterThan(30);
+    const missing: string[] = [];
+    for (const { method, path } of routes) {
+      const documented = path.replace(/:(\w+)/g, '{$1}'); // `/sessions/:id` is written `/sessions/{id}`
+      const escaped = documented.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      // `GET /console/` must not be satisfied by `GET /console/find`: the path ends where the mention ends.
+      const mention = method === 'ALL' ? new RegExp(`\`${escaped}\``) : new RegExp(`${method} ${escaped}(?![\\w/{}:*-])`);
+      if (!mention.test(doc)) missing.push(`${method} ${documented}`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('links only to files and headings inside the repository', () => {
+    const root = new URL('../', import.meta.url);
+    const base = new URL('../docs/', import.meta.url);
+    const slug = (heading: string) =>
+      heading
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+        .replace(/\s/g, '-');
+    const anchorsOf = (text: string) => new Set(text.split('\n').filter((line) => /^#{1,6} /.test(line)).map((line) => slug(line.replace(/^#+ /, ''))));
+    let checked = 0;
+    for (const [, target] of doc.matchAll(/\]\(([^)\s]+)\)/g)) {
+      const [file, anchor] = target!.split('#') as [string, string | undefined];
+      expect([target, /^[a-z][a-z0-9+.-]*:/i.test(target!)]).toEqual([target, false]); // no http(s):, mailto: …
+      const url = new URL(file || 'api.md', base);
+      expect([target, url.href.startsWith(root.href)]).toEqual([target, true]);
+      expect([target, existsSync(url)]).toEqual([target, true]);
+      if (anchor) expect([target, anchorsOf(readFileSync(url, 'utf8')).has(anchor)]).toEqual([target, true]);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+});
