@@ -2,13 +2,12 @@
 // stores its 2xx/3xx answer for 24 h; the same key + same fingerprint gets it again with
 // `Idempotent-Replayed: true` and no second side effect; another fingerprint → 422; still running
 // → 409. Records live in Postgres, so every instance agrees. Keys are scoped to (host, caller).
-import { sha256 } from '@oslojs/crypto/sha2';
-import { encodeHexLowerCase } from '@oslojs/encoding';
+import { createHash } from 'node:crypto';
 import { addSeconds, type Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
 import { AppError } from '../errors.ts';
-import { invalid } from '../http/body.ts';
+import { bodyLimitFor, invalid, readLimitedBody } from '../http/body.ts';
 import type { RequestContext } from '../http/request-context.ts';
 
 const KEEP_SECONDS = 24 * 3600;
@@ -39,8 +38,9 @@ export function parseIdempotencyKey(header: string): string {
   return key;
 }
 
+/** SHA-256 in native code (`node:crypto`, in Bun and Deno alike): bodies are hashed on every keyed request. */
 function hex(data: Uint8Array | string): string {
-  return encodeHexLowerCase(sha256(typeof data === 'string' ? new TextEncoder().encode(data) : data));
+  return createHash('sha256').update(data).digest('hex');
 }
 
 type StoredRow = { fingerprint: string; status: 'running' | 'done'; response_status: number | null; response_headers: Record<string, string | string[]> | null; response_body: string | null };
@@ -48,7 +48,7 @@ type StoredRow = { fingerprint: string; status: 'running' | 'done'; response_sta
 export type IdempotencyDeps = { db: Db; clock: Clock };
 
 function handleOf(body: Uint8Array): string | null {
-  if (body.length === 0 || body.length > 64 * 1024) return null;
+  if (body.length === 0) return null;
   try {
     const text = new TextDecoder().decode(body);
     const value = text.trimStart().startsWith('{') ? (JSON.parse(text) as { handle?: unknown }).handle : new URLSearchParams(text).get('handle');
@@ -60,7 +60,8 @@ function handleOf(body: Uint8Array): string | null {
 
 /**
  * Runs `handle` at most once per (scope, key, fingerprint). `handle` receives a fresh copy of the
- * request (the body was read here to fingerprint it).
+ * request: the body is read here once, at the route's limit (a larger one is refused with 413
+ * before the rest arrives), fingerprinted, and handed on.
  */
 export async function withIdempotency(
   deps: IdempotencyDeps,
@@ -69,7 +70,7 @@ export async function withIdempotency(
   handle: (request: Request) => Promise<Response>,
 ): Promise<Response> {
   const key = parseIdempotencyKey(request.headers.get('idempotency-key')!);
-  const body = new Uint8Array(await request.arrayBuffer());
+  const body = await readLimitedBody(request, bodyLimitFor(context.path));
   const authorization = request.headers.get('authorization');
   // (tenant, caller). The tenant: the storefront host, or on the service's own host the body's
   // `handle` (a credential names its tenant itself). The caller: its credential, else its client IP.
