@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { SignJWT, type JWTPayload } from 'jose';
 import { insertJwtKey, newKid } from '../src/credentials/jwt-keys.ts';
+import { createPat } from '../src/credentials/pats.ts';
 import { seal } from '../src/tokens/sealed.ts';
 import { CookieJar, Harness } from './support/harness.ts';
 
@@ -86,6 +87,43 @@ describe('Idempotency-Key scope: signed-in shoppers', () => {
     const own = await h.json(LOGOUT, {}, { headers: { cookie: usedCookie, origin: 'https://evil.test', 'idempotency-key': 'logout-key-3' } });
     expect(own.status).toBe(403);
     expect(own.headers.get('idempotent-replayed')).toBeNull();
+  });
+});
+
+describe('Idempotency-Key scope: bearer sessions, PATs and forms', () => {
+  it("keeps two bearer sessions' logouts with one key apart", async () => {
+    const bearer = async (email: string) => {
+      const mail = await h.requestLink(email);
+      const verified = await h.json('/v2/visitor/auth/verify', { token: mail.token, delivery: 'bearer' });
+      return ((await verified.json()) as { sessionToken: string }).sessionToken;
+    };
+    const [one, two] = [await bearer('bearer-one@example.com'), await bearer('bearer-two@example.com')];
+    const out = (token: string) => h.json(LOGOUT, {}, { headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'bearer-key-1' } });
+    expect((await out(one)).status).toBe(204);
+    const second = await out(two);
+    expect(second.status).toBe(204);
+    expect(second.headers.get('idempotent-replayed')).toBeNull();
+    const me = await h.fetch('/v2/visitor/me', { headers: { authorization: `Bearer ${two}` } });
+    expect(me.status).toBe(401);
+  });
+
+  it('scopes a PAT by the token: its retry is replayed, another PAT with the same key is not', async () => {
+    const pat = async (name: string) => (await createPat(h.db, { tenantId: h.gharart.id, name, scopes: ['visitor:write'] })).token;
+    const [first, second] = [await pat('checkout-1'), await pat('checkout-2')];
+    const send = (token: string) => h.json(MAGIC_LINK, { email: 'pat-scope@example.com' }, { host: 'service.test', headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'pat-key-1' } });
+    expect((await send(first)).status).toBe(202);
+    expect((await send(first)).headers.get('idempotent-replayed')).toBe('true');
+    const other = await send(second);
+    expect(other.status).toBe(202);
+    expect(other.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  it('checks the Origin of a form post before replaying its key (403 csrf_rejected from another site)', async () => {
+    const form = (origin: string) => h.form(MAGIC_LINK, { email: 'form-scope@example.com' }, { headers: { origin, 'idempotency-key': 'form-key-1' } });
+    expect((await form(STOREFRONT)).status).toBe(303);
+    const forged = await form('https://evil.test');
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get('idempotent-replayed')).toBeNull();
   });
 });
 
