@@ -19,6 +19,8 @@ declare const Deno: {
 const runtime = await runtimeFromEnv(process.env, (code) => Deno.exit(code));
 const { app, deps } = runtime;
 
+// Deno.serve has no request-body cap like Bun's `maxRequestBodySize`: here the routes' streaming
+// reader (src/http/body.ts) is the only bound, and bodies no route reads are left unread.
 const server = Deno.serve(
   { port: deps.config.port, onListen: ({ port }) => announceListening(deps, port, 'deno') },
   // The socket peer feeds the trusted-proxy and loopback checks, exactly as under Bun.

@@ -2,6 +2,7 @@
 // shut down gracefully (finish in-flight requests, stop the worker, close the pool).
 import type { Server } from 'bun';
 import { EDGE_PATH } from './access/edge.ts';
+import { SERVER_BODY_BACKSTOP } from './http/body.ts';
 import { announceListening, runtimeFromEnv } from './runtime.ts';
 
 const runtime = await runtimeFromEnv(process.env, (code) => process.exit(code));
@@ -13,6 +14,9 @@ const edgeCheck = (request: Request, srv: Server<undefined>) => app.edgeCheck(re
 
 const server = Bun.serve({
   port: deps.config.port,
+  // Bun's default is 128 MB. Routes refuse a body at their own limit while it streams in
+  // (src/http/body.ts); this backstop covers bodies no route reads (404s, body-less routes).
+  maxRequestBodySize: SERVER_BODY_BACKSTOP,
   routes: { [EDGE_PATH]: { GET: edgeCheck, HEAD: edgeCheck } },
   // The socket peer feeds the trusted-proxy and loopback checks; asked for only when needed.
   fetch: (request, srv) => app.fetch(request, () => srv.requestIP(request)?.address),

@@ -4,9 +4,53 @@ import { AppError } from '../errors.ts';
 export const DEFAULT_BODY_LIMIT = 16 * 1024;
 // Support reports carry a repro artifact (HAR excerpt, curl command) of up to 64 KiB.
 const SUPPORT_REPORT_LIMIT = 80 * 1024;
+/** The largest limit of any route. */
+export const LARGEST_BODY_LIMIT = SUPPORT_REPORT_LIMIT;
+/**
+ * `maxRequestBodySize` for Bun.serve: a backstop for bodies no route reads (404s, routes without a
+ * body). Above every route limit, so a route's own 413 (problem+json) answers first.
+ */
+export const SERVER_BODY_BACKSTOP = LARGEST_BODY_LIMIT + 16 * 1024;
 
 export function bodyLimitFor(path: string): number {
   return path === '/v2/support/report' ? SUPPORT_REPORT_LIMIT : DEFAULT_BODY_LIMIT;
+}
+
+function tooLarge(limit: number): AppError {
+  return new AppError('payload_too_large', { detail: `Bodies are limited to ${limit} bytes.` });
+}
+
+/**
+ * The body's bytes, read chunk by chunk and refused (413) as soon as they pass `limit`, whatever
+ * the headers say: a declared Content-Length over the limit is refused before reading, a chunked
+ * body without one is cut off at the first chunk past it. Nothing past the limit is ever buffered,
+ * so a huge upload costs no more than a small one.
+ */
+export async function readLimitedBody(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      // Stop the upload: the server answers now and discards the rest.
+      await reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
 }
 
 export type BodyKind = 'json' | 'form' | 'empty';
@@ -21,10 +65,7 @@ export function bodyKindOf(request: Request): BodyKind {
 }
 
 export async function readBody(request: Request, limit = DEFAULT_BODY_LIMIT): Promise<Record<string, unknown>> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > limit) throw new AppError('payload_too_large', { detail: `Bodies are limited to ${limit} bytes.` });
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.length > limit) throw new AppError('payload_too_large', { detail: `Bodies are limited to ${limit} bytes.` });
+  const bytes = await readLimitedBody(request, limit);
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (bytes.length === 0) {
     bodyKinds.set(request, type === 'application/x-www-form-urlencoded' ? 'form' : 'empty');

@@ -1,15 +1,16 @@
 // Idempotency-Key on POSTs that do not create a session (api.md "Conventions"). The first request
 // stores its 2xx/3xx answer for 24 h; the same key + same fingerprint gets it again with
 // `Idempotent-Replayed: true` and no second side effect; another fingerprint → 422; still running
-// → 409. Records live in Postgres, so every instance agrees. Keys are scoped to (host, caller).
-import { sha256 } from '@oslojs/crypto/sha2';
-import { encodeHexLowerCase } from '@oslojs/encoding';
+// → 409. Records live in Postgres, so every instance agrees. Keys are scoped to (host, tenant,
+// caller), after the route's Origin checks (scope.ts).
+import { createHash } from 'node:crypto';
 import { addSeconds, type Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
 import { AppError } from '../errors.ts';
-import { invalid } from '../http/body.ts';
+import { bodyLimitFor, invalid, readLimitedBody } from '../http/body.ts';
 import type { RequestContext } from '../http/request-context.ts';
+import { idempotencyScope, type ScopeDeps } from './scope.ts';
 
 const KEEP_SECONDS = 24 * 3600;
 // A "running" record older than this belongs to a crashed request: the key is free again.
@@ -39,63 +40,42 @@ export function parseIdempotencyKey(header: string): string {
   return key;
 }
 
+/** SHA-256 in native code (`node:crypto`, in Bun and Deno alike): bodies are hashed on every keyed request. */
 function hex(data: Uint8Array | string): string {
-  return encodeHexLowerCase(sha256(typeof data === 'string' ? new TextEncoder().encode(data) : data));
+  return createHash('sha256').update(data).digest('hex');
 }
 
 type StoredRow = { fingerprint: string; status: 'running' | 'done'; response_status: number | null; response_headers: Record<string, string | string[]> | null; response_body: string | null };
 
 export type IdempotencyDeps = { db: Db; clock: Clock };
 
-function handleOf(body: Uint8Array): string | null {
-  if (body.length === 0 || body.length > 64 * 1024) return null;
-  try {
-    const text = new TextDecoder().decode(body);
-    const value = text.trimStart().startsWith('{') ? (JSON.parse(text) as { handle?: unknown }).handle : new URLSearchParams(text).get('handle');
-    return typeof value === 'string' ? value.slice(0, 64) : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Runs `handle` at most once per (scope, key, fingerprint). `handle` receives a fresh copy of the
- * request (the body was read here to fingerprint it).
+ * request: the body is read here once, at the route's limit (a larger one is refused with 413
+ * before the rest arrives), fingerprinted, and handed on.
  */
 export async function withIdempotency(
-  deps: IdempotencyDeps,
+  deps: IdempotencyDeps & ScopeDeps,
   request: Request,
   context: RequestContext,
   handle: (request: Request) => Promise<Response>,
 ): Promise<Response> {
   const key = parseIdempotencyKey(request.headers.get('idempotency-key')!);
-  const body = new Uint8Array(await request.arrayBuffer());
-  const authorization = request.headers.get('authorization');
-  // (tenant, caller). The tenant: the storefront host, or on the service's own host the body's
-  // `handle` (a credential names its tenant itself). The caller: its credential, else its client IP.
-  const scope = `${context.hostname}|${handleOf(body) ?? '-'}|${authorization ? `auth:${hex(authorization).slice(0, 32)}` : `ip:${context.clientIp}`}`;
+  const body = await readLimitedBody(request, bodyLimitFor(context.path));
+  const scope = await idempotencyScope(deps, request, context, body);
   const fingerprint = hex(`${request.method} ${context.path} ${hex(body)}`);
-  const now = deps.clock.now();
 
-  const claimed = await deps.db.one<{ key: string }>(sql`
-    insert into idempotency_keys (scope, key, fingerprint, status, created_at, expires_at)
-    values (${scope}, ${key}, ${fingerprint}, 'running', ${now}, ${addSeconds(now, KEEP_SECONDS)})
-    on conflict (scope, key) do update
-      set fingerprint = excluded.fingerprint, status = 'running', response_status = null, response_headers = null,
-          response_body = null, created_at = excluded.created_at, expires_at = excluded.expires_at
-      where idempotency_keys.expires_at <= ${now}
-         or (idempotency_keys.status = 'running' and idempotency_keys.created_at < ${addSeconds(now, -STALE_RUNNING_SECONDS)})
-    returning key`);
-
-  if (!claimed) {
+  // The record can vanish between the claim and the read (expired and cleaned up): claim again.
+  for (let attempt = 1; ; attempt++) {
+    if (await claim(deps, scope, key, fingerprint)) break;
     const stored = await deps.db.one<StoredRow>(sql`
       select fingerprint, status, response_status, response_headers, response_body
       from idempotency_keys where scope = ${scope} and key = ${key}`);
-    if (!stored) return withIdempotency(deps, new Request(request.url, { method: request.method, headers: request.headers, body }), context, handle);
-    if (stored.fingerprint !== fingerprint) {
+    if (!stored && attempt < 3) continue;
+    if (stored && stored.fingerprint !== fingerprint) {
       throw new AppError('idempotency_key_reused', { detail: 'This Idempotency-Key was already used for a different request.' });
     }
-    if (stored.status === 'running') {
+    if (!stored || stored.status === 'running') {
       throw new AppError('idempotency_in_progress', { detail: 'A request with this Idempotency-Key is still running; retry shortly.', headers: { 'retry-after': '1' } });
     }
     return replay(stored);
@@ -129,6 +109,21 @@ export async function withIdempotency(
   // Only successes are kept: after an error the key is free for a corrected retry.
   await release(deps.db, scope, key);
   return response;
+}
+
+/** Takes the key for this request: a new record, or one that expired or whose request crashed. */
+async function claim(deps: IdempotencyDeps, scope: string, key: string, fingerprint: string): Promise<boolean> {
+  const now = deps.clock.now();
+  const claimed = await deps.db.one<{ key: string }>(sql`
+    insert into idempotency_keys (scope, key, fingerprint, status, created_at, expires_at)
+    values (${scope}, ${key}, ${fingerprint}, 'running', ${now}, ${addSeconds(now, KEEP_SECONDS)})
+    on conflict (scope, key) do update
+      set fingerprint = excluded.fingerprint, status = 'running', response_status = null, response_headers = null,
+          response_body = null, created_at = excluded.created_at, expires_at = excluded.expires_at
+      where idempotency_keys.expires_at <= ${now}
+         or (idempotency_keys.status = 'running' and idempotency_keys.created_at < ${addSeconds(now, -STALE_RUNNING_SECONDS)})
+    returning key`);
+  return claimed !== undefined;
 }
 
 async function release(db: Db, scope: string, key: string): Promise<void> {
