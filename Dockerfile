@@ -1,7 +1,7 @@
-# Visitor Access on Bun. Production needs DATABASE_URL, SMTP_URL and TOKEN_SECRET at run time
-# (the service refuses to start without them); migrations run at start-up under an advisory lock.
+# Visitor Access on Bun. Production needs DATABASE_URL, SMTP_URL, TOKEN_SECRET and PUBLIC_URL at run
+# time (the service refuses to start without them); migrations run at start-up under an advisory lock.
 #   docker build -t visitor-access .
-#   docker run -p 3000:3000 -e DATABASE_URL=… -e SMTP_URL=… -e TOKEN_SECRET=… visitor-access
+#   docker run -p 3000:3000 -e DATABASE_URL=… -e SMTP_URL=… -e TOKEN_SECRET=… -e PUBLIC_URL=https://… visitor-access
 #   docker run --rm -e DATABASE_URL=… … visitor-access bun src/cli.ts tenant list
 
 # --- dependencies: production only, exactly as locked ---

@@ -86,6 +86,7 @@ const plain = (): Record<string, string> => ({});
 function serviceEnv(ctx: Context, edgeCacheSeconds: number): Record<string, string> {
   return {
     NODE_ENV: 'production',
+    PUBLIC_URL: 'http://localhost', // required in production (where console links point)
     PORT: String(ctx.port),
     TOKEN_SECRET: ctx.tokenSecret,
     DATABASE_URL: ctx.database.url,

@@ -35,6 +35,7 @@ type Context = { database: BenchDatabase; tokenSecret: string; dataDir: string; 
 function serviceEnv(ctx: Context, port: number, edgeCacheSeconds: number): Record<string, string> {
   return {
     NODE_ENV: 'production',
+    PUBLIC_URL: 'http://localhost', // required in production (where console links point)
     PORT: String(port),
     TOKEN_SECRET: ctx.tokenSecret,
     DATABASE_URL: ctx.database.url,

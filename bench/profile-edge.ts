@@ -104,6 +104,7 @@ try {
   const configFor = (edgeCacheSeconds: number): Config =>
     loadConfig({
       NODE_ENV: 'production',
+      PUBLIC_URL: 'http://localhost', // required in production (where console links point)
       TOKEN_SECRET: tokenSecret,
       DATABASE_URL: database.url,
       SMTP_URL: 'smtp://127.0.0.1:2525',

@@ -130,6 +130,7 @@ function service(id: string): string[] {
 function serviceEnv(ctx: Context, port: number): Record<string, string> {
   return {
     NODE_ENV: 'production',
+    PUBLIC_URL: 'http://localhost', // required in production (where console links point)
     PORT: String(port),
     TOKEN_SECRET: ctx.tokenSecret,
     DATABASE_URL: ctx.ours.url,

@@ -40,6 +40,7 @@ try {
   for (const policy of ['magic-link:per-ip', 'magic-link:per-tenant', 'verify:per-ip']) await setOverride(db, tenant.id, policy, 1_000_000);
   const env = {
     NODE_ENV: 'production',
+    PUBLIC_URL: 'http://localhost', // required in production (where console links point)
     TOKEN_SECRET: 'soak-secret-0123456789abcdefghijklmnopqrstuv',
     DATABASE_URL: url.href,
     SMTP_URL: mail.url,

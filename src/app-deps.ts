@@ -23,6 +23,7 @@ export type AppDeps = {
   requestLog: RequestLog;
 };
 
+/** A new session's lifetime: the tenant's TTL or SESSION_TTL, never beyond the absolute SESSION_MAX_AGE. */
 export function sessionTtlFor(deps: AppDeps, tenant: { sessionTtlSeconds: number | null }): number {
-  return tenant.sessionTtlSeconds ?? deps.config.sessionTtlSeconds;
+  return Math.min(tenant.sessionTtlSeconds ?? deps.config.sessionTtlSeconds, deps.config.sessionMaxAgeSeconds);
 }

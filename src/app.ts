@@ -47,6 +47,14 @@ function toAppError(error: unknown, code: string | number | undefined): AppError
   return null;
 }
 
+/**
+ * Strict-Transport-Security for https answers in production (https as the request URL or a trusted
+ * proxy's X-Forwarded-Proto says). Two years, and deliberately no includeSubDomains or preload:
+ * the host is the creator's storefront domain, and HTTPS for its other subdomains is theirs to
+ * decide. Not on the edge check: the CDN's subrequest is no browser and its hot path stays lean.
+ */
+const HSTS = 'max-age=63072000';
+
 /** `…//host/_edge/visitor/access` with or without a query string, by string search (no URL parse). */
 function isEdgeCheck(url: string): boolean {
   const pathStart = url.indexOf('/', url.indexOf('//') + 2);
@@ -72,6 +80,8 @@ export function buildApp(deps: AppDeps): App {
       set.headers['x-frame-options'] = 'DENY';
       set.headers['referrer-policy'] = 'no-referrer';
       set.headers['content-security-policy'] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+      // On every answer (errors and answers built outside Elysia included), via the context.
+      if (config.nodeEnv === 'production' && context.origin.startsWith('https://')) context.responseHeaders['strict-transport-security'] = HSTS;
     })
     // Bodies are ours to read: JSON or browser forms, size-limited, malformed → 400 (never 500).
     .onParse(({ request }) => readBody(request, bodyLimitFor(requestContext(request, config).path)))

@@ -1,12 +1,13 @@
 // Assembles the service from config: database (migrated), keys, mail transport, outbox, tenants.
 // Shared by the Bun and Deno entry points and by tests (which override the clock, db or transport).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { buildApp, type App } from './app.ts';
 import { RequestLog } from './audit/request-log.ts';
 import type { AppDeps } from './app-deps.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import type { Db } from './db/db.ts';
+import { makeDataDirPrivate } from './db/data-dir.ts';
 import { migrate } from './db/migrate.ts';
 import { DataDirBusyError, openDatabase, openSidePools, sharedPools, type SidePools } from './db/open.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -36,7 +37,7 @@ export function devTokenSecret(dataDir: string): string {
   try {
     return readFileSync(file, 'utf8').trim();
   } catch {
-    mkdirSync(dataDir, { recursive: true });
+    makeDataDirPrivate(dataDir);
     const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
     writeFileSync(file, secret, { mode: 0o600 });
     return secret;
@@ -45,6 +46,9 @@ export function devTokenSecret(dataDir: string): string {
 
 export async function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
+  const seedDemo = overrides.seedDemo ?? config.nodeEnv === 'development';
+  // Before anything is written there (token secret, embedded database, dev credentials).
+  if (!config.tokenSecrets || (!overrides.db && !config.databaseUrl) || seedDemo) makeDataDirPrivate(config.dataDir);
   const secrets = config.tokenSecrets ?? [devTokenSecret(config.dataDir)];
   const keys = await deriveKeyRing(secrets);
   const db = overrides.db ?? (await openDatabase(config));
@@ -76,7 +80,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       leaseSeconds: config.outboxLeaseSeconds,
     });
     const deps: AppDeps = { config, db, keys, clock, logger, outbox, devMailbox, tenants: new TenantDirectory(db), limiter: new RateLimiter(pools.counters, clock), requestLog: new RequestLog(pools.counters, logger) };
-    if (overrides.seedDemo ?? config.nodeEnv === 'development') await seedDemoTenant(db, config, logger);
+    if (seedDemo) await seedDemoTenant(db, config, logger);
     const janitor = new Janitor(deps);
     return {
       deps,

@@ -5,6 +5,9 @@ import { EDGE_PATH } from './access/edge.ts';
 import { SERVER_BODY_BACKSTOP } from './http/body.ts';
 import { announceListening, runtimeFromEnv } from './runtime.ts';
 
+// Everything this process creates (DATA_DIR: embedded database, dev secret, dev PATs) is for this
+// user only, whatever umask the shell or container handed over.
+process.umask(0o077);
 const runtime = await runtimeFromEnv(process.env, (code) => process.exit(code));
 const { app, deps } = runtime;
 

@@ -31,10 +31,10 @@ describe('configuration', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
-  it('refuses to start in production without TOKEN_SECRET, DATABASE_URL or SMTP_URL', () => {
-    const full = { NODE_ENV: 'production', TOKEN_SECRET: SECRET, DATABASE_URL: 'postgres://db/x', SMTP_URL: 'smtp://mail:25' };
+  it('refuses to start in production without TOKEN_SECRET, DATABASE_URL, SMTP_URL or PUBLIC_URL', () => {
+    const full = { NODE_ENV: 'production', TOKEN_SECRET: SECRET, DATABASE_URL: 'postgres://db/x', SMTP_URL: 'smtp://mail:25', PUBLIC_URL: 'https://access.example' };
     expect(loadConfig(full).nodeEnv).toBe('production');
-    for (const name of ['TOKEN_SECRET', 'DATABASE_URL', 'SMTP_URL'] as const) {
+    for (const name of ['TOKEN_SECRET', 'DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL'] as const) {
       const env: Record<string, string> = { ...full };
       delete env[name];
       const message = errorOf(env);

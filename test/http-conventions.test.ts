@@ -90,6 +90,26 @@ describe('HTTP conventions', () => {
   });
 });
 
+describe('Strict-Transport-Security', () => {
+  it('is sent in production on https answers only (request URL or a trusted proxy), never over plain http or in development', async () => {
+    const production = await Harness.start({ env: { NODE_ENV: 'production', PUBLIC_URL: 'https://access.example', DATABASE_URL: 'postgres://unused.invalid/x' } });
+    try {
+      const hsts = (response: Response) => response.headers.get('strict-transport-security');
+      const viaProxy = { headers: { 'x-forwarded-proto': 'https' } };
+      expect(hsts(await production.fetch('/healthz', viaProxy))).toBe('max-age=63072000');
+      expect(hsts(await production.fetch('/nope', viaProxy))).toBe('max-age=63072000'); // errors too
+      expect(hsts(await production.json('/v2/visitor/auth/magic-link', { email: 'x' }, viaProxy))).toBe('max-age=63072000');
+      const direct = await production.runtime.app.fetch(new Request('https://localhost/healthz'), '127.0.0.1');
+      expect(hsts(direct)).toBe('max-age=63072000');
+      expect(hsts(await production.fetch('/healthz'))).toBeNull(); // plain http
+      expect(hsts(await production.fetch('/healthz', { ...viaProxy, ip: '203.0.113.7' }))).toBeNull(); // an untrusted peer's claim
+      expect(hsts(await h.fetch('/healthz', viaProxy))).toBeNull(); // not outside production
+    } finally {
+      await production.close();
+    }
+  });
+});
+
 describe('dev mailbox', () => {
   it('is absent unless NODE_ENV=development without SMTP_URL', async () => {
     expect((await h.fetch('/_dev/mailbox')).status).toBe(404);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { sql } from '../src/db/sql.ts';
 import { CookieJar, Harness } from './support/harness.ts';
+import { insertTestTenant } from './support/tenants.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -172,5 +173,36 @@ describe('POST /v2/visitor/auth/magic-link', () => {
     expect(response.status).toBe(403);
     expect(response.headers.get('content-type')).toContain('text/html');
     expect(await response.text()).toContain('csrf_rejected');
+  });
+
+  it('accepts only the exact origin of an edge host: another port on the same host is cross-origin', async () => {
+    await insertTestTenant(h.db, 'portshop', { origins: ['https://www.shop.example'], hosts: ['shop.example'] });
+    const post = (host: string, origin: string) => h.form('/v2/visitor/auth/magic-link', { email: 'ports@example.com' }, { host, headers: { origin } });
+    expect((await post('shop.example', 'https://shop.example')).status).toBe(303);
+    expect((await post('shop.example', 'https://www.shop.example')).status).toBe(303);
+    const otherPort = await post('shop.example', 'https://shop.example:8443');
+    expect(otherPort.status).toBe(403);
+    expect(await otherPort.text()).toContain('csrf_rejected');
+    expect((await post('shop.example', 'http://shop.example')).status).toBe(403);
+    // The port the request itself came in on is the page's own origin.
+    expect((await post('shop.example:8443', 'https://shop.example:8443')).status).toBe(303);
+    expect((await post('shop.example:443', 'https://shop.example')).status).toBe(303);
+  });
+
+  it('accepts a plain-http loopback origin (outside production) only with the port the request came in on', async () => {
+    // Only the edge-host rule may let these through: no configured origin on localhost.
+    await h.db.many(sql`update tenants set origins = array['https://gharart.example'] where id = ${h.gharart.id}::uuid`);
+    h.deps.tenants.clear();
+    try {
+      const post = (origin: string) => h.form('/v2/visitor/auth/magic-link', { email: 'loopback@example.com' }, { host: 'localhost:3000', headers: { origin } });
+      const wrongPort = await post('http://localhost:9999');
+      expect(wrongPort.status).toBe(403);
+      expect(await wrongPort.text()).toContain('csrf_rejected');
+      expect((await post('http://localhost')).status).toBe(403);
+      expect((await post('http://localhost:3000')).status).toBe(303);
+    } finally {
+      await h.db.many(sql`update tenants set origins = ${h.gharart.origins}::text[] where id = ${h.gharart.id}::uuid`);
+      h.deps.tenants.clear();
+    }
   });
 });

@@ -25,6 +25,7 @@ beforeAll(async () => {
   await insertTestTenant(database.db, 'second');
   const env = {
     NODE_ENV: 'production',
+    PUBLIC_URL: 'http://localhost', // required in production (where console links point)
     TOKEN_SECRET: 'multi-instance-secret-0123456789abcdefghijkl',
     DATABASE_URL: database.url!,
     SMTP_URL: mail.url,

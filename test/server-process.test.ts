@@ -49,6 +49,15 @@ describe('the service process', () => {
     expect(stderr).toContain('TOKEN_SECRET');
   });
 
+  it('refuses to start in production without PUBLIC_URL (console links would point to localhost)', async () => {
+    const production = { NODE_ENV: 'production', TOKEN_SECRET: 'x'.repeat(32), DATABASE_URL: 'postgres://127.0.0.1:1/none', PUBLIC_URL: '' };
+    const child = Bun.spawn(['bun', 'src/server.ts'], { env: env(production), stdout: 'pipe', stderr: 'pipe' });
+    expect(await child.exited).toBe(1);
+    const stderr = (await new Response(child.stderr as ReadableStream).text()).trim();
+    expect(stderr.split('\n')).toHaveLength(1);
+    expect(stderr).toContain('PUBLIC_URL');
+  });
+
   it('finishes in-flight requests on SIGTERM and loses no accepted sign-in', async () => {
     const server = await start();
     const { base } = server;

@@ -1,7 +1,9 @@
-// Chooses the database: DATABASE_URL → real PostgreSQL; otherwise embedded PGlite in DATA_DIR,
-// guarded by a pid lock file because only one process may hold a PGlite data folder.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Chooses the database: DATABASE_URL → real PostgreSQL; otherwise embedded PGlite in DATA_DIR
+// (private: 0700, see data-dir.ts), guarded by a pid lock file because only one process may hold a
+// PGlite data folder.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Config } from '../config.ts';
+import { makeDataDirPrivate } from './data-dir.ts';
 import type { Db } from './db.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
@@ -23,7 +25,7 @@ function processAlive(pid: number): boolean {
 }
 
 function lockDataDir(dir: string): () => void {
-  mkdirSync(dir, { recursive: true });
+  makeDataDirPrivate(dir);
   const lockFile = `${dir}/pglite.pid`;
   try {
     writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
@@ -41,6 +43,8 @@ export async function openDatabase(config: Config): Promise<Db> {
   const unlock = lockDataDir(config.dataDir);
   try {
     const { db } = await openPglite({ dataDir: `${config.dataDir}/pglite` });
+    // PGlite creates its files as the umask allows (Deno's entry sets none): tighten them too.
+    makeDataDirPrivate(config.dataDir);
     const close = db.close.bind(db);
     return Object.assign(db, {
       async close() {

@@ -1,11 +1,33 @@
-// CSRF for cookie-authenticated writes and every form POST: Origin must be one of the tenant's
-// allowed origins (or https://{edge host}; plain http only for loopback hosts outside production),
-// or absent/`null` with `Sec-Fetch-Site: same-origin` (no-referrer pages make browsers send `null`).
+// CSRF for cookie-authenticated writes and every form POST: Origin must be exactly one of the
+// tenant's allowed origins, or exactly the origin the request came in on when that is one of the
+// tenant's hosts (https; plain http only for loopback hosts outside production), or absent/`null`
+// with `Sec-Fetch-Site: same-origin` (no-referrer pages make browsers send `null`).
+// Exact means scheme, host and port: another port on the same host is another origin (RFC 6454),
+// possibly another program, and must not borrow the storefront's cookies.
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Tenant } from '../tenants/tenants.ts';
+import { requestContext } from './request-context.ts';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** `host[:port]` as a URL of `scheme` spells it (a default port dropped), or null if malformed. */
+function hostAs(scheme: 'https:' | 'http:', host: string): string | null {
+  try {
+    return new URL(`${scheme}//${host}`).host;
+  } catch {
+    return null;
+  }
+}
+
+/** The request's own origin on an edge host: host and port exactly as the Host header (or trusted X-Forwarded-Host) says. */
+function isRequestOrigin(origin: URL, request: Request, config: Config): boolean {
+  const scheme = origin.protocol;
+  if (scheme !== 'https:' && !(scheme === 'http:' && config.nodeEnv !== 'production' && LOOPBACK_HOSTS.has(origin.hostname))) return false;
+  const context = requestContext(request, config);
+  const requestHost = context.origin.slice(context.origin.indexOf('://') + 3);
+  return hostAs(scheme, requestHost) === origin.host;
+}
 
 export function originAllowed(request: Request, tenant: Tenant, config: Config): boolean {
   const origin = request.headers.get('origin');
@@ -17,9 +39,9 @@ export function originAllowed(request: Request, tenant: Tenant, config: Config):
   } catch {
     return false;
   }
+  if (url.origin !== origin) return false; // a path, userinfo or odd spelling is no browser's Origin
   if (!tenant.hosts.includes(url.hostname)) return false;
-  if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && config.nodeEnv !== 'production' && LOOPBACK_HOSTS.has(url.hostname);
+  return isRequestOrigin(url, request, config);
 }
 
 export function assertOriginAllowed(request: Request, tenant: Tenant, config: Config): void {

@@ -37,14 +37,17 @@ export async function requireSession(deps: AppDeps, request: Request, jar: Reada
 
 /**
  * The signed-in visitor, for a route that counts as using the session: its expiry slides (written at
- * most once an hour), and when it does, a cookie session gets its cookie again with the new
+ * most once an hour, never past SESSION_MAX_AGE after sign-in), and when it does, a cookie session gets its cookie again with the new
  * lifetime. The browser drops a cookie at its own Max-Age, set at sign-in, whatever the database
  * says. Never called by the edge check (no writes on the hot path).
  */
 export async function requireUsedSession(deps: AppDeps, request: Request, jar: CookieJar): Promise<{ session: VisitorSession; tenant: Tenant }> {
   const { session, tenant } = await requireSession(deps, request, jar);
-  const ttlSeconds = sessionTtlFor(deps, tenant);
-  const live = await touchSession(deps, session, ttlSeconds);
-  if (live !== session && live.via === 'cookie') setHostCookie(jar, SESSION_COOKIE, cookieString(jar, SESSION_COOKIE)!, ttlSeconds);
+  const live = await touchSession(deps, session, sessionTtlFor(deps, tenant), deps.config.sessionMaxAgeSeconds);
+  if (live !== session && live.via === 'cookie') {
+    // The cookie lives as long as the session now does (less than the TTL near the absolute lifetime).
+    const remainingSeconds = Math.max(0, Math.ceil((live.expires_at.getTime() - deps.clock.now().getTime()) / 1000));
+    setHostCookie(jar, SESSION_COOKIE, cookieString(jar, SESSION_COOKIE)!, remainingSeconds);
+  }
   return { session: live, tenant };
 }

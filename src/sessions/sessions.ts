@@ -30,10 +30,18 @@ export async function sessionFromToken(
   return row ? { ...row, via: presented.via } : null;
 }
 
-/** Extends a session's expiry when it is used, but writes at most once an hour. */
-export async function touchSession(deps: { db: Db; clock: Clock }, session: VisitorSession, ttlSeconds: number): Promise<VisitorSession> {
+/**
+ * The sliding expiry, capped by the absolute lifetime: however active, a session ends `maxAgeSeconds`
+ * after sign-in, so a stolen cookie kept busy does not live for ever.
+ */
+export function slidExpiry(createdAt: Date, now: Date, ttlSeconds: number, maxAgeSeconds: number): Date {
+  return new Date(Math.min(addSeconds(now, ttlSeconds).getTime(), addSeconds(createdAt, maxAgeSeconds).getTime()));
+}
+
+/** Extends a session's expiry when it is used (never past its absolute lifetime), but writes at most once an hour. */
+export async function touchSession(deps: { db: Db; clock: Clock }, session: VisitorSession, ttlSeconds: number, maxAgeSeconds: number): Promise<VisitorSession> {
   const now = deps.clock.now();
   if (now.getTime() - session.last_seen_at.getTime() < SLIDE_EVERY_SECONDS * 1000) return session;
-  const expiresAt = await slideSession(deps.db, session.id, now, addSeconds(now, ttlSeconds), addSeconds(now, -SLIDE_EVERY_SECONDS));
+  const expiresAt = await slideSession(deps.db, session.id, now, slidExpiry(session.created_at, now, ttlSeconds, maxAgeSeconds), addSeconds(now, -SLIDE_EVERY_SECONDS));
   return expiresAt ? { ...session, last_seen_at: now, expires_at: expiresAt } : session;
 }
