@@ -376,6 +376,15 @@ describe('nested values, line ends and lengths', () => {
   });
 });
 
+describe('ids in the path', () => {
+  it('answers a session id of the right length and alphabet but not a UUID (36 dashes) with 404, not a 500', async () => {
+    for (const id of ['-'.repeat(36), 'abcdefab-cdef-abcd-efab-cdefabcdefab'.replaceAll('-', 'a').slice(0, 32) + '----']) {
+      const response = await h.fetch(`/v2/visitor/sessions/${id}`, { method: 'DELETE', jar: visitor, headers: { origin: 'http://localhost' } });
+      expect([id, response.status, ((await response.json()) as Problem).code]).toEqual([id, 404, 'session_not_found']);
+    }
+  });
+});
+
 describe('recorded headers', () => {
   it('stores a User-Agent without control characters and cut to 512 characters (session, report, request log)', async () => {
     const agent = `Agent\u0001/1.0 ${'y'.repeat(3000)}`;
