@@ -135,6 +135,5 @@ export function checkUrlText(url: string, params: Record<string, unknown> | unde
  */
 export function recordedHeader(value: string | null, maxChars = 512): string | null {
   if (value === null) return null;
-  // eslint-disable-next-line no-control-regex
   return value.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, maxChars);
 }
