@@ -4,9 +4,10 @@ import { Elysia } from 'elysia';
 import type { AppDeps } from './app-deps.ts';
 import { isDatabaseUnavailable } from './db/db.ts';
 import { AppError } from './errors.ts';
-import { bodyLimitFor, readBody } from './http/body.ts';
+import { bodyKindOf, bodyLimitFor, readBody } from './http/body.ts';
 import { corsHeaders } from './http/cors.ts';
 import { problemResponse, wantsHtml } from './http/problem.ts';
+import { checkBodyText, checkUrlText } from './http/text-fields.ts';
 import { adoptRequestContext, requestContext, resolvePeer, socketPeers, type PeerSource } from './http/request-context.ts';
 import { acceptsIdempotencyKey, withIdempotency } from './idempotency/idempotency.ts';
 import { redactPath } from './log.ts';
@@ -84,7 +85,14 @@ export function buildApp(deps: AppDeps): App {
       if (config.nodeEnv === 'production' && context.origin.startsWith('https://')) context.responseHeaders['strict-transport-security'] = HSTS;
     })
     // Bodies are ours to read: JSON or browser forms, size-limited, malformed → 400 (never 500).
-    .onParse(({ request }) => readBody(request, bodyLimitFor(requestContext(request, config).path)))
+    // Every text field (body, query, params) then obeys one rule: no control characters, valid
+    // Unicode, bounded length (src/http/text-fields.ts) — PostgreSQL would answer a NUL with a 500.
+    .onParse(async ({ request }) => {
+      const path = requestContext(request, config).path;
+      const body = await readBody(request, bodyLimitFor(path));
+      return checkBodyText(path, bodyKindOf(request), body);
+    })
+    .onTransform(({ request, params }) => checkUrlText(request.url, params as Record<string, unknown> | undefined))
     .onError(async ({ request, error, code }) => {
       const context = requestContext(request, config);
       const appError = toAppError(error, code);

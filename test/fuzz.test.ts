@@ -31,6 +31,8 @@ const ROUTES: { method: string; path: string; host?: string; auth?: boolean }[] 
 const nasty = fc.oneof(
   fc.string(),
   fc.string({ unit: 'grapheme', maxLength: 50 }),
+  // Text PostgreSQL refuses (NUL), controls, a lone CR, unpaired surrogates: 400 invalid_request, never 500.
+  fc.constantFrom('a\u0000b', '\u0007', 'cr\ronly', '\ud800', 'x\udc00y', 'crlf\r\nok', 'tab\tok'),
   fc.constantFrom('\u0000', '\u202e', 'ａ@ｅｘａｍｐｌｅ．ｃｏｍ', 'а@example.com', 'x\r\nLocation: https://evil.example', '%00', '../../etc/passwd', '//evil.com', 'javascript:alert(1)', '{{7*7}}', "' or 1=1 --"),
   fc.constant('x'.repeat(20_000)),
   fc.integer(),
@@ -45,6 +47,13 @@ const bodies = fc.oneof(
   fc.record({ email: nasty, resource: nasty, kind: nasty, expiresAt: nasty, title: nasty }, { requiredKeys: [] }),
   fc.jsonValue(),
 );
+
+/** Does a body break the text rule (src/http/text-fields.ts) somewhere: a value or a key, at any depth? */
+function breaksTextRule(value: unknown): boolean {
+  if (typeof value === 'string') return /[\u0000-\u0008\u000b\u000c\u000e-\u001f]|\r(?!\n)/.test(value) || !value.isWellFormed() || value.length > 2048;
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([key, item]) => breaksTextRule(key) || breaksTextRule(item));
+}
 
 async function expectSane(response: Response, json: boolean) {
   expect(response.status).toBeLessThan(500);
@@ -72,6 +81,10 @@ describe('hostile input over HTTP', () => {
           body: JSON.stringify(body),
         });
         statuses.add(response.status);
+        if (breaksTextRule(body) && new TextEncoder().encode(JSON.stringify(body)).length <= 16 * 1024) {
+          const problem = (await response.clone().json()) as { code: string };
+          expect([response.status, problem.code]).toEqual([400, 'invalid_request']);
+        }
         await expectSane(response, true);
       }),
       { numRuns: 300 },

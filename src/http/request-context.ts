@@ -2,6 +2,7 @@
 // beside the Request (a WeakMap, so the app stays plain `Request`/`Response` and runs on Deno too).
 import type { Config } from '../config.ts';
 import { ipInCidrs } from './cidr.ts';
+import { recordedHeader } from './text-fields.ts';
 
 export type RequestContext = {
   requestId: string;
@@ -105,7 +106,8 @@ export function requestContext(request: Request, config: Config): RequestContext
     hostname: host.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''),
     origin: `${protocol}://${host}`,
     path: url.pathname,
-    userAgent: request.headers.get('user-agent'),
+    // Stored in sessions, reports and the request log: control characters dropped, 512 at most.
+    userAgent: recordedHeader(request.headers.get('user-agent')),
     responseHeaders: {},
     facts: {},
   };

@@ -58,7 +58,8 @@ export async function listLiveSessions(db: Db, visitorId: string, now: Date): Pr
 
 /** Revokes one of the visitor's own sessions; false when it is not theirs (or not live). */
 export async function revokeOwnSession(db: Db, visitorId: string, sessionId: string, now: Date): Promise<boolean> {
-  if (!/^[0-9a-f-]{36}$/i.test(sessionId)) return false;
+  // The uuid's shape, not just its alphabet: 36 dashes would reach the ::uuid cast (a 500).
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(sessionId)) return false;
   const rows = await db.many(sql`
     update sessions set revoked_at = ${now}
     where id = ${sessionId}::uuid and visitor_id = ${visitorId}::uuid and revoked_at is null
