@@ -9,7 +9,7 @@ import { PolicyCache, type KeyType, type LimitRoute, type Policy } from './polic
 
 export type LimitKeys = Partial<Record<KeyType, string>>;
 
-export type LimitOutcome = { policy: Policy; count: number; remaining: number; resetAt: Date; exceeded: boolean; counted: boolean };
+export type LimitOutcome = { policy: Policy; key: string; count: number; remaining: number; resetAt: Date; exceeded: boolean; counted: boolean };
 
 export type LimitResult = {
   outcomes: LimitOutcome[];
@@ -68,7 +68,7 @@ export class RateLimiter {
       const count = counts.get(key) ?? 0;
       // A read-only policy is exceeded once the quota is used up; a bumped one when this request is past it.
       const exceeded = bumped ? count > policy.quota : count >= policy.quota;
-      return { policy, count, remaining: Math.max(0, policy.quota - count), resetAt: new Date(window.end), exceeded, counted: bumped };
+      return { policy, key, count, remaining: Math.max(0, policy.quota - count), resetAt: new Date(window.end), exceeded, counted: bumped };
     });
     const visible = outcomes.filter((o) => !o.policy.silent);
     const headers: Record<string, string> = {};
@@ -82,6 +82,15 @@ export class RateLimiter {
       blocking: visible.find((o) => o.exceeded && o.counted) ?? null,
       silentExceeded: outcomes.some((o) => o.policy.silent && o.exceeded && o.counted),
     };
+  }
+
+  /**
+   * Gives back what `hit` counted for one outcome: a reservation that turned out not to be what
+   * the policy limits (a right code reserved a place in the wrong-code quota). Never below zero.
+   */
+  async release(outcome: LimitOutcome): Promise<void> {
+    if (!outcome.counted) return;
+    await this.db.many(sql`update rate_limit_counters set count = count - 1 where key = ${outcome.key} and count > 0`);
   }
 
   /** The 429 for a blocking outcome. */
