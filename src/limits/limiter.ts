@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
 import { AppError } from '../errors.ts';
+import { ipLimitKey } from './ip-key.ts';
 import { PolicyCache, type KeyType, type LimitRoute, type Policy } from './policies.ts';
 
 export type LimitKeys = Partial<Record<KeyType, string>>;
@@ -30,11 +31,21 @@ function windowOf(policy: Policy, nowMs: number): { start: number; end: number }
 export class RateLimiter {
   readonly policies: PolicyCache;
 
+  private readonly ipv6Prefix: number;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    options: { ipv6Prefix?: number } = {},
   ) {
     this.policies = new PolicyCache(db);
+    this.ipv6Prefix = options.ipv6Prefix ?? 64;
+  }
+
+  /** The counter key part of one policy: every `ip` key is the client's limit key (IPv6 by prefix). */
+  private keyPart(keyType: KeyType, keys: LimitKeys): string {
+    const value = keys[keyType]!;
+    return keyType === 'ip' ? ipLimitKey(value, this.ipv6Prefix) : value;
   }
 
   /**
@@ -47,7 +58,7 @@ export class RateLimiter {
     const planned = policies.map((policy) => {
       const window = windowOf(policy, nowMs);
       const scope = policy.keyType === 'ip' || policy.keyType === 'credential' ? '' : `${tenantId ?? '-'}|`;
-      return { policy, window, key: `${policy.name}|${scope}${keys[policy.keyType]}|${window.start / 1000}`, bump: count(policy) };
+      return { policy, window, key: `${policy.name}|${scope}${this.keyPart(policy.keyType, keys)}|${window.start / 1000}`, bump: count(policy) };
     });
     const bump = planned.filter((p) => p.bump);
     const read = planned.filter((p) => !p.bump);
