@@ -87,6 +87,24 @@ describe('POST /_edge/visitor/access/t/{token}', () => {
     expect(body.session.via).toBe('cookie');
   });
 
+  it('clears the check, pending and diagnostics cookies when the sign-in completes', async () => {
+    const jar = new CookieJar();
+    await h.fetch('/_edge/visitor/diagnostics', { jar }); // sets __Host-visitor_diag
+    expect((await h.form('/v2/visitor/auth/magic-link', { email: 'clear-cookies@example.com' }, { jar })).status).toBe(303); // __Host-visitor_pending
+    await h.deliver();
+    const path = Harness.pathOf(h.mail.last('clear-cookies@example.com').link!);
+    await h.fetch(path, { jar }); // __Host-visitor_check
+    expect([...jar.values.keys()].sort()).toEqual(['__Host-visitor_check', '__Host-visitor_diag', '__Host-visitor_pending']);
+    const response = await h.form(path, {}, { jar });
+    expect(response.status).toBe(303);
+    for (const name of ['__Host-visitor_check', '__Host-visitor_pending', '__Host-visitor_diag']) {
+      const cleared = response.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+      expect([name, cleared]).toEqual([name, expect.stringContaining('Max-Age=0')]);
+      for (const attribute of ['Path=/', 'Secure']) expect([name, cleared]).toEqual([name, expect.stringContaining(attribute)]);
+    }
+    expect([...jar.values.keys()]).toEqual(['__Host-visitor_session']);
+  });
+
   it('lets exactly one of 20 concurrent confirmations win', async () => {
     const { path, jar } = await openLink('race@example.com');
     await h.fetch(path, { jar });

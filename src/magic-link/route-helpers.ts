@@ -3,13 +3,14 @@
 import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { invalid } from '../http/body.ts';
-import { cookieString, seeOther, setHostCookie, type CookieJar, type SetContext } from '../http/cookies.ts';
+import { clearHostCookie, cookieString, seeOther, setHostCookie, type CookieJar, type SetContext } from '../http/cookies.ts';
+import { DIAG_COOKIE } from '../diagnostics/routes.ts';
 import type { ServerCaller } from '../credentials/caller.ts';
 import { requestContext } from '../http/request-context.ts';
 import type { LimitKeys } from '../limits/limiter.ts';
 import type { LimitRoute, Policy } from '../limits/policies.ts';
 import { visitorTenant } from '../http/visitor-tenant.ts';
-import { PENDING_COOKIE, SESSION_COOKIE, sessionFromToken, sessionTokenFrom } from '../sessions/sessions.ts';
+import { CHECK_COOKIE, PENDING_COOKIE, SESSION_COOKIE, sessionFromToken, sessionTokenFrom } from '../sessions/sessions.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { seal } from '../tokens/sealed.ts';
 import { recordAudit, type AuditKind } from '../audit/audit.ts';
@@ -22,8 +23,13 @@ export const WRONG_CODES = 'wrong-code-per-ip';
 export const PENDING_SECONDS = 900;
 export type Pending = { handle: string; email: string; returnTo: string };
 
+/** Cookies of the way in: once signed in they have served their purpose (and the pending one holds the address). */
+const SIGN_IN_COOKIES = [CHECK_COOKIE, PENDING_COOKIE, DIAG_COOKIE];
+
+/** Every sign-in that sets the session cookie goes through here, so every one clears the rest. */
 export function setSessionCookie(jar: CookieJar, token: string, maxAge: number): void {
   setHostCookie(jar, SESSION_COOKIE, token, maxAge);
+  for (const name of SIGN_IN_COOKIES) clearHostCookie(jar, name);
 }
 
 /** After a link is requested by a browser form: remember address + returnTo (encrypted), show check-email. */

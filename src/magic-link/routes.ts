@@ -4,7 +4,7 @@ import { Elysia, t } from 'elysia';
 import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf } from '../http/body.ts';
-import { clearHostCookie, cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
+import { cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
 import { serverCallerFrom } from '../credentials/caller.ts';
 import { requestContext } from '../http/request-context.ts';
@@ -114,7 +114,6 @@ export function magicLinkRoutes(deps: AppDeps) {
         if (result.ok) {
           context.facts.sessionId = result.session.session_id;
           setSessionCookie(jar, result.session.token, sessionTtlFor(deps, tenant));
-          clearHostCookie(jar, CHECK_COOKIE);
           logger.info('signed in by link', { requestId: context.requestId, tenant: tenant.handle, visitorId: result.session.visitor_id });
           return seeOther(set, result.session.return_to);
         }
