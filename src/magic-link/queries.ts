@@ -192,6 +192,24 @@ export async function burnCode(db: Db, linkId: string, now: Date): Promise<boole
   return row !== undefined;
 }
 
+/**
+ * A used link presented again: one security event per link, whatever the number of replays — the
+ * count goes up and the last-seen time, IP, user agent and request id are the latest (a partial
+ * unique index on the link id), so replays cannot grow the table.
+ */
+export async function recordLinkReplay(
+  db: Db,
+  event: { tenantId: string; visitorId: string; linkId: string; usedAt: Date; requestId: string; ip: string; userAgent: string | null; now: Date },
+): Promise<void> {
+  await db.many(sql`
+    insert into security_events (tenant_id, visitor_id, kind, request_id, ip, user_agent, detail, created_at)
+    values (${event.tenantId}, ${event.visitorId}, 'used_link_replayed', ${event.requestId}, ${event.ip}, ${event.userAgent},
+            ${{ linkId: event.linkId, usedAt: event.usedAt.toISOString() }}, ${event.now})
+    on conflict ((detail->>'linkId')) where kind = 'used_link_replayed'
+    do update set occurrences = security_events.occurrences + 1, last_seen_at = excluded.created_at,
+                  request_id = excluded.request_id, ip = excluded.ip, user_agent = excluded.user_agent`);
+}
+
 export async function recordSecurityEvent(
   db: Db,
   event: { tenantId: string; visitorId: string | null; kind: string; requestId: string; ip: string; userAgent: string | null; detail: Record<string, unknown>; now: Date },

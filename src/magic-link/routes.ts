@@ -21,7 +21,7 @@ import { verifyRoutes } from './verify-routes.ts';
 
 export function magicLinkRoutes(deps: AppDeps) {
   const { config, keys, clock, db, logger } = deps;
-  const { linkDeps, remainingSeconds, classify, audit, replayed, badLinkPage, enforceLimits, serverTenant, linkTenant } = signInHelpers(deps);
+  const { linkDeps, remainingSeconds, classify, audit, badLinkPage, enforceLimits, enforceLinkLimits, serverTenant, linkTenant } = signInHelpers(deps);
 
   return new Elysia({ name: 'magic-link' })
     .onBeforeHandle(({ request, set }) => {
@@ -83,6 +83,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       const jar = cookie as CookieJar;
       const tenant = await linkTenant(request);
       if (!tenant) throw new AppError('invalid_magic_link');
+      await enforceLinkLimits(request, tenant, params.token);
       const state = await classify(request, tenant, params.token);
       const action = `/_edge/visitor/access/t/${params.token}`;
       if (state.kind !== 'valid') return badLinkPage(request, jar, set, tenant, state, action);
@@ -99,6 +100,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       if (!tenant) throw new AppError('invalid_magic_link');
       // Order matters (api.md): CSRF → token → test cookie → consume.
       assertOriginAllowed(request, tenant, config);
+      await enforceLinkLimits(request, tenant, params.token);
       const action = `/_edge/visitor/access/t/${params.token}`;
       let state = await classify(request, tenant, params.token);
       if (state.kind === 'valid') {
