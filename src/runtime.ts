@@ -79,7 +79,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       defaultLinkTtlSeconds: config.magicLinkTtlSeconds,
       leaseSeconds: config.outboxLeaseSeconds,
     });
-    const deps: AppDeps = { config, db, keys, clock, logger, outbox, devMailbox, tenants: new TenantDirectory(db), limiter: new RateLimiter(pools.counters, clock), requestLog: new RequestLog(pools.counters, logger) };
+    const deps: AppDeps = { config, db, keys, clock, logger, outbox, devMailbox, tenants: new TenantDirectory(db), limiter: new RateLimiter(pools.counters, clock, { ipv6Prefix: config.ipv6LimitPrefix }), requestLog: new RequestLog(pools.counters, logger) };
     if (seedDemo) await seedDemoTenant(db, config, logger);
     const janitor = new Janitor(deps);
     return {

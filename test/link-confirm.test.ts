@@ -87,6 +87,24 @@ describe('POST /_edge/visitor/access/t/{token}', () => {
     expect(body.session.via).toBe('cookie');
   });
 
+  it('clears the check, pending and diagnostics cookies when the sign-in completes', async () => {
+    const jar = new CookieJar();
+    await h.fetch('/_edge/visitor/diagnostics', { jar }); // sets __Host-visitor_diag
+    expect((await h.form('/v2/visitor/auth/magic-link', { email: 'clear-cookies@example.com' }, { jar })).status).toBe(303); // __Host-visitor_pending
+    await h.deliver();
+    const path = Harness.pathOf(h.mail.last('clear-cookies@example.com').link!);
+    await h.fetch(path, { jar }); // __Host-visitor_check
+    expect([...jar.values.keys()].sort()).toEqual(['__Host-visitor_check', '__Host-visitor_diag', '__Host-visitor_pending']);
+    const response = await h.form(path, {}, { jar });
+    expect(response.status).toBe(303);
+    for (const name of ['__Host-visitor_check', '__Host-visitor_pending', '__Host-visitor_diag']) {
+      const cleared = response.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+      expect([name, cleared]).toEqual([name, expect.stringContaining('Max-Age=0')]);
+      for (const attribute of ['Path=/', 'Secure']) expect([name, cleared]).toEqual([name, expect.stringContaining(attribute)]);
+    }
+    expect([...jar.values.keys()]).toEqual(['__Host-visitor_session']);
+  });
+
   it('lets exactly one of 20 concurrent confirmations win', async () => {
     const { path, jar } = await openLink('race@example.com');
     await h.fetch(path, { jar });
@@ -113,11 +131,11 @@ describe('POST /_edge/visitor/access/t/{token}', () => {
     const html = await replayPost.text();
     expect(html).toContain('used_magic_link');
     expect(html).toMatch(/used at \d{4}-\d\d-\d\dT/);
-    const events = await h.db.many<{ kind: string; ip: string; user_agent: string; request_id: string }>(sql`
-      select e.kind, e.ip, e.user_agent, e.request_id from security_events e join visitors v on v.id = e.visitor_id
+    const events = await h.db.many<{ kind: string; ip: string; user_agent: string; request_id: string; occurrences: number }>(sql`
+      select e.kind, e.ip, e.user_agent, e.request_id, e.occurrences from security_events e join visitors v on v.id = e.visitor_id
       where v.email = ${'replay@example.com'} order by e.created_at`);
-    expect(events.length).toBe(2);
-    expect(events[1]).toEqual({ kind: 'used_link_replayed', ip: '203.0.113.9', user_agent: 'Stranger/1.0', request_id: replayPost.headers.get('x-request-id')! });
+    // Both replays fold into one event: counted, with the latest request's facts.
+    expect(events).toEqual([{ kind: 'used_link_replayed', ip: '203.0.113.9', user_agent: 'Stranger/1.0', request_id: replayPost.headers.get('x-request-id')!, occurrences: 2 }]);
     // The browser that holds the session this link created is just sent on.
     const original = await h.form(path, {}, { jar });
     expect(original.status).toBe(303);
@@ -176,6 +194,56 @@ describe('POST /_edge/visitor/access/t/{token}', () => {
     // Origin: null with Sec-Fetch-Site: same-origin is what a no-referrer page sends.
     const ok = await h.form(path, {}, { jar, headers: { origin: 'null', 'sec-fetch-site': 'same-origin' } });
     expect(ok.status).toBe(303);
+  });
+});
+
+describe('limits of the link page', () => {
+  let ipCounter = 0;
+  const freshIp = () => `192.0.2.${++ipCounter}`;
+  /** Start of a 15-minute window (also a minute window): a run of requests never straddles two. */
+  const alignToWindow = () => h.clock.advance(900 - ((h.clock.now().getTime() / 1000) % 900));
+
+  it('answers 429 rate_limited past 30 opens or confirmations of one link in 15 minutes, keyed by the link hash (never the token)', async () => {
+    alignToWindow();
+    const { mail, path } = await openLink('link-limit@example.com');
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) statuses.push((await h.fetch(path, { ip: freshIp() })).status);
+    expect(statuses).toEqual([...Array(30).fill(200), 429]);
+    const confirm = await h.form(path, {}, { ip: freshIp() });
+    expect(confirm.status).toBe(429);
+    expect(confirm.headers.get('ratelimit-policy')).toContain('"per-link";q=30;w=900');
+    // Another link is not affected, and no counter names the token.
+    const other = await openLink('link-limit-other@example.com');
+    expect((await h.fetch(other.path, { ip: freshIp() })).status).toBe(200);
+    const keys = await h.db.many<{ key: string }>(sql`select key from rate_limit_counters where key like 'link:%'`);
+    expect(keys.some((k) => k.key.includes(mail.token!) || k.key.includes(mail.token!.slice(4, 40)))).toBe(false);
+  });
+
+  it('answers 429 rate_limited past 60 link page requests a minute from one IP', async () => {
+    alignToWindow();
+    const links = [await openLink('ip-limit1@example.com'), await openLink('ip-limit2@example.com'), await openLink('ip-limit3@example.com')];
+    const ip = freshIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) statuses.push((await h.fetch(links[i % 3]!.path, { ip })).status);
+    expect(statuses).toEqual([...Array(60).fill(200), 429]);
+    expect((await h.fetch(links[0]!.path, { ip: freshIp() })).status).toBe(200);
+  });
+
+  it('folds any number of replays of one used link into one security event with a count and the last time seen', async () => {
+    alignToWindow();
+    const { path, jar } = await openLink('replays@example.com');
+    await h.fetch(path, { jar });
+    expect((await h.form(path, {}, { jar })).status).toBe(303);
+    for (let i = 0; i < 12; i++) {
+      h.clock.advance(1);
+      expect((await h.fetch(path, { ip: freshIp() })).status).toBe(409);
+    }
+    const events = await h.db.many<{ occurrences: number; created_at: Date; last_seen_at: Date }>(sql`
+      select e.occurrences, e.created_at, e.last_seen_at from security_events e join visitors v on v.id = e.visitor_id
+      where v.email = ${'replays@example.com'} and e.kind = 'used_link_replayed'`);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.occurrences).toBe(12);
+    expect(events[0]!.last_seen_at.getTime() - events[0]!.created_at.getTime()).toBe(11_000);
   });
 });
 

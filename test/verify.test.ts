@@ -116,6 +116,36 @@ describe('POST /v2/visitor/auth/verify with a code', () => {
   });
 });
 
+describe('a completed sign-in by verify', () => {
+  const SIGN_IN_COOKIES = ['__Host-visitor_check', '__Host-visitor_pending', '__Host-visitor_diag'];
+  const expired = (response: Response) =>
+    SIGN_IN_COOKIES.filter((name) => response.headers.getSetCookie().some((c) => c.startsWith(`${name}=`) && c.includes('Max-Age=0') && c.includes('Path=/') && c.includes('Secure')));
+
+  it('clears the check, pending and diagnostics cookies (by code and by token)', async () => {
+    const byCode = await h.requestLink('clear-code@example.com');
+    const code = await h.json('/v2/visitor/auth/verify', { email: 'clear-code@example.com', code: byCode.code });
+    expect(code.status).toBe(200);
+    expect(expired(code)).toEqual(SIGN_IN_COOKIES);
+    const byToken = await h.requestLink('clear-token@example.com');
+    const token = await h.json('/v2/visitor/auth/verify', { token: byToken.token });
+    expect(token.status).toBe(200);
+    expect(expired(token)).toEqual(SIGN_IN_COOKIES);
+  });
+
+  it('clears them after the code form of the check-email page too', async () => {
+    const jar = new CookieJar();
+    await h.fetch('/_edge/visitor/diagnostics', { jar });
+    await h.form('/v2/visitor/auth/magic-link', { email: 'clear-form@example.com' }, { jar });
+    await h.deliver();
+    await h.fetch('/_edge/visitor/check-email', { jar });
+    expect([...jar.values.keys()].sort()).toEqual(['__Host-visitor_check', '__Host-visitor_diag', '__Host-visitor_pending']);
+    const response = await h.form('/v2/visitor/auth/verify', { code: h.mail.last('clear-form@example.com').code! }, { jar });
+    expect(response.status).toBe(303);
+    expect(expired(response)).toEqual(SIGN_IN_COOKIES);
+    expect([...jar.values.keys()]).toEqual(['__Host-visitor_session']);
+  });
+});
+
 describe('sessions: /v2/visitor/me and logout', () => {
   it('answers 401 not_signed_in without a session, and for a forged cookie', async () => {
     const none = await h.fetch('/v2/visitor/me');

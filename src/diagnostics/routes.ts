@@ -10,7 +10,8 @@ import { html, page } from '../http/html.ts';
 import { requestContext } from '../http/request-context.ts';
 import { SESSION_COOKIE, sessionFromToken, sessionTokenFrom } from '../sessions/sessions.ts';
 
-const DIAG_COOKIE = '__Host-visitor_diag';
+/** Exported so a completed sign-in can clear it (src/magic-link/route-helpers.ts). */
+export const DIAG_COOKIE = '__Host-visitor_diag';
 
 export function diagnosticsRoutes(deps: AppDeps) {
   return new Elysia({ name: 'diagnostics' }).get('/_edge/visitor/diagnostics', async ({ request, query, cookie, set }) => {

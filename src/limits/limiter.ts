@@ -5,11 +5,12 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
 import { AppError } from '../errors.ts';
+import { ipLimitKey } from './ip-key.ts';
 import { PolicyCache, type KeyType, type LimitRoute, type Policy } from './policies.ts';
 
 export type LimitKeys = Partial<Record<KeyType, string>>;
 
-export type LimitOutcome = { policy: Policy; count: number; remaining: number; resetAt: Date; exceeded: boolean; counted: boolean };
+export type LimitOutcome = { policy: Policy; key: string; count: number; remaining: number; resetAt: Date; exceeded: boolean; counted: boolean };
 
 export type LimitResult = {
   outcomes: LimitOutcome[];
@@ -30,11 +31,21 @@ function windowOf(policy: Policy, nowMs: number): { start: number; end: number }
 export class RateLimiter {
   readonly policies: PolicyCache;
 
+  private readonly ipv6Prefix: number;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    options: { ipv6Prefix?: number } = {},
   ) {
     this.policies = new PolicyCache(db);
+    this.ipv6Prefix = options.ipv6Prefix ?? 64;
+  }
+
+  /** The counter key part of one policy: every `ip` key is the client's limit key (IPv6 by prefix). */
+  private keyPart(keyType: KeyType, keys: LimitKeys): string {
+    const value = keys[keyType]!;
+    return keyType === 'ip' ? ipLimitKey(value, this.ipv6Prefix) : value;
   }
 
   /**
@@ -47,7 +58,7 @@ export class RateLimiter {
     const planned = policies.map((policy) => {
       const window = windowOf(policy, nowMs);
       const scope = policy.keyType === 'ip' || policy.keyType === 'credential' ? '' : `${tenantId ?? '-'}|`;
-      return { policy, window, key: `${policy.name}|${scope}${keys[policy.keyType]}|${window.start / 1000}`, bump: count(policy) };
+      return { policy, window, key: `${policy.name}|${scope}${this.keyPart(policy.keyType, keys)}|${window.start / 1000}`, bump: count(policy) };
     });
     const bump = planned.filter((p) => p.bump);
     const read = planned.filter((p) => !p.bump);
@@ -68,7 +79,7 @@ export class RateLimiter {
       const count = counts.get(key) ?? 0;
       // A read-only policy is exceeded once the quota is used up; a bumped one when this request is past it.
       const exceeded = bumped ? count > policy.quota : count >= policy.quota;
-      return { policy, count, remaining: Math.max(0, policy.quota - count), resetAt: new Date(window.end), exceeded, counted: bumped };
+      return { policy, key, count, remaining: Math.max(0, policy.quota - count), resetAt: new Date(window.end), exceeded, counted: bumped };
     });
     const visible = outcomes.filter((o) => !o.policy.silent);
     const headers: Record<string, string> = {};
@@ -82,6 +93,15 @@ export class RateLimiter {
       blocking: visible.find((o) => o.exceeded && o.counted) ?? null,
       silentExceeded: outcomes.some((o) => o.policy.silent && o.exceeded && o.counted),
     };
+  }
+
+  /**
+   * Gives back what `hit` counted for one outcome: a reservation that turned out not to be what
+   * the policy limits (a right code reserved a place in the wrong-code quota). Never below zero.
+   */
+  async release(outcome: LimitOutcome): Promise<void> {
+    if (!outcome.counted) return;
+    await this.db.many(sql`update rate_limit_counters set count = count - 1 where key = ${outcome.key} and count > 0`);
   }
 
   /** The 429 for a blocking outcome. */

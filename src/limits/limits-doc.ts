@@ -37,10 +37,18 @@ Limited routes answer with the IETF headers on every response, success or not:
 - **Per-email limits never change the answer**: past them, sign-in requests still get the same
   \`202\`, no mail is sent, and a \`sign_in_mail_limit_reached\` security event is recorded — nobody can
   probe an address or lock a shopper out.
-- Wrong codes: 5 per address burn that address's live code (\`429 code_attempts_exceeded\` until a
-  new link is sent); the per-IP wrong-code policy below answers \`429 rate_limited\` for that IP and burns nothing.
+- Wrong codes: every code attempt is reserved before the code is compared — on the address's newest
+  link and in the per-IP wrong-code counter — so a concurrent burst gets no more comparisons than
+  the quotas. 5 attempts per address burn that address's live code (then the right code answers
+  \`429 code_attempts_exceeded\` until a new link is sent; a wrong one still answers \`400 invalid_code\`,
+  like for any other address). The per-IP wrong-code policy below answers \`429 rate_limited\` for that
+  IP and burns nothing; a right code that signs in gives its reservation back.
 - The client IP is the socket peer, or — when the peer is in \`TRUSTED_PROXIES\` — found by walking
   \`X-Forwarded-For\` from the right past trusted proxies.
+- **Per-IP limits key IPv6 clients by network prefix**, a \`/64\` by default (\`IPV6_LIMIT_PREFIX\`, 16–128):
+  one subscriber usually holds a whole /64, so every address in it shares one bucket. IPv4-mapped
+  addresses (\`::ffff:a.b.c.d\`) count as the IPv4 address; every spelling of an address (compressed,
+  zero-padded, bracketed, with a zone id) is the same client.
 - Tenants may override a quota: \`bun run cli limit set --handle <h> --policy <name> --quota <n>\`
   (\`limit list\`, \`limit clear\`); running services pick it up within ~10 s. Expired counters are
   removed by the janitor every minute.

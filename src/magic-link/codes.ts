@@ -1,55 +1,80 @@
 // Signing in with the 6-digit code: only the newest link's code of a (tenant, email) is live;
 // 5 wrong tries burn it (the link itself stays valid); using the code consumes the link too.
+//
+// Two rules hold whatever the timing and whoever asks:
+// - an attempt is reserved (atomically, on the link row) before the code is compared, so a burst
+//   of guesses gets at most MAX_CODE_ATTEMPTS comparisons, and a burned code never signs in;
+// - a wrong code answers `invalid_code` for every address — stranger, live, used, expired or
+//   burned link alike. Only the holder of the right code learns the link's state.
 import { recordAudit } from '../audit/audit.ts';
 import { AppError } from '../errors.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
-import { codeMatches } from '../tokens/codes.ts';
+import { compareCode } from '../tokens/codes.ts';
 import { consumeLink, linkStateError, stateOf, type MagicLinkDeps, type NewSessionInfo } from './magic-link.ts';
-import { findNewestLinkForEmail, recordSecurityEvent, recordWrongCode } from './queries.ts';
+import { burnCode, recordSecurityEvent, reserveCodeAttempt, type LinkRow } from './queries.ts';
 
 export const MAX_CODE_ATTEMPTS = 5;
+
+function wrongCode(): AppError {
+  return new AppError('invalid_code', { detail: 'That code is not right. Check the newest email we sent.' });
+}
+
+function attemptsExceeded(): AppError {
+  return new AppError('code_attempts_exceeded', { detail: 'Too many wrong codes. Use the link in the email, or request a new one.' });
+}
 
 export async function verifyCode(
   deps: MagicLinkDeps,
   input: { tenant: Tenant; email: string; code: string; context: RequestContext; sessionTtlSeconds: number },
 ): Promise<NewSessionInfo> {
-  const { tenant, email, code, context } = input;
+  const { tenant, email, context } = input;
   const now = deps.clock.now();
-  const link = await findNewestLinkForEmail(deps.db, tenant.id, email);
-  // No link for this address answers exactly like a wrong code: nothing to learn about accounts.
-  if (!link) throw new AppError('invalid_code', { detail: 'That code is not right. Check the newest email we sent.' });
-  if (link.code_burned_at) {
-    throw new AppError('code_attempts_exceeded', { detail: 'Too many wrong codes. Use the link in the email, or request a new one.' });
+  const { link, attempt } = await reserveCodeAttempt(deps.db, tenant.id, email, MAX_CODE_ATTEMPTS);
+  // An address without a link still pays for an HMAC: the answer's timing tells nothing.
+  const stored = link ? { secretId: link.secret_id, hash: link.code_hash } : null;
+  const right = compareCode(deps.keys, stored, tenant.id, email, input.code.trim());
+  if (!right || !link) {
+    if (link && attempt === MAX_CODE_ATTEMPTS) await codeBurned(deps, link, context, now);
+    throw wrongCode();
   }
+  // From here on the caller holds the right code: telling them the link's state leaks nothing.
+  if (attempt === null) throw attemptsExceeded();
   const state = stateOf(link, now);
   if (state.kind !== 'valid') throw linkStateError(state);
-  if (!codeMatches(deps.keys, link.secret_id, link.code_hash, tenant.id, email, code.trim())) {
-    const { burned } = await recordWrongCode(deps.db, link.id, now, MAX_CODE_ATTEMPTS);
-    if (burned) {
-      await recordAudit(deps.db, {
-        kind: 'code_burned',
-        actor: 'visitor',
-        requestId: context.requestId,
-        tenantId: tenant.id,
-        visitorId: link.visitor_id,
-        detail: { linkId: link.id, attempts: MAX_CODE_ATTEMPTS },
-        at: now,
-      });
-      await recordSecurityEvent(deps.db, {
-        tenantId: tenant.id,
-        visitorId: link.visitor_id,
-        kind: 'code_burned',
-        requestId: context.requestId,
-        ip: context.clientIp,
-        userAgent: context.userAgent,
-        detail: { linkId: link.id },
-        now,
-      });
-    }
-    throw new AppError('invalid_code', { detail: 'That code is not right. Check the newest email we sent.' });
-  }
-  const result = await consumeLink(deps, link, { userAgent: context.userAgent, ip: context.clientIp, sessionTtlSeconds: input.sessionTtlSeconds, requestId: context.requestId, via: 'code' });
-  if (!result.ok) throw linkStateError(result.state.kind === 'valid' ? { kind: 'invalid' } : result.state);
-  return result.session;
+  const result = await consumeLink(deps, link, {
+    userAgent: context.userAgent,
+    ip: context.clientIp,
+    sessionTtlSeconds: input.sessionTtlSeconds,
+    requestId: context.requestId,
+    via: 'code',
+    maxCodeAttempts: MAX_CODE_ATTEMPTS,
+  });
+  if (result.ok) return result.session;
+  // Still valid but not consumed: a concurrent wrong guess burned the code first.
+  throw result.state.kind === 'valid' ? attemptsExceeded() : linkStateError(result.state);
+}
+
+/** The last reserved attempt was wrong: burn the code, once, with an audit row and a security event. */
+async function codeBurned(deps: MagicLinkDeps, link: LinkRow, context: RequestContext, now: Date): Promise<void> {
+  if (!(await burnCode(deps.db, link.id, now))) return;
+  await recordAudit(deps.db, {
+    kind: 'code_burned',
+    actor: 'visitor',
+    requestId: context.requestId,
+    tenantId: link.tenant_id,
+    visitorId: link.visitor_id,
+    detail: { linkId: link.id, attempts: MAX_CODE_ATTEMPTS },
+    at: now,
+  });
+  await recordSecurityEvent(deps.db, {
+    tenantId: link.tenant_id,
+    visitorId: link.visitor_id,
+    kind: 'code_burned',
+    requestId: context.requestId,
+    ip: context.clientIp,
+    userAgent: context.userAgent,
+    detail: { linkId: link.id },
+    now,
+  });
 }

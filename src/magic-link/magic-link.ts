@@ -114,13 +114,13 @@ export type NewSessionInfo = ConsumedRow & { token: string };
 export async function consumeLink(
   deps: MagicLinkDeps,
   link: LinkRow,
-  context: { userAgent: string | null; ip: string; sessionTtlSeconds: number; requestId: string; via: 'link' | 'code' },
+  context: { userAgent: string | null; ip: string; sessionTtlSeconds: number; requestId: string; via: 'link' | 'code'; maxCodeAttempts?: number },
 ): Promise<{ ok: true; session: NewSessionInfo } | { ok: false; state: LinkState }> {
   const now = deps.clock.now();
   const token = mintToken(deps.keys, 'vs');
   const consumed = await consumeLinkIntoSession(
     deps.db,
-    { linkId: link.id },
+    { linkId: link.id, ...(context.maxCodeAttempts === undefined ? {} : { maxCodeAttempts: context.maxCodeAttempts }) },
     {
       sessionId: crypto.randomUUID(),
       requestId: context.requestId,

@@ -113,7 +113,9 @@ export type ConsumedRow = { visitor_id: string; email: string; return_to: string
  * Single use, decided by one statement: the link is marked used only if it is still unused and
  * unexpired, and the session is created from the same row — of concurrent consumers exactly one wins.
  */
-export async function consumeLinkIntoSession(db: Db, where: { linkId: string }, session: NewSession): Promise<ConsumedRow | undefined> {
+export async function consumeLinkIntoSession(db: Db, where: { linkId: string; maxCodeAttempts?: number }, session: NewSession): Promise<ConsumedRow | undefined> {
+  // By code: a code burned (or out of attempts) meanwhile never signs in, whatever the timing.
+  const codeStillLive = where.maxCodeAttempts === undefined ? sql`` : sql`and code_burned_at is null and code_attempts <= ${where.maxCodeAttempts}`;
   return db.one<ConsumedRow>(sql`
     with used as (
       update magic_links
@@ -121,6 +123,7 @@ export async function consumeLinkIntoSession(db: Db, where: { linkId: string }, 
       where id = ${where.linkId}::uuid
         and used_at is null
         and (expires_at is null or expires_at > ${session.now})
+        ${codeStillLive}
       returning id, tenant_id, visitor_id, return_to
     ),
     created as (
@@ -142,15 +145,69 @@ export async function consumeLinkIntoSession(db: Db, where: { linkId: string }, 
     join visitors v on v.id = created.visitor_id`);
 }
 
-/** Counts a wrong code; the fifth burns the code (the link itself stays valid). */
-export async function recordWrongCode(db: Db, linkId: string, now: Date, maxAttempts: number): Promise<{ burned: boolean }> {
-  const row = await db.one<{ code_burned_at: Date | null }>(sql`
-    update magic_links
-    set code_attempts = code_attempts + 1,
-        code_burned_at = case when code_attempts + 1 >= ${maxAttempts} then ${now} else code_burned_at end
-    where id = ${linkId}::uuid
-    returning code_burned_at`);
-  return { burned: Boolean(row?.code_burned_at) };
+export type CodeReservation = {
+  /** The address's newest link (undefined: the address has none). */
+  link: LinkRow | undefined;
+  /** The attempt this request holds (1…max), or null when none was left or the code is burned. */
+  attempt: number | null;
+};
+
+/**
+ * Reserves one code attempt on the address's newest link BEFORE the code is compared. One
+ * statement: concurrent guesses queue on the row lock and re-check `code_attempts < max`, so at
+ * most `max` comparisons ever happen. Reserved whatever the link's state (used, expired), so a
+ * wrong code costs and answers the same for every address.
+ */
+export async function reserveCodeAttempt(db: Db, tenantId: string, email: string, maxAttempts: number): Promise<CodeReservation> {
+  const row = await db.one<LinkRow & { reserved_attempt: number | null }>(sql`
+    with newest as (
+      select l.id
+      from visitors v
+      join magic_links l on l.visitor_id = v.id
+      where v.tenant_id = ${tenantId} and v.email = ${email}
+      order by l.seq desc
+      limit 1
+    ),
+    reserved as (
+      update magic_links
+      set code_attempts = code_attempts + 1
+      where id = (select id from newest) and code_attempts < ${maxAttempts} and code_burned_at is null
+      returning code_attempts
+    )
+    select ${LINK_COLUMNS}, (select code_attempts from reserved) as reserved_attempt
+    from newest
+    join magic_links l on l.id = newest.id
+    join visitors v on v.id = l.visitor_id`);
+  if (!row) return { link: undefined, attempt: null };
+  const { reserved_attempt, ...link } = row;
+  return { link, attempt: reserved_attempt };
+}
+
+/** The last attempt was wrong: the code is burned (the link itself stays valid). True for the one request that burned it. */
+export async function burnCode(db: Db, linkId: string, now: Date): Promise<boolean> {
+  const row = await db.one<{ id: string }>(sql`
+    update magic_links set code_burned_at = ${now}
+    where id = ${linkId}::uuid and code_burned_at is null
+    returning id`);
+  return row !== undefined;
+}
+
+/**
+ * A used link presented again: one security event per link, whatever the number of replays — the
+ * count goes up and the last-seen time, IP, user agent and request id are the latest (a partial
+ * unique index on the link id), so replays cannot grow the table.
+ */
+export async function recordLinkReplay(
+  db: Db,
+  event: { tenantId: string; visitorId: string; linkId: string; usedAt: Date; requestId: string; ip: string; userAgent: string | null; now: Date },
+): Promise<void> {
+  await db.many(sql`
+    insert into security_events (tenant_id, visitor_id, kind, request_id, ip, user_agent, detail, created_at)
+    values (${event.tenantId}, ${event.visitorId}, 'used_link_replayed', ${event.requestId}, ${event.ip}, ${event.userAgent},
+            ${{ linkId: event.linkId, usedAt: event.usedAt.toISOString() }}, ${event.now})
+    on conflict ((detail->>'linkId')) where kind = 'used_link_replayed'
+    do update set occurrences = security_events.occurrences + 1, last_seen_at = excluded.created_at,
+                  request_id = excluded.request_id, ip = excluded.ip, user_agent = excluded.user_agent`);
 }
 
 export async function recordSecurityEvent(

@@ -3,17 +3,19 @@
 import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { invalid } from '../http/body.ts';
-import { cookieString, seeOther, setHostCookie, type CookieJar, type SetContext } from '../http/cookies.ts';
+import { clearHostCookie, cookieString, seeOther, setHostCookie, type CookieJar, type SetContext } from '../http/cookies.ts';
+import { DIAG_COOKIE } from '../diagnostics/routes.ts';
 import type { ServerCaller } from '../credentials/caller.ts';
 import { requestContext } from '../http/request-context.ts';
 import type { LimitKeys } from '../limits/limiter.ts';
 import type { LimitRoute, Policy } from '../limits/policies.ts';
 import { visitorTenant } from '../http/visitor-tenant.ts';
-import { PENDING_COOKIE, SESSION_COOKIE, sessionFromToken, sessionTokenFrom } from '../sessions/sessions.ts';
+import { CHECK_COOKIE, PENDING_COOKIE, SESSION_COOKIE, sessionFromToken, sessionTokenFrom } from '../sessions/sessions.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { seal } from '../tokens/sealed.ts';
+import { hashToken, verifyToken } from '../tokens/tokens.ts';
 import { recordAudit, type AuditKind } from '../audit/audit.ts';
-import { recordSecurityEvent, type LinkRow } from './queries.ts';
+import { recordLinkReplay, type LinkRow } from './queries.ts';
 import { classifyLink, linkStateError, type LinkState, type NewSessionInfo } from './magic-link.ts';
 import { expiredPage, usedPage } from './pages.ts';
 
@@ -22,8 +24,13 @@ export const WRONG_CODES = 'wrong-code-per-ip';
 export const PENDING_SECONDS = 900;
 export type Pending = { handle: string; email: string; returnTo: string };
 
+/** Cookies of the way in: once signed in they have served their purpose (and the pending one holds the address). */
+const SIGN_IN_COOKIES = [CHECK_COOKIE, PENDING_COOKIE, DIAG_COOKIE];
+
+/** Every sign-in that sets the session cookie goes through here, so every one clears the rest. */
 export function setSessionCookie(jar: CookieJar, token: string, maxAge: number): void {
   setHostCookie(jar, SESSION_COOKIE, token, maxAge);
+  for (const name of SIGN_IN_COOKIES) clearHostCookie(jar, name);
 }
 
 /** After a link is requested by a browser form: remember address + returnTo (encrypted), show check-email. */
@@ -65,14 +72,14 @@ export function signInHelpers(deps: AppDeps) {
     const context = requestContext(request, config);
     await audit(request, tenant, 'link_replayed', { visitorId: state.link.visitor_id, detail: { linkId: state.link.id, usedAt: state.usedAt.toISOString(), ip: context.clientIp } });
     // Security event: the link was presented again after use (shared inbox, screenshot, forwarded mail).
-    await recordSecurityEvent(db, {
+    await recordLinkReplay(db, {
       tenantId: tenant.id,
       visitorId: state.link.visitor_id,
-      kind: 'used_link_replayed',
+      linkId: state.link.id,
+      usedAt: state.usedAt,
       requestId: context.requestId,
       ip: context.clientIp,
       userAgent: context.userAgent,
-      detail: { linkId: state.link.id, usedAt: state.usedAt.toISOString() },
       now: clock.now(),
     });
     logger.warn('used magic link replayed', { requestId: context.requestId, tenant: tenant.handle, visitorId: state.link.visitor_id });
@@ -113,6 +120,15 @@ export function signInHelpers(deps: AppDeps) {
     return limits;
   }
 
+  /**
+   * The link page's limits, per client IP and per link. Only for a token whose HMAC tag holds: a
+   * forged one is refused before any query (and writes nothing), so it needs no counter.
+   */
+  async function enforceLinkLimits(request: Request, tenant: Tenant, token: string) {
+    if (!verifyToken(keys, 'vml', token)) return;
+    await enforceLimits(request, 'link', tenant, { ip: requestContext(request, config).clientIp, link: hashToken(token) });
+  }
+
   async function serverTenant(caller: ServerCaller, handle: string | undefined): Promise<Tenant> {
     if (!caller.scopes.has('visitor:write') || !caller.tenantId) {
       throw new AppError('insufficient_scope', { detail: 'Requesting sign-in links needs the visitor:write scope.', fields: { requiredScope: 'visitor:write' } });
@@ -128,5 +144,5 @@ export function signInHelpers(deps: AppDeps) {
     return (await visitorTenant(deps.tenants, context, undefined).catch(() => null))?.tenant ?? null;
   }
 
-  return { linkDeps, remainingSeconds, classify, audit, replayed, badLinkPage, enforceLimits, serverTenant, linkTenant };
+  return { linkDeps, remainingSeconds, classify, audit, replayed, badLinkPage, enforceLimits, enforceLinkLimits, serverTenant, linkTenant };
 }

@@ -4,7 +4,7 @@ import { Elysia, t } from 'elysia';
 import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf } from '../http/body.ts';
-import { clearHostCookie, cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
+import { cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
 import { serverCallerFrom } from '../credentials/caller.ts';
 import { requestContext } from '../http/request-context.ts';
@@ -21,7 +21,7 @@ import { verifyRoutes } from './verify-routes.ts';
 
 export function magicLinkRoutes(deps: AppDeps) {
   const { config, keys, clock, db, logger } = deps;
-  const { linkDeps, remainingSeconds, classify, audit, replayed, badLinkPage, enforceLimits, serverTenant, linkTenant } = signInHelpers(deps);
+  const { linkDeps, remainingSeconds, classify, audit, badLinkPage, enforceLimits, enforceLinkLimits, serverTenant, linkTenant } = signInHelpers(deps);
 
   return new Elysia({ name: 'magic-link' })
     .onBeforeHandle(({ request, set }) => {
@@ -83,6 +83,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       const jar = cookie as CookieJar;
       const tenant = await linkTenant(request);
       if (!tenant) throw new AppError('invalid_magic_link');
+      await enforceLinkLimits(request, tenant, params.token);
       const state = await classify(request, tenant, params.token);
       const action = `/_edge/visitor/access/t/${params.token}`;
       if (state.kind !== 'valid') return badLinkPage(request, jar, set, tenant, state, action);
@@ -99,6 +100,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       if (!tenant) throw new AppError('invalid_magic_link');
       // Order matters (api.md): CSRF → token → test cookie → consume.
       assertOriginAllowed(request, tenant, config);
+      await enforceLinkLimits(request, tenant, params.token);
       const action = `/_edge/visitor/access/t/${params.token}`;
       let state = await classify(request, tenant, params.token);
       if (state.kind === 'valid') {
@@ -114,7 +116,6 @@ export function magicLinkRoutes(deps: AppDeps) {
         if (result.ok) {
           context.facts.sessionId = result.session.session_id;
           setSessionCookie(jar, result.session.token, sessionTtlFor(deps, tenant));
-          clearHostCookie(jar, CHECK_COOKIE);
           logger.info('signed in by link', { requestId: context.requestId, tenant: tenant.handle, visitorId: result.session.visitor_id });
           return seeOther(set, result.session.return_to);
         }

@@ -38,8 +38,13 @@ export function verifyRoutes(deps: AppDeps) {
           set.headers['content-type'] = HTML;
           return cookieBlockedPage({ tenant, requestId: context.requestId });
         }
-        // Wrong codes per IP are only read here; they are counted below when a code is wrong.
-        const limits = await enforceLimits(request, 'verify', tenant, { ip: context.clientIp }, (p) => p.label !== WRONG_CODES);
+        // A code is a guess until compared: it reserves its place in the per-IP wrong-code quota in
+        // the same atomic statement as the other limits, BEFORE comparing, so a concurrent burst
+        // gets at most the quota compared. A right code gives its place back below.
+        const guessing = body.token === undefined && body.code !== undefined;
+        const email = guessing ? normaliseEmail(body.email ?? pending?.email) : null;
+        if (guessing && !email) throw new AppError('invalid_email');
+        const limits = await enforceLimits(request, 'verify', tenant, { ip: context.clientIp }, (p) => p.label !== WRONG_CODES || guessing);
         let session: NewSessionInfo;
         if (body.token !== undefined) {
           const state = await classify(request, tenant, body.token);
@@ -50,20 +55,11 @@ export function verifyRoutes(deps: AppDeps) {
           const result = await consumeLink(linkDeps, state.link, { userAgent: context.userAgent, ip: context.clientIp, sessionTtlSeconds: ttl, requestId: context.requestId, via: 'link' });
           if (!result.ok) throw linkStateError(result.state.kind === 'valid' ? { kind: 'invalid' } : result.state);
           session = result.session;
-        } else if (body.code !== undefined) {
-          const email = normaliseEmail(body.email ?? pending?.email);
-          if (!email) throw new AppError('invalid_email');
-          const wrongCodes = limits.outcomes.find((o) => o.policy.label === WRONG_CODES);
-          if (wrongCodes?.exceeded) throw deps.limiter.refusal(wrongCodes); // 429 for this IP; burns nothing
-          try {
-            session = await verifyCode(linkDeps, { tenant, email, code: body.code, context, sessionTtlSeconds: ttl });
-          } catch (error) {
-            if (error instanceof AppError && error.code === 'invalid_code') {
-              const counted = await deps.limiter.hit('verify', tenant.id, { ip: context.clientIp }, (p) => p.label === WRONG_CODES);
-              Object.assign(context.responseHeaders, counted.headers);
-            }
-            throw error;
-          }
+        } else if (guessing && email && body.code !== undefined) {
+          session = await verifyCode(linkDeps, { tenant, email, code: body.code, context, sessionTtlSeconds: ttl });
+          // Signed in: the code was right, not a wrong code from this IP.
+          const reserved = limits.outcomes.find((o) => o.policy.label === WRONG_CODES);
+          if (reserved) await deps.limiter.release(reserved);
         } else {
           throw invalid('token', 'Send either token, or handle + email + code.');
         }
