@@ -2,7 +2,7 @@
 // process and a stand-in storefront, and every request below goes through nginx — sign-in included.
 // Without nginx the tests are skipped locally (visibly) and fail in CI, where .ci/run installs it.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deployDocConfig, findNginx, renderConfig, startNginx } from './support/nginx.ts';
@@ -273,6 +273,38 @@ describe('behind nginx, configured as docs/deploy.md says', () => {
       asset: [200, 'max-age=63072000'],
     });
     for (const response of Object.values(answers)) await response.body?.cancel();
+  });
+
+  it.skipIf(skip || !Bun.which('openssl'))('serves the production TLS setup of the guide ("443 ssl", certificate lines uncommented) with HSTS', async () => {
+    // The guide's block as its "TLS" section says to deploy it, with a self-signed certificate.
+    const dir = mkdtempSync(join(tmpdir(), 'va-nginx-tls-'));
+    const made = Bun.spawnSync(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=DNS:localhost', '-keyout', join(dir, 'privkey.pem'), '-out', join(dir, 'fullchain.pem')]);
+    expect(made.exitCode).toBe(0);
+    const listen = reservePort();
+    const site = renderConfig(deployDocConfig(), {
+      HOST: 'localhost',
+      LISTEN: `127.0.0.1:${listen.port} ssl`,
+      SERVICE: `127.0.0.1:${stack.service.port}`,
+      STOREFRONT: `127.0.0.1:${stack.storefront.port}`,
+      LOG_DIR: dir,
+    });
+    const uncommented = site.replace(/# (ssl_certificate(?:_key)? +)\/etc\/letsencrypt\/live\/localhost\//g, `$1${dir}/`);
+    expect(uncommented.match(new RegExp(`^ +ssl_certificate(_key)? +${dir}/`, 'gm'))).toHaveLength(2);
+    listen.release();
+    const tls = await startNginx(nginx!, dir, listen.port, uncommented);
+    try {
+      const ca = readFileSync(join(dir, 'fullchain.pem'), 'utf8');
+      const over = (path: string) => fetch(`https://localhost:${tls.port}${path}`, { redirect: 'manual', tls: { ca } });
+      const page = await over('/shop');
+      expect([page.status, page.headers.get('x-served-by'), page.headers.get('strict-transport-security')]).toEqual([200, 'storefront', 'max-age=63072000']);
+      const login = await over('/content/demo/x');
+      expect([login.status, login.headers.get('strict-transport-security')]).toEqual([302, 'max-age=63072000']);
+      await Promise.all([page.body?.cancel(), login.body?.cancel()]);
+    } finally {
+      await tls.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(skip)('drops requests for any other host name (the catch-all server)', async () => {
