@@ -77,6 +77,34 @@ describe('GET /_edge/visitor/access', () => {
     }
   });
 
+  it('fails closed with 403 bad_path on Unicode look-alikes of . and /, however they are sent', async () => {
+    // Granted /content/course-1/*: to this check `．．` is a literal segment under course-1, but a
+    // back end that normalises Unicode would serve /content/course-2/x.
+    const utf8AsLatin1 = (text: string) => String.fromCharCode(...new TextEncoder().encode(text));
+    const dots: [string, string][] = [['\uff0e', 'fullwidth full stop'], ['\u2024', 'one dot leader'], ['\ufe52', 'small full stop'], ['\u3002', 'ideographic full stop']];
+    for (const [char, name] of dots) {
+      const raw = `/content/course-1/${char}${char}/course-2/x`;
+      const sent: [string, Promise<Response>][] = [
+        ['?uri= raw', edge(raw, { jar, via: 'query' })],
+        ['percent-encoded', edge(`/content/course-1/${encodeURIComponent(char + char)}/course-2/x`, { jar })],
+        ['raw UTF-8 bytes in the header', edge(utf8AsLatin1(raw), { jar, via: 'forwarded' })],
+      ];
+      for (const [how, response] of sent) {
+        const answer = await response;
+        expect([name, how, answer.status, answer.headers.get('x-visitor-reason')]).toEqual([name, how, 403, 'bad_path']);
+      }
+    }
+    for (const char of ['\uff0f', '\u2215', '\u2044', '\u29f8', '\uff3c', '\ufe68']) {
+      const answer = await edge(`/content/course-1${encodeURIComponent(char)}..${encodeURIComponent(char)}course-2`, { jar });
+      expect([char, answer.status, answer.headers.get('x-visitor-reason')]).toEqual([char, 403, 'bad_path']);
+    }
+    // Ordinary non-ASCII paths are decided as usual.
+    expectDecision(await edge('/content/course-1/caf%C3%A9', { jar }), 204, null);
+    expectDecision(await edge('/content/course-1/日本語', { jar, via: 'query' }), 204, null);
+    expectDecision(await edge(utf8AsLatin1('/content/course-1/café'), { jar }), 204, null);
+    expectDecision(await edge('/content/course-2/caf%C3%A9', { jar }), 403, 'no_grant');
+  });
+
   it('reads the original URI from X-Original-URI, X-Forwarded-Uri or ?uri=', async () => {
     expectDecision(await edge('/content/course-1/a', { jar, via: 'forwarded' }), 204, null);
     expectDecision(await edge('/content/course-1/a', { jar, via: 'query' }), 204, null);

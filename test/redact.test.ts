@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { sql } from '../src/db/sql.ts';
 import { REDACTED, redactSecrets } from '../src/support/redact.ts';
+import { Harness } from './support/harness.ts';
 
 // Shapes of real secrets (random parts are made up here).
 const LINK = `vml_${'Ab3_dE6-gH9'.repeat(4)}.${'Zy8xW7vU6tS5rQ4pO3nM2l'}`;
@@ -79,6 +81,107 @@ describe('redactSecrets: one-time codes', () => {
       'orderCode=123456&promo_code=654321',
     ];
     for (const text of untouched) expect(redactSecrets(text)).toBe(text);
+  });
+});
+
+/** `digits` written with another script's digits: 0x30 → `zero` (U+FF10 full-width, U+0660 Arabic-Indic…). */
+function inDigits(digits: string, zero: number): string {
+  return [...digits].map((d) => (/[0-9]/.test(d) ? String.fromCodePoint(zero + Number(d)) : d)).join('');
+}
+
+/** The ways a shopper retypes a mailed code: grouped, digit by digit, full-width, other scripts, mixed. */
+function retyped(code: string): string[] {
+  const [a, b] = [code.slice(0, 3), code.slice(3)];
+  const pairs = code.match(/../g)!;
+  return [
+    `${a} ${b}`,
+    `${a}-${b}`,
+    `${a} - ${b}`,
+    `${a}\u00a0${b}`, // no-break space (pasted from a mail client)
+    `${a}\u2009${b}`, // thin space
+    `${a}\u2013${b}`, // en dash
+    pairs.join(' '),
+    pairs.join('-'),
+    [...code].join(' '),
+    [...code].join('-'),
+    inDigits(code, 0xff10), // full-width: １２３４５６
+    `${inDigits(a, 0xff10)}\u3000${inDigits(b, 0xff10)}`, // full-width with an ideographic space
+    `${inDigits(a, 0xff10)}${b}`, // mixed
+    [...code].map((d, i) => (i % 2 ? inDigits(d, 0xff10) : d)).join(''),
+    inDigits(code, 0x0660), // Arabic-Indic
+    inDigits(code, 0x06f0), // Extended Arabic-Indic (Persian)
+    inDigits(code, 0x0966), // Devanagari
+    inDigits(code, 0x1d7ce), // mathematical bold (outside the BMP)
+  ];
+}
+
+describe('redactSecrets: one-time codes retyped', () => {
+  it('redacts codes written with spaces or dashes, digit by digit, in full-width or other scripts\' digits', () => {
+    const missed: string[] = [];
+    for (const code of retyped('042137')) {
+      for (const [input, output] of [
+        [`my code is ${code}`, `my code is ${REDACTED}`],
+        [`code: ${code} did not work`, `code: ${REDACTED} did not work`],
+        [`OTP ${code}`, `OTP ${REDACTED}`],
+        [`{"email":"a@example.com","code":"${code}"}`, `{"email":"a@example.com","code":"${REDACTED}"}`],
+        [`verify?code=${code}&x=1`, `verify?code=${REDACTED}&x=1`],
+        [`[{"name":"code","value":"${code}"}]`, `[{"name":"code","value":"${REDACTED}"}]`],
+      ] as [string, string][]) {
+        if (redactSecrets(input) !== output) missed.push(`${JSON.stringify(input)} → ${JSON.stringify(redactSecrets(input))}`);
+      }
+    }
+    expect(missed).toEqual([]);
+  });
+
+  it('still leaves longer numbers, phone numbers, dates, postal codes and orders alone, in any digits', () => {
+    const untouched = [
+      'code 12 34 56 78 is my phone number',
+      'code: 1 2 3 4 5 6 7',
+      `code: ${inDigits('1234567', 0xff10)} is seven digits`,
+      'code 123 456 789',
+      'error code 2026-11-03',
+      'code 123.456',
+      `order ${inDigits('123456', 0xff10)} was paid, invoice ${inDigits('654 321', 0x0660)}`,
+      `{"pinCode":"${inDigits('560034', 0xff10)}","zip_code":"123 456"}`,
+      `pin code: ${inDigits('110001', 0x0966)}`,
+      'call 98 76 54 32 10',
+    ];
+    for (const text of untouched) expect(redactSecrets(text)).toBe(text);
+    for (const code of retyped('042137')) {
+      const once = redactSecrets(`code ${code}`);
+      expect(redactSecrets(once)).toBe(once); // idempotent
+    }
+  });
+});
+
+describe('POST /v2/support/report: a retyped code never reaches the database', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await Harness.start();
+  });
+  afterAll(() => h.close());
+
+  it('stores summary, details and artifact with every retyped form of the mailed code redacted', async () => {
+    const mail = await h.requestLink('retyped@example.com');
+    const code = mail.code!;
+    const forms = retyped(code);
+    const response = await h.json('/v2/support/report', {
+      handle: 'gharart',
+      summary: `my code ${forms[0]} did not work`,
+      details: forms.map((form) => `I typed the code: ${form}`).join('\n'),
+      reproArtifact: JSON.stringify({ postData: { text: JSON.stringify({ email: 'retyped@example.com', code: forms[10] }) } }),
+    });
+    expect(response.status).toBe(201);
+    const { reportId } = (await response.json()) as { reportId: string };
+    const row = (await h.db.one<{ summary: string; details: string; repro_artifact: string }>(
+      sql`select summary, details, repro_artifact from support_reports where id = ${reportId}`,
+    ))!;
+    expect(row.summary).toBe(`my code ${REDACTED} did not work`);
+    expect(row.details.split('\n')).toEqual(forms.map(() => `I typed the code: ${REDACTED}`));
+    expect(row.repro_artifact).toContain(`\\"code\\":\\"${REDACTED}\\"`);
+    // No form of the code survives anywhere in the row.
+    const stored = JSON.stringify(row);
+    for (const form of [code, ...forms]) expect([form, stored.includes(form)]).toEqual([form, false]);
   });
 });
 

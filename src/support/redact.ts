@@ -9,9 +9,21 @@ const SECRET_HEADERS = 'cookie|set-cookie|authorization|proxy-authorization|x-ap
 const SECRET_HEADER = new RegExp(`^(?:${SECRET_HEADERS})$`, 'i');
 // Generic secret-bearing keys (`sessionToken`, `access_token`, `client_secret`, `apiKey`, `password`).
 const SECRET_KEY = /(?:token|secret|password|passwd|api[_-]?key)$/i;
-// A 6-digit code, as mailed (`123456`) or as people retype it (`123 456`).
-const CODE_VALUE = String.raw`\d{6}|\d{3}[ -]\d{3}`;
-const IS_CODE_VALUE = new RegExp(`^(?:${CODE_VALUE})$`);
+// A 6-digit code, as mailed (`123456`) or as people retype it: grouped 3-3, 2-2-2 or digit by digit,
+// with spaces or dashes (`123 456`, `12-34-56`, `1 2 3 4 5 6`), in any script's decimal digits
+// (`１２３４５６` from a full-width keyboard, `١٢٣٤٥٦`, `१२३४५६`), also mixed. A grouped form
+// followed by more grouped digits (`12 34 56 78`, a phone number) is not a code, as `1234567` is not.
+const DIGIT = String.raw`\p{Nd}`;
+const GAP = String.raw`(?:[\p{Zs}\t]{1,2}|\p{Zs}?[\-\u2010-\u2015\u2212\uFE63\uFF0D]\p{Zs}?)`;
+const NOT_MORE = `(?!${GAP}?${DIGIT})`;
+const CODE_VALUE = [
+  `${DIGIT}{6}(?!${DIGIT})`,
+  `${DIGIT}{3}${GAP}${DIGIT}{3}${NOT_MORE}`,
+  `${DIGIT}{2}${GAP}${DIGIT}{2}${GAP}${DIGIT}{2}${NOT_MORE}`,
+  `${DIGIT}(?:${GAP}${DIGIT}){5}${NOT_MORE}`,
+].join('|');
+const IS_CODE_VALUE = new RegExp(`^(?:${CODE_VALUE})$`, 'u');
+const CODE_AT_END = new RegExp(`(?:${CODE_VALUE})$`, 'u');
 // Keys that name a one-time code, after lower-casing and dropping `_`, `-` and spaces…
 const CODE_KEY = /(?:code|otp|passcode|pin)$/;
 // …except codes that are not secrets (postal codes are 6 digits in India; order codes are not codes).
@@ -133,7 +145,7 @@ const RULES: Rule[] = [
   [/(?<![A-Za-z0-9_-])(Bearer\s+)(?!\[redacted\])(?=[A-Za-z._~+/-]*[0-9])[A-Za-z0-9._~+/-]{12,}=*/g, (_, bearer) => `${bearer}${REDACTED}`],
   // One-time codes as key/value: `"code":"123456"`, `"otp":123456`, `code=123456`, `code: 123456`, `\"code\":\"123456\"`.
   [
-    new RegExp(String.raw`(?<![A-Za-z0-9_])(\\{0,3}["']?)([A-Za-z][A-Za-z0-9_-]{0,63})\1(\s*[:=]\s*)(\\{0,3}["']?)(${CODE_VALUE})(?![0-9])`, 'g'),
+    new RegExp(String.raw`(?<![A-Za-z0-9_])(\\{0,3}["']?)([A-Za-z][A-Za-z0-9_-]{0,63})\1(\s*[:=]\s*)(\\{0,3}["']?)(${CODE_VALUE})`, 'gu'),
     (whole, quote, key, colon, open, _digits, offset, text) => {
       // Unquoted, the word before counts too: `pin code: 110001` is a postal code.
       const before = quote === '' ? (/([A-Za-z]+)[ \t_-]+$/.exec(text!.slice(Math.max(0, Number(offset) - 40), Number(offset)))?.[1] ?? '') : '';
@@ -143,13 +155,12 @@ const RULES: Rule[] = [
       return `${quote}${key}${quote}${colon}${open}${wrap}${REDACTED}${wrap}`;
     },
   ],
-  // One-time codes in prose or mail text: `code 123456`, `my code is 123 456`, `code: <strong>123456</strong>`.
+  // One-time codes in prose or mail text: `code 123456`, `my code is 123 456`, `code: <strong>123456</strong>`, `OTP １２３４５６`.
   [
-    new RegExp(String.raw`(?<![A-Za-z0-9_])(?:([A-Za-z]+)[\s_-]+)?(code|otp|totp|passcode|pin)((?:\s*[:=#]\s*|\s+(?:is|was)\s*:?\s*|\s+)(?:<[^<>]{0,200}>\s*)*["']?)(${CODE_VALUE})(?![0-9])`, 'gi'),
+    new RegExp(String.raw`(?<![A-Za-z0-9_])(?:([A-Za-z]+)[\s_-]+)?(code|otp|totp|passcode|pin)((?:\s*[:=#]\s*|\s+(?:is|was)\s*:?\s*|\s+)(?:<[^<>]{0,200}>\s*)*["']?)(${CODE_VALUE})`, 'giu'),
     (whole, qualifier, word) => {
       if (!isCodeKey(`${qualifier ?? ''}${word}`)) return whole!;
-      const digits = new RegExp(`(?:${CODE_VALUE})$`);
-      return whole!.replace(digits, REDACTED);
+      return whole!.replace(CODE_AT_END, REDACTED);
     },
   ],
 ];

@@ -2,7 +2,7 @@
 // process and a stand-in storefront, and every request below goes through nginx — sign-in included.
 // Without nginx the tests are skipped locally (visibly) and fail in CI, where .ci/run installs it.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deployDocConfig, findNginx, renderConfig, startNginx } from './support/nginx.ts';
@@ -52,6 +52,38 @@ async function storefrontHits(work: () => Promise<unknown>): Promise<Echo[]> {
   const before = stack.storefront.received.length;
   await work();
   return stack.storefront.received.slice(before);
+}
+
+/** a, b, c + x, y → a, x, b, y, c */
+function interleave(first: string[], second: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < Math.max(first.length, second.length); i++) out.push(...first.slice(i, i + 1), ...second.slice(i, i + 1));
+  return out;
+}
+
+/** A GET through nginx written by hand, for header lines fetch() would merge (e.g. several Cookie lines). */
+async function rawGet(path: string, headerLines: string[]): Promise<Echo> {
+  const { port } = new URL(origin);
+  let received = '';
+  await new Promise<void>((resolve, reject) => {
+    Bun.connect({
+      hostname: '127.0.0.1',
+      port: Number(port),
+      socket: {
+        open(socket) {
+          socket.write([`GET ${path} HTTP/1.1`, 'Host: localhost', 'Connection: close', ...headerLines, '', ''].join('\r\n'));
+        },
+        data(_socket, chunk) {
+          received += chunk.toString();
+        },
+        close: () => resolve(),
+        error: (_socket, error) => reject(error),
+      },
+    }).catch(reject);
+  });
+  const [head = '', body = ''] = received.split('\r\n\r\n');
+  expect(head).toContain('x-served-by: storefront');
+  return JSON.parse(head.includes('chunked') ? body.split('\r\n')[1]! : body) as Echo;
 }
 
 function signInUrl(returnTo: string): string {
@@ -145,7 +177,8 @@ describe('behind nginx, configured as docs/deploy.md says', () => {
       expect((await get('/content/other/x', { cookie: sessionCookie })).status).toBe(403);
       expect((await get('/orders/A-1001', { cookie: sessionCookie })).status).toBe(403);
       // Paths that cannot be normalised strictly fail closed, never reaching the storefront.
-      for (const path of ['/content/demo/..%2F..%2Forders/A-1001', '/content/demo;x=1', '/content/%2564emo/x']) {
+      // Also Unicode look-alikes of `.` a back end might normalise (here U+FF0E, fullwidth full stop).
+      for (const path of ['/content/demo/..%2F..%2Forders/A-1001', '/content/demo;x=1', '/content/%2564emo/x', '/content/demo/%EF%BC%8E%EF%BC%8E/x']) {
         expect([path, (await get(path, { cookie: sessionCookie })).status]).toEqual([path, 403]);
       }
     });
@@ -160,6 +193,118 @@ describe('behind nginx, configured as docs/deploy.md says', () => {
     // /assets/ skips the check, and still gets neither an identity nor the visitor cookies.
     const asset = await echoOf(await get('/assets/app.css', { cookie: `cart=3; ${sessionCookie}`, headers: { 'x-visitor-id': 'spoofed' } }));
     expect([asset.path, asset.visitorId, asset.cookie]).toEqual(['/assets/app.css', null, 'cart=3']);
+  });
+
+  it.skipIf(skip)('strips every __Host-visitor_* cookie, however many and in whatever order, and passes every other cookie unchanged', async () => {
+    // The four the service sets, and one it might set later: the rule is the prefix, not a list.
+    const visitor = ['__Host-visitor_session=vs_opaque.tag', '__Host-visitor_check=1', '__Host-visitor_pending=sealed.v1', '__Host-visitor_diag=d1', '__Host-visitor_new=future'];
+    // Cookies that only look alike stay: the prefix counts only at the start of a cookie's name.
+    const others = ['theme=dark', 'x__Host-visitor_y=1', 'note=__Host-visitor_session=x', 'cart=3'];
+    const failures: unknown[] = [];
+    let sent = 0;
+    for (let mask = 1; mask < 1 << visitor.length; mask++) {
+      const chosen = visitor.filter((_, i) => mask & (1 << i));
+      // A different order for every subset: rotated, and reversed on odd masks.
+      const rotated = [...chosen.slice(mask % chosen.length), ...chosen.slice(0, mask % chosen.length)];
+      const ours = mask % 2 ? rotated.reverse() : rotated;
+      const layouts = [ours, [...ours, ...others], [...others, ...ours], interleave(ours, others), interleave(others, ours)];
+      for (const separator of ['; ', ';', ';  ']) {
+        for (const cookies of layouts) {
+          const expected = cookies.filter((c) => !visitor.includes(c));
+          const echo = await echoOf(await get('/shop', { cookie: cookies.join(separator) }));
+          sent++;
+          const want = expected.length ? expected.join(separator) : null;
+          if (echo.cookie !== want) failures.push({ sent: cookies.join(separator), received: echo.cookie, want });
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(sent).toBe(31 * 5 * 3);
+
+    // On a gated page the service still reads the session wherever it is; the storefront never does.
+    const [, check, pending, diag] = visitor;
+    for (const cookies of [
+      [sessionCookie, check!, pending!, diag!, 'theme=dark'],
+      ['theme=dark', check!, sessionCookie, diag!, 'lang=en', pending!],
+      [diag!, pending!, 'theme=dark', check!, 'lang=en', sessionCookie],
+    ]) {
+      const echo = await echoOf(await get('/content/demo/x', { cookie: cookies.join('; ') }));
+      expect([echo.visitorId, echo.cookie]).toEqual([visitorId, cookies.filter((c) => c.startsWith('theme') || c.startsWith('lang')).join('; ')]);
+    }
+    // The name's case does not matter (browsers apply the __Host- rules case-insensitively).
+    expect((await echoOf(await get('/shop', { cookie: '__HOST-VISITOR_SESSION=x; cart=3; __host-visitor_check=1' }))).cookie).toBe('cart=3');
+  });
+
+  it.skipIf(skip)('strips them from cookies sent in several Cookie header lines too', async () => {
+    // HTTP/2 browsers send cookies as separate fields; nginx joins them: the map sees them all.
+    const echo = await rawGet('/shop', ['Cookie: __Host-visitor_session=vs_opaque.tag; theme=dark', 'Cookie: __Host-visitor_check=1; __Host-visitor_pending=sealed.v1', 'Cookie: cart=3; __Host-visitor_diag=d1']);
+    expect(echo.cookie).toBe('theme=dark; cart=3');
+  });
+
+  it.skipIf(skip)('fails closed when more __Host-visitor_* cookies arrive than the maps remove: the storefront gets no Cookie header', async () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => `__Host-visitor_extra${i}=${i}`);
+    // Six (the number of maps) are still removed one by one, keeping the rest…
+    expect((await echoOf(await get('/shop', { cookie: ['theme=dark', ...many(6), 'cart=3'].join('; ') }))).cookie).toBe('theme=dark; cart=3');
+    // …a seventh means no cookie at all rather than one secret.
+    for (const n of [7, 12]) {
+      const echo = await echoOf(await get('/shop', { cookie: ['theme=dark', ...many(n), 'cart=3'].join('; ') }));
+      expect([n, echo.cookie]).toEqual([n, null]);
+    }
+  });
+
+  it.skipIf(skip)('sends Strict-Transport-Security on every answer of the storefront host, once', async () => {
+    const answers = {
+      storefront: await get('/shop'),
+      signInRedirect: await get('/content/demo/x'),
+      noGrant: await get('/content/other/x', { cookie: sessionCookie }),
+      badPath: await get('/content/demo;x=1', { cookie: sessionCookie }),
+      service: await get('/v2/visitor/me', { cookie: sessionCookie }),
+      signInPage: await get('/_edge/visitor/sign-in?returnTo=%2Fcontent%2Fdemo%2Fx'),
+      asset: await get('/assets/app.css'),
+    };
+    const seen = Object.fromEntries(Object.entries(answers).map(([name, response]) => [name, [response.status, response.headers.get('strict-transport-security')]]));
+    expect(seen).toEqual({
+      storefront: [200, 'max-age=63072000'],
+      signInRedirect: [302, 'max-age=63072000'],
+      noGrant: [403, 'max-age=63072000'],
+      badPath: [403, 'max-age=63072000'],
+      service: [200, 'max-age=63072000'],
+      signInPage: [200, 'max-age=63072000'],
+      asset: [200, 'max-age=63072000'],
+    });
+    for (const response of Object.values(answers)) await response.body?.cancel();
+  });
+
+  it.skipIf(skip || !Bun.which('openssl'))('serves the production TLS setup of the guide ("443 ssl", certificate lines uncommented) with HSTS', async () => {
+    // The guide's block as its "TLS" section says to deploy it, with a self-signed certificate.
+    const dir = mkdtempSync(join(tmpdir(), 'va-nginx-tls-'));
+    const made = Bun.spawnSync(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=DNS:localhost', '-keyout', join(dir, 'privkey.pem'), '-out', join(dir, 'fullchain.pem')]);
+    expect(made.exitCode).toBe(0);
+    const listen = reservePort();
+    const site = renderConfig(deployDocConfig(), {
+      HOST: 'localhost',
+      LISTEN: `127.0.0.1:${listen.port} ssl`,
+      SERVICE: `127.0.0.1:${stack.service.port}`,
+      STOREFRONT: `127.0.0.1:${stack.storefront.port}`,
+      LOG_DIR: dir,
+    });
+    const uncommented = site.replace(/# (ssl_certificate(?:_key)? +)\/etc\/letsencrypt\/live\/localhost\//g, `$1${dir}/`);
+    expect(uncommented.match(new RegExp(`^ +ssl_certificate(_key)? +${dir}/`, 'gm'))).toHaveLength(2);
+    listen.release();
+    const tls = await startNginx(nginx!, dir, listen.port, uncommented);
+    try {
+      const ca = readFileSync(join(dir, 'fullchain.pem'), 'utf8');
+      const over = (path: string) => fetch(`https://localhost:${tls.port}${path}`, { redirect: 'manual', tls: { ca } });
+      const page = await over('/shop');
+      expect([page.status, page.headers.get('x-served-by'), page.headers.get('strict-transport-security')]).toEqual([200, 'storefront', 'max-age=63072000']);
+      const login = await over('/content/demo/x');
+      expect([login.status, login.headers.get('strict-transport-security')]).toEqual([302, 'max-age=63072000']);
+      await Promise.all([page.body?.cancel(), login.body?.cancel()]);
+    } finally {
+      await tls.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(skip)('drops requests for any other host name (the catch-all server)', async () => {
