@@ -60,6 +60,19 @@ export function consolePageRoutes(deps: AppDeps) {
     return null;
   }
 
+  /**
+   * The request lookup with only the rows of the operator's tenants (admins: all). A request of
+   * which nothing is theirs is `403` when it exists at all (as before), else not found (null).
+   */
+  async function visibleLookup(viewer: Viewer, requestId: string) {
+    const scope = viewer.isAdmin ? null : viewer.tenants.map((t) => t.id);
+    const found = await lookUpRequest(deps, requestId, scope);
+    const notYours = () => wrongAudience(`This request was made at a storefront that is not one of yours. ${NOT_YOURS}`);
+    if (found && !canSeeTenant(viewer, found.tenant?.id ?? null)) throw notYours();
+    if (!found && scope && (await lookUpRequest(deps, requestId, null))) throw notYours();
+    return found;
+  }
+
   return new Elysia({ name: 'console-pages' })
     .get(
       '/console/',
@@ -163,8 +176,7 @@ export function consolePageRoutes(deps: AppDeps) {
         const query = (c.query.id ?? '').trim();
         if (!query) return requestPage({ session: viewer.session, requestId: c.requestId, now: c.now, query, found: null, handle: null, notFound: false, operators: new Map() });
         await deps.requestLog.flush(); // include what this instance has not written yet
-        const found = REQUEST_ID_SHAPE.test(query) ? await lookUpRequest(deps, query) : null;
-        if (found && !canSeeTenant(viewer, found.tenant?.id ?? null)) throw wrongAudience(`This request was made at a storefront that is not one of yours. ${NOT_YOURS}`);
+        const found = REQUEST_ID_SHAPE.test(query) ? await visibleLookup(viewer, query) : null;
         const handle = found?.tenant?.handle && found.tenant.handle !== CONSOLE_HANDLE ? found.tenant.handle : null;
         if (!found) {
           c.set.status = 404;
