@@ -2,9 +2,13 @@
 // the console (also when both storefronts have rows under the same request id), and a storefront's
 // server credential (PAT or JWT) or a shopper's session works only on its own storefront's host.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { SignJWT } from 'jose';
+import { upsertGrant } from '../src/access/grants.ts';
 import { upsertOperator } from '../src/console/operators.ts';
+import { insertJwtKey, newKid } from '../src/credentials/jwt-keys.ts';
 import { createPat } from '../src/credentials/pats.ts';
 import { sql } from '../src/db/sql.ts';
+import { seal } from '../src/tokens/sealed.ts';
 import { ConsoleClient } from './console-client.ts';
 import { Harness, SERVICE_HOST } from './support/harness.ts';
 
@@ -135,5 +139,93 @@ describe('console reads: only the operator’s storefronts', () => {
     expect((await supportA.get(`/console/requests?id=${id}`)).status).toBe(403);
     expect((await supportB.get(`/console/requests?id=${id}`)).status).toBe(200);
     expect((await supportA.get('/console/requests?id=req_nobody_000000000000')).status).toBe(404);
+  });
+});
+
+describe('a storefront’s credential works only on its own host', () => {
+  // gharart's edge host is `localhost`, other's is `other.test`; SERVICE_HOST belongs to nobody.
+  const GHARART_HOST = 'localhost';
+  const OTHER_HOST = 'other.test';
+  const HS_SECRET = 'other-shared-secret-0123456789-abcdefghijklmn';
+  let otherPat: string;
+  let otherJwt: () => Promise<string>;
+
+  beforeAll(async () => {
+    otherPat = (await createPat(h.db, { tenantId: h.other.id, name: 'other-server', scopes: ['access:read', 'access:write', 'visitor:write'] })).token;
+    const kid = newKid();
+    await insertJwtKey(h.db, { kid, tenantId: h.other.id, alg: 'HS256', publicJwk: null, secretSealed: await seal(h.deps.keys, 'credential', HS_SECRET, kid) });
+    otherJwt = () =>
+      new SignJWT({ scope: 'access:read access:write visitor:write' })
+        .setProtectedHeader({ alg: 'HS256', kid })
+        .setAudience('visitor-access')
+        .setExpirationTime(Math.floor(h.clock.now().getTime() / 1000) + 300)
+        .sign(new TextEncoder().encode(HS_SECRET));
+    await upsertGrant(h.db, h.other.id, { email: 'buyer@example.com', resource: '/content/kept/*', kind: 'content', title: null, orderId: null, expiresAt: null }, h.clock.now());
+  });
+
+  /** Every route that takes a server credential, as the other storefront's server would call it. */
+  function calls(host: string, credential: string, n: number): [string, () => Promise<Response>][] {
+    const auth = { authorization: `Bearer ${credential}` };
+    const json = (method: string, path: string, body: unknown) =>
+      h.fetch(path, { host, ip: freshIp(), method, headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return [
+      ['PUT /v2/access/grants', () => json('PUT', '/v2/access/grants', { email: `put-${n}@example.com`, resource: '/content/x/*', kind: 'content' })],
+      ['GET /v2/access/grants', () => h.fetch('/v2/access/grants?email=buyer@example.com', { host, ip: freshIp(), headers: auth })],
+      ['DELETE /v2/access/grants', () => json('DELETE', '/v2/access/grants', { email: 'buyer@example.com', resource: '/content/absent/*' })],
+      ['GET /v2/visitor/access', () => h.fetch('/v2/visitor/access?email=buyer@example.com', { host, ip: freshIp(), headers: auth })],
+      ['POST /v2/visitor/auth/magic-link', () => json('POST', '/v2/visitor/auth/magic-link', { email: `link-${n}@example.com` })],
+    ];
+  }
+
+  it('a PAT or JWT of another storefront on a storefront’s edge host is 403 wrong_tenant on every server route, and does nothing', async () => {
+    let n = 0;
+    for (const [label, credential] of [['PAT', otherPat], ['JWT', await otherJwt()]] as const) {
+      n++;
+      for (const [route, call] of calls(GHARART_HOST, credential, n)) {
+        const answer = await call();
+        expect([label, route, answer.status, ((await answer.json()) as { code?: string }).code]).toEqual([label, route, 403, 'wrong_tenant']);
+      }
+    }
+    // Nothing was written for either tenant: no grant, no sign-in link, no mail.
+    const grants = await h.db.many(sql`select 1 from grants where email like 'put-%'`);
+    expect(grants).toEqual([]);
+    const links = await h.db.many(sql`select 1 from visitors where email like 'link-%'`);
+    expect(links).toEqual([]);
+    await h.deliver();
+    expect(h.mail.messages.filter((m) => m.to.startsWith('link-'))).toEqual([]);
+  });
+
+  it('the same credentials keep working on their own storefront’s host and on the service’s own host', async () => {
+    let n = 10;
+    for (const host of [OTHER_HOST, SERVICE_HOST]) {
+      for (const credential of [otherPat, await otherJwt()]) {
+        n++;
+        for (const [route, call] of calls(host, credential, n)) {
+          const answer = await call();
+          expect([host, route, answer.status < 300]).toEqual([host, route, true]);
+        }
+      }
+    }
+    const listed = await h.fetch('/v2/access/grants?email=buyer@example.com', { host: OTHER_HOST, headers: { authorization: `Bearer ${otherPat}` } });
+    expect(((await listed.json()) as { items: { resource: string }[] }).items.map((g) => g.resource)).toEqual(['/content/kept/*']);
+    await h.deliver();
+  });
+
+  it('logout with another storefront’s session on an edge host is 403 wrong_tenant and revokes nothing', async () => {
+    const email = 'logout-elsewhere@example.com';
+    const asked = await h.json('/v2/visitor/auth/magic-link', { email }, { host: OTHER_HOST, ip: freshIp(), headers: { origin: 'https://other.test' } });
+    expect(asked.status).toBe(202);
+    await h.deliver();
+    const verified = await h.json('/v2/visitor/auth/verify', { token: h.mail.last(email).token!, delivery: 'bearer' }, { host: OTHER_HOST, ip: freshIp() });
+    const { sessionToken } = (await verified.json()) as { sessionToken: string };
+    const bearer = { authorization: `Bearer ${sessionToken}` };
+    for (const scope of ['current', 'all']) {
+      const answer = await h.json('/v2/visitor/auth/logout', { scope }, { host: GHARART_HOST, ip: freshIp(), headers: bearer });
+      expect([scope, answer.status, ((await answer.json()) as { code?: string }).code]).toEqual([scope, 403, 'wrong_tenant']);
+    }
+    expect((await h.fetch('/v2/visitor/me', { host: OTHER_HOST, headers: bearer })).status).toBe(200);
+    // At its own storefront the same logout works.
+    expect((await h.json('/v2/visitor/auth/logout', {}, { host: OTHER_HOST, ip: freshIp(), headers: bearer })).status).toBe(204);
+    expect((await h.fetch('/v2/visitor/me', { host: OTHER_HOST, headers: bearer })).status).toBe(401);
   });
 });

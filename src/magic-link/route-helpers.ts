@@ -4,7 +4,7 @@ import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { invalid } from '../http/body.ts';
 import { cookieString, seeOther, setHostCookie, type CookieJar, type SetContext } from '../http/cookies.ts';
-import type { ServerCaller } from '../credentials/caller.ts';
+import { assertCallerOnOwnHost, type ServerCaller } from '../credentials/caller.ts';
 import { requestContext } from '../http/request-context.ts';
 import type { LimitKeys } from '../limits/limiter.ts';
 import type { LimitRoute, Policy } from '../limits/policies.ts';
@@ -113,7 +113,9 @@ export function signInHelpers(deps: AppDeps) {
     return limits;
   }
 
-  async function serverTenant(caller: ServerCaller, handle: string | undefined): Promise<Tenant> {
+  /** The tenant a server caller asks for: its own, and only on its own host or the service's. */
+  async function serverTenant(caller: ServerCaller, handle: string | undefined, request: Request): Promise<Tenant> {
+    await assertCallerOnOwnHost(deps, request, caller);
     if (!caller.scopes.has('visitor:write') || !caller.tenantId) {
       throw new AppError('insufficient_scope', { detail: 'Requesting sign-in links needs the visitor:write scope.', fields: { requiredScope: 'visitor:write' } });
     }
