@@ -8,7 +8,7 @@ import { upsertOperator } from '../src/console/operators.ts';
 import { sql } from '../src/db/sql.ts';
 import { setOverride } from '../src/limits/policies.ts';
 import { updateTenant } from '../src/tenants/tenants.ts';
-import { codeOf, CONSOLE_ORIGIN, ConsoleClient, csrfOf, refOf } from './console-client.ts';
+import { codeOf, CONSOLE_ORIGIN, ConsoleClient, csrfOf, linkOf, refOf } from './console-client.ts';
 import { CookieJar, Harness } from './support/harness.ts';
 
 let h: Harness;
@@ -156,7 +156,9 @@ describe('roles and tenant isolation', () => {
     expect(report!.status).toBe('open');
     // Unknown ids are not found; the operator of "other" may act on its own.
     expect((await supportA.action('gharart', 'report-handled', { report: crypto.randomUUID() })).status).toBe(404);
-    expect((await supportB.get(`/console/tenants/other/confirm?action=report-handled&report=${otherReport}`)).status).toBe(200);
+    const fromPage = linkOf(await (await supportB.get('/console/tenants/other')).text(), 'Mark handled…');
+    expect(fromPage).toContain(`report=${otherReport}`);
+    expect((await supportB.get(fromPage)).status).toBe(200);
   });
 
   it('the request-id lookup of another storefront’s request is 403 for a support operator', async () => {
@@ -220,12 +222,13 @@ describe('CSRF on every action form', () => {
   });
 
   it('puts the session’s token in every form of every page', async () => {
+    const shopper = `/console/tenants/gharart/shopper?email=${encodeURIComponent(SHOPPER)}`;
     const pages = [
       '/console/',
       '/console/tenants/gharart',
-      `/console/tenants/gharart/shopper?email=${encodeURIComponent(SHOPPER)}`,
-      `/console/tenants/gharart/confirm?action=resend&email=${encodeURIComponent(SHOPPER)}`,
-      `/console/tenants/gharart/confirm?action=report-handled&report=${gharartReport}`,
+      shopper,
+      linkOf(await (await admin.get(shopper)).text(), 'Re-send sign-in link…'),
+      linkOf(await (await admin.get('/console/tenants/gharart')).text(), 'Mark handled…'),
     ];
     for (const path of pages) {
       const page = await (await admin.get(path)).text();
@@ -239,7 +242,8 @@ describe('CSRF on every action form', () => {
 describe('actions', () => {
   it('each asks for confirmation first: the confirm page changes nothing', async () => {
     const before = h.mail.messages.length;
-    const page = await admin.get(`/console/tenants/gharart/confirm?action=resend&email=${encodeURIComponent(SHOPPER)}`);
+    const shopper = await (await admin.get(`/console/tenants/gharart/shopper?email=${encodeURIComponent(SHOPPER)}`)).text();
+    const page = await admin.get(linkOf(shopper, 'Re-send sign-in link…'));
     expect(page.status).toBe(200);
     const text = await page.text();
     expect(text).toContain('Re-send a sign-in link?');

@@ -13,6 +13,14 @@ export function csrfOf(page: string): string {
   return match[1]!;
 }
 
+/** The href of the first link on a page whose text starts with `text`, as a browser would follow it. */
+export function linkOf(page: string, text: string): string {
+  for (const match of page.matchAll(/<a [^>]*href="([^"]*)"[^>]*>([^<]*)<\/a>/g)) {
+    if (match[2]!.startsWith(text)) return match[1]!.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>');
+  }
+  throw new Error(`no link "${text}" on the page:\n${page.slice(0, 400)}`);
+}
+
 /** The console link of a captured mail (the capture only recognises shoppers' links). */
 export function consoleLinkOf(mail: CapturedMail): string {
   const link = /https?:\/\/\S+\/console\/t\/\S+/.exec(mail.text)?.[0];

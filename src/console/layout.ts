@@ -165,10 +165,6 @@ export function shopperHref(handle: string, email: string): string {
   return `/console/tenants/${handle}/shopper?email=${encodeURIComponent(email)}`;
 }
 
-/** The confirmation page of an action (a GET: nothing happens until its form is posted). */
-export function confirmHref(handle: string, params: Record<string, string>): string {
-  return `/console/tenants/${handle}/confirm?${new URLSearchParams(params)}`;
-}
 
 export function hidden(fields: Record<string, string | null | undefined>): Html {
   return html`${Object.entries(fields)

@@ -1,7 +1,8 @@
 // The console's pages and actions. Every page needs a live console session; every tenant in a URL,
 // and every id in a form, must be one the operator may see (access.ts). Actions have a confirmation
-// page (a GET that changes nothing) and a POST carrying the session's CSRF token; after the POST
-// the operator lands back with the action's request id (`?ref=`), checked against the audit trail.
+// page that changes nothing (reached by a sealed link or a console form: confirm-links.ts) and a POST
+// carrying the session's CSRF token; after the POST the operator lands back with the action's request
+// id (`?ref=`), checked against the audit trail.
 import { Elysia } from 'elysia';
 import { listGrants } from '../access/grants.ts';
 import type { AppDeps } from '../app-deps.ts';
@@ -12,6 +13,7 @@ import { lookUpRequest } from '../support/request-lookup.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { canEditGrants, canSeeTenant, visibleTenant, wrongAudience, NOT_YOURS, type Viewer } from './access.ts';
 import { authorizeAction, parseAction, performAction } from './actions.ts';
+import { arrivedFromElsewhere, confirmSealValid, pageOfConfirmation } from './confirm-links.ts';
 import { backHref, confirmActionPage } from './confirm-page.ts';
 import { CONSOLE_HANDLE } from './console-tenant.ts';
 import { consoleHandler, SeeOther } from './handler.ts';
@@ -58,6 +60,19 @@ export function consolePageRoutes(deps: AppDeps) {
       if (done) return { ...done, requestId: ref };
     }
     return null;
+  }
+
+  /**
+   * The request lookup with only the rows of the operator's tenants (admins: all). A request of
+   * which nothing is theirs is `403` when it exists at all (as before), else not found (null).
+   */
+  async function visibleLookup(viewer: Viewer, requestId: string) {
+    const scope = viewer.isAdmin ? null : viewer.tenants.map((t) => t.id);
+    const found = await lookUpRequest(deps, requestId, scope);
+    const notYours = () => wrongAudience(`This request was made at a storefront that is not one of yours. ${NOT_YOURS}`);
+    if (found && !canSeeTenant(viewer, found.tenant?.id ?? null)) throw notYours();
+    if (!found && scope && (await lookUpRequest(deps, requestId, null))) throw notYours();
+    return found;
   }
 
   return new Elysia({ name: 'console-pages' })
@@ -134,9 +149,27 @@ export function consolePageRoutes(deps: AppDeps) {
     .get(
       '/console/tenants/:handle/confirm',
       consoleHandler(deps, async (c) => {
+        // From another site, never a confirmation (not even via the cross-site reopen page, which
+        // would turn the arrival into a same-origin one): back to the page the action belongs to.
+        if (arrivedFromElsewhere(c.request)) throw new SeeOther(pageOfConfirmation(c.params.handle!, c.query));
         const viewer = await c.viewer();
         const { view } = await visibleTenant(deps, viewer, c.params.handle!);
         const action = parseAction(c.query.action ?? '', c.query);
+        await authorizeAction(deps, viewer, view, action);
+        // Values not chosen by this session's console pages are not offered for one-click confirmation.
+        if (!confirmSealValid(viewer.session.csrfToken, view.handle, c.query)) throw new SeeOther(backHref(view, action));
+        return confirmActionPage({ session: viewer.session, requestId: c.requestId, tenant: view, action });
+      }),
+    )
+    .post(
+      '/console/tenants/:handle/confirm',
+      consoleHandler(deps, async (c) => {
+        // A console form with typed values (a new grant): checked like every console form.
+        const viewer = await c.viewer();
+        assertSameOrigin(c.request, config);
+        assertCsrfToken(c.body.csrf, viewer.session.csrfToken);
+        const { view } = await visibleTenant(deps, viewer, c.params.handle!);
+        const action = parseAction(typeof c.body.action === 'string' ? c.body.action : '', c.body);
         await authorizeAction(deps, viewer, view, action);
         return confirmActionPage({ session: viewer.session, requestId: c.requestId, tenant: view, action });
       }),
@@ -163,8 +196,7 @@ export function consolePageRoutes(deps: AppDeps) {
         const query = (c.query.id ?? '').trim();
         if (!query) return requestPage({ session: viewer.session, requestId: c.requestId, now: c.now, query, found: null, handle: null, notFound: false, operators: new Map() });
         await deps.requestLog.flush(); // include what this instance has not written yet
-        const found = REQUEST_ID_SHAPE.test(query) ? await lookUpRequest(deps, query) : null;
-        if (found && !canSeeTenant(viewer, found.tenant?.id ?? null)) throw wrongAudience(`This request was made at a storefront that is not one of yours. ${NOT_YOURS}`);
+        const found = REQUEST_ID_SHAPE.test(query) ? await visibleLookup(viewer, query) : null;
         const handle = found?.tenant?.handle && found.tenant.handle !== CONSOLE_HANDLE ? found.tenant.handle : null;
         if (!found) {
           c.set.status = 404;

@@ -3,7 +3,8 @@
 // an operator can take, each behind a confirmation page.
 import type { Grant } from '../access/grants.ts';
 import { html, type Html } from '../http/html.ts';
-import { badge, confirmHref, consolePage, requestLink, when, type Tone } from './layout.ts';
+import { confirmHref } from './confirm-links.ts';
+import { badge, consolePage, requestLink, when, type Tone } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
 import type { LinkViewRow, SecurityEventRow, SessionViewRow, VisitorRow } from './shopper-queries.ts';
 import { flashBox, reportList, type Flash } from './tenant-pages.ts';
@@ -84,7 +85,7 @@ ${session.revoked_at ? html`<dt>Revoked</dt><dd>${when(session.revoked_at, now)}
 <dt>Browser</dt><dd>${session.user_agent ?? html`<span class="muted">unknown</span>`}</dd>
 <dt>IP</dt><dd>${session.ip ?? '—'}</dd>
 <dt>Session id</dt><dd><code>${session.id}</code></dd></dl>
-${state.label === 'active' ? html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(view.tenant.handle, { action: 'revoke-session', email: view.email, session: session.id })}">Revoke this session…</a></div>` : ''}</li>`;
+${state.label === 'active' ? html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(view.session.csrfToken, view.tenant.handle, { action: 'revoke-session', email: view.email, session: session.id })}">Revoke this session…</a></div>` : ''}</li>`;
 }
 
 function grantItem(grant: Grant, view: ShopperView): Html {
@@ -93,15 +94,16 @@ function grantItem(grant: Grant, view: ShopperView): Html {
 <dl class="kv"><dt>Kind</dt><dd>${grant.kind}${grant.title ? ` · ${grant.title}` : ''}${grant.orderId ? ` · order ${grant.orderId}` : ''}</dd>
 <dt>Granted</dt><dd>${when(grant.grantedAt, view.now)}</dd>
 <dt>Expires</dt><dd>${grant.expiresAt ? when(grant.expiresAt, view.now) : 'never'}</dd></dl>
-${view.canEditGrants ? html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(view.tenant.handle, { action: 'grant-remove', email: view.email, resource: grant.resource })}">Remove grant…</a></div>` : ''}</li>`;
+${view.canEditGrants ? html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(view.session.csrfToken, view.tenant.handle, { action: 'grant-remove', email: view.email, resource: grant.resource })}">Remove grant…</a></div>` : ''}</li>`;
 }
 
 function grantForm(view: ShopperView): Html {
   if (!view.canEditGrants) {
     return html`<p class="muted">Only admins change grants at this storefront (support operators may when the storefront allows it).</p>`;
   }
-  return html`<form method="get" action="/console/tenants/${view.tenant.handle}/confirm" class="form-row grant">
-<input type="hidden" name="action" value="grant-add"><input type="hidden" name="email" value="${view.email}">
+  // Typed values: posted to the confirmation (Origin + CSRF checked), never a GET link with values.
+  return html`<form method="post" action="/console/tenants/${view.tenant.handle}/confirm" class="form-row grant">
+<input type="hidden" name="action" value="grant-add"><input type="hidden" name="email" value="${view.email}"><input type="hidden" name="csrf" value="${view.session.csrfToken}">
 <div class="field"><label for="grant-resource">Resource</label><input id="grant-resource" name="resource" required placeholder="/content/course-1/*" spellcheck="false"></div>
 <div class="field"><label for="grant-kind">Kind</label><select id="grant-kind" name="kind"><option value="content">content</option><option value="order">order</option></select></div>
 <div class="field"><label for="grant-title">Title (optional)</label><input id="grant-title" name="title"></div>
@@ -130,8 +132,8 @@ export function shopperPage(view: ShopperView): string {
     : html`<p class="sub">This address never asked for a sign-in link at ${tenant.name}.</p>`;
   const actions = html`<section class="card"><h2>Actions</h2>
 <p class="muted">${newest ? html`Newest link: ${badge(linkState(newest, now).label, linkState(newest, now).tone)} ` : ''}A re-sent link goes to this address from ${tenant.name}, with the usual sign-in limits (5 mails per 15 minutes, 20 a day).</p>
-<div class="actions"><a class="btn" href="${confirmHref(tenant.handle, { action: 'resend', email })}">Re-send sign-in link…</a>
-${active ? html`<a class="btn danger" href="${confirmHref(tenant.handle, { action: 'revoke-all', email })}">${active === 1 ? 'Revoke the active session…' : `Revoke all ${active} active sessions…`}</a>` : ''}</div></section>`;
+<div class="actions"><a class="btn" href="${confirmHref(view.session.csrfToken, tenant.handle, { action: 'resend', email })}">Re-send sign-in link…</a>
+${active ? html`<a class="btn danger" href="${confirmHref(view.session.csrfToken, tenant.handle, { action: 'revoke-all', email })}">${active === 1 ? 'Revoke the active session…' : `Revoke all ${active} active sessions…`}</a>` : ''}</div></section>`;
   const empty = (text: string) => html`<p class="empty">${text}</p>`;
   return consolePage({
     title: email,
@@ -145,7 +147,7 @@ ${actions}
 ${section('Sign-in links', `${view.links.length} newest first`, view.links.length ? html`<ul class="items">${view.links.map((l) => linkItem(l, view))}</ul>` : empty('No sign-in links.'))}
 ${section('Sessions', `${active} active`, view.sessions.length ? html`<ul class="items">${view.sessions.map((s) => sessionItem(s, view))}</ul>` : empty('Never signed in.'))}
 </div><div>
-${section('Support reports', `${view.reports.filter((r) => r.status === 'open').length} open`, reportList(tenant.handle, view.reports, now, email))}
+${section('Support reports', `${view.reports.filter((r) => r.status === 'open').length} open`, reportList(tenant.handle, view.session.csrfToken, view.reports, now, email))}
 ${section('Grants', String(view.grants.length), html`${view.grants.length ? html`<ul class="items">${view.grants.map((g) => grantItem(g, view))}</ul>` : empty('No grants: this shopper sees no gated page.')}<div style="margin-top:.75rem">${grantForm(view)}</div>`)}
 ${section('Security events', String(view.events.length), view.events.length ? html`<ul class="items">${view.events.map((e) => eventItem(e, now))}</ul>` : empty('No replays or burned codes.'))}
 </div></div>`,

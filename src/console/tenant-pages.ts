@@ -1,7 +1,8 @@
 // The console's home (the operator's tenants, find a shopper, look up a request) and a tenant's page
 // (mail outbox health, support reports).
 import { html, type Html } from '../http/html.ts';
-import { badge, confirmHref, consolePage, relative, requestLink, shopperHref, when, type Tone } from './layout.ts';
+import { confirmHref } from './confirm-links.ts';
+import { badge, consolePage, relative, requestLink, shopperHref, when, type Tone } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
 import type { ConsoleTenant, OutboxHealth, OutboxProblemRow, ReportRow } from './tenant-queries.ts';
 
@@ -65,7 +66,7 @@ ${tenants.length ? html`<section class="card"><h2>Find a shopper</h2>${findShopp
   });
 }
 
-function reportItem(handle: string, report: ReportRow, now: Date, backEmail?: string): Html {
+function reportItem(handle: string, csrfToken: string, report: ReportRow, now: Date, backEmail?: string): Html {
   const shopper = backEmail
     ? ''
     : html`<dt>Shopper</dt><dd>${report.shopper_email ? html`<a href="${shopperHref(handle, report.shopper_email)}">${report.shopper_email}</a>` : html`<span class="muted">unknown (not signed in, no request id cited)</span>`}</dd>`;
@@ -79,12 +80,15 @@ ${report.handled_at ? html`<dt>Handled</dt><dd>${when(report.handled_at, now)}</
 <dt>Report id</dt><dd><code>${report.id}</code></dd></dl>
 ${report.details ? html`<pre>${report.details}</pre>` : ''}
 ${report.repro_artifact ? html`<details><summary>Repro artifact (redacted)</summary><pre>${report.repro_artifact}</pre></details>` : ''}
-${open ? html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(handle, { action: 'report-handled', report: report.id, ...(backEmail ? { email: backEmail } : {}) })}">Mark handled…</a></div>` : ''}</li>`;
+${open ? html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(csrfToken, handle, { action: 'report-handled', report: report.id, ...(backEmail ? { email: backEmail } : {}) })}">Mark handled…</a></div>` : ''}</li>`;
 }
 
-/** `backEmail`: after "mark handled", return to this shopper's page rather than the tenant's. */
-export function reportList(handle: string, reports: ReportRow[], now: Date, backEmail?: string): Html {
-  return reports.length ? html`<ul class="items">${reports.map((r) => reportItem(handle, r, now, backEmail))}</ul>` : html`<p class="empty">No support reports.</p>`;
+/**
+ * `csrfToken`: the session's, which seals the "mark handled" links (confirm-links.ts). `backEmail`:
+ * after "mark handled", return to this shopper's page rather than the tenant's.
+ */
+export function reportList(handle: string, csrfToken: string, reports: ReportRow[], now: Date, backEmail?: string): Html {
+  return reports.length ? html`<ul class="items">${reports.map((r) => reportItem(handle, csrfToken, r, now, backEmail))}</ul>` : html`<p class="empty">No support reports.</p>`;
 }
 
 function outboxItem(mail: OutboxProblemRow, handle: string, now: Date): Html {
@@ -122,7 +126,7 @@ export function tenantPage(input: {
 <div class="field"><label for="shopper-email">Shopper's email</label><input id="shopper-email" name="email" type="email" inputmode="email" required placeholder="name@example.com"></div>
 <div class="field"><button type="submit">Find shopper</button></div></form></section>
 <div class="cols">
-<section class="card"><h2>Support reports <span class="count">${openCount} open</span></h2>${reportList(tenant.handle, input.reports, now)}</section>
+<section class="card"><h2>Support reports <span class="count">${openCount} open</span></h2>${reportList(tenant.handle, input.session.csrfToken, input.reports, now)}</section>
 <section class="card"><h2>Mail outbox ${badge(state.label, state.tone)}</h2>
 <div class="stats"><div class="stat"><b>${health.pending}</b><span>queued now</span></div>
 <div class="stat"><b>${health.oldestPendingAt ? relative(health.oldestPendingAt, now).replace(' ago', '') : '—'}</b><span>oldest queued</span></div>

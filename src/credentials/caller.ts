@@ -1,8 +1,12 @@
 // Who is calling a server route: a PAT (`Bearer vapat_…`) or a storefront JWT (`Bearer eyJ…`).
-// Missing/invalid → 401 unauthorized; a valid credential without the scope → 403 insufficient_scope.
+// Missing/invalid → 401 unauthorized; a valid credential without the scope → 403 insufficient_scope;
+// a storefront's credential on another storefront's edge host → 403 wrong_tenant.
 import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
 import type { Db } from '../db/db.ts';
 import { AppError } from '../errors.ts';
+import { requestContext } from '../http/request-context.ts';
+import type { TenantDirectory } from '../tenants/tenants.ts';
 import type { KeyRing } from '../tokens/keys.ts';
 import { verifyStorefrontJwt } from './jwt.ts';
 import { findLivePatByToken, touchPat } from './pats.ts';
@@ -18,6 +22,8 @@ export type ServerCaller = {
 };
 
 export type CredentialDeps = { db: Db; keys: KeyRing; clock: Clock };
+/** What the host rule needs on top: which tenant owns the request's host. */
+export type HostDeps = { tenants: TenantDirectory; config: Config };
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
@@ -46,10 +52,25 @@ export async function serverCallerFrom(deps: CredentialDeps, request: Request): 
   throw unauthorized('Unrecognised credential.');
 }
 
-/** The caller, which must exist and hold `scope`. */
-export async function requireServerCaller(deps: CredentialDeps, request: Request, scope: Scope): Promise<ServerCaller & { tenantId: string }> {
+/**
+ * A storefront's credential acts only on the service's own host or on that storefront's edge host:
+ * on another storefront's host it is 403 wrong_tenant (as a shopper's session is), so a leaked or
+ * misconfigured credential never acts for its tenant through someone else's domain. Service PATs
+ * (no tenant) are left to their routes' audience rule.
+ */
+export async function assertCallerOnOwnHost(deps: HostDeps, request: Request, caller: ServerCaller): Promise<void> {
+  if (caller.tenantId === null) return;
+  const hostTenant = await deps.tenants.forHost(requestContext(request, deps.config).hostname);
+  if (hostTenant && hostTenant.id !== caller.tenantId) {
+    throw new AppError('wrong_tenant', { detail: `This host belongs to the storefront "${hostTenant.handle}"; the credential belongs to another storefront.` });
+  }
+}
+
+/** The caller, which must exist, be on its own host and hold `scope`. */
+export async function requireServerCaller(deps: CredentialDeps & HostDeps, request: Request, scope: Scope): Promise<ServerCaller & { tenantId: string }> {
   const caller = await serverCallerFrom(deps, request);
   if (!caller) throw unauthorized('Send a PAT or a storefront JWT as `Authorization: Bearer …`.');
+  await assertCallerOnOwnHost(deps, request, caller);
   if (!caller.scopes.has(scope) || caller.tenantId === null) {
     throw new AppError('insufficient_scope', { detail: `This route needs the ${scope} scope.`, fields: { requiredScope: scope } });
   }

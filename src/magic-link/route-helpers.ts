@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import { invalid } from '../http/body.ts';
 import { clearHostCookie, cookieString, seeOther, setHostCookie, type CookieJar, type SetContext } from '../http/cookies.ts';
 import { DIAG_COOKIE } from '../diagnostics/routes.ts';
-import type { ServerCaller } from '../credentials/caller.ts';
+import { assertCallerOnOwnHost, type ServerCaller } from '../credentials/caller.ts';
 import { requestContext } from '../http/request-context.ts';
 import type { LimitKeys } from '../limits/limiter.ts';
 import type { LimitRoute, Policy } from '../limits/policies.ts';
@@ -129,7 +129,9 @@ export function signInHelpers(deps: AppDeps) {
     await enforceLimits(request, 'link', tenant, { ip: requestContext(request, config).clientIp, link: hashToken(token) });
   }
 
-  async function serverTenant(caller: ServerCaller, handle: string | undefined): Promise<Tenant> {
+  /** The tenant a server caller asks for: its own, and only on its own host or the service's. */
+  async function serverTenant(caller: ServerCaller, handle: string | undefined, request: Request): Promise<Tenant> {
+    await assertCallerOnOwnHost(deps, request, caller);
     if (!caller.scopes.has('visitor:write') || !caller.tenantId) {
       throw new AppError('insufficient_scope', { detail: 'Requesting sign-in links needs the visitor:write scope.', fields: { requiredScope: 'visitor:write' } });
     }

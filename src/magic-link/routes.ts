@@ -38,7 +38,7 @@ export function magicLinkRoutes(deps: AppDeps) {
         const context = requestContext(request, config);
         // A storefront server may ask on a shopper's behalf (right after checkout) with visitor:write.
         const server = await serverCallerFrom(deps, request);
-        const tenant = server ? await serverTenant(server, body.handle) : (await visitorTenant(deps.tenants, context, body.handle)).tenant;
+        const tenant = server ? await serverTenant(server, body.handle, request) : (await visitorTenant(deps.tenants, context, body.handle)).tenant;
         const form = bodyKindOf(request) === 'form';
         if (form) assertOriginAllowed(request, tenant, config);
         const email = normaliseEmail(body.email);

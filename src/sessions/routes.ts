@@ -62,7 +62,12 @@ export function sessionRoutes(deps: AppDeps) {
       '/v2/visitor/auth/logout',
       async ({ request, body, cookie, set }) => {
         const jar = cookie as CookieJar;
-        const { session, tenant } = await currentSession(request, jar).catch(() => ({ session: null, tenant: null }));
+        // Logging out never fails for a missing or unreadable session, but another storefront's
+        // session on this host is refused (403 wrong_tenant) rather than answered 204 unrevoked.
+        const { session, tenant } = await currentSession(request, jar).catch((error: unknown) => {
+          if (error instanceof AppError && error.code === 'wrong_tenant') throw error;
+          return { session: null, tenant: null };
+        });
         const form = bodyKindOf(request) === 'form';
         // A cookie-authenticated write (or any form post) must come from the storefront itself.
         if (tenant && (form || session?.via === 'cookie')) assertOriginAllowed(request, tenant, config);

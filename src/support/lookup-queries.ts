@@ -1,7 +1,20 @@
 // The SQL behind the operator's request-id lookup. Only columns an operator may see: never a token
-// hash, a mail payload or a recipient address.
+// hash, a mail payload or a recipient address. Every query takes the caller's tenant scope and
+// filters in SQL (not afterwards: another tenant's rows could otherwise crowd out the limits).
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
+
+/**
+ * The tenants a caller may see: a list of tenant ids, or null for every tenant (admins, service
+ * PATs). With a list, rows of no tenant are hidden too.
+ */
+export type TenantScope = readonly string[] | null;
+
+/** `tenant_id` (of the given alias) within the scope; one statement text for both cases. */
+function inScope(scope: TenantScope, column = sql`tenant_id`) {
+  const ids = scope ? [...scope] : null;
+  return sql`(${ids}::uuid[] is null or ${column} = any(${ids}::uuid[]))`;
+}
 
 export type RequestLogRow = {
   request_id: string;
@@ -20,14 +33,15 @@ export type RequestLogRow = {
 
 const REQUEST_COLUMNS = sql`request_id, method, path, status, code, tenant_id, visitor_id, session_id, ip, user_agent, duration_ms, created_at`;
 
-export async function findLoggedRequest(db: Db, requestId: string): Promise<RequestLogRow | undefined> {
-  return db.one<RequestLogRow>(sql`select ${REQUEST_COLUMNS} from request_log where request_id = ${requestId}`);
+export async function findLoggedRequest(db: Db, requestId: string, scope: TenantScope): Promise<RequestLogRow | undefined> {
+  return db.one<RequestLogRow>(sql`select ${REQUEST_COLUMNS} from request_log where request_id = ${requestId} and ${inScope(scope)}`);
 }
 
 /** Other requests of the same visitor or session in the window, oldest first. */
 export async function findNearbyRequests(
   db: Db,
   input: { requestId: string; visitorId: string | null; sessionId: string | null; from: Date; to: Date },
+  scope: TenantScope,
 ): Promise<RequestLogRow[]> {
   if (!input.visitorId && !input.sessionId) return [];
   return db.many<RequestLogRow>(sql`
@@ -36,6 +50,7 @@ export async function findNearbyRequests(
     where request_id <> ${input.requestId}
       and created_at between ${input.from} and ${input.to}
       and (visitor_id = ${input.visitorId}::uuid or session_id = ${input.sessionId}::uuid)
+      and ${inScope(scope)}
     order by created_at
     limit 200`);
 }
@@ -50,11 +65,11 @@ export type AuditEventRow = {
   created_at: Date;
 };
 
-export async function findAuditEvents(db: Db, requestId: string): Promise<AuditEventRow[]> {
+export async function findAuditEvents(db: Db, requestId: string, scope: TenantScope): Promise<AuditEventRow[]> {
   return db.many<AuditEventRow>(sql`
     select kind, actor, tenant_id, visitor_id, session_id, detail, created_at
     from audit_events
-    where request_id = ${requestId}
+    where request_id = ${requestId} and ${inScope(scope)}
     order by created_at`);
 }
 
@@ -72,13 +87,13 @@ export type MailRow = {
   failed_at: Date | null;
 };
 
-export async function findMail(db: Db, requestId: string): Promise<MailRow[]> {
+export async function findMail(db: Db, requestId: string, scope: TenantScope): Promise<MailRow[]> {
   return db.many<MailRow>(sql`
     select o.id, o.tenant_id, l.visitor_id, o.kind, o.status, o.attempts, o.last_error, o.created_at, o.next_attempt_at,
            o.sent_at, o.failed_at
     from mail_outbox o
     left join magic_links l on l.id = o.magic_link_id
-    where o.request_id = ${requestId}
+    where o.request_id = ${requestId} and ${inScope(scope, sql`o.tenant_id`)}
     order by o.created_at`);
 }
 
@@ -96,15 +111,15 @@ export type SecurityEventRow = {
 
 const SECURITY_COLUMNS = sql`id, tenant_id, visitor_id, kind, request_id, ip, user_agent, detail, created_at`;
 
-export async function findRequestSecurityEvents(db: Db, requestId: string): Promise<SecurityEventRow[]> {
-  return db.many<SecurityEventRow>(sql`select ${SECURITY_COLUMNS} from security_events where request_id = ${requestId} order by created_at`);
+export async function findRequestSecurityEvents(db: Db, requestId: string, scope: TenantScope): Promise<SecurityEventRow[]> {
+  return db.many<SecurityEventRow>(sql`select ${SECURITY_COLUMNS} from security_events where request_id = ${requestId} and ${inScope(scope)} order by created_at`);
 }
 
-export async function findVisitorSecurityEvents(db: Db, input: { visitorId: string; from: Date; to: Date }): Promise<SecurityEventRow[]> {
+export async function findVisitorSecurityEvents(db: Db, input: { visitorId: string; from: Date; to: Date }, scope: TenantScope): Promise<SecurityEventRow[]> {
   return db.many<SecurityEventRow>(sql`
     select ${SECURITY_COLUMNS}
     from security_events
-    where visitor_id = ${input.visitorId}::uuid and created_at between ${input.from} and ${input.to}
+    where visitor_id = ${input.visitorId}::uuid and created_at between ${input.from} and ${input.to} and ${inScope(scope)}
     order by created_at
     limit 200`);
 }
@@ -124,11 +139,11 @@ export type SupportReportRow = {
 };
 
 /** Reports citing this request id, or filed by it. */
-export async function findReports(db: Db, requestId: string): Promise<SupportReportRow[]> {
+export async function findReports(db: Db, requestId: string, scope: TenantScope): Promise<SupportReportRow[]> {
   return db.many<SupportReportRow>(sql`
     select id, tenant_id, visitor_id, session_id, request_id, cited_request_id, summary, details, repro_artifact, status, created_at
     from support_reports
-    where cited_request_id = ${requestId} or request_id = ${requestId}
+    where (cited_request_id = ${requestId} or request_id = ${requestId}) and ${inScope(scope)}
     order by created_at
     limit 50`);
 }
@@ -146,11 +161,11 @@ export type EscalationRow = {
 };
 
 /** Escalations citing this request id, filed by it, or about one of these reports. */
-export async function findEscalations(db: Db, requestId: string, reportIds: string[]): Promise<EscalationRow[]> {
+export async function findEscalations(db: Db, requestId: string, reportIds: string[], scope: TenantScope): Promise<EscalationRow[]> {
   return db.many<EscalationRow>(sql`
     select id, tenant_id, report_id, request_id, cited_request_id, summary, severity, filed_by_pat_id, created_at
     from escalations
-    where cited_request_id = ${requestId} or request_id = ${requestId} or report_id = any(${reportIds}::uuid[])
+    where (cited_request_id = ${requestId} or request_id = ${requestId} or report_id = any(${reportIds}::uuid[])) and ${inScope(scope)}
     order by created_at
     limit 50`);
 }
@@ -166,14 +181,14 @@ export type ContentReportRow = {
   created_at: Date;
 };
 
-export async function findContentReports(db: Db, requestId: string): Promise<ContentReportRow[]> {
+export async function findContentReports(db: Db, requestId: string, scope: TenantScope): Promise<ContentReportRow[]> {
   return db.many<ContentReportRow>(sql`
     select id, tenant_id, request_id, url, reason, details, status, created_at
     from content_reports
-    where request_id = ${requestId}
+    where request_id = ${requestId} and ${inScope(scope)}
     order by created_at`);
 }
 
-export async function findVisitor(db: Db, visitorId: string): Promise<{ id: string; email: string } | undefined> {
-  return db.one<{ id: string; email: string }>(sql`select id, email from visitors where id = ${visitorId}::uuid`);
+export async function findVisitor(db: Db, visitorId: string, scope: TenantScope): Promise<{ id: string; email: string } | undefined> {
+  return db.one<{ id: string; email: string }>(sql`select id, email from visitors where id = ${visitorId}::uuid and ${inScope(scope)}`);
 }

@@ -2,6 +2,8 @@
 // by any trace of it — the request log (written in batches), the audit trail, the mail outbox,
 // security events, or reports and escalations that cite it — so a mail event is found even when the
 // log row is not written yet. Never a secret: no token hashes, no mail payloads or recipients.
+// Only rows of the caller's tenants count (`scope`): a support operator of one storefront never sees
+// another storefront's reports, escalations, audit rows or events that name the same request id.
 import type { Db } from '../db/db.ts';
 import type { TenantDirectory } from '../tenants/tenants.ts';
 import {
@@ -16,7 +18,10 @@ import {
   findVisitor,
   findVisitorSecurityEvents,
   type RequestLogRow,
+  type TenantScope,
 } from './lookup-queries.ts';
+
+export type { TenantScope } from './lookup-queries.ts';
 
 /** "Around it": the visitor's other requests and security events this close in time. */
 export const AROUND_MS = 10 * 60 * 1000;
@@ -38,17 +43,18 @@ function requestItem(row: RequestLogRow) {
   };
 }
 
-export async function lookUpRequest(deps: { db: Db; tenants: TenantDirectory }, requestId: string) {
+/** `scope`: the tenant ids the caller may see, or null for every tenant (admins, service PATs). */
+export async function lookUpRequest(deps: { db: Db; tenants: TenantDirectory }, requestId: string, scope: TenantScope = null) {
   const { db } = deps;
   const [logged, audit, mail, reports, contentReports, ownSecurity] = await Promise.all([
-    findLoggedRequest(db, requestId),
-    findAuditEvents(db, requestId),
-    findMail(db, requestId),
-    findReports(db, requestId),
-    findContentReports(db, requestId),
-    findRequestSecurityEvents(db, requestId),
+    findLoggedRequest(db, requestId, scope),
+    findAuditEvents(db, requestId, scope),
+    findMail(db, requestId, scope),
+    findReports(db, requestId, scope),
+    findContentReports(db, requestId, scope),
+    findRequestSecurityEvents(db, requestId, scope),
   ]);
-  const escalations = await findEscalations(db, requestId, reports.map((r) => r.id));
+  const escalations = await findEscalations(db, requestId, reports.map((r) => r.id), scope);
   // What this request itself filed (as opposed to reports and escalations that merely cite it).
   const ownReports = reports.filter((r) => r.request_id === requestId);
   const filed = [...ownReports, ...contentReports, ...escalations.filter((e) => e.request_id === requestId)];
@@ -65,9 +71,9 @@ export async function lookUpRequest(deps: { db: Db; tenants: TenantDirectory }, 
   const from = at ? new Date(at.getTime() - AROUND_MS) : null;
   const to = at ? new Date(at.getTime() + AROUND_MS) : null;
   const [visitorSecurity, nearby, visitor, tenant] = await Promise.all([
-    from && to && visitorId ? findVisitorSecurityEvents(db, { visitorId, from, to }) : [],
-    from && to ? findNearbyRequests(db, { requestId, visitorId, sessionId, from, to }) : [],
-    visitorId ? findVisitor(db, visitorId) : undefined,
+    from && to && visitorId ? findVisitorSecurityEvents(db, { visitorId, from, to }, scope) : [],
+    from && to ? findNearbyRequests(db, { requestId, visitorId, sessionId, from, to }, scope) : [],
+    visitorId ? findVisitor(db, visitorId, scope) : undefined,
     tenantId ? deps.tenants.forId(tenantId) : null,
   ]);
   const seen = new Set(ownSecurity.map((s) => s.id));
