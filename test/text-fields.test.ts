@@ -199,6 +199,14 @@ const ROUTES: Record<string, Route> = {
     fields: { handle: 'param', action: 'query', ...GRANT_FIELDS },
     send: consoleGet('/console/tenants/:handle/confirm', { handle: 'gharart' }, { action: 'grant-add', ...GRANT_BASE }),
   },
+  'POST /console/tenants/:handle/confirm': {
+    fields: { handle: 'param', csrf: 'form', action: 'form', email: 'form', session: 'form', resource: 'form', kind: 'form', title: 'form', orderId: 'form', expiresAt: 'form', report: 'form' },
+    send: form(
+      (field, value) => fill('/console/tenants/:handle/confirm', { handle: 'gharart' }, field, value),
+      () => ({ csrf: consoleClient.csrf, action: 'grant-add', ...GRANT_BASE }),
+      () => consoleClient.jar,
+    ),
+  },
   'POST /console/tenants/:handle/actions/:action': {
     fields: { handle: 'param', action: 'param', csrf: 'form', email: 'form', session: 'form', resource: 'form', kind: 'form', title: 'form', orderId: 'form', expiresAt: 'form', report: 'form' },
     send: form(
