@@ -269,6 +269,20 @@ describe('POST /_edge/visitor/access/t/{token}/reissue', () => {
     expect(h.mail.to('reissue@example.com')).toHaveLength(3);
   });
 
+  it('spends the address\'s per-email mail budget: one expired link reissued again and again mails at most 5 times in 15 minutes', async () => {
+    const { path } = await openLink('reissue-flood@example.com');
+    h.clock.advance(16 * 60); // expired, and a new 15-minute window for the per-email limit
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await h.json(`${path}/reissue`, {}, { ip: `198.51.100.${60 + i}` })).status);
+    // Same answer every time: nobody learns where the budget ends.
+    expect(statuses).toEqual(Array(8).fill(202));
+    await h.deliver();
+    expect(h.mail.to('reissue-flood@example.com')).toHaveLength(1 + 5);
+    const events = await h.db.many<{ kind: string }>(sql`
+      select kind from security_events where kind = 'sign_in_mail_limit_reached' and created_at >= ${h.clock.now()}`);
+    expect(events).toHaveLength(3);
+  });
+
   it('refuses a still-valid (409 link_still_valid), used (409) or day-old (410) link', async () => {
     const valid = await openLink('reissue-valid@example.com');
     const stillValid = await h.json(`${valid.path}/reissue`, {});

@@ -36,7 +36,8 @@ Limited routes answer with the IETF headers on every response, success or not:
 - A limit counts the requests that reach it: malformed requests (400) and idempotent replays do not count.
 - **Per-email limits never change the answer**: past them, sign-in requests still get the same
   \`202\`, no mail is sent, and a \`sign_in_mail_limit_reached\` security event is recorded — nobody can
-  probe an address or lock a shopper out.
+  probe an address or lock a shopper out. A fresh link for an expired one (reissue) spends the
+  same per-email budget.
 - Wrong codes: every code attempt is reserved before the code is compared — on the address's newest
   link and in the per-IP wrong-code counter — so a concurrent burst gets no more comparisons than
   the quotas. 5 attempts per address burn that address's live code (then the right code answers

@@ -141,26 +141,16 @@ export async function consumeLink(
 const REISSUE_WINDOW_SECONDS = 24 * 3600;
 
 /**
- * A fresh link for an expired, never-used one (the email was delayed past its validity): same
- * address, same returnTo. Only within a day of the original request.
+ * The expired, never-used link a fresh one may replace (the email was delayed past its validity):
+ * only within a day of the original request. Anything else is refused with its own state.
  */
-export async function reissueLink(
-  deps: MagicLinkDeps,
-  input: { tenant: Tenant; token: string; linkOrigin: string; requestId: string },
-): Promise<{ email: string; returnTo: string; visitorId: string; expiredLinkId: string }> {
-  const state = await classifyLink(deps, input.tenant, input.token);
+export async function linkToReissue(deps: MagicLinkDeps, tenant: Tenant, token: string): Promise<LinkRow> {
+  const state = await classifyLink(deps, tenant, token);
   if (state.kind === 'valid') {
     throw new AppError('link_still_valid', { detail: 'This sign-in link still works: open it and press Continue.' });
   }
   if (state.kind !== 'expired') throw linkStateError(state);
   const age = deps.clock.now().getTime() - state.link.created_at.getTime();
   if (age > REISSUE_WINDOW_SECONDS * 1000) throw linkStateError(state); // too old: no reissue offer
-  await requestMagicLink(deps, {
-    tenant: input.tenant,
-    email: state.link.email,
-    returnTo: state.link.return_to,
-    linkOrigin: input.linkOrigin,
-    requestId: input.requestId,
-  });
-  return { email: state.link.email, returnTo: state.link.return_to, visitorId: state.link.visitor_id, expiredLinkId: state.link.id };
+  return state.link;
 }

@@ -8,11 +8,13 @@ import { cookieString, seeOther, setHostCookie, type CookieJar } from '../http/c
 import { assertOriginAllowed } from '../http/csrf.ts';
 import { serverCallerFrom } from '../credentials/caller.ts';
 import { requestContext } from '../http/request-context.ts';
+import type { LimitResult } from '../limits/limiter.ts';
+import type { Tenant } from '../tenants/tenants.ts';
 import { linkOriginFor, visitorTenant } from '../http/visitor-tenant.ts';
 import { CHECK_COOKIE } from '../sessions/sessions.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { recordSecurityEvent } from './queries.ts';
-import { consumeLink, reissueLink, requestMagicLink } from './magic-link.ts';
+import { consumeLink, linkToReissue, requestMagicLink } from './magic-link.ts';
 import { confirmPage, cookieBlockedPage } from './pages.ts';
 import { resolveReturnTo } from './return-to.ts';
 import { HTML, setSessionCookie, signInHelpers, toCheckEmail } from './route-helpers.ts';
@@ -22,6 +24,31 @@ import { verifyRoutes } from './verify-routes.ts';
 export function magicLinkRoutes(deps: AppDeps) {
   const { config, keys, clock, db, logger } = deps;
   const { linkDeps, remainingSeconds, classify, audit, badLinkPage, enforceLimits, enforceLinkLimits, serverTenant, linkTenant } = signInHelpers(deps);
+
+  /** Past a per-email limit: the same answer, no mail — nobody can probe or flood an address. */
+  async function suppressMail(request: Request, tenant: Tenant, limits: LimitResult) {
+    const context = requestContext(request, config);
+    await recordSecurityEvent(db, {
+      tenantId: tenant.id,
+      visitorId: null,
+      kind: 'sign_in_mail_limit_reached',
+      requestId: context.requestId,
+      ip: context.clientIp,
+      userAgent: context.userAgent,
+      detail: { policies: limits.outcomes.filter((o) => o.policy.silent && o.exceeded).map((o) => o.policy.name) },
+      now: clock.now(),
+    });
+    await audit(request, tenant, 'sign_in_mail_suppressed', { detail: { reason: 'per-email limit' } });
+    logger.warn('per-email sign-in limit reached; no mail sent', { requestId: context.requestId, tenant: tenant.handle });
+  }
+
+  /** Counts one more sign-in mail to `email` against the per-email limits alone; false once past them. */
+  async function mailBudgetLeft(request: Request, tenant: Tenant, email: string): Promise<boolean> {
+    const limits = await deps.limiter.hit('magic-link', tenant.id, { email });
+    if (!limits.silentExceeded) return true;
+    await suppressMail(request, tenant, limits);
+    return false;
+  }
 
   return new Elysia({ name: 'magic-link' })
     .onBeforeHandle(({ request, set }) => {
@@ -48,19 +75,7 @@ export function magicLinkRoutes(deps: AppDeps) {
         // Server callers: per-tenant (and per-email) limits apply, per-IP ones do not.
         const limits = await enforceLimits(request, 'magic-link', tenant, { ip: server ? undefined : context.clientIp, tenant: tenant.id, email });
         if (limits.silentExceeded) {
-          // Past a per-email limit: the same answer, no mail — nobody can probe or flood an address.
-          await recordSecurityEvent(db, {
-            tenantId: tenant.id,
-            visitorId: null,
-            kind: 'sign_in_mail_limit_reached',
-            requestId: context.requestId,
-            ip: context.clientIp,
-            userAgent: context.userAgent,
-            detail: { policies: limits.outcomes.filter((o) => o.policy.silent && o.exceeded).map((o) => o.policy.name) },
-            now: clock.now(),
-          });
-          await audit(request, tenant, 'sign_in_mail_suppressed', { detail: { reason: 'per-email limit' } });
-          logger.warn('per-email sign-in limit reached; no mail sent', { requestId: context.requestId, tenant: tenant.handle });
+          await suppressMail(request, tenant, limits);
         } else {
           const { visitorId } = await requestMagicLink(linkDeps, { tenant, email, returnTo, linkOrigin: linkOriginFor(tenant, context), requestId: context.requestId });
           context.facts.visitorId = visitorId;
@@ -130,11 +145,16 @@ export function magicLinkRoutes(deps: AppDeps) {
       if (!tenant) throw new AppError('invalid_magic_link');
       if (bodyKindOf(request) === 'form') assertOriginAllowed(request, tenant, config);
       await enforceLimits(request, 'reissue', tenant, { ip: context.clientIp, tenant: tenant.id });
-      const fresh = await reissueLink(linkDeps, { tenant, token: params.token, linkOrigin: linkOriginFor(tenant, context), requestId: context.requestId });
-      context.facts.visitorId = fresh.visitorId;
-      await audit(request, tenant, 'link_reissued', { visitorId: fresh.visitorId, detail: { expiredLinkId: fresh.expiredLinkId } });
+      const expired = await linkToReissue(linkDeps, tenant, params.token);
+      context.facts.visitorId = expired.visitor_id;
+      // A fresh link is a sign-in mail like any other: it spends the address's per-email budget,
+      // so one expired link cannot be reissued into a flood of mail.
+      if (await mailBudgetLeft(request, tenant, expired.email)) {
+        await requestMagicLink(linkDeps, { tenant, email: expired.email, returnTo: expired.return_to, linkOrigin: linkOriginFor(tenant, context), requestId: context.requestId });
+        await audit(request, tenant, 'link_reissued', { visitorId: expired.visitor_id, detail: { expiredLinkId: expired.id } });
+      }
       if (bodyKindOf(request) === 'form') {
-        return toCheckEmail(keys, cookie as CookieJar, set, { handle: tenant.handle, email: fresh.email, returnTo: fresh.returnTo });
+        return toCheckEmail(keys, cookie as CookieJar, set, { handle: tenant.handle, email: expired.email, returnTo: expired.return_to });
       }
       set.status = 202;
       return { status: 'sent', requestId: context.requestId };
