@@ -16,7 +16,7 @@ import { authorizeAction, parseAction, performAction } from './actions.ts';
 import { arrivedFromElsewhere, confirmSealValid, pageOfConfirmation } from './confirm-links.ts';
 import { backHref, confirmActionPage } from './confirm-page.ts';
 import { CONSOLE_HANDLE } from './console-tenant.ts';
-import { consoleHandler, SeeOther } from './handler.ts';
+import { consoleHandler, SeeOther, type ConsoleRequest } from './handler.ts';
 import { operatorEmails } from './operators.ts';
 import { requestPage } from './request-page.ts';
 import { assertCsrfToken, assertSameOrigin } from './session.ts';
@@ -60,6 +60,17 @@ export function consolePageRoutes(deps: AppDeps) {
       if (done) return { ...done, requestId: ref };
     }
     return null;
+  }
+
+  /** A console form naming an action: same origin, the session's CSRF token, a tenant and action the operator may use. */
+  async function postedAction(c: ConsoleRequest, name: string) {
+    const viewer = await c.viewer();
+    assertSameOrigin(c.request, config);
+    assertCsrfToken(c.body.csrf, viewer.session.csrfToken);
+    const { tenant, view } = await visibleTenant(deps, viewer, c.params.handle!);
+    const action = parseAction(name, c.body);
+    await authorizeAction(deps, viewer, view, action);
+    return { viewer, tenant, view, action };
   }
 
   /**
@@ -165,24 +176,14 @@ export function consolePageRoutes(deps: AppDeps) {
       '/console/tenants/:handle/confirm',
       consoleHandler(deps, async (c) => {
         // A console form with typed values (a new grant): checked like every console form.
-        const viewer = await c.viewer();
-        assertSameOrigin(c.request, config);
-        assertCsrfToken(c.body.csrf, viewer.session.csrfToken);
-        const { view } = await visibleTenant(deps, viewer, c.params.handle!);
-        const action = parseAction(typeof c.body.action === 'string' ? c.body.action : '', c.body);
-        await authorizeAction(deps, viewer, view, action);
+        const { viewer, view, action } = await postedAction(c, typeof c.body.action === 'string' ? c.body.action : '');
         return confirmActionPage({ session: viewer.session, requestId: c.requestId, tenant: view, action });
       }),
     )
     .post(
       '/console/tenants/:handle/actions/:action',
       consoleHandler(deps, async (c) => {
-        const viewer = await c.viewer();
-        assertSameOrigin(c.request, config);
-        assertCsrfToken(c.body.csrf, viewer.session.csrfToken);
-        const { tenant, view } = await visibleTenant(deps, viewer, c.params.handle!);
-        const action = parseAction(c.params.action ?? '', c.body);
-        await authorizeAction(deps, viewer, view, action);
+        const { viewer, tenant, view, action } = await postedAction(c, c.params.action ?? '');
         await performAction(deps, c.request, viewer, tenant, action);
         const back = backHref(view, action);
         throw new SeeOther(`${back}${back.includes('?') ? '&' : '?'}ref=${encodeURIComponent(c.requestId)}`);
