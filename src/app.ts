@@ -56,6 +56,15 @@ function toAppError(error: unknown, code: string | number | undefined): AppError
  */
 const HSTS = 'max-age=63072000';
 
+/** On every answer but the edge check's: nothing to sniff, frame, cache, refer or script. */
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+};
+
 /** `…//host/_edge/visitor/access` with or without a query string, by string search (no URL parse). */
 function isEdgeCheck(url: string): boolean {
   const pathStart = url.indexOf('/', url.indexOf('//') + 2);
@@ -76,11 +85,7 @@ export function buildApp(deps: AppDeps): App {
       }
       Object.assign(set.headers, cors.headers);
       set.headers['x-request-id'] = context.requestId;
-      set.headers['x-content-type-options'] = 'nosniff';
-      set.headers['cache-control'] = 'no-store';
-      set.headers['x-frame-options'] = 'DENY';
-      set.headers['referrer-policy'] = 'no-referrer';
-      set.headers['content-security-policy'] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+      Object.assign(set.headers, SECURITY_HEADERS);
       // On every answer (errors and answers built outside Elysia included), via the context.
       if (config.nodeEnv === 'production' && context.origin.startsWith('https://')) context.responseHeaders['strict-transport-security'] = HSTS;
     })
@@ -145,6 +150,10 @@ export function buildApp(deps: AppDeps): App {
       context.facts.code = known?.code ?? 'internal_error';
       if (!known) logger.error('request failed outside the app', { requestId: context.requestId, error: String(error) });
       response = problemResponse(known ?? new AppError('internal_error'), { requestId: context.requestId, html: wantsHtml(request) });
+      // Refused before Elysia ran (idempotency, body size): the same headers as any other answer,
+      // CORS included, so a storefront's script can read why.
+      const cors = await corsHeaders(request, context, deps.tenants).catch(() => ({ headers: {} }));
+      for (const [name, value] of Object.entries({ ...SECURITY_HEADERS, ...cors.headers })) response.headers.set(name, value);
     }
     const extra = { ...context.responseHeaders, 'x-request-id': context.requestId };
     try {

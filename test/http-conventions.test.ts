@@ -137,4 +137,20 @@ describe('CORS', () => {
     expect(actual.headers.get('access-control-allow-origin')).toBe('http://localhost');
     expect(actual.headers.get('access-control-expose-headers')).toContain('x-request-id');
   });
+
+  it('answers what is refused before routing (a bad or reused Idempotency-Key) with the same security and CORS headers', async () => {
+    const from = { origin: 'http://localhost' };
+    const bad = await h.json('/v2/visitor/auth/magic-link', { email: 'cors-key@example.com' }, { headers: { ...from, 'idempotency-key': ' ' } });
+    const first = await h.json('/v2/visitor/auth/magic-link', { email: 'cors-key@example.com' }, { headers: { ...from, 'idempotency-key': 'cors-key-1' } });
+    const reused = await h.json('/v2/visitor/auth/magic-link', { email: 'cors-key-2@example.com' }, { headers: { ...from, 'idempotency-key': 'cors-key-1' } });
+    expect([bad.status, first.status, reused.status]).toEqual([400, 202, 422]);
+    for (const refused of [bad, reused]) {
+      expect(refused.headers.get('access-control-allow-origin')).toBe('http://localhost');
+      expect(refused.headers.get('access-control-expose-headers')).toContain('x-request-id');
+      expect(refused.headers.get('x-frame-options')).toBe('DENY');
+      expect(refused.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(refused.headers.get('cache-control')).toBe('no-store');
+      expect(refused.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    }
+  });
 });
