@@ -24,7 +24,7 @@ import { EdgeCache } from '../src/access/edge-cache.ts';
 import { grantCovers, isGated, normalisePath } from '../src/access/paths.ts';
 import { createEdgeCheck } from '../src/access/edge.ts';
 import { loadConfig, type Config } from '../src/config.ts';
-import { ipInCidrs } from '../src/http/cidr.ts';
+import { ipInCidrs } from '../src/net/cidr.ts';
 import { newRequestId, requestContext, socketPeers } from '../src/http/request-context.ts';
 import { createRuntime } from '../src/runtime.ts';
 import { hashToken, verifyToken } from '../src/tokens/tokens.ts';

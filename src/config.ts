@@ -1,5 +1,5 @@
 // The only module that reads the environment: env → a frozen, typed config, validated once.
-import { parseCidrList, type Cidr } from './http/cidr.ts';
+import { parseCidrList, type Cidr } from './net/cidr.ts';
 
 export type Config = Readonly<{
   nodeEnv: 'development' | 'production' | 'test';

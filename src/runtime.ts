@@ -10,12 +10,12 @@ import type { Db } from './db/db.ts';
 import { makeDataDirPrivate } from './db/data-dir.ts';
 import { migrate } from './db/migrate.ts';
 import { DataDirBusyError, openDatabase, openSidePools, sharedPools, type SidePools } from './db/open.ts';
+import { seedDemoTenant } from './demo-seed.ts';
 import { createLogger, type Logger } from './log.ts';
 import { RateLimiter } from './limits/limiter.ts';
 import { MailOutbox } from './mail/outbox.ts';
 import { createSmtpTransport, DevMailbox, type MailTransport } from './mail/transport.ts';
 import { Janitor } from './ops/janitor.ts';
-import { seedDemoTenant } from './tenants/demo.ts';
 import { TenantDirectory } from './tenants/tenants.ts';
 import { deriveKeyRing } from './tokens/keys.ts';
 

@@ -19,7 +19,7 @@ import type { EdgeIdentity } from '../../src/access/edge-cache.ts';
 import { createEdgeCheck } from '../../src/access/edge.ts';
 import { createIdentityLoader } from '../../src/access/edge-identity.ts';
 import { grantCovers, isGated, normalisePath } from '../../src/access/paths.ts';
-import { ipInCidrs } from '../../src/http/cidr.ts';
+import { ipInCidrs } from '../../src/net/cidr.ts';
 import { socketPeers } from '../../src/http/request-context.ts';
 import type { Tenant } from '../../src/tenants/tenants.ts';
 

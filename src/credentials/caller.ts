@@ -1,27 +1,17 @@
 // Who is calling a server route: a PAT (`Bearer vapat_…`) or a storefront JWT (`Bearer eyJ…`).
 // Missing/invalid → 401 unauthorized; a valid credential without the scope → 403 insufficient_scope;
 // a storefront's credential on another storefront's edge host → 403 wrong_tenant.
-import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/db.ts';
 import { AppError } from '../errors.ts';
 import { requestContext } from '../http/request-context.ts';
 import type { TenantDirectory } from '../tenants/tenants.ts';
-import type { KeyRing } from '../tokens/keys.ts';
+import type { CredentialDeps, ServerCaller } from './caller-types.ts';
 import { verifyStorefrontJwt } from './jwt.ts';
 import { findLivePatByToken, touchPat } from './pats.ts';
 import type { Scope } from './scopes.ts';
 
-export type ServerCaller = {
-  kind: 'pat' | 'jwt';
-  /** PAT id or JWT key id: what audit lines and idempotency scopes name. */
-  id: string;
-  /** null for service (operator) PATs. */
-  tenantId: string | null;
-  scopes: ReadonlySet<string>;
-};
+export type { CredentialDeps, ServerCaller } from './caller-types.ts';
 
-export type CredentialDeps = { db: Db; keys: KeyRing; clock: Clock };
 /** What the host rule needs on top: which tenant owns the request's host. */
 export type HostDeps = { tenants: TenantDirectory; config: Config };
 

@@ -5,7 +5,7 @@
 import { decodeProtectedHeader, errors, importJWK, jwtVerify, type CryptoKey as JoseKey, type JWTPayload } from 'jose';
 import { unseal } from '../tokens/sealed.ts';
 import type { KeyRing } from '../tokens/keys.ts';
-import type { CredentialDeps, ServerCaller } from './caller.ts';
+import type { CredentialDeps, ServerCaller } from './caller-types.ts';
 import { findJwtKey, looksLikeKid, type JwtKey } from './jwt-keys.ts';
 import { TENANT_SCOPES } from './scopes.ts';
 

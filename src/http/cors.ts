@@ -1,8 +1,8 @@
 // CORS for the browser-facing JSON routes: granted only to the tenant's allowed origins, with
 // credentials (the session cookie). Everyone else gets no CORS headers, so browsers refuse to send
 // cross-site JSON — which is half of our CSRF defence for JSON POSTs.
-import type { TenantDirectory } from '../tenants/tenants.ts';
 import type { RequestContext } from './request-context.ts';
+import type { TenantLookup } from './tenant-lookup.ts';
 
 const BROWSER_ROUTES = /^\/v2\/(visitor\/|support\/report$|public\/content-report$)/;
 const ALLOW_HEADERS = 'content-type, authorization, idempotency-key, x-request-id';
@@ -12,7 +12,7 @@ const EXPOSE_HEADERS = 'x-request-id, retry-after, ratelimit, ratelimit-policy, 
 export async function corsHeaders(
   request: Request,
   context: RequestContext,
-  tenants: TenantDirectory,
+  tenants: Pick<TenantLookup, 'forHost' | 'forOrigin'>,
 ): Promise<{ headers: Record<string, string>; preflight: boolean }> {
   const origin = request.headers.get('origin');
   const preflight = request.method === 'OPTIONS' && request.headers.has('access-control-request-method');

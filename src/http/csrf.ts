@@ -6,8 +6,8 @@
 // possibly another program, and must not borrow the storefront's cookies.
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
-import type { Tenant } from '../tenants/tenants.ts';
 import { requestContext } from './request-context.ts';
+import type { HttpTenant } from './tenant-lookup.ts';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
@@ -29,7 +29,7 @@ function isRequestOrigin(origin: URL, request: Request, config: Config): boolean
   return hostAs(scheme, requestHost) === origin.host;
 }
 
-export function originAllowed(request: Request, tenant: Tenant, config: Config): boolean {
+export function originAllowed(request: Request, tenant: HttpTenant, config: Config): boolean {
   const origin = request.headers.get('origin');
   if (!origin || origin === 'null') return request.headers.get('sec-fetch-site') === 'same-origin';
   if (tenant.origins.includes(origin)) return true;
@@ -44,7 +44,7 @@ export function originAllowed(request: Request, tenant: Tenant, config: Config):
   return isRequestOrigin(url, request, config);
 }
 
-export function assertOriginAllowed(request: Request, tenant: Tenant, config: Config): void {
+export function assertOriginAllowed(request: Request, tenant: HttpTenant, config: Config): void {
   if (!originAllowed(request, tenant, config)) {
     throw new AppError('csrf_rejected', { detail: 'This form was not sent from the storefront itself. Go back and try again.' });
   }

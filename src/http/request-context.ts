@@ -1,7 +1,7 @@
 // Per-request facts every handler needs — request id, client IP, host — computed once and kept
 // beside the Request (a WeakMap, so the app stays plain `Request`/`Response` and runs on Deno too).
 import type { Config } from '../config.ts';
-import { ipInCidrs } from './cidr.ts';
+import { ipInCidrs } from '../net/cidr.ts';
 import { recordedHeader } from './text-fields.ts';
 
 export type RequestContext = {

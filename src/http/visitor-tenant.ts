@@ -1,11 +1,15 @@
 // Which tenant a visitor request is for. On an edge host, that host's tenant decides (a `handle`
 // naming another tenant is wrong_tenant); on the service's own host, the `handle` field does.
 import { AppError } from '../errors.ts';
-import type { Tenant, TenantDirectory } from '../tenants/tenants.ts';
 import { invalid } from './body.ts';
 import type { RequestContext } from './request-context.ts';
+import type { HttpTenant, TenantLookup } from './tenant-lookup.ts';
 
-export async function visitorTenant(tenants: TenantDirectory, context: RequestContext, handle: unknown): Promise<{ tenant: Tenant; onEdgeHost: boolean }> {
+export async function visitorTenant<T extends HttpTenant>(
+  tenants: Pick<TenantLookup<T>, 'forHost' | 'forHandle'>,
+  context: RequestContext,
+  handle: unknown,
+): Promise<{ tenant: T; onEdgeHost: boolean }> {
   const hostTenant = await tenants.forHost(context.hostname);
   if (hostTenant) {
     if (handle !== undefined && handle !== '' && handle !== hostTenant.handle) {
@@ -23,6 +27,6 @@ export async function visitorTenant(tenants: TenantDirectory, context: RequestCo
 }
 
 /** Links and login URLs go to the origin the shopper came through when it is the tenant's, else its public origin. */
-export function linkOriginFor(tenant: Tenant, context: RequestContext): string {
+export function linkOriginFor(tenant: HttpTenant, context: RequestContext): string {
   return tenant.origins.includes(context.origin) ? context.origin : tenant.origins[0]!;
 }

@@ -3,7 +3,7 @@
 // it, so keying by the full address would give each request its own bucket. IPv4-mapped IPv6
 // (`::ffff:a.b.c.d`, as dual-stack sockets report IPv4 clients) is the IPv4 address. Every
 // spelling of one address (compressed, zero-padded, bracketed, with a zone id) gives one key.
-import { parseIp } from '../http/cidr.ts';
+import { parseIp } from '../net/cidr.ts';
 
 function ipv4Text(value: bigint): string {
   return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');

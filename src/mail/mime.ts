@@ -13,7 +13,16 @@ import { randomBytes } from 'node:crypto';
 import { foldLines } from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
-import type { OutgoingMail } from './transport.ts';
+
+/** One sign-in mail as the outbox renders it. Declared here, not in transport.ts (which imports this file), to keep the two out of an import cycle. */
+export type OutgoingMail = {
+  from: { name: string; address: string };
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+};
 
 /** What the outbox hands the transport, and optionally the Date header's time (tests). */
 export type MimeMail = OutgoingMail & { date?: Date };

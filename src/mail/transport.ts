@@ -3,17 +3,11 @@
 // network) or not (5xx).
 import MimeNode from 'nodemailer/lib/mime-node';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
-import { composeMime } from './mime.ts';
+import { composeMime, type OutgoingMail } from './mime.ts';
 import { SmtpPool, type Envelope, type SmtpPoolOptions } from './smtp-pool.ts';
 
-export type OutgoingMail = {
-  from: { name: string; address: string };
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-  messageId: string;
-};
+// Declared in mime.ts (the message it composes), re-exported for the transport's callers.
+export type { OutgoingMail } from './mime.ts';
 
 export interface MailTransport {
   send(mail: OutgoingMail): Promise<void>;

@@ -1,7 +1,7 @@
 // Health, readiness and (development only) the in-memory mailbox.
 import { Elysia } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
-import { isLoopback } from '../http/cidr.ts';
+import { isLoopback } from '../net/cidr.ts';
 import { requestContext } from '../http/request-context.ts';
 import { migrationsCurrent } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';

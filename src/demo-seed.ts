@@ -1,14 +1,15 @@
 // Development only: the demo storefront `gharart` at PUBLIC_URL, a grant for demo@example.com, and
 // a tenant PAT + a service PAT in DATA_DIR/dev-credentials.json (0600), so a newcomer can call every
-// route while the service holds the embedded database.
+// route while the service holds the embedded database. Composition, not a feature: it combines the
+// tenants, access and credentials features, so it sits at the app level beside runtime.ts, its caller.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { upsertGrant } from '../access/grants.ts';
-import type { Config } from '../config.ts';
-import { createPat, findLivePatByToken } from '../credentials/pats.ts';
-import { OPERATOR_SCOPES, TENANT_SCOPES } from '../credentials/scopes.ts';
-import type { Db } from '../db/db.ts';
-import type { Logger } from '../log.ts';
-import { findTenantByHandle, insertTenant } from './tenants.ts';
+import { upsertGrant } from './access/grants.ts';
+import type { Config } from './config.ts';
+import { createPat, findLivePatByToken } from './credentials/pats.ts';
+import { OPERATOR_SCOPES, TENANT_SCOPES } from './credentials/scopes.ts';
+import type { Db } from './db/db.ts';
+import type { Logger } from './log.ts';
+import { findTenantByHandle, insertTenant } from './tenants/tenants.ts';
 
 export const DEMO_HANDLE = 'gharart';
 export const DEMO_EMAIL = 'demo@example.com';
