@@ -9,7 +9,7 @@ import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { requestContext } from '../http/request-context.ts';
 import { classifyLink, consumeLink, requestMagicLink, type LinkState } from '../magic-link/magic-link.ts';
-import { recordSecurityEvent } from '../magic-link/queries.ts';
+import { recordSecurityEvent } from '../audit/security-events.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { CONSOLE_LINK_PATH, CONSOLE_RETURN_TO, CONSOLE_SESSION_SECONDS, findConsoleTenant } from './console-tenant.ts';
 import { consoleHandler, SeeOther, type ConsoleRequest } from './handler.ts';

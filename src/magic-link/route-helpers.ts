@@ -15,7 +15,8 @@ import type { Tenant } from '../tenants/tenants.ts';
 import { seal } from '../tokens/sealed.ts';
 import { hashToken, verifyToken } from '../tokens/tokens.ts';
 import { recordAudit, type AuditKind } from '../audit/audit.ts';
-import { recordLinkReplay, type LinkRow } from './queries.ts';
+import { recordLinkReplay } from '../audit/security-events.ts';
+import type { LinkRow } from './queries.ts';
 import { classifyLink, linkStateError, type LinkState, type NewSessionInfo } from './magic-link.ts';
 import { expiredPage, usedPage } from './pages.ts';
 

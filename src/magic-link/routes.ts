@@ -13,7 +13,7 @@ import type { Tenant } from '../tenants/tenants.ts';
 import { linkOriginFor, visitorTenant } from '../http/visitor-tenant.ts';
 import { CHECK_COOKIE } from '../sessions/sessions.ts';
 import { normaliseEmail } from '../visitors/email.ts';
-import { recordSecurityEvent } from './queries.ts';
+import { recordSecurityEvent } from '../audit/security-events.ts';
 import { consumeLink, linkToReissue, requestMagicLink } from './magic-link.ts';
 import { confirmPage, cookieBlockedPage } from './pages.ts';
 import { resolveReturnTo } from './return-to.ts';
