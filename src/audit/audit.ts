@@ -82,3 +82,14 @@ export async function auditForVisitor(db: Db, visitorId: string, from: Date, to:
     from audit_events where visitor_id = ${visitorId}::uuid and created_at between ${from} and ${to}
     order by created_at`);
 }
+
+export type ActorAuditRow = Pick<AuditRow, 'kind' | 'detail' | 'created_at'>;
+
+/** What one actor did in one request (the console's banner after an operator's action). */
+export async function auditOfActorInRequest(db: Db, actor: string, requestId: string): Promise<ActorAuditRow[]> {
+  return db.many<ActorAuditRow>(sql`
+    select kind, detail, created_at
+    from audit_events
+    where request_id = ${requestId} and actor = ${actor}
+    order by created_at`);
+}

@@ -2,7 +2,9 @@
 // operators. `support` sees the tenants listed for it; `admin` sees every (non-internal) tenant.
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
+import { revokeSessions } from '../sessions/sessions.ts';
 import { ensureConsoleTenant } from './console-tenant.ts';
+import { consoleSessionIdsOf } from './session-queries.ts';
 
 export type OperatorRole = 'support' | 'admin';
 export const OPERATOR_ROLES: readonly OperatorRole[] = ['support', 'admin'];
@@ -70,11 +72,9 @@ export async function removeOperator(db: Db, email: string, now: Date): Promise<
       where o.email = ${email} and o.removed_at is null
       returning ${COLUMNS}`);
     if (!row) return null;
-    const ended = await tx.many(sql`
-      update sessions set revoked_at = ${now}
-      where revoked_at is null and id in (select session_id from console_sessions where operator_id = ${row.id}::uuid)
-      returning id`);
-    return { operator: toOperator(row), sessionsEnded: ended.length };
+    // The sessions feature revokes; within this transaction, so removal and revocation commit together.
+    const sessionsEnded = await revokeSessions(tx, await consoleSessionIdsOf(tx, row.id), now);
+    return { operator: toOperator(row), sessionsEnded };
   });
 }
 

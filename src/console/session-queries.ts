@@ -1,5 +1,6 @@
 // Every SQL statement of console sessions. A console session is a `sessions` row (token hash,
-// revocation) plus a `console_sessions` row that only the console confirm page writes.
+// revocation: the sessions feature's, see sessions/) plus a `console_sessions` row that only the
+// console writes.
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
 import type { OperatorRole } from './operators.ts';
@@ -35,6 +36,8 @@ export async function touchConsoleSession(db: Db, sessionId: string, now: Date):
   await db.many(sql`update console_sessions set last_active_at = ${now} where session_id = ${sessionId}::uuid`);
 }
 
-export async function endConsoleSession(db: Db, sessionId: string, now: Date): Promise<void> {
-  await db.many(sql`update sessions set revoked_at = ${now} where id = ${sessionId}::uuid and revoked_at is null`);
+/** The sessions of an operator's console sessions (to end them all when the operator is removed). */
+export async function consoleSessionIdsOf(db: Db, operatorId: string): Promise<string[]> {
+  const rows = await db.many<{ session_id: string }>(sql`select session_id from console_sessions where operator_id = ${operatorId}::uuid`);
+  return rows.map((r) => r.session_id);
 }

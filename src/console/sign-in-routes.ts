@@ -9,13 +9,14 @@ import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { requestContext } from '../http/request-context.ts';
 import { classifyLink, consumeLink, requestMagicLink, type LinkState } from '../magic-link/magic-link.ts';
+import { operatorActor, recordAudit } from '../audit/audit.ts';
 import { recordSecurityEvent } from '../audit/security-events.ts';
+import { revokeSession } from '../sessions/sessions.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { CONSOLE_LINK_PATH, CONSOLE_RETURN_TO, CONSOLE_SESSION_SECONDS, findConsoleTenant } from './console-tenant.ts';
 import { consoleHandler, SeeOther, type ConsoleRequest } from './handler.ts';
 import { findOperatorByEmail } from './operators.ts';
-import { endConsoleSession, insertConsoleSession } from './session-queries.ts';
-import { recordOperatorAudit } from './shopper-queries.ts';
+import { insertConsoleSession } from './session-queries.ts';
 import {
   assertCsrfToken,
   assertSameOrigin,
@@ -189,7 +190,7 @@ export function consoleSignInRoutes(deps: AppDeps) {
           if (result.ok) {
             const now = clock.now();
             await insertConsoleSession(db, { sessionId: result.session.session_id, operatorId: operator.id, csrfToken: randomToken(), now });
-            await recordOperatorAudit(db, { kind: 'console_signed_in', operatorId: operator.id, requestId: c.requestId, tenantId: state.link.tenant_id, visitorId: result.session.visitor_id, sessionId: result.session.session_id, now });
+            await recordAudit(db, { kind: 'console_signed_in', actor: operatorActor(operator.id), requestId: c.requestId, tenantId: state.link.tenant_id, visitorId: result.session.visitor_id, sessionId: result.session.session_id, at: now });
             Object.assign(context.facts, { tenantId: state.link.tenant_id, visitorId: result.session.visitor_id, sessionId: result.session.session_id });
             setConsoleCookie(c.jar, SESSION_COOKIE, result.session.token, CONSOLE_SESSION_SECONDS);
             setHintCookie(c.jar, CONSOLE_SESSION_SECONDS);
@@ -219,8 +220,8 @@ export function consoleSignInRoutes(deps: AppDeps) {
           assertSameOrigin(c.request, config);
           assertCsrfToken(c.body.csrf, session.csrfToken);
           const now = clock.now();
-          await endConsoleSession(db, session.sessionId, now);
-          await recordOperatorAudit(db, { kind: 'console_signed_out', operatorId: session.operator.id, requestId: c.requestId, tenantId: null, sessionId: session.sessionId, now });
+          await revokeSession(db, session.sessionId, now);
+          await recordAudit(db, { kind: 'console_signed_out', actor: operatorActor(session.operator.id), requestId: c.requestId, tenantId: null, sessionId: session.sessionId, at: now });
         }
         // With no or an ended session: the same answer.
         clearConsoleCookie(c.jar, SESSION_COOKIE);

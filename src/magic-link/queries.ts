@@ -8,11 +8,12 @@ import { outboxInsert } from '../mail/outbox.ts';
 import { sessionInsert } from '../sessions/sessions.ts';
 import { visitorUpsert } from '../visitors/visitors.ts';
 
-export type LinkRow = {
+/** One row of `magic_links` as features see it (the token hash never leaves this module). */
+export type LinkRecord = {
   id: string;
   tenant_id: string;
   visitor_id: string;
-  email: string;
+  request_id: string;
   code_hash: string;
   secret_id: string;
   return_to: string;
@@ -23,6 +24,19 @@ export type LinkRow = {
   used_by_session_id: string | null;
   code_attempts: number;
   code_burned_at: Date | null;
+};
+
+/** A link with its visitor's address: what the sign-in flow decides on. */
+export type LinkRow = Omit<LinkRecord, 'request_id'> & { email: string };
+
+/** A link as support sees it: no hashes, with its mail's state and who asked for it. */
+export type LinkViewRow = Omit<LinkRecord, 'tenant_id' | 'visitor_id' | 'code_hash' | 'secret_id'> & {
+  mail_status: 'pending' | 'sending' | 'sent' | 'failed' | null;
+  mail_attempts: number | null;
+  mail_last_error: string | null;
+  mail_next_attempt_at: Date | null;
+  mail_failed_at: Date | null;
+  requested_by: string | null;
 };
 
 export type NewLink = {
@@ -95,6 +109,23 @@ export async function findNewestLinkForEmail(db: Db, tenantId: string, email: st
     where v.tenant_id = ${tenantId} and v.email = ${email}
     order by l.seq desc
     limit 1`);
+}
+
+/** The visitor's sign-in links, newest first, each with its mail and who asked for it (the console). */
+export async function listVisitorLinks(db: Db, visitorId: string, limit = 25): Promise<LinkViewRow[]> {
+  return db.many<LinkViewRow>(sql`
+    select l.id, l.request_id, l.return_to, l.created_at, l.sent_at, l.expires_at, l.used_at, l.used_by_session_id,
+           l.code_attempts, l.code_burned_at,
+           o.status as mail_status, o.attempts as mail_attempts, o.last_error as mail_last_error,
+           o.next_attempt_at as mail_next_attempt_at, o.failed_at as mail_failed_at,
+           (select a.actor from audit_events a
+            where a.request_id = l.request_id and a.kind = 'sign_in_requested' and a.visitor_id = l.visitor_id
+            limit 1) as requested_by
+    from magic_links l
+    left join mail_outbox o on o.magic_link_id = l.id
+    where l.visitor_id = ${visitorId}::uuid
+    order by l.seq desc
+    limit ${limit}`);
 }
 
 export type NewSession = {
