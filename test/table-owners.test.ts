@@ -203,3 +203,47 @@ describe('table owners', () => {
     ]);
   });
 });
+
+/** The relative imports of every source file under src/: [importing file, imported file], both relative to the repository. */
+export function importsUnder(dir: string): [string, string][] {
+  return sourceFiles(dir).flatMap((path) => {
+    const file = relative(ROOT, path);
+    const source = readFileSync(path, 'utf8');
+    return [...source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s+['"](\.[^'"]+)['"]/g)].map(
+      (m) => [file, relative(ROOT, join(path, '..', m[1]!))] as [string, string],
+    );
+  });
+}
+
+const featureOf = (file: string) => /^src\/([^/]+)\//.exec(file)?.[1] ?? null;
+
+/** A feature's SQL module (`queries.ts`, `*-queries.ts`) imported by another feature: it must go through the owner's functions. */
+export function foreignQueryImports(imports: [string, string][]): string[] {
+  return imports
+    .filter(([from, to]) => /(^|[/-])queries\.ts$/.test(to) && featureOf(from) !== featureOf(to))
+    .map(([from, to]) => `${from} imports ${to}`);
+}
+
+describe('feature boundaries', () => {
+  const imports = importsUnder(join(ROOT, 'src'));
+
+  it('no feature imports another feature’s queries module', () => {
+    expect(imports.length).toBeGreaterThan(100);
+    expect(foreignQueryImports(imports)).toEqual([]);
+  });
+
+  it('mail/ imports nothing of magic-link/ (the outbox gets its mail kinds from the app), so the two make no cycle', () => {
+    expect(imports.filter(([from, to]) => from.startsWith('src/mail/') && to.startsWith('src/magic-link/'))).toEqual([]);
+  });
+
+  it('reports a planted import of another feature’s queries', () => {
+    expect(
+      foreignQueryImports([
+        ['src/console/actions.ts', 'src/sessions/queries.ts'],
+        ['src/console/session.ts', 'src/console/session-queries.ts'],
+        ['src/sessions/sessions.ts', 'src/sessions/queries.ts'],
+        ['src/console/page-routes.ts', 'src/support/lookup-queries.ts'],
+      ]),
+    ).toEqual(['src/console/actions.ts imports src/sessions/queries.ts', 'src/console/page-routes.ts imports src/support/lookup-queries.ts']);
+  });
+});
