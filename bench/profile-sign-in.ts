@@ -18,6 +18,7 @@ import { sql } from '../src/db/sql.ts';
 import { RateLimiter } from '../src/limits/limiter.ts';
 import { classifyLink, consumeLink, requestMagicLink } from '../src/magic-link/magic-link.ts';
 import { MailOutbox } from '../src/mail/outbox.ts';
+import { mailKinds } from '../src/magic-link/mail-kind.ts';
 import { createSmtpTransport, type MailTransport } from '../src/mail/transport.ts';
 import { createLogger } from '../src/log.ts';
 import { systemClock } from '../src/clock.ts';
@@ -150,7 +151,7 @@ try {
     for (let i = 0; i < count; i += 500) {
       await Promise.all(Array.from({ length: 500 }, (_, j) => requestMagicLink(linkDeps, { tenant, email: `m-${run}-${label.length}-${i + j}@example.com`, returnTo: '/', linkOrigin: 'http://localhost', requestId: `req_m${i + j}` })));
     }
-    const outbox = new MailOutbox({ db, keys, clock: systemClock, transport, logger, defaultFrom: 'Bench <bench@example.com>', defaultLinkTtlSeconds: 900 });
+    const outbox = new MailOutbox({ db, keys, clock: systemClock, transport, logger, defaultFrom: 'Bench <bench@example.com>', kinds: mailKinds(900) });
     const pids = ((await admin.unsafe(`select pid from pg_stat_activity where datname = $1 and application_name = 'va-profile'`, [database.name])) as unknown as { pid: number }[]).map((r) => r.pid);
     const pgBefore = cpuTimeOfMs(pids);
     const cpuBefore = process.cpuUsage();

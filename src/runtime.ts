@@ -14,6 +14,7 @@ import { seedDemoTenant } from './demo-seed.ts';
 import { createLogger, type Logger } from './log.ts';
 import { RateLimiter } from './limits/limiter.ts';
 import { MailOutbox } from './mail/outbox.ts';
+import { mailKinds } from './magic-link/mail-kind.ts';
 import { createSmtpTransport, DevMailbox, type MailTransport } from './mail/transport.ts';
 import { Janitor } from './ops/janitor.ts';
 import { TenantDirectory } from './tenants/tenants.ts';
@@ -76,7 +77,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       transport,
       logger,
       defaultFrom: config.mailFrom,
-      defaultLinkTtlSeconds: config.magicLinkTtlSeconds,
+      kinds: mailKinds(config.magicLinkTtlSeconds),
       leaseSeconds: config.outboxLeaseSeconds,
     });
     const deps: AppDeps = { config, db, keys, clock, logger, outbox, devMailbox, tenants: new TenantDirectory(db), limiter: new RateLimiter(pools.counters, clock, { ipv6Prefix: config.ipv6LimitPrefix }), requestLog: new RequestLog(pools.counters, logger) };

@@ -5,6 +5,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { sql } from '../src/db/sql.ts';
 import { createLogger } from '../src/log.ts';
 import { magicLinkMail } from '../src/mail/magic-link-mail.ts';
+import { mailKinds } from '../src/magic-link/mail-kind.ts';
 import { composeMime } from '../src/mail/mime.ts';
 import { backoffSeconds, MailOutbox, type OutboxOptions } from '../src/mail/outbox.ts';
 import { createSmtpTransport, MailSendError, SMTP_DEFAULTS, smtpOptions, type MailTransport, type OutgoingMail } from '../src/mail/transport.ts';
@@ -155,7 +156,7 @@ function outboxWith(transport: MailTransport, options: Partial<OutboxOptions> = 
     transport,
     logger: createLogger('error', () => {}),
     defaultFrom: h.deps.config.mailFrom,
-    defaultLinkTtlSeconds: h.deps.config.magicLinkTtlSeconds,
+    kinds: mailKinds(h.deps.config.magicLinkTtlSeconds),
     ...options,
   });
 }

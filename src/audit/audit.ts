@@ -1,7 +1,7 @@
 // The audit trail: what happened to a shopper's sign-in, keyed by request id. Details never hold a
 // token, code, cookie or secret — only ids, states and times.
 import type { Db } from '../db/db.ts';
-import { sql } from '../db/sql.ts';
+import { sql, type Query } from '../db/sql.ts';
 
 export type AuditKind =
   | 'sign_in_requested'
@@ -38,11 +38,26 @@ export type AuditEvent = {
   at: Date;
 };
 
+/** The actor of an operator's entries: `operator:<id>` (the console, operator re-sends). */
+export function operatorActor(operatorId: string): string {
+  return `operator:${operatorId}`;
+}
+
+/** The one writer of single audit rows (visitor routes, the console, the outbox). */
 export async function recordAudit(db: Db, event: AuditEvent): Promise<void> {
   await db.many(sql`
     insert into audit_events (tenant_id, visitor_id, session_id, request_id, kind, actor, detail, created_at)
     values (${event.tenantId}, ${event.visitorId ?? null}, ${event.sessionId ?? null}, ${event.requestId}, ${event.kind},
             ${event.actor}, ${event.detail ?? {}}, ${event.at})`);
+}
+
+/**
+ * The audit trail's part of a composite statement (one round trip on a hot path): the caller's
+ * `select` yields, per row, tenant_id, visitor_id, session_id, request_id, kind, actor, detail,
+ * created_at — in that order — usually from a CTE of the same statement.
+ */
+export function auditInsert(select: Query): Query {
+  return sql`insert into audit_events (tenant_id, visitor_id, session_id, request_id, kind, actor, detail, created_at) ${select}`;
 }
 
 export type AuditRow = {
@@ -65,5 +80,16 @@ export async function auditForVisitor(db: Db, visitorId: string, from: Date, to:
   return db.many<AuditRow>(sql`
     select kind, actor, request_id, visitor_id, session_id, detail, created_at
     from audit_events where visitor_id = ${visitorId}::uuid and created_at between ${from} and ${to}
+    order by created_at`);
+}
+
+export type ActorAuditRow = Pick<AuditRow, 'kind' | 'detail' | 'created_at'>;
+
+/** What one actor did in one request (the console's banner after an operator's action). */
+export async function auditOfActorInRequest(db: Db, actor: string, requestId: string): Promise<ActorAuditRow[]> {
+  return db.many<ActorAuditRow>(sql`
+    select kind, detail, created_at
+    from audit_events
+    where request_id = ${requestId} and actor = ${actor}
     order by created_at`);
 }

@@ -7,14 +7,15 @@ import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { invalid } from '../http/body.ts';
 import { requestContext } from '../http/request-context.ts';
-import { requestMagicLink } from '../magic-link/magic-link.ts';
-import { findNewestLinkForEmail } from '../magic-link/queries.ts';
-import { revokeVisitorSessions } from '../sessions/queries.ts';
+import { operatorActor, recordAudit, type AuditKind } from '../audit/audit.ts';
+import { findNewestLinkForEmail, requestMagicLink } from '../magic-link/magic-link.ts';
+import { findSessionOwner, revokeSession, revokeVisitorSessions } from '../sessions/sessions.ts';
+import { findReportTenant, markReportHandled } from '../support/reports.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { normaliseEmail } from '../visitors/email.ts';
+import { findVisitor } from '../visitors/visitors.ts';
 import { assertBelongs, canEditGrants, wrongAudience, type Viewer } from './access.ts';
-import { findSessionOwner, findVisitor, recordOperatorAudit, revokeSessionById } from './shopper-queries.ts';
-import { findReportTenantId, markReportHandled, type ConsoleTenant } from './tenant-queries.ts';
+import type { ConsoleTenant } from './tenant-queries.ts';
 
 export const ACTIONS = ['resend', 'revoke-session', 'revoke-all', 'grant-add', 'grant-remove', 'report-handled'] as const;
 export type ActionName = (typeof ACTIONS)[number];
@@ -104,7 +105,7 @@ export async function authorizeAction(deps: AppDeps, viewer: Viewer, tenant: Con
     if (owner!.email !== action.email) throw new AppError('not_found', { detail: 'This session is not this shopper’s.' });
   }
   if (action.name === 'report-handled') {
-    assertBelongs(await findReportTenantId(deps.db, action.reportId), tenant, 'support report');
+    assertBelongs((await findReportTenant(deps.db, action.reportId))?.tenantId, tenant, 'support report');
   }
 }
 
@@ -113,8 +114,8 @@ export async function performAction(deps: AppDeps, request: Request, viewer: Vie
   const context = requestContext(request, deps.config);
   const now = deps.clock.now();
   const operatorId = viewer.session.operator.id;
-  const audit = (kind: Parameters<typeof recordOperatorAudit>[1]['kind'], fields: { visitorId?: string | null; sessionId?: string | null; detail?: Record<string, unknown> }) =>
-    recordOperatorAudit(deps.db, { kind, operatorId, requestId: context.requestId, tenantId: tenant.id, now, ...fields });
+  const audit = (kind: AuditKind, fields: { visitorId?: string | null; sessionId?: string | null; detail?: Record<string, unknown> }) =>
+    recordAudit(deps.db, { kind, actor: operatorActor(operatorId), requestId: context.requestId, tenantId: tenant.id, at: now, ...fields });
   context.facts.tenantId = tenant.id;
   const visitor = 'email' in action && action.email ? await findVisitor(deps.db, tenant.id, action.email) : undefined;
   if (visitor) context.facts.visitorId = visitor.id;
@@ -135,13 +136,13 @@ export async function performAction(deps: AppDeps, request: Request, viewer: Vie
       const newest = await findNewestLinkForEmail(deps.db, tenant.id, action.email);
       const { visitorId } = await requestMagicLink(
         { db: deps.db, keys: deps.keys, clock: deps.clock, outbox: deps.outbox, sessionTtlSeconds: deps.config.sessionTtlSeconds },
-        { tenant, email: action.email, returnTo: newest?.return_to ?? `${tenant.origins[0]}/`, linkOrigin: tenant.origins[0]!, requestId: context.requestId, actor: `operator:${operatorId}` },
+        { tenant, email: action.email, returnTo: newest?.return_to ?? `${tenant.origins[0]}/`, linkOrigin: tenant.origins[0]!, requestId: context.requestId, actor: operatorActor(operatorId) },
       );
       context.facts.visitorId = visitorId;
       return;
     }
     case 'revoke-session': {
-      const revoked = await revokeSessionById(deps.db, action.sessionId, now);
+      const revoked = await revokeSession(deps.db, action.sessionId, now);
       await audit('session_revoked', { visitorId: visitor?.id ?? null, sessionId: action.sessionId, detail: { reason: 'revoked by support', revoked } });
       return;
     }

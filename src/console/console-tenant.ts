@@ -4,8 +4,7 @@
 // CLI verb can name it; it has no edge host and an origin in the reserved `.invalid` TLD. Created
 // by `operator add` (a deployment without operators has no such row).
 import type { Db } from '../db/db.ts';
-import { sql } from '../db/sql.ts';
-import { findTenantByHandle, type Tenant } from '../tenants/tenants.ts';
+import { ensureInternalTenant, findTenantByHandle, type Tenant } from '../tenants/tenants.ts';
 
 export const CONSOLE_HANDLE = '_console';
 export const CONSOLE_NAME = 'Visitor Access support console';
@@ -17,11 +16,7 @@ export const CONSOLE_RETURN_TO = 'console:';
 export const CONSOLE_SESSION_SECONDS = 12 * 3600;
 
 export async function ensureConsoleTenant(db: Db): Promise<void> {
-  await db.many(sql`
-    insert into tenants (handle, name, origins, hosts, gated_prefixes, internal, session_ttl_seconds)
-    values (${CONSOLE_HANDLE}, ${CONSOLE_NAME}, array['https://console.invalid']::text[], '{}'::text[], '{}'::text[], true,
-            ${CONSOLE_SESSION_SECONDS})
-    on conflict (handle) do nothing`);
+  await ensureInternalTenant(db, { handle: CONSOLE_HANDLE, name: CONSOLE_NAME, origin: 'https://console.invalid', sessionTtlSeconds: CONSOLE_SESSION_SECONDS });
 }
 
 /** The console tenant, or null while no operator was ever added. The handle can only be internal. */

@@ -2,6 +2,7 @@
 // operators. `support` sees the tenants listed for it; `admin` sees every (non-internal) tenant.
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
+import { revokeSessions } from '../sessions/sessions.ts';
 import { ensureConsoleTenant } from './console-tenant.ts';
 
 export type OperatorRole = 'support' | 'admin';
@@ -70,11 +71,9 @@ export async function removeOperator(db: Db, email: string, now: Date): Promise<
       where o.email = ${email} and o.removed_at is null
       returning ${COLUMNS}`);
     if (!row) return null;
-    const ended = await tx.many(sql`
-      update sessions set revoked_at = ${now}
-      where revoked_at is null and id in (select session_id from console_sessions where operator_id = ${row.id}::uuid)
-      returning id`);
-    return { operator: toOperator(row), sessionsEnded: ended.length };
+    // The sessions feature revokes; within this transaction, so removal and revocation commit together.
+    const sessionsEnded = await revokeSessions(tx, await consoleSessionIdsOf(tx, row.id), now);
+    return { operator: toOperator(row), sessionsEnded };
   });
 }
 
@@ -90,4 +89,10 @@ export async function operatorEmails(db: Db, ids: string[]): Promise<Map<string,
   if (unique.length === 0) return new Map();
   const rows = await db.many<{ id: string; email: string }>(sql`select id, email from operators where id = any(${unique}::uuid[])`);
   return new Map(rows.map((r) => [r.id, r.email]));
+}
+
+/** The sessions an operator holds (to end them with the operator). */
+async function consoleSessionIdsOf(db: Db, operatorId: string): Promise<string[]> {
+  const rows = await db.many<{ session_id: string }>(sql`select session_id from console_sessions where operator_id = ${operatorId}::uuid`);
+  return rows.map((r) => r.session_id);
 }

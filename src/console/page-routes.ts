@@ -5,12 +5,17 @@
 // id (`?ref=`), checked against the audit trail.
 import { Elysia } from 'elysia';
 import { listGrants } from '../access/grants.ts';
+import { auditOfActorInRequest, operatorActor } from '../audit/audit.ts';
+import { listVisitorSecurityEvents } from '../audit/security-events.ts';
+import { listVisitorLinks } from '../magic-link/magic-link.ts';
+import { listVisitorSessions } from '../sessions/sessions.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { requestContext } from '../http/request-context.ts';
 import { REQUEST_ID_SHAPE } from '../support/reports.ts';
 import { lookUpRequest } from '../support/request-lookup.ts';
 import { normaliseEmail } from '../visitors/email.ts';
+import { findVisitor } from '../visitors/visitors.ts';
 import { canEditGrants, canSeeTenant, visibleTenant, wrongAudience, NOT_YOURS, type Viewer } from './access.ts';
 import { authorizeAction, parseAction, performAction } from './actions.ts';
 import { arrivedFromElsewhere, confirmSealValid, pageOfConfirmation } from './confirm-links.ts';
@@ -21,7 +26,6 @@ import { operatorEmails } from './operators.ts';
 import { requestPage } from './request-page.ts';
 import { assertCsrfToken, assertSameOrigin } from './session.ts';
 import { shopperPage } from './shopper-page.ts';
-import { findOperatorActions, findVisitor, listShopperLinks, listShopperSecurityEvents, listShopperSessions } from './shopper-queries.ts';
 import { homePage, tenantPage, type Flash } from './tenant-pages.ts';
 import { countOpenReports, outboxHealth, outboxProblems, shopperReports, tenantReports } from './tenant-queries.ts';
 
@@ -55,7 +59,7 @@ export function consolePageRoutes(deps: AppDeps) {
   /** The banner after an action: only for an action this operator did in that request. */
   async function flashFor(viewer: Viewer, ref: string | undefined): Promise<Flash> {
     if (!ref || !REQUEST_ID_SHAPE.test(ref)) return null;
-    for (const row of await findOperatorActions(db, viewer.session.operator.id, ref)) {
+    for (const row of await auditOfActorInRequest(db, operatorActor(viewer.session.operator.id), ref)) {
       const done = describeDone(row.kind, row.detail ?? {});
       if (done) return { ...done, requestId: ref };
     }
@@ -131,10 +135,10 @@ export function consolePageRoutes(deps: AppDeps) {
         if (!email) throw new AppError('invalid_email', { detail: 'Enter the shopper’s email address, like name@example.com.' });
         const visitor = (await findVisitor(db, view.id, email)) ?? null;
         const [links, sessions, grants, events, reports, flash] = await Promise.all([
-          visitor ? listShopperLinks(db, visitor.id) : [],
-          visitor ? listShopperSessions(db, visitor.id) : [],
+          visitor ? listVisitorLinks(db, visitor.id) : [],
+          visitor ? listVisitorSessions(db, visitor.id) : [],
           listGrants(db, view.id, email),
-          visitor ? listShopperSecurityEvents(db, visitor.id) : [],
+          visitor ? listVisitorSecurityEvents(db, visitor.id) : [],
           visitor ? shopperReports(db, view.id, visitor.id) : [],
           flashFor(viewer, c.query.ref),
         ]);

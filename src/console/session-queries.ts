@@ -1,5 +1,6 @@
 // Every SQL statement of console sessions. A console session is a `sessions` row (token hash,
-// revocation) plus a `console_sessions` row that only the console confirm page writes.
+// revocation: the sessions feature's, see sessions/) plus a `console_sessions` row that only the
+// console writes.
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
 import type { OperatorRole } from './operators.ts';
@@ -33,8 +34,4 @@ export async function insertConsoleSession(db: Db, row: { sessionId: string; ope
 /** Records activity (the idle clock); written at most once a minute per session by the caller. */
 export async function touchConsoleSession(db: Db, sessionId: string, now: Date): Promise<void> {
   await db.many(sql`update console_sessions set last_active_at = ${now} where session_id = ${sessionId}::uuid`);
-}
-
-export async function endConsoleSession(db: Db, sessionId: string, now: Date): Promise<void> {
-  await db.many(sql`update sessions set revoked_at = ${now} where id = ${sessionId}::uuid and revoked_at is null`);
 }

@@ -13,7 +13,8 @@ import { requestContext } from '../http/request-context.ts';
 import { hashToken, verifyToken } from '../tokens/tokens.ts';
 import { CONSOLE_SESSION_SECONDS } from './console-tenant.ts';
 import type { OperatorRole } from './operators.ts';
-import { endConsoleSession, findConsoleSession, touchConsoleSession } from './session-queries.ts';
+import { revokeSession } from '../sessions/sessions.ts';
+import { findConsoleSession, touchConsoleSession } from './session-queries.ts';
 
 export const SESSION_COOKIE = '__Host-console_session';
 export const CHECK_COOKIE = '__Host-console_check';
@@ -71,7 +72,7 @@ export async function readConsoleSession(deps: AppDeps, jar: CookieJar): Promise
   const age = (now.getTime() - new Date(row.created_at).getTime()) / 1000;
   const idle = (now.getTime() - new Date(row.last_active_at).getTime()) / 1000;
   if (age >= CONSOLE_SESSION_SECONDS || idle >= IDLE_SECONDS) {
-    await endConsoleSession(deps.db, row.session_id, now);
+    await revokeSession(deps.db, row.session_id, now);
     return { kind: 'ended', reason: age >= CONSOLE_SESSION_SECONDS ? 'absolute' : 'idle' };
   }
   if (idle >= TOUCH_EVERY_SECONDS) await touchConsoleSession(deps.db, row.session_id, now);

@@ -6,7 +6,10 @@ import { html, type Html } from '../http/html.ts';
 import { confirmHref } from './confirm-links.ts';
 import { badge, consolePage, requestLink, when, type Tone } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
-import type { LinkViewRow, SecurityEventRow, SessionViewRow, VisitorRow } from './shopper-queries.ts';
+import type { SecurityEventRow } from '../audit/security-events.ts';
+import type { LinkViewRow } from '../magic-link/magic-link.ts';
+import type { SessionViewRow } from '../sessions/sessions.ts';
+import type { VisitorRow } from '../visitors/visitors.ts';
 import { flashBox, reportList, type Flash } from './tenant-pages.ts';
 import type { ConsoleTenant, ReportRow } from './tenant-queries.ts';
 

@@ -1,21 +1,23 @@
 // Console sign-in, by the ordinary magic-link machinery: an operator is a visitor of the internal
 // `_console` tenant, so requestMagicLink (token + outbox mail in one statement, retried with
-// backoff), classifyLink and consumeLink (the single-use statement) work unchanged; the mail links
-// to `{PUBLIC_URL}/console/t/{token}`. Only registered operators get a mail; everyone gets the same
-// answer. The confirm page's POST consumes (Origin + double-submit token + test cookie) and starts a
-// console session.
+// backoff) and the shoppers' link-confirm path (magic-link/confirm.ts: classify, replay, the
+// single-use consume) work unchanged; the mail links to `{PUBLIC_URL}/console/t/{token}`. Only
+// registered operators get a mail; everyone gets the same answer. The confirm page's POST consumes
+// (Origin + double-submit token + test cookie) and starts a console session.
 import { Elysia } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { requestContext } from '../http/request-context.ts';
-import { classifyLink, consumeLink, requestMagicLink, type LinkState } from '../magic-link/magic-link.ts';
-import { recordSecurityEvent } from '../magic-link/queries.ts';
+import { confirmLink, type BadLink, type Confirmation, type ConfirmInput } from '../magic-link/confirm.ts';
+import { requestMagicLink } from '../magic-link/magic-link.ts';
+import { operatorActor, recordAudit } from '../audit/audit.ts';
+import { recordSecurityEvent } from '../audit/security-events.ts';
+import { revokeSession } from '../sessions/sessions.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { CONSOLE_LINK_PATH, CONSOLE_RETURN_TO, CONSOLE_SESSION_SECONDS, findConsoleTenant } from './console-tenant.ts';
 import { consoleHandler, SeeOther, type ConsoleRequest } from './handler.ts';
-import { findOperatorByEmail } from './operators.ts';
-import { endConsoleSession, insertConsoleSession } from './session-queries.ts';
-import { recordOperatorAudit } from './shopper-queries.ts';
+import { findOperatorByEmail, type Operator } from './operators.ts';
+import { insertConsoleSession } from './session-queries.ts';
 import {
   assertCsrfToken,
   assertSameOrigin,
@@ -36,7 +38,7 @@ const NOTICES = new Set(['signed-out', 'idle', 'absolute']);
 
 export function consoleSignInRoutes(deps: AppDeps) {
   const { config, db, clock, logger } = deps;
-  const linkDeps = { db, keys: deps.keys, clock, outbox: deps.outbox, sessionTtlSeconds: CONSOLE_SESSION_SECONDS };
+  const linkDeps = { db, keys: deps.keys, clock, logger, outbox: deps.outbox, sessionTtlSeconds: CONSOLE_SESSION_SECONDS };
 
   /** The test cookie, which doubles as the CSRF token of the forms shown before sign-in. */
   function checkToken(c: ConsoleRequest, fresh = false): string {
@@ -45,24 +47,9 @@ export function consoleSignInRoutes(deps: AppDeps) {
     return token;
   }
 
-  /** A bad link's page — or, for the browser that already holds the session this link made, the console. */
-  async function badLink(c: ConsoleRequest, state: Exclude<LinkState, { kind: 'valid' }>): Promise<string> {
+  /** A bad link's page: 409 used (the replay is recorded by confirmLink), 410 expired, 400 invalid. */
+  function badLink(c: ConsoleRequest, state: BadLink): string {
     if (state.kind === 'used') {
-      const current = await readConsoleSession(deps, c.jar);
-      if (current.kind === 'live' && current.session.sessionId === state.link.used_by_session_id) throw new SeeOther('/console/');
-      const context = requestContext(c.request, config);
-      // Security event: an operator's link presented again after use (forwarded mail, shared inbox).
-      await recordSecurityEvent(db, {
-        tenantId: state.link.tenant_id,
-        visitorId: state.link.visitor_id,
-        kind: 'used_link_replayed',
-        requestId: c.requestId,
-        ip: context.clientIp,
-        userAgent: context.userAgent,
-        detail: { linkId: state.link.id, usedAt: state.usedAt.toISOString(), console: true },
-        now: clock.now(),
-      });
-      logger.warn('used console link replayed', { requestId: c.requestId });
       c.set.status = 409;
       return linkProblemPage({ requestId: c.requestId, code: 'used_magic_link', at: state.usedAt });
     }
@@ -74,16 +61,29 @@ export function consoleSignInRoutes(deps: AppDeps) {
     return linkProblemPage({ requestId: c.requestId, code: 'invalid_magic_link' });
   }
 
-  /** The link behind a console URL: console links only (another tenant's link is no link here). */
-  async function classify(c: ConsoleRequest): Promise<LinkState> {
+  /**
+   * The shoppers' link-confirm path at the console tenant, for console links only (another
+   * tenant's link, or a shopper's, is no link here); the browser whose console session this link
+   * created is sent on to the console.
+   */
+  async function confirm(c: ConsoleRequest, consume?: ConfirmInput<string>['consume']): Promise<Confirmation<string>> {
     // The token travels in the path: keep it out of the logs and the request log.
-    requestContext(c.request, config).path = `${CONSOLE_LINK_PATH}[redacted]`;
+    const context = requestContext(c.request, config);
+    context.path = `${CONSOLE_LINK_PATH}[redacted]`;
     c.set.headers['x-robots-tag'] = 'noindex';
     const tenant = await findConsoleTenant(db);
-    if (!tenant) return { kind: 'invalid' };
-    const state = await classifyLink(linkDeps, tenant, c.params.token ?? '');
-    if (state.kind !== 'invalid' && state.link.return_to !== CONSOLE_RETURN_TO) return { kind: 'invalid' };
-    return state;
+    if (!tenant) return { kind: 'bad', state: { kind: 'invalid' } };
+    return confirmLink(linkDeps, {
+      tenant,
+      token: c.params.token ?? '',
+      presenter: { requestId: c.requestId, ip: context.clientIp, userAgent: context.userAgent },
+      accepts: (link) => link.return_to === CONSOLE_RETURN_TO,
+      heldSessionId: async () => {
+        const current = await readConsoleSession(deps, c.jar);
+        return current.kind === 'live' ? current.session.sessionId : null;
+      },
+      ...(consume ? { consume } : {}),
+    });
   }
 
   return new Elysia({ name: 'console-sign-in' })
@@ -155,8 +155,9 @@ export function consoleSignInRoutes(deps: AppDeps) {
     .get(
       '/console/t/:token',
       consoleHandler(deps, async (c) => {
-        const state = await classify(c);
-        if (state.kind !== 'valid') return badLink(c, state);
+        const outcome = await confirm(c);
+        if (outcome.kind === 'held') throw new SeeOther('/console/');
+        if (outcome.kind !== 'valid') return badLink(c, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' });
         return confirmPage({ requestId: c.requestId, action: `${CONSOLE_LINK_PATH}${c.params.token}`, csrf: checkToken(c) });
       }),
     )
@@ -166,41 +167,47 @@ export function consoleSignInRoutes(deps: AppDeps) {
         const context = requestContext(c.request, config);
         // Order as for shoppers: CSRF (Origin) → the link → the test cookie → consume.
         assertSameOrigin(c.request, config);
-        let state = await classify(c);
         const action = `${CONSOLE_LINK_PATH}${c.params.token}`;
-        if (state.kind === 'valid') {
-          const expected = cookieValue(c.jar, CHECK_COOKIE);
-          if (!expected) {
-            // The link stays unused, so it works once cookies are allowed.
-            c.set.status = 400;
-            context.facts.code = 'cookie_blocked';
-            return cookieBlockedPage({ requestId: c.requestId, action, csrf: checkToken(c, true) });
-          }
-          assertCsrfToken(c.body.csrf, expected);
-          const operator = await findOperatorByEmail(db, state.link.email);
-          if (!operator) throw new AppError('invalid_magic_link', { detail: 'This address is no longer a console operator.' });
-          const result = await consumeLink(linkDeps, state.link, {
-            userAgent: context.userAgent,
-            ip: context.clientIp,
-            sessionTtlSeconds: CONSOLE_SESSION_SECONDS,
-            requestId: c.requestId,
-            via: 'link',
-          });
-          if (result.ok) {
+        let operator: Operator | null = null;
+        const outcome = await confirm(c, {
+          sessionTtlSeconds: CONSOLE_SESSION_SECONDS,
+          check: async (link) => {
+            const expected = cookieValue(c.jar, CHECK_COOKIE);
+            if (!expected) {
+              // The link stays unused, so it works once cookies are allowed.
+              c.set.status = 400;
+              context.facts.code = 'cookie_blocked';
+              return cookieBlockedPage({ requestId: c.requestId, action, csrf: checkToken(c, true) });
+            }
+            assertCsrfToken(c.body.csrf, expected);
+            operator = await findOperatorByEmail(db, link.email);
+            if (!operator) throw new AppError('invalid_magic_link', { detail: 'This address is no longer a console operator.' });
+            return undefined;
+          },
+        });
+        switch (outcome.kind) {
+          case 'answered':
+            return outcome.answer;
+          case 'signed-in': {
+            const { session, link } = outcome;
+            const operatorId = (operator as Operator | null)!.id;
             const now = clock.now();
-            await insertConsoleSession(db, { sessionId: result.session.session_id, operatorId: operator.id, csrfToken: randomToken(), now });
-            await recordOperatorAudit(db, { kind: 'console_signed_in', operatorId: operator.id, requestId: c.requestId, tenantId: state.link.tenant_id, visitorId: result.session.visitor_id, sessionId: result.session.session_id, now });
-            Object.assign(context.facts, { tenantId: state.link.tenant_id, visitorId: result.session.visitor_id, sessionId: result.session.session_id });
-            setConsoleCookie(c.jar, SESSION_COOKIE, result.session.token, CONSOLE_SESSION_SECONDS);
+            await insertConsoleSession(db, { sessionId: session.session_id, operatorId, csrfToken: randomToken(), now });
+            await recordAudit(db, { kind: 'console_signed_in', actor: operatorActor(operatorId), requestId: c.requestId, tenantId: link.tenant_id, visitorId: session.visitor_id, sessionId: session.session_id, at: now });
+            Object.assign(context.facts, { tenantId: link.tenant_id, visitorId: session.visitor_id, sessionId: session.session_id });
+            setConsoleCookie(c.jar, SESSION_COOKIE, session.token, CONSOLE_SESSION_SECONDS);
             setHintCookie(c.jar, CONSOLE_SESSION_SECONDS);
             clearConsoleCookie(c.jar, CHECK_COOKIE);
-            logger.info('operator signed in to the console', { requestId: c.requestId, operatorId: operator.id });
+            logger.info('operator signed in to the console', { requestId: c.requestId, operatorId });
             throw new SeeOther('/console/');
           }
-          state = result.state;
+          case 'held':
+            throw new SeeOther('/console/');
+          case 'bad':
+            return badLink(c, outcome.state);
+          case 'valid':
+            return badLink(c, { kind: 'invalid' }); // a POST always consumes: not reached
         }
-        if (state.kind === 'valid') state = { kind: 'invalid' };
-        return badLink(c, state);
       }),
     )
     // Anything below a link's path is no page, but its token must stay out of the logs all the same.
@@ -219,8 +226,8 @@ export function consoleSignInRoutes(deps: AppDeps) {
           assertSameOrigin(c.request, config);
           assertCsrfToken(c.body.csrf, session.csrfToken);
           const now = clock.now();
-          await endConsoleSession(db, session.sessionId, now);
-          await recordOperatorAudit(db, { kind: 'console_signed_out', operatorId: session.operator.id, requestId: c.requestId, tenantId: null, sessionId: session.sessionId, now });
+          await revokeSession(db, session.sessionId, now);
+          await recordAudit(db, { kind: 'console_signed_out', actor: operatorActor(session.operator.id), requestId: c.requestId, tenantId: null, sessionId: session.sessionId, at: now });
         }
         // With no or an ended session: the same answer.
         clearConsoleCookie(c.jar, SESSION_COOKIE);

@@ -159,18 +159,3 @@ export async function countOpenReports(db: Db, tenantId: string): Promise<number
     select count(*)::int as count from support_reports where tenant_id = ${tenantId}::uuid and status = 'open'`);
   return row?.count ?? 0;
 }
-
-/** Which tenant a report belongs to (undefined: no such report). */
-export async function findReportTenantId(db: Db, reportId: string): Promise<string | undefined> {
-  const row = await db.one<{ tenant_id: string }>(sql`select tenant_id from support_reports where id = ${reportId}::uuid`);
-  return row?.tenant_id;
-}
-
-/** Marks an open report handled; false when it was already handled. */
-export async function markReportHandled(db: Db, reportId: string, now: Date): Promise<boolean> {
-  const rows = await db.many(sql`
-    update support_reports set status = 'handled', handled_at = ${now}
-    where id = ${reportId}::uuid and status = 'open'
-    returning id`);
-  return rows.length === 1;
-}

@@ -32,6 +32,19 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): Query 
     }
     return new Query(text, values);
   }
+  // With fragments: the text depends only on the call site and the fragments' texts, which are
+  // nearly always the same (composed statements on hot paths): reuse it, and only gather values.
+  // (A fragment's text fixes how many values it has: every Query is made by this tag.)
+  const shape = values.map((value) => (isFragment(value) ? (value as Query | Raw).text : null));
+  const cached = Object.isFrozen(strings) ? composedTexts.get(strings) : undefined;
+  if (cached && sameShape(cached.shape, shape)) {
+    const params: unknown[] = [];
+    for (const value of values) {
+      if (value instanceof Query) params.push(...value.values);
+      else if (!(value instanceof Raw)) params.push(value);
+    }
+    return new Query(cached.text, params);
+  }
   let text = strings[0]!;
   const params: unknown[] = [];
   values.forEach((value, i) => {
@@ -48,7 +61,17 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): Query 
     }
     text += strings[i + 1]!;
   });
+  if (Object.isFrozen(strings)) composedTexts.set(strings, { shape, text });
   return new Query(text, params);
+}
+
+/** Per call site with fragments: the last fragments' texts (null: a parameter) and the text they made. */
+const composedTexts = new WeakMap<TemplateStringsArray, { shape: (string | null)[]; text: string }>();
+
+function sameShape(a: (string | null)[], b: (string | null)[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Joins fragments with a separator, e.g. a list of conditions. */

@@ -12,7 +12,8 @@ import type { RequestContext } from '../http/request-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { compareCode } from '../tokens/codes.ts';
 import { consumeLink, linkStateError, stateOf, type MagicLinkDeps, type NewSessionInfo } from './magic-link.ts';
-import { burnCode, recordSecurityEvent, reserveCodeAttempt, type LinkRow } from './queries.ts';
+import { recordSecurityEvent } from '../audit/security-events.ts';
+import { burnCode, reserveCodeAttempt, type LinkRow } from './queries.ts';
 
 export const MAX_CODE_ATTEMPTS = 5;
 

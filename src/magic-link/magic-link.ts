@@ -10,6 +10,9 @@ import { hashToken, mintToken, verifyToken } from '../tokens/tokens.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { consumeLinkIntoSession, findLinkById, findLinkByTokenHash, insertLinkWithMail, type ConsumedRow, type LinkRow } from './queries.ts';
 
+// What other features may read (the console): the magic-link feature owns `magic_links`.
+export { findNewestLinkForEmail, listVisitorLinks, type LinkRow, type LinkViewRow } from './queries.ts';
+
 export type MagicLinkDeps = { db: Db; keys: KeyRing; clock: Clock; outbox: MailOutbox; sessionTtlSeconds: number };
 
 /** Where a shopper's link points (after its origin); the console's links point elsewhere. */

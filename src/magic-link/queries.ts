@@ -1,12 +1,19 @@
-// Every SQL statement of the magic-link feature. `now` always comes from the injected clock.
+// Every SQL statement of the magic-link feature, and every one that writes `magic_links`. `now`
+// always comes from the injected clock. The sign-in request and consume statements are composed of
+// the owners' parts (visitors/, sessions/, audit/, mail/): one round trip each.
+import { auditInsert } from '../audit/audit.ts';
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
+import { outboxInsert } from '../mail/outbox.ts';
+import { sessionInsert } from '../sessions/sessions.ts';
+import { visitorUpsert } from '../visitors/visitors.ts';
 
-export type LinkRow = {
+/** One row of `magic_links` as features see it (the token hash never leaves this module). */
+export type LinkRecord = {
   id: string;
   tenant_id: string;
   visitor_id: string;
-  email: string;
+  request_id: string;
   code_hash: string;
   secret_id: string;
   return_to: string;
@@ -17,6 +24,19 @@ export type LinkRow = {
   used_by_session_id: string | null;
   code_attempts: number;
   code_burned_at: Date | null;
+};
+
+/** A link with its visitor's address: what the sign-in flow decides on. */
+export type LinkRow = Omit<LinkRecord, 'request_id'> & { email: string };
+
+/** A link as support sees it: no hashes, with its mail's state and who asked for it. */
+export type LinkViewRow = Omit<LinkRecord, 'tenant_id' | 'visitor_id' | 'code_hash' | 'secret_id'> & {
+  mail_status: 'pending' | 'sending' | 'sent' | 'failed' | null;
+  mail_attempts: number | null;
+  mail_last_error: string | null;
+  mail_next_attempt_at: Date | null;
+  mail_failed_at: Date | null;
+  requested_by: string | null;
 };
 
 export type NewLink = {
@@ -36,15 +56,13 @@ export type NewLink = {
   now: Date;
 };
 
-/** Visitor upsert, link and outbox message in one statement: one round trip, one commit. */
+/**
+ * Visitor upsert, link, audit row and outbox message in one statement: one round trip, one commit.
+ * Each table's part comes from its owner (visitors/, audit/, mail/); the link's is this module's.
+ */
 export async function insertLinkWithMail(db: Db, link: NewLink): Promise<{ visitorId: string }> {
   const row = await db.one<{ visitor_id: string }>(sql`
-    with visitor as (
-      insert into visitors (tenant_id, email, created_at)
-      values (${link.tenantId}, ${link.email}, ${link.now})
-      on conflict (tenant_id, email) do update set email = excluded.email
-      returning id
-    ),
+    with visitor as (${visitorUpsert({ tenantId: link.tenantId, email: link.email, now: link.now })}),
     link as (
       insert into magic_links (id, tenant_id, visitor_id, token_hash, code_hash, secret_id, return_to, request_id, created_at)
       select ${link.linkId}::uuid, ${link.tenantId}::uuid, visitor.id, ${link.tokenHash}, ${link.codeHash}, ${link.secretId},
@@ -52,17 +70,14 @@ export async function insertLinkWithMail(db: Db, link: NewLink): Promise<{ visit
       from visitor
       returning id, visitor_id
     ),
-    audit as (
-      insert into audit_events (tenant_id, visitor_id, request_id, kind, actor, detail, created_at)
-      select ${link.tenantId}::uuid, link.visitor_id, ${link.requestId}, 'sign_in_requested', ${link.actor}::text,
+    audit as (${auditInsert(sql`
+      select ${link.tenantId}::uuid, link.visitor_id, null::uuid, ${link.requestId}, 'sign_in_requested', ${link.actor}::text,
              jsonb_build_object('linkId', link.id, 'returnTo', ${link.returnTo}::text), ${link.now}
-      from link
-    )
-    insert into mail_outbox (id, tenant_id, magic_link_id, kind, to_address, message_id, secret_id, payload, request_id,
-                             next_attempt_at, created_at)
+      from link`)})
+    ${outboxInsert(sql`
     select ${link.outboxId}::uuid, ${link.tenantId}::uuid, link.id, 'magic_link', ${link.email}, ${link.messageId},
            ${link.secretId}, ${link.sealedPayload}, ${link.requestId}, ${link.now}, ${link.now}
-    from link
+    from link`)}
     returning (select visitor_id from link) as visitor_id`);
   return { visitorId: row!.visitor_id };
 }
@@ -96,6 +111,23 @@ export async function findNewestLinkForEmail(db: Db, tenantId: string, email: st
     limit 1`);
 }
 
+/** The visitor's sign-in links, newest first, each with its mail and who asked for it (the console). */
+export async function listVisitorLinks(db: Db, visitorId: string, limit = 25): Promise<LinkViewRow[]> {
+  return db.many<LinkViewRow>(sql`
+    select l.id, l.request_id, l.return_to, l.created_at, l.sent_at, l.expires_at, l.used_at, l.used_by_session_id,
+           l.code_attempts, l.code_burned_at,
+           o.status as mail_status, o.attempts as mail_attempts, o.last_error as mail_last_error,
+           o.next_attempt_at as mail_next_attempt_at, o.failed_at as mail_failed_at,
+           (select a.actor from audit_events a
+            where a.request_id = l.request_id and a.kind = 'sign_in_requested' and a.visitor_id = l.visitor_id
+            limit 1) as requested_by
+    from magic_links l
+    left join mail_outbox o on o.magic_link_id = l.id
+    where l.visitor_id = ${visitorId}::uuid
+    order by l.seq desc
+    limit ${limit}`);
+}
+
 export type NewSession = {
   sessionId: string;
   requestId: string;
@@ -127,18 +159,16 @@ export async function consumeLinkIntoSession(db: Db, where: { linkId: string; ma
       returning id, tenant_id, visitor_id, return_to
     ),
     created as (
-      insert into sessions (id, tenant_id, visitor_id, token_hash, magic_link_id, created_at, last_seen_at, expires_at, user_agent, ip)
+      ${sessionInsert(sql`
       select ${session.sessionId}::uuid, used.tenant_id, used.visitor_id, ${session.tokenHash}, used.id, ${session.now}, ${session.now},
              ${session.expiresAt}, ${session.userAgent}, ${session.ip}
-      from used
+      from used`)}
       returning id, visitor_id, expires_at, created_at
     ),
-    audit as (
-      insert into audit_events (tenant_id, visitor_id, session_id, request_id, kind, actor, detail, created_at)
+    audit as (${auditInsert(sql`
       select used.tenant_id, used.visitor_id, ${session.sessionId}::uuid, ${session.requestId}, ${session.via === 'code' ? 'code_consumed' : 'link_consumed'},
              'visitor', jsonb_build_object('linkId', used.id), ${session.now}
-      from used
-    )
+      from used`)})
     select created.visitor_id, v.email, used.return_to, created.id as session_id, created.expires_at, created.created_at
     from created
     join used on true
@@ -193,29 +223,11 @@ export async function burnCode(db: Db, linkId: string, now: Date): Promise<boole
 }
 
 /**
- * A used link presented again: one security event per link, whatever the number of replays — the
- * count goes up and the last-seen time, IP, user agent and request id are the latest (a partial
- * unique index on the link id), so replays cannot grow the table.
+ * SMTP accepted the mail: its link's 15 minutes start now. Run by the outbox inside its record
+ * statement (one per group of accepted mails), reading that statement's CTE `sent`.
  */
-export async function recordLinkReplay(
-  db: Db,
-  event: { tenantId: string; visitorId: string; linkId: string; usedAt: Date; requestId: string; ip: string; userAgent: string | null; now: Date },
-): Promise<void> {
-  await db.many(sql`
-    insert into security_events (tenant_id, visitor_id, kind, request_id, ip, user_agent, detail, created_at)
-    values (${event.tenantId}, ${event.visitorId}, 'used_link_replayed', ${event.requestId}, ${event.ip}, ${event.userAgent},
-            ${{ linkId: event.linkId, usedAt: event.usedAt.toISOString() }}, ${event.now})
-    on conflict ((detail->>'linkId')) where kind = 'used_link_replayed'
-    do update set occurrences = security_events.occurrences + 1, last_seen_at = excluded.created_at,
-                  request_id = excluded.request_id, ip = excluded.ip, user_agent = excluded.user_agent`);
-}
-
-export async function recordSecurityEvent(
-  db: Db,
-  event: { tenantId: string; visitorId: string | null; kind: string; requestId: string; ip: string; userAgent: string | null; detail: Record<string, unknown>; now: Date },
-): Promise<void> {
-  await db.many(sql`
-    insert into security_events (tenant_id, visitor_id, kind, request_id, ip, user_agent, detail, created_at)
-    values (${event.tenantId}, ${event.visitorId}, ${event.kind}, ${event.requestId}, ${event.ip}, ${event.userAgent},
-            ${event.detail}, ${event.now})`);
-}
+export const LINKS_STARTED = sql`
+        update magic_links l
+        set sent_at = sent.sent_at, expires_at = sent.expires_at
+        from sent
+        where l.id = sent.magic_link_id and l.sent_at is null`;

@@ -15,7 +15,8 @@ import type { Tenant } from '../tenants/tenants.ts';
 import { seal } from '../tokens/sealed.ts';
 import { hashToken, verifyToken } from '../tokens/tokens.ts';
 import { recordAudit, type AuditKind } from '../audit/audit.ts';
-import { recordLinkReplay, type LinkRow } from './queries.ts';
+import type { LinkRow } from './queries.ts';
+import { recordReplay, type BadLink, type Presenter } from './confirm.ts';
 import { classifyLink, linkStateError, type LinkState, type NewSessionInfo } from './magic-link.ts';
 import { expiredPage, usedPage } from './pages.ts';
 
@@ -50,7 +51,7 @@ export type SignInHelpers = ReturnType<typeof signInHelpers>;
 
 export function signInHelpers(deps: AppDeps) {
   const { config, keys, clock, db, logger } = deps;
-  const linkDeps = { db, keys, clock, outbox: deps.outbox, sessionTtlSeconds: config.sessionTtlSeconds };
+  const linkDeps = { db, keys, clock, logger, outbox: deps.outbox, sessionTtlSeconds: config.sessionTtlSeconds };
 
   /** The test cookie lives as long as the link it tests. */
   function remainingSeconds(link: LinkRow): number {
@@ -68,36 +69,26 @@ export function signInHelpers(deps: AppDeps) {
     return recordAudit(db, { kind, actor: 'visitor', requestId: requestContext(request, config).requestId, tenantId: tenant.id, at: clock.now(), ...fields });
   }
 
-  async function replayed(request: Request, tenant: Tenant, state: Extract<LinkState, { kind: 'used' }>) {
+  function presenter(request: Request): Presenter {
     const context = requestContext(request, config);
-    await audit(request, tenant, 'link_replayed', { visitorId: state.link.visitor_id, detail: { linkId: state.link.id, usedAt: state.usedAt.toISOString(), ip: context.clientIp } });
-    // Security event: the link was presented again after use (shared inbox, screenshot, forwarded mail).
-    await recordLinkReplay(db, {
-      tenantId: tenant.id,
-      visitorId: state.link.visitor_id,
-      linkId: state.link.id,
-      usedAt: state.usedAt,
-      requestId: context.requestId,
-      ip: context.clientIp,
-      userAgent: context.userAgent,
-      now: clock.now(),
-    });
-    logger.warn('used magic link replayed', { requestId: context.requestId, tenant: tenant.handle, visitorId: state.link.visitor_id });
+    return { requestId: context.requestId, ip: context.clientIp, userAgent: context.userAgent };
   }
 
-  /** The browser that already holds the session this token created is just sent on. */
-  async function holdsSessionOf(request: Request, jar: CookieJar, state: Extract<LinkState, { kind: 'used' }>): Promise<boolean> {
-    if (!state.link.used_by_session_id) return false;
+  /** A used link presented to the verify API (which sends no browser on). */
+  function replayed(request: Request, tenant: Tenant, state: Extract<LinkState, { kind: 'used' }>) {
+    return recordReplay(linkDeps, tenant, state, presenter(request));
+  }
+
+  /** The session this browser (or bearer) holds: the one a used link may have created. */
+  async function heldSessionId(request: Request, jar: CookieJar): Promise<string | null> {
     const session = await sessionFromToken(deps, sessionTokenFrom(request, cookieString(jar, SESSION_COOKIE)));
-    return session?.id === state.link.used_by_session_id;
+    return session?.id ?? null;
   }
 
-  /** Renders a bad link's page (410 / 409 / 400), or the redirect for its own browser. */
-  async function badLinkPage(request: Request, jar: CookieJar, set: SetContext, tenant: Tenant, state: Exclude<LinkState, { kind: 'valid' }>, action: string) {
+  /** Renders a bad link's page (410 / 409), or throws its problem (400). */
+  function badLinkPage(request: Request, set: SetContext, tenant: Tenant, state: BadLink, action: string) {
     const { requestId } = requestContext(request, config);
     if (state.kind === 'used') {
-      if (await holdsSessionOf(request, jar, state)) return seeOther(set, state.link.return_to);
-      await replayed(request, tenant, state);
       set.status = 409;
       requestContext(request, config).facts.code = 'used_magic_link';
       set.headers['content-type'] = HTML;
@@ -146,5 +137,5 @@ export function signInHelpers(deps: AppDeps) {
     return (await visitorTenant(deps.tenants, context, undefined).catch(() => null))?.tenant ?? null;
   }
 
-  return { linkDeps, remainingSeconds, classify, audit, replayed, badLinkPage, enforceLimits, enforceLinkLimits, serverTenant, linkTenant };
+  return { linkDeps, remainingSeconds, classify, audit, replayed, presenter, heldSessionId, badLinkPage, enforceLimits, enforceLinkLimits, serverTenant, linkTenant };
 }

@@ -13,8 +13,9 @@ import type { Tenant } from '../tenants/tenants.ts';
 import { linkOriginFor, visitorTenant } from '../http/visitor-tenant.ts';
 import { CHECK_COOKIE } from '../sessions/sessions.ts';
 import { normaliseEmail } from '../visitors/email.ts';
-import { recordSecurityEvent } from './queries.ts';
-import { consumeLink, linkToReissue, requestMagicLink } from './magic-link.ts';
+import { recordSecurityEvent } from '../audit/security-events.ts';
+import { confirmLink } from './confirm.ts';
+import { linkToReissue, requestMagicLink } from './magic-link.ts';
 import { confirmPage, cookieBlockedPage } from './pages.ts';
 import { resolveReturnTo } from './return-to.ts';
 import { HTML, setSessionCookie, signInHelpers, toCheckEmail } from './route-helpers.ts';
@@ -23,7 +24,7 @@ import { verifyRoutes } from './verify-routes.ts';
 
 export function magicLinkRoutes(deps: AppDeps) {
   const { config, keys, clock, db, logger } = deps;
-  const { linkDeps, remainingSeconds, classify, audit, badLinkPage, enforceLimits, enforceLinkLimits, serverTenant, linkTenant } = signInHelpers(deps);
+  const { linkDeps, remainingSeconds, audit, presenter, heldSessionId, badLinkPage, enforceLimits, enforceLinkLimits, serverTenant, linkTenant } = signInHelpers(deps);
 
   /** Past a per-email limit: the same answer, no mail — nobody can probe or flood an address. */
   async function suppressMail(request: Request, tenant: Tenant, limits: LimitResult) {
@@ -96,17 +97,19 @@ export function magicLinkRoutes(deps: AppDeps) {
     )
     .get('/_edge/visitor/access/t/:token', async ({ request, params, set, cookie }) => {
       const jar = cookie as CookieJar;
+      const context = requestContext(request, config);
       const tenant = await linkTenant(request);
       if (!tenant) throw new AppError('invalid_magic_link');
       await enforceLinkLimits(request, tenant, params.token);
-      const state = await classify(request, tenant, params.token);
       const action = `/_edge/visitor/access/t/${params.token}`;
-      if (state.kind !== 'valid') return badLinkPage(request, jar, set, tenant, state, action);
       // GET never consumes (mail scanners prefetch links): it shows a button and sets a test cookie.
-      await audit(request, tenant, 'link_opened', { visitorId: state.link.visitor_id, detail: { linkId: state.link.id } });
-      setHostCookie(jar, CHECK_COOKIE, '1', remainingSeconds(state.link));
+      const outcome = await confirmLink(linkDeps, { tenant, token: params.token, presenter: presenter(request), heldSessionId: () => heldSessionId(request, jar), facts: context.facts });
+      if (outcome.kind === 'held') return seeOther(set, outcome.link.return_to);
+      if (outcome.kind !== 'valid') return badLinkPage(request, set, tenant, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' }, action);
+      await audit(request, tenant, 'link_opened', { visitorId: outcome.link.visitor_id, detail: { linkId: outcome.link.id } });
+      setHostCookie(jar, CHECK_COOKIE, '1', remainingSeconds(outcome.link));
       set.headers['content-type'] = HTML;
-      return confirmPage({ tenant, requestId: requestContext(request, config).requestId, action });
+      return confirmPage({ tenant, requestId: context.requestId, action });
     })
     .post('/_edge/visitor/access/t/:token', async ({ request, params, set, cookie }) => {
       const jar = cookie as CookieJar;
@@ -117,27 +120,41 @@ export function magicLinkRoutes(deps: AppDeps) {
       assertOriginAllowed(request, tenant, config);
       await enforceLinkLimits(request, tenant, params.token);
       const action = `/_edge/visitor/access/t/${params.token}`;
-      let state = await classify(request, tenant, params.token);
-      if (state.kind === 'valid') {
-        if (!cookieString(jar, CHECK_COOKIE)) {
-          // The token stays untouched, so the same link works once cookies are allowed.
-          setHostCookie(jar, CHECK_COOKIE, '1', remainingSeconds(state.link));
-          set.status = 400;
-          context.facts.code = 'cookie_blocked';
-          set.headers['content-type'] = HTML;
-          return cookieBlockedPage({ tenant, requestId: context.requestId, action });
-        }
-        const result = await consumeLink(linkDeps, state.link, { userAgent: context.userAgent, ip: context.clientIp, sessionTtlSeconds: sessionTtlFor(deps, tenant), requestId: context.requestId, via: 'link' });
-        if (result.ok) {
-          context.facts.sessionId = result.session.session_id;
-          setSessionCookie(jar, result.session.token, sessionTtlFor(deps, tenant));
-          logger.info('signed in by link', { requestId: context.requestId, tenant: tenant.handle, visitorId: result.session.visitor_id });
-          return seeOther(set, result.session.return_to);
-        }
-        state = result.state;
+      const ttl = sessionTtlFor(deps, tenant);
+      const outcome = await confirmLink(linkDeps, {
+        tenant,
+        token: params.token,
+        presenter: presenter(request),
+        heldSessionId: () => heldSessionId(request, jar),
+        facts: context.facts,
+        consume: {
+          sessionTtlSeconds: ttl,
+          check: (link) => {
+            if (cookieString(jar, CHECK_COOKIE)) return undefined;
+            // The token stays untouched, so the same link works once cookies are allowed.
+            setHostCookie(jar, CHECK_COOKIE, '1', remainingSeconds(link));
+            set.status = 400;
+            context.facts.code = 'cookie_blocked';
+            set.headers['content-type'] = HTML;
+            return cookieBlockedPage({ tenant, requestId: context.requestId, action });
+          },
+        },
+      });
+      switch (outcome.kind) {
+        case 'answered':
+          return outcome.answer;
+        case 'signed-in':
+          context.facts.sessionId = outcome.session.session_id;
+          setSessionCookie(jar, outcome.session.token, ttl);
+          logger.info('signed in by link', { requestId: context.requestId, tenant: tenant.handle, visitorId: outcome.session.visitor_id });
+          return seeOther(set, outcome.session.return_to);
+        case 'held':
+          return seeOther(set, outcome.link.return_to);
+        case 'bad':
+          return badLinkPage(request, set, tenant, outcome.state, action);
+        case 'valid':
+          throw new AppError('invalid_magic_link'); // a POST always consumes: not reached
       }
-      if (state.kind === 'valid') throw new AppError('invalid_magic_link');
-      return badLinkPage(request, jar, set, tenant, state, action);
     })
     .post('/_edge/visitor/access/t/:token/reissue', async ({ request, params, set, cookie }) => {
       const context = requestContext(request, config);

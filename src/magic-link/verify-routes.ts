@@ -17,7 +17,7 @@ import { HTML, WRONG_CODES, sessionBody, setSessionCookie, signInHelpers, type P
 
 export function verifyRoutes(deps: AppDeps) {
   const { config, keys, clock, db, logger } = deps;
-  const { linkDeps, remainingSeconds, classify, audit, replayed, badLinkPage, enforceLimits, serverTenant, linkTenant } = signInHelpers(deps);
+  const { linkDeps, classify, replayed, enforceLimits } = signInHelpers(deps);
 
   return new Elysia({ name: 'magic-link-verify' })
     .post(

@@ -11,19 +11,47 @@
 // their `mail_sent` audit rows written in ONE statement. While mail goes out, the worker thus has
 // at most two statements running (a claim and a record) whatever the rate, which suits its own
 // small pool; retries and failures (rare) are still written per row.
-import { recordAudit, type AuditKind } from '../audit/audit.ts';
+//
+// The outbox knows no feature: what a row of a given `kind` says, and what its acceptance starts,
+// come from a MailKind the app registers (runtime.ts; magic-link/mail-kind.ts for sign-in mail).
+// This module owns `mail_outbox`: features add rows through `outboxInsert`.
+import { auditInsert, recordAudit, type AuditKind } from '../audit/audit.ts';
 import { addSeconds, type Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
-import { sql } from '../db/sql.ts';
+import { Raw, sql, type Query } from '../db/sql.ts';
 import type { Logger } from '../log.ts';
-import { VISITOR_LINK_PATH, type MagicLinkPayload } from '../magic-link/magic-link.ts';
 import type { KeyRing } from '../tokens/keys.ts';
 import { unseal } from '../tokens/sealed.ts';
-import { magicLinkMail, parseSender } from './magic-link-mail.ts';
-import { MailSendError, type MailTransport } from './transport.ts';
+import { parseSender } from './magic-link-mail.ts';
+import { MailSendError, type MailTransport, type OutgoingMail } from './transport.ts';
 
-type ClaimedRow = {
+/**
+ * The outbox's part of a composite statement (the sign-in request writes its mail with its link):
+ * the caller's `select` yields id, tenant_id, magic_link_id, kind, to_address, message_id,
+ * secret_id, payload (sealed), request_id, next_attempt_at, created_at — in that order.
+ */
+export function outboxInsert(select: Query): Query {
+  return sql`insert into mail_outbox (id, tenant_id, magic_link_id, kind, to_address, message_id, secret_id, payload, request_id,
+                             next_attempt_at, created_at) ${select}`;
+}
+
+/** A kind of mail (`mail_outbox.kind`), registered by the app. */
+export type MailKind = {
+  /**
+   * The message for a claimed row, from its unsealed payload, and for how long what it carries is
+   * valid once SMTP accepted it (written as the CTE `sent`'s `expires_at`).
+   */
+  compose(mail: ClaimedMail, payload: unknown): { content: Pick<OutgoingMail, 'subject' | 'text' | 'html'>; validForSeconds: number };
+  /**
+   * The owner's statement run with every recorded group, in the same statement: it reads the CTE
+   * `sent` (id, tenant_id, magic_link_id, request_id, message_id, attempt, visitor_id, sent_at, expires_at).
+   */
+  onAccepted?: Query;
+};
+
+export type ClaimedMail = {
   id: string;
+  kind: string;
   tenant_id: string;
   visitor_id: string | null;
   previous_status: string;
@@ -36,6 +64,7 @@ type ClaimedRow = {
   mail_from: string | null;
   link_ttl_seconds: number | null;
 };
+type ClaimedRow = ClaimedMail;
 
 export type OutboxOptions = {
   db: Db;
@@ -44,7 +73,8 @@ export type OutboxOptions = {
   transport: MailTransport;
   logger: Logger;
   defaultFrom: string;
-  defaultLinkTtlSeconds: number;
+  /** What each `kind` of row is (the app registers magic-link's). */
+  kinds: Readonly<Record<string, MailKind>>;
   /** Rows claimed per statement (and per `tick()`). */
   batchSize?: number;
   /** Mails on their way at most (claimed, not yet recorded); default twice the batch. */
@@ -81,7 +111,12 @@ export class MailOutbox {
   private sent: Sent[] = [];
   private recording = false;
 
+  /** The kinds' statements of the record statement, as CTEs after `sent` (fixed at construction). */
+  private readonly onAccepted: Query;
+
   constructor(private readonly options: OutboxOptions) {
+    const parts = Object.values(options.kinds).flatMap((kind) => (kind.onAccepted ? [kind.onAccepted] : []));
+    this.onAccepted = parts.reduce((all, part, i) => sql`${all}, accepted_${new Raw(String(i))} as (${part})`, sql``);
     this.batchSize = options.batchSize ?? 50;
     this.maxInFlight = Math.max(this.batchSize, options.maxInFlight ?? 2 * this.batchSize);
     this.maxAttempts = options.maxAttempts ?? 8;
@@ -175,7 +210,7 @@ export class MailOutbox {
       set status = 'sending', attempts = o.attempts + 1, next_attempt_at = ${addSeconds(now, this.leaseSeconds)}
       from due, tenants t
       where o.id = due.id and t.id = o.tenant_id
-      returning o.id, o.tenant_id, (select l.visitor_id from magic_links l where l.id = o.magic_link_id) as visitor_id,
+      returning o.id, o.kind, o.tenant_id, (select l.visitor_id from magic_links l where l.id = o.magic_link_id) as visitor_id,
                 due.status as previous_status, o.attempts, o.to_address, o.message_id, o.payload, o.request_id,
                 t.name as tenant_name, t.mail_from, t.magic_link_ttl_seconds as link_ttl_seconds`);
   }
@@ -189,21 +224,17 @@ export class MailOutbox {
       logger.warn('mail resent after an interrupted attempt; the recipient may get it twice (same Message-ID)', log);
       await this.audit(row, 'mail_resent_after_crash', { attempt: row.attempts });
     }
-    const payload = row.payload ? await unseal<MagicLinkPayload>(this.options.keys, 'outbox', row.payload, row.message_id) : null;
-    if (!payload) {
-      await this.markFailed(row, 'payload cannot be decrypted (TOKEN_SECRET removed?)');
-      await this.audit(row, 'mail_failed', { attempt: row.attempts, reason: 'undecryptable payload' });
-      logger.error('mail failed permanently', { ...log, reason: 'undecryptable payload' });
+    const kind = this.options.kinds[row.kind];
+    const payload = row.payload && kind ? await unseal<unknown>(this.options.keys, 'outbox', row.payload, row.message_id) : null;
+    if (!payload || !kind) {
+      const reason = kind ? 'undecryptable payload' : `no mail kind "${row.kind}"`;
+      await this.markFailed(row, kind ? 'payload cannot be decrypted (TOKEN_SECRET removed?)' : reason);
+      await this.audit(row, 'mail_failed', { attempt: row.attempts, reason });
+      logger.error('mail failed permanently', { ...log, reason });
       return;
     }
-    const ttlSeconds = row.link_ttl_seconds ?? this.options.defaultLinkTtlSeconds;
+    const { content, validForSeconds } = kind.compose(row, payload);
     const sender = parseSender(row.mail_from ?? this.options.defaultFrom);
-    const content = magicLinkMail({
-      tenantName: row.tenant_name,
-      link: `${payload.linkOrigin}${payload.linkPath ?? VISITOR_LINK_PATH}${payload.token}`,
-      code: payload.code,
-      ttlMinutes: Math.max(1, Math.round(ttlSeconds / 60)),
-    });
     try {
       await this.options.transport.send({
         from: { name: row.mail_from ? sender.name : row.tenant_name, address: sender.address },
@@ -231,7 +262,7 @@ export class MailOutbox {
     // The link's validity starts now, when SMTP accepted the mail (not when the group is written).
     const sentAt = this.options.clock.now();
     await new Promise<void>((done, failed) => {
-      this.sent.push({ row, sentAt, expiresAt: addSeconds(sentAt, ttlSeconds), done, failed });
+      this.sent.push({ row, sentAt, expiresAt: addSeconds(sentAt, validForSeconds), done, failed });
       if (!this.recording) void this.track(this.record());
     });
     logger.info('mail sent', log);
@@ -261,8 +292,8 @@ export class MailOutbox {
   }
 
   /**
-   * One statement per group: the rows become 'sent' with their payload wiped, each link's validity
-   * starts at its mail's acceptance, and each mail gets its `mail_sent` audit row.
+   * One statement per group: the rows become 'sent' with their payload wiped, each kind's owner
+   * does what acceptance starts (a link's validity), and each mail gets its `mail_sent` audit row.
    */
   private async markSent(group: Sent[]): Promise<void> {
     await this.options.db.many(sql`
@@ -277,16 +308,11 @@ export class MailOutbox {
         from accepted a
         where o.id = a.id
         returning o.id, o.tenant_id, o.magic_link_id, o.request_id, o.message_id, a.attempt, a.visitor_id, a.sent_at, a.expires_at
-      ), started as (
-        update magic_links l
-        set sent_at = sent.sent_at, expires_at = sent.expires_at
-        from sent
-        where l.id = sent.magic_link_id and l.sent_at is null
-      )
-      insert into audit_events (tenant_id, visitor_id, session_id, request_id, kind, actor, detail, created_at)
-      select tenant_id, visitor_id, null, request_id, 'mail_sent', 'system',
+      )${this.onAccepted}
+      ${auditInsert(sql`
+      select tenant_id, visitor_id, null::uuid, request_id, 'mail_sent', 'system',
              jsonb_build_object('outboxId', id, 'attempt', attempt, 'messageId', message_id), sent_at
-      from sent`);
+      from sent`)}`);
   }
 
   /** Mail events join the audit trail under the request that asked for the mail. */

@@ -1,17 +1,29 @@
-// Every SQL statement of the sessions feature.
+// Every SQL statement that writes `sessions` (and the reads of the sessions feature). Other
+// features call these functions; a composite statement takes `sessionInsert` as its part.
 import type { Db } from '../db/db.ts';
-import { sql } from '../db/sql.ts';
+import { sql, type Query } from '../db/sql.ts';
 
-export type SessionRow = {
+/** One row of `sessions` as features see it (the token hash never leaves this module). */
+export type SessionRecord = {
   id: string;
   tenant_id: string;
   visitor_id: string;
-  email: string;
-  handle: string;
+  magic_link_id: string | null;
   created_at: Date;
   last_seen_at: Date;
   expires_at: Date;
+  revoked_at: Date | null;
+  user_agent: string | null;
+  ip: string | null;
 };
+
+/** A live session with whose it is (the cookie/bearer check). */
+export type SessionRow = Pick<SessionRecord, 'id' | 'tenant_id' | 'visitor_id' | 'created_at' | 'last_seen_at' | 'expires_at'> & { email: string; handle: string };
+
+/** One round trip on the sign-in hot path: the caller's `select` yields the columns below, in order (usually from a CTE). */
+export function sessionInsert(select: Query): Query {
+  return sql`insert into sessions (id, tenant_id, visitor_id, token_hash, magic_link_id, created_at, last_seen_at, expires_at, user_agent, ip) ${select}`;
+}
 
 /** One indexed lookup by token hash; revoked or expired sessions do not exist for callers. */
 export async function findLiveSessionByTokenHash(db: Db, tokenHash: string, now: Date): Promise<SessionRow | undefined> {
@@ -33,8 +45,20 @@ export async function slideSession(db: Db, sessionId: string, now: Date, expires
   return row?.expires_at ?? null;
 }
 
-export async function revokeSession(db: Db, sessionId: string, now: Date): Promise<void> {
-  await db.many(sql`update sessions set revoked_at = ${now} where id = ${sessionId}::uuid and revoked_at is null`);
+/** Revokes one session; false when it was already revoked (or does not exist). */
+export async function revokeSession(db: Db, sessionId: string, now: Date): Promise<boolean> {
+  const rows = await db.many(sql`update sessions set revoked_at = ${now} where id = ${sessionId}::uuid and revoked_at is null returning id`);
+  return rows.length === 1;
+}
+
+/** Revokes these sessions (those still live); returns how many it ended. */
+export async function revokeSessions(db: Db, sessionIds: readonly string[], now: Date): Promise<number> {
+  if (sessionIds.length === 0) return 0;
+  const rows = await db.many(sql`
+    update sessions set revoked_at = ${now}
+    where id = any(${[...sessionIds]}::uuid[]) and revoked_at is null
+    returning id`);
+  return rows.length;
 }
 
 export async function revokeVisitorSessions(db: Db, visitorId: string, now: Date): Promise<number> {
@@ -45,7 +69,7 @@ export async function revokeVisitorSessions(db: Db, visitorId: string, now: Date
   return rows.length;
 }
 
-export type SessionListRow = { id: string; created_at: Date; last_seen_at: Date; user_agent: string | null };
+export type SessionListRow = Pick<SessionRecord, 'id' | 'created_at' | 'last_seen_at' | 'user_agent'>;
 
 /** The visitor's live sessions, newest first. */
 export async function listLiveSessions(db: Db, visitorId: string, now: Date): Promise<SessionListRow[]> {
@@ -65,4 +89,24 @@ export async function revokeOwnSession(db: Db, visitorId: string, sessionId: str
     where id = ${sessionId}::uuid and visitor_id = ${visitorId}::uuid and revoked_at is null
     returning id`);
   return rows.length === 1;
+}
+
+export type SessionViewRow = Omit<SessionRecord, 'tenant_id' | 'visitor_id'>;
+
+/** Every session of a visitor, live or not, newest first (the console's shopper page). */
+export async function listVisitorSessions(db: Db, visitorId: string, limit = 25): Promise<SessionViewRow[]> {
+  return db.many<SessionViewRow>(sql`
+    select id, created_at, last_seen_at, expires_at, revoked_at, user_agent, ip, magic_link_id
+    from sessions
+    where visitor_id = ${visitorId}::uuid
+    order by created_at desc
+    limit ${limit}`);
+}
+
+/** Whose a session is (undefined: no such session). */
+export async function findSessionOwner(db: Db, sessionId: string): Promise<{ tenant_id: string; visitor_id: string; email: string; revoked_at: Date | null } | undefined> {
+  return db.one(sql`
+    select s.tenant_id, s.visitor_id, v.email, s.revoked_at
+    from sessions s join visitors v on v.id = s.visitor_id
+    where s.id = ${sessionId}::uuid`);
 }

@@ -9,6 +9,19 @@ export const SESSION_COOKIE = '__Host-visitor_session';
 export const CHECK_COOKIE = '__Host-visitor_check';
 export const PENDING_COOKIE = '__Host-visitor_pending';
 
+// What other features may call: the sessions feature owns the `sessions` table, and nobody else
+// writes it (test/table-owners.test.ts) or imports its queries module.
+export {
+  findSessionOwner,
+  listVisitorSessions,
+  revokeSession,
+  revokeSessions,
+  revokeVisitorSessions,
+  sessionInsert,
+  type SessionRecord,
+  type SessionViewRow,
+} from './queries.ts';
+
 const SLIDE_EVERY_SECONDS = 3600;
 
 export type VisitorSession = SessionRow & { via: 'cookie' | 'bearer' };

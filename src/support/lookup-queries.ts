@@ -3,6 +3,7 @@
 // filters in SQL (not afterwards: another tenant's rows could otherwise crowd out the limits).
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
+import { SECURITY_EVENT_COLUMNS, type SecurityEventRow } from '../audit/security-events.ts';
 
 /**
  * The tenants a caller may see: a list of tenant ids, or null for every tenant (admins, service
@@ -97,27 +98,13 @@ export async function findMail(db: Db, requestId: string, scope: TenantScope): P
     order by o.created_at`);
 }
 
-export type SecurityEventRow = {
-  id: string;
-  tenant_id: string;
-  visitor_id: string | null;
-  kind: string;
-  request_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  detail: Record<string, unknown>;
-  created_at: Date;
-};
-
-const SECURITY_COLUMNS = sql`id, tenant_id, visitor_id, kind, request_id, ip, user_agent, detail, created_at`;
-
 export async function findRequestSecurityEvents(db: Db, requestId: string, scope: TenantScope): Promise<SecurityEventRow[]> {
-  return db.many<SecurityEventRow>(sql`select ${SECURITY_COLUMNS} from security_events where request_id = ${requestId} and ${inScope(scope)} order by created_at`);
+  return db.many<SecurityEventRow>(sql`select ${SECURITY_EVENT_COLUMNS} from security_events where request_id = ${requestId} and ${inScope(scope)} order by created_at`);
 }
 
 export async function findVisitorSecurityEvents(db: Db, input: { visitorId: string; from: Date; to: Date }, scope: TenantScope): Promise<SecurityEventRow[]> {
   return db.many<SecurityEventRow>(sql`
-    select ${SECURITY_COLUMNS}
+    select ${SECURITY_EVENT_COLUMNS}
     from security_events
     where visitor_id = ${input.visitorId}::uuid and created_at between ${input.from} and ${input.to} and ${inScope(scope)}
     order by created_at

@@ -92,3 +92,12 @@ export async function findRequestTenant(db: Db, requestId: string): Promise<stri
     limit 1`);
   return row?.tenant_id ?? null;
 }
+
+/** Marks an open report handled; false when it was already handled. */
+export async function markReportHandled(db: Db, reportId: string, now: Date): Promise<boolean> {
+  const rows = await db.many(sql`
+    update support_reports set status = 'handled', handled_at = ${now}
+    where id = ${reportId}::uuid and status = 'open'
+    returning id`);
+  return rows.length === 1;
+}

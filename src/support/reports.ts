@@ -4,6 +4,9 @@ import { AppError } from '../errors.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { redactSecrets } from './redact.ts';
 
+// What other features may call (the console handles reports): support owns its tables.
+export { findReportTenant, markReportHandled } from './queries.ts';
+
 export const SUMMARY_MAX_CHARS = 200;
 export const DETAILS_MAX_BYTES = 8 * 1024;
 export const ARTIFACT_MAX_BYTES = 64 * 1024;

@@ -65,6 +65,18 @@ export async function insertTenant(db: Db, input: TenantInput): Promise<Tenant> 
   return toTenant(row!);
 }
 
+/**
+ * An internal tenant (the console's), created once: `on conflict do nothing`, so concurrent callers
+ * and later ones leave the existing row as it is. It has no edge host and a reserved origin.
+ */
+export async function ensureInternalTenant(db: Db, input: { handle: string; name: string; origin: string; sessionTtlSeconds: number }): Promise<void> {
+  await db.many(sql`
+    insert into tenants (handle, name, origins, hosts, gated_prefixes, internal, session_ttl_seconds)
+    values (${input.handle}, ${input.name}, array[${input.origin}]::text[], '{}'::text[], '{}'::text[], true,
+            ${input.sessionTtlSeconds})
+    on conflict (handle) do nothing`);
+}
+
 export async function updateTenant(db: Db, handle: string, input: Partial<TenantInput>): Promise<Tenant | null> {
   const current = await findTenantByHandle(db, handle);
   if (!current) return null;

@@ -64,14 +64,7 @@ export const LAYERS: Record<string, Layer> = {
  * owners). Exact "from -> to" pairs (paths relative to src/); each must still occur, so an entry
  * that got fixed fails the test until it is deleted here. Remove this list once that change lands.
  */
-export const TEMPORARY_ALLOWLIST: readonly string[] = [
-  // The console reads other features' queries modules (to be replaced by those features' own functions).
-  'console/actions.ts -> magic-link/queries.ts',
-  'console/actions.ts -> sessions/queries.ts',
-  'console/sign-in-routes.ts -> magic-link/queries.ts',
-  // The outbox imports magic-link for the link path while magic-link imports the outbox: a cycle.
-  'mail/outbox.ts -> magic-link/magic-link.ts',
-];
+export const TEMPORARY_ALLOWLIST: readonly string[] = [];
 
 export type ImportEdge = { from: string; to: string; typeOnly: boolean; line: number };
 

@@ -1,0 +1,32 @@
+// The sign-in mail as a kind of outbox mail: how a `magic_link` row becomes a message (the
+// link and code from its sealed payload), and what SMTP's acceptance starts — the link's validity.
+// Registered with the outbox by the app (runtime.ts), so mail/ never imports this feature.
+import { magicLinkMail } from '../mail/magic-link-mail.ts';
+import type { MailKind } from '../mail/outbox.ts';
+import { VISITOR_LINK_PATH, type MagicLinkPayload } from './magic-link.ts';
+import { LINKS_STARTED } from './queries.ts';
+
+export const MAGIC_LINK_MAIL = 'magic_link';
+
+/** `defaultLinkTtlSeconds`: MAGIC_LINK_TTL, for tenants without their own. */
+export function magicLinkMailKind(defaultLinkTtlSeconds: number): MailKind {
+  return {
+    compose(mail, sealed) {
+      const payload = sealed as MagicLinkPayload;
+      const ttlSeconds = mail.link_ttl_seconds ?? defaultLinkTtlSeconds;
+      const content = magicLinkMail({
+        tenantName: mail.tenant_name,
+        link: `${payload.linkOrigin}${payload.linkPath ?? VISITOR_LINK_PATH}${payload.token}`,
+        code: payload.code,
+        ttlMinutes: Math.max(1, Math.round(ttlSeconds / 60)),
+      });
+      return { content, validForSeconds: ttlSeconds };
+    },
+    onAccepted: LINKS_STARTED,
+  };
+}
+
+/** The kinds of mail the service sends, by `mail_outbox.kind`. */
+export function mailKinds(defaultLinkTtlSeconds: number): Record<string, MailKind> {
+  return { [MAGIC_LINK_MAIL]: magicLinkMailKind(defaultLinkTtlSeconds) };
+}
