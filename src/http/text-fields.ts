@@ -68,11 +68,17 @@ class TextChecks {
 
   /** Walks a parsed JSON value: every string, and every object key, obeys the rule. */
   value(path: string, value: unknown, depth: number): void {
-    if (typeof value === 'string') return this.string(path, value);
+    if (typeof value === 'string') {
+      this.string(path, value);
+      return;
+    }
     if (value === null || typeof value !== 'object') return;
-    if (depth > MAX_DEPTH) return this.add(path, `${path} nests deeper than ${MAX_DEPTH} levels.`);
+    if (depth > MAX_DEPTH) {
+      this.add(path, `${path} nests deeper than ${MAX_DEPTH} levels.`);
+      return;
+    }
     if (Array.isArray(value)) {
-      value.forEach((item, index) => this.value(childPath(path, index), item, depth + 1));
+      for (const [index, item] of value.entries()) this.value(childPath(path, index), item, depth + 1);
       return;
     }
     for (const [key, item] of Object.entries(value)) {
