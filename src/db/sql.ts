@@ -50,10 +50,3 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): Query 
   });
   return new Query(text, params);
 }
-
-/** Joins fragments with a separator, e.g. a list of conditions. */
-export function joinSql(parts: Query[], separator: string): Query {
-  if (parts.length === 0) return new Query('', []);
-  const strings = ['', ...parts.slice(1).map(() => separator), ''];
-  return sql(Object.assign(strings, { raw: strings }) as unknown as TemplateStringsArray, ...parts);
-}

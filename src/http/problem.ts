@@ -13,7 +13,7 @@ export type ProblemBody = {
   [field: string]: unknown;
 };
 
-export function problemBody(error: AppError, requestId: string): ProblemBody {
+function problemBody(error: AppError, requestId: string): ProblemBody {
   const { title, status } = ERRORS[error.code];
   return {
     ...error.extra.fields,

@@ -60,7 +60,7 @@ export function newRequestId(): string {
 // request was the largest cost of the edge check.
 const trustMemo = new WeakMap<Config, Map<string, boolean>>();
 
-export function isTrustedProxy(address: string, config: Config): boolean {
+function isTrustedProxy(address: string, config: Config): boolean {
   let memo = trustMemo.get(config);
   if (!memo) {
     memo = new Map();

@@ -34,7 +34,7 @@ const MAX_ERRORS = 20;
 export type FieldError = { path: string; message: string };
 
 /** What is wrong with one string, or null. CR is allowed only before LF (CRLF line ends). */
-export function textProblem(value: string, maxChars: number): string | null {
+function textProblem(value: string, maxChars: number): string | null {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c < 0x20 && c !== 0x09 && c !== 0x0a && !(c === 0x0d && value.charCodeAt(i + 1) === 0x0a)) {
