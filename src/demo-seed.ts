@@ -11,8 +11,8 @@ import type { Db } from './db/db.ts';
 import type { Logger } from './log.ts';
 import { findTenantByHandle, insertTenant } from './tenants/tenants.ts';
 
-export const DEMO_HANDLE = 'gharart';
-export const DEMO_EMAIL = 'demo@example.com';
+const DEMO_HANDLE = 'gharart';
+const DEMO_EMAIL = 'demo@example.com';
 
 type DevCredentials = { handle: string; tenantPat: string; servicePat: string };
 

@@ -2,7 +2,7 @@
 // the console's own Origin, the CSRF token read from the page like a browser would submit it.
 import { expect } from 'bun:test';
 import type { CapturedMail } from './support/mail-capture.ts';
-import { CookieJar, Harness, SERVICE_HOST } from './support/harness.ts';
+import { CookieJar, type Harness, SERVICE_HOST } from './support/harness.ts';
 
 export const CONSOLE_ORIGIN = `http://${SERVICE_HOST}`;
 

@@ -6,7 +6,7 @@ import { SignJWT, type JWTPayload } from 'jose';
 import { insertJwtKey, newKid } from '../src/credentials/jwt-keys.ts';
 import { createPat } from '../src/credentials/pats.ts';
 import { seal } from '../src/tokens/sealed.ts';
-import { CookieJar, Harness } from './support/harness.ts';
+import { type CookieJar, Harness } from './support/harness.ts';
 
 const LOGOUT = '/v2/visitor/auth/logout';
 const MAGIC_LINK = '/v2/visitor/auth/magic-link';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { upsertGrant } from '../src/access/grants.ts';
 import { sql } from '../src/db/sql.ts';
-import { CookieJar, Harness } from './support/harness.ts';
+import { type CookieJar, Harness } from './support/harness.ts';
 
 const DAY = 86_400;
 const MAX_AGE = 90 * DAY;

@@ -87,7 +87,7 @@ function form(path: (field: string, value: string) => string, base: () => Record
 
 /** A path with `:name` params filled: the field under test gets `value`, the others `valid`. */
 function fill(template: string, valid: Record<string, string>, field: string, value: string): string {
-  return template.replace(/:(\w+)|\*$/g, (match, name: string | undefined) => {
+  return template.replace(/:(\w+)|\*$/g, (_match, name: string | undefined) => {
     const key = name ?? '*';
     return enc(key === field ? value : valid[key]!);
   });
@@ -386,7 +386,7 @@ describe('nested values, line ends and lengths', () => {
 
 describe('ids in the path', () => {
   it('answers a session id of the right length and alphabet but not a UUID (36 dashes) with 404, not a 500', async () => {
-    for (const id of ['-'.repeat(36), 'abcdefab-cdef-abcd-efab-cdefabcdefab'.replaceAll('-', 'a').slice(0, 32) + '----']) {
+    for (const id of ['-'.repeat(36), `${'abcdefab-cdef-abcd-efab-cdefabcdefab'.replaceAll('-', 'a').slice(0, 32)}----`]) {
       const response = await h.fetch(`/v2/visitor/sessions/${id}`, { method: 'DELETE', jar: visitor, headers: { origin: 'http://localhost' } });
       expect([id, response.status, ((await response.json()) as Problem).code]).toEqual([id, 404, 'session_not_found']);
     }

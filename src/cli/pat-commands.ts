@@ -33,7 +33,7 @@ export function patCommand(args: string[]): Command {
 }
 
 /** `--scopes a,b` (or repeated): every scope known, tenant scopes with --handle, operator scopes with --operator. */
-export function parseScopes(raw: string[] | undefined, operator: boolean): string[] {
+function parseScopes(raw: string[] | undefined, operator: boolean): string[] {
   const scopes = [...new Set((raw ?? []).flatMap((value) => value.split(',')).map((s) => s.trim()).filter(Boolean))];
   const allowed = operator ? OPERATOR_SCOPES : TENANT_SCOPES;
   if (scopes.length === 0) throw invalidArgument(`--scopes is required: a comma-separated list of ${allowed.join(', ')}`);

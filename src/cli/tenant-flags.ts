@@ -39,7 +39,7 @@ export function parseHandle(raw: string): string {
 }
 
 /** `scheme://host[:port]`, http or https, nothing else; stored as the URL's origin (lower-case, punycode, default port dropped). */
-export function parseOrigin(raw: string): string {
+function parseOrigin(raw: string): string {
   const problem = `--origin "${raw}" must be http(s)://host[:port] with no path, query, fragment or user info`;
   // Checked on the raw text too: URL() would quietly repair "http:/x" or drop an empty "?".
   if (!/^https?:\/\/[^/?#@\\\s]+\/?$/i.test(raw)) throw invalidArgument(problem);
@@ -54,7 +54,7 @@ export function parseOrigin(raw: string): string {
 }
 
 /** A bare hostname (matched against the request's, port ignored): lower-case, punycode, IPv6 without brackets. */
-export function parseHost(raw: string): string {
+function parseHost(raw: string): string {
   const problem = `--host "${raw}" must be a hostname without scheme, port or path (e.g. shop.example.com)`;
   const text = raw.trim().toLowerCase();
   if (!text || /[/?#@\\\s]/.test(text)) throw invalidArgument(problem);
@@ -74,7 +74,7 @@ function hostnameOf(url: URL): string {
 }
 
 /** A normalised path prefix that starts and ends with "/": no empty, "." or ".." segments, no query or fragment. */
-export function parseGatedPrefix(raw: string): string {
+function parseGatedPrefix(raw: string): string {
   const segments = raw.split('/').slice(1, -1);
   const valid =
     /^\/(?:[A-Za-z0-9._~!$&'()*+,;=:@%-]+\/)*$/.test(raw) &&

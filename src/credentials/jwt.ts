@@ -9,10 +9,10 @@ import type { CredentialDeps, ServerCaller } from './caller-types.ts';
 import { findJwtKey, looksLikeKid, type JwtKey } from './jwt-keys.ts';
 import { TENANT_SCOPES } from './scopes.ts';
 
-export const JWT_AUDIENCE = 'visitor-access';
-export const JWT_CLOCK_SKEW_SECONDS = 60;
+const JWT_AUDIENCE = 'visitor-access';
+const JWT_CLOCK_SKEW_SECONDS = 60;
 /** `exp` may be at most this far ahead of now (plus the skew): a leaked token is short-lived. */
-export const JWT_MAX_LIFETIME_SECONDS = 600;
+const JWT_MAX_LIFETIME_SECONDS = 600;
 
 const TENANT_SCOPE_SET = new Set<string>(TENANT_SCOPES);
 

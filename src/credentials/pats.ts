@@ -43,11 +43,11 @@ function toPat(row: PatRow): Pat {
   };
 }
 
-export function hashPat(token: string): string {
+function hashPat(token: string): string {
   return encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
 }
 
-export function looksLikePat(token: string): boolean {
+function looksLikePat(token: string): boolean {
   return PAT_SHAPE.test(token);
 }
 

@@ -73,10 +73,3 @@ function sameShape(a: (string | null)[], b: (string | null)[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
-
-/** Joins fragments with a separator, e.g. a list of conditions. */
-export function joinSql(parts: Query[], separator: string): Query {
-  if (parts.length === 0) return new Query('', []);
-  const strings = ['', ...parts.slice(1).map(() => separator), ''];
-  return sql(Object.assign(strings, { raw: strings }) as unknown as TemplateStringsArray, ...parts);
-}

@@ -1,11 +1,11 @@
 // Request bodies: JSON or browser forms only, size-limited, malformed → 400 invalid_request.
 import { AppError } from '../errors.ts';
 
-export const DEFAULT_BODY_LIMIT = 16 * 1024;
+const DEFAULT_BODY_LIMIT = 16 * 1024;
 // Support reports carry a repro artifact (HAR excerpt, curl command) of up to 64 KiB.
 const SUPPORT_REPORT_LIMIT = 80 * 1024;
 /** The largest limit of any route. */
-export const LARGEST_BODY_LIMIT = SUPPORT_REPORT_LIMIT;
+const LARGEST_BODY_LIMIT = SUPPORT_REPORT_LIMIT;
 /**
  * `maxRequestBodySize` for Bun.serve: a backstop for bodies no route reads (404s, routes without a
  * body). Above every route limit, so a route's own 413 (problem+json) answers first.

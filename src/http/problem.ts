@@ -1,6 +1,6 @@
 // The one place errors become responses: RFC 9457 problem+json for API callers, an HTML page with
 // the same status, code and request id for browser forms and hosted pages. No stack traces, ever.
-import { AppError, ERRORS, ERRORS_DOC_URL, type ErrorCode } from '../errors.ts';
+import { type AppError, ERRORS, ERRORS_DOC_URL, type ErrorCode } from '../errors.ts';
 import { html, page } from './html.ts';
 
 export type ProblemBody = {
@@ -13,7 +13,7 @@ export type ProblemBody = {
   [field: string]: unknown;
 };
 
-export function problemBody(error: AppError, requestId: string): ProblemBody {
+function problemBody(error: AppError, requestId: string): ProblemBody {
   const { title, status } = ERRORS[error.code];
   return {
     ...error.extra.fields,

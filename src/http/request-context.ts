@@ -60,9 +60,12 @@ export function newRequestId(): string {
 // request was the largest cost of the edge check.
 const trustMemo = new WeakMap<Config, Map<string, boolean>>();
 
-export function isTrustedProxy(address: string, config: Config): boolean {
+function isTrustedProxy(address: string, config: Config): boolean {
   let memo = trustMemo.get(config);
-  if (!memo) trustMemo.set(config, (memo = new Map()));
+  if (!memo) {
+    memo = new Map();
+    trustMemo.set(config, memo);
+  }
   let trusted = memo.get(address);
   if (trusted === undefined) {
     trusted = ipInCidrs(address, config.trustedProxies);

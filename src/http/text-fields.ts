@@ -34,7 +34,7 @@ const MAX_ERRORS = 20;
 export type FieldError = { path: string; message: string };
 
 /** What is wrong with one string, or null. CR is allowed only before LF (CRLF line ends). */
-export function textProblem(value: string, maxChars: number): string | null {
+function textProblem(value: string, maxChars: number): string | null {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c < 0x20 && c !== 0x09 && c !== 0x0a && !(c === 0x0d && value.charCodeAt(i + 1) === 0x0a)) {
@@ -68,11 +68,17 @@ class TextChecks {
 
   /** Walks a parsed JSON value: every string, and every object key, obeys the rule. */
   value(path: string, value: unknown, depth: number): void {
-    if (typeof value === 'string') return this.string(path, value);
+    if (typeof value === 'string') {
+      this.string(path, value);
+      return;
+    }
     if (value === null || typeof value !== 'object') return;
-    if (depth > MAX_DEPTH) return this.add(path, `${path} nests deeper than ${MAX_DEPTH} levels.`);
+    if (depth > MAX_DEPTH) {
+      this.add(path, `${path} nests deeper than ${MAX_DEPTH} levels.`);
+      return;
+    }
     if (Array.isArray(value)) {
-      value.forEach((item, index) => this.value(childPath(path, index), item, depth + 1));
+      for (const [index, item] of value.entries()) this.value(childPath(path, index), item, depth + 1);
       return;
     }
     for (const [key, item] of Object.entries(value)) {

@@ -33,7 +33,7 @@ export function acceptsIdempotencyKey(method: string, path: string): boolean {
 }
 
 /** Surrounding quotes stripped (the IETF draft writes `"…"`); 1–255 visible ASCII characters. */
-export function parseIdempotencyKey(header: string): string {
+function parseIdempotencyKey(header: string): string {
   const trimmed = header.trim();
   const key = trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1) : trimmed;
   if (!KEY_SHAPE.test(key)) throw invalid('Idempotency-Key', 'Idempotency-Key must be 1–255 visible ASCII characters.');

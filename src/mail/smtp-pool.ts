@@ -177,7 +177,10 @@ export class SmtpPool {
       return;
     }
     const wake = this.waiting.shift();
-    if (wake) return wake(slot);
+    if (wake) {
+      wake(slot);
+      return;
+    }
     this.idle.push(slot);
     slot.idleTimer = setTimeout(() => this.discard(slot, true), this.options.idleTimeout);
     slot.idleTimer.unref?.();

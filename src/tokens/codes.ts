@@ -25,7 +25,7 @@ export function hashCode(keys: KeyRing, tenantId: string, email: string, code: s
   return { hash: encodeHexLowerCase(codeMac(keys.current.codeMac, tenantId, email, code)), secretId: keys.current.id };
 }
 
-export function codeMatches(keys: KeyRing, secretId: string, storedHash: string, tenantId: string, email: string, code: string): boolean {
+function codeMatches(keys: KeyRing, secretId: string, storedHash: string, tenantId: string, email: string, code: string): boolean {
   const secret = keys.all.find((k) => k.id === secretId);
   if (!secret || !/^\d{6}$/.test(code)) return false;
   return constantTimeEqual(codeMac(secret.codeMac, tenantId, email, code), decodeHex(storedHash));

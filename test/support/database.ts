@@ -64,9 +64,18 @@ export async function freshDatabase(): Promise<TestDatabase> {
 export function countingDb(inner: Db, counter: { queries: number }): Db {
   const wrap = (db: Db): Db => ({
     kind: db.kind,
-    many: (q) => (counter.queries++, db.many(q)),
-    one: (q) => (counter.queries++, db.one(q)),
-    exec: (t) => (counter.queries++, db.exec(t)),
+    many: (q) => {
+      counter.queries++;
+      return db.many(q);
+    },
+    one: (q) => {
+      counter.queries++;
+      return db.one(q);
+    },
+    exec: (t) => {
+      counter.queries++;
+      return db.exec(t);
+    },
     transaction: (work) => db.transaction((tx) => work(wrap(tx))),
     close: async () => {}, // the harness owns the real handle
   });

@@ -88,9 +88,12 @@ export class Harness {
   fetch(path: string, init: RequestInit & { host?: string; ip?: string; jar?: CookieJar } = {}): Promise<Response> {
     const { host = 'localhost', ip = '127.0.0.1', jar, ...rest } = init;
     const headers = new Headers(rest.headers);
-    if (jar && jar.values.size) headers.set('cookie', jar.header());
+    if (jar?.values.size) headers.set('cookie', jar.header());
     const request = new Request(`http://${host}${path}`, { ...rest, headers });
-    return Promise.resolve(this.runtime.app.fetch(request, ip)).then((response) => (jar ? (jar.store(response), response) : response));
+    return Promise.resolve(this.runtime.app.fetch(request, ip)).then((response) => {
+      jar?.store(response);
+      return response;
+    });
   }
 
   json(path: string, body: unknown, init: RequestInit & { host?: string; ip?: string; jar?: CookieJar } = {}): Promise<Response> {

@@ -110,7 +110,7 @@ export function scanImports(source: string): ScannedImport[] {
 }
 
 /** The .ts files of src/, as paths relative to src/, sorted. */
-export function sourceFiles(root = SRC): string[] {
+function sourceFiles(root = SRC): string[] {
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -143,7 +143,7 @@ export function buildGraph(root = SRC, read = (file: string) => readFileSync(joi
 }
 
 /** The LAYERS entry a file belongs to (its most specific one), or null when none covers it. */
-export function moduleOf(file: string): { key: string; layer: Layer } | null {
+function moduleOf(file: string): { key: string; layer: Layer } | null {
   if (LAYERS[file]) return { key: file, layer: LAYERS[file] };
   const folder = file.includes('/') ? `${file.slice(0, file.lastIndexOf('/'))}/` : null;
   if (folder && LAYERS[folder]) return { key: folder, layer: LAYERS[folder] };
@@ -153,7 +153,7 @@ export function moduleOf(file: string): { key: string; layer: Layer } | null {
 }
 
 /** `queries.ts` and `*-queries.ts`: a feature's SQL, for its own folder only. */
-export function isQueriesModule(file: string): boolean {
+function isQueriesModule(file: string): boolean {
   const name = file.slice(file.lastIndexOf('/') + 1);
   return name === 'queries.ts' || name.endsWith('-queries.ts');
 }
@@ -161,7 +161,7 @@ export function isQueriesModule(file: string): boolean {
 const folderOf = (file: string) => (file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '');
 
 /** Import cycles: strongly connected components of more than one file (or a file importing itself). */
-export function findCycles(files: readonly string[], edges: readonly ImportEdge[]): string[][] {
+function findCycles(files: readonly string[], edges: readonly ImportEdge[]): string[][] {
   const next = new Map<string, string[]>(files.map((f) => [f, []]));
   for (const e of edges) next.get(e.from)?.push(e.to);
   // Tarjan's algorithm, iterative enough for a source tree (recursion depth = longest import chain).
@@ -199,7 +199,7 @@ export function findCycles(files: readonly string[], edges: readonly ImportEdge[
 }
 
 const describe = (e: ImportEdge) => `src/${e.from}:${e.line} -> src/${e.to}${e.typeOnly ? ' (type-only)' : ''}`;
-export const pairOf = (e: ImportEdge) => `${e.from} -> ${e.to}`;
+const pairOf = (e: ImportEdge) => `${e.from} -> ${e.to}`;
 
 /**
  * The rules, as one message per violation (empty when the tree is clean):

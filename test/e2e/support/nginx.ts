@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dir, '..', '..', '..');
-export const DEPLOY_DOC = join(ROOT, 'docs', 'deploy.md');
+const DEPLOY_DOC = join(ROOT, 'docs', 'deploy.md');
 
 /**
  * The nginx binary, or null: NGINX_BIN when set (another build), else nginx on PATH or in the
