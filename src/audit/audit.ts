@@ -70,19 +70,6 @@ export type AuditRow = {
   created_at: Date;
 };
 
-export async function auditForRequest(db: Db, requestId: string): Promise<AuditRow[]> {
-  return db.many<AuditRow>(sql`
-    select kind, actor, request_id, visitor_id, session_id, detail, created_at
-    from audit_events where request_id = ${requestId} order by created_at`);
-}
-
-export async function auditForVisitor(db: Db, visitorId: string, from: Date, to: Date): Promise<AuditRow[]> {
-  return db.many<AuditRow>(sql`
-    select kind, actor, request_id, visitor_id, session_id, detail, created_at
-    from audit_events where visitor_id = ${visitorId}::uuid and created_at between ${from} and ${to}
-    order by created_at`);
-}
-
 export type ActorAuditRow = Pick<AuditRow, 'kind' | 'detail' | 'created_at'>;
 
 /** What one actor did in one request (the console's banner after an operator's action). */

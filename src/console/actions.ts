@@ -17,7 +17,7 @@ import { findVisitor } from '../visitors/visitors.ts';
 import { assertBelongs, canEditGrants, wrongAudience, type Viewer } from './access.ts';
 import type { ConsoleTenant } from './tenant-queries.ts';
 
-export const ACTIONS = ['resend', 'revoke-session', 'revoke-all', 'grant-add', 'grant-remove', 'report-handled'] as const;
+const ACTIONS = ['resend', 'revoke-session', 'revoke-all', 'grant-add', 'grant-remove', 'report-handled'] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
 export type Action =

@@ -13,7 +13,7 @@ import { encodeBase64urlNoPadding } from '@oslojs/encoding';
 import { normaliseEmail } from '../visitors/email.ts';
 import { shopperHref } from './layout.ts';
 
-export const SEAL_PARAM = 'seal';
+const SEAL_PARAM = 'seal';
 const HANDLE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** One text per (storefront, values): names sorted, the seal itself left out. */

@@ -7,7 +7,7 @@ import type { Db } from '../db/db.ts';
 import { ensureInternalTenant, findTenantByHandle, type Tenant } from '../tenants/tenants.ts';
 
 export const CONSOLE_HANDLE = '_console';
-export const CONSOLE_NAME = 'Visitor Access support console';
+const CONSOLE_NAME = 'Visitor Access support console';
 /** The console's links: `{PUBLIC_URL}/console/t/{token}`. */
 export const CONSOLE_LINK_PATH = '/console/t/';
 /** The returnTo stored with console links: not a URL, so no visitor route ever produces it. */

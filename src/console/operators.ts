@@ -77,12 +77,6 @@ export async function removeOperator(db: Db, email: string, now: Date): Promise<
   });
 }
 
-/** The ids of the tenants a support operator was given (admins: not used). */
-export async function operatorTenantIds(db: Db, operatorId: string): Promise<Set<string>> {
-  const rows = await db.many<{ tenant_id: string }>(sql`select tenant_id from operator_tenants where operator_id = ${operatorId}::uuid`);
-  return new Set(rows.map((r) => r.tenant_id));
-}
-
 /** id → email of these operators (removed ones included: the audit trail still names them). */
 export async function operatorEmails(db: Db, ids: string[]): Promise<Map<string, string>> {
   const unique = [...new Set(ids)].filter((id) => /^[0-9a-f-]{36}$/i.test(id));

@@ -24,7 +24,7 @@ export const CHECK_COOKIE = '__Host-console_check';
  * the console answers with a same-origin refresh (which does carry it) instead of the sign-in page.
  */
 export const HINT_COOKIE = '__Host-console_hint';
-export const IDLE_SECONDS = 30 * 60;
+const IDLE_SECONDS = 30 * 60;
 const TOUCH_EVERY_SECONDS = 60;
 
 export type ConsoleSession = {

@@ -31,7 +31,7 @@ export type ShopperView = {
   flash: Flash;
 };
 
-export function linkState(link: LinkViewRow, now: Date): { label: string; tone: Tone } {
+function linkState(link: LinkViewRow, now: Date): { label: string; tone: Tone } {
   if (link.used_at) return { label: 'used', tone: 'green' };
   if (link.mail_status === 'failed') return { label: 'failed', tone: 'red' };
   if (link.mail_status === 'pending' || link.mail_status === 'sending') return { label: 'queued', tone: 'amber' };

@@ -11,7 +11,7 @@ export type Flash = { tone: 'ok' | 'warn'; message: string; requestId: string } 
 /** Stuck: the oldest queued mail waited this long (the worker sends new mail at once). */
 const STUCK_AFTER_MS = 5 * 60 * 1000;
 
-export function healthOf(health: OutboxHealth, now: Date): { label: string; tone: Tone } {
+function healthOf(health: OutboxHealth, now: Date): { label: string; tone: Tone } {
   if (health.oldestPendingAt && now.getTime() - health.oldestPendingAt.getTime() > STUCK_AFTER_MS) return { label: 'mail delayed', tone: 'red' };
   if (health.failed24h > 0) return { label: 'mail failures today', tone: 'amber' };
   if (health.retrying > 0) return { label: 'retrying', tone: 'amber' };

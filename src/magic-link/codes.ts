@@ -15,7 +15,7 @@ import { consumeLink, linkStateError, stateOf, type MagicLinkDeps, type NewSessi
 import { recordSecurityEvent } from '../audit/security-events.ts';
 import { burnCode, reserveCodeAttempt, type LinkRow } from './queries.ts';
 
-export const MAX_CODE_ATTEMPTS = 5;
+const MAX_CODE_ATTEMPTS = 5;
 
 function wrongCode(): AppError {
   return new AppError('invalid_code', { detail: 'That code is not right. Check the newest email we sent.' });

@@ -47,7 +47,7 @@ export async function sessionFromToken(
  * The sliding expiry, capped by the absolute lifetime: however active, a session ends `maxAgeSeconds`
  * after sign-in, so a stolen cookie kept busy does not live for ever.
  */
-export function slidExpiry(createdAt: Date, now: Date, ttlSeconds: number, maxAgeSeconds: number): Date {
+function slidExpiry(createdAt: Date, now: Date, ttlSeconds: number, maxAgeSeconds: number): Date {
   return new Date(Math.min(addSeconds(now, ttlSeconds).getTime(), addSeconds(createdAt, maxAgeSeconds).getTime()));
 }
 

@@ -7,12 +7,12 @@ import { redactSecrets } from './redact.ts';
 // What other features may call (the console handles reports): support owns its tables.
 export { findReportTenant, markReportHandled } from './queries.ts';
 
-export const SUMMARY_MAX_CHARS = 200;
+const SUMMARY_MAX_CHARS = 200;
 export const DETAILS_MAX_BYTES = 8 * 1024;
 export const ARTIFACT_MAX_BYTES = 64 * 1024;
-export const REASON_MAX_CHARS = 500;
-export const URL_MAX_CHARS = 2048;
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+const REASON_MAX_CHARS = 500;
+const URL_MAX_CHARS = 2048;
+const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
 /** The shape of our request ids (and of those a trusted proxy may pass in). */

@@ -24,7 +24,7 @@ import {
 export type { TenantScope } from './lookup-queries.ts';
 
 /** "Around it": the visitor's other requests and security events this close in time. */
-export const AROUND_MS = 10 * 60 * 1000;
+const AROUND_MS = 10 * 60 * 1000;
 
 const iso = (date: Date | null) => (date ? new Date(date).toISOString() : null);
 const first = <T>(...values: (T | null | undefined)[]): T | null => values.find((v) => v !== null && v !== undefined) ?? null;

@@ -97,17 +97,17 @@ export async function findTenantByHandle(db: Db, handle: string): Promise<Tenant
   return row ? toTenant(row) : null;
 }
 
-export async function findTenantById(db: Db, id: string): Promise<Tenant | null> {
+async function findTenantById(db: Db, id: string): Promise<Tenant | null> {
   const row = await db.one<TenantRow>(sql`select ${COLUMNS} from tenants where id = ${id}`);
   return row ? toTenant(row) : null;
 }
 
-export async function findTenantByHost(db: Db, hostname: string): Promise<Tenant | null> {
+async function findTenantByHost(db: Db, hostname: string): Promise<Tenant | null> {
   const row = await db.one<TenantRow>(sql`select ${COLUMNS} from tenants where hosts @> array[${hostname}]::text[] limit 1`);
   return row ? toTenant(row) : null;
 }
 
-export async function findTenantByOrigin(db: Db, origin: string): Promise<Tenant | null> {
+async function findTenantByOrigin(db: Db, origin: string): Promise<Tenant | null> {
   const row = await db.one<TenantRow>(sql`select ${COLUMNS} from tenants where origins @> array[${origin}]::text[] limit 1`);
   return row ? toTenant(row) : null;
 }
