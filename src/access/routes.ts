@@ -1,11 +1,10 @@
 // Grants API for storefront servers, and the visitor's own access list.
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
-import { requireServerCaller, serverCallerFrom, type ServerCaller } from '../credentials/caller.ts';
+import type { ServerCaller } from '../credentials/caller.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf, invalid } from '../http/body.ts';
-import type { CookieJar } from '../http/cookies.ts';
-import { requireUsedSession } from '../sessions/current.ts';
+import { routeContext } from '../route-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { deleteGrant, listGrants, listLiveGrants, upsertGrant, type Grant } from './grants.ts';
@@ -45,11 +44,12 @@ export function accessRoutes(deps: AppDeps) {
   }
 
   return new Elysia({ name: 'access' })
+    .use(routeContext(deps))
     .put(
       '/v2/access/grants',
-      async ({ request, body, set }) => {
+      async ({ ctx, request, body, set }) => {
         jsonOnly(request);
-        const caller = await requireServerCaller(deps, request, 'access:write');
+        const caller = await ctx.requireCaller('access:write');
         const tenant = await callerTenant(caller, body.handle);
         const expiresAt = body.expiresAt === undefined || body.expiresAt === null ? null : new Date(body.expiresAt);
         if (expiresAt && Number.isNaN(expiresAt.getTime())) throw invalid('expiresAt', 'expiresAt must be an ISO 8601 date-time.');
@@ -81,16 +81,16 @@ export function accessRoutes(deps: AppDeps) {
         }),
       },
     )
-    .get('/v2/access/grants', async ({ request, query }) => {
-      const caller = await requireServerCaller(deps, request, 'access:read');
+    .get('/v2/access/grants', async ({ ctx, query }) => {
+      const caller = await ctx.requireCaller('access:read');
       const tenant = await callerTenant(caller, typeof query.handle === 'string' ? query.handle : undefined);
       return { items: await listGrants(deps.db, tenant.id, emailOrThrow(query.email)) };
     })
     .delete(
       '/v2/access/grants',
-      async ({ request, body, set }) => {
+      async ({ ctx, request, body, set }) => {
         jsonOnly(request);
-        const caller = await requireServerCaller(deps, request, 'access:write');
+        const caller = await ctx.requireCaller('access:write');
         const tenant = await callerTenant(caller, body.handle);
         await deleteGrant(deps.db, tenant.id, emailOrThrow(body.email), resourceOrThrow(body.resource));
         set.status = 204;
@@ -104,15 +104,15 @@ export function accessRoutes(deps: AppDeps) {
         }),
       },
     )
-    .get('/v2/visitor/access', async ({ request, query, cookie }) => {
+    .get('/v2/visitor/access', async ({ ctx, query }) => {
       // Server-side form: a storefront credential with access:read asks about an email.
-      if (await serverCallerFrom(deps, request)) {
-        const caller = await requireServerCaller(deps, request, 'access:read');
+      if (await ctx.caller()) {
+        const caller = await ctx.requireCaller('access:read');
         const tenant = await callerTenant(caller, undefined);
         const grants = await listLiveGrants(deps.db, tenant.id, emailOrThrow(query.email), deps.clock.now());
         return { items: grants.map(visitorItem) };
       }
-      const { session, tenant } = await requireUsedSession(deps, request, cookie as CookieJar);
+      const { session, tenant } = await ctx.requireUsedSession();
       const grants = await listLiveGrants(deps.db, tenant.id, session.email, deps.clock.now());
       return { items: grants.map(visitorItem) };
     });

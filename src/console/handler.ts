@@ -3,7 +3,7 @@
 import type { AppDeps } from '../app-deps.ts';
 import { AppError, ERRORS, type ErrorCode } from '../errors.ts';
 import type { CookieJar, SetContext } from '../http/cookies.ts';
-import { requestContext } from '../http/request-context.ts';
+import type { RouteContext } from '../route-context.ts';
 import { viewerOf, type Viewer } from './access.ts';
 import { errorPage } from './sign-in-pages.ts';
 import { clearConsoleCookie, cookieValue, HINT_COOKIE, readConsoleSession, SESSION_COOKIE, type ConsoleSession } from './session.ts';
@@ -29,6 +29,8 @@ class Answer {
 }
 
 export type ConsoleRequest = {
+  /** The request's context (src/route-context.ts): ids, client, the request log's facts. */
+  ctx: RouteContext;
   request: Request;
   params: Record<string, string>;
   query: Record<string, string | undefined>;
@@ -44,12 +46,11 @@ export type ConsoleRequest = {
   session(): Promise<ConsoleSession | null>;
 };
 
-type HandlerContext = { request: Request; set: SetContext; cookie: unknown; params?: unknown; body?: unknown };
+type HandlerContext = { ctx: RouteContext; request: Request; set: SetContext; cookie: unknown; params?: unknown; body?: unknown };
 
 export function consoleHandler(deps: AppDeps, work: (c: ConsoleRequest) => Promise<string>) {
-  return async ({ request, set, cookie, params, body }: HandlerContext): Promise<string> => {
+  return async ({ ctx, request, set, cookie, params, body }: HandlerContext): Promise<string> => {
     const jar = cookie as CookieJar;
-    const context = requestContext(request, deps.config);
     let session: ConsoleSession | null | undefined;
     const readSession = async (): Promise<ConsoleSession | null> => {
       if (session !== undefined) return session;
@@ -65,6 +66,7 @@ export function consoleHandler(deps: AppDeps, work: (c: ConsoleRequest) => Promi
       return session;
     };
     const c: ConsoleRequest = {
+      ctx,
       request,
       params: (params ?? {}) as Record<string, string>,
       // One string per name (the last, like a form body): never an array from `?a=1&a=2`.
@@ -72,7 +74,7 @@ export function consoleHandler(deps: AppDeps, work: (c: ConsoleRequest) => Promi
       body: body && typeof body === 'object' ? (body as Record<string, unknown>) : {},
       set,
       jar,
-      requestId: context.requestId,
+      requestId: ctx.requestId,
       now: deps.clock.now(),
       session: readSession,
       async viewer() {
@@ -82,7 +84,7 @@ export function consoleHandler(deps: AppDeps, work: (c: ConsoleRequest) => Promi
           if (request.method === 'GET' && request.headers.get('sec-fetch-site') === 'cross-site' && cookieValue(jar, HINT_COOKIE) && url.pathname.startsWith('/console/')) {
             // Arrived by a link from elsewhere: the Strict session cookie stayed behind. Reload the
             // same URL from here (same-origin), which carries it; no loop: that request is same-origin.
-            throw new Answer(reopenPage({ requestId: context.requestId, path: url.pathname + url.search }));
+            throw new Answer(reopenPage({ requestId: ctx.requestId, path: url.pathname + url.search }));
           }
           if (request.method === 'GET') throw new SeeOther('/console/sign-in');
           throw new AppError('not_signed_in', { detail: 'Sign in to the console first.' });
@@ -101,12 +103,12 @@ export function consoleHandler(deps: AppDeps, work: (c: ConsoleRequest) => Promi
         return '';
       }
       if (!(error instanceof AppError)) throw error; // the app's error handler: 500 / 503
-      context.facts.code = error.code;
+      ctx.facts.code = error.code;
       set.status = error.status;
       Object.assign(set.headers, error.extra.headers ?? {});
       const signedIn = Boolean(session);
       return errorPage({
-        requestId: context.requestId,
+        requestId: ctx.requestId,
         code: error.code,
         title: TITLES[error.code] ?? ERRORS[error.code].title,
         detail: error.extra.detail ?? ERRORS[error.code].title,

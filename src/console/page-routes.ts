@@ -11,7 +11,7 @@ import { listVisitorLinks } from '../magic-link/magic-link.ts';
 import { listVisitorSessions } from '../sessions/sessions.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
-import { requestContext } from '../http/request-context.ts';
+import { routeContext } from '../route-context.ts';
 import { REQUEST_ID_SHAPE } from '../support/reports.ts';
 import { lookUpRequest } from '../support/request-lookup.ts';
 import { normaliseEmail } from '../visitors/email.ts';
@@ -91,6 +91,7 @@ export function consolePageRoutes(deps: AppDeps) {
   }
 
   return new Elysia({ name: 'console-pages' })
+    .use(routeContext(deps))
     .get(
       '/console/',
       consoleHandler(deps, async (c) => {
@@ -115,7 +116,7 @@ export function consolePageRoutes(deps: AppDeps) {
       consoleHandler(deps, async (c) => {
         const viewer = await c.viewer();
         const { view } = await visibleTenant(deps, viewer, c.params.handle!);
-        requestContext(c.request, config).facts.tenantId = view.id;
+        c.ctx.facts.tenantId = view.id;
         const [health, problems, reports, flash] = await Promise.all([
           outboxHealth(db, view.id, c.now),
           outboxProblems(db, view.id),
@@ -130,7 +131,7 @@ export function consolePageRoutes(deps: AppDeps) {
       consoleHandler(deps, async (c) => {
         const viewer = await c.viewer();
         const { view } = await visibleTenant(deps, viewer, c.params.handle!);
-        requestContext(c.request, config).facts.tenantId = view.id;
+        c.ctx.facts.tenantId = view.id;
         const email = normaliseEmail(c.query.email);
         if (!email) throw new AppError('invalid_email', { detail: 'Enter the shopper’s email address, like name@example.com.' });
         const visitor = (await findVisitor(db, view.id, email)) ?? null;
@@ -205,7 +206,7 @@ export function consolePageRoutes(deps: AppDeps) {
         const handle = found?.tenant?.handle && found.tenant.handle !== CONSOLE_HANDLE ? found.tenant.handle : null;
         if (!found) {
           c.set.status = 404;
-          requestContext(c.request, config).facts.code = 'not_found';
+          c.ctx.facts.code = 'not_found';
         }
         const actors = (found?.audit ?? []).map((a) => a.actor).filter((a) => a.startsWith('operator:')).map((a) => a.slice(9));
         const operators = await operatorEmails(db, actors);

@@ -7,7 +7,7 @@
 import { Elysia } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
-import { requestContext } from '../http/request-context.ts';
+import { routeContext } from '../route-context.ts';
 import { confirmLink, type BadLink, type Confirmation, type ConfirmInput } from '../magic-link/confirm.ts';
 import { requestMagicLink } from '../magic-link/magic-link.ts';
 import { operatorActor, recordAudit } from '../audit/audit.ts';
@@ -68,15 +68,14 @@ export function consoleSignInRoutes(deps: AppDeps) {
    */
   async function confirm(c: ConsoleRequest, consume?: ConfirmInput<string>['consume']): Promise<Confirmation<string>> {
     // The token travels in the path: keep it out of the logs and the request log.
-    const context = requestContext(c.request, config);
-    context.path = `${CONSOLE_LINK_PATH}[redacted]`;
+    c.ctx.logPathAs(`${CONSOLE_LINK_PATH}[redacted]`);
     c.set.headers['x-robots-tag'] = 'noindex';
     const tenant = await findConsoleTenant(db);
     if (!tenant) return { kind: 'bad', state: { kind: 'invalid' } };
     return confirmLink(linkDeps, {
       tenant,
       token: c.params.token ?? '',
-      presenter: { requestId: c.requestId, ip: context.clientIp, userAgent: context.userAgent },
+      presenter: { requestId: c.requestId, ip: c.ctx.clientIp, userAgent: c.ctx.userAgent },
       accepts: (link) => link.return_to === CONSOLE_RETURN_TO,
       heldSessionId: async () => {
         const current = await readConsoleSession(deps, c.jar);
@@ -87,6 +86,7 @@ export function consoleSignInRoutes(deps: AppDeps) {
   }
 
   return new Elysia({ name: 'console-sign-in' })
+    .use(routeContext(deps))
     .get(
       '/console/sign-in',
       consoleHandler(deps, async (c) => {
@@ -104,28 +104,25 @@ export function consoleSignInRoutes(deps: AppDeps) {
         const expected = cookieValue(c.jar, CHECK_COOKIE);
         if (!expected) {
           c.set.status = 400;
-          requestContext(c.request, config).facts.code = 'cookie_blocked';
+          c.ctx.facts.code = 'cookie_blocked';
           return signInPage({ requestId: c.requestId, csrf: checkToken(c, true), error: 'Your browser blocked the console’s cookie. Allow cookies for this site, then try again.' });
         }
         assertCsrfToken(c.body.csrf, expected);
         const email = normaliseEmail(c.body.email);
         if (!email) {
           c.set.status = 400;
-          requestContext(c.request, config).facts.code = 'invalid_email';
+          c.ctx.facts.code = 'invalid_email';
           return signInPage({ requestId: c.requestId, csrf: expected, email: typeof c.body.email === 'string' ? c.body.email.slice(0, 254) : '', error: 'Enter a valid email address, like name@example.com.' });
         }
-        const context = requestContext(c.request, config);
         const tenant = await findConsoleTenant(db);
         if (tenant) {
-          context.facts.tenantId = tenant.id;
+          c.ctx.facts.tenantId = tenant.id;
           // The visitor sign-in's limits, at the console tenant: per IP, in all, and per address.
-          const limits = await deps.limiter.hit('magic-link', tenant.id, { ip: context.clientIp, tenant: tenant.id, email });
-          Object.assign(context.responseHeaders, limits.headers);
-          if (limits.blocking) throw deps.limiter.refusal(limits.blocking);
+          const limits = await c.ctx.enforceLimits('magic-link', tenant.id, { ip: c.ctx.clientIp, tenant: tenant.id, email });
           // Same answer for every address: only operators get a mail (no enumeration of operators).
           const operator = await findOperatorByEmail(db, email);
           if (operator && limits.silentExceeded) {
-            await recordSecurityEvent(db, { tenantId: tenant.id, visitorId: null, kind: 'sign_in_mail_limit_reached', requestId: c.requestId, ip: context.clientIp, userAgent: context.userAgent, detail: { console: true }, now: clock.now() });
+            await recordSecurityEvent(db, { tenantId: tenant.id, visitorId: null, kind: 'sign_in_mail_limit_reached', requestId: c.requestId, ip: c.ctx.clientIp, userAgent: c.ctx.userAgent, detail: { console: true }, now: clock.now() });
             logger.warn('per-email console sign-in limit reached; no mail sent', { requestId: c.requestId });
           } else if (operator) {
             const { visitorId } = await requestMagicLink(linkDeps, {
@@ -137,7 +134,7 @@ export function consoleSignInRoutes(deps: AppDeps) {
               mailCode: false, // the console has no code form: a link-only mail
               requestId: c.requestId,
             });
-            context.facts.visitorId = visitorId;
+            c.ctx.facts.visitorId = visitorId;
           }
         }
         throw new SeeOther('/console/check-email');
@@ -164,7 +161,6 @@ export function consoleSignInRoutes(deps: AppDeps) {
     .post(
       '/console/t/:token',
       consoleHandler(deps, async (c) => {
-        const context = requestContext(c.request, config);
         // Order as for shoppers: CSRF (Origin) → the link → the test cookie → consume.
         assertSameOrigin(c.request, config);
         const action = `${CONSOLE_LINK_PATH}${c.params.token}`;
@@ -176,7 +172,7 @@ export function consoleSignInRoutes(deps: AppDeps) {
             if (!expected) {
               // The link stays unused, so it works once cookies are allowed.
               c.set.status = 400;
-              context.facts.code = 'cookie_blocked';
+              c.ctx.facts.code = 'cookie_blocked';
               return cookieBlockedPage({ requestId: c.requestId, action, csrf: checkToken(c, true) });
             }
             assertCsrfToken(c.body.csrf, expected);
@@ -194,7 +190,7 @@ export function consoleSignInRoutes(deps: AppDeps) {
             const now = clock.now();
             await insertConsoleSession(db, { sessionId: session.session_id, operatorId, csrfToken: randomToken(), now });
             await recordAudit(db, { kind: 'console_signed_in', actor: operatorActor(operatorId), requestId: c.requestId, tenantId: link.tenant_id, visitorId: session.visitor_id, sessionId: session.session_id, at: now });
-            Object.assign(context.facts, { tenantId: link.tenant_id, visitorId: session.visitor_id, sessionId: session.session_id });
+            Object.assign(c.ctx.facts, { tenantId: link.tenant_id, visitorId: session.visitor_id, sessionId: session.session_id });
             setConsoleCookie(c.jar, SESSION_COOKIE, session.token, CONSOLE_SESSION_SECONDS);
             setHintCookie(c.jar, CONSOLE_SESSION_SECONDS);
             clearConsoleCookie(c.jar, CHECK_COOKIE);
@@ -214,7 +210,7 @@ export function consoleSignInRoutes(deps: AppDeps) {
     .all(
       '/console/t/:token/*',
       consoleHandler(deps, async (c) => {
-        requestContext(c.request, config).path = `${CONSOLE_LINK_PATH}[redacted]/…`;
+        c.ctx.logPathAs(`${CONSOLE_LINK_PATH}[redacted]/…`);
         throw new AppError('not_found', { detail: 'No such console page.' });
       }),
     )

@@ -56,9 +56,8 @@ export async function assertCallerOnOwnHost(deps: HostDeps, request: Request, ca
   }
 }
 
-/** The caller, which must exist, be on its own host and hold `scope`. */
-export async function requireServerCaller(deps: CredentialDeps & HostDeps, request: Request, scope: Scope): Promise<ServerCaller & { tenantId: string }> {
-  const caller = await serverCallerFrom(deps, request);
+/** The caller (as serverCallerFrom found it), which must exist, be on its own host and hold `scope`. */
+export async function authorizeServerCaller(deps: HostDeps, request: Request, caller: ServerCaller | null, scope: Scope): Promise<ServerCaller & { tenantId: string }> {
   if (!caller) throw unauthorized('Send a PAT or a storefront JWT as `Authorization: Bearer …`.');
   await assertCallerOnOwnHost(deps, request, caller);
   if (!caller.scopes.has(scope) || caller.tenantId === null) {

@@ -7,19 +7,18 @@ import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
 import { html, page } from '../http/html.ts';
-import { requestContext } from '../http/request-context.ts';
-import { SESSION_COOKIE, sessionFromToken, sessionTokenFrom } from '../sessions/sessions.ts';
+import { routeContext } from '../route-context.ts';
+import { SESSION_COOKIE } from '../sessions/sessions.ts';
 
-/** Exported so a completed sign-in can clear it (src/magic-link/route-helpers.ts). */
+/** Exported so a completed sign-in can clear it (src/magic-link/sign-in-cookies.ts). */
 export const DIAG_COOKIE = '__Host-visitor_diag';
 
 export function diagnosticsRoutes(deps: AppDeps) {
-  return new Elysia({ name: 'diagnostics' }).get('/_edge/visitor/diagnostics', async ({ request, query, cookie, set }) => {
+  return new Elysia({ name: 'diagnostics' }).use(routeContext(deps)).get('/_edge/visitor/diagnostics', async ({ ctx, request, query, cookie, set }) => {
     const jar = cookie as CookieJar;
-    const context = requestContext(request, deps.config);
-    const tenant = await deps.tenants.forHost(context.hostname);
+    const tenant = await ctx.hostTenant();
     if (!tenant) throw new AppError('not_found', { detail: 'Open this page on the storefront’s own site.' });
-    context.facts.tenantId = tenant.id;
+    ctx.facts.tenantId = tenant.id;
     const checked = query.check === '1';
     const testCookie = cookieString(jar, DIAG_COOKIE);
     if (!checked && !testCookie) {
@@ -28,19 +27,19 @@ export function diagnosticsRoutes(deps: AppDeps) {
       return seeOther(set, '/_edge/visitor/diagnostics?check=1');
     }
     const sessionCookie = cookieString(jar, SESSION_COOKIE);
-    const session = sessionCookie ? await sessionFromToken(deps, sessionTokenFrom(request, sessionCookie)).catch(() => null) : null;
+    const session = sessionCookie ? await ctx.presentedSession().catch(() => null) : null;
     const live = session !== null && session.tenant_id === tenant.id;
-    if (live) Object.assign(context.facts, { visitorId: session.visitor_id, sessionId: session.id });
+    if (live) Object.assign(ctx.facts, { visitorId: session.visitor_id, sessionId: session.id });
     const facts = {
       storefront: tenant.handle,
       time: deps.clock.now().toISOString(),
-      requestId: context.requestId,
+      requestId: ctx.requestId,
       sessionCookieArrived: sessionCookie !== undefined,
       testCookieKept: testCookie !== undefined,
       sessionLive: live,
       visitorId: live ? session.visitor_id : null,
       sessionId: live ? session.id : null,
-      userAgent: context.userAgent,
+      userAgent: ctx.userAgent,
     };
     if ((request.headers.get('accept') ?? '').includes('application/json')) return facts;
     const yesNo = (value: boolean) => (value ? 'yes' : 'no');
@@ -56,7 +55,7 @@ export function diagnosticsRoutes(deps: AppDeps) {
     return page({
       brand: tenant.name,
       title: 'Sign-in diagnostics',
-      requestId: context.requestId,
+      requestId: ctx.requestId,
       body: html`${advice}
 <dl class="facts">
 <dt>Session cookie arrived</dt><dd>${yesNo(facts.sessionCookieArrived)}</dd>

@@ -15,6 +15,9 @@ import { consumeLink, linkStateError, stateOf, type MagicLinkDeps, type NewSessi
 import { recordSecurityEvent } from '../audit/security-events.ts';
 import { burnCode, reserveCodeAttempt, type LinkRow } from './queries.ts';
 
+/** Who presents the code: what the session row and the security event record. */
+type Presented = Pick<RequestContext, 'requestId' | 'clientIp' | 'userAgent'>;
+
 const MAX_CODE_ATTEMPTS = 5;
 
 function wrongCode(): AppError {
@@ -27,7 +30,7 @@ function attemptsExceeded(): AppError {
 
 export async function verifyCode(
   deps: MagicLinkDeps,
-  input: { tenant: Tenant; email: string; code: string; context: RequestContext; sessionTtlSeconds: number },
+  input: { tenant: Tenant; email: string; code: string; context: Presented; sessionTtlSeconds: number },
 ): Promise<NewSessionInfo> {
   const { tenant, email, context } = input;
   const now = deps.clock.now();
@@ -57,7 +60,7 @@ export async function verifyCode(
 }
 
 /** The last reserved attempt was wrong: burn the code, once, with an audit row and a security event. */
-async function codeBurned(deps: MagicLinkDeps, link: LinkRow, context: RequestContext, now: Date): Promise<void> {
+async function codeBurned(deps: MagicLinkDeps, link: LinkRow, context: Presented, now: Date): Promise<void> {
   if (!(await burnCode(deps.db, link.id, now))) return;
   await recordAudit(deps.db, {
     kind: 'code_burned',

@@ -3,30 +3,29 @@ import { Elysia } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { cookieString, setHostCookie, type CookieJar } from '../http/cookies.ts';
-import { requestContext } from '../http/request-context.ts';
-import { linkOriginFor } from '../http/visitor-tenant.ts';
+import { routeContext } from '../route-context.ts';
 import { CHECK_COOKIE, PENDING_COOKIE } from '../sessions/sessions.ts';
 import { unseal } from '../tokens/sealed.ts';
 import { maskEmail } from '../visitors/email.ts';
 import { checkEmailPage, signInPage } from './pages.ts';
 import { resolveReturnTo } from './return-to.ts';
-import { HTML, type Pending } from './route-helpers.ts';
+import { HTML } from './link-pages.ts';
+import type { Pending } from './sign-in-cookies.ts';
 
 export function hostedPageRoutes(deps: AppDeps) {
   const { config, keys } = deps;
 
   return new Elysia({ name: 'magic-link-pages' })
-    .get('/_edge/visitor/sign-in', async ({ request, query, set }) => {
-      const context = requestContext(request, config);
-      const tenant = await deps.tenants.forHost(context.hostname);
+    .use(routeContext(deps))
+    .get('/_edge/visitor/sign-in', async ({ ctx, query, set }) => {
+      const tenant = await ctx.hostTenant();
       if (!tenant) throw new AppError('not_found', { detail: 'This host is not a storefront.' });
-      const returnTo = resolveReturnTo(typeof query.returnTo === 'string' ? query.returnTo : undefined, tenant, linkOriginFor(tenant, context));
+      const returnTo = resolveReturnTo(typeof query.returnTo === 'string' ? query.returnTo : undefined, tenant, ctx.linkOrigin(tenant));
       set.headers['content-type'] = HTML;
-      return signInPage({ tenant, requestId: context.requestId, returnTo });
+      return signInPage({ tenant, requestId: ctx.requestId, returnTo });
     })
-    .get('/_edge/visitor/check-email', async ({ request, set, cookie }) => {
-      const context = requestContext(request, config);
-      const tenant = await deps.tenants.forHost(context.hostname);
+    .get('/_edge/visitor/check-email', async ({ ctx, set, cookie }) => {
+      const tenant = await ctx.hostTenant();
       if (!tenant) throw new AppError('not_found', { detail: 'This host is not a storefront.' });
       const sealed = cookieString(cookie as CookieJar, PENDING_COOKIE);
       const pending = sealed ? await unseal<Pending>(keys, 'cookie', sealed, PENDING_COOKIE) : null;
@@ -34,7 +33,7 @@ export function hostedPageRoutes(deps: AppDeps) {
       const mine = pending?.handle === tenant.handle ? pending : null;
       // The code form posts back here: test now whether this browser keeps cookies.
       setHostCookie(cookie as CookieJar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
-      return checkEmailPage({ tenant, requestId: context.requestId, pending: mine && { email: mine.email, masked: maskEmail(mine.email), returnTo: mine.returnTo } });
+      return checkEmailPage({ tenant, requestId: ctx.requestId, pending: mine && { email: mine.email, masked: maskEmail(mine.email), returnTo: mine.returnTo } });
     });
 }
 

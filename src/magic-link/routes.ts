@@ -6,11 +6,9 @@ import { AppError } from '../errors.ts';
 import { bodyKindOf } from '../http/body.ts';
 import { cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
-import { serverCallerFrom } from '../credentials/caller.ts';
-import { requestContext } from '../http/request-context.ts';
 import type { LimitResult } from '../limits/limiter.ts';
+import { routeContext, type RouteContext } from '../route-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
-import { linkOriginFor, visitorTenant } from '../http/visitor-tenant.ts';
 import { CHECK_COOKIE } from '../sessions/sessions.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { recordSecurityEvent } from '../audit/security-events.ts';
@@ -18,40 +16,44 @@ import { confirmLink } from './confirm.ts';
 import { linkToReissue, requestMagicLink } from './magic-link.ts';
 import { confirmPage, cookieBlockedPage } from './pages.ts';
 import { resolveReturnTo } from './return-to.ts';
-import { HTML, setSessionCookie, signInHelpers, toCheckEmail } from './route-helpers.ts';
+import { enforceLinkLimits } from './link-limits.ts';
+import { badLinkPage, HTML } from './link-pages.ts';
+import { auditVisitor, heldSessionId, linkDepsOf, linkTenant, presenterOf } from './link-state.ts';
+import { serverTenant } from './server-tenant.ts';
+import { checkCookieSeconds, setSessionCookie, toCheckEmail } from './sign-in-cookies.ts';
 import { hostedPageRoutes } from './page-routes.ts';
 import { verifyRoutes } from './verify-routes.ts';
 
 export function magicLinkRoutes(deps: AppDeps) {
   const { config, keys, clock, db, logger } = deps;
-  const { linkDeps, remainingSeconds, audit, presenter, heldSessionId, badLinkPage, enforceLimits, enforceLinkLimits, serverTenant, linkTenant } = signInHelpers(deps);
+  const linkDeps = linkDepsOf(deps);
 
   /** Past a per-email limit: the same answer, no mail — nobody can probe or flood an address. */
-  async function suppressMail(request: Request, tenant: Tenant, limits: LimitResult) {
-    const context = requestContext(request, config);
+  async function suppressMail(ctx: RouteContext, tenant: Tenant, limits: LimitResult) {
     await recordSecurityEvent(db, {
       tenantId: tenant.id,
       visitorId: null,
       kind: 'sign_in_mail_limit_reached',
-      requestId: context.requestId,
-      ip: context.clientIp,
-      userAgent: context.userAgent,
+      requestId: ctx.requestId,
+      ip: ctx.clientIp,
+      userAgent: ctx.userAgent,
       detail: { policies: limits.outcomes.filter((o) => o.policy.silent && o.exceeded).map((o) => o.policy.name) },
       now: clock.now(),
     });
-    await audit(request, tenant, 'sign_in_mail_suppressed', { detail: { reason: 'per-email limit' } });
-    logger.warn('per-email sign-in limit reached; no mail sent', { requestId: context.requestId, tenant: tenant.handle });
+    await auditVisitor(deps, ctx, tenant, 'sign_in_mail_suppressed', { detail: { reason: 'per-email limit' } });
+    logger.warn('per-email sign-in limit reached; no mail sent', { requestId: ctx.requestId, tenant: tenant.handle });
   }
 
   /** Counts one more sign-in mail to `email` against the per-email limits alone; false once past them. */
-  async function mailBudgetLeft(request: Request, tenant: Tenant, email: string): Promise<boolean> {
+  async function mailBudgetLeft(ctx: RouteContext, tenant: Tenant, email: string): Promise<boolean> {
     const limits = await deps.limiter.hit('magic-link', tenant.id, { email });
     if (!limits.silentExceeded) return true;
-    await suppressMail(request, tenant, limits);
+    await suppressMail(ctx, tenant, limits);
     return false;
   }
 
   return new Elysia({ name: 'magic-link' })
+    .use(routeContext(deps))
     .onBeforeHandle(({ request, set }) => {
       // The link page: never leak the token by Referer, never cache, never index.
       if (new URL(request.url).pathname.startsWith('/_edge/visitor/access/t/')) {
@@ -62,11 +64,10 @@ export function magicLinkRoutes(deps: AppDeps) {
     })
     .post(
       '/v2/visitor/auth/magic-link',
-      async ({ request, body, set, cookie }) => {
-        const context = requestContext(request, config);
+      async ({ ctx, request, body, set, cookie }) => {
         // A storefront server may ask on a shopper's behalf (right after checkout) with visitor:write.
-        const server = await serverCallerFrom(deps, request);
-        const tenant = server ? await serverTenant(server, body.handle, request) : (await visitorTenant(deps.tenants, context, body.handle)).tenant;
+        const server = await ctx.caller();
+        const tenant = server ? await serverTenant(deps, ctx, server, body.handle) : (await ctx.visitorTenant(body.handle)).tenant;
         const form = bodyKindOf(request) === 'form';
         if (form) assertOriginAllowed(request, tenant, config);
         const email = normaliseEmail(body.email);
@@ -74,18 +75,18 @@ export function magicLinkRoutes(deps: AppDeps) {
         const returnTo = resolveReturnTo(body.returnTo, tenant);
         // Same work and same answer for every well-formed address: no account enumeration.
         // Server callers: per-tenant (and per-email) limits apply, per-IP ones do not.
-        const limits = await enforceLimits(request, 'magic-link', tenant, { ip: server ? undefined : context.clientIp, tenant: tenant.id, email });
+        const limits = await ctx.enforceLimits('magic-link', tenant.id, { ip: server ? undefined : ctx.clientIp, tenant: tenant.id, email });
         if (limits.silentExceeded) {
-          await suppressMail(request, tenant, limits);
+          await suppressMail(ctx, tenant, limits);
         } else {
-          const { visitorId } = await requestMagicLink(linkDeps, { tenant, email, returnTo, linkOrigin: linkOriginFor(tenant, context), requestId: context.requestId });
-          context.facts.visitorId = visitorId;
+          const { visitorId } = await requestMagicLink(linkDeps, { tenant, email, returnTo, linkOrigin: ctx.linkOrigin(tenant), requestId: ctx.requestId });
+          ctx.facts.visitorId = visitorId;
         }
         if (form) {
           return toCheckEmail(keys, cookie as CookieJar, set, { handle: tenant.handle, email, returnTo });
         }
         set.status = 202;
-        return { status: 'sent', requestId: context.requestId };
+        return { status: 'sent', requestId: ctx.requestId };
       },
       {
         body: t.Object({
@@ -95,48 +96,46 @@ export function magicLinkRoutes(deps: AppDeps) {
         }),
       },
     )
-    .get('/_edge/visitor/access/t/:token', async ({ request, params, set, cookie }) => {
+    .get('/_edge/visitor/access/t/:token', async ({ ctx, params, set, cookie }) => {
       const jar = cookie as CookieJar;
-      const context = requestContext(request, config);
-      const tenant = await linkTenant(request);
+      const tenant = await linkTenant(ctx);
       if (!tenant) throw new AppError('invalid_magic_link');
-      await enforceLinkLimits(request, tenant, params.token);
+      await enforceLinkLimits(keys, ctx, tenant, params.token);
       const action = `/_edge/visitor/access/t/${params.token}`;
       // GET never consumes (mail scanners prefetch links): it shows a button and sets a test cookie.
-      const outcome = await confirmLink(linkDeps, { tenant, token: params.token, presenter: presenter(request), heldSessionId: () => heldSessionId(request, jar), facts: context.facts });
+      const outcome = await confirmLink(linkDeps, { tenant, token: params.token, presenter: presenterOf(ctx), heldSessionId: () => heldSessionId(ctx), facts: ctx.facts });
       if (outcome.kind === 'held') return seeOther(set, outcome.link.return_to);
-      if (outcome.kind !== 'valid') return badLinkPage(request, set, tenant, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' }, action);
-      await audit(request, tenant, 'link_opened', { visitorId: outcome.link.visitor_id, detail: { linkId: outcome.link.id } });
-      setHostCookie(jar, CHECK_COOKIE, '1', remainingSeconds(outcome.link));
+      if (outcome.kind !== 'valid') return badLinkPage(ctx, set, tenant, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' }, action);
+      await auditVisitor(deps, ctx, tenant, 'link_opened', { visitorId: outcome.link.visitor_id, detail: { linkId: outcome.link.id } });
+      setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, outcome.link));
       set.headers['content-type'] = HTML;
-      return confirmPage({ tenant, requestId: context.requestId, action });
+      return confirmPage({ tenant, requestId: ctx.requestId, action });
     })
-    .post('/_edge/visitor/access/t/:token', async ({ request, params, set, cookie }) => {
+    .post('/_edge/visitor/access/t/:token', async ({ ctx, request, params, set, cookie }) => {
       const jar = cookie as CookieJar;
-      const context = requestContext(request, config);
-      const tenant = await linkTenant(request);
+      const tenant = await linkTenant(ctx);
       if (!tenant) throw new AppError('invalid_magic_link');
       // Order matters (api.md): CSRF → token → test cookie → consume.
       assertOriginAllowed(request, tenant, config);
-      await enforceLinkLimits(request, tenant, params.token);
+      await enforceLinkLimits(keys, ctx, tenant, params.token);
       const action = `/_edge/visitor/access/t/${params.token}`;
       const ttl = sessionTtlFor(deps, tenant);
       const outcome = await confirmLink(linkDeps, {
         tenant,
         token: params.token,
-        presenter: presenter(request),
-        heldSessionId: () => heldSessionId(request, jar),
-        facts: context.facts,
+        presenter: presenterOf(ctx),
+        heldSessionId: () => heldSessionId(ctx),
+        facts: ctx.facts,
         consume: {
           sessionTtlSeconds: ttl,
           check: (link) => {
             if (cookieString(jar, CHECK_COOKIE)) return undefined;
             // The token stays untouched, so the same link works once cookies are allowed.
-            setHostCookie(jar, CHECK_COOKIE, '1', remainingSeconds(link));
+            setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, link));
             set.status = 400;
-            context.facts.code = 'cookie_blocked';
+            ctx.facts.code = 'cookie_blocked';
             set.headers['content-type'] = HTML;
-            return cookieBlockedPage({ tenant, requestId: context.requestId, action });
+            return cookieBlockedPage({ tenant, requestId: ctx.requestId, action });
           },
         },
       });
@@ -144,41 +143,40 @@ export function magicLinkRoutes(deps: AppDeps) {
         case 'answered':
           return outcome.answer;
         case 'signed-in':
-          context.facts.sessionId = outcome.session.session_id;
+          ctx.facts.sessionId = outcome.session.session_id;
           setSessionCookie(jar, outcome.session.token, ttl);
-          logger.info('signed in by link', { requestId: context.requestId, tenant: tenant.handle, visitorId: outcome.session.visitor_id });
+          logger.info('signed in by link', { requestId: ctx.requestId, tenant: tenant.handle, visitorId: outcome.session.visitor_id });
           return seeOther(set, outcome.session.return_to);
         case 'held':
           return seeOther(set, outcome.link.return_to);
         case 'bad':
-          return badLinkPage(request, set, tenant, outcome.state, action);
+          return badLinkPage(ctx, set, tenant, outcome.state, action);
         case 'valid':
           throw new AppError('invalid_magic_link'); // a POST always consumes: not reached
       }
     })
-    .post('/_edge/visitor/access/t/:token/reissue', async ({ request, params, set, cookie }) => {
-      const context = requestContext(request, config);
-      const tenant = await linkTenant(request);
+    .post('/_edge/visitor/access/t/:token/reissue', async ({ ctx, request, params, set, cookie }) => {
+      const tenant = await linkTenant(ctx);
       if (!tenant) throw new AppError('invalid_magic_link');
       if (bodyKindOf(request) === 'form') assertOriginAllowed(request, tenant, config);
-      await enforceLimits(request, 'reissue', tenant, { ip: context.clientIp, tenant: tenant.id });
+      await ctx.enforceLimits('reissue', tenant.id, { ip: ctx.clientIp, tenant: tenant.id });
       const expired = await linkToReissue(linkDeps, tenant, params.token);
-      context.facts.visitorId = expired.visitor_id;
+      ctx.facts.visitorId = expired.visitor_id;
       // A fresh link is a sign-in mail like any other: it spends the address's per-email budget,
       // so one expired link cannot be reissued into a flood of mail.
-      if (await mailBudgetLeft(request, tenant, expired.email)) {
-        await requestMagicLink(linkDeps, { tenant, email: expired.email, returnTo: expired.return_to, linkOrigin: linkOriginFor(tenant, context), requestId: context.requestId });
-        await audit(request, tenant, 'link_reissued', { visitorId: expired.visitor_id, detail: { expiredLinkId: expired.id } });
+      if (await mailBudgetLeft(ctx, tenant, expired.email)) {
+        await requestMagicLink(linkDeps, { tenant, email: expired.email, returnTo: expired.return_to, linkOrigin: ctx.linkOrigin(tenant), requestId: ctx.requestId });
+        await auditVisitor(deps, ctx, tenant, 'link_reissued', { visitorId: expired.visitor_id, detail: { expiredLinkId: expired.id } });
       }
       if (bodyKindOf(request) === 'form') {
         return toCheckEmail(keys, cookie as CookieJar, set, { handle: tenant.handle, email: expired.email, returnTo: expired.return_to });
       }
       set.status = 202;
-      return { status: 'sent', requestId: context.requestId };
+      return { status: 'sent', requestId: ctx.requestId };
     })
     .use(verifyRoutes(deps))
     .use(hostedPageRoutes(deps));
 }
 
 // Kept importable from here for callers outside the sign-in flow (e.g. the console).
-export { setSessionCookie, toCheckEmail, type Pending } from './route-helpers.ts';
+export { setSessionCookie, toCheckEmail, type Pending } from './sign-in-cookies.ts';

@@ -2,12 +2,13 @@
 import { Elysia } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
 import { isLoopback } from '../net/cidr.ts';
-import { requestContext } from '../http/request-context.ts';
+import { routeContext } from '../route-context.ts';
 import { migrationsCurrent } from '../db/migrate.ts';
 import { AppError } from '../errors.ts';
 
 export function opsRoutes(deps: AppDeps) {
   const app = new Elysia({ name: 'ops' })
+    .use(routeContext(deps))
     .get('/healthz', () => ({ status: 'ok' }))
     .get('/readyz', async ({ set }) => {
       try {
@@ -25,10 +26,9 @@ export function opsRoutes(deps: AppDeps) {
     });
   const mailbox = deps.devMailbox;
   if (!mailbox || deps.config.nodeEnv !== 'development') return app;
-  return app.get('/_dev/mailbox', ({ request, query }) => {
-    const context = requestContext(request, deps.config);
+  return app.get('/_dev/mailbox', ({ ctx, query }) => {
     // Both the socket peer and the resolved client must be loopback: never reachable from outside.
-    if (!context.peerIp || !isLoopback(context.peerIp) || !isLoopback(context.clientIp)) throw new AppError('not_found');
+    if (!ctx.peerIp || !isLoopback(ctx.peerIp) || !isLoopback(ctx.clientIp)) throw new AppError('not_found');
     return { items: mailbox.list(typeof query.to === 'string' ? query.to : undefined) };
   });
 }

@@ -1,22 +1,26 @@
 // The visitor session of a request and the tenant it counts for. On an edge host the host's
 // tenant decides (another tenant's session is wrong_tenant); elsewhere only bearer sessions count.
+// Route handlers reach these through their request context (src/route-context.ts), which asks once.
 import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { cookieString, setHostCookie, type CookieJar } from '../http/cookies.ts';
-import { requestContext } from '../http/request-context.ts';
+import type { RequestContext } from '../http/request-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { SESSION_COOKIE, sessionFromToken, sessionTokenFrom, touchSession, type VisitorSession } from './sessions.ts';
 
 /** Reading the session needs only the cookie values. */
 type ReadableJar = Record<string, { value?: unknown }>;
 
+export type CurrentSession = { session: VisitorSession | null; tenant: Tenant | null };
+
+/** `hostTenant`: the tenant of the request's host (null on the service's own host). */
 export async function currentSession(
   deps: AppDeps,
+  context: RequestContext,
   request: Request,
   jar: ReadableJar,
-): Promise<{ session: VisitorSession | null; tenant: Tenant | null }> {
-  const context = requestContext(request, deps.config);
-  const hostTenant = await deps.tenants.forHost(context.hostname);
+  hostTenant: Tenant | null,
+): Promise<CurrentSession> {
   const cookieValue = hostTenant ? (jar[SESSION_COOKIE]?.value as string | undefined) : undefined;
   const session = await sessionFromToken(deps, sessionTokenFrom(request, cookieValue || undefined));
   if (hostTenant) context.facts.tenantId = hostTenant.id;
@@ -29,20 +33,18 @@ export async function currentSession(
 }
 
 /** The signed-in visitor, or 401 not_signed_in. */
-export async function requireSession(deps: AppDeps, request: Request, jar: ReadableJar): Promise<{ session: VisitorSession; tenant: Tenant }> {
-  const { session, tenant } = await currentSession(deps, request, jar);
+export function signedIn({ session, tenant }: CurrentSession): { session: VisitorSession; tenant: Tenant } {
   if (!session || !tenant) throw new AppError('not_signed_in');
   return { session, tenant };
 }
 
 /**
- * The signed-in visitor, for a route that counts as using the session: its expiry slides (written at
- * most once an hour, never past SESSION_MAX_AGE after sign-in), and when it does, a cookie session gets its cookie again with the new
- * lifetime. The browser drops a cookie at its own Max-Age, set at sign-in, whatever the database
- * says. Never called by the edge check (no writes on the hot path).
+ * For a route that counts as using the session: its expiry slides (written at most once an hour,
+ * never past SESSION_MAX_AGE after sign-in), and when it does, a cookie session gets its cookie again
+ * with the new lifetime. The browser drops a cookie at its own Max-Age, set at sign-in, whatever the
+ * database says. Never called by the edge check (no writes on the hot path).
  */
-export async function requireUsedSession(deps: AppDeps, request: Request, jar: CookieJar): Promise<{ session: VisitorSession; tenant: Tenant }> {
-  const { session, tenant } = await requireSession(deps, request, jar);
+export async function slideUsedSession(deps: AppDeps, jar: CookieJar, { session, tenant }: { session: VisitorSession; tenant: Tenant }): Promise<{ session: VisitorSession; tenant: Tenant }> {
   const live = await touchSession(deps, session, sessionTtlFor(deps, tenant), deps.config.sessionMaxAgeSeconds);
   if (live !== session && live.via === 'cookie') {
     // The cookie lives as long as the session now does (less than the TTL near the absolute lifetime).

@@ -6,27 +6,24 @@ import { bodyKindOf } from '../http/body.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { clearHostCookie, type CookieJar } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
-import { requestContext } from '../http/request-context.ts';
+import { routeContext } from '../route-context.ts';
 import { listLiveSessions, revokeOwnSession, revokeSession, revokeVisitorSessions } from './queries.ts';
-import { currentSession as currentSessionOf, requireSession, requireUsedSession } from './current.ts';
 import { SESSION_COOKIE } from './sessions.ts';
-
 
 export function sessionRoutes(deps: AppDeps) {
   const { config } = deps;
 
-  const currentSession = (request: Request, jar: CookieJar) => currentSessionOf(deps, request, jar);
-
   return new Elysia({ name: 'sessions' })
-    .get('/v2/visitor/me', async ({ request, cookie }) => {
-      const { session: live } = await requireUsedSession(deps, request, cookie as CookieJar);
+    .use(routeContext(deps))
+    .get('/v2/visitor/me', async ({ ctx }) => {
+      const { session: live } = await ctx.requireUsedSession();
       return {
         visitor: { id: live.visitor_id, email: live.email, handle: live.handle },
         session: { id: live.id, createdAt: live.created_at.toISOString(), expiresAt: live.expires_at.toISOString(), via: live.via },
       };
     })
-    .get('/v2/visitor/sessions', async ({ request, cookie }) => {
-      const { session } = await requireUsedSession(deps, request, cookie as CookieJar);
+    .get('/v2/visitor/sessions', async ({ ctx }) => {
+      const { session } = await ctx.requireUsedSession();
       const rows = await listLiveSessions(deps.db, session.visitor_id, deps.clock.now());
       return {
         items: rows.map((row) => ({
@@ -38,8 +35,8 @@ export function sessionRoutes(deps: AppDeps) {
         })),
       };
     })
-    .delete('/v2/visitor/sessions/:id', async ({ request, params, cookie, set }) => {
-      const { session, tenant } = await requireSession(deps, request, cookie as CookieJar);
+    .delete('/v2/visitor/sessions/:id', async ({ ctx, request, params, set }) => {
+      const { session, tenant } = await ctx.requireSession();
       // A cookie-authenticated write must come from the storefront itself.
       if (session.via === 'cookie') assertOriginAllowed(request, tenant, config);
       if (!(await revokeOwnSession(deps.db, session.visitor_id, params.id, deps.clock.now()))) {
@@ -48,7 +45,7 @@ export function sessionRoutes(deps: AppDeps) {
       await recordAudit(deps.db, {
         kind: 'session_revoked',
         actor: 'visitor',
-        requestId: requestContext(request, config).requestId,
+        requestId: ctx.requestId,
         tenantId: tenant.id,
         visitorId: session.visitor_id,
         sessionId: params.id,
@@ -60,11 +57,11 @@ export function sessionRoutes(deps: AppDeps) {
     })
     .post(
       '/v2/visitor/auth/logout',
-      async ({ request, body, cookie, set }) => {
+      async ({ ctx, request, body, cookie, set }) => {
         const jar = cookie as CookieJar;
         // Logging out never fails for a missing or unreadable session, but another storefront's
         // session on this host is refused (403 wrong_tenant) rather than answered 204 unrevoked.
-        const { session, tenant } = await currentSession(request, jar).catch((error: unknown) => {
+        const { session, tenant } = await ctx.session().catch((error: unknown) => {
           if (error instanceof AppError && error.code === 'wrong_tenant') throw error;
           return { session: null, tenant: null };
         });
@@ -79,7 +76,7 @@ export function sessionRoutes(deps: AppDeps) {
           await recordAudit(deps.db, {
             kind: all ? 'sessions_revoked_all' : 'session_revoked',
             actor: 'visitor',
-            requestId: requestContext(request, config).requestId,
+            requestId: ctx.requestId,
             tenantId: session.tenant_id,
             visitorId: session.visitor_id,
             sessionId: session.id,

@@ -4,38 +4,35 @@ import type { AppDeps } from '../app-deps.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf } from '../http/body.ts';
-import { requestContext } from '../http/request-context.ts';
+import { routeContext } from '../route-context.ts';
 import { requireOperator } from './operator.ts';
 import { findReportTenant, findRequestTenant, insertEscalation } from './queries.ts';
 import { parseEscalation, REQUEST_ID_SHAPE } from './reports.ts';
 import { lookUpRequest } from './request-lookup.ts';
-
-type CookieJar = Record<string, { value?: unknown }>;
-
 
 function jsonOnly(request: Request): void {
   if (bodyKindOf(request) === 'form') throw new AppError('unsupported_media_type', { detail: 'Operator routes take application/json.' });
 }
 
 export function operatorRoutes(deps: AppDeps) {
-  const { config, db, clock } = deps;
+  const { db, clock } = deps;
 
   return new Elysia({ name: 'support-operator' })
+    .use(routeContext(deps))
     // The audience rule comes first: anyone but an operator learns nothing about the body's shape.
-    .post('/v2/operator/escalations', async ({ request, body, set, cookie }) => {
-      const context = requestContext(request, config);
-      const operator = await requireOperator(deps, request, cookie as CookieJar, 'operator:escalate');
+    .post('/v2/operator/escalations', async ({ ctx, request, body, set }) => {
+      const operator = await requireOperator(ctx, 'operator:escalate');
       jsonOnly(request);
       const input = parseEscalation(body as Record<string, unknown>);
       const report = input.reportId ? await findReportTenant(db, input.reportId) : null;
       if (report === undefined) throw new AppError('not_found', { detail: `No support report has the id ${input.reportId}.` });
       const tenantId = report?.tenantId ?? (input.citedRequestId ? await findRequestTenant(db, input.citedRequestId) : null);
-      if (tenantId) context.facts.tenantId = tenantId;
+      if (tenantId) ctx.facts.tenantId = tenantId;
       const now = clock.now();
       const escalationId = await insertEscalation(db, {
         tenantId,
         reportId: input.reportId,
-        requestId: context.requestId,
+        requestId: ctx.requestId,
         citedRequestId: input.citedRequestId,
         summary: input.summary,
         severity: input.severity,
@@ -45,17 +42,17 @@ export function operatorRoutes(deps: AppDeps) {
       await recordAudit(db, {
         kind: 'escalation_filed',
         actor: `operator:${operator.id}`,
-        requestId: context.requestId,
+        requestId: ctx.requestId,
         tenantId,
         detail: { escalationId, reportId: input.reportId, citedRequestId: input.citedRequestId, severity: input.severity },
         at: now,
       });
-      deps.logger.info('escalation filed', { requestId: context.requestId, escalationId, severity: input.severity, operator: operator.id });
+      deps.logger.info('escalation filed', { requestId: ctx.requestId, escalationId, severity: input.severity, operator: operator.id });
       set.status = 201;
-      return { escalationId, requestId: context.requestId };
+      return { escalationId, requestId: ctx.requestId };
     })
-    .get('/v2/operator/requests/:requestId', async ({ request, params, cookie }) => {
-      await requireOperator(deps, request, cookie as CookieJar, 'operator:read');
+    .get('/v2/operator/requests/:requestId', async ({ ctx, params }) => {
+      await requireOperator(ctx, 'operator:read');
       const found = REQUEST_ID_SHAPE.test(params.requestId) ? await lookUpRequest(deps, params.requestId) : null;
       if (!found) throw new AppError('not_found', { detail: 'No request with this id is known (the request log keeps what it has seen; the edge check is not logged).' });
       return found;

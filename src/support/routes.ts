@@ -6,12 +6,8 @@ import { recordAudit } from '../audit/audit.ts';
 import { bodyKindOf } from '../http/body.ts';
 import { seeOther, type SetContext } from '../http/cookies.ts';
 import { assertOriginAllowed, originAllowed } from '../http/csrf.ts';
-import { requestContext } from '../http/request-context.ts';
-import { visitorTenant } from '../http/visitor-tenant.ts';
 import { AppError } from '../errors.ts';
-import type { LimitKeys } from '../limits/limiter.ts';
-import type { LimitRoute } from '../limits/policies.ts';
-import { currentSession } from '../sessions/current.ts';
+import { routeContext, type RouteContext } from '../route-context.ts';
 import type { VisitorSession } from '../sessions/sessions.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { operatorRoutes } from './operator-routes.ts';
@@ -19,19 +15,10 @@ import { reportSentPage, REPORT_SENT_PATH } from './pages.ts';
 import { insertContentReport, insertSupportReport } from './queries.ts';
 import { parseContentReport, parseSupportReport } from './reports.ts';
 
-type CookieJar = Record<string, { value?: unknown }>;
-
 type Body = Record<string, unknown>;
 
 export function supportRoutes(deps: AppDeps) {
   const { config, db, clock } = deps;
-
-  /** Counts the request against the route's limits; the RateLimit headers go on whatever answer follows. */
-  async function enforceLimits(request: Request, route: LimitRoute, tenant: Tenant, keys: LimitKeys): Promise<void> {
-    const limits = await deps.limiter.hit(route, tenant.id, keys);
-    Object.assign(requestContext(request, config).responseHeaders, limits.headers);
-    if (limits.blocking) throw deps.limiter.refusal(limits.blocking);
-  }
 
   /**
    * The shopper's live session at this tenant, to attach to the report — never a reason to refuse
@@ -39,21 +26,20 @@ export function supportRoutes(deps: AppDeps) {
    * is attached only when the request passes the Origin check, so no other site can file reports
    * in a shopper's name.
    */
-  async function attachableSession(request: Request, jar: CookieJar, tenant: Tenant): Promise<VisitorSession | null> {
-    const context = requestContext(request, config);
+  async function attachableSession(ctx: RouteContext, tenant: Tenant): Promise<VisitorSession | null> {
     let session: VisitorSession | null = null;
     try {
-      session = (await currentSession(deps, request, jar)).session;
+      session = (await ctx.session()).session;
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
     }
-    if (session && (session.tenant_id !== tenant.id || (session.via === 'cookie' && !originAllowed(request, tenant, config)))) session = null;
-    // currentSession noted whichever session came; the request log keeps only the attached one.
-    context.facts.tenantId = tenant.id;
-    if (session) Object.assign(context.facts, { visitorId: session.visitor_id, sessionId: session.id });
+    if (session && (session.tenant_id !== tenant.id || (session.via === 'cookie' && !originAllowed(ctx.request, tenant, config)))) session = null;
+    // The session lookup noted whichever session came; the request log keeps only the attached one.
+    ctx.facts.tenantId = tenant.id;
+    if (session) Object.assign(ctx.facts, { visitorId: session.visitor_id, sessionId: session.id });
     else {
-      delete context.facts.visitorId;
-      delete context.facts.sessionId;
+      delete ctx.facts.visitorId;
+      delete ctx.facts.sessionId;
     }
     return session;
   }
@@ -63,81 +49,79 @@ export function supportRoutes(deps: AppDeps) {
   }
 
   return new Elysia({ name: 'support' })
+    .use(routeContext(deps))
     // Bodies are validated by hand (reports.ts): one 400 lists every bad field, types and lengths alike.
-    .post('/v2/support/report', async ({ request, body: raw, set, cookie }) => {
+    .post('/v2/support/report', async ({ ctx, request, body: raw, set }) => {
       const body = raw as Body;
-      const context = requestContext(request, config);
       const input = parseSupportReport(body);
-      const { tenant } = await visitorTenant(deps.tenants, context, body.handle ?? undefined);
+      const { tenant } = await ctx.visitorTenant(body.handle ?? undefined);
       const form = bodyKindOf(request) === 'form';
       if (form) assertOriginAllowed(request, tenant, config);
-      const session = await attachableSession(request, cookie as CookieJar, tenant);
-      await enforceLimits(request, 'support-report', tenant, { ip: context.clientIp, handle: tenant.handle });
+      const session = await attachableSession(ctx, tenant);
+      await ctx.enforceLimits('support-report', tenant.id, { ip: ctx.clientIp, handle: tenant.handle });
       const now = clock.now();
       const reportId = await insertSupportReport(db, {
         tenantId: tenant.id,
         visitorId: session?.visitor_id ?? null,
         sessionId: session?.id ?? null,
-        requestId: context.requestId,
+        requestId: ctx.requestId,
         citedRequestId: input.citedRequestId,
         citedSessionId: input.citedSessionId,
         summary: input.summary,
         details: input.details,
         reproArtifact: input.reproArtifact,
-        ip: context.clientIp,
-        userAgent: context.userAgent?.slice(0, 512) ?? null,
+        ip: ctx.clientIp,
+        userAgent: ctx.userAgent?.slice(0, 512) ?? null,
         now,
       });
       await recordAudit(db, {
         kind: 'report_filed',
         actor: session ? 'visitor' : 'anonymous',
-        requestId: context.requestId,
+        requestId: ctx.requestId,
         tenantId: tenant.id,
         visitorId: session?.visitor_id ?? null,
         sessionId: session?.id ?? null,
         detail: { reportId, citedRequestId: input.citedRequestId, hasArtifact: input.reproArtifact !== null },
         at: now,
       });
-      deps.logger.info('support report filed', { requestId: context.requestId, tenant: tenant.handle, reportId });
-      if (form) return formLanding(set, 'support', reportId, context.requestId);
+      deps.logger.info('support report filed', { requestId: ctx.requestId, tenant: tenant.handle, reportId });
+      if (form) return formLanding(set, 'support', reportId, ctx.requestId);
       set.status = 201;
-      return { reportId, requestId: context.requestId };
+      return { reportId, requestId: ctx.requestId };
     })
-    .post('/v2/public/content-report', async ({ request, body: raw, set }) => {
+    .post('/v2/public/content-report', async ({ ctx, request, body: raw, set }) => {
       const body = raw as Body;
-      const context = requestContext(request, config);
       const input = parseContentReport(body);
-      const { tenant } = await visitorTenant(deps.tenants, context, body.handle ?? undefined);
+      const { tenant } = await ctx.visitorTenant(body.handle ?? undefined);
       const form = bodyKindOf(request) === 'form';
       if (form) assertOriginAllowed(request, tenant, config);
-      await enforceLimits(request, 'content-report', tenant, { ip: context.clientIp });
+      await ctx.enforceLimits('content-report', tenant.id, { ip: ctx.clientIp });
       const now = clock.now();
       const reportId = await insertContentReport(db, {
         tenantId: tenant.id,
-        requestId: context.requestId,
+        requestId: ctx.requestId,
         ...input,
-        ip: context.clientIp,
-        userAgent: context.userAgent?.slice(0, 512) ?? null,
+        ip: ctx.clientIp,
+        userAgent: ctx.userAgent?.slice(0, 512) ?? null,
         now,
       });
       await recordAudit(db, {
         kind: 'content_report_filed',
         actor: 'anonymous',
-        requestId: context.requestId,
+        requestId: ctx.requestId,
         tenantId: tenant.id,
         detail: { reportId },
         at: now,
       });
-      deps.logger.info('content report filed', { requestId: context.requestId, tenant: tenant.handle, reportId });
-      if (form) return formLanding(set, 'content', reportId, context.requestId);
+      deps.logger.info('content report filed', { requestId: ctx.requestId, tenant: tenant.handle, reportId });
+      if (form) return formLanding(set, 'content', reportId, ctx.requestId);
       set.status = 202;
-      return { reportId, requestId: context.requestId };
+      return { reportId, requestId: ctx.requestId };
     })
-    .get(REPORT_SENT_PATH, async ({ request, query, set }) => {
-      const context = requestContext(request, config);
-      const tenant = await deps.tenants.forHost(context.hostname);
+    .get(REPORT_SENT_PATH, async ({ ctx, query, set }) => {
+      const tenant = await ctx.hostTenant();
       set.headers['content-type'] = 'text/html; charset=utf-8';
-      return reportSentPage({ brand: tenant?.name ?? 'Visitor Access', requestId: context.requestId, query });
+      return reportSentPage({ brand: tenant?.name ?? 'Visitor Access', requestId: ctx.requestId, query });
     })
     .use(operatorRoutes(deps));
 }

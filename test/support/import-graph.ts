@@ -31,6 +31,9 @@ export const LAYERS: Record<string, Layer> = {
   // the features themselves, importing only types of features and platform and nothing of app.ts or
   // runtime.ts, so it sits with the features despite its name.
   'app-deps.ts': 'feature',
+  // The per-request context every route handler receives (an Elysia plugin): it asks the features
+  // (tenants, credentials, sessions) lazily, and the features' routes import it.
+  'route-context.ts': 'feature',
   'access/': 'feature',
   'audit/': 'feature',
   'console/': 'feature',
@@ -110,7 +113,7 @@ export function scanImports(source: string): ScannedImport[] {
 }
 
 /** The .ts files of src/, as paths relative to src/, sorted. */
-function sourceFiles(root = SRC): string[] {
+export function sourceFiles(root = SRC): string[] {
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
