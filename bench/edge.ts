@@ -36,6 +36,7 @@ import {
   waitForHttp,
   type Child,
 } from './lib/process.ts';
+import { serviceCommand, serviceEnv } from './lib/service.ts';
 import { runWrk, WRK_INSTALL_HINT, type DynamicRequest, type WrkResult } from './lib/wrk.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -74,27 +75,8 @@ type Scenario = {
 
 const bun = process.execPath;
 
-/** BENCH_CPU_PROF=dir: run the service under Bun's sampling profiler (.cpuprofile + .md per scenario). */
-function service(id: string): string[] {
-  const dir = process.env.BENCH_CPU_PROF;
-  const profile = dir ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${id}`] : [];
-  return [bun, ...profile, 'src/server.ts'];
-}
-
-const plain = (): Record<string, string> => ({});
-
-function serviceEnv(ctx: Context, edgeCacheSeconds: number): Record<string, string> {
-  return {
-    NODE_ENV: 'production',
-    PUBLIC_URL: 'http://localhost', // required in production (where console links point)
-    PORT: String(ctx.port),
-    TOKEN_SECRET: ctx.tokenSecret,
-    DATABASE_URL: ctx.database.url,
-    SMTP_URL: 'smtp://127.0.0.1:2525', // nothing needs to listen: the edge path sends no mail
-    LOG_LEVEL: 'warn',
-    EDGE_CACHE_SECONDS: String(edgeCacheSeconds),
-    DATA_DIR: ctx.dataDir,
-  };
+function edgeEnv(ctx: Context, edgeCacheSeconds: number): Record<string, string> {
+  return serviceEnv({ port: ctx.port, tokenSecret: ctx.tokenSecret, databaseUrl: ctx.database.url, dataDir: ctx.dataDir, edgeCacheSeconds });
 }
 
 function edgeRequest(ctx: Context): Record<string, string> {
@@ -148,8 +130,8 @@ const SCENARIOS: Scenario[] = [
   {
     id: 'edge-cached',
     label: 'service edge check, cached (EDGE_CACHE_SECONDS=5)',
-    argv: () => service('edge-cached'),
-    env: (ctx) => serviceEnv(ctx, 5),
+    argv: () => serviceCommand('edge-cached'),
+    env: (ctx) => edgeEnv(ctx, 5),
     path: () => EDGE_PATH,
     headers: edgeRequest,
     expect: (ctx) => ({ status: 204, headers: { 'x-visitor-id': ctx.seed.visitorId } }),
@@ -158,8 +140,8 @@ const SCENARIOS: Scenario[] = [
   {
     id: 'edge-uncached',
     label: `service edge check, uncached (EDGE_CACHE_SECONDS=0), ${CROWD.toLocaleString('en-US')} shoppers round robin`,
-    argv: () => service('edge-uncached'),
-    env: (ctx) => serviceEnv(ctx, 0),
+    argv: () => serviceCommand('edge-uncached'),
+    env: (ctx) => edgeEnv(ctx, 0),
     path: () => EDGE_PATH,
     headers: crowdRequest,
     dynamic: crowdCookies,

@@ -8,7 +8,8 @@
 // statement per table and level): visitors, live sessions whose token hashes are sha256 of a counter
 // (never presented), and one grant per filler visitor. VACUUM (ANALYZE) after each level.
 //
-// Env: as bench/edge.ts, plus BENCH_GROWTH_SECONDS (measured seconds per run, default 5),
+// Env: as bench/edge.ts (BENCH_CPU_PROF names the profiles growth-<scenario>; each level overwrites
+// the last), plus BENCH_GROWTH_SECONDS (measured seconds per run, default 5),
 // BENCH_GROWTH_WARMUP (default 2), BENCH_GROWTH_LEVELS (default 1000,100000,1000000).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -23,27 +24,17 @@ import { findTool, loadAverage } from './lib/process.ts';
 import { BenchError, envNumber, fmt, markdown, NOISY, resultRows, runWithRetries, stopLive, table, type Result, type Scenario, type Settings } from './lib/runner.ts';
 import { tenantIdOf } from './lib/sign-in-data.ts';
 import { settingsFromEnv, type Verdict, printVerdicts } from './sign-in.ts';
+import { serviceCommand, serviceEnv } from './lib/service.ts';
 import { WRK_INSTALL_HINT } from './lib/wrk.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const bun = process.execPath;
 const REAL_SESSIONS = 1000;
 const EDGE_PATH = '/_edge/visitor/access';
 
 type Context = { database: BenchDatabase; tokenSecret: string; dataDir: string; tokensFile: string; sampleToken: string };
 
-function serviceEnv(ctx: Context, port: number, edgeCacheSeconds: number): Record<string, string> {
-  return {
-    NODE_ENV: 'production',
-    PUBLIC_URL: 'http://localhost', // required in production (where console links point)
-    PORT: String(port),
-    TOKEN_SECRET: ctx.tokenSecret,
-    DATABASE_URL: ctx.database.url,
-    SMTP_URL: 'smtp://127.0.0.1:2525', // nothing needs to listen: these paths send no mail
-    LOG_LEVEL: 'warn',
-    EDGE_CACHE_SECONDS: String(edgeCacheSeconds),
-    DATA_DIR: ctx.dataDir,
-  };
+function growthEnv(ctx: Context, port: number, edgeCacheSeconds: number): Record<string, string> {
+  return serviceEnv({ port, tokenSecret: ctx.tokenSecret, databaseUrl: ctx.database.url, dataDir: ctx.dataDir, edgeCacheSeconds });
 }
 
 function edge(id: string, cacheSeconds: number, label: string): Scenario<Context> {
@@ -51,8 +42,8 @@ function edge(id: string, cacheSeconds: number, label: string): Scenario<Context
   return {
     id,
     label,
-    argv: () => [bun, 'src/server.ts'],
-    env: (ctx, port) => serviceEnv(ctx, port, cacheSeconds),
+    argv: () => serviceCommand(`growth-${id}`),
+    env: (ctx, port) => growthEnv(ctx, port, cacheSeconds),
     cwd: ROOT,
     database: (ctx) => ctx.database,
     async sample(ctx, base) {
@@ -72,8 +63,8 @@ function me(): Scenario<Context> {
   return {
     id: 'me',
     label: 'GET /v2/visitor/me',
-    argv: () => [bun, 'src/server.ts'],
-    env: (ctx, port) => serviceEnv(ctx, port, 5),
+    argv: () => serviceCommand('growth-me'),
+    env: (ctx, port) => growthEnv(ctx, port, 5),
     cwd: ROOT,
     database: (ctx) => ctx.database,
     async sample(ctx, base) {
@@ -174,7 +165,7 @@ async function plans(url: string, token: string): Promise<string> {
   }
 }
 
-export function growthVerdicts(results: { level: number; result: Result }[]): Verdict[] {
+function growthVerdicts(results: { level: number; result: Result }[]): Verdict[] {
   const out: Verdict[] = [];
   for (const id of [...new Set(results.map((r) => r.result.id))]) {
     const runs = results.filter((r) => r.result.id === id).sort((a, b) => a.level - b.level);

@@ -20,8 +20,7 @@
 // BENCH_DATABASE_URL, BENCH_PIN, BENCH_QUIET_WAIT, BENCH_RETRIES, BENCH_VERBOSE, BENCH_OUT,
 // BENCH_CPU_PROF), and BENCH_ONLY: comma-separated scenario ids; BENCH_SECTIONS=sign-in,mail
 // (default both; `mail` alone runs only ours-request-mail), BENCH_MAIL_WAIT (seconds to wait for the
-// backlog to drain after the load, default 30; the target is 10), BENCH_WHATIF_ASYNC_COMMIT=1 (a
-// what-if, not a result: the service's database commits without waiting for the WAL flush).
+// backlog to drain after the load, default 30; the target is 10).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +45,7 @@ import {
   type Settings,
 } from './lib/runner.ts';
 import { mintLinks, raiseLimits, RAISED_QUOTA } from './lib/sign-in-data.ts';
+import { serviceCommand, serviceEnv } from './lib/service.ts';
 import { WRK_INSTALL_HINT } from './lib/wrk.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -120,30 +120,14 @@ function tokenFile(ctx: Context, id: string): string {
 // ---------------------------------------------------------------------------------------------
 // What is measured
 
-/** BENCH_CPU_PROF=dir: run the service under Bun's sampling profiler (.cpuprofile + .md per scenario). */
-function service(id: string): string[] {
-  const dir = process.env.BENCH_CPU_PROF;
-  const profile = dir ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${id}`] : [];
-  return [bun, ...profile, 'src/server.ts'];
-}
-
-function serviceEnv(ctx: Context, port: number): Record<string, string> {
-  return {
-    NODE_ENV: 'production',
-    PUBLIC_URL: 'http://localhost', // required in production (where console links point)
-    PORT: String(port),
-    TOKEN_SECRET: ctx.tokenSecret,
-    DATABASE_URL: ctx.ours.url,
-    SMTP_URL: `smtp://127.0.0.1:${ctx.sink.smtpPort}`,
-    LOG_LEVEL: 'warn',
-    DATA_DIR: ctx.dataDir,
-  };
+function oursEnv(ctx: Context, port: number): Record<string, string> {
+  return serviceEnv({ port, tokenSecret: ctx.tokenSecret, databaseUrl: ctx.ours.url, dataDir: ctx.dataDir, smtpUrl: `smtp://127.0.0.1:${ctx.sink.smtpPort}` });
 }
 
 const OUR_HOST = { Host: 'localhost', ...FORWARDED };
 
 function ours(id: string, label: string, rest: Omit<Scenario<Context>, 'id' | 'label' | 'argv' | 'env' | 'cwd' | 'database'>): Scenario<Context> {
-  return { id, label, argv: () => service(id), env: serviceEnv, cwd: ROOT, database: (ctx) => ctx.ours, ...rest };
+  return { id, label, argv: () => serviceCommand(id), env: oursEnv, cwd: ROOT, database: (ctx) => ctx.ours, ...rest };
 }
 
 function peer(config: PeerConfig, id: string, label: string, rest: Omit<Scenario<Context>, 'id' | 'label' | 'argv' | 'env' | 'cwd' | 'database'>): Scenario<Context> {
@@ -562,12 +546,6 @@ async function main(): Promise<number> {
     const tokenSecret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
     const seeded = await seed(oursDb.url, tokenSecret);
     await raiseLimits(oursDb.url, 'bench');
-    if (process.env.BENCH_WHATIF_ASYNC_COMMIT === '1') {
-      // What-if, never the default: every commit of the service skips the WAL flush wait — an upper
-      // bound for "counters (and other non-critical writes) commit asynchronously".
-      await client(adminUrl).unsafe(`alter database ${oursDb.name} set synchronous_commit = off`);
-      console.log(`WHAT-IF: synchronous_commit = off for every connection to ${oursDb.name} (BENCH_WHATIF_ASYNC_COMMIT=1)`);
-    }
     console.log(`databases: ours ${oursDb.name} on PostgreSQL ${oursDb.serverVersion} (bench tenant quotas raised to ${fmt.int(RAISED_QUOTA)} per window)`);
 
     const peers = {} as Context['peers'];
