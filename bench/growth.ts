@@ -21,9 +21,24 @@ import { deriveKeyRing } from '../src/tokens/keys.ts';
 import { hashToken, mintToken } from '../src/tokens/tokens.ts';
 import { createBenchDatabase, seed, type BenchDatabase } from './lib/database.ts';
 import { findTool, loadAverage } from './lib/process.ts';
-import { BenchError, envNumber, fmt, markdown, NOISY, resultRows, runWithRetries, stopLive, table, type Result, type Scenario, type Settings } from './lib/runner.ts';
+import {
+  BenchError,
+  envNumber,
+  fmt,
+  markdown,
+  NOISY,
+  printVerdicts,
+  resultRows,
+  runWithRetries,
+  settingsFromEnv,
+  stopLive,
+  table,
+  type Result,
+  type Scenario,
+  type Settings,
+  type Verdict,
+} from './lib/runner.ts';
 import { tenantIdOf } from './lib/sign-in-data.ts';
-import { settingsFromEnv, type Verdict, printVerdicts } from './sign-in.ts';
 import { serviceCommand, serviceEnv } from './lib/service.ts';
 import { WRK_INSTALL_HINT } from './lib/wrk.ts';
 

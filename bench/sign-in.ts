@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { createBenchDatabase, seed, type BenchDatabase, type Seed } from './lib/database.ts';
 import { backlogCurve, mailMonitor, type MailReport } from './lib/mail-monitor.ts';
-import { choosePinning, cpuTimeMs, findTool, freePort, loadAverage, pinned, start, waitForHttp, type Child } from './lib/process.ts';
+import { cpuTimeMs, findTool, freePort, loadAverage, pinned, start, waitForHttp, type Child } from './lib/process.ts';
 import {
   BenchError,
   COLUMN_NOTES,
@@ -35,14 +35,18 @@ import {
   fmt,
   markdown,
   NOISY,
+  printVerdicts,
   resultRows,
+  RSS_LIMIT_MIB,
   runWithRetries,
+  settingsFromEnv,
   stopLive,
   table,
   type Load,
   type Result,
   type Scenario,
   type Settings,
+  type Verdict,
 } from './lib/runner.ts';
 import { mintLinks, raiseLimits, RAISED_QUOTA } from './lib/sign-in-data.ts';
 import { serviceCommand, serviceEnv } from './lib/service.ts';
@@ -355,13 +359,8 @@ const RATIOS: Ratio[] = [
   { label: 'session read vs defaults', ours: 'ours-session', peer: 'peer-defaults-session', target: 0, p99: false },
 ];
 
-/** The target says 150 MB: 150 × 10⁶ bytes = 143.1 MiB (the tables print MiB). */
-export const RSS_LIMIT_MIB = 150e6 / 2 ** 20;
-
 // ---------------------------------------------------------------------------------------------
 // Report
-
-export type Verdict = { label: string; value: string; target: string; pass: boolean | null; note?: string };
 
 function ratios(results: Result[]): Verdict[] {
   const byId = new Map(results.map((r) => [r.id, r]));
@@ -403,14 +402,6 @@ function ratios(results: Result[]): Verdict[] {
     });
   }
   return out;
-}
-
-export function printVerdicts(verdicts: Verdict[]): void {
-  for (const v of verdicts) {
-    const mark = v.pass === null ? '' : v.pass ? 'PASS' : 'MISS';
-    console.log(`  ${v.label.padEnd(58)} ${v.value.padStart(10)}   target ${v.target.padEnd(20)} ${mark}`);
-    if (v.note) console.log(`  ${''.padEnd(58)} ${v.note}`);
-  }
 }
 
 function mailSection(result: Result): { verdicts: Verdict[] } {
@@ -469,19 +460,6 @@ function report(results: Result[], settings: Settings): Verdict[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-export function settingsFromEnv(): Settings {
-  return {
-    seconds: envNumber('BENCH_SECONDS', 10, 1),
-    warmup: envNumber('BENCH_WARMUP', 3, 0),
-    connections: envNumber('BENCH_CONNECTIONS', 32, 1),
-    threads: envNumber('BENCH_THREADS', 1, 1),
-    pinning: choosePinning(),
-    verbose: process.env.BENCH_VERBOSE === '1',
-    quietWaitSeconds: envNumber('BENCH_QUIET_WAIT', 0, 0),
-    retries: envNumber('BENCH_RETRIES', 0, 0),
-  };
-}
 
 async function main(): Promise<number> {
   if (!findTool('wrk')) {

@@ -15,6 +15,7 @@ import {
   freePort,
   otherCpuByProcess,
   otherCpuMs,
+  choosePinning,
   pinned,
   rssMiB,
   sampleCpus,
@@ -45,6 +46,34 @@ export type Settings = {
   quietWaitSeconds: number;
   retries: number;
 };
+
+/** The settings every section reads from BENCH_* (see docs/performance.md). */
+export function settingsFromEnv(): Settings {
+  return {
+    seconds: envNumber('BENCH_SECONDS', 10, 1),
+    warmup: envNumber('BENCH_WARMUP', 3, 0),
+    connections: envNumber('BENCH_CONNECTIONS', 32, 1),
+    threads: envNumber('BENCH_THREADS', 1, 1),
+    pinning: choosePinning(),
+    verbose: process.env.BENCH_VERBOSE === '1',
+    quietWaitSeconds: envNumber('BENCH_QUIET_WAIT', 0, 0),
+    retries: envNumber('BENCH_RETRIES', 0, 0),
+  };
+}
+
+/** The target says 150 MB: 150 × 10⁶ bytes = 143.1 MiB (the tables print MiB). */
+export const RSS_LIMIT_MIB = 150e6 / 2 ** 20;
+
+/** One target of a section: `pass` null for a ratio printed for the record only. */
+export type Verdict = { label: string; value: string; target: string; pass: boolean | null; note?: string };
+
+export function printVerdicts(verdicts: Verdict[]): void {
+  for (const v of verdicts) {
+    const mark = v.pass === null ? '' : v.pass ? 'PASS' : 'MISS';
+    console.log(`  ${v.label.padEnd(58)} ${v.value.padStart(10)}   target ${v.target.padEnd(20)} ${mark}`);
+    if (v.note) console.log(`  ${''.padEnd(58)} ${v.note}`);
+  }
+}
 
 /** What wrk sends: the same request every time, or per-request values (see bench/wrk-dynamic.lua). */
 export type Load = { path: string; headers: Record<string, string>; dynamic?: DynamicRequest };
