@@ -1,9 +1,9 @@
-// The scenario runner shared by bench/sign-in.ts and bench/growth.ts: bench/edge.ts's method (one
+// The scenario runner of every section (bench/edge.ts, bench/sign-in.ts, bench/growth.ts): one
 // server process per scenario, pinned; one sample request checked by hand; wrk warm-up, then the
 // measured window with CPU per request of the server, its PostgreSQL backends and wrk; other
-// processes' CPU; optional quiet-wait and retries) plus what sign-in needs: per-request values
-// (tokens, addresses) minted before each wrk run, a count of the work the server really did (rows
-// it wrote), a monitor that runs beside the load (the mail backlog), and the peak RSS.
+// processes' CPU; optional quiet-wait and retries. For sign-in also: per-request values (tokens,
+// addresses) minted before each wrk run, a count of the work the server really did (rows it wrote),
+// a monitor that runs beside the load (the mail backlog), and the peak RSS.
 import { readFileSync } from 'node:fs';
 import type { BenchDatabase } from './database.ts';
 import {
