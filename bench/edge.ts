@@ -14,14 +14,16 @@
 // BENCH_QUIET_WAIT=s (before each scenario, wait up to s seconds for other processes to go quiet),
 // BENCH_RETRIES=n (run a scenario disturbed by other processes up to n more times, keep the quietest).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createBenchDatabase, CROWD, seed, type BenchDatabase, type Seed } from './lib/database.ts';
+import { CROWD, seed, type BenchDatabase, type Seed } from './lib/database.ts';
 import { findTool, loadAverage } from './lib/process.ts';
 import {
   BenchError,
   fmt,
+  newBenchDatabase,
   NOISY,
+  printHeader,
   runWithRetries,
   settingsFromEnv,
   stopLive,
@@ -257,22 +259,13 @@ async function main(): Promise<number> {
     throw new BenchError(`BENCH_ONLY names unknown scenarios; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
   }
 
-  const adminUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const bunVersion = Bun.version;
-  console.log(`edge bench — ${new Date().toISOString()}`);
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; bun ${bunVersion}`);
-  console.log(`load average before: ${loadAverage()}`);
+  printHeader('edge');
   console.log(
     `load: wrk -t${settings.threads} -c${settings.connections}, ${settings.warmup} s warm-up + ${settings.seconds} s measured per scenario; ` +
       `pinning: ${settings.pinning.pinned ? settings.pinning.why : `off (${settings.pinning.why})`}`,
   );
 
-  let database: BenchDatabase;
-  try {
-    database = await createBenchDatabase(adminUrl);
-  } catch (error) {
-    throw new BenchError(`cannot create the bench database via ${adminUrl.replace(/\/\/[^@/]*@/, '//…@')}: ${(error as Error).message}`);
-  }
+  const database = await newBenchDatabase();
   const dataDir = mkdtempSync(`${tmpdir()}/va-bench-`);
   const stopAll = async () => {
     await stopLive();
@@ -298,7 +291,7 @@ async function main(): Promise<number> {
     if (process.env.BENCH_OUT) {
       const out = {
         date: new Date().toISOString(),
-        bun: bunVersion,
+        bun: Bun.version,
         postgres: database.serverVersion,
         settings,
         results: results.map(({ raw: _raw, ...r }) => r),

@@ -12,21 +12,23 @@
 // the last), plus BENCH_GROWTH_SECONDS (measured seconds per run, default 5),
 // BENCH_GROWTH_WARMUP (default 2), BENCH_GROWTH_LEVELS (default 1000,100000,1000000).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { upsertGrant } from '../src/access/grants.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { Query, sql } from '../src/db/sql.ts';
 import { deriveKeyRing } from '../src/tokens/keys.ts';
 import { hashToken, mintToken } from '../src/tokens/tokens.ts';
-import { createBenchDatabase, seed, type BenchDatabase } from './lib/database.ts';
+import { seed, type BenchDatabase } from './lib/database.ts';
 import { findTool, loadAverage } from './lib/process.ts';
 import {
   BenchError,
   envNumber,
   fmt,
   markdown,
+  newBenchDatabase,
   NOISY,
+  printHeader,
   printVerdicts,
   resultRows,
   runWithRetries,
@@ -217,18 +219,10 @@ async function main(): Promise<number> {
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
   const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.id)) : SCENARIOS;
 
-  const adminUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  console.log(`growth bench — ${new Date().toISOString()}`);
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; bun ${Bun.version}`);
-  console.log(`load average before: ${loadAverage()}`);
+  printHeader('growth');
   console.log(`load: wrk -t${settings.threads} -c${settings.connections}, ${settings.warmup} s warm-up + ${settings.seconds} s measured per run; levels ${levels.map(fmt.int).join(', ')} sessions`);
 
-  let database: BenchDatabase;
-  try {
-    database = await createBenchDatabase(adminUrl);
-  } catch (error) {
-    throw new BenchError(`cannot create the bench database via ${adminUrl.replace(/\/\/[^@/]*@/, '//…@')}: ${(error as Error).message}`);
-  }
+  const database = await newBenchDatabase();
   const tmp = mkdtempSync(`${tmpdir()}/va-bench-growth-`);
   const cleanup = async () => {
     await stopLive();

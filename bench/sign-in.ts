@@ -22,10 +22,10 @@
 // (default both; `mail` alone runs only ours-request-mail), BENCH_MAIL_WAIT (seconds to wait for the
 // backlog to drain after the load, default 30; the target is 10).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { createBenchDatabase, seed, type BenchDatabase, type Seed } from './lib/database.ts';
+import { seed, type BenchDatabase, type Seed } from './lib/database.ts';
 import { backlogCurve, mailMonitor, type MailReport } from './lib/mail-monitor.ts';
 import { cpuTimeMs, findTool, freePort, loadAverage, pinned, start, waitForHttp, type Child } from './lib/process.ts';
 import {
@@ -34,7 +34,9 @@ import {
   envNumber,
   fmt,
   markdown,
+  newBenchDatabase,
   NOISY,
+  printHeader,
   printVerdicts,
   resultRows,
   RSS_LIMIT_MIB,
@@ -476,10 +478,7 @@ async function main(): Promise<number> {
   }
   const needsPeer = (config: PeerConfig) => scenarios.some((s) => s.id.startsWith(`peer-${config}-`));
 
-  const adminUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  console.log(`sign-in bench — ${new Date().toISOString()}`);
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; bun ${Bun.version}`);
-  console.log(`load average before: ${loadAverage()}`);
+  printHeader('sign-in');
   console.log(
     `load: wrk -t${settings.threads} -c${settings.connections}, ${settings.warmup} s warm-up + ${settings.seconds} s measured per scenario; ` +
       `pinning: ${settings.pinning.pinned ? settings.pinning.why : `off (${settings.pinning.why})`}`,
@@ -512,13 +511,9 @@ async function main(): Promise<number> {
 
   try {
     const create = async () => {
-      try {
-        const db = await createBenchDatabase(adminUrl);
-        databases.push(db);
-        return db;
-      } catch (error) {
-        throw new BenchError(`cannot create a bench database via ${adminUrl.replace(/\/\/[^@/]*@/, '//…@')}: ${(error as Error).message}`);
-      }
+      const db = await newBenchDatabase();
+      databases.push(db);
+      return db;
     };
     const oursDb = await create();
     const tokenSecret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');

@@ -5,7 +5,8 @@
 // addresses) minted before each wrk run, a count of the work the server really did (rows it wrote),
 // a monitor that runs beside the load (the mail backlog), and the peak RSS.
 import { readFileSync } from 'node:fs';
-import type { BenchDatabase } from './database.ts';
+import { cpus, totalmem } from 'node:os';
+import { createBenchDatabase, type BenchDatabase } from './database.ts';
 import {
   allProcessCpu,
   cpuAffinity,
@@ -13,6 +14,7 @@ import {
   cpuTimeMs,
   cpuTimeOfMs,
   freePort,
+  loadAverage,
   otherCpuByProcess,
   otherCpuMs,
   choosePinning,
@@ -46,6 +48,25 @@ export type Settings = {
   quietWaitSeconds: number;
   retries: number;
 };
+
+/** The admin connection: only `create database` and `drop database` run on its own database. */
+export const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A fresh bench database, or a BenchError naming the admin URL without its credentials. */
+export async function newBenchDatabase(): Promise<BenchDatabase> {
+  try {
+    return await createBenchDatabase(ADMIN_URL);
+  } catch (error) {
+    throw new BenchError(`cannot create a bench database via ${ADMIN_URL.replace(/\/\/[^@/]*@/, '//…@')}: ${(error as Error).message}`);
+  }
+}
+
+/** The first lines of every section's output: what runs where, and how busy the machine already is. */
+export function printHeader(section: string): void {
+  console.log(`${section} bench — ${new Date().toISOString()}`);
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; bun ${Bun.version}`);
+  console.log(`load average before: ${loadAverage()}`);
+}
 
 /** The settings every section reads from BENCH_* (see docs/performance.md). */
 export function settingsFromEnv(): Settings {
