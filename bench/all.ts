@@ -10,8 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { fmt, markdown } from './lib/runner.ts';
-import { RSS_LIMIT_MIB, type Verdict } from './sign-in.ts';
+import { fmt, markdown, RSS_LIMIT_MIB, type Verdict } from './lib/runner.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECTIONS = ['edge', 'sign-in', 'mail', 'growth'] as const;

@@ -3,8 +3,8 @@
 // target is missed (non-zero only when the bench itself could not run).
 //
 // Each scenario is its own server process (pinned to one CPU when taskset allows), loaded by wrk
-// (pinned to the other), after a warm-up. Add a scenario by appending to SCENARIOS; add a target
-// by appending to RATIOS.
+// (pinned to the other), after a warm-up: the method of bench/lib/runner.ts, shared by every section.
+// Add a scenario by appending to EDGE_SCENARIOS; add a target by appending to RATIOS.
 //
 // Env: BENCH_SECONDS (measured seconds per scenario, default 10), BENCH_WARMUP (default 3),
 // BENCH_CONNECTIONS (default 32), BENCH_THREADS (default 1), BENCH_DATABASE_URL (admin URL, default
@@ -14,56 +14,44 @@
 // BENCH_QUIET_WAIT=s (before each scenario, wait up to s seconds for other processes to go quiet),
 // BENCH_RETRIES=n (run a scenario disturbed by other processes up to n more times, keep the quietest).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createBenchDatabase, CROWD, seed, type BenchDatabase, type Seed } from './lib/database.ts';
+import { CROWD, seed, type BenchDatabase, type Seed } from './lib/database.ts';
+import { findTool, loadAverage } from './lib/process.ts';
 import {
-  choosePinning,
-  cpuAffinity,
-  cpuBusy,
-  cpuTimeMs,
-  cpuTimeOfMs,
-  allProcessCpu,
-  otherCpuByProcess,
-  otherCpuMs,
-  loadAverage,
-  findTool,
-  freePort,
-  pinned,
-  rssMiB,
-  sampleCpus,
-  start,
-  waitForHttp,
-  type Child,
-} from './lib/process.ts';
-import { runWrk, WRK_INSTALL_HINT, type DynamicRequest, type WrkResult } from './lib/wrk.ts';
+  BenchError,
+  fmt,
+  newBenchDatabase,
+  NOISY,
+  printHeader,
+  runWithRetries,
+  settingsFromEnv,
+  stopLive,
+  table,
+  type Load,
+  type Result,
+  type Scenario,
+  type Settings,
+} from './lib/runner.ts';
+import { serviceCommand, serviceEnv } from './lib/service.ts';
+import { WRK_INSTALL_HINT, type DynamicRequest } from './lib/wrk.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EDGE_PATH = '/_edge/visitor/access';
-
-function envNumber(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) throw new BenchError(`${name} must be a number ≥ ${min}, got "${raw}"`);
-  return value;
-}
-
-class BenchError extends Error {}
 
 // ---------------------------------------------------------------------------------------------
 // What is measured
 
 /** Everything a scenario may need to build its server command and its request. */
-type Context = { port: number; database: BenchDatabase; seed: Seed; tokenSecret: string; dataDir: string; crowdFile: string };
+type Context = { database: BenchDatabase; seed: Seed; tokenSecret: string; dataDir: string; crowdFile: string };
 
-type Scenario = {
+/** What an edge scenario declares; `edgeScenario` turns it into the shared runner's Scenario. */
+type EdgeScenario = {
   id: string;
   label: string;
-  /** The server command (bench/edge.ts prefixes taskset). */
+  /** The server command (the runner prefixes taskset). */
   argv: (ctx: Context) => string[];
-  env: (ctx: Context) => Record<string, string>;
-  path: (ctx: Context) => string;
+  env: (ctx: Context, port: number) => Record<string, string>;
   headers: (ctx: Context) => Record<string, string>;
   /** Per-request values (bench/wrk-dynamic.lua); the sample request uses the first one. */
   dynamic?: (ctx: Context) => DynamicRequest & { first: string };
@@ -74,27 +62,8 @@ type Scenario = {
 
 const bun = process.execPath;
 
-/** BENCH_CPU_PROF=dir: run the service under Bun's sampling profiler (.cpuprofile + .md per scenario). */
-function service(id: string): string[] {
-  const dir = process.env.BENCH_CPU_PROF;
-  const profile = dir ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${id}`] : [];
-  return [bun, ...profile, 'src/server.ts'];
-}
-
-const plain = (): Record<string, string> => ({});
-
-function serviceEnv(ctx: Context, edgeCacheSeconds: number): Record<string, string> {
-  return {
-    NODE_ENV: 'production',
-    PUBLIC_URL: 'http://localhost', // required in production (where console links point)
-    PORT: String(ctx.port),
-    TOKEN_SECRET: ctx.tokenSecret,
-    DATABASE_URL: ctx.database.url,
-    SMTP_URL: 'smtp://127.0.0.1:2525', // nothing needs to listen: the edge path sends no mail
-    LOG_LEVEL: 'warn',
-    EDGE_CACHE_SECONDS: String(edgeCacheSeconds),
-    DATA_DIR: ctx.dataDir,
-  };
+function edgeEnv(ctx: Context, port: number, edgeCacheSeconds: number): Record<string, string> {
+  return serviceEnv({ port, tokenSecret: ctx.tokenSecret, databaseUrl: ctx.database.url, dataDir: ctx.dataDir, edgeCacheSeconds });
 }
 
 function edgeRequest(ctx: Context): Record<string, string> {
@@ -123,13 +92,12 @@ function crowdCookies(ctx: Context): DynamicRequest & { first: string } {
   };
 }
 
-const SCENARIOS: Scenario[] = [
+const EDGE_SCENARIOS: EdgeScenario[] = [
   {
     id: 'ceiling',
     label: 'ceiling: bare Bun.serve 204',
     argv: () => [bun, 'bench/servers/bare.ts'],
-    env: (ctx) => ({ PORT: String(ctx.port) }),
-    path: () => EDGE_PATH,
+    env: (_ctx, port) => ({ PORT: String(port) }),
     headers: edgeRequest, // same request bytes as the edge scenarios
     expect: () => ({ status: 204 }),
     usesDatabase: false,
@@ -138,8 +106,7 @@ const SCENARIOS: Scenario[] = [
     id: 'select1',
     label: 'floor: Bun.serve + select 1 (postgres.js, max 10)',
     argv: () => [bun, 'bench/servers/select1.ts'],
-    env: (ctx) => ({ PORT: String(ctx.port), DATABASE_URL: ctx.database.url }),
-    path: () => EDGE_PATH,
+    env: (ctx, port) => ({ PORT: String(port), DATABASE_URL: ctx.database.url }),
     headers: crowdRequest, // same request bytes as edge-uncached
     dynamic: crowdCookies,
     expect: () => ({ status: 204 }),
@@ -148,9 +115,8 @@ const SCENARIOS: Scenario[] = [
   {
     id: 'edge-cached',
     label: 'service edge check, cached (EDGE_CACHE_SECONDS=5)',
-    argv: () => service('edge-cached'),
-    env: (ctx) => serviceEnv(ctx, 5),
-    path: () => EDGE_PATH,
+    argv: () => serviceCommand('edge-cached'),
+    env: (ctx, port) => edgeEnv(ctx, port, 5),
     headers: edgeRequest,
     expect: (ctx) => ({ status: 204, headers: { 'x-visitor-id': ctx.seed.visitorId } }),
     usesDatabase: true,
@@ -158,9 +124,8 @@ const SCENARIOS: Scenario[] = [
   {
     id: 'edge-uncached',
     label: `service edge check, uncached (EDGE_CACHE_SECONDS=0), ${CROWD.toLocaleString('en-US')} shoppers round robin`,
-    argv: () => service('edge-uncached'),
-    env: (ctx) => serviceEnv(ctx, 0),
-    path: () => EDGE_PATH,
+    argv: () => serviceCommand('edge-uncached'),
+    env: (ctx, port) => edgeEnv(ctx, port, 0),
     headers: crowdRequest,
     dynamic: crowdCookies,
     expect: () => ({ status: 204 }), // wrk counts any other answer as non-2xx
@@ -176,162 +141,40 @@ const RATIOS: Ratio[] = [
 ];
 
 // ---------------------------------------------------------------------------------------------
-// How it is measured
-
-type Result = WrkResult & {
-  id: string;
-  label: string;
-  rssMiB: number | null;
-  /** Server user+system CPU per measured request, µs. */
-  serverCpuUsPerRequest: number | null;
-  /** CPU of the PostgreSQL backends connected to the bench database, per measured request, µs. */
-  pgCpuUsPerRequest: number | null;
-  /** wrk's own CPU per request, µs. */
-  wrkCpuUsPerRequest: number;
-  /** CPU of every other process on the machine during the measured window (from /proc), in % of one core. */
-  otherCpuPercent: number;
-  /** Busy CPU (other processes: our server is idle then) in the last second before the load, % of one core. */
-  otherBeforePercent: number;
-  /** Time the hypervisor took from this VM, % of one core. */
-  stealPercent: number;
-  cpuBusy: Record<string, number>;
-  affinity: string | null;
-  /** Database transactions per request over the server's whole life (startup included). */
-  dbTransactionsPerRequest: number | null;
-};
-
-const live = new Set<Child>();
-
-async function runScenario(scenario: Scenario, base: Omit<Context, 'port'>, settings: Settings): Promise<Result> {
-  const ctx: Context = { ...base, port: freePort() };
-  const url = `http://127.0.0.1:${ctx.port}${scenario.path(ctx)}`;
-  const headers = scenario.headers(ctx);
-  const dynamic = scenario.dynamic?.(ctx);
-  const txBefore = scenario.usesDatabase ? await ctx.database.transactions() : 0;
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...scenario.env(ctx) };
-  const child = start(pinned(settings.pinning.serverCpu, scenario.argv(ctx)), env, ROOT);
-  live.add(child);
-  try {
-    await waitForHttp(`http://127.0.0.1:${ctx.port}/`, child);
-
-    // One request by hand first: a bench of wrong answers measures nothing.
-    const expected = scenario.expect(ctx);
-    const sample = await fetch(url, { headers: dynamic ? { ...headers, Cookie: dynamic.first } : headers, redirect: 'manual' });
-    if (sample.status !== expected.status) {
-      throw new BenchError(
-        `${scenario.id}: sample request answered ${sample.status} (reason ${sample.headers.get('x-visitor-reason') ?? '-'}), expected ${expected.status}\n${child.output().trim()}`,
-      );
-    }
-    for (const [name, value] of Object.entries(expected.headers ?? {})) {
-      if (sample.headers.get(name) !== value) {
-        throw new BenchError(`${scenario.id}: sample response header ${name} = ${sample.headers.get(name)}, expected ${value}`);
-      }
-    }
-
-    const load = { url, headers, threads: settings.threads, connections: settings.connections, cpu: settings.pinning.loadCpu, dynamic };
-    const ours = new Set([process.pid, child.pid]);
-    const quiet = await waitForQuiet(settings.quietWaitSeconds, ours);
-    const warm = settings.warmup > 0 ? await runWrk({ ...load, seconds: settings.warmup }) : null;
-    const backends = scenario.usesDatabase ? await ctx.database.backendPids() : [];
-    for (const pid of backends) ours.add(pid);
-    const pgBefore = cpuTimeOfMs(backends);
-    const allBefore = allProcessCpu();
-    const cpuBefore = cpuTimeMs(child.pid);
-    const busyBefore = sampleCpus();
-    const result = await runWrk({ ...load, seconds: settings.seconds });
-    const busy = cpuBusy(busyBefore, sampleCpus());
-    const cpuAfter = cpuTimeMs(child.pid);
-    const pgAfter = cpuTimeOfMs(backends);
-    const allAfter = allProcessCpu();
-    let pgMs = 0;
-    for (const [pid, after] of pgAfter) pgMs += after - (pgBefore.get(pid) ?? after);
-    const serverMs = cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : 0;
-    // wrk was our child and is gone (its time is in our cutime, and we are excluded).
-    const otherMs = otherCpuMs(allBefore, allAfter, ours);
-    if (settings.verbose) {
-      const top = otherCpuByProcess(allBefore, allAfter, ours).slice(0, 5);
-      console.error(`--- other processes during ${scenario.id}: ${top.map((p) => `${p.pid} ${p.ms.toFixed(0)} ms ${p.command}`).join(' | ')}`);
-    }
-    const rss = rssMiB(child.pid);
-    const affinity = cpuAffinity(child.pid);
-    if (settings.verbose) console.error(`--- wrk ${scenario.id}\n${result.raw}`);
-
-    const code = await child.stop();
-    live.delete(child);
-    if (code !== 0 && settings.verbose) console.error(`${scenario.id}: server exited with ${code}\n${child.output()}`);
-
-    let dbPerRequest: number | null = null;
-    if (scenario.usesDatabase) {
-      await Bun.sleep(300); // backends flush their statistics as they exit
-      const sent = result.requests + (warm?.requests ?? 0) + 1;
-      dbPerRequest = ((await ctx.database.transactions()) - txBefore) / sent;
-    }
-    return {
-      ...result,
-      id: scenario.id,
-      label: scenario.label,
-      rssMiB: rss,
-      serverCpuUsPerRequest: cpuBefore !== null && cpuAfter !== null ? (serverMs * 1000) / result.requests : null,
-      pgCpuUsPerRequest: scenario.usesDatabase ? (pgMs * 1000) / result.requests : null,
-      wrkCpuUsPerRequest: (result.wrkCpuMs * 1000) / result.requests,
-      otherCpuPercent: (100 * otherMs) / (result.seconds * 1000),
-      otherBeforePercent: quiet,
-      stealPercent: (100 * busy.stealMs) / (result.seconds * 1000),
-      cpuBusy: busy.percent,
-      affinity,
-      dbTransactionsPerRequest: dbPerRequest,
-    };
-  } finally {
-    if (live.has(child)) {
-      await child.stop();
-      live.delete(child);
-    }
-  }
-}
+// How it is measured: bench/lib/runner.ts (the method shared by every section)
 
 /**
- * Other processes' CPU over one second while our server is idle, in % of one core; with a budget,
- * waits (second by second) until it falls under 15 %. Other processes on 2 cores skew req/s badly.
+ * The runner's scenario for an edge scenario. Its sample request (one by hand, before any load: a bench
+ * of wrong answers measures nothing) must show the expected status and headers.
  */
-async function waitForQuiet(budgetSeconds: number, ours: Set<number>): Promise<number> {
-  const deadline = Date.now() + budgetSeconds * 1000;
-  for (;;) {
-    const before = allProcessCpu();
-    await Bun.sleep(1000);
-    const busy = otherCpuMs(before, allProcessCpu(), ours) / 10; // ms over 1 s → % of one core
-    if (busy < 15 || Date.now() >= deadline) return busy;
-  }
+function edgeScenario(edge: EdgeScenario): Scenario<Context> {
+  return {
+    id: edge.id,
+    label: edge.label,
+    argv: (ctx) => edge.argv(ctx),
+    env: edge.env,
+    cwd: ROOT,
+    database: edge.usesDatabase ? (ctx) => ctx.database : null,
+    async sample(ctx, baseUrl) {
+      const dynamic = edge.dynamic?.(ctx);
+      const headers = edge.headers(ctx);
+      const expected = edge.expect(ctx);
+      const sample = await fetch(`${baseUrl}${EDGE_PATH}`, { headers: dynamic ? { ...headers, Cookie: dynamic.first } : headers, redirect: 'manual' });
+      if (sample.status !== expected.status) {
+        throw new BenchError(`sample request answered ${sample.status} (reason ${sample.headers.get('x-visitor-reason') ?? '-'}), expected ${expected.status}`);
+      }
+      for (const [name, value] of Object.entries(expected.headers ?? {})) {
+        if (sample.headers.get(name) !== value) throw new BenchError(`sample response header ${name} = ${sample.headers.get(name)}, expected ${value}`);
+      }
+    },
+    load: async (ctx): Promise<Load> => ({ path: EDGE_PATH, headers: edge.headers(ctx), dynamic: edge.dynamic?.(ctx) }),
+  };
 }
 
-type Settings = {
-  seconds: number;
-  warmup: number;
-  connections: number;
-  threads: number;
-  pinning: ReturnType<typeof choosePinning>;
-  verbose: boolean;
-  quietWaitSeconds: number;
-  retries: number;
-};
-
-/** Other processes above this share of one core during a window make its req/s suspect. */
-const NOISY = 25;
+const SCENARIOS = EDGE_SCENARIOS.map(edgeScenario);
 
 // ---------------------------------------------------------------------------------------------
 // Report
-
-const fmt = {
-  int: (n: number) => Math.round(n).toLocaleString('en-US'),
-  us: (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${Math.round(n)} µs`),
-  mib: (n: number | null) => (n === null ? '-' : n.toFixed(1)),
-  num: (n: number | null, digits: number) => (n === null ? '-' : n.toFixed(digits)),
-};
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
-}
 
 function report(results: Result[], settings: Settings): { misses: number } {
   const cpuIds = [...new Set(results.flatMap((r) => Object.keys(r.cpuBusy)))].sort();
@@ -409,42 +252,23 @@ async function main(): Promise<number> {
     console.error(WRK_INSTALL_HINT);
     return 2;
   }
-  const settings: Settings = {
-    seconds: envNumber('BENCH_SECONDS', 10, 1),
-    warmup: envNumber('BENCH_WARMUP', 3, 0),
-    connections: envNumber('BENCH_CONNECTIONS', 32, 1),
-    threads: envNumber('BENCH_THREADS', 1, 1),
-    pinning: choosePinning(),
-    verbose: process.env.BENCH_VERBOSE === '1',
-    quietWaitSeconds: envNumber('BENCH_QUIET_WAIT', 0, 0),
-    retries: envNumber('BENCH_RETRIES', 0, 0),
-  };
+  const settings = settingsFromEnv();
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
   const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.id)) : SCENARIOS;
   if (only && scenarios.length !== only.length) {
     throw new BenchError(`BENCH_ONLY names unknown scenarios; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
   }
 
-  const adminUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const bunVersion = Bun.version;
-  console.log(`edge bench — ${new Date().toISOString()}`);
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; bun ${bunVersion}`);
-  console.log(`load average before: ${loadAverage()}`);
+  printHeader('edge');
   console.log(
     `load: wrk -t${settings.threads} -c${settings.connections}, ${settings.warmup} s warm-up + ${settings.seconds} s measured per scenario; ` +
       `pinning: ${settings.pinning.pinned ? settings.pinning.why : `off (${settings.pinning.why})`}`,
   );
 
-  let database: BenchDatabase;
-  try {
-    database = await createBenchDatabase(adminUrl);
-  } catch (error) {
-    throw new BenchError(`cannot create the bench database via ${adminUrl.replace(/\/\/[^@/]*@/, '//…@')}: ${(error as Error).message}`);
-  }
+  const database = await newBenchDatabase();
   const dataDir = mkdtempSync(`${tmpdir()}/va-bench-`);
   const stopAll = async () => {
-    for (const child of live) await child.stop();
-    live.clear();
+    await stopLive();
     await database.drop().catch((error) => console.error(`could not drop ${database.name}: ${(error as Error).message}`));
     rmSync(dataDir, { recursive: true, force: true });
   };
@@ -460,28 +284,14 @@ async function main(): Promise<number> {
     const crowdFile = `${dataDir}/crowd-tokens.txt`;
     writeFileSync(crowdFile, `${seeded.crowdTokens.join('\n')}\n`);
     const results: Result[] = [];
-    for (const scenario of scenarios) {
-      process.stdout.write(`running ${scenario.id} … `);
-      const base = { database, seed: seeded, tokenSecret, dataDir, crowdFile };
-      let result = await runScenario(scenario, base, settings);
-      process.stdout.write(`${fmt.int(result.rps)} req/s`);
-      // On a shared machine, optionally run a disturbed scenario again and keep the quietest run.
-      let last = result;
-      for (let i = 0; i < settings.retries && result.otherCpuPercent > NOISY; i++) {
-        process.stdout.write(` (other processes: ${last.otherCpuPercent.toFixed(0)} % of a core; again) … `);
-        last = await runScenario(scenario, base, settings);
-        process.stdout.write(`${fmt.int(last.rps)} req/s`);
-        if (last.otherCpuPercent < result.otherCpuPercent) result = last;
-      }
-      if (result !== last) process.stdout.write(` (kept the run with ${result.otherCpuPercent.toFixed(0)} %)`);
-      console.log('');
-      results.push(result);
-    }
+    const ctx: Context = { database, seed: seeded, tokenSecret, dataDir, crowdFile };
+    // On a shared machine, BENCH_RETRIES runs a disturbed scenario again and keeps the quietest run.
+    for (const scenario of scenarios) results.push(await runWithRetries(scenario, ctx, settings));
     const { misses } = report(results, settings);
     if (process.env.BENCH_OUT) {
       const out = {
         date: new Date().toISOString(),
-        bun: bunVersion,
+        bun: Bun.version,
         postgres: database.serverVersion,
         settings,
         results: results.map(({ raw: _raw, ...r }) => r),

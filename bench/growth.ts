@@ -8,42 +8,50 @@
 // statement per table and level): visitors, live sessions whose token hashes are sha256 of a counter
 // (never presented), and one grant per filler visitor. VACUUM (ANALYZE) after each level.
 //
-// Env: as bench/edge.ts, plus BENCH_GROWTH_SECONDS (measured seconds per run, default 5),
+// Env: as bench/edge.ts (BENCH_CPU_PROF names the profiles growth-<scenario>; each level overwrites
+// the last), plus BENCH_GROWTH_SECONDS (measured seconds per run, default 5),
 // BENCH_GROWTH_WARMUP (default 2), BENCH_GROWTH_LEVELS (default 1000,100000,1000000).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { upsertGrant } from '../src/access/grants.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { Query, sql } from '../src/db/sql.ts';
 import { deriveKeyRing } from '../src/tokens/keys.ts';
 import { hashToken, mintToken } from '../src/tokens/tokens.ts';
-import { createBenchDatabase, seed, type BenchDatabase } from './lib/database.ts';
+import { seed, type BenchDatabase } from './lib/database.ts';
 import { findTool, loadAverage } from './lib/process.ts';
-import { BenchError, envNumber, fmt, markdown, NOISY, resultRows, runWithRetries, stopLive, table, type Result, type Scenario, type Settings } from './lib/runner.ts';
+import {
+  BenchError,
+  envNumber,
+  fmt,
+  markdown,
+  newBenchDatabase,
+  NOISY,
+  printHeader,
+  printVerdicts,
+  resultRows,
+  runWithRetries,
+  settingsFromEnv,
+  stopLive,
+  table,
+  type Result,
+  type Scenario,
+  type Settings,
+  type Verdict,
+} from './lib/runner.ts';
 import { tenantIdOf } from './lib/sign-in-data.ts';
-import { settingsFromEnv, type Verdict, printVerdicts } from './sign-in.ts';
+import { serviceCommand, serviceEnv } from './lib/service.ts';
 import { WRK_INSTALL_HINT } from './lib/wrk.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const bun = process.execPath;
 const REAL_SESSIONS = 1000;
 const EDGE_PATH = '/_edge/visitor/access';
 
 type Context = { database: BenchDatabase; tokenSecret: string; dataDir: string; tokensFile: string; sampleToken: string };
 
-function serviceEnv(ctx: Context, port: number, edgeCacheSeconds: number): Record<string, string> {
-  return {
-    NODE_ENV: 'production',
-    PUBLIC_URL: 'http://localhost', // required in production (where console links point)
-    PORT: String(port),
-    TOKEN_SECRET: ctx.tokenSecret,
-    DATABASE_URL: ctx.database.url,
-    SMTP_URL: 'smtp://127.0.0.1:2525', // nothing needs to listen: these paths send no mail
-    LOG_LEVEL: 'warn',
-    EDGE_CACHE_SECONDS: String(edgeCacheSeconds),
-    DATA_DIR: ctx.dataDir,
-  };
+function growthEnv(ctx: Context, port: number, edgeCacheSeconds: number): Record<string, string> {
+  return serviceEnv({ port, tokenSecret: ctx.tokenSecret, databaseUrl: ctx.database.url, dataDir: ctx.dataDir, edgeCacheSeconds });
 }
 
 function edge(id: string, cacheSeconds: number, label: string): Scenario<Context> {
@@ -51,8 +59,8 @@ function edge(id: string, cacheSeconds: number, label: string): Scenario<Context
   return {
     id,
     label,
-    argv: () => [bun, 'src/server.ts'],
-    env: (ctx, port) => serviceEnv(ctx, port, cacheSeconds),
+    argv: () => serviceCommand(`growth-${id}`),
+    env: (ctx, port) => growthEnv(ctx, port, cacheSeconds),
     cwd: ROOT,
     database: (ctx) => ctx.database,
     async sample(ctx, base) {
@@ -72,8 +80,8 @@ function me(): Scenario<Context> {
   return {
     id: 'me',
     label: 'GET /v2/visitor/me',
-    argv: () => [bun, 'src/server.ts'],
-    env: (ctx, port) => serviceEnv(ctx, port, 5),
+    argv: () => serviceCommand('growth-me'),
+    env: (ctx, port) => growthEnv(ctx, port, 5),
     cwd: ROOT,
     database: (ctx) => ctx.database,
     async sample(ctx, base) {
@@ -174,7 +182,7 @@ async function plans(url: string, token: string): Promise<string> {
   }
 }
 
-export function growthVerdicts(results: { level: number; result: Result }[]): Verdict[] {
+function growthVerdicts(results: { level: number; result: Result }[]): Verdict[] {
   const out: Verdict[] = [];
   for (const id of [...new Set(results.map((r) => r.result.id))]) {
     const runs = results.filter((r) => r.result.id === id).sort((a, b) => a.level - b.level);
@@ -211,18 +219,10 @@ async function main(): Promise<number> {
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
   const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.id)) : SCENARIOS;
 
-  const adminUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  console.log(`growth bench — ${new Date().toISOString()}`);
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; bun ${Bun.version}`);
-  console.log(`load average before: ${loadAverage()}`);
+  printHeader('growth');
   console.log(`load: wrk -t${settings.threads} -c${settings.connections}, ${settings.warmup} s warm-up + ${settings.seconds} s measured per run; levels ${levels.map(fmt.int).join(', ')} sessions`);
 
-  let database: BenchDatabase;
-  try {
-    database = await createBenchDatabase(adminUrl);
-  } catch (error) {
-    throw new BenchError(`cannot create the bench database via ${adminUrl.replace(/\/\/[^@/]*@/, '//…@')}: ${(error as Error).message}`);
-  }
+  const database = await newBenchDatabase();
   const tmp = mkdtempSync(`${tmpdir()}/va-bench-growth-`);
   const cleanup = async () => {
     await stopLive();

@@ -20,32 +20,38 @@
 // BENCH_DATABASE_URL, BENCH_PIN, BENCH_QUIET_WAIT, BENCH_RETRIES, BENCH_VERBOSE, BENCH_OUT,
 // BENCH_CPU_PROF), and BENCH_ONLY: comma-separated scenario ids; BENCH_SECTIONS=sign-in,mail
 // (default both; `mail` alone runs only ours-request-mail), BENCH_MAIL_WAIT (seconds to wait for the
-// backlog to drain after the load, default 30; the target is 10), BENCH_WHATIF_ASYNC_COMMIT=1 (a
-// what-if, not a result: the service's database commits without waiting for the WAL flush).
+// backlog to drain after the load, default 30; the target is 10).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { createBenchDatabase, seed, type BenchDatabase, type Seed } from './lib/database.ts';
+import { seed, type BenchDatabase, type Seed } from './lib/database.ts';
 import { backlogCurve, mailMonitor, type MailReport } from './lib/mail-monitor.ts';
-import { choosePinning, cpuTimeMs, findTool, freePort, loadAverage, pinned, start, waitForHttp, type Child } from './lib/process.ts';
+import { cpuTimeMs, findTool, freePort, loadAverage, pinned, start, waitForHttp, type Child } from './lib/process.ts';
 import {
   BenchError,
   COLUMN_NOTES,
   envNumber,
   fmt,
   markdown,
+  newBenchDatabase,
   NOISY,
+  printHeader,
+  printVerdicts,
   resultRows,
+  RSS_LIMIT_MIB,
   runWithRetries,
+  settingsFromEnv,
   stopLive,
   table,
   type Load,
   type Result,
   type Scenario,
   type Settings,
+  type Verdict,
 } from './lib/runner.ts';
 import { mintLinks, raiseLimits, RAISED_QUOTA } from './lib/sign-in-data.ts';
+import { serviceCommand, serviceEnv } from './lib/service.ts';
 import { WRK_INSTALL_HINT } from './lib/wrk.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -120,30 +126,14 @@ function tokenFile(ctx: Context, id: string): string {
 // ---------------------------------------------------------------------------------------------
 // What is measured
 
-/** BENCH_CPU_PROF=dir: run the service under Bun's sampling profiler (.cpuprofile + .md per scenario). */
-function service(id: string): string[] {
-  const dir = process.env.BENCH_CPU_PROF;
-  const profile = dir ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${id}`] : [];
-  return [bun, ...profile, 'src/server.ts'];
-}
-
-function serviceEnv(ctx: Context, port: number): Record<string, string> {
-  return {
-    NODE_ENV: 'production',
-    PUBLIC_URL: 'http://localhost', // required in production (where console links point)
-    PORT: String(port),
-    TOKEN_SECRET: ctx.tokenSecret,
-    DATABASE_URL: ctx.ours.url,
-    SMTP_URL: `smtp://127.0.0.1:${ctx.sink.smtpPort}`,
-    LOG_LEVEL: 'warn',
-    DATA_DIR: ctx.dataDir,
-  };
+function oursEnv(ctx: Context, port: number): Record<string, string> {
+  return serviceEnv({ port, tokenSecret: ctx.tokenSecret, databaseUrl: ctx.ours.url, dataDir: ctx.dataDir, smtpUrl: `smtp://127.0.0.1:${ctx.sink.smtpPort}` });
 }
 
 const OUR_HOST = { Host: 'localhost', ...FORWARDED };
 
 function ours(id: string, label: string, rest: Omit<Scenario<Context>, 'id' | 'label' | 'argv' | 'env' | 'cwd' | 'database'>): Scenario<Context> {
-  return { id, label, argv: () => service(id), env: serviceEnv, cwd: ROOT, database: (ctx) => ctx.ours, ...rest };
+  return { id, label, argv: () => serviceCommand(id), env: oursEnv, cwd: ROOT, database: (ctx) => ctx.ours, ...rest };
 }
 
 function peer(config: PeerConfig, id: string, label: string, rest: Omit<Scenario<Context>, 'id' | 'label' | 'argv' | 'env' | 'cwd' | 'database'>): Scenario<Context> {
@@ -371,13 +361,8 @@ const RATIOS: Ratio[] = [
   { label: 'session read vs defaults', ours: 'ours-session', peer: 'peer-defaults-session', target: 0, p99: false },
 ];
 
-/** The target says 150 MB: 150 × 10⁶ bytes = 143.1 MiB (the tables print MiB). */
-export const RSS_LIMIT_MIB = 150e6 / 2 ** 20;
-
 // ---------------------------------------------------------------------------------------------
 // Report
-
-export type Verdict = { label: string; value: string; target: string; pass: boolean | null; note?: string };
 
 function ratios(results: Result[]): Verdict[] {
   const byId = new Map(results.map((r) => [r.id, r]));
@@ -419,14 +404,6 @@ function ratios(results: Result[]): Verdict[] {
     });
   }
   return out;
-}
-
-export function printVerdicts(verdicts: Verdict[]): void {
-  for (const v of verdicts) {
-    const mark = v.pass === null ? '' : v.pass ? 'PASS' : 'MISS';
-    console.log(`  ${v.label.padEnd(58)} ${v.value.padStart(10)}   target ${v.target.padEnd(20)} ${mark}`);
-    if (v.note) console.log(`  ${''.padEnd(58)} ${v.note}`);
-  }
 }
 
 function mailSection(result: Result): { verdicts: Verdict[] } {
@@ -486,19 +463,6 @@ function report(results: Result[], settings: Settings): Verdict[] {
 
 // ---------------------------------------------------------------------------------------------
 
-export function settingsFromEnv(): Settings {
-  return {
-    seconds: envNumber('BENCH_SECONDS', 10, 1),
-    warmup: envNumber('BENCH_WARMUP', 3, 0),
-    connections: envNumber('BENCH_CONNECTIONS', 32, 1),
-    threads: envNumber('BENCH_THREADS', 1, 1),
-    pinning: choosePinning(),
-    verbose: process.env.BENCH_VERBOSE === '1',
-    quietWaitSeconds: envNumber('BENCH_QUIET_WAIT', 0, 0),
-    retries: envNumber('BENCH_RETRIES', 0, 0),
-  };
-}
-
 async function main(): Promise<number> {
   if (!findTool('wrk')) {
     console.error(WRK_INSTALL_HINT);
@@ -514,10 +478,7 @@ async function main(): Promise<number> {
   }
   const needsPeer = (config: PeerConfig) => scenarios.some((s) => s.id.startsWith(`peer-${config}-`));
 
-  const adminUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  console.log(`sign-in bench — ${new Date().toISOString()}`);
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; bun ${Bun.version}`);
-  console.log(`load average before: ${loadAverage()}`);
+  printHeader('sign-in');
   console.log(
     `load: wrk -t${settings.threads} -c${settings.connections}, ${settings.warmup} s warm-up + ${settings.seconds} s measured per scenario; ` +
       `pinning: ${settings.pinning.pinned ? settings.pinning.why : `off (${settings.pinning.why})`}`,
@@ -550,24 +511,14 @@ async function main(): Promise<number> {
 
   try {
     const create = async () => {
-      try {
-        const db = await createBenchDatabase(adminUrl);
-        databases.push(db);
-        return db;
-      } catch (error) {
-        throw new BenchError(`cannot create a bench database via ${adminUrl.replace(/\/\/[^@/]*@/, '//…@')}: ${(error as Error).message}`);
-      }
+      const db = await newBenchDatabase();
+      databases.push(db);
+      return db;
     };
     const oursDb = await create();
     const tokenSecret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
     const seeded = await seed(oursDb.url, tokenSecret);
     await raiseLimits(oursDb.url, 'bench');
-    if (process.env.BENCH_WHATIF_ASYNC_COMMIT === '1') {
-      // What-if, never the default: every commit of the service skips the WAL flush wait — an upper
-      // bound for "counters (and other non-critical writes) commit asynchronously".
-      await client(adminUrl).unsafe(`alter database ${oursDb.name} set synchronous_commit = off`);
-      console.log(`WHAT-IF: synchronous_commit = off for every connection to ${oursDb.name} (BENCH_WHATIF_ASYNC_COMMIT=1)`);
-    }
     console.log(`databases: ours ${oursDb.name} on PostgreSQL ${oursDb.serverVersion} (bench tenant quotas raised to ${fmt.int(RAISED_QUOTA)} per window)`);
 
     const peers = {} as Context['peers'];

@@ -73,3 +73,32 @@ describe('docs/api.md', () => {
     expect(checked).toBeGreaterThan(20);
   });
 });
+
+describe('docs/performance.md', () => {
+  const doc = readFileSync(new URL('../docs/performance.md', import.meta.url), 'utf8');
+
+  it('stays a page of the present, not a diary (at most 250 lines)', () => {
+    expect(doc.trimEnd().split('\n').length).toBeLessThanOrEqual(250);
+  });
+
+  it('names only files of the repository that exist', () => {
+    const named = [...new Set([...doc.matchAll(/`((?:bench|src|scripts|patches|test|docs)\/[^`\s]*)`/g)].map((m) => m[1]!))];
+    expect(named.length).toBeGreaterThan(15);
+    const missing = named.filter((path) => !existsSync(new URL(`../${path}`, import.meta.url)));
+    expect(missing).toEqual([]);
+  });
+
+  it('documents exactly the BENCH_* variables the bench reads', () => {
+    const bench = new URL('../bench/', import.meta.url);
+    const read = new Set<string>();
+    for (const file of new Bun.Glob('**/*.ts').scanSync({ cwd: bench.pathname })) {
+      if (file.startsWith('peers/')) continue;
+      const source = readFileSync(new URL(file, bench), 'utf8');
+      for (const m of source.matchAll(/process\.env\.(BENCH_\w+)|envNumber\('(BENCH_\w+)'/g)) read.add((m[1] ?? m[2])!);
+    }
+    const documented = new Set([...doc.matchAll(/\bBENCH_[A-Z_]+\b/g)].map((m) => m[0]));
+    expect(read.size).toBeGreaterThan(10);
+    expect([...read].filter((name) => !documented.has(name)).sort()).toEqual([]);
+    expect([...documented].filter((name) => !read.has(name)).sort()).toEqual([]);
+  });
+});

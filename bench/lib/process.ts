@@ -4,21 +4,18 @@ import { availableParallelism } from 'node:os';
 
 export type Pinning = { pinned: boolean; serverCpu: string | null; loadCpu: string | null; why: string };
 
-function which(command: string): string | null {
+/** The command's path on PATH, or null. */
+export function findTool(command: string): string | null {
   for (const dir of (process.env.PATH ?? '').split(':')) {
     if (dir && existsSync(`${dir}/${command}`)) return `${dir}/${command}`;
   }
   return null;
 }
 
-export function findTool(command: string): string | null {
-  return which(command);
-}
-
 /** Server on CPU 0, load generator on CPU 1, when taskset exists and both CPUs are ours. */
 export function choosePinning(): Pinning {
   if (process.env.BENCH_PIN === '0') return { pinned: false, serverCpu: null, loadCpu: null, why: 'BENCH_PIN=0' };
-  if (!which('taskset')) return { pinned: false, serverCpu: null, loadCpu: null, why: 'taskset not found (apt-get install -y util-linux)' };
+  if (!findTool('taskset')) return { pinned: false, serverCpu: null, loadCpu: null, why: 'taskset not found (apt-get install -y util-linux)' };
   const allowed = readFileSync('/proc/self/status', 'utf8').match(/^Cpus_allowed_list:\s*(.+)$/m)?.[1]?.trim() ?? '';
   const cpus = expandCpuList(allowed);
   if (cpus.length < 2) return { pinned: false, serverCpu: null, loadCpu: null, why: `only ${cpus.length || availableParallelism()} CPU(s) allowed` };

@@ -1,11 +1,12 @@
-// The scenario runner shared by bench/sign-in.ts and bench/growth.ts: bench/edge.ts's method (one
+// The scenario runner of every section (bench/edge.ts, bench/sign-in.ts, bench/growth.ts): one
 // server process per scenario, pinned; one sample request checked by hand; wrk warm-up, then the
 // measured window with CPU per request of the server, its PostgreSQL backends and wrk; other
-// processes' CPU; optional quiet-wait and retries) plus what sign-in needs: per-request values
-// (tokens, addresses) minted before each wrk run, a count of the work the server really did (rows
-// it wrote), a monitor that runs beside the load (the mail backlog), and the peak RSS.
+// processes' CPU; optional quiet-wait and retries. For sign-in also: per-request values (tokens,
+// addresses) minted before each wrk run, a count of the work the server really did (rows it wrote),
+// a monitor that runs beside the load (the mail backlog), and the peak RSS.
 import { readFileSync } from 'node:fs';
-import type { BenchDatabase } from './database.ts';
+import { cpus, totalmem } from 'node:os';
+import { createBenchDatabase, type BenchDatabase } from './database.ts';
 import {
   allProcessCpu,
   cpuAffinity,
@@ -13,8 +14,10 @@ import {
   cpuTimeMs,
   cpuTimeOfMs,
   freePort,
+  loadAverage,
   otherCpuByProcess,
   otherCpuMs,
+  choosePinning,
   pinned,
   rssMiB,
   sampleCpus,
@@ -45,6 +48,53 @@ export type Settings = {
   quietWaitSeconds: number;
   retries: number;
 };
+
+/** The admin connection: only `create database` and `drop database` run on its own database. */
+export const ADMIN_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A fresh bench database, or a BenchError naming the admin URL without its credentials. */
+export async function newBenchDatabase(): Promise<BenchDatabase> {
+  try {
+    return await createBenchDatabase(ADMIN_URL);
+  } catch (error) {
+    throw new BenchError(`cannot create a bench database via ${ADMIN_URL.replace(/\/\/[^@/]*@/, '//…@')}: ${(error as Error).message}`);
+  }
+}
+
+/** The first lines of every section's output: what runs where, and how busy the machine already is. */
+export function printHeader(section: string): void {
+  console.log(`${section} bench — ${new Date().toISOString()}`);
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; bun ${Bun.version}`);
+  console.log(`load average before: ${loadAverage()}`);
+}
+
+/** The settings every section reads from BENCH_* (see docs/performance.md). */
+export function settingsFromEnv(): Settings {
+  return {
+    seconds: envNumber('BENCH_SECONDS', 10, 1),
+    warmup: envNumber('BENCH_WARMUP', 3, 0),
+    connections: envNumber('BENCH_CONNECTIONS', 32, 1),
+    threads: envNumber('BENCH_THREADS', 1, 1),
+    pinning: choosePinning(),
+    verbose: process.env.BENCH_VERBOSE === '1',
+    quietWaitSeconds: envNumber('BENCH_QUIET_WAIT', 0, 0),
+    retries: envNumber('BENCH_RETRIES', 0, 0),
+  };
+}
+
+/** The target says 150 MB: 150 × 10⁶ bytes = 143.1 MiB (the tables print MiB). */
+export const RSS_LIMIT_MIB = 150e6 / 2 ** 20;
+
+/** One target of a section: `pass` null for a ratio printed for the record only. */
+export type Verdict = { label: string; value: string; target: string; pass: boolean | null; note?: string };
+
+export function printVerdicts(verdicts: Verdict[]): void {
+  for (const v of verdicts) {
+    const mark = v.pass === null ? '' : v.pass ? 'PASS' : 'MISS';
+    console.log(`  ${v.label.padEnd(58)} ${v.value.padStart(10)}   target ${v.target.padEnd(20)} ${mark}`);
+    if (v.note) console.log(`  ${''.padEnd(58)} ${v.note}`);
+  }
+}
 
 /** What wrk sends: the same request every time, or per-request values (see bench/wrk-dynamic.lua). */
 export type Load = { path: string; headers: Record<string, string>; dynamic?: DynamicRequest };

@@ -12,7 +12,7 @@ import { deriveKeyRing, type KeyRing } from '../../src/tokens/keys.ts';
 import { hashToken, mintToken } from '../../src/tokens/tokens.ts';
 
 /** Every policy that sign-in, verify and link requests count against. */
-export const SIGN_IN_POLICIES = ['magic-link:per-ip', 'magic-link:per-tenant', 'magic-link:per-email', 'magic-link:per-email-daily', 'verify:per-ip', 'link:per-ip'] as const;
+const SIGN_IN_POLICIES = ['magic-link:per-ip', 'magic-link:per-tenant', 'magic-link:per-email', 'magic-link:per-email-daily', 'verify:per-ip', 'link:per-ip'] as const;
 
 /** Far above anything wrk can offer in a window; the counters are still bumped on every request. */
 export const RAISED_QUOTA = 1_000_000_000;

@@ -1,0 +1,37 @@
+// How every section starts the service under test: `bun src/server.ts` in production mode, logging
+// only warnings, on a bench database. One place, so the sections measure the same process.
+//
+// Profiling mode: BENCH_CPU_PROF=dir runs the service under Bun's sampling profiler and writes
+// `<scenario>.cpuprofile` and `<scenario>.md` there when the scenario's server stops. The profiler
+// slows the service and inflates its RSS: a profiled run's numbers are not results.
+
+export function serviceCommand(scenarioId: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  const profile = dir ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${scenarioId}`] : [];
+  return [process.execPath, ...profile, 'src/server.ts'];
+}
+
+export type ServiceOptions = {
+  port: number;
+  tokenSecret: string;
+  databaseUrl: string;
+  dataDir: string;
+  /** Where the outbox sends; the edge and growth paths send no mail, so nothing needs to listen. */
+  smtpUrl?: string;
+  /** Unset: the service's default. */
+  edgeCacheSeconds?: number;
+};
+
+export function serviceEnv(options: ServiceOptions): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    PUBLIC_URL: 'http://localhost', // required in production (where console links point)
+    PORT: String(options.port),
+    TOKEN_SECRET: options.tokenSecret,
+    DATABASE_URL: options.databaseUrl,
+    SMTP_URL: options.smtpUrl ?? 'smtp://127.0.0.1:2525',
+    LOG_LEVEL: 'warn',
+    ...(options.edgeCacheSeconds === undefined ? {} : { EDGE_CACHE_SECONDS: String(options.edgeCacheSeconds) }),
+    DATA_DIR: options.dataDir,
+  };
+}
