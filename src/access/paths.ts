@@ -1,4 +1,4 @@
-// Strict path normalisation for the edge check and for grant resources (api.md "Edge route"):
+// Strict path normalisation for the edge check and for grant resources (docs/api.md "Edge check"):
 // percent-decode once; resolve `.`/`..`; collapse `//`; drop a trailing slash. Encoded `/` or `\`,
 // control characters, `;`, a `%` left after decoding, `..` above the root, a Unicode look-alike of
 // `.` `/` `\` `%` `;` (raw, encoded or as raw UTF-8 bytes), or undecodable input

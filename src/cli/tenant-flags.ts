@@ -1,5 +1,5 @@
 // `tenant add|update` flags → validated, normalised tenant fields. Pure functions: every rule of
-// api.md "Words → tenant" is checked here, before the database is opened.
+// docs/api.md "Words" (tenant) is checked here, before the database is opened.
 import { parseSender } from '../mail/magic-link-mail.ts';
 import { HANDLE, type TenantInput } from '../tenants/tenants.ts';
 import { invalidArgument } from './command.ts';

@@ -12,7 +12,7 @@ const CONSOLE_NAME = 'Visitor Access support console';
 export const CONSOLE_LINK_PATH = '/console/t/';
 /** The returnTo stored with console links: not a URL, so no visitor route ever produces it. */
 export const CONSOLE_RETURN_TO = 'console:';
-/** 12 h absolute and 30 min idle (api.md), both enforced on every request (session.ts). */
+/** 12 h absolute and 30 min idle (docs/console.md), both enforced on every request (session.ts). */
 export const CONSOLE_SESSION_SECONDS = 12 * 3600;
 
 export async function ensureConsoleTenant(db: Db): Promise<void> {

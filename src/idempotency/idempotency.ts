@@ -1,4 +1,4 @@
-// Idempotency-Key on POSTs that do not create a session (api.md "Conventions"). The first request
+// Idempotency-Key on POSTs that do not create a session (docs/api.md "Idempotency-Key"). The first request
 // stores its 2xx/3xx answer for 24 h; the same key + same fingerprint gets it again with
 // `Idempotent-Replayed: true` and no second side effect; another fingerprint → 422; still running
 // → 409. Records live in Postgres, so every instance agrees. Keys are scoped to (host, tenant,

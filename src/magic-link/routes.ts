@@ -115,7 +115,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       const jar = cookie as CookieJar;
       const tenant = await linkTenant(ctx);
       if (!tenant) throw new AppError('invalid_magic_link');
-      // Order matters (api.md): CSRF → token → test cookie → consume.
+      // Order matters (docs/api.md "The link page"): CSRF → token → test cookie → consume.
       assertOriginAllowed(request, tenant, config);
       await enforceLinkLimits(keys, ctx, tenant, params.token);
       const action = `/_edge/visitor/access/t/${params.token}`;

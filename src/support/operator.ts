@@ -1,4 +1,4 @@
-// The audience rule of every /v2/operator/* route (api.md): only a service PAT (no tenant) holding the
+// The audience rule of every /v2/operator/* route (docs/api.md "Operator routes"): only a service PAT (no tenant) holding the
 // route's scope gets in. No or an invalid credential → 401 unauthorized; a live visitor session or
 // any valid credential without that scope (tenant PAT, storefront JWT, service PAT lacking it) →
 // 403 wrong_audience, pointing shoppers and abuse reporters to the routes that are theirs.

@@ -1,4 +1,4 @@
-// The page a browser form lands on after filing a report (forms get a 303, api.md "Bodies"): it
+// The page a browser form lands on after filing a report (forms get a 303, docs/api.md "Bodies"): it
 // confirms receipt and shows the references to quote. Only well-formed ids from the query are shown.
 import { html, page } from '../http/html.ts';
 import { REQUEST_ID_SHAPE } from './reports.ts';

@@ -1,4 +1,4 @@
-// Email normalisation — this form is the visitor key (api.md): trim, NFC, lower-case the whole
+// Email normalisation — this form is the visitor key (docs/api.md "Words"): trim, NFC, lower-case the whole
 // address, IDN domain → punycode, ≤ 254 characters, a dot in the domain. Anything else: invalid.
 
 // Local part: no whitespace, controls, quotes or specials; dots not leading, trailing or doubled.
