@@ -16,10 +16,14 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECTIONS = ['edge', 'sign-in', 'mail', 'growth'] as const;
 type Section = (typeof SECTIONS)[number];
 
-const chosen = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean) ?? [...SECTIONS];
+const chosen = process.env.BENCH_ONLY?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean) ?? [...SECTIONS];
 const unknown = chosen.filter((s) => !SECTIONS.includes(s as Section));
 if (unknown.length) {
-  console.error(`BENCH_ONLY takes sections (${SECTIONS.join(', ')}), got ${unknown.join(', ')}. To pick scenarios, run bun bench/edge.ts, bench/sign-in.ts or bench/growth.ts with BENCH_ONLY=<scenario ids>.`);
+  console.error(
+    `BENCH_ONLY takes sections (${SECTIONS.join(', ')}), got ${unknown.join(', ')}. To pick scenarios, run bun bench/edge.ts, bench/sign-in.ts or bench/growth.ts with BENCH_ONLY=<scenario ids>.`,
+  );
   process.exit(2);
 }
 const has = (s: Section) => chosen.includes(s);
@@ -27,7 +31,12 @@ const has = (s: Section) => chosen.includes(s);
 type Part = { section: string; file: string; env: Record<string, string> };
 const parts: Part[] = [];
 if (has('edge')) parts.push({ section: 'edge', file: 'bench/edge.ts', env: {} });
-if (has('sign-in') || has('mail')) parts.push({ section: [has('sign-in') && 'sign-in', has('mail') && 'mail'].filter(Boolean).join(' + '), file: 'bench/sign-in.ts', env: { BENCH_SECTIONS: [has('sign-in') && 'sign-in', has('mail') && 'mail'].filter(Boolean).join(',') } });
+if (has('sign-in') || has('mail'))
+  parts.push({
+    section: [has('sign-in') && 'sign-in', has('mail') && 'mail'].filter(Boolean).join(' + '),
+    file: 'bench/sign-in.ts',
+    env: { BENCH_SECTIONS: [has('sign-in') && 'sign-in', has('mail') && 'mail'].filter(Boolean).join(',') },
+  });
 if (has('growth')) parts.push({ section: 'growth', file: 'bench/growth.ts', env: {} });
 
 const tmp = mkdtempSync(`${tmpdir()}/va-bench-all-`);
@@ -60,7 +69,16 @@ rmSync(tmp, { recursive: true, force: true });
 // ---------------------------------------------------------------------------------------------
 // Every target in one place
 
-type EdgeResult = { id: string; rps: number; rssMiB: number | null; serverCpuUsPerRequest: number | null; pgCpuUsPerRequest: number | null; otherCpuPercent: number; non2xx: number; socketErrors: number };
+type EdgeResult = {
+  id: string;
+  rps: number;
+  rssMiB: number | null;
+  serverCpuUsPerRequest: number | null;
+  pgCpuUsPerRequest: number | null;
+  otherCpuPercent: number;
+  non2xx: number;
+  socketErrors: number;
+};
 const verdicts: Verdict[] = [];
 const edge = outputs['bench/edge.ts'] as { results: EdgeResult[] } | undefined;
 if (edge) {
@@ -85,7 +103,12 @@ if (edge) {
   const mine = edge.results.filter((r) => r.id.startsWith('edge-'));
   if (mine.length) {
     const rss = Math.max(...mine.map((r) => r.rssMiB ?? 0));
-    verdicts.push({ label: 'our RSS under load (edge scenarios, VmRSS at the end)', value: `${rss.toFixed(1)} MiB`, target: `≤ 150 MB (${RSS_LIMIT_MIB.toFixed(1)} MiB)`, pass: rss <= RSS_LIMIT_MIB });
+    verdicts.push({
+      label: 'our RSS under load (edge scenarios, VmRSS at the end)',
+      value: `${rss.toFixed(1)} MiB`,
+      target: `≤ 150 MB (${RSS_LIMIT_MIB.toFixed(1)} MiB)`,
+      pass: rss <= RSS_LIMIT_MIB,
+    });
   }
 }
 for (const file of ['bench/sign-in.ts', 'bench/growth.ts']) {
@@ -95,13 +118,19 @@ for (const file of ['bench/sign-in.ts', 'bench/growth.ts']) {
 
 if (verdicts.length) {
   console.log('\n======== all targets, this run ========\n');
-  const rows = [['target', 'measured', 'wanted', 'verdict', 'notes'], ...verdicts.map((v) => [v.label, v.value, v.target, v.pass === null ? 'info' : v.pass ? 'PASS' : '**MISS**', v.note ?? ''])];
+  const rows = [
+    ['target', 'measured', 'wanted', 'verdict', 'notes'],
+    ...verdicts.map((v) => [v.label, v.value, v.target, v.pass === null ? 'info' : v.pass ? 'PASS' : '**MISS**', v.note ?? '']),
+  ];
   console.log(markdown(rows));
   const judged = verdicts.filter((v) => v.pass !== null);
   const misses = judged.filter((v) => !v.pass).length;
-  console.log(`\n${misses ? `${misses} of ${judged.length} targets missed` : `all ${judged.length} targets met`} — ${new Date().toISOString()}, ${((Date.now() - started) / 60000).toFixed(1)} min in all`);
+  console.log(
+    `\n${misses ? `${misses} of ${judged.length} targets missed` : `all ${judged.length} targets met`} — ${new Date().toISOString()}, ${((Date.now() - started) / 60000).toFixed(1)} min in all`,
+  );
 }
-if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, `${JSON.stringify({ date: new Date().toISOString(), sections: outputs, verdicts }, null, 2)}\n`);
+if (process.env.BENCH_OUT)
+  writeFileSync(process.env.BENCH_OUT, `${JSON.stringify({ date: new Date().toISOString(), sections: outputs, verdicts }, null, 2)}\n`);
 if (failures.length) {
   console.error(`\nbench: ${failures.join('; ')}`);
   process.exit(1);

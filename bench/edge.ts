@@ -159,12 +159,18 @@ function edgeScenario(edge: EdgeScenario): Scenario<Context> {
       const dynamic = edge.dynamic?.(ctx);
       const headers = edge.headers(ctx);
       const expected = edge.expect(ctx);
-      const sample = await fetch(`${baseUrl}${EDGE_PATH}`, { headers: dynamic ? { ...headers, Cookie: dynamic.first } : headers, redirect: 'manual' });
+      const sample = await fetch(`${baseUrl}${EDGE_PATH}`, {
+        headers: dynamic ? { ...headers, Cookie: dynamic.first } : headers,
+        redirect: 'manual',
+      });
       if (sample.status !== expected.status) {
-        throw new BenchError(`sample request answered ${sample.status} (reason ${sample.headers.get('x-visitor-reason') ?? '-'}), expected ${expected.status}`);
+        throw new BenchError(
+          `sample request answered ${sample.status} (reason ${sample.headers.get('x-visitor-reason') ?? '-'}), expected ${expected.status}`,
+        );
       }
       for (const [name, value] of Object.entries(expected.headers ?? {})) {
-        if (sample.headers.get(name) !== value) throw new BenchError(`sample response header ${name} = ${sample.headers.get(name)}, expected ${value}`);
+        if (sample.headers.get(name) !== value)
+          throw new BenchError(`sample response header ${name} = ${sample.headers.get(name)}, expected ${value}`);
       }
     },
     load: async (ctx): Promise<Load> => ({ path: EDGE_PATH, headers: edge.headers(ctx), dynamic: edge.dynamic?.(ctx) }),
@@ -179,7 +185,23 @@ const SCENARIOS = EDGE_SCENARIOS.map(edgeScenario);
 function report(results: Result[], settings: Settings): { misses: number } {
   const cpuIds = [...new Set(results.flatMap((r) => Object.keys(r.cpuBusy)))].sort();
   const rows = [
-    ['scenario', 'req/s', 'p50', 'p99', 'non-2xx', 'sock err', 'RSS MiB', 'CPU µs/req srv', 'pg', 'wrk', ...cpuIds.map((c) => `CPU${c} busy`), 'steal', 'other before', 'during', 'db tx/req'],
+    [
+      'scenario',
+      'req/s',
+      'p50',
+      'p99',
+      'non-2xx',
+      'sock err',
+      'RSS MiB',
+      'CPU µs/req srv',
+      'pg',
+      'wrk',
+      ...cpuIds.map((c) => `CPU${c} busy`),
+      'steal',
+      'other before',
+      'during',
+      'db tx/req',
+    ],
     ...results.map((r) => [
       r.id,
       fmt.int(r.rps),
@@ -229,12 +251,16 @@ function report(results: Result[], settings: Settings): { misses: number } {
     );
     const disturbed = [a, b].filter((r) => r.otherCpuPercent > NOISY);
     if (disturbed.length) {
-      console.log(`  ${''.padEnd(32)} ^ req/s ratio unreliable: other processes took ${disturbed.map((r) => `${r.otherCpuPercent.toFixed(0)} % of a core during ${r.id}`).join(', ')}`);
+      console.log(
+        `  ${''.padEnd(32)} ^ req/s ratio unreliable: other processes took ${disturbed.map((r) => `${r.otherCpuPercent.toFixed(0)} % of a core during ${r.id}`).join(', ')}`,
+      );
     }
   }
   const noisy = results.filter((r) => r.otherCpuPercent > NOISY);
   if (noisy.length) {
-    console.log(`\nwarning: other processes used > ${NOISY} % of a core during ${noisy.map((r) => r.id).join(', ')} — compare runs, or set BENCH_QUIET_WAIT / BENCH_RETRIES`);
+    console.log(
+      `\nwarning: other processes used > ${NOISY} % of a core during ${noisy.map((r) => r.id).join(', ')} — compare runs, or set BENCH_QUIET_WAIT / BENCH_RETRIES`,
+    );
   }
   const bad = results.filter((r) => r.non2xx > 0 || r.socketErrors > 0);
   if (bad.length) console.log(`\nwarning: errors during load in ${bad.map((r) => r.id).join(', ')} — their req/s is not a clean number`);
@@ -253,7 +279,9 @@ async function main(): Promise<number> {
     return 2;
   }
   const settings = settingsFromEnv();
-  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+  const only = process.env.BENCH_ONLY?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.id)) : SCENARIOS;
   if (only && scenarios.length !== only.length) {
     throw new BenchError(`BENCH_ONLY names unknown scenarios; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
@@ -301,7 +329,12 @@ async function main(): Promise<number> {
     console.log(`load average at the end: ${loadAverage()}`);
     const computed = RATIOS.filter((r) => results.some((x) => x.id === r.numerator) && results.some((x) => x.id === r.denominator)).length;
     if (computed === 0) console.log('\nno ratio computed (BENCH_ONLY left out a scenario of each pair)');
-    else console.log(misses ? `\n${misses} of ${computed} target(s) missed — this is a report; see docs/performance.md` : `\nall ${computed} targets met`);
+    else
+      console.log(
+        misses
+          ? `\n${misses} of ${computed} target(s) missed — this is a report; see docs/performance.md`
+          : `\nall ${computed} targets met`,
+      );
     return 0;
   } finally {
     await stopAll();

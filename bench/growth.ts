@@ -65,7 +65,8 @@ function edge(id: string, cacheSeconds: number, label: string): Scenario<Context
     database: (ctx) => ctx.database,
     async sample(ctx, base) {
       const response = await fetch(`${base}${EDGE_PATH}`, { headers: { ...headers, Cookie: `__Host-visitor_session=${ctx.sampleToken}` } });
-      if (response.status !== 204) throw new BenchError(`edge check answered ${response.status} (${response.headers.get('x-visitor-reason')}), expected 204`);
+      if (response.status !== 204)
+        throw new BenchError(`edge check answered ${response.status} (${response.headers.get('x-visitor-reason')}), expected 204`);
     },
     load: async (ctx) => ({
       path: EDGE_PATH,
@@ -85,7 +86,9 @@ function me(): Scenario<Context> {
     cwd: ROOT,
     database: (ctx) => ctx.database,
     async sample(ctx, base) {
-      const response = await fetch(`${base}/v2/visitor/me`, { headers: { ...headers, Cookie: `__Host-visitor_session=${ctx.sampleToken}` } });
+      const response = await fetch(`${base}/v2/visitor/me`, {
+        headers: { ...headers, Cookie: `__Host-visitor_session=${ctx.sampleToken}` },
+      });
       if (response.status !== 200) throw new BenchError(`/me answered ${response.status}: ${await response.text()}`);
     },
     load: async (ctx) => ({
@@ -118,7 +121,12 @@ async function seedReal(url: string, tokenSecret: string, file: string): Promise
       select ${tenantId}::uuid, v::uuid, h, ${now}, ${now}, ${new Date(now.getTime() + 30 * 86_400_000)}, 'bench', '127.0.0.1'
       from unnest(${visitors.map((v) => v.id)}::text[], ${tokens.map(hashToken)}::text[]) as x(v, h)`);
     for (const v of visitors) {
-      await upsertGrant(db, tenantId, { email: v.email, resource: '/content/bench/*', kind: 'content', title: 'Bench', orderId: null, expiresAt: null }, now);
+      await upsertGrant(
+        db,
+        tenantId,
+        { email: v.email, resource: '/content/bench/*', kind: 'content', title: 'Bench', orderId: null, expiresAt: null },
+        now,
+      );
     }
     writeFileSync(file, `${tokens.join('\n')}\n`);
     return tokens[0]!;
@@ -172,10 +180,26 @@ async function plans(url: string, token: string): Promise<string> {
   try {
     const nodes = async (text: string, values: unknown[]) => {
       const rows = await db.many<{ 'QUERY PLAN': string }>(new Query(`explain ${text}`, values));
-      return [...new Set(rows.map((r) => r['QUERY PLAN'].trim().replace(/^->\s*/, '').replace(/\s+\(cost.*$/, '')).filter((l) => /Scan|Join|Loop/.test(l)))].join('; ');
+      return [
+        ...new Set(
+          rows
+            .map((r) =>
+              r['QUERY PLAN']
+                .trim()
+                .replace(/^->\s*/, '')
+                .replace(/\s+\(cost.*$/, ''),
+            )
+            .filter((l) => /Scan|Join|Loop/.test(l)),
+        ),
+      ].join('; ');
     };
-    const session = await nodes('select s.id from sessions s where s.token_hash = $1 and s.revoked_at is null and s.expires_at > now()', [hashToken(token)]);
-    const grants = await nodes("select g.resource from grants g where g.tenant_id = (select id from tenants where handle = 'bench') and g.email = $1", ['real-0@example.com']);
+    const session = await nodes('select s.id from sessions s where s.token_hash = $1 and s.revoked_at is null and s.expires_at > now()', [
+      hashToken(token),
+    ]);
+    const grants = await nodes(
+      "select g.resource from grants g where g.tenant_id = (select id from tenants where handle = 'bench') and g.email = $1",
+      ['real-0@example.com'],
+    );
     return `sessions by token_hash: ${session} | grants by tenant+email: ${grants}`;
   } finally {
     await db.close();
@@ -191,7 +215,9 @@ function growthVerdicts(results: { level: number; result: Result }[]): Verdict[]
     const last = runs.at(-1)!;
     const ratio = last.result.rps / first.result.rps;
     const cpu = (r: Result) => (r.serverCpuUsPerRequest ?? 0) + (r.pgCpuUsPerRequest ?? 0);
-    const disturbed = runs.filter((r) => r.result.otherCpuPercent > NOISY).map((r) => `${fmt.int(r.level)}: ${r.result.otherCpuPercent.toFixed(0)} %`);
+    const disturbed = runs
+      .filter((r) => r.result.otherCpuPercent > NOISY)
+      .map((r) => `${fmt.int(r.level)}: ${r.result.otherCpuPercent.toFixed(0)} %`);
     out.push({
       label: `growth ${id}: req/s at ${fmt.int(last.level)} / at ${fmt.int(first.level)} rows`,
       value: `${(ratio * 100).toFixed(0)} %`,
@@ -216,11 +242,15 @@ async function main(): Promise<number> {
   if (levels.some((l) => !Number.isInteger(l) || l < REAL_SESSIONS) || levels.some((l, i) => i > 0 && l <= levels[i - 1]!)) {
     throw new BenchError(`BENCH_GROWTH_LEVELS must be increasing whole numbers ≥ ${REAL_SESSIONS}`);
   }
-  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+  const only = process.env.BENCH_ONLY?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.id)) : SCENARIOS;
 
   printHeader('growth');
-  console.log(`load: wrk -t${settings.threads} -c${settings.connections}, ${settings.warmup} s warm-up + ${settings.seconds} s measured per run; levels ${levels.map(fmt.int).join(', ')} sessions`);
+  console.log(
+    `load: wrk -t${settings.threads} -c${settings.connections}, ${settings.warmup} s warm-up + ${settings.seconds} s measured per run; levels ${levels.map(fmt.int).join(', ')} sessions`,
+  );
 
   const database = await newBenchDatabase();
   const tmp = mkdtempSync(`${tmpdir()}/va-bench-growth-`);
@@ -253,7 +283,9 @@ async function main(): Promise<number> {
     }
     const rows = resultRows(results.map((r) => ({ ...r.result, id: `${r.result.id} @ ${fmt.int(r.level)}` })));
     console.log(`\n${table(rows)}\n`);
-    console.log('  errors must be 0; CPU µs/req of the server (srv) and its PostgreSQL backends (pg); see the sign-in section for the columns.');
+    console.log(
+      '  errors must be 0; CPU µs/req of the server (srv) and its PostgreSQL backends (pg); see the sign-in section for the columns.',
+    );
     console.log('\nquery plans (EXPLAIN) at each size:');
     for (const line of planLines) console.log(line);
     const verdicts = growthVerdicts(results);

@@ -80,7 +80,10 @@ type Context = {
 const clients = new Map<string, postgres.Sql>();
 function client(url: string): postgres.Sql {
   let sql = clients.get(url);
-  if (!sql) clients.set(url, (sql = postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: 'va-bench-check' } })));
+  if (!sql) {
+    sql = postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: 'va-bench-check' } });
+    clients.set(url, sql);
+  }
   return sql;
 }
 async function countRows(url: string, table: string): Promise<number> {
@@ -89,12 +92,18 @@ async function countRows(url: string, table: string): Promise<number> {
 }
 
 function expectStatus(response: Response, status: number, what: string, body?: string): void {
-  if (response.status !== status) throw new BenchError(`${what} answered ${response.status}, expected ${status}${body ? `: ${body.slice(0, 300)}` : ''}`);
+  if (response.status !== status)
+    throw new BenchError(`${what} answered ${response.status}, expected ${status}${body ? `: ${body.slice(0, 300)}` : ''}`);
 }
 
 /** Runs a command to completion (peer migrate/mint); throws with its output on failure. */
 async function run(argv: string[], env: Record<string, string>, cwd: string): Promise<void> {
-  const child = Bun.spawn(argv, { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env }, stdout: 'pipe', stderr: 'pipe' });
+  const child = Bun.spawn(argv, {
+    cwd,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
   const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   if (code !== 0) throw new BenchError(`${argv.slice(1).join(' ')} failed (${code}):\n${err.trim() || out.trim()}`);
 }
@@ -127,16 +136,31 @@ function tokenFile(ctx: Context, id: string): string {
 // What is measured
 
 function oursEnv(ctx: Context, port: number): Record<string, string> {
-  return serviceEnv({ port, tokenSecret: ctx.tokenSecret, databaseUrl: ctx.ours.url, dataDir: ctx.dataDir, smtpUrl: `smtp://127.0.0.1:${ctx.sink.smtpPort}` });
+  return serviceEnv({
+    port,
+    tokenSecret: ctx.tokenSecret,
+    databaseUrl: ctx.ours.url,
+    dataDir: ctx.dataDir,
+    smtpUrl: `smtp://127.0.0.1:${ctx.sink.smtpPort}`,
+  });
 }
 
 const OUR_HOST = { Host: 'localhost', ...FORWARDED };
 
-function ours(id: string, label: string, rest: Omit<Scenario<Context>, 'id' | 'label' | 'argv' | 'env' | 'cwd' | 'database'>): Scenario<Context> {
+function ours(
+  id: string,
+  label: string,
+  rest: Omit<Scenario<Context>, 'id' | 'label' | 'argv' | 'env' | 'cwd' | 'database'>,
+): Scenario<Context> {
   return { id, label, argv: () => serviceCommand(id), env: oursEnv, cwd: ROOT, database: (ctx) => ctx.ours, ...rest };
 }
 
-function peer(config: PeerConfig, id: string, label: string, rest: Omit<Scenario<Context>, 'id' | 'label' | 'argv' | 'env' | 'cwd' | 'database'>): Scenario<Context> {
+function peer(
+  config: PeerConfig,
+  id: string,
+  label: string,
+  rest: Omit<Scenario<Context>, 'id' | 'label' | 'argv' | 'env' | 'cwd' | 'database'>,
+): Scenario<Context> {
   return {
     id,
     label,
@@ -160,7 +184,8 @@ function requestOursBase(): Omit<Scenario<Context>, 'id' | 'label' | 'argv' | 'e
       });
       const body = await response.text();
       expectStatus(response, 202, 'request-link', body);
-      if (!response.headers.get('ratelimit-policy')) throw new BenchError('request-link answered without RateLimit-Policy: are the limits off?');
+      if (!response.headers.get('ratelimit-policy'))
+        throw new BenchError('request-link answered without RateLimit-Policy: are the limits off?');
     },
     load: async (): Promise<Load> => ({
       path: '/v2/visitor/auth/magic-link',
@@ -187,7 +212,9 @@ function requestOurs(): Scenario<Context> {
         create trigger bench_defer_mail before insert on mail_outbox for each row execute function bench_defer_mail();`);
     },
     async cleanup(ctx) {
-      await client(ctx.ours.url).unsafe(`drop trigger if exists bench_defer_mail on mail_outbox; delete from mail_outbox where status = 'pending';`);
+      await client(ctx.ours.url).unsafe(
+        `drop trigger if exists bench_defer_mail on mail_outbox; delete from mail_outbox where status = 'pending';`,
+      );
     },
   });
 }
@@ -197,13 +224,23 @@ function requestOursMail(): Scenario<Context> {
   return ours('ours-request-mail', 'ours: the same, with the outbox worker delivering to the SMTP sink meanwhile (mail section)', {
     ...requestOursBase(),
     monitor: (ctx) =>
-      mailMonitor({ databaseUrl: ctx.ours.url, sinkHttpPort: ctx.sink.httpPort, sinkCpuMs: () => cpuTimeMs(ctx.sink.child.pid), waitSeconds: ctx.mailWaitSeconds }),
+      mailMonitor({
+        databaseUrl: ctx.ours.url,
+        sinkHttpPort: ctx.sink.httpPort,
+        sinkCpuMs: () => cpuTimeMs(ctx.sink.child.pid),
+        waitSeconds: ctx.mailWaitSeconds,
+      }),
   });
 }
 
 function consumeOursLink(): Scenario<Context> {
-  const headers = { ...OUR_HOST, Origin: 'http://localhost', Cookie: '__Host-visitor_check=1', 'Content-Type': 'application/x-www-form-urlencoded' };
-  return ours('ours-consume-link', 'ours: POST /_edge/visitor/access/t/{token} (the link page\'s button) → 303 + session cookie', {
+  const headers = {
+    ...OUR_HOST,
+    Origin: 'http://localhost',
+    Cookie: '__Host-visitor_check=1',
+    'Content-Type': 'application/x-www-form-urlencoded',
+  };
+  return ours('ours-consume-link', "ours: POST /_edge/visitor/access/t/{token} (the link page's button) → 303 + session cookie", {
     guessRps: 6000,
     async sample(ctx, base) {
       const file = tokenFile(ctx, 'sample');
@@ -211,12 +248,17 @@ function consumeOursLink(): Scenario<Context> {
       const token = (await Bun.file(file).text()).trim();
       const response = await fetch(`${base}/_edge/visitor/access/t/${token}`, { method: 'POST', headers, body: '', redirect: 'manual' });
       expectStatus(response, 303, 'link confirm', await response.text());
-      if (!response.headers.getSetCookie().some((c) => c.startsWith('__Host-visitor_session=vs_'))) throw new BenchError('link confirm set no session cookie');
+      if (!response.headers.getSetCookie().some((c) => c.startsWith('__Host-visitor_session=vs_')))
+        throw new BenchError('link confirm set no session cookie');
     },
     async load(ctx, _phase, expected) {
       const file = tokenFile(ctx, 'ours-links');
       await mintLinks(ctx.ours.url, ctx.tokenSecret, 'bench', expected, file);
-      return { path: '/_edge/visitor/access/t/x', headers, dynamic: { method: 'POST', path: '/_edge/visitor/access/t/{v}', body: '', source: `once:${file}` } };
+      return {
+        path: '/_edge/visitor/access/t/x',
+        headers,
+        dynamic: { method: 'POST', path: '/_edge/visitor/access/t/{v}', body: '', source: `once:${file}` },
+      };
     },
     work: { label: 'session', count: (ctx) => countRows(ctx.ours.url, 'sessions') },
   });
@@ -230,10 +272,15 @@ function consumeOursApi(): Scenario<Context> {
       const file = tokenFile(ctx, 'sample');
       await mintLinks(ctx.ours.url, ctx.tokenSecret, 'bench', 1, file);
       const token = (await Bun.file(file).text()).trim();
-      const response = await fetch(`${base}/v2/visitor/auth/verify`, { method: 'POST', headers, body: JSON.stringify({ token, delivery: 'bearer' }) });
+      const response = await fetch(`${base}/v2/visitor/auth/verify`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ token, delivery: 'bearer' }),
+      });
       const body = await response.text();
       expectStatus(response, 200, 'verify', body);
-      if (!(JSON.parse(body) as { sessionToken?: string }).sessionToken?.startsWith('vs_')) throw new BenchError(`verify returned no vs_ token: ${body}`);
+      if (!(JSON.parse(body) as { sessionToken?: string }).sessionToken?.startsWith('vs_'))
+        throw new BenchError(`verify returned no vs_ token: ${body}`);
       if (!response.headers.get('ratelimit-policy')) throw new BenchError('verify answered without RateLimit-Policy: are the limits off?');
     },
     async load(ctx, _phase, expected) {
@@ -256,7 +303,8 @@ function sessionOurs(): Scenario<Context> {
       const response = await fetch(`${base}/v2/visitor/me`, { headers: headers(ctx) });
       const body = await response.text();
       expectStatus(response, 200, '/me', body);
-      if ((JSON.parse(body) as { visitor?: { id?: string } }).visitor?.id !== ctx.seed.visitorId) throw new BenchError(`/me answered another visitor: ${body}`);
+      if ((JSON.parse(body) as { visitor?: { id?: string } }).visitor?.id !== ctx.seed.visitorId)
+        throw new BenchError(`/me answered another visitor: ${body}`);
     },
     load: async (ctx) => ({ path: '/v2/visitor/me', headers: headers(ctx) }),
   });
@@ -264,21 +312,26 @@ function sessionOurs(): Scenario<Context> {
 
 function requestPeer(config: PeerConfig): Scenario<Context> {
   const headers = { 'Content-Type': 'application/json', ...FORWARDED };
-  return peer(config, `peer-${config}-request`, `Better Auth (${config}): POST /api/auth/sign-in/magic-link → 200, link "sent" (captured)`, {
-    async sample(_ctx, base) {
-      const email = `sample-${run8()}@example.com`;
-      const response = await fetch(`${base}/api/auth/sign-in/magic-link`, { method: 'POST', headers, body: JSON.stringify({ email }) });
-      expectStatus(response, 200, 'sign-in/magic-link', await response.text());
-      const mail = (await (await fetch(`${base}/_bench/mail?email=${encodeURIComponent(email)}`)).json()) as { token: string | null };
-      if (!mail.token) throw new BenchError('the peer captured no magic link');
+  return peer(
+    config,
+    `peer-${config}-request`,
+    `Better Auth (${config}): POST /api/auth/sign-in/magic-link → 200, link "sent" (captured)`,
+    {
+      async sample(_ctx, base) {
+        const email = `sample-${run8()}@example.com`;
+        const response = await fetch(`${base}/api/auth/sign-in/magic-link`, { method: 'POST', headers, body: JSON.stringify({ email }) });
+        expectStatus(response, 200, 'sign-in/magic-link', await response.text());
+        const mail = (await (await fetch(`${base}/_bench/mail?email=${encodeURIComponent(email)}`)).json()) as { token: string | null };
+        if (!mail.token) throw new BenchError('the peer captured no magic link');
+      },
+      load: async (): Promise<Load> => ({
+        path: '/api/auth/sign-in/magic-link',
+        headers,
+        dynamic: { method: 'POST', path: '/api/auth/sign-in/magic-link', body: '{"email":"{v}"}', source: `email:${run8()}` },
+      }),
+      work: { label: 'token stored', count: (ctx) => countRows(ctx.peers[config].database.url, 'verification') },
     },
-    load: async (): Promise<Load> => ({
-      path: '/api/auth/sign-in/magic-link',
-      headers,
-      dynamic: { method: 'POST', path: '/api/auth/sign-in/magic-link', body: '{"email":"{v}"}', source: `email:${run8()}` },
-    }),
-    work: { label: 'token stored', count: (ctx) => countRows(ctx.peers[config].database.url, 'verification') },
-  });
+  );
 }
 
 function consumePeer(config: PeerConfig): Scenario<Context> {
@@ -291,7 +344,8 @@ function consumePeer(config: PeerConfig): Scenario<Context> {
       const response = await fetch(`${base}/api/auth/magic-link/verify?token=${token}`, { headers: FORWARDED, redirect: 'manual' });
       const body = await response.text();
       expectStatus(response, 200, 'magic-link/verify', body);
-      if (!response.headers.getSetCookie().some((c) => c.startsWith('better-auth.session_token='))) throw new BenchError('verify set no session cookie');
+      if (!response.headers.getSetCookie().some((c) => c.startsWith('better-auth.session_token=')))
+        throw new BenchError('verify set no session cookie');
     },
     async load(ctx, _phase, expected) {
       const file = tokenFile(ctx, `peer-${config}`);
@@ -314,7 +368,11 @@ function sessionPeer(config: PeerConfig): Scenario<Context> {
     async prepare(ctx, base) {
       // Sign in once through the peer's own routes: request a link, read it from the capture, open it.
       const email = `session-${run8()}@example.com`;
-      const requested = await fetch(`${base}/api/auth/sign-in/magic-link`, { method: 'POST', headers: { 'content-type': 'application/json', ...FORWARDED }, body: JSON.stringify({ email }) });
+      const requested = await fetch(`${base}/api/auth/sign-in/magic-link`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...FORWARDED },
+        body: JSON.stringify({ email }),
+      });
       expectStatus(requested, 200, 'sign-in/magic-link', await requested.text());
       const { token } = (await (await fetch(`${base}/_bench/mail?email=${encodeURIComponent(email)}`)).json()) as { token: string };
       const verified = await fetch(`${base}/api/auth/magic-link/verify?token=${token}`, { headers: FORWARDED, redirect: 'manual' });
@@ -354,7 +412,13 @@ const RATIOS: Ratio[] = [
   { label: 'consume (link page)', ours: 'ours-consume-link', peer: 'peer-production-consume', target: 2, p99: true },
   { label: 'consume (API verify)', ours: 'ours-consume-api', peer: 'peer-production-consume', target: 2, p99: true },
   { label: 'session read', ours: 'ours-session', peer: 'peer-production-session', target: 2, p99: false },
-  { label: 'request-link, our mail delivered meanwhile', ours: 'ours-request-mail', peer: 'peer-production-request', target: 0, p99: false },
+  {
+    label: 'request-link, our mail delivered meanwhile',
+    ours: 'ours-request-mail',
+    peer: 'peer-production-request',
+    target: 0,
+    p99: false,
+  },
   { label: 'request-link vs defaults', ours: 'ours-request', peer: 'peer-defaults-request', target: 0, p99: false },
   { label: 'consume (link) vs defaults', ours: 'ours-consume-link', peer: 'peer-defaults-consume', target: 0, p99: false },
   { label: 'consume (API) vs defaults', ours: 'ours-consume-api', peer: 'peer-defaults-consume', target: 0, p99: false },
@@ -382,7 +446,8 @@ function ratios(results: Result[]): Verdict[] {
     ];
     if (!clean) notes.push('errors in a run: not a clean number');
     const disturbed = [a, b].filter((r) => r.otherCpuPercent > NOISY);
-    if (disturbed.length) notes.push(`unreliable: other processes took ${disturbed.map((r) => `${r.otherCpuPercent.toFixed(0)} % during ${r.id}`).join(', ')}`);
+    if (disturbed.length)
+      notes.push(`unreliable: other processes took ${disturbed.map((r) => `${r.otherCpuPercent.toFixed(0)} % during ${r.id}`).join(', ')}`);
     out.push({
       label: `${ratio.label}: ours / Better Auth ${ratio.peer.includes('production') ? 'production' : 'defaults'}`,
       value: `${value.toFixed(2)}×`,
@@ -410,13 +475,17 @@ function mailSection(result: Result): { verdicts: Verdict[] } {
   const mail = result.monitor as MailReport;
   const keepsUp = mail.deliveredPerSecondMeasured >= 0.95 * mail.queuedPerSecondMeasured;
   console.log('\nmail keeps up (ours-request-mail: the outbox worker sends to a local SMTP sink while the load runs)');
-  console.log(`  accepted ${fmt.int(result.rps)} req/s (wrk) — queued ${fmt.int(mail.queuedPerSecondMeasured)}/s, delivered ${fmt.int(mail.deliveredPerSecondMeasured)}/s in the measured window`);
+  console.log(
+    `  accepted ${fmt.int(result.rps)} req/s (wrk) — queued ${fmt.int(mail.queuedPerSecondMeasured)}/s, delivered ${fmt.int(mail.deliveredPerSecondMeasured)}/s in the measured window`,
+  );
   console.log(
     `  queued ${fmt.int(mail.queued)} in all, delivered ${fmt.int(mail.delivered)}, failed ${mail.failed}; backlog at the end of the load ${fmt.int(mail.backlogAtLoadEnd)}; ` +
       `drained ${mail.drainMs === null ? `NOT within ${fmt.int(envNumber('BENCH_MAIL_WAIT', 30, 1))} s` : `${(mail.drainMs / 1000).toFixed(2)} s after the load stopped`}`,
   );
-  console.log(`  sink CPU ${fmt.num(mail.sinkCpuUsPerMail, 1)} µs/mail; last mail's link: ${mail.linkOk ? 'ok' : 'MISSING'} (${mail.linkExample ?? '-'})`);
-  console.log('  backlog curve (`select count(*) from mail_outbox where status <> \'sent\'`, every 250 ms; one line per second here):');
+  console.log(
+    `  sink CPU ${fmt.num(mail.sinkCpuUsPerMail, 1)} µs/mail; last mail's link: ${mail.linkOk ? 'ok' : 'MISSING'} (${mail.linkExample ?? '-'})`,
+  );
+  console.log("  backlog curve (`select count(*) from mail_outbox where status <> 'sent'`, every 250 ms; one line per second here):");
   for (const line of backlogCurve(mail)) console.log(line);
   const verdicts: Verdict[] = [
     {
@@ -452,7 +521,8 @@ function report(results: Result[], settings: Settings): Verdict[] {
   }
   verdicts.push(...side);
   const bad = results.filter((r) => r.non2xx > 0 || r.socketErrors > 0 || (r.workPerRequest !== null && r.workPerRequest < 0.99));
-  if (bad.length) console.log(`\nwarning: errors (or work not done) in ${bad.map((r) => r.id).join(', ')} — their req/s is not a clean number`);
+  if (bad.length)
+    console.log(`\nwarning: errors (or work not done) in ${bad.map((r) => r.id).join(', ')} — their req/s is not a clean number`);
   console.log(
     `\npinning: ${settings.pinning.pinned ? `yes — ${settings.pinning.why}; server affinity seen: ${[...new Set(results.map((r) => r.affinity))].join(', ')}; the SMTP sink shares wrk's CPU` : `no — ${settings.pinning.why}`}` +
       '\n         (PostgreSQL is not pinned: its backends run on whichever core is free, usually competing with one of ours)',
@@ -470,11 +540,14 @@ async function main(): Promise<number> {
   }
   const settings = settingsFromEnv();
   const sections = (process.env.BENCH_SECTIONS ?? 'sign-in,mail').split(',').map((s) => s.trim());
-  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+  const only = process.env.BENCH_ONLY?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   let scenarios = SCENARIOS.filter((s) => (s.id === 'ours-request-mail' ? sections.includes('mail') : sections.includes('sign-in')));
   if (only) {
     scenarios = SCENARIOS.filter((s) => only.includes(s.id));
-    if (scenarios.length !== only.length) throw new BenchError(`BENCH_ONLY names unknown scenarios; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+    if (scenarios.length !== only.length)
+      throw new BenchError(`BENCH_ONLY names unknown scenarios; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
   }
   const needsPeer = (config: PeerConfig) => scenarios.some((s) => s.id.startsWith(`peer-${config}-`));
 
@@ -519,7 +592,9 @@ async function main(): Promise<number> {
     const tokenSecret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
     const seeded = await seed(oursDb.url, tokenSecret);
     await raiseLimits(oursDb.url, 'bench');
-    console.log(`databases: ours ${oursDb.name} on PostgreSQL ${oursDb.serverVersion} (bench tenant quotas raised to ${fmt.int(RAISED_QUOTA)} per window)`);
+    console.log(
+      `databases: ours ${oursDb.name} on PostgreSQL ${oursDb.serverVersion} (bench tenant quotas raised to ${fmt.int(RAISED_QUOTA)} per window)`,
+    );
 
     const peers = {} as Context['peers'];
     for (const config of ['production', 'defaults'] as const) {
@@ -527,13 +602,21 @@ async function main(): Promise<number> {
       const database = await create();
       const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
       peers[config] = { database, secret };
-      await run([bun, 'better-auth.ts', 'migrate'], { DATABASE_URL: database.url, BETTER_AUTH_SECRET: secret, PEER_CONFIG: config, NODE_ENV: 'production' }, PEERS);
+      await run(
+        [bun, 'better-auth.ts', 'migrate'],
+        { DATABASE_URL: database.url, BETTER_AUTH_SECRET: secret, PEER_CONFIG: config, NODE_ENV: 'production' },
+        PEERS,
+      );
       console.log(`           Better Auth (${config}) ${database.name}, migrated`);
     }
 
     const smtpPort = freePort();
     const httpPort = freePort();
-    sink = start(pinned(settings.pinning.loadCpu, [bun, 'bench/servers/smtp-sink.ts']), { PATH: process.env.PATH ?? '', SMTP_PORT: String(smtpPort), HTTP_PORT: String(httpPort) }, ROOT);
+    sink = start(
+      pinned(settings.pinning.loadCpu, [bun, 'bench/servers/smtp-sink.ts']),
+      { PATH: process.env.PATH ?? '', SMTP_PORT: String(smtpPort), HTTP_PORT: String(httpPort) },
+      ROOT,
+    );
     await waitForHttp(`http://127.0.0.1:${httpPort}/stats`, sink);
 
     const ctx: Context = {
@@ -564,7 +647,9 @@ async function main(): Promise<number> {
     console.log(`load average at the end: ${loadAverage()}`);
     const misses = verdicts.filter((v) => v.pass === false).length;
     const judged = verdicts.filter((v) => v.pass !== null).length;
-    console.log(misses ? `\n${misses} of ${judged} target(s) missed — this is a report; see docs/performance.md` : `\nall ${judged} targets met`);
+    console.log(
+      misses ? `\n${misses} of ${judged} target(s) missed — this is a report; see docs/performance.md` : `\nall ${judged} targets met`,
+    );
     return 0;
   } finally {
     await cleanup();

@@ -75,8 +75,17 @@ try {
     while (Date.now() < until) {
       const email = `soak-${id}-${round++}@example.com`;
       const [first, second] = round % 2 ? [a, b] : [b, a];
-      await upsertGrant(db, tenant.id, { email, resource: '/content/soak/*', kind: 'content', title: null, orderId: null, expiresAt: null }, new Date());
-      const asked = await call(first, '/v2/visitor/auth/magic-link', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+      await upsertGrant(
+        db,
+        tenant.id,
+        { email, resource: '/content/soak/*', kind: 'content', title: null, orderId: null, expiresAt: null },
+        new Date(),
+      );
+      const asked = await call(first, '/v2/visitor/auth/magic-link', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email }),
+      });
       if (asked.status !== 202) continue;
       requested.add(email);
       const message = await waitForMail(email, Date.now() + 15_000);
@@ -86,19 +95,35 @@ try {
       }
       const path = new URL(message.link).pathname;
       const page = await call(second, path);
-      const check = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-      const confirmed = await call(second, path, { method: 'POST', headers: { origin: 'http://localhost', 'content-type': 'application/x-www-form-urlencoded', cookie: check } });
-      const session = confirmed.headers.getSetCookie().find((c) => c.startsWith('__Host-visitor_session='))?.split(';')[0];
+      const check = page.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      const confirmed = await call(second, path, {
+        method: 'POST',
+        headers: { origin: 'http://localhost', 'content-type': 'application/x-www-form-urlencoded', cookie: check },
+      });
+      const session = confirmed.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('__Host-visitor_session='))
+        ?.split(';')[0];
       if (!session) continue;
       sessionsCreated++;
       for (let i = 0; i < 5; i++) {
-        const edge = await call(i % 2 ? a : b, '/_edge/visitor/access', { headers: { cookie: session, 'x-original-uri': `/content/soak/${i}` } });
+        const edge = await call(i % 2 ? a : b, '/_edge/visitor/access', {
+          headers: { cookie: session, 'x-original-uri': `/content/soak/${i}` },
+        });
         if (edge.status !== 204) failures.push(`edge ${edge.status} for ${email}`);
       }
       const me = await call(first, '/v2/visitor/me', { headers: { cookie: session } });
       if (me.status === 200) sessionsReadable++;
       await me.arrayBuffer();
-      if (round % 3 === 0) await call(second, '/v2/visitor/auth/logout', { method: 'POST', headers: { cookie: session, origin: 'http://localhost', 'content-type': 'application/json' }, body: '{}' });
+      if (round % 3 === 0)
+        await call(second, '/v2/visitor/auth/logout', {
+          method: 'POST',
+          headers: { cookie: session, origin: 'http://localhost', 'content-type': 'application/json' },
+          body: '{}',
+        });
     }
   }
 
@@ -116,7 +141,10 @@ try {
   const missing = [...requested].filter((email) => mail.to(email).length === 0);
   const doubled = [...requested].filter((email) => mail.to(email).length > 1);
   const rssEnd = instances.map((i) => rssKb(i.process.pid));
-  const [connections] = await admin.unsafe(`select count(*)::int as n from pg_stat_activity where datname = $1 and application_name = 'visitor-access'`, [name]);
+  const [connections] = await admin.unsafe(
+    `select count(*)::int as n from pg_stat_activity where datname = $1 and application_name = 'visitor-access'`,
+    [name],
+  );
   const fiveHundreds = [...counts].filter(([status]) => status >= 500).reduce((n, [, c]) => n + c, 0);
   const total = [...counts.values()].reduce((n, c) => n + c, 0);
 
@@ -130,10 +158,19 @@ try {
   const [leftover] = await db.many<{ n: number }>(sql`select count(*)::int as n from mail_outbox where status <> 'sent'`);
 
   console.log(`soak: ${elapsed.toFixed(0)} s, ${SHOPPERS} shoppers, 2 instances, one PostgreSQL`);
-  console.log(`  requests ${total} (${(total / elapsed).toFixed(0)}/s): ${[...counts].sort().map(([s, c]) => `${s}×${c}`).join(' ')}`);
-  console.log(`  links requested ${requested.size}, mails ${mail.messages.filter((m) => m.to.startsWith('soak-')).length}, missing ${missing.length}, doubled ${doubled.length}, outbox not sent ${leftover?.n}`);
+  console.log(
+    `  requests ${total} (${(total / elapsed).toFixed(0)}/s): ${[...counts]
+      .sort()
+      .map(([s, c]) => `${s}×${c}`)
+      .join(' ')}`,
+  );
+  console.log(
+    `  links requested ${requested.size}, mails ${mail.messages.filter((m) => m.to.startsWith('soak-')).length}, missing ${missing.length}, doubled ${doubled.length}, outbox not sent ${leftover?.n}`,
+  );
   console.log(`  sessions created ${sessionsCreated}, readable ${sessionsReadable}`);
-  console.log(`  RSS (MB) start ${rssStart.map((k) => (k / 1024).toFixed(0)).join('/')} → end ${rssEnd.map((k) => (k / 1024).toFixed(0)).join('/')}; connections at end ${connections?.n}`);
+  console.log(
+    `  RSS (MB) start ${rssStart.map((k) => (k / 1024).toFixed(0)).join('/')} → end ${rssEnd.map((k) => (k / 1024).toFixed(0)).join('/')}; connections at end ${connections?.n}`,
+  );
   console.log(failures.length ? `soak: FAILED\n  - ${[...new Set(failures)].slice(0, 20).join('\n  - ')}` : 'soak: ok');
 } finally {
   await Promise.all(instances.map((i) => i.stop()));

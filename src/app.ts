@@ -37,14 +37,22 @@ function toAppError(error: unknown, code: string | number | undefined): AppError
   const cause = (error as { cause?: unknown } | null)?.cause;
   if (cause instanceof AppError) return cause;
   if (code === 'NOT_FOUND') return new AppError('not_found', { detail: 'No such route.' });
-  if (code === 'PARSE') return new AppError('invalid_request', { detail: 'The body could not be parsed.', fields: { errors: [{ path: '', message: 'malformed body' }] } });
+  if (code === 'PARSE')
+    return new AppError('invalid_request', {
+      detail: 'The body could not be parsed.',
+      fields: { errors: [{ path: '', message: 'malformed body' }] },
+    });
   if (code === 'VALIDATION') {
     const all = (error as { all?: { path?: string; message?: string; summary?: string }[] }).all ?? [];
     const errors = all.map((e) => ({ path: e.path ?? '', message: e.summary ?? e.message ?? 'invalid' }));
     return new AppError('invalid_request', { detail: 'Some fields are missing or have the wrong type.', fields: { errors } });
   }
   if (code === 'INVALID_COOKIE_SIGNATURE') return new AppError('invalid_request', { detail: 'A cookie is malformed.' });
-  if (isDatabaseUnavailable(error)) return new AppError('service_unavailable', { detail: 'The database is unreachable; try again shortly.', headers: { 'retry-after': '5' } });
+  if (isDatabaseUnavailable(error))
+    return new AppError('service_unavailable', {
+      detail: 'The database is unreachable; try again shortly.',
+      headers: { 'retry-after': '5' },
+    });
   return null;
 }
 
@@ -62,7 +70,8 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-store',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 };
 
 /** `…//host/_edge/visitor/access` with or without a query string, by string search (no URL parse). */
@@ -87,7 +96,8 @@ export function buildApp(deps: AppDeps): App {
       set.headers['x-request-id'] = context.requestId;
       Object.assign(set.headers, SECURITY_HEADERS);
       // On every answer (errors and answers built outside Elysia included), via the context.
-      if (config.nodeEnv === 'production' && context.origin.startsWith('https://')) context.responseHeaders['strict-transport-security'] = HSTS;
+      if (config.nodeEnv === 'production' && context.origin.startsWith('https://'))
+        context.responseHeaders['strict-transport-security'] = HSTS;
     })
     // Bodies are ours to read: JSON or browser forms, size-limited, malformed → 400 (never 500).
     // Every text field (body, query, params) then obeys one rule: no control characters, valid
@@ -103,7 +113,11 @@ export function buildApp(deps: AppDeps): App {
       const appError = toAppError(error, code);
       context.facts.code = appError?.code ?? 'internal_error';
       if (!appError) {
-        logger.error('unhandled error', { requestId: context.requestId, path: redactPath(context.path), error: String((error as Error)?.stack ?? error) });
+        logger.error('unhandled error', {
+          requestId: context.requestId,
+          path: redactPath(context.path),
+          error: String((error as Error)?.stack ?? error),
+        });
       }
       const html = wantsHtml(request);
       // Hosted error pages carry the storefront's name (a cached lookup; never fails the answer).
@@ -164,7 +178,15 @@ export function buildApp(deps: AppDeps): App {
     }
     const ms = Math.round((performance.now() - context.startedAt) * 10) / 10;
     const path = redactPath(context.path);
-    logger.info('request', { requestId: context.requestId, method: request.method, path, status: response.status, ms, ip: context.clientIp, ...context.facts });
+    logger.info('request', {
+      requestId: context.requestId,
+      method: request.method,
+      path,
+      status: response.status,
+      ms,
+      ip: context.clientIp,
+      ...context.facts,
+    });
     deps.requestLog.add({
       requestId: context.requestId,
       method: request.method,

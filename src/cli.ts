@@ -69,7 +69,9 @@ function parseCommand(argv: string[]): Command {
   if (verb === 'operator') return operatorCommand(rest);
   if (verb === 'limit') return limitCommand(rest);
   if (verb === 'migrate') return migrateCommand(rest);
-  throw invalidArgument(`${verb === undefined || verb.startsWith('-') ? 'missing verb' : `unknown verb "${verb}"`}: use tenant, pat, jwt-key, grant, operator, limit or migrate (see --help)`);
+  throw invalidArgument(
+    `${verb === undefined || verb.startsWith('-') ? 'missing verb' : `unknown verb "${verb}"`}: use tenant, pat, jwt-key, grant, operator, limit or migrate (see --help)`,
+  );
 }
 
 async function requireCurrentSchema(db: Db): Promise<void> {

@@ -81,7 +81,8 @@ export function loadConfig(env: Env): Config {
     if (!databaseUrl) throw new ConfigError('DATABASE_URL', 'is required when NODE_ENV=production');
     if (!smtpUrl) throw new ConfigError('SMTP_URL', 'is required when NODE_ENV=production');
     // Console sign-in mails link to PUBLIC_URL: the localhost default would send operators nowhere.
-    if (!env.PUBLIC_URL) throw new ConfigError('PUBLIC_URL', 'is required when NODE_ENV=production (the public origin console links point to)');
+    if (!env.PUBLIC_URL)
+      throw new ConfigError('PUBLIC_URL', 'is required when NODE_ENV=production (the public origin console links point to)');
   }
 
   const publicUrl = url('PUBLIC_URL', env.PUBLIC_URL || `http://localhost:${port}`, ['http:', 'https:']);

@@ -12,10 +12,12 @@ export type Logger = {
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export function createLogger(level: LogLevel, write: (line: string) => void = (line) => console.log(line)): Logger {
-  const emit = (at: LogLevel) => (msg: string, fields: LogFields = {}) => {
-    if (ORDER[at] < ORDER[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: at, msg, ...fields }));
-  };
+  const emit =
+    (at: LogLevel) =>
+    (msg: string, fields: LogFields = {}) => {
+      if (ORDER[at] < ORDER[level]) return;
+      write(JSON.stringify({ time: new Date().toISOString(), level: at, msg, ...fields }));
+    };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 

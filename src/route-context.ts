@@ -55,7 +55,8 @@ export class RouteContext {
 
   /** The storefront whose edge host this is, or null on the service's own host (a cached lookup). */
   hostTenant(): Promise<Tenant | null> {
-    return (this.#hostTenant ??= this.deps.tenants.forHost(this.hostname));
+    this.#hostTenant ??= this.deps.tenants.forHost(this.hostname);
+    return this.#hostTenant;
   }
 
   /** The tenant a visitor request is for: the host's, or the `handle` field's on the service's host. */
@@ -71,7 +72,8 @@ export class RouteContext {
 
   /** The server caller (PAT or storefront JWT), or null when none is presented; 401 for a bad one. */
   caller(): Promise<ServerCaller | null> {
-    return (this.#caller ??= serverCallerFrom(this.deps, this.request));
+    this.#caller ??= serverCallerFrom(this.deps, this.request);
+    return this.#caller;
   }
 
   /** The server caller, on its own host, holding `scope` (401 / 403 otherwise). */
@@ -81,12 +83,14 @@ export class RouteContext {
 
   /** The live session behind the presented cookie or `Bearer vs_…`, whatever the host: null if none. */
   presentedSession(): Promise<VisitorSession | null> {
-    return (this.#presented ??= sessionFromToken(this.deps, sessionTokenFrom(this.request, cookieString(this.jar, SESSION_COOKIE))));
+    this.#presented ??= sessionFromToken(this.deps, sessionTokenFrom(this.request, cookieString(this.jar, SESSION_COOKIE)));
+    return this.#presented;
   }
 
   /** The visitor session and the tenant it counts for (sessions/current.ts); wrong_tenant on another's host. */
   session(): Promise<CurrentSession> {
-    return (this.#session ??= this.hostTenant().then((hostTenant) => currentSession(this.deps, this.base, this.request, this.jar, hostTenant)));
+    this.#session ??= this.hostTenant().then((hostTenant) => currentSession(this.deps, this.base, this.request, this.jar, hostTenant));
+    return this.#session;
   }
 
   /** The signed-in visitor, or 401 not_signed_in. */
@@ -96,7 +100,8 @@ export class RouteContext {
 
   /** The signed-in visitor, for a route that counts as using the session (its expiry slides). */
   requireUsedSession(): Promise<SignedIn> {
-    return (this.#used ??= this.requireSession().then((found) => slideUsedSession(this.deps, this.jar, found)));
+    this.#used ??= this.requireSession().then((found) => slideUsedSession(this.deps, this.jar, found));
+    return this.#used;
   }
 
   /** Counts the request against the route's limits; the RateLimit headers go on whatever answer follows. */
@@ -119,7 +124,10 @@ const contexts = new WeakMap<Request, RouteContext>();
 
 export function routeContextOf(deps: AppDeps, request: Request, jar: CookieJar): RouteContext {
   let ctx = contexts.get(request);
-  if (!ctx) contexts.set(request, (ctx = new RouteContext(deps, request, jar)));
+  if (!ctx) {
+    ctx = new RouteContext(deps, request, jar);
+    contexts.set(request, ctx);
+  }
   return ctx;
 }
 
@@ -135,6 +143,9 @@ function buildPlugin(deps: AppDeps) {
 /** The plugin a route module uses first, so its handlers receive `ctx`. One instance per app. */
 export function routeContext(deps: AppDeps) {
   let plugin = plugins.get(deps);
-  if (!plugin) plugins.set(deps, (plugin = buildPlugin(deps)));
+  if (!plugin) {
+    plugin = buildPlugin(deps);
+    plugins.set(deps, plugin);
+  }
   return plugin;
 }

@@ -80,7 +80,18 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       kinds: mailKinds(config.magicLinkTtlSeconds),
       leaseSeconds: config.outboxLeaseSeconds,
     });
-    const deps: AppDeps = { config, db, keys, clock, logger, outbox, devMailbox, tenants: new TenantDirectory(db), limiter: new RateLimiter(pools.counters, clock, { ipv6Prefix: config.ipv6LimitPrefix }), requestLog: new RequestLog(pools.counters, logger) };
+    const deps: AppDeps = {
+      config,
+      db,
+      keys,
+      clock,
+      logger,
+      outbox,
+      devMailbox,
+      tenants: new TenantDirectory(db),
+      limiter: new RateLimiter(pools.counters, clock, { ipv6Prefix: config.ipv6LimitPrefix }),
+      requestLog: new RequestLog(pools.counters, logger),
+    };
     if (seedDemo) await seedDemoTenant(db, config, logger);
     const janitor = new Janitor(deps);
     return {
@@ -128,7 +139,12 @@ export async function runtimeFromEnv(env: Record<string, string | undefined>, ex
 
 /** The start-up log line, and in development how to try the service. */
 export function announceListening(deps: AppDeps, port: number, runtimeName: 'bun' | 'deno'): void {
-  deps.logger.info('listening', { url: `http://localhost:${port}`, database: deps.db.kind, nodeEnv: deps.config.nodeEnv, runtime: runtimeName });
+  deps.logger.info('listening', {
+    url: `http://localhost:${port}`,
+    database: deps.db.kind,
+    nodeEnv: deps.config.nodeEnv,
+    runtime: runtimeName,
+  });
   if (deps.config.nodeEnv !== 'development') return;
   console.log(`\nVisitor Access is running on http://localhost:${port} (demo storefront "gharart").
 Try:  curl -s -X POST http://localhost:${port}/v2/visitor/auth/magic-link -H 'content-type: application/json' -d '{"email":"demo@example.com"}'

@@ -42,7 +42,9 @@ async function code(response: Response) {
 describe('PAT credentials on the grants API', () => {
   it('answers 401 unauthorized without a credential, with an unknown or a revoked PAT', async () => {
     expect(await code(await put(null, { email: 'a@example.com', resource: '/content/a', kind: 'content' }))).toBe('unauthorized');
-    expect(await code(await put(`vapat_${'A'.repeat(43)}`, { email: 'a@example.com', resource: '/content/a', kind: 'content' }))).toBe('unauthorized');
+    expect(await code(await put(`vapat_${'A'.repeat(43)}`, { email: 'a@example.com', resource: '/content/a', kind: 'content' }))).toBe(
+      'unauthorized',
+    );
     const { pat, token } = await createPat(h.db, { tenantId: h.gharart.id, name: 'short-lived', scopes: ['access:write'] });
     expect((await put(token, { email: 'a@example.com', resource: '/content/a', kind: 'content' })).status).toBe(201);
     await revokePat(h.db, pat.id, new Date());
@@ -61,7 +63,10 @@ describe('PAT credentials on the grants API', () => {
     const response = await put(otherWriter, { handle: 'gharart', email: 'a@example.com', resource: '/content/a', kind: 'content' });
     expect(response.status).toBe(403);
     expect(await code(response)).toBe('wrong_tenant');
-    const list = await h.fetch('/v2/access/grants?email=a@example.com', { ...SERVICE, headers: { authorization: `Bearer ${otherWriter}` } });
+    const list = await h.fetch('/v2/access/grants?email=a@example.com', {
+      ...SERVICE,
+      headers: { authorization: `Bearer ${otherWriter}` },
+    });
     expect(await list.json()).toEqual({ items: [] });
   });
 
@@ -81,7 +86,14 @@ describe('grants API', () => {
     const created = await put(writer, body);
     expect(created.status).toBe(201);
     const grant = (await created.json()) as Record<string, unknown>;
-    expect(grant).toMatchObject({ email: 'buyer@example.com', resource: '/content/course-1/*', kind: 'content', title: 'Course 1', orderId: null, expiresAt: null });
+    expect(grant).toMatchObject({
+      email: 'buyer@example.com',
+      resource: '/content/course-1/*',
+      kind: 'content',
+      title: 'Course 1',
+      orderId: null,
+      expiresAt: null,
+    });
     expect(typeof grant.grantedAt).toBe('string');
     const unchanged = await put(writer, body);
     expect(unchanged.status).toBe(200);
@@ -133,7 +145,10 @@ describe('GET /v2/visitor/access', () => {
     expect(Object.keys(items[1]!).sort()).toEqual(['expiresAt', 'grantedAt', 'kind', 'orderId', 'resource', 'title']);
     expect((await h.fetch('/v2/visitor/access')).status).toBe(401);
     // The server-side form, with access:read.
-    const server = await h.fetch('/v2/visitor/access?email=lister@example.com', { ...SERVICE, headers: { authorization: `Bearer ${reader}` } });
+    const server = await h.fetch('/v2/visitor/access?email=lister@example.com', {
+      ...SERVICE,
+      headers: { authorization: `Bearer ${reader}` },
+    });
     expect(((await server.json()) as { items: unknown[] }).items).toHaveLength(2);
   });
 });

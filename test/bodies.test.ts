@@ -67,7 +67,12 @@ async function upload(path: string, headers: Record<string, string>): Promise<Up
   socket.on('error', () => (closed = true));
   await new Promise((resolve) => socket.once('connect', resolve));
   const chunked = !('content-length' in headers);
-  const head = Object.entries({ host: `localhost:${service.port}`, 'content-type': 'application/json', ...headers, ...(chunked ? { 'transfer-encoding': 'chunked' } : {}) });
+  const head = Object.entries({
+    host: `localhost:${service.port}`,
+    'content-type': 'application/json',
+    ...headers,
+    ...(chunked ? { 'transfer-encoding': 'chunked' } : {}),
+  });
   socket.write(`POST ${path} HTTP/1.1\r\n${head.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
   const piece = Buffer.alloc(CHUNK, 0x20); // spaces: a JSON body's whitespace, never malformed before the limit
   while (!closed && answeredAt < 0 && sent < CAP) {
@@ -117,7 +122,9 @@ describe('bounded request bodies (real Bun.serve)', () => {
     let answer = '';
     socket.on('data', (data) => (answer += data.toString('latin1')));
     await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write(`POST ${MAGIC_LINK} HTTP/1.1\r\nhost: localhost:${service.port}\r\ncontent-type: application/json\r\nidempotency-key: slow-1\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n`);
+    socket.write(
+      `POST ${MAGIC_LINK} HTTP/1.1\r\nhost: localhost:${service.port}\r\ncontent-type: application/json\r\nidempotency-key: slow-1\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n`,
+    );
     const half = Math.floor(body.length / 2);
     socket.write(`${half.toString(16)}\r\n${body.slice(0, half)}\r\n`);
     const health = await fetch(`${service.base}/healthz`);

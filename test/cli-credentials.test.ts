@@ -65,7 +65,6 @@ async function expectFailure(args: string[], code: string, mention: string, stdi
   expect(plain.stderr.trimEnd().split('\n')).toEqual([expect.stringContaining(mention)]);
 }
 
-
 function file(name: string, content: string): string {
   const path = join(keyDir, name);
   writeFileSync(path, content);
@@ -105,14 +104,29 @@ async function withDatabase<T>(work: (db: Awaited<ReturnType<typeof openDatabase
 
 describe('pat create, list, revoke', () => {
   it('creates a tenant PAT and shows its token exactly once', async () => {
-    const created = await cliJson<{ id: string; token: string }>(['pat', 'create', '--handle', 'cred-shop', '--scopes', 'access:read,access:write', '--name', 'webhook']);
+    const created = await cliJson<{ id: string; token: string }>([
+      'pat',
+      'create',
+      '--handle',
+      'cred-shop',
+      '--scopes',
+      'access:read,access:write',
+      '--name',
+      'webhook',
+    ]);
     expect(created.code).toBe(0);
     expect(Object.keys(created.body).sort()).toEqual(['id', 'token']);
     expect(created.body.token).toMatch(/^vapat_[A-Za-z0-9_-]{43}$/);
 
     const listed = await cliJson<{ pats: (Pat & Record<string, unknown>)[] }>(['pat', 'list']);
     const pat = listed.body.pats.find((p) => p.id === created.body.id)!;
-    expect(pat).toMatchObject({ handle: 'cred-shop', name: 'webhook', scopes: ['access:read', 'access:write'], revokedAt: null, lastUsedAt: null });
+    expect(pat).toMatchObject({
+      handle: 'cred-shop',
+      name: 'webhook',
+      scopes: ['access:read', 'access:write'],
+      revokedAt: null,
+      lastUsedAt: null,
+    });
     expect(listed.stdout).not.toContain(created.body.token);
     expect(listed.stdout).not.toContain(created.body.token.slice(6, 30));
     expect(JSON.stringify(pat)).not.toMatch(/token|hash/i);
@@ -131,10 +145,20 @@ describe('pat create, list, revoke', () => {
   });
 
   it('creates a service PAT with operator scopes only under --operator', async () => {
-    const created = await cliJson<{ id: string; token: string }>(['pat', 'create', '--operator', '--scopes', 'operator:read,operator:escalate']);
+    const created = await cliJson<{ id: string; token: string }>([
+      'pat',
+      'create',
+      '--operator',
+      '--scopes',
+      'operator:read,operator:escalate',
+    ]);
     expect(created.code).toBe(0);
     const listed = await cliJson<{ pats: Pat[] }>(['pat', 'list']);
-    expect(listed.body.pats.find((p) => p.id === created.body.id)).toMatchObject({ tenantId: null, handle: null, scopes: ['operator:read', 'operator:escalate'] });
+    expect(listed.body.pats.find((p) => p.id === created.body.id)).toMatchObject({
+      tenantId: null,
+      handle: null,
+      scopes: ['operator:read', 'operator:escalate'],
+    });
   });
 
   it.each([
@@ -217,7 +241,9 @@ describe('jwt-key add, list, remove', () => {
   });
 
   it('lists keys with their public JWKs and never a secret', async () => {
-    const listed = await cliJson<{ keys: { kid: string; handle: string; alg: string; publicJwk: Record<string, string> | null; sealedWith: string | null }[] }>(['jwt-key', 'list']);
+    const listed = await cliJson<{
+      keys: { kid: string; handle: string; alg: string; publicJwk: Record<string, string> | null; sealedWith: string | null }[];
+    }>(['jwt-key', 'list']);
     expect(listed.code).toBe(0);
     for (const [kid, { alg }] of added) {
       const key = listed.body.keys.find((k) => k.kid === kid)!;
@@ -258,27 +284,48 @@ describe('jwt-key add, list, remove', () => {
   });
 
   it('refuses a missing file, a bad alg and missing flags, naming the flag', async () => {
-    await expectFailure(['jwt-key', 'add', '--handle', 'cred-shop', '--alg', 'ES256', '--key-file', join(dataDir, 'nope.pem')], 'invalid_argument', '--key-file');
+    await expectFailure(
+      ['jwt-key', 'add', '--handle', 'cred-shop', '--alg', 'ES256', '--key-file', join(dataDir, 'nope.pem')],
+      'invalid_argument',
+      '--key-file',
+    );
     await expectFailure(['jwt-key', 'add', '--handle', 'cred-shop', '--alg', 'RS256', '--key-file', '-'], 'invalid_argument', '--alg');
     await expectFailure(['jwt-key', 'add', '--handle', 'cred-shop', '--alg', 'none', '--key-file', '-'], 'invalid_argument', '--alg');
     await expectFailure(['jwt-key', 'add', '--handle', 'cred-shop', '--alg', 'ES256'], 'invalid_argument', '--key-file');
     await expectFailure(['jwt-key', 'add', '--alg', 'ES256', '--key-file', '-'], 'invalid_argument', '--handle', es.pem);
     await expectFailure(['jwt-key', 'add', '--handle', 'cred-shop', '--alg', 'ES256', '--key', es.pem], 'invalid_argument', "'--key'");
-    await expectFailure(['jwt-key', 'add', '--handle', 'no-such-shop', '--alg', 'ES256', '--key-file', '-'], 'unknown_handle', 'no-such-shop', es.pem);
+    await expectFailure(
+      ['jwt-key', 'add', '--handle', 'no-such-shop', '--alg', 'ES256', '--key-file', '-'],
+      'unknown_handle',
+      'no-such-shop',
+      es.pem,
+    );
   });
 
   it('registers keys that verify real storefront JWTs, for the tenant, until removed', async () => {
     expect(added.size).toBe(6);
     const tokens = new Map<string, string>();
     for (const [kid, { alg, key }] of added) {
-      tokens.set(kid, await new SignJWT({ scope: 'access:read operator:read' }).setProtectedHeader({ alg, kid }).setAudience('visitor-access').setExpirationTime('5m').sign(key));
+      tokens.set(
+        kid,
+        await new SignJWT({ scope: 'access:read operator:read' })
+          .setProtectedHeader({ alg, kid })
+          .setAudience('visitor-access')
+          .setExpirationTime('5m')
+          .sign(key),
+      );
     }
     const [firstKid] = added.keys();
     await withDatabase(async (db) => {
       const deps = { db, keys: await deriveKeyRing([TOKEN_SECRET]), clock: systemClock };
       const shop = await db.one<{ id: string }>(sql`select id from tenants where handle = 'cred-shop'`);
       for (const [kid, token] of tokens) {
-        expect(await verifyStorefrontJwt(deps, token)).toEqual({ kind: 'jwt', id: kid, tenantId: shop!.id, scopes: new Set(['access:read']) });
+        expect(await verifyStorefrontJwt(deps, token)).toEqual({
+          kind: 'jwt',
+          id: kid,
+          tenantId: shop!.id,
+          scopes: new Set(['access:read']),
+        });
       }
     });
 
@@ -296,8 +343,22 @@ describe('jwt-key add, list, remove', () => {
 describe('grant add, list, remove', () => {
   it('adds a grant with a normalised email, updates it, and lists it', async () => {
     const added = await cliJson<{ grant: Grant; created: boolean }>([
-      'grant', 'add', '--handle', 'cred-shop', '--email', '  Ana@Example.COM ', '--resource', '/orders/A-1001',
-      '--kind', 'order', '--title', 'Order A-1001', '--order-id', 'A-1001', '--expires-at', '2030-01-31T23:59:59Z',
+      'grant',
+      'add',
+      '--handle',
+      'cred-shop',
+      '--email',
+      '  Ana@Example.COM ',
+      '--resource',
+      '/orders/A-1001',
+      '--kind',
+      'order',
+      '--title',
+      'Order A-1001',
+      '--order-id',
+      'A-1001',
+      '--expires-at',
+      '2030-01-31T23:59:59Z',
     ]);
     expect(added.code).toBe(0);
     expect(added.body).toEqual({
@@ -313,7 +374,18 @@ describe('grant add, list, remove', () => {
       },
     });
 
-    const again = await cliJson<{ grant: Grant; created: boolean }>(['grant', 'add', '--handle', 'cred-shop', '--email', 'ana@example.com', '--resource', '/orders/A-1001', '--kind', 'order']);
+    const again = await cliJson<{ grant: Grant; created: boolean }>([
+      'grant',
+      'add',
+      '--handle',
+      'cred-shop',
+      '--email',
+      'ana@example.com',
+      '--resource',
+      '/orders/A-1001',
+      '--kind',
+      'order',
+    ]);
     expect(again.body.created).toBe(false);
     expect(again.body.grant).toMatchObject({ title: null, orderId: null, expiresAt: null });
 
@@ -322,7 +394,10 @@ describe('grant add, list, remove', () => {
     await cliJson(['grant', 'add', '--handle', 'cred-other', '--email', 'ana@example.com', '--resource', '/content/elsewhere']);
 
     const ana = await cliJson<{ grants: Grant[] }>(['grant', 'list', '--handle', 'cred-shop', '--email', 'ANA@example.com']);
-    expect(ana.body.grants.map((g) => [g.resource, g.kind])).toEqual([['/content/course-1/*', 'content'], ['/orders/A-1001', 'order']]);
+    expect(ana.body.grants.map((g) => [g.resource, g.kind])).toEqual([
+      ['/content/course-1/*', 'content'],
+      ['/orders/A-1001', 'order'],
+    ]);
     const all = await cliJson<{ grants: Grant[] }>(['grant', 'list', '--handle', 'cred-shop']);
     expect(all.body.grants.map((g) => `${g.email} ${g.resource}`)).toEqual([
       'ana@example.com /content/course-1/*',
@@ -340,19 +415,71 @@ describe('grant add, list, remove', () => {
     expect(removed.code).toBe(0);
     expect(removed.body).toEqual({ email: 'bo@example.com', resource: '/content/demo/*', removed: true });
     await expectFailure(args, 'grant_not_found', 'bo@example.com');
-    expect((await cliJson<{ grants: Grant[] }>(['grant', 'list', '--handle', 'cred-shop', '--email', 'bo@example.com'])).body.grants).toEqual([]);
+    expect(
+      (await cliJson<{ grants: Grant[] }>(['grant', 'list', '--handle', 'cred-shop', '--email', 'bo@example.com'])).body.grants,
+    ).toEqual([]);
   });
 
   it.each([
     ['a bad email', ['grant', 'add', '--handle', 'cred-shop', '--email', 'not-an-email', '--resource', '/content/a'], '--email'],
-    ['a resource with ..', ['grant', 'add', '--handle', 'cred-shop', '--email', 'a@example.com', '--resource', '/content/../orders/A-1'], '--resource'],
-    ['a resource with a trailing slash', ['grant', 'add', '--handle', 'cred-shop', '--email', 'a@example.com', '--resource', '/content/'], '--resource'],
+    [
+      'a resource with ..',
+      ['grant', 'add', '--handle', 'cred-shop', '--email', 'a@example.com', '--resource', '/content/../orders/A-1'],
+      '--resource',
+    ],
+    [
+      'a resource with a trailing slash',
+      ['grant', 'add', '--handle', 'cred-shop', '--email', 'a@example.com', '--resource', '/content/'],
+      '--resource',
+    ],
     ['a relative resource', ['grant', 'add', '--handle', 'cred-shop', '--email', 'a@example.com', '--resource', 'content/a'], '--resource'],
-    ['a wildcard inside a resource', ['grant', 'add', '--handle', 'cred-shop', '--email', 'a@example.com', '--resource', '/content/*/x'], '--resource'],
-    ['an unknown kind', ['grant', 'add', '--handle', 'cred-shop', '--email', 'a@example.com', '--resource', '/content/a', '--kind', 'video'], '--kind'],
-    ['an expiry without a time zone', ['grant', 'add', '--handle', 'cred-shop', '--email', 'a@example.com', '--resource', '/content/a', '--expires-at', '2030-01-01T00:00:00'], '--expires-at'],
-    ['an impossible expiry', ['grant', 'add', '--handle', 'cred-shop', '--email', 'a@example.com', '--resource', '/content/a', '--expires-at', '2030-02-31T00:00:00Z'], '--expires-at'],
-    ['a title with a line break', ['grant', 'add', '--handle', 'cred-shop', '--email', 'a@example.com', '--resource', '/content/a', '--title', 'a\nb'], '--title'],
+    [
+      'a wildcard inside a resource',
+      ['grant', 'add', '--handle', 'cred-shop', '--email', 'a@example.com', '--resource', '/content/*/x'],
+      '--resource',
+    ],
+    [
+      'an unknown kind',
+      ['grant', 'add', '--handle', 'cred-shop', '--email', 'a@example.com', '--resource', '/content/a', '--kind', 'video'],
+      '--kind',
+    ],
+    [
+      'an expiry without a time zone',
+      [
+        'grant',
+        'add',
+        '--handle',
+        'cred-shop',
+        '--email',
+        'a@example.com',
+        '--resource',
+        '/content/a',
+        '--expires-at',
+        '2030-01-01T00:00:00',
+      ],
+      '--expires-at',
+    ],
+    [
+      'an impossible expiry',
+      [
+        'grant',
+        'add',
+        '--handle',
+        'cred-shop',
+        '--email',
+        'a@example.com',
+        '--resource',
+        '/content/a',
+        '--expires-at',
+        '2030-02-31T00:00:00Z',
+      ],
+      '--expires-at',
+    ],
+    [
+      'a title with a line break',
+      ['grant', 'add', '--handle', 'cred-shop', '--email', 'a@example.com', '--resource', '/content/a', '--title', 'a\nb'],
+      '--title',
+    ],
     ['a missing --email', ['grant', 'add', '--handle', 'cred-shop', '--resource', '/content/a'], '--email'],
     ['a missing --resource on remove', ['grant', 'remove', '--handle', 'cred-shop', '--email', 'a@example.com'], '--resource'],
     ['a missing --handle on list', ['grant', 'list'], '--handle'],
@@ -370,8 +497,17 @@ describe('grant add, list, remove', () => {
     const saved = env;
     env = { ...saved, DATA_DIR: untouched, DATABASE_URL: undefined };
     try {
-      await expectFailure(['grant', 'add', '--handle', 'cred-shop', '--email', 'bad', '--resource', '/content/a'], 'invalid_argument', '--email');
-      await expectFailure(['jwt-key', 'add', '--handle', 'cred-shop', '--alg', 'HS256', '--key-file', '-'], 'invalid_argument', 'at least 32', 'short');
+      await expectFailure(
+        ['grant', 'add', '--handle', 'cred-shop', '--email', 'bad', '--resource', '/content/a'],
+        'invalid_argument',
+        '--email',
+      );
+      await expectFailure(
+        ['jwt-key', 'add', '--handle', 'cred-shop', '--alg', 'HS256', '--key-file', '-'],
+        'invalid_argument',
+        'at least 32',
+        'short',
+      );
       await expectFailure(['pat', 'create', '--handle', 'cred-shop', '--scopes', 'operator:read'], 'invalid_argument', '--scopes');
     } finally {
       env = saved;

@@ -33,7 +33,6 @@ async function cliJson<T = Record<string, unknown>>(...args: string[]): Promise<
   return { ...run, body: JSON.parse(run.stdout) as T };
 }
 
-
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'va-cli-'));
   env = { ...process.env, NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: undefined };
@@ -63,10 +62,23 @@ describe('migrate', () => {
 describe('tenant add, show, list', () => {
   it('adds a tenant that show and list then return, hosts defaulting to the origins', async () => {
     const added = await cliJson<Tenant>(
-      'tenant', 'add', 'acme',
-      '--origin', 'https://Acme.Example', '--origin', 'https://www.acme.example:8443',
-      '--gated', '/content/', '--gated', '/orders/',
-      '--name', 'Acme Shop', '--from', 'Acme <shop@acme.example>', '--link-ttl', '600',
+      'tenant',
+      'add',
+      'acme',
+      '--origin',
+      'https://Acme.Example',
+      '--origin',
+      'https://www.acme.example:8443',
+      '--gated',
+      '/content/',
+      '--gated',
+      '/orders/',
+      '--name',
+      'Acme Shop',
+      '--from',
+      'Acme <shop@acme.example>',
+      '--link-ttl',
+      '600',
     );
     expect(added.code).toBe(0);
     expect(added.body).toMatchObject({
@@ -95,7 +107,17 @@ describe('tenant add, show, list', () => {
 
   it('refuses a host that already belongs to another tenant', async () => {
     await cliJson('tenant', 'add', 'host-owner', '--origin', 'https://owned.example', '--gated', '/c/');
-    const run = await cliJson<{ error: { code: string; message: string } }>('tenant', 'add', 'host-thief', '--origin', 'https://x.example', '--host', 'owned.example', '--gated', '/c/');
+    const run = await cliJson<{ error: { code: string; message: string } }>(
+      'tenant',
+      'add',
+      'host-thief',
+      '--origin',
+      'https://x.example',
+      '--host',
+      'owned.example',
+      '--gated',
+      '/c/',
+    );
     expect(run.code).toBe(1);
     expect(run.body.error).toEqual({ code: 'host_taken', message: 'host owned.example already belongs to tenant host-owner' });
   });
@@ -104,7 +126,15 @@ describe('tenant add, show, list', () => {
 describe('tenant update', () => {
   it('replaces the origins and leaves what was not given', async () => {
     const before = await cliJson<Tenant>('tenant', 'add', 'shop-two', '--origin', 'https://old.example', '--gated', '/content/');
-    const after = await cliJson<Tenant>('tenant', 'update', 'shop-two', '--origin', 'https://new.example', '--origin', 'http://localhost:3000');
+    const after = await cliJson<Tenant>(
+      'tenant',
+      'update',
+      'shop-two',
+      '--origin',
+      'https://new.example',
+      '--origin',
+      'http://localhost:3000',
+    );
     expect(after.code).toBe(0);
     expect(after.body).toEqual({ ...before.body, origins: ['https://new.example', 'http://localhost:3000'] });
     expect((await cliJson<Tenant>('tenant', 'show', 'shop-two')).body.origins).toEqual(['https://new.example', 'http://localhost:3000']);
@@ -120,9 +150,25 @@ describe('tenant update', () => {
     expect((await cli('tenant', 'show', 'shop-three')).stdout).toMatch(/support edits grants\s+yes/);
     const off = await cliJson<Tenant>('tenant', 'update', 'shop-three', '--support-can-edit-grants', 'no');
     expect(off.body.supportCanEditGrants).toBe(false);
-    const added = await cliJson<Tenant>('tenant', 'add', 'shop-four', '--origin', 'https://four.example', '--gated', '/c/', '--support-can-edit-grants', 'yes');
+    const added = await cliJson<Tenant>(
+      'tenant',
+      'add',
+      'shop-four',
+      '--origin',
+      'https://four.example',
+      '--gated',
+      '/c/',
+      '--support-can-edit-grants',
+      'yes',
+    );
     expect(added.body.supportCanEditGrants).toBe(true);
-    const wrong = await cliJson<{ error: { code: string; message: string } }>('tenant', 'update', 'shop-three', '--support-can-edit-grants', 'true');
+    const wrong = await cliJson<{ error: { code: string; message: string } }>(
+      'tenant',
+      'update',
+      'shop-three',
+      '--support-can-edit-grants',
+      'true',
+    );
     expect([wrong.code, wrong.body.error.code]).toEqual([1, 'invalid_argument']);
     expect(wrong.body.error.message).toContain('--support-can-edit-grants must be "yes" or "no"');
   });
@@ -173,7 +219,15 @@ describe('errors are one line and exit 1', () => {
     writeFileSync(join(dataDir, 'pglite.pid'), String(process.pid));
     let busy;
     try {
-      busy = await cliJson<{ error: { code: string; message: string } }>('tenant', 'add', 'busy', '--origin', 'https://busy.example', '--gated', '/c/');
+      busy = await cliJson<{ error: { code: string; message: string } }>(
+        'tenant',
+        'add',
+        'busy',
+        '--origin',
+        'https://busy.example',
+        '--gated',
+        '/c/',
+      );
     } finally {
       rmSync(join(dataDir, 'pglite.pid'), { force: true });
     }

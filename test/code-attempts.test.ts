@@ -69,28 +69,31 @@ describe('code attempts under concurrency (real PostgreSQL)', () => {
     expect(link).toMatchObject({ code_attempts: 5, used_at: null });
   });
 
-  it.skipIf(!usingPostgres)('compares at most 20 of 55 concurrent wrong codes from one IP across 11 addresses; the rest are 429', async () => {
-    alignToWindow();
-    const emails = Array.from({ length: 11 }, (_, i) => `per-ip-burst${i}@example.com`);
-    const mails: Awaited<ReturnType<Harness['requestLink']>>[] = [];
-    for (const email of emails) mails.push(await h.requestLink(email));
-    const ip = freshIp();
-    const responses = await Promise.all(
-      Array.from({ length: 55 }, (_, i) => {
-        const mail = mails[i % mails.length]!;
-        return verifyCode(mail.to, wrongFor(mail.code!), ip);
-      }),
-    );
-    const codes = await Promise.all(responses.map(async (r) => `${r.status} ${((await r.json()) as Problem).code}`));
-    expect(codes.filter((c) => c === '400 invalid_code')).toHaveLength(20);
-    expect(codes.filter((c) => c === '429 rate_limited')).toHaveLength(35);
-    const [compared] = await h.db.many<{ attempts: number }>(sql`
+  it.skipIf(!usingPostgres)(
+    'compares at most 20 of 55 concurrent wrong codes from one IP across 11 addresses; the rest are 429',
+    async () => {
+      alignToWindow();
+      const emails = Array.from({ length: 11 }, (_, i) => `per-ip-burst${i}@example.com`);
+      const mails: Awaited<ReturnType<Harness['requestLink']>>[] = [];
+      for (const email of emails) mails.push(await h.requestLink(email));
+      const ip = freshIp();
+      const responses = await Promise.all(
+        Array.from({ length: 55 }, (_, i) => {
+          const mail = mails[i % mails.length]!;
+          return verifyCode(mail.to, wrongFor(mail.code!), ip);
+        }),
+      );
+      const codes = await Promise.all(responses.map(async (r) => `${r.status} ${((await r.json()) as Problem).code}`));
+      expect(codes.filter((c) => c === '400 invalid_code')).toHaveLength(20);
+      expect(codes.filter((c) => c === '429 rate_limited')).toHaveLength(35);
+      const [compared] = await h.db.many<{ attempts: number }>(sql`
       select coalesce(sum(l.code_attempts), 0)::int as attempts from magic_links l join visitors v on v.id = l.visitor_id
       where v.email = any(${emails}::text[])`);
-    expect(compared!.attempts).toBeLessThanOrEqual(20);
-    // Nothing was signed in, and nothing of the other addresses was burned by the 429s.
-    for (const email of emails) expect(await sessionsOf(email)).toBe(0);
-  });
+      expect(compared!.attempts).toBeLessThanOrEqual(20);
+      // Nothing was signed in, and nothing of the other addresses was burned by the 429s.
+      for (const email of emails) expect(await sessionsOf(email)).toBe(0);
+    },
+  );
 });
 
 describe('a right code is not a wrong code', () => {
@@ -108,7 +111,13 @@ describe('a right code is not a wrong code', () => {
 
 describe('a wrong code tells nobody who shops here', () => {
   // One address in each state: never asked, live link, used link, expired link, burned code.
-  const addresses = { stranger: 'stranger@example.com', live: 'live@example.com', used: 'used@example.com', expired: 'expired@example.com', burned: 'burned@example.com' };
+  const addresses = {
+    stranger: 'stranger@example.com',
+    live: 'live@example.com',
+    used: 'used@example.com',
+    expired: 'expired@example.com',
+    burned: 'burned@example.com',
+  };
   const codes: Record<string, string> = {};
 
   beforeAll(async () => {

@@ -32,7 +32,13 @@ describe('configuration', () => {
   });
 
   it('refuses to start in production without TOKEN_SECRET, DATABASE_URL, SMTP_URL or PUBLIC_URL', () => {
-    const full = { NODE_ENV: 'production', TOKEN_SECRET: SECRET, DATABASE_URL: 'postgres://db/x', SMTP_URL: 'smtp://mail:25', PUBLIC_URL: 'https://access.example' };
+    const full = {
+      NODE_ENV: 'production',
+      TOKEN_SECRET: SECRET,
+      DATABASE_URL: 'postgres://db/x',
+      SMTP_URL: 'smtp://mail:25',
+      PUBLIC_URL: 'https://access.example',
+    };
     expect(loadConfig(full).nodeEnv).toBe('production');
     for (const name of ['TOKEN_SECRET', 'DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL'] as const) {
       const env: Record<string, string> = { ...full };

@@ -27,12 +27,22 @@ let ipCounter = 0;
 const freshIp = () => `192.0.2.${++ipCounter}`;
 
 async function auditOf(requestId: string) {
-  return h.db.many<{ kind: string; actor: string; tenant_id: string | null; visitor_id: string | null; detail: Record<string, unknown> }>(sql`
+  return h.db.many<{
+    kind: string;
+    actor: string;
+    tenant_id: string | null;
+    visitor_id: string | null;
+    detail: Record<string, unknown>;
+  }>(sql`
     select kind, actor, tenant_id, visitor_id, detail from audit_events where request_id = ${requestId} order by created_at`);
 }
 
 async function fileReport(handle: string, host: string, body: Record<string, unknown>) {
-  const answer = await h.json('/v2/support/report', { handle, summary: 'My link expired', details: 'The page said the link expired.', ...body }, { host, ip: freshIp() });
+  const answer = await h.json(
+    '/v2/support/report',
+    { handle, summary: 'My link expired', details: 'The page said the link expired.', ...body },
+    { host, ip: freshIp() },
+  );
   expect(answer.status).toBe(201);
   return (await answer.json()) as { reportId: string; requestId: string };
 }
@@ -50,7 +60,11 @@ beforeAll(async () => {
   supportB = await new ConsoleClient(h, 'b@ops.test', freshIp()).signIn();
 
   // A shopper at "other" with a live session and a report; a shopper at gharart whose link expired.
-  const otherLink = await h.json('/v2/visitor/auth/magic-link', { email: OTHER_SHOPPER }, { host: 'other.test', headers: { origin: 'https://other.test' } });
+  const otherLink = await h.json(
+    '/v2/visitor/auth/magic-link',
+    { email: OTHER_SHOPPER },
+    { host: 'other.test', headers: { origin: 'https://other.test' } },
+  );
   expect(otherLink.status).toBe(202);
   await h.deliver();
   const token = h.mail.last(OTHER_SHOPPER).token!;
@@ -69,7 +83,8 @@ afterAll(() => h.close());
 
 describe('pages', () => {
   it('home lists exactly the operator’s storefronts (admins: all of them, never the console’s own)', async () => {
-    const home = async (client: ConsoleClient) => [...(await (await client.get('/console/')).text()).matchAll(/href="\/console\/tenants\/([a-z0-9-_]+)"/g)].map((m) => m[1]);
+    const home = async (client: ConsoleClient) =>
+      [...(await (await client.get('/console/')).text()).matchAll(/href="\/console\/tenants\/([a-z0-9-_]+)"/g)].map((m) => m[1]);
     expect(await home(admin)).toEqual(['gharart', 'other']);
     expect(await home(supportA)).toEqual(['gharart']);
     expect(await home(supportB)).toEqual(['other']);
@@ -86,7 +101,12 @@ describe('pages', () => {
   });
 
   it('a shopper page shows links with states and request ids, sessions, grants, security events and reports', async () => {
-    await upsertGrant(h.db, h.gharart.id, { email: SHOPPER, resource: '/content/course-1/*', kind: 'content', title: 'Course 1', orderId: null, expiresAt: null }, h.clock.now());
+    await upsertGrant(
+      h.db,
+      h.gharart.id,
+      { email: SHOPPER, resource: '/content/course-1/*', kind: 'content', title: 'Course 1', orderId: null, expiresAt: null },
+      h.clock.now(),
+    );
     const answer = await supportA.get(`/console/tenants/gharart/shopper?email=${encodeURIComponent(SHOPPER)}`);
     expect(answer.status).toBe(200);
     const page = await answer.text();
@@ -175,8 +195,12 @@ describe('roles and tenant isolation', () => {
     const refused = await supportA.action('gharart', 'grant-add', fields);
     expect(refused.status).toBe(403);
     expect(codeOf(await refused.text())).toBe('wrong_audience');
-    expect((await supportA.get(`/console/tenants/gharart/confirm?${new URLSearchParams({ action: 'grant-add', ...fields })}`)).status).toBe(403);
-    expect(await (await supportA.get(`/console/tenants/gharart/shopper?email=${encodeURIComponent(SHOPPER)}`)).text()).not.toContain('Add grant…');
+    expect((await supportA.get(`/console/tenants/gharart/confirm?${new URLSearchParams({ action: 'grant-add', ...fields })}`)).status).toBe(
+      403,
+    );
+    expect(await (await supportA.get(`/console/tenants/gharart/shopper?email=${encodeURIComponent(SHOPPER)}`)).text()).not.toContain(
+      'Add grant…',
+    );
 
     // What `bun run cli tenant update gharart --support-can-edit-grants yes` does.
     await updateTenant(h.db, 'gharart', { supportCanEditGrants: true });
@@ -184,14 +208,25 @@ describe('roles and tenant isolation', () => {
       const added = await supportA.action('gharart', 'grant-add', fields);
       expect(added.status).toBe(303);
       expect(await auditOf(refOf(added))).toEqual([
-        expect.objectContaining({ kind: 'grant_set', actor: `operator:${ids.supportA}`, tenant_id: h.gharart.id, detail: expect.objectContaining({ resource: '/orders/A-1001', created: true }) }),
+        expect.objectContaining({
+          kind: 'grant_set',
+          actor: `operator:${ids.supportA}`,
+          tenant_id: h.gharart.id,
+          detail: expect.objectContaining({ resource: '/orders/A-1001', created: true }),
+        }),
       ]);
     } finally {
       await updateTenant(h.db, 'gharart', { supportCanEditGrants: false });
     }
     const removed = await admin.action('gharart', 'grant-remove', { email: SHOPPER, resource: '/orders/A-1001' });
     expect(removed.status).toBe(303);
-    expect(await auditOf(refOf(removed))).toEqual([expect.objectContaining({ kind: 'grant_removed', actor: `operator:${ids.admin}`, detail: expect.objectContaining({ removed: true }) })]);
+    expect(await auditOf(refOf(removed))).toEqual([
+      expect.objectContaining({
+        kind: 'grant_removed',
+        actor: `operator:${ids.admin}`,
+        detail: expect.objectContaining({ removed: true }),
+      }),
+    ]);
   });
 });
 
@@ -257,7 +292,9 @@ describe('actions', () => {
     expect(answer.status).toBe(303);
     const ref = refOf(answer);
     expect(answer.headers.get('location')).toBe(`/console/tenants/gharart/shopper?email=${encodeURIComponent(SHOPPER)}&ref=${ref}`);
-    expect(await auditOf(ref)).toEqual([expect.objectContaining({ kind: 'sign_in_requested', actor: `operator:${ids.supportA}`, tenant_id: h.gharart.id })]);
+    expect(await auditOf(ref)).toEqual([
+      expect.objectContaining({ kind: 'sign_in_requested', actor: `operator:${ids.supportA}`, tenant_id: h.gharart.id }),
+    ]);
     await h.deliver();
     const mail = h.mail.last(SHOPPER);
     expect(mail.link).toStartWith('http://localhost/_edge/visitor/access/t/vml_');
@@ -295,24 +332,45 @@ describe('actions', () => {
     const one = await supportA.action('gharart', 'revoke-session', { email: 'revoke-me@example.com', session: sessions[0]!.id });
     expect(one.status).toBe(303);
     expect(await auditOf(refOf(one))).toEqual([
-      expect.objectContaining({ kind: 'session_revoked', actor: `operator:${ids.supportA}`, tenant_id: h.gharart.id, detail: expect.objectContaining({ revoked: true }) }),
+      expect.objectContaining({
+        kind: 'session_revoked',
+        actor: `operator:${ids.supportA}`,
+        tenant_id: h.gharart.id,
+        detail: expect.objectContaining({ revoked: true }),
+      }),
     ]);
     const all = await supportA.action('gharart', 'revoke-all', { email: 'revoke-me@example.com' });
-    expect(await auditOf(refOf(all))).toEqual([expect.objectContaining({ kind: 'sessions_revoked_all', actor: `operator:${ids.supportA}`, detail: expect.objectContaining({ count: 1 }) })]);
+    expect(await auditOf(refOf(all))).toEqual([
+      expect.objectContaining({
+        kind: 'sessions_revoked_all',
+        actor: `operator:${ids.supportA}`,
+        detail: expect.objectContaining({ count: 1 }),
+      }),
+    ]);
     const live = await h.db.many(sql`
       select s.id from sessions s join visitors v on v.id = s.visitor_id where v.email = 'revoke-me@example.com' and s.revoked_at is null`);
     expect(live).toEqual([]);
 
     const handled = await supportA.action('gharart', 'report-handled', { report: gharartReport, email: SHOPPER });
     expect(handled.headers.get('location')).toStartWith(`/console/tenants/gharart/shopper?email=`);
-    expect(await auditOf(refOf(handled))).toEqual([expect.objectContaining({ kind: 'report_handled', actor: `operator:${ids.supportA}`, detail: { reportId: gharartReport, alreadyHandled: false } })]);
-    const [report] = await h.db.many<{ status: string; handled_at: Date | null }>(sql`select status, handled_at from support_reports where id = ${gharartReport}::uuid`);
+    expect(await auditOf(refOf(handled))).toEqual([
+      expect.objectContaining({
+        kind: 'report_handled',
+        actor: `operator:${ids.supportA}`,
+        detail: { reportId: gharartReport, alreadyHandled: false },
+      }),
+    ]);
+    const [report] = await h.db.many<{ status: string; handled_at: Date | null }>(
+      sql`select status, handled_at from support_reports where id = ${gharartReport}::uuid`,
+    );
     expect(report!.status).toBe('handled');
     expect(report!.handled_at).not.toBeNull();
   });
 
   it('sign-in and sign-out are in the audit trail too', async () => {
-    const rows = await h.db.many<{ kind: string }>(sql`select kind from audit_events where actor = ${`operator:${ids.admin}`} and kind like 'console_%'`);
+    const rows = await h.db.many<{ kind: string }>(
+      sql`select kind from audit_events where actor = ${`operator:${ids.admin}`} and kind like 'console_%'`,
+    );
     expect(rows.map((r) => r.kind)).toContain('console_signed_in');
   });
 

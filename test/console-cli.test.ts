@@ -52,16 +52,43 @@ afterAll(async () => {
 
 describe('operator', () => {
   it('add: a support operator with their tenants, an admin with none; --json is one object', async () => {
-    const support = await cliJson<{ operator: OperatorJson; created: boolean }>('operator', 'add', ' Lead@Example.COM ', '--role', 'support', '--tenant', 'shop-b', '--tenant', 'shop-a');
+    const support = await cliJson<{ operator: OperatorJson; created: boolean }>(
+      'operator',
+      'add',
+      ' Lead@Example.COM ',
+      '--role',
+      'support',
+      '--tenant',
+      'shop-b',
+      '--tenant',
+      'shop-a',
+    );
     expect(support.code).toBe(0);
-    expect(support.body).toEqual({ created: true, operator: { id: expect.any(String), email: 'lead@example.com', role: 'support', tenants: ['shop-a', 'shop-b'], createdAt: expect.any(String) } });
+    expect(support.body).toEqual({
+      created: true,
+      operator: {
+        id: expect.any(String),
+        email: 'lead@example.com',
+        role: 'support',
+        tenants: ['shop-a', 'shop-b'],
+        createdAt: expect.any(String),
+      },
+    });
     const admin = await cli('operator', 'add', 'root@example.com', '--role', 'admin');
     expect(admin.code).toBe(0);
     expect(admin.stdout).toContain('added operator root@example.com (admin: every tenant)');
   });
 
   it('add again: replaces the role and tenants of the same person', async () => {
-    const again = await cliJson<{ operator: OperatorJson; created: boolean }>('operator', 'add', 'lead@example.com', '--role', 'support', '--tenant', 'shop-a');
+    const again = await cliJson<{ operator: OperatorJson; created: boolean }>(
+      'operator',
+      'add',
+      'lead@example.com',
+      '--role',
+      'support',
+      '--tenant',
+      'shop-a',
+    );
     expect(again.body.created).toBe(false);
     expect(again.body.operator.tenants).toEqual(['shop-a']);
   });

@@ -16,7 +16,13 @@ export function csrfOf(page: string): string {
 /** The href of the first link on a page whose text starts with `text`, as a browser would follow it. */
 export function linkOf(page: string, text: string): string {
   for (const match of page.matchAll(/<a [^>]*href="([^"]*)"[^>]*>([^<]*)<\/a>/g)) {
-    if (match[2]!.startsWith(text)) return match[1]!.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>');
+    if (match[2]!.startsWith(text))
+      return match[1]!
+        .replaceAll('&amp;', '&')
+        .replaceAll('&quot;', '"')
+        .replaceAll('&#39;', "'")
+        .replaceAll('&lt;', '<')
+        .replaceAll('&gt;', '>');
   }
   throw new Error(`no link "${text}" on the page:\n${page.slice(0, 400)}`);
 }
@@ -72,7 +78,8 @@ export class ConsoleClient {
     const confirm = await this.get(path);
     if (confirm.status !== 200) throw new Error(`the link page answered ${confirm.status}`);
     const done = await this.post(path, { csrf: csrfOf(await confirm.text()) });
-    if (done.status !== 303 || done.headers.get('location') !== '/console/') throw new Error(`confirm answered ${done.status} ${await done.text()}`);
+    if (done.status !== 303 || done.headers.get('location') !== '/console/')
+      throw new Error(`confirm answered ${done.status} ${await done.text()}`);
     await this.refreshCsrf();
     return this;
   }

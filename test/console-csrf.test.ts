@@ -30,7 +30,12 @@ afterAll(() => h.close());
 
 /** A GET in the admin's browser, with the Sec-Fetch-Site it would send (undefined: none at all). */
 function navigate(path: string, site: string | undefined, jar: CookieJar = admin.jar): Promise<Response> {
-  return h.fetch(path, { host: SERVICE_HOST, ip: '192.0.2.1', jar, headers: { accept: 'text/html', ...(site ? { 'sec-fetch-site': site } : {}) } });
+  return h.fetch(path, {
+    host: SERVICE_HOST,
+    ip: '192.0.2.1',
+    jar,
+    headers: { accept: 'text/html', ...(site ? { 'sec-fetch-site': site } : {}) },
+  });
 }
 
 /** A page that lets the operator confirm an action with one click. */
@@ -80,7 +85,11 @@ describe('a confirmation reached from another site', () => {
     const othersLink = linkOf(await (await other.get(SHOPPER_PAGE)).text(), 'Re-send sign-in link…');
     expect(othersLink).not.toBe(sealed);
     const forged = `${CRAFTED}&seal=${'A'.repeat(43)}`;
-    for (const [label, path] of [['tampered', tampered], ['another session’s', othersLink], ['forged', forged]] as const) {
+    for (const [label, path] of [
+      ['tampered', tampered],
+      ['another session’s', othersLink],
+      ['forged', forged],
+    ] as const) {
       const answer = await navigate(path, 'same-origin');
       expect([label, answer.status]).toEqual([label, 303]);
       expect(await answer.text()).not.toMatch(CONFIRM_FORM);

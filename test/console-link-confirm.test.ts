@@ -37,7 +37,9 @@ describe('console link confirm', () => {
     const events = await h.db.many<{ kind: string; ip: string; request_id: string; occurrences: number }>(sql`
       select e.kind, e.ip, e.request_id, e.occurrences from security_events e join visitors v on v.id = e.visitor_id
       where v.email = ${OPERATOR} and e.kind = 'used_link_replayed'`);
-    expect(events).toEqual([{ kind: 'used_link_replayed', ip: '203.0.113.77', request_id: replays[2]!.headers.get('x-request-id')!, occurrences: 3 }]);
+    expect(events).toEqual([
+      { kind: 'used_link_replayed', ip: '203.0.113.77', request_id: replays[2]!.headers.get('x-request-id')!, occurrences: 3 },
+    ]);
     const audit = await h.db.many<{ kind: string }>(sql`
       select a.kind from audit_events a join visitors v on v.id = a.visitor_id where v.email = ${OPERATOR} and a.kind = 'link_replayed'`);
     expect(audit).toHaveLength(3);

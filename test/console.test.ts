@@ -90,7 +90,9 @@ describe('console sign-in', () => {
     const strangerPage = await stranger.get(path);
     expect(strangerPage.status).toBe(409);
     expect(codeOf(await strangerPage.text())).toBe('used_magic_link');
-    const [event] = await h.db.many<{ kind: string }>(sql`select kind from security_events where request_id = ${strangerPage.headers.get('x-request-id')}`);
+    const [event] = await h.db.many<{ kind: string }>(
+      sql`select kind from security_events where request_id = ${strangerPage.headers.get('x-request-id')}`,
+    );
     expect(event?.kind).toBe('used_link_replayed');
     // …while the browser that used it is simply sent on.
     const again = await client.get(path);
@@ -196,7 +198,9 @@ describe('console sign-in', () => {
     const answer = await client.get(new URL(link).pathname);
     await h.deps.requestLog.flush();
     expect(h.logs.join('\n')).not.toContain(token);
-    const [row] = await h.db.many<{ path: string }>(sql`select path from request_log where request_id = ${answer.headers.get('x-request-id')}`);
+    const [row] = await h.db.many<{ path: string }>(
+      sql`select path from request_log where request_id = ${answer.headers.get('x-request-id')}`,
+    );
     expect(row?.path).toBe('/console/t/[redacted]');
     const below = await client.get(`${new URL(link).pathname}/more`);
     expect(below.status).toBe(404);
@@ -274,13 +278,21 @@ describe('console sessions', () => {
     // What the browser sends on a cross-site navigation: the Lax hint, not the Strict session.
     const crossSite = new CookieJar();
     crossSite.values.set('__Host-console_hint', '1');
-    const arrival = await h.fetch('/console/tenants/gharart?x=1', { host: SERVICE_HOST, jar: crossSite, headers: { 'sec-fetch-site': 'cross-site' } });
+    const arrival = await h.fetch('/console/tenants/gharart?x=1', {
+      host: SERVICE_HOST,
+      jar: crossSite,
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
     expect(arrival.status).toBe(200);
     expect(await arrival.text()).toContain('<meta http-equiv="refresh" content="0;url=/console/tenants/gharart?x=1">');
     // The reload is same-origin and carries the session; without one it is the sign-in page (no loop).
     const reload = await client.get('/console/tenants/gharart?x=1');
     expect(reload.status).toBe(200);
-    const without = await h.fetch('/console/tenants/gharart', { host: SERVICE_HOST, jar: crossSite, headers: { 'sec-fetch-site': 'same-origin' } });
+    const without = await h.fetch('/console/tenants/gharart', {
+      host: SERVICE_HOST,
+      jar: crossSite,
+      headers: { 'sec-fetch-site': 'same-origin' },
+    });
     expect(without.headers.get('location')).toBe('/console/sign-in');
     // Signing out forgets the hint.
     await client.post('/console/sign-out', { csrf: client.csrf });
@@ -289,7 +301,12 @@ describe('console sessions', () => {
 
   it('read one value per query name (never a 500 on repeated names)', async () => {
     const client = await signedInAdmin();
-    for (const path of ['/console/requests?id=a&id=b', '/console/find?tenant=gharart&tenant=other&email=a@b.co', '/console/tenants/gharart/shopper?email=x&email=a@example.com', '/console/tenants/gharart/confirm?action=resend&action=x&email=a@example.com']) {
+    for (const path of [
+      '/console/requests?id=a&id=b',
+      '/console/find?tenant=gharart&tenant=other&email=a@b.co',
+      '/console/tenants/gharart/shopper?email=x&email=a@example.com',
+      '/console/tenants/gharart/confirm?action=resend&action=x&email=a@example.com',
+    ]) {
       const answer = await client.get(path);
       expect([path, answer.status < 500]).toEqual([path, true]);
     }

@@ -91,7 +91,9 @@ describe('a crash while sending mail', () => {
       expect(stalledMessageId).toMatch(/^<.+@visitor-access>$/);
       expect(mails[0]!.messageId).toBe(stalledMessageId); // the recipient's mail system can tell it is the same message
       const { servicePat } = JSON.parse(readFileSync(`${dataDir}/dev-credentials.json`, 'utf8')) as { servicePat: string };
-      const lookup = await fetch(`${second.base}/v2/operator/requests/${requestId}`, { headers: { authorization: `Bearer ${servicePat}` } });
+      const lookup = await fetch(`${second.base}/v2/operator/requests/${requestId}`, {
+        headers: { authorization: `Bearer ${servicePat}` },
+      });
       expect(lookup.status).toBe(200);
       const story = (await lookup.json()) as { mail: { status: string; attempts: number }[]; audit: { kind: string }[] };
       expect(story.mail[0]).toMatchObject({ status: 'sent', attempts: 2 });

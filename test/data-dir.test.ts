@@ -32,7 +32,11 @@ async function runServiceUnderLooseUmask(dataDir: string): Promise<void> {
     process.umask(previous);
   }
   // A sign-in request writes to the embedded database while it runs.
-  const response = await fetch(`${service.base}/v2/visitor/auth/magic-link`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'demo@example.com' }) });
+  const response = await fetch(`${service.base}/v2/visitor/auth/magic-link`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'demo@example.com' }),
+  });
   expect(response.status).toBe(202);
   const loose = looseEntries(dataDir);
   expect(await service.stop()).toBe(0);

@@ -98,7 +98,9 @@ async function smoke(deno: Subprocess, base: string, dataDir: string, embedded: 
   if (!sent) throw new SmokeFailure('POST /v2/visitor/auth/magic-link got no answer');
   const body = (await sent.json().catch(() => null)) as { status?: string } | null;
   if (sent.status !== 202 || body?.status !== 'sent') {
-    throw new SmokeFailure(`POST /v2/visitor/auth/magic-link answered ${sent.status} ${JSON.stringify(body)}, expected 202 {status:"sent"}`);
+    throw new SmokeFailure(
+      `POST /v2/visitor/auth/magic-link answered ${sent.status} ${JSON.stringify(body)}, expected 202 {status:"sent"}`,
+    );
   }
   if (!sent.headers.get('x-request-id')) throw new SmokeFailure('POST /v2/visitor/auth/magic-link answered without X-Request-Id');
 
@@ -125,7 +127,13 @@ let exitCode = 0;
 try {
   const executable = findDeno();
   const port = freePort();
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), PORT: String(port), NODE_ENV: 'development', DATA_DIR: dataDir };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? tmpdir(),
+    PORT: String(port),
+    NODE_ENV: 'development',
+    DATA_DIR: dataDir,
+  };
   if (process.env.DENO_DIR) env.DENO_DIR = process.env.DENO_DIR;
   if (process.env.DATABASE_URL) {
     database = await scratchDatabase(process.env.DATABASE_URL);

@@ -7,7 +7,14 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-type Facts = { storefront: string; requestId: string; sessionCookieArrived: boolean; testCookieKept: boolean; sessionLive: boolean; visitorId: string | null };
+type Facts = {
+  storefront: string;
+  requestId: string;
+  sessionCookieArrived: boolean;
+  testCookieKept: boolean;
+  sessionLive: boolean;
+  visitorId: string | null;
+};
 
 describe('GET /_edge/visitor/diagnostics', () => {
   it('sets a test cookie, checks it on a second request, and reports the session (JSON)', async () => {
@@ -42,7 +49,9 @@ describe('GET /_edge/visitor/diagnostics', () => {
     const stale = new CookieJar();
     stale.values.set('__Host-visitor_session', jar.values.get('__Host-visitor_session')!);
     stale.values.set('__Host-visitor_diag', '1');
-    const facts = (await (await h.fetch('/_edge/visitor/diagnostics', { jar: stale, headers: { accept: 'application/json' } })).json()) as Facts;
+    const facts = (await (
+      await h.fetch('/_edge/visitor/diagnostics', { jar: stale, headers: { accept: 'application/json' } })
+    ).json()) as Facts;
     expect(facts).toMatchObject({ sessionCookieArrived: true, testCookieKept: true, sessionLive: false, visitorId: null });
   });
 });

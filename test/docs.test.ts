@@ -59,7 +59,13 @@ describe('docs/api.md', () => {
         .toLowerCase()
         .replace(/[^\p{L}\p{N}\s_-]/gu, '')
         .replace(/\s/g, '-');
-    const anchorsOf = (text: string) => new Set(text.split('\n').filter((line) => /^#{1,6} /.test(line)).map((line) => slug(line.replace(/^#+ /, ''))));
+    const anchorsOf = (text: string) =>
+      new Set(
+        text
+          .split('\n')
+          .filter((line) => /^#{1,6} /.test(line))
+          .map((line) => slug(line.replace(/^#+ /, ''))),
+      );
     let checked = 0;
     for (const [, target] of doc.matchAll(/\]\(([^)\s]+)\)/g)) {
       const [file, anchor] = target!.split('#') as [string, string | undefined];

@@ -22,7 +22,10 @@ function grant(email: string, resource: string, expiresAt: Date | null = null) {
   return upsertGrant(h.db, h.gharart.id, { email, resource, kind: 'content', title: null, orderId: null, expiresAt }, h.clock.now());
 }
 
-function edge(uri: string | null, init: { jar?: CookieJar; host?: string; headers?: Record<string, string>; via?: 'original' | 'forwarded' | 'query' } = {}) {
+function edge(
+  uri: string | null,
+  init: { jar?: CookieJar; host?: string; headers?: Record<string, string>; via?: 'original' | 'forwarded' | 'query' } = {},
+) {
   const headers: Record<string, string> = { ...init.headers };
   let path = '/_edge/visitor/access';
   if (uri !== null) {
@@ -55,7 +58,13 @@ describe('GET /_edge/visitor/access', () => {
   });
 
   it('allows a signed-in visitor with a grant covering the path, naming the visitor', async () => {
-    for (const uri of ['/content/course-1', '/content/course-1/', '/content/course-1/lesson-2?x=1', '/orders/A-1001', '/CONTENT/course-1/x']) {
+    for (const uri of [
+      '/content/course-1',
+      '/content/course-1/',
+      '/content/course-1/lesson-2?x=1',
+      '/orders/A-1001',
+      '/CONTENT/course-1/x',
+    ]) {
       const response = await edge(uri, { jar });
       expect([uri, response.status]).toEqual([uri, uri.startsWith('/CONTENT') ? 403 : 204]);
       if (response.status === 204) expect(response.headers.get('x-visitor-id')).toBe(visitorId);
@@ -63,7 +72,13 @@ describe('GET /_edge/visitor/access', () => {
   });
 
   it('refuses (403 no_grant) a signed-in visitor without a grant for the path', async () => {
-    for (const uri of ['/content/course-2/x', '/content/course-10', '/orders/A-10011', '/orders/A-1001/../A-1002', '/content/course-1/../course-2/x']) {
+    for (const uri of [
+      '/content/course-2/x',
+      '/content/course-10',
+      '/orders/A-10011',
+      '/orders/A-1001/../A-1002',
+      '/content/course-1/../course-2/x',
+    ]) {
       const response = await edge(uri, { jar });
       expect([uri, response.status, response.headers.get('x-visitor-reason')]).toEqual([uri, 403, 'no_grant']);
     }
@@ -71,7 +86,14 @@ describe('GET /_edge/visitor/access', () => {
 
   it('fails closed with 403 bad_path on missing or unsafe paths', async () => {
     expectDecision(await edge(null), 403, 'bad_path');
-    for (const uri of ['/content/course-1%2f..%2fcourse-2', '/content/..%5c..', '/content/course-1;x', '/content/%252e%252e/x', '/../content/course-1', 'content/course-1']) {
+    for (const uri of [
+      '/content/course-1%2f..%2fcourse-2',
+      '/content/..%5c..',
+      '/content/course-1;x',
+      '/content/%252e%252e/x',
+      '/../content/course-1',
+      'content/course-1',
+    ]) {
       const response = await edge(uri, { jar });
       expect([uri, response.status, response.headers.get('x-visitor-reason')]).toEqual([uri, 403, 'bad_path']);
     }
@@ -81,7 +103,12 @@ describe('GET /_edge/visitor/access', () => {
     // Granted /content/course-1/*: to this check `．．` is a literal segment under course-1, but a
     // back end that normalises Unicode would serve /content/course-2/x.
     const utf8AsLatin1 = (text: string) => String.fromCharCode(...new TextEncoder().encode(text));
-    const dots: [string, string][] = [['\uff0e', 'fullwidth full stop'], ['\u2024', 'one dot leader'], ['\ufe52', 'small full stop'], ['\u3002', 'ideographic full stop']];
+    const dots: [string, string][] = [
+      ['\uff0e', 'fullwidth full stop'],
+      ['\u2024', 'one dot leader'],
+      ['\ufe52', 'small full stop'],
+      ['\u3002', 'ideographic full stop'],
+    ];
     for (const [char, name] of dots) {
       const raw = `/content/course-1/${char}${char}/course-2/x`;
       const sent: [string, Promise<Response>][] = [
@@ -131,7 +158,9 @@ describe('GET /_edge/visitor/access', () => {
     expect(h.counter.queries - before).toBe(1);
     // A forged cookie never reaches the database.
     before = h.counter.queries;
-    const forged = await edge('/content/course-1', { headers: { cookie: `__Host-visitor_session=vs_${'A'.repeat(43)}.${'A'.repeat(22)}` } });
+    const forged = await edge('/content/course-1', {
+      headers: { cookie: `__Host-visitor_session=vs_${'A'.repeat(43)}.${'A'.repeat(22)}` },
+    });
     expect(forged.status).toBe(401);
     expect(h.counter.queries - before).toBe(0);
   });
@@ -151,7 +180,9 @@ describe('GET /_edge/visitor/access', () => {
     const ungranted = await h.signIn('batch-ungranted@example.com');
     const revoked = await h.signIn('batch-revoked@example.com');
     await grant('batch-revoked@example.com', '/content/batch/*');
-    await h.db.many(sql`update sessions set revoked_at = ${h.clock.now()} where visitor_id = (select id from visitors where email = ${'batch-revoked@example.com'})`);
+    await h.db.many(
+      sql`update sessions set revoked_at = ${h.clock.now()} where visitor_id = (select id from visitors where email = ${'batch-revoked@example.com'})`,
+    );
     const grantedId = ((await (await h.fetch('/v2/visitor/me', { jar: granted.jar })).json()) as { visitor: { id: string } }).visitor.id;
     h.clock.advance(6); // nothing cached: every check below misses
     await edge('/shop/warm-the-host');
@@ -175,7 +206,9 @@ describe('GET /_edge/visitor/access', () => {
     const tokens = Array.from({ length: MAX_BATCH + 6 }, () => mintToken(h.runtime.deps.keys, 'vs'));
     await edge('/shop/warm-the-host');
     const before = h.counter.queries;
-    const answers = await Promise.all(tokens.map((token) => edge('/content/batch/x', { headers: { cookie: `__Host-visitor_session=${token}` } })));
+    const answers = await Promise.all(
+      tokens.map((token) => edge('/content/batch/x', { headers: { cookie: `__Host-visitor_session=${token}` } })),
+    );
     expect(answers.map((r) => r.status)).toEqual(Array(tokens.length).fill(401));
     expect(h.counter.queries - before).toBe(2);
   });
@@ -194,7 +227,9 @@ describe('GET /_edge/visitor/access', () => {
     expect(logout.status).toBe(204);
     const stale = new CookieJar();
     stale.values.set('__Host-visitor_session', (await h.signIn('revoke@example.com')).jar.values.get('__Host-visitor_session')!);
-    await h.db.many(sql`update sessions set revoked_at = ${h.clock.now()} where visitor_id = (select id from visitors where email = ${'revoke@example.com'})`);
+    await h.db.many(
+      sql`update sessions set revoked_at = ${h.clock.now()} where visitor_id = (select id from visitors where email = ${'revoke@example.com'})`,
+    );
     h.clock.advance(5);
     expect((await edge('/content/r/1', { jar: stale })).status).toBe(401);
   });

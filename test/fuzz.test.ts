@@ -33,7 +33,19 @@ const nasty = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 50 }),
   // Text PostgreSQL refuses (NUL), controls, a lone CR, unpaired surrogates: 400 invalid_request, never 500.
   fc.constantFrom('a\u0000b', '\u0007', 'cr\ronly', '\ud800', 'x\udc00y', 'crlf\r\nok', 'tab\tok'),
-  fc.constantFrom('\u0000', '\u202e', 'ａ@ｅｘａｍｐｌｅ．ｃｏｍ', 'а@example.com', 'x\r\nLocation: https://evil.example', '%00', '../../etc/passwd', '//evil.com', 'javascript:alert(1)', '{{7*7}}', "' or 1=1 --"),
+  fc.constantFrom(
+    '\u0000',
+    '\u202e',
+    'ａ@ｅｘａｍｐｌｅ．ｃｏｍ',
+    'а@example.com',
+    'x\r\nLocation: https://evil.example',
+    '%00',
+    '../../etc/passwd',
+    '//evil.com',
+    'javascript:alert(1)',
+    '{{7*7}}',
+    "' or 1=1 --",
+  ),
   fc.constant('x'.repeat(20_000)),
   fc.integer(),
   fc.double(),
@@ -43,14 +55,18 @@ const nasty = fc.oneof(
 
 const bodies = fc.oneof(
   fc.record({ email: nasty, handle: nasty, returnTo: nasty, token: nasty, code: nasty, delivery: nasty }, { requiredKeys: [] }),
-  fc.record({ summary: nasty, details: nasty, handle: nasty, reproArtifact: nasty, url: nasty, reason: nasty, severity: nasty }, { requiredKeys: [] }),
+  fc.record(
+    { summary: nasty, details: nasty, handle: nasty, reproArtifact: nasty, url: nasty, reason: nasty, severity: nasty },
+    { requiredKeys: [] },
+  ),
   fc.record({ email: nasty, resource: nasty, kind: nasty, expiresAt: nasty, title: nasty }, { requiredKeys: [] }),
   fc.jsonValue(),
 );
 
 /** Does a body break the text rule (src/http/text-fields.ts) somewhere: a value or a key, at any depth? */
 function breaksTextRule(value: unknown): boolean {
-  if (typeof value === 'string') return /[\u0000-\u0008\u000b\u000c\u000e-\u001f]|\r(?!\n)/.test(value) || !value.isWellFormed() || value.length > 2048;
+  if (typeof value === 'string')
+    return /[\u0000-\u0008\u000b\u000c\u000e-\u001f]|\r(?!\n)/.test(value) || !value.isWellFormed() || value.length > 2048;
   if (value === null || typeof value !== 'object') return false;
   return Object.entries(value).some(([key, item]) => breaksTextRule(key) || breaksTextRule(item));
 }
@@ -95,7 +111,15 @@ describe('hostile input over HTTP', () => {
 
   it('survives raw garbage: broken JSON, deep nesting, duplicate keys, wrong content types, huge bodies', async () => {
     const deep = '['.repeat(5000) + ']'.repeat(5000);
-    const raws = ['{', '{"email":', '{"email":"a@example.com","email":"b@example.com"}', deep, '\u0000\u0001', '{"__proto__":{"admin":true},"email":"p@example.com"}', 'x'.repeat(200_000)];
+    const raws = [
+      '{',
+      '{"email":',
+      '{"email":"a@example.com","email":"b@example.com"}',
+      deep,
+      '\u0000\u0001',
+      '{"__proto__":{"admin":true},"email":"p@example.com"}',
+      'x'.repeat(200_000),
+    ];
     for (const route of ROUTES) {
       for (const raw of raws) {
         for (const type of ['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
@@ -113,24 +137,48 @@ describe('hostile input over HTTP', () => {
   }, 120_000);
 
   it('answers random headers, cookies and query strings without a 5xx', async () => {
-    const paths = ['/v2/visitor/me', '/v2/visitor/access', '/v2/visitor/sessions', '/_edge/visitor/access', '/_edge/visitor/sign-in', '/_edge/visitor/check-email', '/_edge/visitor/diagnostics', '/v2/access/grants', '/v2/operator/requests/x', '/_edge/visitor/access/t/x'];
+    const paths = [
+      '/v2/visitor/me',
+      '/v2/visitor/access',
+      '/v2/visitor/sessions',
+      '/_edge/visitor/access',
+      '/_edge/visitor/sign-in',
+      '/_edge/visitor/check-email',
+      '/_edge/visitor/diagnostics',
+      '/v2/access/grants',
+      '/v2/operator/requests/x',
+      '/_edge/visitor/access/t/x',
+    ];
     // Visible ASCII plus spaces/tabs: what can actually travel in a header value.
     const headerValue = fc.stringMatching(/^[\x20-\x7e\t]{0,300}$/);
     let sent = 0;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...paths), headerValue, headerValue, headerValue, fc.string({ maxLength: 100 }), async (path, cookie, auth, uri, query) => {
-        let response: Response;
-        try {
-          response = await h.fetch(`${path}?q=${encodeURIComponent(query)}`, {
-            headers: { cookie: `__Host-visitor_session=${cookie}`, authorization: auth, 'x-original-uri': uri, 'x-forwarded-for': auth, 'idempotency-key': cookie },
-          });
-        } catch {
-          return; // the value cannot even be sent as a header: nothing reached us
-        }
-        sent++;
-        await expectSane(response, false);
-        if (path === '/_edge/visitor/access') expect([204, 401, 403]).toContain(response.status);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...paths),
+        headerValue,
+        headerValue,
+        headerValue,
+        fc.string({ maxLength: 100 }),
+        async (path, cookie, auth, uri, query) => {
+          let response: Response;
+          try {
+            response = await h.fetch(`${path}?q=${encodeURIComponent(query)}`, {
+              headers: {
+                cookie: `__Host-visitor_session=${cookie}`,
+                authorization: auth,
+                'x-original-uri': uri,
+                'x-forwarded-for': auth,
+                'idempotency-key': cookie,
+              },
+            });
+          } catch {
+            return; // the value cannot even be sent as a header: nothing reached us
+          }
+          sent++;
+          await expectSane(response, false);
+          if (path === '/_edge/visitor/access') expect([204, 401, 403]).toContain(response.status);
+        },
+      ),
       { numRuns: 300 },
     );
     expect(sent).toBeGreaterThan(250);
@@ -167,7 +215,10 @@ describe('hostile input to the parsers', () => {
       fc.property(fc.integer({ min: 0, max: token.length - 1 }), fc.string({ minLength: 1, maxLength: 3 }), (at, extra) => {
         expect(verifyToken(keys, 'vml', token.slice(0, at))).toBe(false);
         expect(verifyToken(keys, 'vml', token + extra)).toBe(false);
-        const flipped = token.slice(0, at) + (token[at] === token[at]!.toUpperCase() ? token[at]!.toLowerCase() : token[at]!.toUpperCase()) + token.slice(at + 1);
+        const flipped =
+          token.slice(0, at) +
+          (token[at] === token[at]!.toUpperCase() ? token[at]!.toLowerCase() : token[at]!.toUpperCase()) +
+          token.slice(at + 1);
         if (flipped !== token) expect(verifyToken(keys, 'vml', flipped)).toBe(false);
       }),
     );

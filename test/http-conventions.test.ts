@@ -43,7 +43,11 @@ describe('HTTP conventions', () => {
   });
 
   it('answers malformed JSON and wrong field types with 400 invalid_request and an errors array', async () => {
-    const malformed = await h.fetch('/v2/visitor/auth/magic-link', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' });
+    const malformed = await h.fetch('/v2/visitor/auth/magic-link', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email":',
+    });
     const body = await expectProblem(malformed, 400, 'invalid_request');
     expect(Array.isArray(body.errors)).toBe(true);
     const wrongType = await h.json('/v2/visitor/auth/magic-link', { email: 42 });
@@ -92,7 +96,9 @@ describe('HTTP conventions', () => {
 
 describe('Strict-Transport-Security', () => {
   it('is sent in production on https answers only (request URL or a trusted proxy), never over plain http or in development', async () => {
-    const production = await Harness.start({ env: { NODE_ENV: 'production', PUBLIC_URL: 'https://access.example', DATABASE_URL: 'postgres://unused.invalid/x' } });
+    const production = await Harness.start({
+      env: { NODE_ENV: 'production', PUBLIC_URL: 'https://access.example', DATABASE_URL: 'postgres://unused.invalid/x' },
+    });
     try {
       const hsts = (response: Response) => response.headers.get('strict-transport-security');
       const viaProxy = { headers: { 'x-forwarded-proto': 'https' } };
@@ -140,9 +146,21 @@ describe('CORS', () => {
 
   it('answers what is refused before routing (a bad or reused Idempotency-Key) with the same security and CORS headers', async () => {
     const from = { origin: 'http://localhost' };
-    const bad = await h.json('/v2/visitor/auth/magic-link', { email: 'cors-key@example.com' }, { headers: { ...from, 'idempotency-key': ' ' } });
-    const first = await h.json('/v2/visitor/auth/magic-link', { email: 'cors-key@example.com' }, { headers: { ...from, 'idempotency-key': 'cors-key-1' } });
-    const reused = await h.json('/v2/visitor/auth/magic-link', { email: 'cors-key-2@example.com' }, { headers: { ...from, 'idempotency-key': 'cors-key-1' } });
+    const bad = await h.json(
+      '/v2/visitor/auth/magic-link',
+      { email: 'cors-key@example.com' },
+      { headers: { ...from, 'idempotency-key': ' ' } },
+    );
+    const first = await h.json(
+      '/v2/visitor/auth/magic-link',
+      { email: 'cors-key@example.com' },
+      { headers: { ...from, 'idempotency-key': 'cors-key-1' } },
+    );
+    const reused = await h.json(
+      '/v2/visitor/auth/magic-link',
+      { email: 'cors-key-2@example.com' },
+      { headers: { ...from, 'idempotency-key': 'cors-key-1' } },
+    );
     expect([bad.status, first.status, reused.status]).toEqual([400, 202, 422]);
     for (const refused of [bad, reused]) {
       expect(refused.headers.get('access-control-allow-origin')).toBe('http://localhost');

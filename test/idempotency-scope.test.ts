@@ -35,7 +35,15 @@ async function signedIn(jar: CookieJar): Promise<boolean> {
 /** A storefront server's token, freshly minted each call (its own jti and iat). */
 function mintJwt(claims: JWTPayload = {}, secret = HS_SECRET): Promise<string> {
   const now = Math.floor(h.clock.now().getTime() / 1000);
-  return new SignJWT({ aud: 'visitor-access', iat: now, exp: now + 300, scope: 'visitor:write', jti: crypto.randomUUID(), sub: 'checkout', ...claims })
+  return new SignJWT({
+    aud: 'visitor-access',
+    iat: now,
+    exp: now + 300,
+    scope: 'visitor:write',
+    jti: crypto.randomUUID(),
+    sub: 'checkout',
+    ...claims,
+  })
     .setProtectedHeader({ alg: 'HS256', kid, typ: 'JWT' })
     .sign(new TextEncoder().encode(secret));
 }
@@ -84,7 +92,11 @@ describe('Idempotency-Key scope: signed-in shoppers', () => {
     expect(await signedIn(victim)).toBe(true);
 
     // The shopper who used the key, from another site: refused too, not replayed.
-    const own = await h.json(LOGOUT, {}, { headers: { cookie: usedCookie, origin: 'https://evil.test', 'idempotency-key': 'logout-key-3' } });
+    const own = await h.json(
+      LOGOUT,
+      {},
+      { headers: { cookie: usedCookie, origin: 'https://evil.test', 'idempotency-key': 'logout-key-3' } },
+    );
     expect(own.status).toBe(403);
     expect(own.headers.get('idempotent-replayed')).toBeNull();
   });
@@ -110,7 +122,12 @@ describe('Idempotency-Key scope: bearer sessions, PATs and forms', () => {
   it('scopes a PAT by the token: its retry is replayed, another PAT with the same key is not', async () => {
     const pat = async (name: string) => (await createPat(h.db, { tenantId: h.gharart.id, name, scopes: ['visitor:write'] })).token;
     const [first, second] = [await pat('checkout-1'), await pat('checkout-2')];
-    const send = (token: string) => h.json(MAGIC_LINK, { email: 'pat-scope@example.com' }, { host: 'service.test', headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'pat-key-1' } });
+    const send = (token: string) =>
+      h.json(
+        MAGIC_LINK,
+        { email: 'pat-scope@example.com' },
+        { host: 'service.test', headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'pat-key-1' } },
+      );
     expect((await send(first)).status).toBe(202);
     expect((await send(first)).headers.get('idempotent-replayed')).toBe('true');
     const other = await send(second);
@@ -119,7 +136,8 @@ describe('Idempotency-Key scope: bearer sessions, PATs and forms', () => {
   });
 
   it('checks the Origin of a form post before replaying its key (403 csrf_rejected from another site)', async () => {
-    const form = (origin: string) => h.form(MAGIC_LINK, { email: 'form-scope@example.com' }, { headers: { origin, 'idempotency-key': 'form-key-1' } });
+    const form = (origin: string) =>
+      h.form(MAGIC_LINK, { email: 'form-scope@example.com' }, { headers: { origin, 'idempotency-key': 'form-key-1' } });
     expect((await form(STOREFRONT)).status).toBe(303);
     const forged = await form('https://evil.test');
     expect(forged.status).toBe(403);

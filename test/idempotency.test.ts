@@ -9,7 +9,11 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 function requestLink(email: string, key: string | null, init: { ip?: string; body?: Record<string, unknown> } = {}) {
-  return h.json('/v2/visitor/auth/magic-link', { email, ...init.body }, { ip: init.ip, headers: key === null ? {} : { 'idempotency-key': key } });
+  return h.json(
+    '/v2/visitor/auth/magic-link',
+    { email, ...init.body },
+    { ip: init.ip, headers: key === null ? {} : { 'idempotency-key': key } },
+  );
 }
 
 describe('Idempotency-Key', () => {
@@ -57,7 +61,11 @@ describe('Idempotency-Key', () => {
   it('keeps only successes: after an error the key is free for a corrected retry', async () => {
     const bad = await requestLink('not-an-email', 'key-004');
     expect(bad.status).toBe(400);
-    const fixed = await h.json('/v2/visitor/auth/magic-link', { email: 'fixed@example.com' }, { headers: { 'idempotency-key': 'key-004' } });
+    const fixed = await h.json(
+      '/v2/visitor/auth/magic-link',
+      { email: 'fixed@example.com' },
+      { headers: { 'idempotency-key': 'key-004' } },
+    );
     expect(fixed.status).toBe(202);
     expect(fixed.headers.get('idempotent-replayed')).toBeNull();
   });
@@ -95,19 +103,29 @@ describe('Idempotency-Key', () => {
 
   it('validates the key format and ignores keys on routes that create sessions', async () => {
     for (const key of ['', '""', 'x'.repeat(256), 'has space', 'tab\tkey', 'é']) {
-      const response = await h.fetch('/v2/visitor/auth/magic-link', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': key },
-        body: JSON.stringify({ email: 'fmt@example.com' }),
-      }).catch(() => null);
+      const response = await h
+        .fetch('/v2/visitor/auth/magic-link', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': key },
+          body: JSON.stringify({ email: 'fmt@example.com' }),
+        })
+        .catch(() => null);
       if (response === null) continue; // some values cannot even be sent as a header
       expect([key, response.status]).toEqual([key, 400]);
     }
     await h.deliver(); // earlier tests' mail
     const mail = await h.requestLink('session@example.com');
-    const first = await h.json('/v2/visitor/auth/verify', { token: mail.token, delivery: 'bearer' }, { headers: { 'idempotency-key': 'key-008' } });
+    const first = await h.json(
+      '/v2/visitor/auth/verify',
+      { token: mail.token, delivery: 'bearer' },
+      { headers: { 'idempotency-key': 'key-008' } },
+    );
     expect(first.status).toBe(200);
-    const replay = await h.json('/v2/visitor/auth/verify', { token: mail.token, delivery: 'bearer' }, { headers: { 'idempotency-key': 'key-008' } });
+    const replay = await h.json(
+      '/v2/visitor/auth/verify',
+      { token: mail.token, delivery: 'bearer' },
+      { headers: { 'idempotency-key': 'key-008' } },
+    );
     expect(replay.status).toBe(409); // single use, not a stored session token
     const rows = await h.db.many(sql`select 1 from idempotency_keys where key = ${'key-008'}`);
     expect(rows).toHaveLength(0);
@@ -116,8 +134,16 @@ describe('Idempotency-Key', () => {
 
 describe('Idempotency-Key scope on the service host', () => {
   it('keeps the same key of one client apart for two storefronts', async () => {
-    const first = await h.json('/v2/visitor/auth/magic-link', { email: 'two@example.com', handle: 'gharart' }, { host: 'service.test', ip: '203.0.113.77', headers: { 'idempotency-key': 'shared-key' } });
-    const second = await h.json('/v2/visitor/auth/magic-link', { email: 'two@example.com', handle: 'other' }, { host: 'service.test', ip: '203.0.113.77', headers: { 'idempotency-key': 'shared-key' } });
+    const first = await h.json(
+      '/v2/visitor/auth/magic-link',
+      { email: 'two@example.com', handle: 'gharart' },
+      { host: 'service.test', ip: '203.0.113.77', headers: { 'idempotency-key': 'shared-key' } },
+    );
+    const second = await h.json(
+      '/v2/visitor/auth/magic-link',
+      { email: 'two@example.com', handle: 'other' },
+      { host: 'service.test', ip: '203.0.113.77', headers: { 'idempotency-key': 'shared-key' } },
+    );
     expect([first.status, second.status]).toEqual([202, 202]);
     expect(second.headers.get('idempotent-replayed')).toBeNull();
   });

@@ -109,7 +109,12 @@ describe('each rule reports a planted violation', () => {
 
   it('a feature importing the app, and the app importing an entry point', () => {
     // Both also close a cycle (server → runtime → app → sessions/routes), reported as well.
-    const found = only(planted([{ from: 'sessions/routes.ts', to: 'runtime.ts' }, { from: 'app.ts', to: 'server.ts' }]));
+    const found = only(
+      planted([
+        { from: 'sessions/routes.ts', to: 'runtime.ts' },
+        { from: 'app.ts', to: 'server.ts' },
+      ]),
+    );
     expect(found).toEqual(
       expect.arrayContaining([
         'uphill: src/sessions/routes.ts:1 -> src/runtime.ts (feature sessions/ imports app runtime.ts)',

@@ -22,13 +22,19 @@ function requestLink(email: string, ip: string) {
 describe('the per-IP limit key', () => {
   it('keys IPv6 by its /64 in every spelling, IPv4-mapped IPv6 as IPv4, anything else as given', () => {
     const one = ipLimitKey('2001:db8:1:2::1', 64);
-    for (const spelling of ['2001:0DB8:0001:0002:0000:0000:0000:0001', '2001:db8:1:2:ffff:ffff:ffff:ffff', '[2001:db8:1:2::abcd]', '2001:db8:1:2::1%eth0']) {
+    for (const spelling of [
+      '2001:0DB8:0001:0002:0000:0000:0000:0001',
+      '2001:db8:1:2:ffff:ffff:ffff:ffff',
+      '[2001:db8:1:2::abcd]',
+      '2001:db8:1:2::1%eth0',
+    ]) {
       expect([spelling, ipLimitKey(spelling, 64)]).toEqual([spelling, one]);
     }
     expect(ipLimitKey('2001:db8:1:3::1', 64)).not.toBe(one);
     expect(ipLimitKey('2001:db8:1:3::1', 56)).toBe(ipLimitKey('2001:db8:1:2::1', 56));
     expect(ipLimitKey('2001:db8:1:2::1', 128)).not.toBe(ipLimitKey('2001:db8:1:2::2', 128));
-    for (const mapped of ['::ffff:203.0.113.7', '::FFFF:cb00:7107', '[::ffff:203.0.113.7]']) expect([mapped, ipLimitKey(mapped, 64)]).toEqual([mapped, '203.0.113.7']);
+    for (const mapped of ['::ffff:203.0.113.7', '::FFFF:cb00:7107', '[::ffff:203.0.113.7]'])
+      expect([mapped, ipLimitKey(mapped, 64)]).toEqual([mapped, '203.0.113.7']);
     expect(ipLimitKey('unknown', 64)).toBe('unknown');
   });
 });
@@ -68,7 +74,8 @@ describe('per-IP limits for IPv6 clients', () => {
   it('counts ::ffff:a.b.c.d in the same bucket as a.b.c.d', async () => {
     alignToWindow();
     const statuses: number[] = [];
-    for (let i = 0; i < 31; i++) statuses.push((await requestLink(`mapped${i}@example.com`, i % 2 ? '::ffff:203.0.113.7' : '203.0.113.7')).status);
+    for (let i = 0; i < 31; i++)
+      statuses.push((await requestLink(`mapped${i}@example.com`, i % 2 ? '::ffff:203.0.113.7' : '203.0.113.7')).status);
     expect(statuses).toEqual([...Array(30).fill(202), 429]);
     await h.deliver();
   });

@@ -62,7 +62,13 @@ const nowSeconds = () => Math.floor(clock.now().getTime() / 1000);
 
 /** A storefront's token: aud visitor-access, exp in 5 min, unless the test says otherwise. */
 function sign(signer: Signer, claims: JWTPayload = {}, header: { alg?: string; kid?: string } = {}): Promise<string> {
-  const payload: JWTPayload = { aud: 'visitor-access', iat: nowSeconds(), exp: nowSeconds() + 300, scope: 'access:read access:write', ...claims };
+  const payload: JWTPayload = {
+    aud: 'visitor-access',
+    iat: nowSeconds(),
+    exp: nowSeconds() + 300,
+    scope: 'access:read access:write',
+    ...claims,
+  };
   for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
   return new SignJWT(payload).setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'JWT', ...header }).sign(signer.key);
 }
@@ -129,7 +135,13 @@ describe('the algorithm is the key’s, never the token’s', () => {
 
   it('rejects HS256 signed with the public key as the HMAC secret (key confusion)', async () => {
     const asSecrets = [es.publicPem!, `${es.publicPem!}\n`, JSON.stringify(es.publicJwk), ed.publicPem!, JSON.stringify(ed.publicJwk)];
-    for (const [signer, publicText] of [[es, asSecrets[0]], [es, asSecrets[1]], [es, asSecrets[2]], [ed, asSecrets[3]], [ed, asSecrets[4]]] as const) {
+    for (const [signer, publicText] of [
+      [es, asSecrets[0]],
+      [es, asSecrets[1]],
+      [es, asSecrets[2]],
+      [ed, asSecrets[3]],
+      [ed, asSecrets[4]],
+    ] as const) {
       const confused: Signer = { kid: signer.kid, alg: 'HS256', key: new TextEncoder().encode(publicText) };
       expect(await verify(await sign(confused))).toBeNull();
       // Nor when the header claims the key's own alg over an HMAC signature.
@@ -178,7 +190,7 @@ describe('time claims, with 60 s of clock skew', () => {
     expect(await verify(await sign(es, { nbf: nowSeconds() - 10 }))).not.toBeNull();
   });
 
-  it("reads now from the injected clock, so a token ages with it", async () => {
+  it('reads now from the injected clock, so a token ages with it', async () => {
     const token = await sign(ed, { exp: nowSeconds() + 300 });
     expect(await verify(token)).not.toBeNull();
     clock.advance(300 + 50);
@@ -202,7 +214,12 @@ describe('audience, kid and key lifecycle', () => {
   });
 
   it('rejects garbage that only looks like a JWT', async () => {
-    for (const token of ['a.b.c', 'eyJhbGciOiJIUzI1NiJ9.e30.', `${forge({ alg: 'HS256', kid: hs.kid }, {})}AAAA`, forge({ alg: 'HS256', kid: hs.kid }, { exp: 'x' }, '!!')]) {
+    for (const token of [
+      'a.b.c',
+      'eyJhbGciOiJIUzI1NiJ9.e30.',
+      `${forge({ alg: 'HS256', kid: hs.kid }, {})}AAAA`,
+      forge({ alg: 'HS256', kid: hs.kid }, { exp: 'x' }, '!!'),
+    ]) {
       expect(await verify(token)).toBeNull();
     }
   });
@@ -227,7 +244,9 @@ describe('audience, kid and key lifecycle', () => {
 
 describe('the scope claim', () => {
   it('keeps known tenant scopes and drops unknown and operator scopes', async () => {
-    const caller = await verify(await sign(es, { scope: 'access:read  bogus operator:read visitor:write operator:escalate support:read ACCESS:WRITE' }));
+    const caller = await verify(
+      await sign(es, { scope: 'access:read  bogus operator:read visitor:write operator:escalate support:read ACCESS:WRITE' }),
+    );
     expect(caller?.scopes).toEqual(new Set(['access:read', 'visitor:write', 'support:read']));
   });
 

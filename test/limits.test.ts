@@ -56,7 +56,9 @@ describe('per-route throttles', () => {
 
   it('counts a concurrent burst atomically: exactly the quota gets through', async () => {
     h.clock.advance(60 - ((h.clock.now().getTime() / 1000) % 60));
-    const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => requestLink(`burst${i}@example.com`, { ip: freshIp(), host: 'small.test' })));
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => requestLink(`burst${i}@example.com`, { ip: freshIp(), host: 'small.test' })),
+    );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 202)).toHaveLength(10);
     expect(statuses.filter((s) => s === 429)).toHaveLength(30);
@@ -79,7 +81,11 @@ describe('per-email sign-in limits', () => {
     for (let i = 0; i < 8; i++) {
       const response = await requestLink('flood@example.com', { ip: freshIp() });
       expect(response.status).toBe(202);
-      bodies.push(Object.keys(await response.json()).sort().join());
+      bodies.push(
+        Object.keys(await response.json())
+          .sort()
+          .join(),
+      );
       expect(response.headers.get('ratelimit-policy')).not.toContain('email');
     }
     expect(new Set(bodies).size).toBe(1);
@@ -139,7 +145,9 @@ describe('counter cleanup', () => {
     h.clock.advance(2 * 86400);
     const removed = await h.runtime.janitor.sweep();
     expect(removed).toBeGreaterThan(0);
-    const [row] = await h.db.many<{ count: number }>(sql`select count(*)::int as count from rate_limit_counters where expires_at < ${h.clock.now()}`);
+    const [row] = await h.db.many<{ count: number }>(
+      sql`select count(*)::int as count from rate_limit_counters where expires_at < ${h.clock.now()}`,
+    );
     expect(row!.count).toBe(0);
   });
 });
@@ -157,18 +165,30 @@ describe('server-initiated sign-in links (visitor:write)', () => {
     const { createPat } = await import('../src/credentials/pats.ts');
     const server = (await createPat(h.db, { tenantId: small.id, name: 'checkout', scopes: ['visitor:write'] })).token;
     const reader = (await createPat(h.db, { tenantId: small.id, name: 'reader', scopes: ['access:read'] })).token;
-    const noScope = await h.json('/v2/visitor/auth/magic-link', { email: 'checkout@example.com' }, { host: 'service.test', headers: { authorization: `Bearer ${reader}` } });
+    const noScope = await h.json(
+      '/v2/visitor/auth/magic-link',
+      { email: 'checkout@example.com' },
+      { host: 'service.test', headers: { authorization: `Bearer ${reader}` } },
+    );
     expect(noScope.status).toBe(403);
     expect(await noScope.json()).toMatchObject({ code: 'insufficient_scope', requiredScope: 'visitor:write' });
     h.clock.advance(60 - ((h.clock.now().getTime() / 1000) % 60));
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
-      const response = await h.json('/v2/visitor/auth/magic-link', { email: `checkout${i}@example.com` }, { host: 'service.test', headers: { authorization: `Bearer ${server}` } });
+      const response = await h.json(
+        '/v2/visitor/auth/magic-link',
+        { email: `checkout${i}@example.com` },
+        { host: 'service.test', headers: { authorization: `Bearer ${server}` } },
+      );
       statuses.push(response.status);
       if (i === 0) expect(response.headers.get('ratelimit-policy')).toBe('"per-tenant";q=10;w=60');
     }
     expect(statuses).toEqual([...Array(10).fill(202), 429]);
-    const wrong = await h.json('/v2/visitor/auth/magic-link', { email: 'x@example.com', handle: 'gharart' }, { host: 'service.test', headers: { authorization: `Bearer ${server}` } });
+    const wrong = await h.json(
+      '/v2/visitor/auth/magic-link',
+      { email: 'x@example.com', handle: 'gharart' },
+      { host: 'service.test', headers: { authorization: `Bearer ${server}` } },
+    );
     expect(wrong.status).toBe(403);
     expect(((await wrong.json()) as { code: string }).code).toBe('wrong_tenant');
   });

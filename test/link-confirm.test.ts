@@ -135,7 +135,15 @@ describe('POST /_edge/visitor/access/t/{token}', () => {
       select e.kind, e.ip, e.user_agent, e.request_id, e.occurrences from security_events e join visitors v on v.id = e.visitor_id
       where v.email = ${'replay@example.com'} order by e.created_at`);
     // Both replays fold into one event: counted, with the latest request's facts.
-    expect(events).toEqual([{ kind: 'used_link_replayed', ip: '203.0.113.9', user_agent: 'Stranger/1.0', request_id: replayPost.headers.get('x-request-id')!, occurrences: 2 }]);
+    expect(events).toEqual([
+      {
+        kind: 'used_link_replayed',
+        ip: '203.0.113.9',
+        user_agent: 'Stranger/1.0',
+        request_id: replayPost.headers.get('x-request-id')!,
+        occurrences: 2,
+      },
+    ]);
     // The browser that holds the session this link created is just sent on.
     const original = await h.form(path, {}, { jar });
     expect(original.status).toBe(303);
@@ -221,7 +229,11 @@ describe('limits of the link page', () => {
 
   it('answers 429 rate_limited past 60 link page requests a minute from one IP', async () => {
     alignToWindow();
-    const links = [await openLink('ip-limit1@example.com'), await openLink('ip-limit2@example.com'), await openLink('ip-limit3@example.com')];
+    const links = [
+      await openLink('ip-limit1@example.com'),
+      await openLink('ip-limit2@example.com'),
+      await openLink('ip-limit3@example.com'),
+    ];
     const ip = freshIp();
     const statuses: number[] = [];
     for (let i = 0; i < 61; i++) statuses.push((await h.fetch(links[i % 3]!.path, { ip })).status);
@@ -269,7 +281,7 @@ describe('POST /_edge/visitor/access/t/{token}/reissue', () => {
     expect(h.mail.to('reissue@example.com')).toHaveLength(3);
   });
 
-  it('spends the address\'s per-email mail budget: one expired link reissued again and again mails at most 5 times in 15 minutes', async () => {
+  it("spends the address's per-email mail budget: one expired link reissued again and again mails at most 5 times in 15 minutes", async () => {
     const { path } = await openLink('reissue-flood@example.com');
     h.clock.advance(16 * 60); // expired, and a new 15-minute window for the per-email limit
     const statuses: number[] = [];

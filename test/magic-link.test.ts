@@ -58,7 +58,17 @@ describe('POST /v2/visitor/auth/magic-link', () => {
   });
 
   it('rejects malformed email addresses with 400 invalid_email', async () => {
-    for (const email of ['', 'plain', 'a@b', 'a b@example.com', 'a@exa mple.com', 'line\r\nbreak@example.com', `${'x'.repeat(250)}@example.com`, 'a@@example.com', '.a@example.com']) {
+    for (const email of [
+      '',
+      'plain',
+      'a@b',
+      'a b@example.com',
+      'a@exa mple.com',
+      'line\r\nbreak@example.com',
+      `${'x'.repeat(250)}@example.com`,
+      'a@@example.com',
+      '.a@example.com',
+    ]) {
       const response = await h.json('/v2/visitor/auth/magic-link', { email });
       expect(response.status).toBe(400);
       expect((await problem(response)).code).toBe('invalid_email');
@@ -169,7 +179,11 @@ describe('POST /v2/visitor/auth/magic-link', () => {
   });
 
   it('rejects a cross-site form post (login CSRF) with 403 csrf_rejected', async () => {
-    const response = await h.form('/v2/visitor/auth/magic-link', { email: 'csrf@example.com' }, { headers: { origin: 'https://evil.com' } });
+    const response = await h.form(
+      '/v2/visitor/auth/magic-link',
+      { email: 'csrf@example.com' },
+      { headers: { origin: 'https://evil.com' } },
+    );
     expect(response.status).toBe(403);
     expect(response.headers.get('content-type')).toContain('text/html');
     expect(await response.text()).toContain('csrf_rejected');
@@ -177,7 +191,8 @@ describe('POST /v2/visitor/auth/magic-link', () => {
 
   it('accepts only the exact origin of an edge host: another port on the same host is cross-origin', async () => {
     await insertTestTenant(h.db, 'portshop', { origins: ['https://www.shop.example'], hosts: ['shop.example'] });
-    const post = (host: string, origin: string) => h.form('/v2/visitor/auth/magic-link', { email: 'ports@example.com' }, { host, headers: { origin } });
+    const post = (host: string, origin: string) =>
+      h.form('/v2/visitor/auth/magic-link', { email: 'ports@example.com' }, { host, headers: { origin } });
     expect((await post('shop.example', 'https://shop.example')).status).toBe(303);
     expect((await post('shop.example', 'https://www.shop.example')).status).toBe(303);
     const otherPort = await post('shop.example', 'https://shop.example:8443');
@@ -194,7 +209,8 @@ describe('POST /v2/visitor/auth/magic-link', () => {
     await h.db.many(sql`update tenants set origins = array['https://gharart.example'] where id = ${h.gharart.id}::uuid`);
     h.deps.tenants.clear();
     try {
-      const post = (origin: string) => h.form('/v2/visitor/auth/magic-link', { email: 'loopback@example.com' }, { host: 'localhost:3000', headers: { origin } });
+      const post = (origin: string) =>
+        h.form('/v2/visitor/auth/magic-link', { email: 'loopback@example.com' }, { host: 'localhost:3000', headers: { origin } });
       const wrongPort = await post('http://localhost:9999');
       expect(wrongPort.status).toBe(403);
       expect(await wrongPort.text()).toContain('csrf_rejected');

@@ -56,30 +56,40 @@ function requestLink(instance: ServiceProcess, email: string, headers: Record<st
 }
 
 describe('two instances on one PostgreSQL', () => {
-  it.skipIf(!usingPostgres)('share the per-tenant limit: a burst of 200 across both lets exactly the quota through', async () => {
-    // Wait for the start of a fresh minute window if the burst could straddle two.
-    const intoMinute = (Date.now() / 1000) % 60;
-    if (intoMinute > 50) await Bun.sleep((61 - intoMinute) * 1000);
-    const responses = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => requestLink(instances[i % 2]!, `multi${i}@example.com`, { 'x-forwarded-for': `192.0.2.${(i % 250) + 1}` })),
-    );
-    const statuses = responses.map((r) => r.status);
-    expect(statuses.filter((s) => s === 202)).toHaveLength(12);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(188);
-  }, 90_000);
+  it.skipIf(!usingPostgres)(
+    'share the per-tenant limit: a burst of 200 across both lets exactly the quota through',
+    async () => {
+      // Wait for the start of a fresh minute window if the burst could straddle two.
+      const intoMinute = (Date.now() / 1000) % 60;
+      if (intoMinute > 50) await Bun.sleep((61 - intoMinute) * 1000);
+      const responses = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          requestLink(instances[i % 2]!, `multi${i}@example.com`, { 'x-forwarded-for': `192.0.2.${(i % 250) + 1}` }),
+        ),
+      );
+      const statuses = responses.map((r) => r.status);
+      expect(statuses.filter((s) => s === 202)).toHaveLength(12);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(188);
+    },
+    90_000,
+  );
 
-  it.skipIf(!usingPostgres)('share idempotency records: a retry on the other instance is a replay and sends no second mail', async () => {
-    const headers = { 'idempotency-key': 'multi-key-1', 'x-forwarded-for': '192.0.2.200' };
-    const first = await requestLink(instances[0]!, 'idem-multi@example.com', headers, 'second');
-    expect(first.status).toBe(202);
-    const body = await first.text();
-    const second = await requestLink(instances[1]!, 'idem-multi@example.com', headers, 'second');
-    expect(second.status).toBe(202);
-    expect(second.headers.get('idempotent-replayed')).toBe('true');
-    expect(await second.text()).toBe(body);
-    const deadline = Date.now() + 10_000;
-    while (mail.to('idem-multi@example.com').length === 0 && Date.now() < deadline) await Bun.sleep(50);
-    await Bun.sleep(1500); // both workers poll every second: give a second mail the chance to appear
-    expect(mail.to('idem-multi@example.com')).toHaveLength(1);
-  }, 30_000);
+  it.skipIf(!usingPostgres)(
+    'share idempotency records: a retry on the other instance is a replay and sends no second mail',
+    async () => {
+      const headers = { 'idempotency-key': 'multi-key-1', 'x-forwarded-for': '192.0.2.200' };
+      const first = await requestLink(instances[0]!, 'idem-multi@example.com', headers, 'second');
+      expect(first.status).toBe(202);
+      const body = await first.text();
+      const second = await requestLink(instances[1]!, 'idem-multi@example.com', headers, 'second');
+      expect(second.status).toBe(202);
+      expect(second.headers.get('idempotent-replayed')).toBe('true');
+      expect(await second.text()).toBe(body);
+      const deadline = Date.now() + 10_000;
+      while (mail.to('idem-multi@example.com').length === 0 && Date.now() < deadline) await Bun.sleep(50);
+      await Bun.sleep(1500); // both workers poll every second: give a second mail the chance to appear
+      expect(mail.to('idem-multi@example.com')).toHaveLength(1);
+    },
+    30_000,
+  );
 });

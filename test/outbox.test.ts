@@ -8,7 +8,14 @@ import { magicLinkMail } from '../src/mail/magic-link-mail.ts';
 import { mailKinds } from '../src/magic-link/mail-kind.ts';
 import { composeMime } from '../src/mail/mime.ts';
 import { backoffSeconds, MailOutbox, type OutboxOptions } from '../src/mail/outbox.ts';
-import { createSmtpTransport, MailSendError, SMTP_DEFAULTS, smtpOptions, type MailTransport, type OutgoingMail } from '../src/mail/transport.ts';
+import {
+  createSmtpTransport,
+  MailSendError,
+  SMTP_DEFAULTS,
+  smtpOptions,
+  type MailTransport,
+  type OutgoingMail,
+} from '../src/mail/transport.ts';
 import { countingDb } from './support/database.ts';
 import { Harness } from './support/harness.ts';
 
@@ -114,14 +121,31 @@ async function queue(emails: string[]): Promise<void> {
 }
 
 async function rowsFor(prefix: string) {
-  return h.db.many<{ id: string; to_address: string; status: string; attempts: number; payload: string | null; message_id: string; sent_at: Date | null; link_sent_at: Date | null; link_expires_at: Date | null }>(sql`
+  return h.db.many<{
+    id: string;
+    to_address: string;
+    status: string;
+    attempts: number;
+    payload: string | null;
+    message_id: string;
+    sent_at: Date | null;
+    link_sent_at: Date | null;
+    link_expires_at: Date | null;
+  }>(sql`
     select o.id, o.to_address, o.status, o.attempts, o.payload, o.message_id, o.sent_at, l.sent_at as link_sent_at, l.expires_at as link_expires_at
     from mail_outbox o join magic_links l on l.id = o.magic_link_id
     where o.to_address like ${`${prefix}%`} order by o.to_address`);
 }
 
 async function auditFor(outboxIds: string[]) {
-  return h.db.many<{ kind: string; actor: string; visitor_id: string | null; request_id: string | null; detail: Record<string, unknown>; created_at: Date }>(sql`
+  return h.db.many<{
+    kind: string;
+    actor: string;
+    visitor_id: string | null;
+    request_id: string | null;
+    detail: Record<string, unknown>;
+    created_at: Date;
+  }>(sql`
     select kind, actor, visitor_id, request_id, detail, created_at from audit_events
     where kind like 'mail%' and detail->>'outboxId' = any(${outboxIds}::text[])`);
 }
@@ -195,7 +219,11 @@ describe('mail outbox: per-group recording and streaming', () => {
     expect(audit).toHaveLength(10);
     for (const row of rows) {
       const event = audit.find((a) => a.detail.outboxId === row.id)!;
-      expect(event).toMatchObject({ kind: 'mail_sent', actor: 'system', detail: { outboxId: row.id, attempt: 1, messageId: row.message_id } });
+      expect(event).toMatchObject({
+        kind: 'mail_sent',
+        actor: 'system',
+        detail: { outboxId: row.id, attempt: 1, messageId: row.message_id },
+      });
       expect(event.visitor_id).toBeTruthy();
       expect(event.request_id).toBeTruthy();
       expect(event.created_at.getTime()).toBe(row.sent_at!.getTime());
@@ -218,7 +246,12 @@ describe('mail outbox: per-group recording and streaming', () => {
     for (const row of sent) expect(row.link_expires_at).not.toBeNull();
     for (const row of rows) expect(row.payload).toBeNull();
     const audit = await auditFor(rows.map((r) => r.id));
-    expect(audit.filter((a) => a.kind === 'mail_sent').map((a) => a.detail.outboxId).sort()).toEqual(sent.map((r) => r.id).sort());
+    expect(
+      audit
+        .filter((a) => a.kind === 'mail_sent')
+        .map((a) => a.detail.outboxId)
+        .sort(),
+    ).toEqual(sent.map((r) => r.id).sort());
     expect(audit.filter((a) => a.kind === 'mail_failed').map((a) => a.detail.outboxId)).toEqual([failed[0]!.id]);
     expect(h.mail.messages.filter((m) => m.to.startsWith('mixed-'))).toHaveLength(5);
     // The sent links work.
@@ -373,7 +406,13 @@ describe('SMTP transport', () => {
       idleTimeout: 1000,
     });
     const options = smtpOptions('smtp://user:pa%24s@relay.example:587?tls.rejectUnauthorized=false&socketTimeout=5000&requireTLS=true');
-    expect(options).toMatchObject({ auth: { user: 'user', pass: 'pa$s' }, tls: { rejectUnauthorized: false }, socketTimeout: 5000, requireTLS: true, greetingTimeout: SMTP_DEFAULTS.greetingTimeout });
+    expect(options).toMatchObject({
+      auth: { user: 'user', pass: 'pa$s' },
+      tls: { rejectUnauthorized: false },
+      socketTimeout: 5000,
+      requireTLS: true,
+      greetingTimeout: SMTP_DEFAULTS.greetingTimeout,
+    });
     expect(() => smtpOptions('smtp://relay.example?rateLimit=5')).toThrow('SMTP_URL: rateLimit is not supported');
     expect(() => smtpOptions('smtp://relay.example?maxConnections=0')).toThrow('maxConnections must be a positive number');
     expect(() => smtpOptions('smtp://relay.example?maxMessages=lots')).toThrow('maxMessages must be a positive number');
@@ -448,17 +487,45 @@ describe('SMTP transport', () => {
     transport.close();
   });
 
-  it('builds the same message as nodemailer\'s MailComposer, as mailparser reads them', async () => {
-    const names = ['Bench Shop', 'Gharārt "Läden", Co. 😀', "O'Brien <script>&amp; Sons", 'A'.repeat(120), 'Ünïcödé '.repeat(12), 'x\r\ninjected: yes', '.Dot'];
+  it("builds the same message as nodemailer's MailComposer, as mailparser reads them", async () => {
+    const names = [
+      'Bench Shop',
+      'Gharārt "Läden", Co. 😀',
+      "O'Brien <script>&amp; Sons",
+      'A'.repeat(120),
+      'Ünïcödé '.repeat(12),
+      'x\r\ninjected: yes',
+      '.Dot',
+    ];
     const recipients = ['shopper@example.com', 'käufer@xn--bcher-kva.example', "o'brien+tag@sub.example.co.uk"];
     const date = new Date('2026-01-02T03:04:05Z');
     for (const name of names) {
       for (const to of recipients) {
-        const content = magicLinkMail({ tenantName: name, link: 'http://localhost/_edge/visitor/access/t/vml_abc-_', code: '123456', ttlMinutes: 15 });
-        const mail = { from: { name, address: 'shop@example.com' }, to, messageId: '<x-1@visitor-access>', date, ...content, text: `${content.text}.\n.leading dot\n` };
+        const content = magicLinkMail({
+          tenantName: name,
+          link: 'http://localhost/_edge/visitor/access/t/vml_abc-_',
+          code: '123456',
+          ttlMinutes: 15,
+        });
+        const mail = {
+          from: { name, address: 'shop@example.com' },
+          to,
+          messageId: '<x-1@visitor-access>',
+          date,
+          ...content,
+          text: `${content.text}.\n.leading dot\n`,
+        };
         const ours = await simpleParser(composeMime(mail));
         const theirs = await simpleParser(await new MailComposer(mail).compile().build());
-        const read = (p: typeof ours) => ({ subject: p.subject, from: p.from?.value, to: (Array.isArray(p.to) ? p.to[0] : p.to)?.value, text: p.text, html: p.html, messageId: p.messageId, date: p.date?.toISOString() });
+        const read = (p: typeof ours) => ({
+          subject: p.subject,
+          from: p.from?.value,
+          to: (Array.isArray(p.to) ? p.to[0] : p.to)?.value,
+          text: p.text,
+          html: p.html,
+          messageId: p.messageId,
+          date: p.date?.toISOString(),
+        });
         expect(read(ours)).toEqual(read(theirs));
       }
     }

@@ -7,7 +7,8 @@ import { Harness } from './support/harness.ts';
 const LINK = `vml_${'Ab3_dE6-gH9'.repeat(4)}.${'Zy8xW7vU6tS5rQ4pO3nM2l'}`;
 const SESSION = `vs_${'Qw1Er2Ty3Ui'.repeat(4)}.${'Lk9Jh8Gf7Dd6Ss5Aa4Pp3o'}`;
 const PAT = `vapat_${'Mn4Bv5Cx6Zl'.repeat(4)}`;
-const JWT = 'eyJhbGciOiJIUzI1NiIsImtpZCI6ImtleS0xIn0.eyJzdWIiOiJzaG9wIiwiYXVkIjoidmlzaXRvci1hY2Nlc3MifQ.2sF5x9-QmOa_ZwYx1vJk3Gf0Hn8pLrT6uE4dCbA7iKs';
+const JWT =
+  'eyJhbGciOiJIUzI1NiIsImtpZCI6ImtleS0xIn0.eyJzdWIiOiJzaG9wIiwiYXVkIjoidmlzaXRvci1hY2Nlc3MifQ.2sF5x9-QmOa_ZwYx1vJk3Gf0Hn8pLrT6uE4dCbA7iKs';
 const REQUEST_ID = 'req_0a1b2c3d123456e5f6a7b8c9';
 
 function expectClean(out: string, ...secrets: string[]) {
@@ -32,9 +33,15 @@ describe('redactSecrets: our tokens', () => {
   });
 
   it('redacts the /t/<token> path segment of a sign-in link, also JSON-escaped and percent-encoded', () => {
-    expect(redactSecrets('https://shop.example/_edge/visitor/access/t/abc.def/reissue')).toBe(`https://shop.example/_edge/visitor/access/t/${REDACTED}/reissue`);
-    expect(redactSecrets('"url":"https:\\/\\/shop.example\\/_edge\\/visitor\\/access\\/t\\/opaque-thing"')).toBe(`"url":"https:\\/\\/shop.example\\/_edge\\/visitor\\/access\\/t\\/${REDACTED}"`);
-    expect(redactSecrets('next=%2F_edge%2Fvisitor%2Faccess%2Ft%2Fopaque.thing&x=1')).toBe(`next=%2F_edge%2Fvisitor%2Faccess%2Ft%2F${REDACTED}&x=1`);
+    expect(redactSecrets('https://shop.example/_edge/visitor/access/t/abc.def/reissue')).toBe(
+      `https://shop.example/_edge/visitor/access/t/${REDACTED}/reissue`,
+    );
+    expect(redactSecrets('"url":"https:\\/\\/shop.example\\/_edge\\/visitor\\/access\\/t\\/opaque-thing"')).toBe(
+      `"url":"https:\\/\\/shop.example\\/_edge\\/visitor\\/access\\/t\\/${REDACTED}"`,
+    );
+    expect(redactSecrets('next=%2F_edge%2Fvisitor%2Faccess%2Ft%2Fopaque.thing&x=1')).toBe(
+      `next=%2F_edge%2Fvisitor%2Faccess%2Ft%2F${REDACTED}&x=1`,
+    );
   });
 });
 
@@ -63,7 +70,10 @@ describe('redactSecrets: one-time codes', () => {
       ['I typed my code 123 456 and it said invalid', `I typed my code ${REDACTED} and it said invalid`],
       ['the code is 987654', `the code is ${REDACTED}`],
       ['OTP 111222 expired', `OTP ${REDACTED} expired`],
-      ['Or enter this code: <strong style="letter-spacing:.15em">424242</strong>', `Or enter this code: <strong style="letter-spacing:.15em">${REDACTED}</strong>`],
+      [
+        'Or enter this code: <strong style="letter-spacing:.15em">424242</strong>',
+        `Or enter this code: <strong style="letter-spacing:.15em">${REDACTED}</strong>`,
+      ],
     ];
     for (const [input, output] of cases) expect([input, redactSecrets(input)]).toEqual([input, output]);
   });
@@ -116,7 +126,7 @@ function retyped(code: string): string[] {
 }
 
 describe('redactSecrets: one-time codes retyped', () => {
-  it('redacts codes written with spaces or dashes, digit by digit, in full-width or other scripts\' digits', () => {
+  it("redacts codes written with spaces or dashes, digit by digit, in full-width or other scripts' digits", () => {
     const missed: string[] = [];
     for (const code of retyped('042137')) {
       for (const [input, output] of [
@@ -193,7 +203,8 @@ describe('redactSecrets: headers and cookies', () => {
   });
 
   it('redacts Set-Cookie values but keeps the attributes (also several cookies joined by commas)', () => {
-    const line = 'set-cookie: __Host-visitor_session=opaque; Max-Age=2592000; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT, __Host-visitor_check=1; HttpOnly; Secure; SameSite=Lax';
+    const line =
+      'set-cookie: __Host-visitor_session=opaque; Max-Age=2592000; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT, __Host-visitor_check=1; HttpOnly; Secure; SameSite=Lax';
     expect(redactSecrets(line)).toBe(
       `set-cookie: __Host-visitor_session=${REDACTED}; Max-Age=2592000; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT, __Host-visitor_check=${REDACTED}; HttpOnly; Secure; SameSite=Lax`,
     );
@@ -274,7 +285,10 @@ describe('redactSecrets: a HAR excerpt', () => {
                 { name: '__Host-visitor_pending', value: 'sealed-pending-value', path: '/', httpOnly: true, secure: true },
                 { name: '__Host-visitor_session', value: SESSION, path: '/' },
               ],
-              postData: { mimeType: 'application/json', text: JSON.stringify({ email: 'shopper@example.com', code: '314159', delivery: 'bearer' }) },
+              postData: {
+                mimeType: 'application/json',
+                text: JSON.stringify({ email: 'shopper@example.com', code: '314159', delivery: 'bearer' }),
+              },
             },
             response: {
               status: 200,
@@ -283,7 +297,11 @@ describe('redactSecrets: a HAR excerpt', () => {
                 { name: 'set-cookie', value: `__Host-visitor_session=${SESSION}; Max-Age=2592000; Path=/; HttpOnly; Secure; SameSite=Lax` },
               ],
               cookies: [{ name: '__Host-visitor_session', value: SESSION, path: '/', expires: '2026-12-03T10:15:30.000Z' }],
-              content: { size: 210, mimeType: 'application/json', text: JSON.stringify({ visitor: { id: '6f1c…', email: 'shopper@example.com' }, sessionToken: SESSION, orderId: '123456' }) },
+              content: {
+                size: 210,
+                mimeType: 'application/json',
+                text: JSON.stringify({ visitor: { id: '6f1c…', email: 'shopper@example.com' }, sessionToken: SESSION, orderId: '123456' }),
+              },
             },
           },
           {
@@ -291,7 +309,10 @@ describe('redactSecrets: a HAR excerpt', () => {
               method: 'GET',
               url: `https://gharart.example/_edge/visitor/access/t/${LINK}`,
               headers: [{ name: 'Referer', value: 'https://mail.example/inbox' }],
-              queryString: [{ name: 'code', value: '271828' }, { name: 'order', value: '123456' }],
+              queryString: [
+                { name: 'code', value: '271828' },
+                { name: 'order', value: '123456' },
+              ],
               cookies: [],
             },
             response: { status: 200, headers: [{ name: 'X-Request-Id', value: 'req_ffeeddccbbaa998877665544' }] },
@@ -314,8 +335,14 @@ describe('redactSecrets: a HAR excerpt', () => {
       { name: 'authorization', value: `Bearer ${REDACTED}` },
     ]);
     expect((verify!.request.cookies as { value: string }[]).map((c) => c.value)).toEqual([REDACTED, REDACTED]);
-    expect(JSON.parse((verify!.request.postData as { text: string }).text)).toEqual({ email: 'shopper@example.com', code: REDACTED, delivery: 'bearer' });
-    expect((verify!.response.headers as { value: string }[])[1]!.value).toBe(`__Host-visitor_session=${REDACTED}; Max-Age=2592000; Path=/; HttpOnly; Secure; SameSite=Lax`);
+    expect(JSON.parse((verify!.request.postData as { text: string }).text)).toEqual({
+      email: 'shopper@example.com',
+      code: REDACTED,
+      delivery: 'bearer',
+    });
+    expect((verify!.response.headers as { value: string }[])[1]!.value).toBe(
+      `__Host-visitor_session=${REDACTED}; Max-Age=2592000; Path=/; HttpOnly; Secure; SameSite=Lax`,
+    );
     expect(JSON.parse((verify!.response.content as { text: string }).text)).toMatchObject({ sessionToken: REDACTED, orderId: '123456' });
     expect(link!.request.url).toBe(`https://gharart.example/_edge/visitor/access/t/${REDACTED}`);
     expect(link!.request.queryString).toEqual([
@@ -343,7 +370,8 @@ describe('redactSecrets: properties', () => {
   });
 
   it('leaves text without secrets unchanged', () => {
-    const plain = 'Hi, I bought the course (order A-1001, 123456) but the link in the email says it was already used. Request id req_0011223344556677889900aa.';
+    const plain =
+      'Hi, I bought the course (order A-1001, 123456) but the link in the email says it was already used. Request id req_0011223344556677889900aa.';
     expect(redactSecrets(plain)).toBe(plain);
   });
 

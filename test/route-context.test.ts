@@ -26,9 +26,18 @@ afterAll(() => h.close());
 function recordingDb(inner: Db, texts: string[]): Db {
   const wrap = (db: Db): Db => ({
     kind: db.kind,
-    many: (q) => (texts.push(q.text), db.many(q)),
-    one: (q) => (texts.push(q.text), db.one(q)),
-    exec: (t) => (texts.push(String(t)), db.exec(t)),
+    many: (q) => {
+      texts.push(q.text);
+      return db.many(q);
+    },
+    one: (q) => {
+      texts.push(q.text);
+      return db.one(q);
+    },
+    exec: (t) => {
+      texts.push(String(t));
+      return db.exec(t);
+    },
     transaction: (work) => db.transaction((tx) => work(wrap(tx))),
     close: async () => {},
   });
@@ -41,7 +50,10 @@ function contextFor(request: Request, cookies: Record<string, string> = {}) {
   const texts: string[] = [];
   const hostLookups: string[] = [];
   const tenants = Object.create(deps.tenants) as AppDeps['tenants'];
-  tenants.forHost = (hostname: string) => (hostLookups.push(hostname), deps.tenants.forHost(hostname));
+  tenants.forHost = (hostname: string) => {
+    hostLookups.push(hostname);
+    return deps.tenants.forHost(hostname);
+  };
   const jar = Object.fromEntries(Object.entries(cookies).map(([name, value]) => [name, { value, set() {}, remove() {} }])) as CookieJar;
   const ctx = new RouteContext({ ...deps, db: recordingDb(deps.db, texts), tenants }, request, jar);
   return { ctx, texts, hostLookups };
@@ -52,7 +64,9 @@ const sessionReads = (texts: string[]) => texts.filter((t) => /\bfrom sessions\b
 
 describe('the route context', () => {
   it('asks nothing costly until a handler does: no host-tenant lookup, no query', async () => {
-    const { ctx, texts, hostLookups } = contextFor(new Request('http://localhost/v2/visitor/me', { headers: { authorization: `Bearer ${pat}` } }));
+    const { ctx, texts, hostLookups } = contextFor(
+      new Request('http://localhost/v2/visitor/me', { headers: { authorization: `Bearer ${pat}` } }),
+    );
     expect(ctx.requestId).toMatch(/^req_/);
     expect(ctx.hostname).toBe('localhost');
     expect(hostLookups).toEqual([]);
@@ -70,7 +84,9 @@ describe('the route context', () => {
   });
 
   it('looks up the server caller once: caller() and requireCaller() share one PAT lookup', async () => {
-    const { ctx, texts } = contextFor(new Request('http://service.test/v2/visitor/access', { headers: { authorization: `Bearer ${pat}` } }));
+    const { ctx, texts } = contextFor(
+      new Request('http://service.test/v2/visitor/access', { headers: { authorization: `Bearer ${pat}` } }),
+    );
     const first = await ctx.caller();
     const required = await ctx.requireCaller('access:read');
     expect(await ctx.caller()).toBe(first);
@@ -96,7 +112,11 @@ describe('the route context', () => {
 
 describe('through the app', () => {
   it('a server caller on the visitor access list costs one PAT lookup (it was asked twice before)', async () => {
-    const ask = () => h.fetch(`/v2/visitor/access?email=${encodeURIComponent('a@example.com')}`, { host: 'service.test', headers: { authorization: `Bearer ${pat}` } });
+    const ask = () =>
+      h.fetch(`/v2/visitor/access?email=${encodeURIComponent('a@example.com')}`, {
+        host: 'service.test',
+        headers: { authorization: `Bearer ${pat}` },
+      });
     expect((await ask()).status).toBe(200); // warms the caches and touches the PAT
     const before = h.counter.queries;
     expect((await ask()).status).toBe(200);
@@ -110,7 +130,14 @@ describe('route handlers', () => {
   const ROUTE_MODULE = /(^|\/)([\w-]+-)?routes\.ts$|^console\/handler\.ts$/;
   // What the context derives once; a handler calling these itself re-derives it.
   // (A call, not a method of ctx: `ctx.visitorTenant(…)` is how it should be asked.)
-  const REDERIVED = ['requestContext', 'visitorTenant', 'serverCallerFrom', 'authorizeServerCaller', 'sessionFromToken', 'currentSession'].map((name) => new RegExp(`(?<![.\\w$])${name}\\(`));
+  const REDERIVED = [
+    'requestContext',
+    'visitorTenant',
+    'serverCallerFrom',
+    'authorizeServerCaller',
+    'sessionFromToken',
+    'currentSession',
+  ].map((name) => new RegExp(`(?<![.\\w$])${name}\\(`));
   REDERIVED.push(/\btenants\.forHost\(/);
 
   function violations(files: Record<string, string>): string[] {
@@ -120,12 +147,18 @@ describe('route handlers', () => {
         for (const pattern of REDERIVED) if (pattern.test(line)) found.push(`${file}:${i + 1} ${pattern.source}`);
       });
       // A module that declares routes takes its context from the plugin.
-      if (/^\s*\.(get|post|put|delete|all)\(\s*['A-Z_]/m.test(source) && !source.includes('.use(routeContext(deps))')) found.push(`${file}: no .use(routeContext(deps))`);
+      if (/^\s*\.(get|post|put|delete|all)\(\s*['A-Z_]/m.test(source) && !source.includes('.use(routeContext(deps))'))
+        found.push(`${file}: no .use(routeContext(deps))`);
     }
     return found;
   }
 
-  const routeModules = () => Object.fromEntries(sourceFiles().filter((f) => ROUTE_MODULE.test(f)).map((f) => [f, readFileSync(join(SRC, f), 'utf8')]));
+  const routeModules = () =>
+    Object.fromEntries(
+      sourceFiles()
+        .filter((f) => ROUTE_MODULE.test(f))
+        .map((f) => [f, readFileSync(join(SRC, f), 'utf8')]),
+    );
 
   it('take the request context from ctx and re-derive nothing (request id, IP, tenant, caller, session)', () => {
     const files = routeModules();
@@ -136,7 +169,8 @@ describe('route handlers', () => {
 
   it('the check reports a planted re-derivation and a module without the plugin', () => {
     const planted = {
-      'x/routes.ts': "new Elysia()\n  .use(routeContext(deps))\n  .get('/x', async ({ request }) => requestContext(request, config).requestId)",
+      'x/routes.ts':
+        "new Elysia()\n  .use(routeContext(deps))\n  .get('/x', async ({ request }) => requestContext(request, config).requestId)",
       'y/page-routes.ts': "new Elysia()\n  .get('/y', ({ ctx }) => ctx.visitorTenant(undefined))",
     };
     expect(violations(planted)).toEqual([`x/routes.ts:3 ${REDERIVED[0]!.source}`, 'y/page-routes.ts: no .use(routeContext(deps))']);

@@ -42,7 +42,11 @@ async function start(extra: Record<string, string> = {}) {
 
 describe('the service process', () => {
   it('refuses to start in production without its secrets, naming the variable in one line', async () => {
-    const child = Bun.spawn(['bun', 'src/server.ts'], { env: env({ NODE_ENV: 'production', SMTP_URL: '', DATABASE_URL: '' }), stdout: 'pipe', stderr: 'pipe' });
+    const child = Bun.spawn(['bun', 'src/server.ts'], {
+      env: env({ NODE_ENV: 'production', SMTP_URL: '', DATABASE_URL: '' }),
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
     expect(await child.exited).toBe(1);
     const stderr = (await new Response(child.stderr as ReadableStream).text()).trim();
     expect(stderr.split('\n')).toHaveLength(1);
@@ -50,7 +54,12 @@ describe('the service process', () => {
   });
 
   it('refuses to start in production without PUBLIC_URL (console links would point to localhost)', async () => {
-    const production = { NODE_ENV: 'production', TOKEN_SECRET: 'x'.repeat(32), DATABASE_URL: 'postgres://127.0.0.1:1/none', PUBLIC_URL: '' };
+    const production = {
+      NODE_ENV: 'production',
+      TOKEN_SECRET: 'x'.repeat(32),
+      DATABASE_URL: 'postgres://127.0.0.1:1/none',
+      PUBLIC_URL: '',
+    };
     const child = Bun.spawn(['bun', 'src/server.ts'], { env: env(production), stdout: 'pipe', stderr: 'pipe' });
     expect(await child.exited).toBe(1);
     const stderr = (await new Response(child.stderr as ReadableStream).text()).trim();
@@ -62,7 +71,9 @@ describe('the service process', () => {
     const server = await start();
     const { base } = server;
     // The start-up log says what SMTP_URL amounts to (defaults merged), without credentials.
-    expect(server.output()).toMatch(/"msg":"mail transport","host":"127\.0\.0\.1","port":\d+,"secure":false,"maxConnections":40,"maxMessages":500/);
+    expect(server.output()).toMatch(
+      /"msg":"mail transport","host":"127\.0\.0\.1","port":\d+,"secure":false,"maxConnections":40,"maxMessages":500/,
+    );
     if (!usingPostgres) {
       // Only one process may hold the embedded database.
       const second = Bun.spawn(['bun', 'src/server.ts'], { env: env(), stdout: 'pipe', stderr: 'pipe' });
@@ -117,12 +128,26 @@ describe('the service process', () => {
         const deadline = Date.now() + 10_000;
         let seen: { application_name: string; query: string }[] = [];
         for (;;) {
-          seen = await admin.unsafe(`select application_name, query from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`, [name]);
-          const last = (app: string) => seen.filter((r) => r.application_name === app).map((r) => r.query).join('\n');
-          if ((last('visitor-access-counters').includes('rate_limit_counters') && last('visitor-access-outbox').includes('mail_outbox')) || Date.now() > deadline) break;
+          seen = await admin.unsafe(`select application_name, query from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`, [
+            name,
+          ]);
+          const last = (app: string) =>
+            seen
+              .filter((r) => r.application_name === app)
+              .map((r) => r.query)
+              .join('\n');
+          if (
+            (last('visitor-access-counters').includes('rate_limit_counters') && last('visitor-access-outbox').includes('mail_outbox')) ||
+            Date.now() > deadline
+          )
+            break;
           await Bun.sleep(100);
         }
-        const byApp = (app: string) => seen.filter((r) => r.application_name === app).map((r) => r.query).join('\n');
+        const byApp = (app: string) =>
+          seen
+            .filter((r) => r.application_name === app)
+            .map((r) => r.query)
+            .join('\n');
         // The limiter's statement ran on the asynchronously committing pool, the worker's on its own.
         expect(byApp('visitor-access-counters')).toContain('rate_limit_counters');
         expect(byApp('visitor-access-outbox')).toContain('mail_outbox');

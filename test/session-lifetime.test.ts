@@ -32,7 +32,12 @@ function maxAgeOfSessionCookie(response: Response): number | null {
 
 describe('absolute session lifetime (SESSION_MAX_AGE)', () => {
   it('ends a session kept active every day at created_at + 90 days, not later, at /v2/visitor/me and at the edge', async () => {
-    await upsertGrant(h.db, h.gharart.id, { email: 'busy@example.com', resource: '/content/forever/*', kind: 'content', title: null, orderId: null, expiresAt: null }, h.clock.now());
+    await upsertGrant(
+      h.db,
+      h.gharart.id,
+      { email: 'busy@example.com', resource: '/content/forever/*', kind: 'content', title: null, orderId: null, expiresAt: null },
+      h.clock.now(),
+    );
     const { jar } = await h.signIn('busy@example.com');
     const first = (await (await me(jar)).json()) as Me;
     const createdAt = Date.parse(first.session.createdAt);
@@ -52,7 +57,9 @@ describe('absolute session lifetime (SESSION_MAX_AGE)', () => {
       expect((await edge(jar)).status).toBe(204);
     }
     expect(lastExpiry).toBe(end);
-    const row = await h.db.one<{ expires_at: Date; created_at: Date }>(sql`select expires_at, created_at from sessions where created_at = ${new Date(createdAt)}`);
+    const row = await h.db.one<{ expires_at: Date; created_at: Date }>(
+      sql`select expires_at, created_at from sessions where created_at = ${new Date(createdAt)}`,
+    );
     expect(row!.expires_at.getTime() - row!.created_at.getTime()).toBe(MAX_AGE * 1000);
 
     // One second before the end it still works; at the end it is over, however active.

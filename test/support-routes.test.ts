@@ -25,9 +25,21 @@ beforeAll(async () => {
   operator = { id: created.pat.id, token: created.token };
   readOnly = (await createPat(h.db, { tenantId: null, name: 'ops-read', scopes: ['operator:read'] })).token;
   escalateOnly = (await createPat(h.db, { tenantId: null, name: 'ops-escalate', scopes: ['operator:escalate'] })).token;
-  tenantPat = (await createPat(h.db, { tenantId: h.gharart.id, name: 'shop', scopes: ['access:read', 'access:write', 'visitor:write', 'support:read'] })).token;
+  tenantPat = (
+    await createPat(h.db, {
+      tenantId: h.gharart.id,
+      name: 'shop',
+      scopes: ['access:read', 'access:write', 'visitor:write', 'support:read'],
+    })
+  ).token;
   const kid = newKid();
-  await insertJwtKey(h.db, { kid, tenantId: h.gharart.id, alg: 'HS256', publicJwk: null, secretSealed: await seal(h.deps.keys, 'credential', HS_SECRET, kid) });
+  await insertJwtKey(h.db, {
+    kid,
+    tenantId: h.gharart.id,
+    alg: 'HS256',
+    publicJwk: null,
+    secretSealed: await seal(h.deps.keys, 'credential', HS_SECRET, kid),
+  });
   storefrontJwt = () =>
     new SignJWT({ scope: 'access:read support:read' })
       .setProtectedHeader({ alg: 'HS256', kid })
@@ -43,7 +55,11 @@ const freshIp = () => `198.51.100.${++ipCounter}`;
 type Init = { ip?: string; host?: string; jar?: CookieJar; headers?: Record<string, string> };
 
 function report(body: Record<string, unknown>, init: Init = {}) {
-  return h.json('/v2/support/report', { handle: 'gharart', summary: 'The link says it was used', details: 'I clicked once.', ...body }, { ip: freshIp(), ...init });
+  return h.json(
+    '/v2/support/report',
+    { handle: 'gharart', summary: 'The link says it was used', details: 'I clicked once.', ...body },
+    { ip: freshIp(), ...init },
+  );
 }
 
 function bearer(token: string) {
@@ -51,7 +67,11 @@ function bearer(token: string) {
 }
 
 function escalate(body: Record<string, unknown>, headers: Record<string, string> = bearer(operator.token), init: Init = {}) {
-  return h.json('/v2/operator/escalations', { summary: 'Shopper locked out after a replay', severity: 'high', ...body }, { host: SERVICE_HOST, ...init, headers });
+  return h.json(
+    '/v2/operator/escalations',
+    { summary: 'Shopper locked out after a replay', severity: 'high', ...body },
+    { host: SERVICE_HOST, ...init, headers },
+  );
 }
 
 async function lookup(requestId: string, token: string = operator.token) {
@@ -79,7 +99,14 @@ type Lookup = {
   audit: { kind: string; actor: string; detail: Record<string, unknown> }[];
   securityEvents: { kind: string; requestId: string; sameRequest: boolean }[];
   relatedRequests: { requestId: string; method: string; path: string; status: number }[];
-  reports: { reportId: string; summary: string; details: string; reproArtifact: string | null; citedRequestId: string | null; visitorId: string | null }[];
+  reports: {
+    reportId: string;
+    summary: string;
+    details: string;
+    reproArtifact: string | null;
+    citedRequestId: string | null;
+    visitorId: string | null;
+  }[];
   escalations: { escalationId: string; reportId: string | null; severity: string; filedBy: string }[];
   contentReports: { reportId: string; url: string; reason: string }[];
 };
@@ -97,12 +124,28 @@ async function signInShopper(email: string) {
   const confirmed = await h.form(path, {}, { jar });
   expect(confirmed.status).toBe(303);
   const me = (await (await h.fetch('/v2/visitor/me', { jar })).json()) as { visitor: { id: string }; session: { id: string } };
-  return { requestId, mail, jar, path, visitorId: me.visitor.id, sessionId: me.session.id, openedId: opened.headers.get('x-request-id')!, confirmedId: confirmed.headers.get('x-request-id')! };
+  return {
+    requestId,
+    mail,
+    jar,
+    path,
+    visitorId: me.visitor.id,
+    sessionId: me.session.id,
+    openedId: opened.headers.get('x-request-id')!,
+    confirmedId: confirmed.headers.get('x-request-id')!,
+  };
 }
 
 async function problem(response: Response) {
   expect(response.headers.get('content-type')).toBe('application/problem+json');
-  return (await response.json()) as { code: string; status: number; detail: string; requiredScope?: string; errors?: { path: string }[]; resetAt?: string };
+  return (await response.json()) as {
+    code: string;
+    status: number;
+    detail: string;
+    requiredScope?: string;
+    errors?: { path: string }[];
+    resetAt?: string;
+  };
 }
 
 describe('POST /v2/support/report', () => {
@@ -119,7 +162,9 @@ describe('POST /v2/support/report', () => {
     expect(filed.route).toEqual({ method: 'POST', path: '/v2/support/report' });
     expect(filed.status).toBe(201);
     expect(filed.tenant?.handle).toBe('gharart');
-    expect(filed.audit).toEqual([expect.objectContaining({ kind: 'report_filed', actor: 'anonymous', detail: expect.objectContaining({ reportId: body.reportId }) })]);
+    expect(filed.audit).toEqual([
+      expect.objectContaining({ kind: 'report_filed', actor: 'anonymous', detail: expect.objectContaining({ reportId: body.reportId }) }),
+    ]);
     expect(filed.reports.map((r) => r.reportId)).toEqual([body.reportId]);
   });
 
@@ -129,10 +174,22 @@ describe('POST /v2/support/report', () => {
     const linkToken = shopper.mail.token!;
     const artifact = [
       `curl 'http://localhost${shopper.path}' -X POST -H 'cookie: __Host-visitor_check=1; __Host-visitor_session=${sessionToken}' -H 'origin: http://localhost'`,
-      JSON.stringify({ request: { url: `http://localhost${shopper.path}`, postData: { text: JSON.stringify({ email: 'har@example.com', code: shopper.mail.code }) } }, response: { headers: [{ name: 'x-request-id', value: shopper.requestId }] } }),
+      JSON.stringify({
+        request: {
+          url: `http://localhost${shopper.path}`,
+          postData: { text: JSON.stringify({ email: 'har@example.com', code: shopper.mail.code }) },
+        },
+        response: { headers: [{ name: 'x-request-id', value: shopper.requestId }] },
+      }),
     ].join('\n');
     const response = await report(
-      { summary: `code ${shopper.mail.code} did not work`, details: `I pasted ${linkToken} and my code: ${shopper.mail.code}. Order 123456.`, requestId: shopper.requestId, sessionId: shopper.sessionId, reproArtifact: artifact },
+      {
+        summary: `code ${shopper.mail.code} did not work`,
+        details: `I pasted ${linkToken} and my code: ${shopper.mail.code}. Order 123456.`,
+        requestId: shopper.requestId,
+        sessionId: shopper.sessionId,
+        reproArtifact: artifact,
+      },
       { jar: shopper.jar, headers: { origin: 'http://localhost' } },
     );
     expect(response.status).toBe(201);
@@ -159,14 +216,18 @@ describe('POST /v2/support/report', () => {
     expect(own.visitor?.id).toBe(shopper.visitorId);
   });
 
-  it("never fails because of a bad, foreign or cross-site session: the report is filed anonymously", async () => {
+  it('never fails because of a bad, foreign or cross-site session: the report is filed anonymously', async () => {
     const shopper = await signInShopper('bad-session@example.com');
     const forged = new CookieJar();
     forged.values.set('__Host-visitor_session', 'vs_forged.forged');
     expect((await h.json('/v2/visitor/auth/magic-link', { email: 'elsewhere@example.com' }, { host: 'other.test' })).status).toBe(202);
     await h.deliver();
     const otherMail = h.mail.to('elsewhere@example.com').at(-1)!;
-    const verified = await h.json('/v2/visitor/auth/verify', { handle: 'other', email: 'elsewhere@example.com', code: otherMail.code, delivery: 'bearer' }, { host: SERVICE_HOST });
+    const verified = await h.json(
+      '/v2/visitor/auth/verify',
+      { handle: 'other', email: 'elsewhere@example.com', code: otherMail.code, delivery: 'bearer' },
+      { host: SERVICE_HOST },
+    );
     expect(verified.status).toBe(200);
     const { sessionToken: otherSession } = (await verified.json()) as { sessionToken: string };
     const attempts = [
@@ -182,7 +243,11 @@ describe('POST /v2/support/report', () => {
     }
     // A bearer session of this tenant on the service host is attached.
     const bearerMail = await h.requestLink('bearer-shopper@example.com');
-    const bearerVerify = await h.json('/v2/visitor/auth/verify', { handle: 'gharart', email: 'bearer-shopper@example.com', code: bearerMail.code, delivery: 'bearer' }, { host: SERVICE_HOST });
+    const bearerVerify = await h.json(
+      '/v2/visitor/auth/verify',
+      { handle: 'gharart', email: 'bearer-shopper@example.com', code: bearerMail.code, delivery: 'bearer' },
+      { host: SERVICE_HOST },
+    );
     const { sessionToken } = (await bearerVerify.json()) as { sessionToken: string };
     const attached = await report({}, { host: SERVICE_HOST, headers: bearer(sessionToken) });
     expect(attached.status).toBe(201);
@@ -209,7 +274,9 @@ describe('POST /v2/support/report', () => {
     expect(body.code).toBe('invalid_request');
     expect(body.errors?.map((e) => e.path)).toEqual(['summary']);
     expect((await report({ summary: 'é'.repeat(200) })).status).toBe(201); // characters, not bytes
-    const several = await problem(await report({ reproArtifact: 'x'.repeat(64 * 1024 + 1), details: 'd'.repeat(8 * 1024 + 1), requestId: 'not an id' }));
+    const several = await problem(
+      await report({ reproArtifact: 'x'.repeat(64 * 1024 + 1), details: 'd'.repeat(8 * 1024 + 1), requestId: 'not an id' }),
+    );
     expect(several.errors?.map((e) => e.path).sort()).toEqual(['details', 'reproArtifact', 'requestId']);
     const wrongType = await report({ summary: 42 });
     expect(wrongType.status).toBe(400);
@@ -274,7 +341,11 @@ describe('POST /v2/support/report', () => {
   });
 
   it('takes browser forms: CSRF-checked, 303 to a confirmation page', async () => {
-    const sent = await h.form('/v2/support/report', { handle: 'gharart', summary: 'From the help page', details: 'It says expired.', sessionId: '', requestId: '' }, { ip: freshIp() });
+    const sent = await h.form(
+      '/v2/support/report',
+      { handle: 'gharart', summary: 'From the help page', details: 'It says expired.', sessionId: '', requestId: '' },
+      { ip: freshIp() },
+    );
     expect(sent.status).toBe(303);
     const location = sent.headers.get('location')!;
     expect(location).toStartWith('/_edge/visitor/support/report-sent?');
@@ -282,7 +353,11 @@ describe('POST /v2/support/report', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toContain(new URLSearchParams(location.split('?')[1]).get('reportId')!);
-    const crossSite = await h.form('/v2/support/report', { handle: 'gharart', summary: 'x', details: 'y' }, { ip: freshIp(), headers: { origin: 'https://evil.example' } });
+    const crossSite = await h.form(
+      '/v2/support/report',
+      { handle: 'gharart', summary: 'x', details: 'y' },
+      { ip: freshIp(), headers: { origin: 'https://evil.example' } },
+    );
     expect(crossSite.status).toBe(403);
     expect(crossSite.headers.get('content-type')).toContain('text/html');
     expect(await crossSite.text()).toContain('csrf_rejected');
@@ -291,14 +366,25 @@ describe('POST /v2/support/report', () => {
 
 describe('POST /v2/operator/escalations', () => {
   it('answers 401 unauthorized without a credential or with an invalid one', async () => {
-    for (const headers of [{}, bearer(`vapat_${'A'.repeat(43)}`), bearer('vs_forged.forged'), bearer('eyJhbGciOiJIUzI1NiJ9.e30.x'), { authorization: 'Basic b3BzOnB3' }]) {
+    for (const headers of [
+      {},
+      bearer(`vapat_${'A'.repeat(43)}`),
+      bearer('vs_forged.forged'),
+      bearer('eyJhbGciOiJIUzI1NiJ9.e30.x'),
+      { authorization: 'Basic b3BzOnB3' },
+    ]) {
       const response = await escalate({}, headers);
       expect(response.status).toBe(401);
       expect((await problem(response)).code).toBe('unauthorized');
       expect(response.headers.get('www-authenticate')).toContain('Bearer');
     }
     // The audience rule comes before the body: a stranger's form or bad field learns nothing else.
-    const form = await h.fetch('/v2/operator/escalations', { host: SERVICE_HOST, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'severity=nope' });
+    const form = await h.fetch('/v2/operator/escalations', {
+      host: SERVICE_HOST,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'severity=nope',
+    });
     expect(form.status).toBe(401);
     expect((await escalate({ severity: 42 }, bearer(tenantPat))).status).toBe(403);
   });
@@ -306,7 +392,11 @@ describe('POST /v2/operator/escalations', () => {
   it('answers 403 wrong_audience, pointing to the support and content-report routes, for every other caller', async () => {
     const shopper = await signInShopper('wrong-audience@example.com');
     const bearerMail = await h.requestLink('wrong-audience-bearer@example.com');
-    const verified = await h.json('/v2/visitor/auth/verify', { handle: 'gharart', email: 'wrong-audience-bearer@example.com', code: bearerMail.code, delivery: 'bearer' }, { host: SERVICE_HOST });
+    const verified = await h.json(
+      '/v2/visitor/auth/verify',
+      { handle: 'gharart', email: 'wrong-audience-bearer@example.com', code: bearerMail.code, delivery: 'bearer' },
+      { host: SERVICE_HOST },
+    );
     expect(verified.status).toBe(200);
     const { sessionToken } = (await verified.json()) as { sessionToken: string };
     const callers: [string, Promise<Response>][] = [
@@ -335,7 +425,9 @@ describe('POST /v2/operator/escalations', () => {
     expect(body.requestId).toBe(response.headers.get('x-request-id')!);
     const cited = await lookupBody('req_escalation0000000000001');
     expect(cited.reports.map((r) => r.reportId)).toEqual([reportId]);
-    expect(cited.escalations).toEqual([expect.objectContaining({ escalationId: body.escalationId, reportId, severity: 'critical', filedBy: `operator:${operator.id}` })]);
+    expect(cited.escalations).toEqual([
+      expect.objectContaining({ escalationId: body.escalationId, reportId, severity: 'critical', filedBy: `operator:${operator.id}` }),
+    ]);
     const own = await lookupBody(body.requestId);
     expect(own.audit).toEqual([expect.objectContaining({ kind: 'escalation_filed', actor: `operator:${operator.id}` })]);
     expect(own.tenant?.handle).toBe('gharart'); // from the report
@@ -366,7 +458,13 @@ describe('POST /v2/public/content-report', () => {
   it('takes an abuse report without credentials: 202 {reportId, requestId}', async () => {
     const response = await h.json(
       '/v2/public/content-report',
-      { handle: 'gharart', url: 'https://gharart.example/content/stolen-artwork', reason: 'copyright', details: 'This is my painting.', reporterEmail: ' Artist@Example.COM ' },
+      {
+        handle: 'gharart',
+        url: 'https://gharart.example/content/stolen-artwork',
+        reason: 'copyright',
+        details: 'This is my painting.',
+        reporterEmail: ' Artist@Example.COM ',
+      },
       { ip: freshIp() },
     );
     expect(response.status).toBe(202);
@@ -375,14 +473,30 @@ describe('POST /v2/public/content-report', () => {
     expect(response.headers.get('ratelimit-policy')).toBe('"per-ip";q=10;w=3600');
     const own = await lookupBody(body.requestId);
     expect(own.audit).toEqual([expect.objectContaining({ kind: 'content_report_filed', actor: 'anonymous' })]);
-    expect(own.contentReports).toEqual([expect.objectContaining({ reportId: body.reportId, url: 'https://gharart.example/content/stolen-artwork', reason: 'copyright' })]);
-    const [row] = await h.db.many<{ reporter_email: string }>(sql`select reporter_email from content_reports where id = ${body.reportId}::uuid`);
+    expect(own.contentReports).toEqual([
+      expect.objectContaining({ reportId: body.reportId, url: 'https://gharart.example/content/stolen-artwork', reason: 'copyright' }),
+    ]);
+    const [row] = await h.db.many<{ reporter_email: string }>(
+      sql`select reporter_email from content_reports where id = ${body.reportId}::uuid`,
+    );
     expect(row!.reporter_email).toBe('artist@example.com');
   });
 
   it('validates url (http/https, ≤ 2048) and reporterEmail', async () => {
-    const send = (body: Record<string, unknown>) => h.json('/v2/public/content-report', { handle: 'gharart', url: 'https://gharart.example/x', reason: 'spam', ...body }, { ip: freshIp() });
-    for (const url of ['javascript:alert(1)', 'ftp://gharart.example/x', '/content/x', 'https://', `https://gharart.example/${'a'.repeat(2048)}`, 'https://gharart.example/a b']) {
+    const send = (body: Record<string, unknown>) =>
+      h.json(
+        '/v2/public/content-report',
+        { handle: 'gharart', url: 'https://gharart.example/x', reason: 'spam', ...body },
+        { ip: freshIp() },
+      );
+    for (const url of [
+      'javascript:alert(1)',
+      'ftp://gharart.example/x',
+      '/content/x',
+      'https://',
+      `https://gharart.example/${'a'.repeat(2048)}`,
+      'https://gharart.example/a b',
+    ]) {
       const body = await problem(await send({ url }));
       expect([url.slice(0, 40), body.code, body.errors?.[0]?.path]).toEqual([url.slice(0, 40), 'invalid_request', 'url']);
     }
@@ -396,7 +510,11 @@ describe('POST /v2/public/content-report', () => {
     const ip = freshIp();
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
-      const response = await h.json('/v2/public/content-report', { handle: 'gharart', url: `https://gharart.example/p/${i}`, reason: 'spam' }, { ip });
+      const response = await h.json(
+        '/v2/public/content-report',
+        { handle: 'gharart', url: `https://gharart.example/p/${i}`, reason: 'spam' },
+        { ip },
+      );
       statuses.push(response.status);
       if (i === 10) {
         expect((await problem(response)).code).toBe('rate_limited');
@@ -410,7 +528,10 @@ describe('POST /v2/public/content-report', () => {
 describe('GET /v2/operator/requests/{requestId}', () => {
   it('tells the story of a sign-in request: route, status, tenant, visitor, mail, audit, the requests around it, reports citing it', async () => {
     const shopper = await signInShopper('story@example.com');
-    const filed = await report({ summary: 'Signed in but no access', requestId: shopper.requestId }, { jar: shopper.jar, headers: { origin: 'http://localhost' } });
+    const filed = await report(
+      { summary: 'Signed in but no access', requestId: shopper.requestId },
+      { jar: shopper.jar, headers: { origin: 'http://localhost' } },
+    );
     const { reportId } = (await filed.json()) as { reportId: string };
     const story = await lookupBody(shopper.requestId);
     expect(story.requestId).toBe(shopper.requestId);
@@ -435,10 +556,13 @@ describe('GET /v2/operator/requests/{requestId}', () => {
     );
     expect(story.relatedRequests.map((r) => r.requestId)).toEqual(expect.arrayContaining([shopper.openedId, shopper.confirmedId]));
     expect(story.relatedRequests.map((r) => r.requestId)).not.toContain(shopper.requestId);
-    expect(story.reports).toEqual([expect.objectContaining({ reportId, summary: 'Signed in but no access', citedRequestId: shopper.requestId })]);
+    expect(story.reports).toEqual([
+      expect.objectContaining({ reportId, summary: 'Signed in but no access', citedRequestId: shopper.requestId }),
+    ]);
     // Never a secret.
     const text = JSON.stringify(story);
-    for (const secret of [shopper.mail.token!, shopper.mail.code!, shopper.jar.values.get('__Host-visitor_session')!]) expect(text).not.toContain(secret);
+    for (const secret of [shopper.mail.token!, shopper.mail.code!, shopper.jar.values.get('__Host-visitor_session')!])
+      expect(text).not.toContain(secret);
     expect(text).not.toMatch(/token_hash|code_hash|payload|to_address/);
   });
 
@@ -449,10 +573,14 @@ describe('GET /v2/operator/requests/{requestId}', () => {
     const replayId = replay.headers.get('x-request-id')!;
     const onReplay = await lookupBody(replayId);
     expect(onReplay.status).toBe(409);
-    expect(onReplay.securityEvents).toEqual([expect.objectContaining({ kind: 'used_link_replayed', requestId: replayId, sameRequest: true })]);
+    expect(onReplay.securityEvents).toEqual([
+      expect.objectContaining({ kind: 'used_link_replayed', requestId: replayId, sameRequest: true }),
+    ]);
     expect(onReplay.audit.map((a) => a.kind)).toEqual(['link_replayed']);
     const onSignIn = await lookupBody(shopper.requestId);
-    expect(onSignIn.securityEvents).toEqual([expect.objectContaining({ kind: 'used_link_replayed', requestId: replayId, sameRequest: false })]);
+    expect(onSignIn.securityEvents).toEqual([
+      expect.objectContaining({ kind: 'used_link_replayed', requestId: replayId, sameRequest: false }),
+    ]);
     // Outside ±10 minutes it is no longer "around" a later request.
     h.clock.advance(11 * 60);
     const later = await h.fetch('/v2/visitor/me', { jar: shopper.jar });
@@ -493,7 +621,12 @@ describe('GET /v2/operator/requests/{requestId}', () => {
     expect((await problem(anonymous)).code).toBe('unauthorized');
     const shopper = await signInShopper('scope-shopper@example.com');
     const asShopper = await h.fetch(`/v2/operator/requests/${requestId}`, { jar: shopper.jar });
-    for (const response of [await lookup(requestId, escalateOnly), await lookup(requestId, tenantPat), await lookup(requestId, await storefrontJwt()), asShopper]) {
+    for (const response of [
+      await lookup(requestId, escalateOnly),
+      await lookup(requestId, tenantPat),
+      await lookup(requestId, await storefrontJwt()),
+      asShopper,
+    ]) {
       expect(response.status).toBe(403);
       expect(await problem(response)).toMatchObject({ code: 'wrong_audience', requiredScope: 'operator:read' });
     }

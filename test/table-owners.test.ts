@@ -158,7 +158,11 @@ function migratedTables(): string[] {
   const dir = join(ROOT, 'sql');
   return readdirSync(dir)
     .filter((name) => name.endsWith('.sql'))
-    .flatMap((name) => [...readFileSync(join(dir, name), 'utf8').matchAll(/\bcreate\s+table\s+(?:if\s+not\s+exists\s+)?([a-z_][a-z0-9_]*)/gi)].map((m) => m[1]!.toLowerCase()));
+    .flatMap((name) =>
+      [...readFileSync(join(dir, name), 'utf8').matchAll(/\bcreate\s+table\s+(?:if\s+not\s+exists\s+)?([a-z_][a-z0-9_]*)/gi)].map((m) =>
+        m[1]!.toLowerCase(),
+      ),
+    );
 }
 
 describe('table owners', () => {

@@ -47,7 +47,10 @@ describe('console reads: only the operator’s storefronts', () => {
     const shared = { 'x-request-id': SHARED };
     expect((await h.json('/v2/visitor/auth/magic-link', { email: A_SHOPPER }, { headers: shared })).status).toBe(202);
     const bOrigin = { origin: 'https://other.test' };
-    expect((await h.json('/v2/visitor/auth/magic-link', { email: B_SHOPPER }, { host: 'other.test', headers: { ...shared, ...bOrigin } })).status).toBe(202);
+    expect(
+      (await h.json('/v2/visitor/auth/magic-link', { email: B_SHOPPER }, { host: 'other.test', headers: { ...shared, ...bOrigin } }))
+        .status,
+    ).toBe(202);
     await h.deliver();
     // B's shopper signs in, then the used link is replayed under the same id: a security event at B.
     const token = h.mail.last(B_SHOPPER).token!;
@@ -95,7 +98,8 @@ describe('console reads: only the operator’s storefronts', () => {
     expect(answer.status).toBe(200);
     const page = await answer.text();
     expect(page).toContain(A_SHOPPER);
-    for (const secret of ['B-private', B_SHOPPER, bVisitor, bReport, 'used_link_replayed', h.other.id, 'link_replayed']) expect([secret, page.includes(secret)]).toEqual([secret, false]);
+    for (const secret of ['B-private', B_SHOPPER, bVisitor, bReport, 'used_link_replayed', h.other.id, 'link_replayed'])
+      expect([secret, page.includes(secret)]).toEqual([secret, false]);
     expect(page).toContain(`Audit trail <span class="count">${await countOf('audit_events', h.gharart.id)}</span>`);
     expect(page).toContain(`Mail <span class="count">${await countOf('mail_outbox', h.gharart.id)}</span>`);
     expect(page).toContain('Security events <span class="count">0</span>');
@@ -119,9 +123,17 @@ describe('console reads: only the operator’s storefronts', () => {
     const asked = await h.json('/v2/visitor/auth/magic-link', { email: A_SHOPPER }, { ip: freshIp() });
     const id = asked.headers.get('x-request-id')!;
     await h.deliver();
-    const filed = await h.json('/v2/support/report', { handle: 'other', summary: 'B-cites-A summary', details: 'B-cites-A details', requestId: id }, { host: 'other.test', ip: freshIp() });
+    const filed = await h.json(
+      '/v2/support/report',
+      { handle: 'other', summary: 'B-cites-A summary', details: 'B-cites-A details', requestId: id },
+      { host: 'other.test', ip: freshIp() },
+    );
     const reportId = ((await filed.json()) as { reportId: string }).reportId;
-    const escalated = await h.json('/v2/operator/escalations', { reportId, requestId: id, summary: 'B-cites-A escalation', severity: 'low' }, { host: SERVICE_HOST, headers: { authorization: `Bearer ${servicePat}` } });
+    const escalated = await h.json(
+      '/v2/operator/escalations',
+      { reportId, requestId: id, summary: 'B-cites-A escalation', severity: 'low' },
+      { host: SERVICE_HOST, headers: { authorization: `Bearer ${servicePat}` } },
+    );
     expect(escalated.status).toBe(201);
     await h.deps.requestLog.flush();
     expect(await (await admin.get(`/console/requests?id=${id}`)).text()).toContain('B-cites-A escalation');
@@ -133,7 +145,11 @@ describe('console reads: only the operator’s storefronts', () => {
   });
 
   it('a request of which nothing is the operator’s is still 403 (it exists), an unknown id 404', async () => {
-    const bOnly = await h.json('/v2/visitor/auth/magic-link', { email: B_SHOPPER }, { host: 'other.test', headers: { origin: 'https://other.test' } });
+    const bOnly = await h.json(
+      '/v2/visitor/auth/magic-link',
+      { email: B_SHOPPER },
+      { host: 'other.test', headers: { origin: 'https://other.test' } },
+    );
     const id = bOnly.headers.get('x-request-id')!;
     await h.deliver();
     expect((await supportA.get(`/console/requests?id=${id}`)).status).toBe(403);
@@ -151,16 +167,29 @@ describe('a storefront’s credential works only on its own host', () => {
   let otherJwt: () => Promise<string>;
 
   beforeAll(async () => {
-    otherPat = (await createPat(h.db, { tenantId: h.other.id, name: 'other-server', scopes: ['access:read', 'access:write', 'visitor:write'] })).token;
+    otherPat = (
+      await createPat(h.db, { tenantId: h.other.id, name: 'other-server', scopes: ['access:read', 'access:write', 'visitor:write'] })
+    ).token;
     const kid = newKid();
-    await insertJwtKey(h.db, { kid, tenantId: h.other.id, alg: 'HS256', publicJwk: null, secretSealed: await seal(h.deps.keys, 'credential', HS_SECRET, kid) });
+    await insertJwtKey(h.db, {
+      kid,
+      tenantId: h.other.id,
+      alg: 'HS256',
+      publicJwk: null,
+      secretSealed: await seal(h.deps.keys, 'credential', HS_SECRET, kid),
+    });
     otherJwt = () =>
       new SignJWT({ scope: 'access:read access:write visitor:write' })
         .setProtectedHeader({ alg: 'HS256', kid })
         .setAudience('visitor-access')
         .setExpirationTime(Math.floor(h.clock.now().getTime() / 1000) + 300)
         .sign(new TextEncoder().encode(HS_SECRET));
-    await upsertGrant(h.db, h.other.id, { email: 'buyer@example.com', resource: '/content/kept/*', kind: 'content', title: null, orderId: null, expiresAt: null }, h.clock.now());
+    await upsertGrant(
+      h.db,
+      h.other.id,
+      { email: 'buyer@example.com', resource: '/content/kept/*', kind: 'content', title: null, orderId: null, expiresAt: null },
+      h.clock.now(),
+    );
   });
 
   /** Every route that takes a server credential, as the other storefront's server would call it. */
@@ -169,9 +198,15 @@ describe('a storefront’s credential works only on its own host', () => {
     const json = (method: string, path: string, body: unknown) =>
       h.fetch(path, { host, ip: freshIp(), method, headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return [
-      ['PUT /v2/access/grants', () => json('PUT', '/v2/access/grants', { email: `put-${n}@example.com`, resource: '/content/x/*', kind: 'content' })],
+      [
+        'PUT /v2/access/grants',
+        () => json('PUT', '/v2/access/grants', { email: `put-${n}@example.com`, resource: '/content/x/*', kind: 'content' }),
+      ],
       ['GET /v2/access/grants', () => h.fetch('/v2/access/grants?email=buyer@example.com', { host, ip: freshIp(), headers: auth })],
-      ['DELETE /v2/access/grants', () => json('DELETE', '/v2/access/grants', { email: 'buyer@example.com', resource: '/content/absent/*' })],
+      [
+        'DELETE /v2/access/grants',
+        () => json('DELETE', '/v2/access/grants', { email: 'buyer@example.com', resource: '/content/absent/*' }),
+      ],
       ['GET /v2/visitor/access', () => h.fetch('/v2/visitor/access?email=buyer@example.com', { host, ip: freshIp(), headers: auth })],
       ['POST /v2/visitor/auth/magic-link', () => json('POST', '/v2/visitor/auth/magic-link', { email: `link-${n}@example.com` })],
     ];
@@ -179,11 +214,19 @@ describe('a storefront’s credential works only on its own host', () => {
 
   it('a PAT or JWT of another storefront on a storefront’s edge host is 403 wrong_tenant on every server route, and does nothing', async () => {
     let n = 0;
-    for (const [label, credential] of [['PAT', otherPat], ['JWT', await otherJwt()]] as const) {
+    for (const [label, credential] of [
+      ['PAT', otherPat],
+      ['JWT', await otherJwt()],
+    ] as const) {
       n++;
       for (const [route, call] of calls(GHARART_HOST, credential, n)) {
         const answer = await call();
-        expect([label, route, answer.status, ((await answer.json()) as { code?: string }).code]).toEqual([label, route, 403, 'wrong_tenant']);
+        expect([label, route, answer.status, ((await answer.json()) as { code?: string }).code]).toEqual([
+          label,
+          route,
+          403,
+          'wrong_tenant',
+        ]);
       }
     }
     // Nothing was written for either tenant: no grant, no sign-in link, no mail.
@@ -206,17 +249,28 @@ describe('a storefront’s credential works only on its own host', () => {
         }
       }
     }
-    const listed = await h.fetch('/v2/access/grants?email=buyer@example.com', { host: OTHER_HOST, headers: { authorization: `Bearer ${otherPat}` } });
+    const listed = await h.fetch('/v2/access/grants?email=buyer@example.com', {
+      host: OTHER_HOST,
+      headers: { authorization: `Bearer ${otherPat}` },
+    });
     expect(((await listed.json()) as { items: { resource: string }[] }).items.map((g) => g.resource)).toEqual(['/content/kept/*']);
     await h.deliver();
   });
 
   it('logout with another storefront’s session on an edge host is 403 wrong_tenant and revokes nothing', async () => {
     const email = 'logout-elsewhere@example.com';
-    const asked = await h.json('/v2/visitor/auth/magic-link', { email }, { host: OTHER_HOST, ip: freshIp(), headers: { origin: 'https://other.test' } });
+    const asked = await h.json(
+      '/v2/visitor/auth/magic-link',
+      { email },
+      { host: OTHER_HOST, ip: freshIp(), headers: { origin: 'https://other.test' } },
+    );
     expect(asked.status).toBe(202);
     await h.deliver();
-    const verified = await h.json('/v2/visitor/auth/verify', { token: h.mail.last(email).token!, delivery: 'bearer' }, { host: OTHER_HOST, ip: freshIp() });
+    const verified = await h.json(
+      '/v2/visitor/auth/verify',
+      { token: h.mail.last(email).token!, delivery: 'bearer' },
+      { host: OTHER_HOST, ip: freshIp() },
+    );
     const { sessionToken } = (await verified.json()) as { sessionToken: string };
     const bearer = { authorization: `Bearer ${sessionToken}` };
     for (const scope of ['current', 'all']) {

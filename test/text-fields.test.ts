@@ -28,7 +28,9 @@ beforeAll(async () => {
   pat = (await createPat(h.db, { tenantId: h.gharart.id, name: 'shop', scopes: ['access:read', 'access:write'] })).token;
   operatorPat = (await createPat(h.db, { tenantId: null, name: 'ops', scopes: ['operator:read', 'operator:escalate'] })).token;
   visitor = (await h.signIn('text-fields@example.com')).jar;
-  linkToken = Harness.pathOf((await h.requestLink('text-fields@example.com')).link!).split('/').at(-1)!;
+  linkToken = Harness.pathOf((await h.requestLink('text-fields@example.com')).link!)
+    .split('/')
+    .at(-1)!;
   await upsertOperator(h.db, { email: 'admin@ops.test', role: 'admin', tenantIds: [], now: h.clock.now() });
   consoleClient = await new ConsoleClient(h, 'admin@ops.test', '203.0.113.10').signIn();
   const jar = new CookieJar();
@@ -59,7 +61,12 @@ function withQuery(path: string, base: Record<string, string>, field: string, va
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-function json(method: string, path: string, base: Record<string, unknown>, init: { host?: string; headers?: Record<string, string>; jar?: CookieJar } = {}): Send {
+function json(
+  method: string,
+  path: string,
+  base: Record<string, unknown>,
+  init: { host?: string; headers?: Record<string, string>; jar?: CookieJar } = {},
+): Send {
   return (field, value) =>
     h.fetch(path, {
       method,
@@ -72,16 +79,34 @@ function json(method: string, path: string, base: Record<string, unknown>, init:
 }
 
 /** A GET whose query fields are `base` with one replaced (fields not in base are added). */
-function query(path: string, base: Record<string, string>, init: { host?: string; headers?: Record<string, string>; jar?: CookieJar } = {}): Send {
+function query(
+  path: string,
+  base: Record<string, string>,
+  init: { host?: string; headers?: Record<string, string>; jar?: CookieJar } = {},
+): Send {
   return (field, value) => h.fetch(withQuery(path, base, field, value), { ...init, ip: freshIp() });
 }
 
 /** A form post whose fields are `base` with one replaced; sent URL-encoded like a browser. */
-function form(path: (field: string, value: string) => string, base: () => Record<string, string>, jar: () => CookieJar, origin = CONSOLE_ORIGIN): Send {
+function form(
+  path: (field: string, value: string) => string,
+  base: () => Record<string, string>,
+  jar: () => CookieJar,
+  origin = CONSOLE_ORIGIN,
+): Send {
   return (field, value) => {
     const fields = { ...base(), [field]: value };
-    const body = Object.entries(fields).map(([k, v]) => `${k}=${enc(v)}`).join('&');
-    return h.fetch(path(field, value), { method: 'POST', host: SERVICE_HOST, ip: '203.0.113.10', jar: jar(), headers: { 'content-type': 'application/x-www-form-urlencoded', origin }, body });
+    const body = Object.entries(fields)
+      .map(([k, v]) => `${k}=${enc(v)}`)
+      .join('&');
+    return h.fetch(path(field, value), {
+      method: 'POST',
+      host: SERVICE_HOST,
+      ip: '203.0.113.10',
+      jar: jar(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+      body,
+    });
   };
 }
 
@@ -103,8 +128,26 @@ function consoleGet(template: string, valid: Record<string, string>, base: Recor
     return h.fetch(pairs.length ? `${path}?${pairs.join('&')}` : path, { host: SERVICE_HOST, ip: '203.0.113.10', jar: consoleClient.jar });
   };
 }
-const GRANT_FIELDS = { email: 'query', session: 'query', resource: 'query', kind: 'query', title: 'query', orderId: 'query', expiresAt: 'query', report: 'query' } as const;
-const GRANT_BASE = { email: 'text-fields@example.com', resource: '/orders/A-1', kind: 'order', title: 'Order A-1', orderId: 'A-1', expiresAt: '', session: '', report: '' };
+const GRANT_FIELDS = {
+  email: 'query',
+  session: 'query',
+  resource: 'query',
+  kind: 'query',
+  title: 'query',
+  orderId: 'query',
+  expiresAt: 'query',
+  report: 'query',
+} as const;
+const GRANT_BASE = {
+  email: 'text-fields@example.com',
+  resource: '/orders/A-1',
+  kind: 'order',
+  title: 'Order A-1',
+  orderId: 'A-1',
+  expiresAt: '',
+  session: '',
+  report: '',
+};
 
 const ROUTES: Record<string, Route> = {
   'GET /healthz': { fields: {}, send: () => h.fetch('/healthz') },
@@ -113,7 +156,10 @@ const ROUTES: Record<string, Route> = {
     fields: { handle: 'json', email: 'json', returnTo: 'json' },
     send: json('POST', '/v2/visitor/auth/magic-link', { handle: 'gharart', email: 'shopper@example.com', returnTo: '/content/a' }),
   },
-  'GET /_edge/visitor/access/t/:token': { fields: { token: 'param' }, send: (_, value) => h.fetch(`/_edge/visitor/access/t/${enc(value)}`) },
+  'GET /_edge/visitor/access/t/:token': {
+    fields: { token: 'param' },
+    send: (_, value) => h.fetch(`/_edge/visitor/access/t/${enc(value)}`),
+  },
   'POST /_edge/visitor/access/t/:token': {
     fields: { token: 'param' },
     send: (_, value) => h.form(`/_edge/visitor/access/t/${enc(value)}`, {}, { ip: freshIp() }),
@@ -124,7 +170,12 @@ const ROUTES: Record<string, Route> = {
   },
   'POST /v2/visitor/auth/verify': {
     fields: { token: 'json', handle: 'json', email: 'json', code: 'json', delivery: 'json' },
-    send: json('POST', '/v2/visitor/auth/verify', { handle: 'gharart', email: 'text-fields@example.com', code: '000000', delivery: 'bearer' }),
+    send: json('POST', '/v2/visitor/auth/verify', {
+      handle: 'gharart',
+      email: 'text-fields@example.com',
+      code: '000000',
+      delivery: 'bearer',
+    }),
   },
   'GET /_edge/visitor/sign-in': { fields: { returnTo: 'query' }, send: query('/_edge/visitor/sign-in', { returnTo: '/content/a' }) },
   'GET /_edge/visitor/check-email': { fields: {}, send: () => h.fetch('/_edge/visitor/check-email') },
@@ -132,75 +183,161 @@ const ROUTES: Record<string, Route> = {
   'GET /v2/visitor/sessions': { fields: {}, send: () => h.fetch('/v2/visitor/sessions', { jar: visitor }) },
   'DELETE /v2/visitor/sessions/:id': {
     fields: { id: 'param' },
-    send: (_, value) => h.fetch(`/v2/visitor/sessions/${enc(value)}`, { method: 'DELETE', jar: visitor, headers: { origin: 'http://localhost' } }),
+    send: (_, value) =>
+      h.fetch(`/v2/visitor/sessions/${enc(value)}`, { method: 'DELETE', jar: visitor, headers: { origin: 'http://localhost' } }),
   },
   'POST /v2/visitor/auth/logout': { fields: { scope: 'json' }, send: json('POST', '/v2/visitor/auth/logout', { scope: 'current' }) },
   'PUT /v2/access/grants': {
     fields: { handle: 'json', email: 'json', resource: 'json', kind: 'json', title: 'json', orderId: 'json', expiresAt: 'json' },
-    send: json('PUT', '/v2/access/grants', { handle: 'gharart', email: 'text-fields@example.com', resource: '/orders/A-1', kind: 'order', title: 'Order A-1', orderId: 'A-1' }, { host: SERVICE_HOST, get headers() { return bearer(pat); } }),
+    send: json(
+      'PUT',
+      '/v2/access/grants',
+      { handle: 'gharart', email: 'text-fields@example.com', resource: '/orders/A-1', kind: 'order', title: 'Order A-1', orderId: 'A-1' },
+      {
+        host: SERVICE_HOST,
+        get headers() {
+          return bearer(pat);
+        },
+      },
+    ),
   },
   'GET /v2/access/grants': {
     fields: { email: 'query', handle: 'query' },
-    send: (field, value) => query('/v2/access/grants', { email: 'text-fields@example.com', handle: 'gharart' }, { ...SHOP, headers: bearer(pat) })(field, value),
+    send: (field, value) =>
+      query('/v2/access/grants', { email: 'text-fields@example.com', handle: 'gharart' }, { ...SHOP, headers: bearer(pat) })(field, value),
   },
   'DELETE /v2/access/grants': {
     fields: { handle: 'json', email: 'json', resource: 'json' },
-    send: (field, value) => json('DELETE', '/v2/access/grants', { handle: 'gharart', email: 'nobody@example.com', resource: '/orders/none' }, { host: SERVICE_HOST, headers: bearer(pat) })(field, value),
+    send: (field, value) =>
+      json(
+        'DELETE',
+        '/v2/access/grants',
+        { handle: 'gharart', email: 'nobody@example.com', resource: '/orders/none' },
+        { host: SERVICE_HOST, headers: bearer(pat) },
+      )(field, value),
   },
   'GET /v2/visitor/access': {
     fields: { email: 'query' },
     send: (field, value) => query('/v2/visitor/access', { email: 'text-fields@example.com' }, { headers: bearer(pat) })(field, value),
   },
-  'GET /_edge/visitor/diagnostics': { fields: { check: 'query' }, send: query('/_edge/visitor/diagnostics', { check: '1' }, { headers: { accept: 'application/json' } }) },
+  'GET /_edge/visitor/diagnostics': {
+    fields: { check: 'query' },
+    send: query('/_edge/visitor/diagnostics', { check: '1' }, { headers: { accept: 'application/json' } }),
+  },
   'POST /v2/support/report': {
     fields: { handle: 'json', summary: 'json', details: 'json', requestId: 'json', sessionId: 'json', reproArtifact: 'json' },
-    send: json('POST', '/v2/support/report', { handle: 'gharart', summary: 'The link says it was used', details: 'I clicked once.', requestId: 'req_0123456789abcdef01234567', reproArtifact: 'curl -v …' }),
+    send: json('POST', '/v2/support/report', {
+      handle: 'gharart',
+      summary: 'The link says it was used',
+      details: 'I clicked once.',
+      requestId: 'req_0123456789abcdef01234567',
+      reproArtifact: 'curl -v …',
+    }),
   },
   'POST /v2/public/content-report': {
     fields: { handle: 'json', url: 'json', reason: 'json', details: 'json', reporterEmail: 'json' },
-    send: json('POST', '/v2/public/content-report', { handle: 'gharart', url: 'https://gharart.test/content/a', reason: 'Copyrighted', details: 'Mine.', reporterEmail: 'owner@example.com' }),
+    send: json('POST', '/v2/public/content-report', {
+      handle: 'gharart',
+      url: 'https://gharart.test/content/a',
+      reason: 'Copyrighted',
+      details: 'Mine.',
+      reporterEmail: 'owner@example.com',
+    }),
   },
   'GET /_edge/visitor/support/report-sent': {
     fields: { kind: 'query', reportId: 'query', requestId: 'query' },
-    send: query('/_edge/visitor/support/report-sent', { kind: 'support', reportId: '00000000-0000-4000-8000-000000000000', requestId: 'req_0123456789abcdef01234567' }),
+    send: query('/_edge/visitor/support/report-sent', {
+      kind: 'support',
+      reportId: '00000000-0000-4000-8000-000000000000',
+      requestId: 'req_0123456789abcdef01234567',
+    }),
   },
   'POST /v2/operator/escalations': {
     fields: { reportId: 'json', requestId: 'json', summary: 'json', severity: 'json' },
-    send: (field, value) => json('POST', '/v2/operator/escalations', { summary: 'Shopper locked out', severity: 'high', requestId: 'req_0123456789abcdef01234567' }, { host: SERVICE_HOST, headers: bearer(operatorPat) })(field, value),
+    send: (field, value) =>
+      json(
+        'POST',
+        '/v2/operator/escalations',
+        { summary: 'Shopper locked out', severity: 'high', requestId: 'req_0123456789abcdef01234567' },
+        { host: SERVICE_HOST, headers: bearer(operatorPat) },
+      )(field, value),
   },
   'GET /v2/operator/requests/:requestId': {
     fields: { requestId: 'param' },
     send: (_, value) => h.fetch(`/v2/operator/requests/${enc(value)}`, { host: SERVICE_HOST, headers: bearer(operatorPat) }),
   },
-  'GET /console/sign-in': { fields: { notice: 'query' }, send: query('/console/sign-in', { notice: 'signed-out' }, { host: SERVICE_HOST }) },
+  'GET /console/sign-in': {
+    fields: { notice: 'query' },
+    send: query('/console/sign-in', { notice: 'signed-out' }, { host: SERVICE_HOST }),
+  },
   'POST /console/sign-in': {
     fields: { email: 'form', csrf: 'form' },
-    send: form(() => '/console/sign-in', () => ({ email: 'nobody@ops.test', csrf: preSession.csrf }), () => preSession.jar),
+    send: form(
+      () => '/console/sign-in',
+      () => ({ email: 'nobody@ops.test', csrf: preSession.csrf }),
+      () => preSession.jar,
+    ),
   },
   'GET /console/check-email': { fields: {}, send: () => h.fetch('/console/check-email', { host: SERVICE_HOST }) },
-  'GET /console/t/:token': { fields: { token: 'param' }, send: (_, value) => h.fetch(`/console/t/${enc(value)}`, { host: SERVICE_HOST, jar: preSession.jar }) },
+  'GET /console/t/:token': {
+    fields: { token: 'param' },
+    send: (_, value) => h.fetch(`/console/t/${enc(value)}`, { host: SERVICE_HOST, jar: preSession.jar }),
+  },
   'POST /console/t/:token': {
     fields: { token: 'param', csrf: 'form' },
-    send: form((field, value) => `/console/t/${enc(field === 'token' ? value : linkToken)}`, () => ({ csrf: preSession.csrf }), () => preSession.jar),
+    send: form(
+      (field, value) => `/console/t/${enc(field === 'token' ? value : linkToken)}`,
+      () => ({ csrf: preSession.csrf }),
+      () => preSession.jar,
+    ),
   },
   'ALL /console/t/:token/*': {
     fields: { token: 'param', '*': 'raw' },
     send: (field, value) => h.fetch(fill('/console/t/:token/*', { token: linkToken, '*': 'more' }, field, value), { host: SERVICE_HOST }),
   },
-  'POST /console/sign-out': { fields: { csrf: 'form' }, send: form(() => '/console/sign-out', () => ({ csrf: consoleClient.csrf }), () => consoleClient.jar) },
+  'POST /console/sign-out': {
+    fields: { csrf: 'form' },
+    send: form(
+      () => '/console/sign-out',
+      () => ({ csrf: consoleClient.csrf }),
+      () => consoleClient.jar,
+    ),
+  },
   'GET /console/': { fields: {}, send: () => h.fetch('/console/', { host: SERVICE_HOST, jar: consoleClient.jar }) },
-  'GET /console/find': { fields: { tenant: 'query', email: 'query' }, send: consoleGet('/console/find', {}, { tenant: 'gharart', email: 'text-fields@example.com' }) },
-  'GET /console/tenants/:handle': { fields: { handle: 'param', ref: 'query' }, send: consoleGet('/console/tenants/:handle', { handle: 'gharart' }, { ref: 'req_0123456789abcdef01234567' }) },
+  'GET /console/find': {
+    fields: { tenant: 'query', email: 'query' },
+    send: consoleGet('/console/find', {}, { tenant: 'gharart', email: 'text-fields@example.com' }),
+  },
+  'GET /console/tenants/:handle': {
+    fields: { handle: 'param', ref: 'query' },
+    send: consoleGet('/console/tenants/:handle', { handle: 'gharart' }, { ref: 'req_0123456789abcdef01234567' }),
+  },
   'GET /console/tenants/:handle/shopper': {
     fields: { handle: 'param', email: 'query', ref: 'query' },
-    send: consoleGet('/console/tenants/:handle/shopper', { handle: 'gharart' }, { email: 'text-fields@example.com', ref: 'req_0123456789abcdef01234567' }),
+    send: consoleGet(
+      '/console/tenants/:handle/shopper',
+      { handle: 'gharart' },
+      { email: 'text-fields@example.com', ref: 'req_0123456789abcdef01234567' },
+    ),
   },
   'GET /console/tenants/:handle/confirm': {
     fields: { handle: 'param', action: 'query', ...GRANT_FIELDS },
     send: consoleGet('/console/tenants/:handle/confirm', { handle: 'gharart' }, { action: 'grant-add', ...GRANT_BASE }),
   },
   'POST /console/tenants/:handle/confirm': {
-    fields: { handle: 'param', csrf: 'form', action: 'form', email: 'form', session: 'form', resource: 'form', kind: 'form', title: 'form', orderId: 'form', expiresAt: 'form', report: 'form' },
+    fields: {
+      handle: 'param',
+      csrf: 'form',
+      action: 'form',
+      email: 'form',
+      session: 'form',
+      resource: 'form',
+      kind: 'form',
+      title: 'form',
+      orderId: 'form',
+      expiresAt: 'form',
+      report: 'form',
+    },
     send: form(
       (field, value) => fill('/console/tenants/:handle/confirm', { handle: 'gharart' }, field, value),
       () => ({ csrf: consoleClient.csrf, action: 'grant-add', ...GRANT_BASE }),
@@ -208,14 +345,29 @@ const ROUTES: Record<string, Route> = {
     ),
   },
   'POST /console/tenants/:handle/actions/:action': {
-    fields: { handle: 'param', action: 'param', csrf: 'form', email: 'form', session: 'form', resource: 'form', kind: 'form', title: 'form', orderId: 'form', expiresAt: 'form', report: 'form' },
+    fields: {
+      handle: 'param',
+      action: 'param',
+      csrf: 'form',
+      email: 'form',
+      session: 'form',
+      resource: 'form',
+      kind: 'form',
+      title: 'form',
+      orderId: 'form',
+      expiresAt: 'form',
+      report: 'form',
+    },
     send: form(
       (field, value) => fill('/console/tenants/:handle/actions/:action', { handle: 'gharart', action: 'grant-add' }, field, value),
       () => ({ csrf: consoleClient.csrf, ...GRANT_BASE }),
       () => consoleClient.jar,
     ),
   },
-  'GET /console/requests/:requestId': { fields: { requestId: 'param' }, send: (_, value) => h.fetch(`/console/requests/${enc(value)}`, { host: SERVICE_HOST, jar: consoleClient.jar }) },
+  'GET /console/requests/:requestId': {
+    fields: { requestId: 'param' },
+    send: (_, value) => h.fetch(`/console/requests/${enc(value)}`, { host: SERVICE_HOST, jar: consoleClient.jar }),
+  },
   'GET /console/requests': { fields: { id: 'query' }, send: consoleGet('/console/requests', {}, { id: 'req_0123456789abcdef01234567' }) },
 };
 
@@ -322,7 +474,8 @@ describe('the fields the issue names', () => {
   // Each was a 500 on PostgreSQL (a NUL cannot be stored in text).
   const cases: [string, Send, string][] = [];
   beforeAll(() => {
-    for (const field of ['summary', 'details', 'reproArtifact']) cases.push(['support report', ROUTES['POST /v2/support/report']!.send, field]);
+    for (const field of ['summary', 'details', 'reproArtifact'])
+      cases.push(['support report', ROUTES['POST /v2/support/report']!.send, field]);
     cases.push(['content report', ROUTES['POST /v2/public/content-report']!.send, 'reason']);
     for (const field of ['title', 'orderId']) cases.push(['grant', ROUTES['PUT /v2/access/grants']!.send, field]);
     cases.push(['escalation', ROUTES['POST /v2/operator/escalations']!.send, 'summary']);
@@ -330,7 +483,8 @@ describe('the fields the issue names', () => {
 
   it('support report summary/details/reproArtifact, content report reason, grant title/orderId: NUL → 400 invalid_request naming the field', async () => {
     const misses: (string | null)[] = [];
-    for (const [what, send, field] of cases) misses.push(await refusalMismatch(`${what} ${field}`, await send(field, 'before\u0000after'), field));
+    for (const [what, send, field] of cases)
+      misses.push(await refusalMismatch(`${what} ${field}`, await send(field, 'before\u0000after'), field));
     expect(misses.filter(Boolean)).toEqual([]);
     expect(h.logs.filter((line) => line.includes('unhandled error'))).toEqual([]);
   });
@@ -362,13 +516,21 @@ describe('nested values, line ends and lengths', () => {
     const stored = await h.db.one<{ details: string }>(sql`select details from support_reports where id = ${reportId}`);
     expect(stored!.details).toBe('line 1\r\nline 2\n\tindented');
 
-    const viaForm = await h.form('/v2/support/report', { handle: 'gharart', summary: 'From a form', details: 'line 1\r\nline 2\r\n' }, { ip: freshIp() });
+    const viaForm = await h.form(
+      '/v2/support/report',
+      { handle: 'gharart', summary: 'From a form', details: 'line 1\r\nline 2\r\n' },
+      { ip: freshIp() },
+    );
     expect(viaForm.status).toBe(303);
     const formId = new URL(viaForm.headers.get('location')!, 'http://x').searchParams.get('reportId')!;
     const fromForm = await h.db.one<{ details: string }>(sql`select details from support_reports where id = ${formId}`);
     expect(fromForm!.details).toBe('line 1\nline 2\n');
 
-    const loneCr = await h.form('/v2/support/report', { handle: 'gharart', summary: 'From a form', details: 'line 1\rline 2' }, { ip: freshIp() });
+    const loneCr = await h.form(
+      '/v2/support/report',
+      { handle: 'gharart', summary: 'From a form', details: 'line 1\rline 2' },
+      { ip: freshIp() },
+    );
     expect(loneCr.status).toBe(400);
     expect(await loneCr.text()).toContain('details');
   });
@@ -379,7 +541,11 @@ describe('nested values, line ends and lengths', () => {
     expect(over.status).toBe(400);
     expect(((await over.json()) as Problem).errors?.map((e) => e.path)).toEqual(['extra']);
     expect((await report({ details: 'd'.repeat(DETAILS_MAX_BYTES), reproArtifact: 'x'.repeat(ARTIFACT_MAX_BYTES) })).status).toBe(201);
-    const content = await h.json('/v2/public/content-report', { handle: 'gharart', url: 'https://gharart.test/a', reason: 'r', details: 'd'.repeat(DETAILS_MAX_BYTES) }, { ip: freshIp() });
+    const content = await h.json(
+      '/v2/public/content-report',
+      { handle: 'gharart', url: 'https://gharart.test/a', reason: 'r', details: 'd'.repeat(DETAILS_MAX_BYTES) },
+      { ip: freshIp() },
+    );
     expect(content.status).toBe(202);
   });
 });
@@ -387,7 +553,11 @@ describe('nested values, line ends and lengths', () => {
 describe('ids in the path', () => {
   it('answers a session id of the right length and alphabet but not a UUID (36 dashes) with 404, not a 500', async () => {
     for (const id of ['-'.repeat(36), `${'abcdefab-cdef-abcd-efab-cdefabcdefab'.replaceAll('-', 'a').slice(0, 32)}----`]) {
-      const response = await h.fetch(`/v2/visitor/sessions/${id}`, { method: 'DELETE', jar: visitor, headers: { origin: 'http://localhost' } });
+      const response = await h.fetch(`/v2/visitor/sessions/${id}`, {
+        method: 'DELETE',
+        jar: visitor,
+        headers: { origin: 'http://localhost' },
+      });
       expect([id, response.status, ((await response.json()) as Problem).code]).toEqual([id, 404, 'session_not_found']);
     }
   });
@@ -402,7 +572,11 @@ describe('recorded headers', () => {
     await h.fetch(path, { jar, headers: { 'user-agent': agent } });
     const signedIn = await h.form(path, {}, { jar, headers: { 'user-agent': agent } });
     expect(signedIn.status).toBe(303);
-    const filed = await h.json('/v2/support/report', { handle: 'gharart', summary: 'UA', details: '' }, { ip: freshIp(), headers: { 'user-agent': agent } });
+    const filed = await h.json(
+      '/v2/support/report',
+      { handle: 'gharart', summary: 'UA', details: '' },
+      { ip: freshIp(), headers: { 'user-agent': agent } },
+    );
     expect(filed.status).toBe(201);
     await h.deps.requestLog.flush();
     const expected = `Agent/1.0 ${'y'.repeat(3000)}`.slice(0, 512);

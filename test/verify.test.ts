@@ -8,7 +8,11 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-type SessionBody = { visitor: { id: string; email: string; handle: string }; session: { id: string; expiresAt: string }; sessionToken?: string };
+type SessionBody = {
+  visitor: { id: string; email: string; handle: string };
+  session: { id: string; expiresAt: string };
+  sessionToken?: string;
+};
 
 describe('POST /v2/visitor/auth/verify with a token', () => {
   it('signs in with a cookie by default', async () => {
@@ -119,7 +123,11 @@ describe('POST /v2/visitor/auth/verify with a code', () => {
 describe('a completed sign-in by verify', () => {
   const SIGN_IN_COOKIES = ['__Host-visitor_check', '__Host-visitor_pending', '__Host-visitor_diag'];
   const expired = (response: Response) =>
-    SIGN_IN_COOKIES.filter((name) => response.headers.getSetCookie().some((c) => c.startsWith(`${name}=`) && c.includes('Max-Age=0') && c.includes('Path=/') && c.includes('Secure')));
+    SIGN_IN_COOKIES.filter((name) =>
+      response.headers
+        .getSetCookie()
+        .some((c) => c.startsWith(`${name}=`) && c.includes('Max-Age=0') && c.includes('Path=/') && c.includes('Secure')),
+    );
 
   it('clears the check, pending and diagnostics cookies (by code and by token)', async () => {
     const byCode = await h.requestLink('clear-code@example.com');
@@ -151,12 +159,18 @@ describe('sessions: /v2/visitor/me and logout', () => {
     const none = await h.fetch('/v2/visitor/me');
     expect(none.status).toBe(401);
     expect(((await none.json()) as { code: string }).code).toBe('not_signed_in');
-    const forged = await h.fetch('/v2/visitor/me', { headers: { cookie: `__Host-visitor_session=vs_${'A'.repeat(43)}.${'A'.repeat(22)}` } });
+    const forged = await h.fetch('/v2/visitor/me', {
+      headers: { cookie: `__Host-visitor_session=vs_${'A'.repeat(43)}.${'A'.repeat(22)}` },
+    });
     expect(forged.status).toBe(401);
   });
 
   it("answers 403 wrong_tenant for another tenant's session on this host", async () => {
-    const response = await h.json('/v2/visitor/auth/magic-link', { email: 'tenant@example.com' }, { host: 'other.test', headers: { origin: 'https://other.test' } });
+    const response = await h.json(
+      '/v2/visitor/auth/magic-link',
+      { email: 'tenant@example.com' },
+      { host: 'other.test', headers: { origin: 'https://other.test' } },
+    );
     expect(response.status).toBe(202);
     await h.deliver();
     const token = h.mail.last('tenant@example.com').token!;
@@ -194,7 +208,8 @@ describe('sessions: /v2/visitor/me and logout', () => {
       expect([path, cookie?.split(';')[0]]).toEqual([path, `__Host-visitor_session=${token}`]);
       const { session } = (await (await h.fetch('/v2/visitor/me', { jar })).json()) as { session: { expiresAt: string } };
       const remaining = (Date.parse(session.expiresAt) - h.clock.now().getTime()) / 1000;
-      for (const attribute of [`Max-Age=${remaining}`, 'Path=/', 'Secure', 'HttpOnly', 'SameSite=Lax']) expect([path, cookie]).toEqual([path, expect.stringContaining(attribute)]);
+      for (const attribute of [`Max-Age=${remaining}`, 'Path=/', 'Secure', 'HttpOnly', 'SameSite=Lax'])
+        expect([path, cookie]).toEqual([path, expect.stringContaining(attribute)]);
     }
   });
 
@@ -241,19 +256,29 @@ describe('sessions: /v2/visitor/me and logout', () => {
   });
 });
 
-describe('the visitor\'s sessions', () => {
+describe("the visitor's sessions", () => {
   it('lists live sessions with the current one marked, and revokes one (204) or answers 404 session_not_found', async () => {
     const phone = await h.signIn('devices@example.com');
     const laptop = await h.signIn('devices@example.com');
     const list = await h.fetch('/v2/visitor/sessions', { jar: laptop.jar });
     expect(list.status).toBe(200);
-    const { items } = (await list.json()) as { items: { id: string; current: boolean; createdAt: string; lastSeenAt: string; userAgent: string | null }[] };
+    const { items } = (await list.json()) as {
+      items: { id: string; current: boolean; createdAt: string; lastSeenAt: string; userAgent: string | null }[];
+    };
     expect(items).toHaveLength(2);
     expect(items.filter((i) => i.current)).toHaveLength(1);
     const phoneSession = items.find((i) => !i.current)!;
-    const crossSite = await h.fetch(`/v2/visitor/sessions/${phoneSession.id}`, { method: 'DELETE', jar: laptop.jar, headers: { origin: 'https://evil.example' } });
+    const crossSite = await h.fetch(`/v2/visitor/sessions/${phoneSession.id}`, {
+      method: 'DELETE',
+      jar: laptop.jar,
+      headers: { origin: 'https://evil.example' },
+    });
     expect(crossSite.status).toBe(403);
-    const revoked = await h.fetch(`/v2/visitor/sessions/${phoneSession.id}`, { method: 'DELETE', jar: laptop.jar, headers: { origin: 'http://localhost' } });
+    const revoked = await h.fetch(`/v2/visitor/sessions/${phoneSession.id}`, {
+      method: 'DELETE',
+      jar: laptop.jar,
+      headers: { origin: 'http://localhost' },
+    });
     expect(revoked.status).toBe(204);
     expect((await h.fetch('/v2/visitor/me', { jar: phone.jar })).status).toBe(401);
     expect((await h.fetch('/v2/visitor/me', { jar: laptop.jar })).status).toBe(200);
@@ -261,7 +286,11 @@ describe('the visitor\'s sessions', () => {
     const stranger = await h.signIn('stranger@example.com');
     const strangerId = ((await (await h.fetch('/v2/visitor/me', { jar: stranger.jar })).json()) as { session: { id: string } }).session.id;
     for (const id of [strangerId, phoneSession.id, 'not-a-uuid']) {
-      const response = await h.fetch(`/v2/visitor/sessions/${id}`, { method: 'DELETE', jar: laptop.jar, headers: { origin: 'http://localhost' } });
+      const response = await h.fetch(`/v2/visitor/sessions/${id}`, {
+        method: 'DELETE',
+        jar: laptop.jar,
+        headers: { origin: 'http://localhost' },
+      });
       expect([id, response.status]).toEqual([id, 404]);
     }
     expect((await h.fetch('/v2/visitor/sessions')).status).toBe(401);

@@ -98,7 +98,12 @@ export async function seed(url: string, tokenSecret: string): Promise<Seed> {
       insert into sessions (tenant_id, visitor_id, token_hash, created_at, last_seen_at, expires_at, user_agent, ip)
       values (${tenant.id}, ${visitor!.id}, ${hashToken(sessionToken)}, ${now}, ${now},
               ${new Date(now.getTime() + 30 * 86_400_000)}, 'bench', '127.0.0.1')`);
-    await upsertGrant(db, tenant.id, { email, resource: '/content/bench/*', kind: 'content', title: 'Bench', orderId: null, expiresAt: null }, now);
+    await upsertGrant(
+      db,
+      tenant.id,
+      { email, resource: '/content/bench/*', kind: 'content', title: 'Bench', orderId: null, expiresAt: null },
+      now,
+    );
     const crowdTokens = Array.from({ length: CROWD }, () => mintToken(keys, 'vs'));
     await db.many(sql`
       with shoppers as (

@@ -37,7 +37,12 @@ function unquote(text: string): string {
   return text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }
 
-export function mailMonitor(options: { databaseUrl: string; sinkHttpPort: number; sinkCpuMs: () => number | null; waitSeconds: number }): Monitor {
+export function mailMonitor(options: {
+  databaseUrl: string;
+  sinkHttpPort: number;
+  sinkCpuMs: () => number | null;
+  waitSeconds: number;
+}): Monitor {
   const samples: MailSample[] = [];
   let db: postgres.Sql | null = null;
   let timer: ReturnType<typeof setInterval> | null = null;
@@ -72,7 +77,11 @@ export function mailMonitor(options: { databaseUrl: string; sinkHttpPort: number
       t0 = performance.now();
       await sample();
       timer = setInterval(() => {
-        if (!sampling) sampling = sample().then(() => void (sampling = null), () => void (sampling = null));
+        if (sampling) return;
+        const done = () => {
+          sampling = null;
+        };
+        sampling = sample().then(done, done);
       }, 250);
     },
     measureStart() {
@@ -95,7 +104,9 @@ export function mailMonitor(options: { databaseUrl: string; sinkHttpPort: number
       await sampling;
       const final = await sample();
       const queued = (await queuedTotal()) - queuedBase;
-      const [failedRow] = (await db!.unsafe(`select count(*)::int as n from mail_outbox where status = 'failed'`)) as unknown as [{ n: number }];
+      const [failedRow] = (await db!.unsafe(`select count(*)::int as n from mail_outbox where status = 'failed'`)) as unknown as [
+        { n: number },
+      ];
       const stats = await sinkStats(options.sinkHttpPort);
       await db!.end({ timeout: 2 });
 
@@ -152,7 +163,9 @@ export function backlogCurve(report: MailReport): string[] {
     const s = report.samples.reduce((best, x) => (Math.abs(x.ms - ms) < Math.abs(best.ms - ms) ? x : best), report.samples[0]!);
     const phase = s.ms < report.measureStartMs ? 'warm-up' : s.ms <= report.measureEndMs ? 'load' : 'drain';
     const bar = '#'.repeat(Math.round((s.backlog / peak) * width));
-    lines.push(`  ${(s.ms / 1000).toFixed(1).padStart(5)} s  ${phase.padEnd(7)}  backlog ${s.backlog.toLocaleString('en-US').padStart(7)}  delivered ${s.delivered.toLocaleString('en-US').padStart(7)}  ${bar}`);
+    lines.push(
+      `  ${(s.ms / 1000).toFixed(1).padStart(5)} s  ${phase.padEnd(7)}  backlog ${s.backlog.toLocaleString('en-US').padStart(7)}  delivered ${s.delivered.toLocaleString('en-US').padStart(7)}  ${bar}`,
+    );
   }
   return lines;
 }

@@ -15,10 +15,15 @@ export function findTool(command: string): string | null {
 /** Server on CPU 0, load generator on CPU 1, when taskset exists and both CPUs are ours. */
 export function choosePinning(): Pinning {
   if (process.env.BENCH_PIN === '0') return { pinned: false, serverCpu: null, loadCpu: null, why: 'BENCH_PIN=0' };
-  if (!findTool('taskset')) return { pinned: false, serverCpu: null, loadCpu: null, why: 'taskset not found (apt-get install -y util-linux)' };
-  const allowed = readFileSync('/proc/self/status', 'utf8').match(/^Cpus_allowed_list:\s*(.+)$/m)?.[1]?.trim() ?? '';
+  if (!findTool('taskset'))
+    return { pinned: false, serverCpu: null, loadCpu: null, why: 'taskset not found (apt-get install -y util-linux)' };
+  const allowed =
+    readFileSync('/proc/self/status', 'utf8')
+      .match(/^Cpus_allowed_list:\s*(.+)$/m)?.[1]
+      ?.trim() ?? '';
   const cpus = expandCpuList(allowed);
-  if (cpus.length < 2) return { pinned: false, serverCpu: null, loadCpu: null, why: `only ${cpus.length || availableParallelism()} CPU(s) allowed` };
+  if (cpus.length < 2)
+    return { pinned: false, serverCpu: null, loadCpu: null, why: `only ${cpus.length || availableParallelism()} CPU(s) allowed` };
   const probe = Bun.spawnSync(['taskset', '-c', String(cpus[0]), 'true']);
   if (probe.exitCode !== 0) return { pinned: false, serverCpu: null, loadCpu: null, why: 'taskset refused to set affinity' };
   return { pinned: true, serverCpu: String(cpus[0]), loadCpu: String(cpus[1]), why: `server on CPU ${cpus[0]}, wrk on CPU ${cpus[1]}` };
@@ -110,7 +115,11 @@ export function rssMiB(pid: number): number | null {
 /** The CPU a process last ran on and its allowed list, to confirm pinning held. */
 export function cpuAffinity(pid: number): string | null {
   try {
-    return readFileSync(`/proc/${pid}/status`, 'utf8').match(/^Cpus_allowed_list:\s*(.+)$/m)?.[1]?.trim() ?? null;
+    return (
+      readFileSync(`/proc/${pid}/status`, 'utf8')
+        .match(/^Cpus_allowed_list:\s*(.+)$/m)?.[1]
+        ?.trim() ?? null
+    );
   } catch {
     return null;
   }
@@ -227,7 +236,11 @@ export function otherCpuMs(before: Map<number, number>, after: Map<number, numbe
 }
 
 /** The same, per process, busiest first (pid, command line, ms). */
-export function otherCpuByProcess(before: Map<number, number>, after: Map<number, number>, ours: Set<number>): { pid: number; ms: number; command: string }[] {
+export function otherCpuByProcess(
+  before: Map<number, number>,
+  after: Map<number, number>,
+  ours: Set<number>,
+): { pid: number; ms: number; command: string }[] {
   const out: { pid: number; ms: number; command: string }[] = [];
   for (const [pid, ms] of after) {
     if (ours.has(pid)) continue;

@@ -226,12 +226,18 @@ export async function runScenario<C>(scenario: Scenario<C>, ctx: C, settings: Se
     await monitor?.start();
     let warm: WrkResult | null = null;
     if (settings.warmup > 0) {
-      warm = await runWrk(wrkOptions(await scenario.load(ctx, 'warmup', Math.ceil((scenario.guessRps ?? 0) * settings.warmup)), settings.warmup));
+      warm = await runWrk(
+        wrkOptions(await scenario.load(ctx, 'warmup', Math.ceil((scenario.guessRps ?? 0) * settings.warmup)), settings.warmup),
+      );
     }
     // Mint for the measured run: 1.5× the warm-up's rate of good answers (or 2× the guess when the
     // warm-up ran out of values or did not run), plus a margin.
     const warmRps = warm && warm.non2xx === 0 ? warm.rps : 2 * (scenario.guessRps ?? 0);
-    const measuredLoad = await scenario.load(ctx, 'measure', Math.ceil(Math.max(warmRps, scenario.guessRps ?? 0) * settings.seconds * 1.5) + 1000);
+    const measuredLoad = await scenario.load(
+      ctx,
+      'measure',
+      Math.ceil(Math.max(warmRps, scenario.guessRps ?? 0) * settings.seconds * 1.5) + 1000,
+    );
     const backends = database ? await database.backendPids() : [];
     for (const pid of backends) ours.add(pid);
     const pgBefore = cpuTimeOfMs(backends);
@@ -253,7 +259,9 @@ export async function runScenario<C>(scenario: Scenario<C>, ctx: C, settings: Se
     const otherMs = otherCpuMs(allBefore, allAfter, ours);
     if (settings.verbose) {
       const top = otherCpuByProcess(allBefore, allAfter, ours).slice(0, 5);
-      console.error(`--- other processes during ${scenario.id}: ${top.map((p) => `${p.pid} ${p.ms.toFixed(0)} ms ${p.command}`).join(' | ')}`);
+      console.error(
+        `--- other processes during ${scenario.id}: ${top.map((p) => `${p.pid} ${p.ms.toFixed(0)} ms ${p.command}`).join(' | ')}`,
+      );
       console.error(`--- wrk ${scenario.id}\n${result.raw}`);
     }
     const monitorReport = monitor ? await monitor.finish() : null;
@@ -339,7 +347,22 @@ export function markdown(rows: string[][]): string {
 export function resultRows(results: Result[]): string[][] {
   const cpuIds = [...new Set(results.flatMap((r) => Object.keys(r.cpuBusy)))].sort();
   return [
-    ['scenario', 'req/s', 'p50', 'p99', 'errors', 'RSS MiB', 'peak', 'CPU µs/req srv', 'pg', 'wrk', ...cpuIds.map((c) => `CPU${c}`), 'other', 'db tx/req', 'work/req'],
+    [
+      'scenario',
+      'req/s',
+      'p50',
+      'p99',
+      'errors',
+      'RSS MiB',
+      'peak',
+      'CPU µs/req srv',
+      'pg',
+      'wrk',
+      ...cpuIds.map((c) => `CPU${c}`),
+      'other',
+      'db tx/req',
+      'work/req',
+    ],
     ...results.map((r) => [
       r.id,
       fmt.int(r.rps),
@@ -364,5 +387,5 @@ export const COLUMN_NOTES =
   '  load; peak: its VmHWM. CPU µs/req: user+system time per measured request of the server (srv), of the PostgreSQL\n' +
   '  backends of its database (pg) and of wrk. CPUn: whole-core utilisation. other: other processes on the machine, % of\n' +
   '  one core, in the idle second before / during the load. db tx/req: transactions in its database per request.\n' +
-  '  work/req: rows of the scenario\'s work per answered request (a mail queued, a session created) — 1.000 means every\n' +
+  "  work/req: rows of the scenario's work per answered request (a mail queued, a session created) — 1.000 means every\n" +
   '  answer did the real work; a 3xx carrying an error would show here.';

@@ -12,7 +12,14 @@ import { deriveKeyRing, type KeyRing } from '../../src/tokens/keys.ts';
 import { hashToken, mintToken } from '../../src/tokens/tokens.ts';
 
 /** Every policy that sign-in, verify and link requests count against. */
-const SIGN_IN_POLICIES = ['magic-link:per-ip', 'magic-link:per-tenant', 'magic-link:per-email', 'magic-link:per-email-daily', 'verify:per-ip', 'link:per-ip'] as const;
+const SIGN_IN_POLICIES = [
+  'magic-link:per-ip',
+  'magic-link:per-tenant',
+  'magic-link:per-email',
+  'magic-link:per-email-daily',
+  'verify:per-ip',
+  'link:per-ip',
+] as const;
 
 /** Far above anything wrk can offer in a window; the counters are still bumped on every request. */
 export const RAISED_QUOTA = 1_000_000_000;
@@ -38,7 +45,14 @@ export async function raiseLimits(url: string, handle: string): Promise<void> {
  * line. Tokens come from mintToken() with the service's key ring, stored as hashToken(); each link has
  * a code hash from hashCode() like a requested one. Batched inserts: ~50 k links in a few seconds.
  */
-export async function mintLinks(url: string, tokenSecret: string, handle: string, count: number, file: string, ttlSeconds = 900): Promise<void> {
+export async function mintLinks(
+  url: string,
+  tokenSecret: string,
+  handle: string,
+  count: number,
+  file: string,
+  ttlSeconds = 900,
+): Promise<void> {
   const keys: KeyRing = await deriveKeyRing(tokenSecret.split(',').map((s) => s.trim()));
   const db = openPostgres(url, { max: 2, applicationName: 'va-bench-mint' });
   const run = crypto.randomUUID().slice(0, 8);

@@ -39,7 +39,8 @@ export type WrkResult = {
   raw: string;
 };
 
-export const WRK_INSTALL_HINT = 'wrk is not installed. Install it with:  apt-get install -y wrk   (Debian/Ubuntu; as root, after apt-get update)';
+export const WRK_INSTALL_HINT =
+  'wrk is not installed. Install it with:  apt-get install -y wrk   (Debian/Ubuntu; as root, after apt-get update)';
 
 export async function runWrk(options: WrkOptions): Promise<WrkResult> {
   const argv = [
@@ -55,7 +56,15 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
     ...Object.entries(options.headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
     options.url,
     ...(options.dynamic
-      ? ['--', options.dynamic.method, options.dynamic.path, options.dynamic.body ?? '-', options.dynamic.source, String(options.threads), ...(options.dynamic.header ? [options.dynamic.header] : [])]
+      ? [
+          '--',
+          options.dynamic.method,
+          options.dynamic.path,
+          options.dynamic.body ?? '-',
+          options.dynamic.source,
+          String(options.threads),
+          ...(options.dynamic.header ? [options.dynamic.header] : []),
+        ]
       : []),
   ];
   const child = Bun.spawn(pinned(options.cpu, argv), { stdout: 'pipe', stderr: 'pipe' });
@@ -77,6 +86,9 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
     non2xx: r.status_errors!,
     socketErrors: r.connect_errors! + r.read_errors! + r.write_errors! + r.timeouts!,
     wrkCpuMs: Number(child.resourceUsage()?.cpuTime.total ?? 0n) / 1000,
-    raw: raw.split('\n').filter((l) => !l.startsWith('BENCH_JSON ')).join('\n'),
+    raw: raw
+      .split('\n')
+      .filter((l) => !l.startsWith('BENCH_JSON '))
+      .join('\n'),
   };
 }

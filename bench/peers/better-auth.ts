@@ -58,7 +58,8 @@ export const auth = betterAuth({
   secret,
   database: pool,
   telemetry: { enabled: false },
-  rateLimit: config === 'production' ? { enabled: true, storage: 'database', ...limits, customRules: rules } : { ...limits, customRules: rules },
+  rateLimit:
+    config === 'production' ? { enabled: true, storage: 'database', ...limits, customRules: rules } : { ...limits, customRules: rules },
   plugins: [
     magicLink({
       ...(config === 'production' ? { storeToken: 'hashed' as const } : {}),

@@ -109,7 +109,9 @@ export function createEdgeCheck(deps: AppDeps) {
       try {
         const cached = deps.tenants.peekHost(facts.hostname);
         const result =
-          cached !== undefined ? decide(request, facts, cached) : deps.tenants.forHost(facts.hostname).then((tenant) => decide(request, facts, tenant));
+          cached !== undefined
+            ? decide(request, facts, cached)
+            : deps.tenants.forHost(facts.hostname).then((tenant) => decide(request, facts, tenant));
         return result instanceof Response ? result : result.catch((error: unknown) => failed(facts, error));
       } catch (error) {
         return failed(facts, error);

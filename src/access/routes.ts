@@ -23,13 +23,22 @@ function emailOrThrow(value: unknown): string {
 
 function resourceOrThrow(value: unknown): string {
   if (typeof value !== 'string' || !isNormalisedResource(value)) {
-    throw new AppError('invalid_resource', { detail: 'resource must be a normalised path (`/orders/A-1`) or prefix (`/content/course-1/*`).' });
+    throw new AppError('invalid_resource', {
+      detail: 'resource must be a normalised path (`/orders/A-1`) or prefix (`/content/course-1/*`).',
+    });
   }
   return value;
 }
 
 function visitorItem(grant: Grant) {
-  return { resource: grant.resource, kind: grant.kind, title: grant.title, orderId: grant.orderId, grantedAt: grant.grantedAt, expiresAt: grant.expiresAt };
+  return {
+    resource: grant.resource,
+    kind: grant.kind,
+    title: grant.title,
+    orderId: grant.orderId,
+    grantedAt: grant.grantedAt,
+    expiresAt: grant.expiresAt,
+  };
 }
 
 export function accessRoutes(deps: AppDeps) {

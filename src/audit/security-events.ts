@@ -25,7 +25,16 @@ export const SECURITY_EVENT_COLUMNS = sql`id, tenant_id, visitor_id, kind, reque
  */
 export async function recordLinkReplay(
   db: Db,
-  event: { tenantId: string; visitorId: string; linkId: string; usedAt: Date; requestId: string; ip: string; userAgent: string | null; now: Date },
+  event: {
+    tenantId: string;
+    visitorId: string;
+    linkId: string;
+    usedAt: Date;
+    requestId: string;
+    ip: string;
+    userAgent: string | null;
+    now: Date;
+  },
 ): Promise<void> {
   await db.many(sql`
     insert into security_events (tenant_id, visitor_id, kind, request_id, ip, user_agent, detail, created_at)
@@ -38,7 +47,16 @@ export async function recordLinkReplay(
 
 export async function recordSecurityEvent(
   db: Db,
-  event: { tenantId: string; visitorId: string | null; kind: string; requestId: string; ip: string; userAgent: string | null; detail: Record<string, unknown>; now: Date },
+  event: {
+    tenantId: string;
+    visitorId: string | null;
+    kind: string;
+    requestId: string;
+    ip: string;
+    userAgent: string | null;
+    detail: Record<string, unknown>;
+    now: Date;
+  },
 ): Promise<void> {
   await db.many(sql`
     insert into security_events (tenant_id, visitor_id, kind, request_id, ip, user_agent, detail, created_at)

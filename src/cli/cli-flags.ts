@@ -23,7 +23,8 @@ export function parseHandleFlag(verb: string, raw: string | undefined): string {
 /** Trimmed free text of 1–max characters with no control characters. */
 export function parseText(flag: string, raw: string, max: number): string {
   const text = raw.trim();
-  if (!text || text.length > max || CONTROL.test(text)) throw invalidArgument(`--${flag} must be 1–${max} characters with no control characters`);
+  if (!text || text.length > max || CONTROL.test(text))
+    throw invalidArgument(`--${flag} must be 1–${max} characters with no control characters`);
   return text;
 }
 

@@ -51,7 +51,9 @@ function parseEmail(verb: string, raw: string | undefined): string {
 function parseResource(verb: string, raw: string | undefined): string {
   const resource = requireFlag(verb, 'resource', raw);
   if (!isNormalisedResource(resource)) {
-    throw invalidArgument(`--resource "${resource}" must be a normalised path (/orders/A-1001) or a prefix ending in /* (/content/course-1/*)`);
+    throw invalidArgument(
+      `--resource "${resource}" must be a normalised path (/orders/A-1001) or a prefix ending in /* (/content/course-1/*)`,
+    );
   }
   return resource;
 }

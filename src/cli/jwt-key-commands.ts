@@ -48,7 +48,9 @@ function addCommand(args: string[]): Command {
       const ring = material.secret === null ? null : await keyRing(config);
       const secretSealed = ring ? await seal(ring, 'credential', material.secret, kid) : null;
       await insertJwtKey(db, { kid, tenantId: tenant.id, alg, publicJwk: material.publicJwk, secretSealed });
-      const sealedNote = ring ? `\nThe secret is sealed with TOKEN_SECRET ${ring.current.id}: keep that secret configured (docs/credentials.md).` : '';
+      const sealedNote = ring
+        ? `\nThe secret is sealed with TOKEN_SECRET ${ring.current.id}: keep that secret configured (docs/credentials.md).`
+        : '';
       return {
         json: { kid },
         text: `added ${alg} key ${kid} for tenant ${handle}\nSign with the JWT header {"alg":"${alg}","kid":"${kid}"} and "aud":"visitor-access".${sealedNote}`,
@@ -78,7 +80,8 @@ function listCommand(args: string[]): Command {
 function removeCommand(args: string[]): Command {
   const { positionals } = parseVerbArgs('jwt-key remove', args, JSON_ONLY, ['kid']);
   const kid = positionals[0]!;
-  if (!looksLikeKid(kid)) throw invalidArgument(`<kid> "${kid}" is not a key id (k_ and 16 characters, as jwt-key add and jwt-key list print)`);
+  if (!looksLikeKid(kid))
+    throw invalidArgument(`<kid> "${kid}" is not a key id (k_ and 16 characters, as jwt-key add and jwt-key list print)`);
   return {
     needsCurrentSchema: true,
     async run(db) {
@@ -104,6 +107,12 @@ function keyTable(keys: JwtKey[]): string {
   if (keys.length === 0) return 'no JWT keys (add one: bun run cli jwt-key add --handle <h> --alg ES256 --key-file public.pem)';
   return table(
     ['KID', 'TENANT', 'ALG', 'CREATED', 'KEY'],
-    keys.map((k) => [k.kid, k.handle, k.alg, when(k.createdAt), k.publicJwk ? `${k.publicJwk.crv} public key` : `secret sealed by ${k.secretSealed!.split('.')[0]}`]),
+    keys.map((k) => [
+      k.kid,
+      k.handle,
+      k.alg,
+      when(k.createdAt),
+      k.publicJwk ? `${k.publicJwk.crv} public key` : `secret sealed by ${k.secretSealed!.split('.')[0]}`,
+    ]),
   );
 }

@@ -33,7 +33,8 @@ export function readKeyFile(path: string): Uint8Array {
       if (length > MAX_BYTES) throw invalidArgument(`${source} is larger than 64 KiB: that is not a key`);
     }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EAGAIN') throw invalidArgument('stdin is not readable: pipe the key in (--key-file - < key.pem)');
+    if ((error as NodeJS.ErrnoException).code === 'EAGAIN')
+      throw invalidArgument('stdin is not readable: pipe the key in (--key-file - < key.pem)');
     if ((error as NodeJS.ErrnoException).code === 'EISDIR') throw invalidArgument(`${source} is a directory`);
     throw error;
   } finally {
@@ -66,13 +67,18 @@ export function parseKeyMaterial(alg: JwtAlg, bytes: Uint8Array): KeyMaterial {
 function parseSecret(text: string): string {
   const secret = text.replace(/\r?\n$/, '');
   if (/-----BEGIN |^\s*\{/.test(secret)) {
-    throw invalidArgument('--key-file: HS256 takes a raw shared secret, not a PEM or JWK key (for a key pair use --alg ES256 or EdDSA with the public key)');
+    throw invalidArgument(
+      '--key-file: HS256 takes a raw shared secret, not a PEM or JWK key (for a key pair use --alg ES256 or EdDSA with the public key)',
+    );
   }
   if (/[\u0000-\u001f\u007f]/.test(secret) || secret.trim() !== secret) {
     throw invalidArgument('--key-file: the HS256 secret must be one line of text without control characters or surrounding spaces');
   }
   const bytes = new TextEncoder().encode(secret).length;
-  if (bytes < MIN_SECRET_BYTES) throw invalidArgument(`--key-file: the HS256 secret is ${bytes} bytes; it must be at least ${MIN_SECRET_BYTES} (openssl rand -base64 48)`);
+  if (bytes < MIN_SECRET_BYTES)
+    throw invalidArgument(
+      `--key-file: the HS256 secret is ${bytes} bytes; it must be at least ${MIN_SECRET_BYTES} (openssl rand -base64 48)`,
+    );
   if (bytes > MAX_SECRET_BYTES) throw invalidArgument(`--key-file: the HS256 secret is longer than ${MAX_SECRET_BYTES} bytes`);
   return secret;
 }
@@ -84,7 +90,9 @@ function parsePublicKey(alg: Exclude<JwtAlg, 'HS256'>, raw: string): PublicJwk {
   // Refused rather than reduced to its public half: a private key in a file handed to this CLI
   // has already travelled further than it should, and the operator needs to hear that.
   if (/PRIVATE KEY-----/.test(text)) {
-    throw invalidArgument(`--key-file holds a private key: give only ${expected} (openssl pkey -in key.pem -pubout), and keep the private key on the storefront`);
+    throw invalidArgument(
+      `--key-file holds a private key: give only ${expected} (openssl pkey -in key.pem -pubout), and keep the private key on the storefront`,
+    );
   }
   let key: KeyObject;
   if (text.startsWith('{')) {
@@ -118,9 +126,12 @@ function publicKeyFromJwk(alg: JwtAlg, text: string, expected: string): KeyObjec
   if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk)) throw invalidArgument('--key-file: a JWK must be a JSON object');
   if ('keys' in jwk) throw invalidArgument('--key-file holds a JWK set: give one key (one jwt-key add per key)');
   if ('d' in jwk) {
-    throw invalidArgument(`--key-file holds a private JWK (it has "d"): give only ${expected} (drop "d"), and keep the private key on the storefront`);
+    throw invalidArgument(
+      `--key-file holds a private JWK (it has "d"): give only ${expected} (drop "d"), and keep the private key on the storefront`,
+    );
   }
-  if (typeof jwk.alg === 'string' && jwk.alg !== alg) throw invalidArgument(`--key-file: the JWK says "alg":"${jwk.alg}", but --alg is ${alg}`);
+  if (typeof jwk.alg === 'string' && jwk.alg !== alg)
+    throw invalidArgument(`--key-file: the JWK says "alg":"${jwk.alg}", but --alg is ${alg}`);
   try {
     return createPublicKey({ key: jwk, format: 'jwk' });
   } catch {

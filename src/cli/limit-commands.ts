@@ -38,7 +38,12 @@ export function limitCommand(args: string[]): Command {
         windowSeconds: p.windowSeconds,
         overridden: overrides.has(p.name),
       }));
-      const rows = limits.map((l) => [l.policy, String(l.quota), l.overridden ? `override (default ${l.defaultQuota})` : 'default', `${l.windowSeconds} s`]);
+      const rows = limits.map((l) => [
+        l.policy,
+        String(l.quota),
+        l.overridden ? `override (default ${l.defaultQuota})` : 'default',
+        `${l.windowSeconds} s`,
+      ]);
       return { json: { handle, limits }, text: table(['policy', 'quota', 'source', 'window'], rows) };
     },
   };

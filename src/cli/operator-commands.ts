@@ -2,7 +2,15 @@
 // the tenants given with --tenant; `admin`s see every tenant. They sign in at /console/sign-in with
 // a link mailed to this address. Removing an operator ends their console sessions at once.
 import { systemClock } from '../clock.ts';
-import { findOperatorByEmail, listOperators, OPERATOR_ROLES, removeOperator, upsertOperator, type Operator, type OperatorRole } from '../console/operators.ts';
+import {
+  findOperatorByEmail,
+  listOperators,
+  OPERATOR_ROLES,
+  removeOperator,
+  upsertOperator,
+  type Operator,
+  type OperatorRole,
+} from '../console/operators.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { requireFlag, requireTenant, table, when } from './cli-flags.ts';
 import { CliError, invalidArgument, parseVerbArgs, type Command } from './command.ts';
@@ -15,7 +23,6 @@ const ADD_FLAGS = {
 } as const;
 
 const JSON_ONLY = { json: { type: 'boolean' } } as const;
-
 
 export function operatorCommand(args: string[]): Command {
   const [verb, ...rest] = args;
@@ -51,8 +58,10 @@ function addCommand(args: string[]): Command {
   for (const handle of handles) {
     if (!HANDLE.test(handle)) throw invalidArgument(`--tenant "${handle}" is not a handle: use 1–63 lower-case letters, digits and "-"`);
   }
-  if (role === 'support' && handles.length === 0) throw invalidArgument('operator add: a support operator needs at least one --tenant <handle> (admins see every tenant)');
-  if (role === 'admin' && handles.length > 0) throw invalidArgument('operator add: admins see every tenant; --tenant is for support operators');
+  if (role === 'support' && handles.length === 0)
+    throw invalidArgument('operator add: a support operator needs at least one --tenant <handle> (admins see every tenant)');
+  if (role === 'admin' && handles.length > 0)
+    throw invalidArgument('operator add: admins see every tenant; --tenant is for support operators');
   return {
     needsCurrentSchema: true,
     async run(db) {
@@ -74,7 +83,10 @@ function listCommand(args: string[]): Command {
     needsCurrentSchema: true,
     async run(db) {
       const operators = await listOperators(db);
-      return { json: { operators }, text: operators.length ? operatorTable(operators) : 'no operators (add one: bun run cli operator add <email> --role admin)' };
+      return {
+        json: { operators },
+        text: operators.length ? operatorTable(operators) : 'no operators (add one: bun run cli operator add <email> --role admin)',
+      };
     },
   };
 }

@@ -34,11 +34,21 @@ export function patCommand(args: string[]): Command {
 
 /** `--scopes a,b` (or repeated): every scope known, tenant scopes with --handle, operator scopes with --operator. */
 function parseScopes(raw: string[] | undefined, operator: boolean): string[] {
-  const scopes = [...new Set((raw ?? []).flatMap((value) => value.split(',')).map((s) => s.trim()).filter(Boolean))];
+  const scopes = [
+    ...new Set(
+      (raw ?? [])
+        .flatMap((value) => value.split(','))
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   const allowed = operator ? OPERATOR_SCOPES : TENANT_SCOPES;
   if (scopes.length === 0) throw invalidArgument(`--scopes is required: a comma-separated list of ${allowed.join(', ')}`);
   const unknown = scopes.find((s) => !isScope(s));
-  if (unknown) throw invalidArgument(`--scopes: unknown scope "${unknown}" (tenant: ${TENANT_SCOPES.join(', ')}; --operator only: ${OPERATOR_SCOPES.join(', ')})`);
+  if (unknown)
+    throw invalidArgument(
+      `--scopes: unknown scope "${unknown}" (tenant: ${TENANT_SCOPES.join(', ')}; --operator only: ${OPERATOR_SCOPES.join(', ')})`,
+    );
   const misplaced = scopes.find((s) => isOperatorScope(s) !== operator);
   if (misplaced) {
     throw invalidArgument(
@@ -53,7 +63,8 @@ function parseScopes(raw: string[] | undefined, operator: boolean): string[] {
 function createCommand(args: string[]): Command {
   const { values } = parseVerbArgs('pat create', args, CREATE_FLAGS, []);
   const operator = values.operator ?? false;
-  if (operator && values.handle !== undefined) throw invalidArgument('pat create: give --handle (a storefront PAT) or --operator (a service PAT), not both');
+  if (operator && values.handle !== undefined)
+    throw invalidArgument('pat create: give --handle (a storefront PAT) or --operator (a service PAT), not both');
   if (!operator && values.handle === undefined) throw invalidArgument('pat create: --handle is required (or --operator for a service PAT)');
   const handle = operator ? null : parseHandleFlag('pat create', values.handle);
   const scopes = parseScopes(values.scopes, operator);

@@ -51,7 +51,9 @@ function changeTenant(args: string[]): Command {
   const handle = parseHandle(positionals[0]!);
   const changes = tenantChanges(values);
   if (Object.keys(changes).length === 0) {
-    throw invalidArgument('tenant update: nothing to change (give --origin, --host, --gated, --name, --from, --link-ttl, --session-ttl or --support-can-edit-grants)');
+    throw invalidArgument(
+      'tenant update: nothing to change (give --origin, --host, --gated, --name, --from, --link-ttl, --session-ttl or --support-can-edit-grants)',
+    );
   }
   return {
     needsCurrentSchema: true,

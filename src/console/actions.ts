@@ -51,7 +51,9 @@ function uuidOf(fields: Fields, name: string): string {
 function resourceOf(fields: Fields): string {
   const resource = text(fields, 'resource');
   if (!isNormalisedResource(resource)) {
-    throw new AppError('invalid_resource', { detail: 'A resource is a normalised path (/orders/A-1001) or a prefix ending in /* (/content/course-1/*).' });
+    throw new AppError('invalid_resource', {
+      detail: 'A resource is a normalised path (/orders/A-1001) or a prefix ending in /* (/content/course-1/*).',
+    });
   }
   return resource;
 }
@@ -59,7 +61,8 @@ function resourceOf(fields: Fields): string {
 function optionalText(fields: Fields, name: string, max: number): string | null {
   const value = text(fields, name);
   if (!value) return null;
-  if (value.length > max || /[\u0000-\u001f\u007f]/.test(value)) throw invalid(name, `${name} must be at most ${max} characters, without control characters.`);
+  if (value.length > max || /[\u0000-\u001f\u007f]/.test(value))
+    throw invalid(name, `${name} must be at most ${max} characters, without control characters.`);
   return value;
 }
 
@@ -67,7 +70,8 @@ function expiresAtOf(fields: Fields): Date | null {
   const value = text(fields, 'expiresAt');
   if (!value) return null;
   const date = new Date(value);
-  if (!TIMESTAMP.test(value) || Number.isNaN(date.getTime())) throw invalid('expiresAt', 'expiresAt must be a date-time with a zone, like 2027-01-31T23:59:59Z.');
+  if (!TIMESTAMP.test(value) || Number.isNaN(date.getTime()))
+    throw invalid('expiresAt', 'expiresAt must be a date-time with a zone, like 2027-01-31T23:59:59Z.');
   return date;
 }
 
@@ -82,7 +86,14 @@ export function parseAction(name: string, fields: Fields): Action {
     case 'grant-add': {
       const kind = text(fields, 'kind') || 'content';
       if (kind !== 'content' && kind !== 'order') throw invalid('kind', 'kind must be content or order.');
-      const grant = { email: emailOf(fields), resource: resourceOf(fields), kind, title: optionalText(fields, 'title', 200), orderId: optionalText(fields, 'orderId', 100), expiresAt: expiresAtOf(fields) } as const;
+      const grant = {
+        email: emailOf(fields),
+        resource: resourceOf(fields),
+        kind,
+        title: optionalText(fields, 'title', 200),
+        orderId: optionalText(fields, 'orderId', 100),
+        expiresAt: expiresAtOf(fields),
+      } as const;
       return { name: 'grant-add', email: grant.email, grant };
     }
     case 'grant-remove':
@@ -128,7 +139,9 @@ export async function performAction(deps: AppDeps, request: Request, viewer: Vie
       Object.assign(context.responseHeaders, limits.headers);
       if (limits.blocking) throw deps.limiter.refusal(limits.blocking);
       if (limits.silentExceeded) {
-        const policies = limits.outcomes.filter((o) => o.policy.silent && o.exceeded).map((o) => ({ name: o.policy.name, quota: o.policy.quota, resetAt: o.resetAt.toISOString() }));
+        const policies = limits.outcomes
+          .filter((o) => o.policy.silent && o.exceeded)
+          .map((o) => ({ name: o.policy.name, quota: o.policy.quota, resetAt: o.resetAt.toISOString() }));
         await audit('sign_in_mail_suppressed', { visitorId: visitor?.id ?? null, detail: { reason: 'per-email limit', policies } });
         return;
       }
@@ -136,14 +149,25 @@ export async function performAction(deps: AppDeps, request: Request, viewer: Vie
       const newest = await findNewestLinkForEmail(deps.db, tenant.id, action.email);
       const { visitorId } = await requestMagicLink(
         { db: deps.db, keys: deps.keys, clock: deps.clock, outbox: deps.outbox, sessionTtlSeconds: deps.config.sessionTtlSeconds },
-        { tenant, email: action.email, returnTo: newest?.return_to ?? `${tenant.origins[0]}/`, linkOrigin: tenant.origins[0]!, requestId: context.requestId, actor: operatorActor(operatorId) },
+        {
+          tenant,
+          email: action.email,
+          returnTo: newest?.return_to ?? `${tenant.origins[0]}/`,
+          linkOrigin: tenant.origins[0]!,
+          requestId: context.requestId,
+          actor: operatorActor(operatorId),
+        },
       );
       context.facts.visitorId = visitorId;
       return;
     }
     case 'revoke-session': {
       const revoked = await revokeSession(deps.db, action.sessionId, now);
-      await audit('session_revoked', { visitorId: visitor?.id ?? null, sessionId: action.sessionId, detail: { reason: 'revoked by support', revoked } });
+      await audit('session_revoked', {
+        visitorId: visitor?.id ?? null,
+        sessionId: action.sessionId,
+        detail: { reason: 'revoked by support', revoked },
+      });
       return;
     }
     case 'revoke-all': {
@@ -153,7 +177,10 @@ export async function performAction(deps: AppDeps, request: Request, viewer: Vie
     }
     case 'grant-add': {
       const { grant, created } = await upsertGrant(deps.db, tenant.id, action.grant, now);
-      await audit('grant_set', { visitorId: visitor?.id ?? null, detail: { email: grant.email, resource: grant.resource, kind: grant.kind, expiresAt: grant.expiresAt, created } });
+      await audit('grant_set', {
+        visitorId: visitor?.id ?? null,
+        detail: { email: grant.email, resource: grant.resource, kind: grant.kind, expiresAt: grant.expiresAt, created },
+      });
       return;
     }
     case 'grant-remove': {

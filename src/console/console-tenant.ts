@@ -16,7 +16,12 @@ export const CONSOLE_RETURN_TO = 'console:';
 export const CONSOLE_SESSION_SECONDS = 12 * 3600;
 
 export async function ensureConsoleTenant(db: Db): Promise<void> {
-  await ensureInternalTenant(db, { handle: CONSOLE_HANDLE, name: CONSOLE_NAME, origin: 'https://console.invalid', sessionTtlSeconds: CONSOLE_SESSION_SECONDS });
+  await ensureInternalTenant(db, {
+    handle: CONSOLE_HANDLE,
+    name: CONSOLE_NAME,
+    origin: 'https://console.invalid',
+    sessionTtlSeconds: CONSOLE_SESSION_SECONDS,
+  });
 }
 
 /** The console tenant, or null while no operator was ever added. The handle can only be internal. */

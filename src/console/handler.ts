@@ -81,7 +81,12 @@ export function consoleHandler(deps: AppDeps, work: (c: ConsoleRequest) => Promi
         const live = await readSession();
         if (!live) {
           const url = new URL(request.url);
-          if (request.method === 'GET' && request.headers.get('sec-fetch-site') === 'cross-site' && cookieValue(jar, HINT_COOKIE) && url.pathname.startsWith('/console/')) {
+          if (
+            request.method === 'GET' &&
+            request.headers.get('sec-fetch-site') === 'cross-site' &&
+            cookieValue(jar, HINT_COOKIE) &&
+            url.pathname.startsWith('/console/')
+          ) {
             // Arrived by a link from elsewhere: the Strict session cookie stayed behind. Reload the
             // same URL from here (same-origin), which carries it; no loop: that request is same-origin.
             throw new Answer(reopenPage({ requestId: ctx.requestId, path: url.pathname + url.search }));

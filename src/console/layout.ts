@@ -137,7 +137,13 @@ export function relative(at: Date, now: Date): string {
   const ms = now.getTime() - at.getTime();
   const abs = Math.abs(ms);
   const text =
-    abs < MINUTE ? `${Math.max(1, Math.round(abs / 1000))} s` : abs < 60 * MINUTE ? `${Math.round(abs / MINUTE)} min` : abs < 48 * 60 * MINUTE ? `${Math.round(abs / (60 * MINUTE))} h` : `${Math.round(abs / (24 * 60 * MINUTE))} d`;
+    abs < MINUTE
+      ? `${Math.max(1, Math.round(abs / 1000))} s`
+      : abs < 60 * MINUTE
+        ? `${Math.round(abs / MINUTE)} min`
+        : abs < 48 * 60 * MINUTE
+          ? `${Math.round(abs / (60 * MINUTE))} h`
+          : `${Math.round(abs / (24 * 60 * MINUTE))} d`;
   return ms >= 0 ? `${text} ago` : `in ${text}`;
 }
 
@@ -145,7 +151,10 @@ export function relative(at: Date, now: Date): string {
 export function when(at: Date | string | null | undefined, now: Date): Html {
   if (at === null || at === undefined) return html`<span class="muted">—</span>`;
   const date = new Date(at);
-  const text = date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
+  const text = date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, ' UTC');
   return html`<time datetime="${date.toISOString()}">${text}</time> <span class="ago">(${relative(date, now)})</span>`;
 }
 
@@ -164,7 +173,6 @@ export function requestLink(requestId: string | null | undefined): Html {
 export function shopperHref(handle: string, email: string): string {
   return `/console/tenants/${handle}/shopper?email=${encodeURIComponent(email)}`;
 }
-
 
 export function hidden(fields: Record<string, string | null | undefined>): Html {
   return html`${Object.entries(fields)

@@ -36,18 +36,27 @@ function describeDone(kind: string, detail: Record<string, unknown>): { tone: 'o
     case 'sign_in_mail_suppressed': {
       const policy = (detail.policies as { quota?: number; resetAt?: string }[] | undefined)?.[0];
       const reset = policy?.resetAt ? ` It resets at ${policy.resetAt.replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC')}.` : '';
-      return { tone: 'warn', message: `Nothing was sent: this address reached its sign-in mail limit${policy?.quota ? ` (${policy.quota} mails)` : ''}.${reset} Ask the shopper to use the newest mail.` };
+      return {
+        tone: 'warn',
+        message: `Nothing was sent: this address reached its sign-in mail limit${policy?.quota ? ` (${policy.quota} mails)` : ''}.${reset} Ask the shopper to use the newest mail.`,
+      };
     }
     case 'session_revoked':
-      return detail.revoked === false ? { tone: 'warn', message: 'This session was already revoked.' } : { tone: 'ok', message: 'Session revoked.' };
+      return detail.revoked === false
+        ? { tone: 'warn', message: 'This session was already revoked.' }
+        : { tone: 'ok', message: 'Session revoked.' };
     case 'sessions_revoked_all':
       return { tone: 'ok', message: `Revoked ${String(detail.count ?? 0)} session${detail.count === 1 ? '' : 's'}.` };
     case 'grant_set':
       return { tone: 'ok', message: `Grant on ${String(detail.resource)} ${detail.created ? 'added' : 'saved'}.` };
     case 'grant_removed':
-      return detail.removed ? { tone: 'ok', message: `Grant on ${String(detail.resource)} removed.` } : { tone: 'warn', message: `There was no grant on ${String(detail.resource)}; nothing changed.` };
+      return detail.removed
+        ? { tone: 'ok', message: `Grant on ${String(detail.resource)} removed.` }
+        : { tone: 'warn', message: `There was no grant on ${String(detail.resource)}; nothing changed.` };
     case 'report_handled':
-      return detail.alreadyHandled ? { tone: 'warn', message: 'This report was already handled.' } : { tone: 'ok', message: 'Report marked handled.' };
+      return detail.alreadyHandled
+        ? { tone: 'warn', message: 'This report was already handled.' }
+        : { tone: 'ok', message: 'Report marked handled.' };
     default:
       return null;
   }
@@ -97,7 +106,11 @@ export function consolePageRoutes(deps: AppDeps) {
       consoleHandler(deps, async (c) => {
         const viewer = await c.viewer();
         const summaries = await Promise.all(
-          viewer.tenants.map(async (tenant) => ({ tenant, health: await outboxHealth(db, tenant.id, c.now), openReports: await countOpenReports(db, tenant.id) })),
+          viewer.tenants.map(async (tenant) => ({
+            tenant,
+            health: await outboxHealth(db, tenant.id, c.now),
+            openReports: await countOpenReports(db, tenant.id),
+          })),
         );
         return homePage({ session: viewer.session, requestId: c.requestId, now: c.now, summaries, isAdmin: viewer.isAdmin });
       }),
@@ -143,7 +156,10 @@ export function consolePageRoutes(deps: AppDeps) {
           visitor ? shopperReports(db, view.id, visitor.id) : [],
           flashFor(viewer, c.query.ref),
         ]);
-        const operatorIds = links.map((l) => l.requested_by).filter((a): a is string => Boolean(a?.startsWith('operator:'))).map((a) => a.slice(9));
+        const operatorIds = links
+          .map((l) => l.requested_by)
+          .filter((a): a is string => Boolean(a?.startsWith('operator:')))
+          .map((a) => a.slice(9));
         return shopperPage({
           session: viewer.session,
           requestId: c.requestId,
@@ -194,13 +210,27 @@ export function consolePageRoutes(deps: AppDeps) {
         throw new SeeOther(`${back}${back.includes('?') ? '&' : '?'}ref=${encodeURIComponent(c.requestId)}`);
       }),
     )
-    .get('/console/requests/:requestId', ({ params }) => new Response(null, { status: 303, headers: { location: `/console/requests?id=${encodeURIComponent(params.requestId)}` } }))
+    .get(
+      '/console/requests/:requestId',
+      ({ params }) =>
+        new Response(null, { status: 303, headers: { location: `/console/requests?id=${encodeURIComponent(params.requestId)}` } }),
+    )
     .get(
       '/console/requests',
       consoleHandler(deps, async (c) => {
         const viewer = await c.viewer();
         const query = (c.query.id ?? '').trim();
-        if (!query) return requestPage({ session: viewer.session, requestId: c.requestId, now: c.now, query, found: null, handle: null, notFound: false, operators: new Map() });
+        if (!query)
+          return requestPage({
+            session: viewer.session,
+            requestId: c.requestId,
+            now: c.now,
+            query,
+            found: null,
+            handle: null,
+            notFound: false,
+            operators: new Map(),
+          });
         await deps.requestLog.flush(); // include what this instance has not written yet
         const found = REQUEST_ID_SHAPE.test(query) ? await visibleLookup(viewer, query) : null;
         const handle = found?.tenant?.handle && found.tenant.handle !== CONSOLE_HANDLE ? found.tenant.handle : null;
@@ -208,9 +238,21 @@ export function consolePageRoutes(deps: AppDeps) {
           c.set.status = 404;
           c.ctx.facts.code = 'not_found';
         }
-        const actors = (found?.audit ?? []).map((a) => a.actor).filter((a) => a.startsWith('operator:')).map((a) => a.slice(9));
+        const actors = (found?.audit ?? [])
+          .map((a) => a.actor)
+          .filter((a) => a.startsWith('operator:'))
+          .map((a) => a.slice(9));
         const operators = await operatorEmails(db, actors);
-        return requestPage({ session: viewer.session, requestId: c.requestId, now: c.now, query: query.slice(0, 128), found, handle, notFound: !found, operators });
+        return requestPage({
+          session: viewer.session,
+          requestId: c.requestId,
+          now: c.now,
+          query: query.slice(0, 128),
+          found,
+          handle,
+          notFound: !found,
+          operators,
+        });
       }),
     );
 }

@@ -61,13 +61,17 @@ export function requestPage(input: {
 <section class="card"><h2>Audit trail <span class="count">${found.audit.length}</span></h2>${list(
         found.audit,
         'Nothing recorded for this request.',
-        (a) => html`<li class="item"><div class="item-head"><strong>${a.kind}</strong><span class="muted">by ${actorText(a.actor, input.operators)}</span></div>
+        (
+          a,
+        ) => html`<li class="item"><div class="item-head"><strong>${a.kind}</strong><span class="muted">by ${actorText(a.actor, input.operators)}</span></div>
 <dl class="kv"><dt>When</dt><dd>${when(a.at, now)}</dd>${Object.keys(a.detail ?? {}).length ? html`<dt>Detail</dt><dd><code>${detailText(a.detail)}</code></dd>` : ''}</dl></li>`,
       )}</section>
 <section class="card"><h2>Mail <span class="count">${found.mail.length}</span></h2>${list(
         found.mail,
         'This request sent no mail.',
-        (m) => html`<li class="item"><div class="item-head">${badge(m.status, m.status === 'sent' ? 'green' : m.status === 'failed' ? 'red' : 'amber')}<strong>${m.kind}</strong></div>
+        (
+          m,
+        ) => html`<li class="item"><div class="item-head">${badge(m.status, m.status === 'sent' ? 'green' : m.status === 'failed' ? 'red' : 'amber')}<strong>${m.kind}</strong></div>
 <dl class="kv"><dt>Queued</dt><dd>${when(m.createdAt, now)}</dd><dt>Attempts</dt><dd>${m.attempts}</dd>
 ${m.sentAt ? html`<dt>Sent</dt><dd>${when(m.sentAt, now)}</dd>` : ''}${m.failedAt ? html`<dt>Failed</dt><dd>${when(m.failedAt, now)}</dd>` : ''}${m.nextAttemptAt ? html`<dt>Next attempt</dt><dd>${when(m.nextAttemptAt, now)}</dd>` : ''}
 ${m.lastError ? html`<dt>Last error</dt><dd><code>${m.lastError}</code></dd>` : ''}</dl></li>`,
@@ -75,18 +79,25 @@ ${m.lastError ? html`<dt>Last error</dt><dd><code>${m.lastError}</code></dd>` : 
 <section class="card"><h2>Security events <span class="count">${found.securityEvents.length}</span></h2>${list(
         found.securityEvents,
         'None within ±10 minutes.',
-        (s) => html`<li class="item"><div class="item-head">${badge(s.sameRequest ? 'this request' : 'nearby', s.sameRequest ? 'red' : 'amber')}<strong>${s.kind}</strong></div>
+        (
+          s,
+        ) => html`<li class="item"><div class="item-head">${badge(s.sameRequest ? 'this request' : 'nearby', s.sameRequest ? 'red' : 'amber')}<strong>${s.kind}</strong></div>
 <dl class="kv"><dt>When</dt><dd>${when(s.at, now)}</dd><dt>Request</dt><dd>${requestLink(s.requestId)}</dd><dt>IP</dt><dd>${s.ip ?? '—'}</dd></dl></li>`,
       )}</section>
 </div><div>
 <section class="card"><h2>The shopper's other requests <span class="count">±10 min</span></h2>${list(
         found.relatedRequests,
         'No other requests of this shopper or session within ±10 minutes.',
-        (r) => html`<li class="item"><div class="item-head">${badge(String(r.status), statusTone(r.status))}<code>${r.method} ${r.path}</code></div>
+        (
+          r,
+        ) => html`<li class="item"><div class="item-head">${badge(String(r.status), statusTone(r.status))}<code>${r.method} ${r.path}</code></div>
 <dl class="kv"><dt>When</dt><dd>${when(r.at, now)}</dd><dt>Request</dt><dd>${requestLink(r.requestId)}</dd>${r.code ? html`<dt>Code</dt><dd><code>${r.code}</code></dd>` : ''}</dl></li>`,
       )}</section>
 <section class="card"><h2>Reports and escalations <span class="count">${found.reports.length + found.escalations.length}</span></h2>${list(
-        [...found.reports.map((r) => ({ kind: 'report' as const, r })), ...found.escalations.map((e) => ({ kind: 'escalation' as const, e }))],
+        [
+          ...found.reports.map((r) => ({ kind: 'report' as const, r })),
+          ...found.escalations.map((e) => ({ kind: 'escalation' as const, e })),
+        ],
         'No report or escalation cites this request.',
         (item) =>
           item.kind === 'report'

@@ -25,7 +25,10 @@ export async function findConsoleSession(db: Db, tokenHash: string): Promise<Con
     where s.token_hash = ${tokenHash} and s.revoked_at is null and o.removed_at is null`);
 }
 
-export async function insertConsoleSession(db: Db, row: { sessionId: string; operatorId: string; csrfToken: string; now: Date }): Promise<void> {
+export async function insertConsoleSession(
+  db: Db,
+  row: { sessionId: string; operatorId: string; csrfToken: string; now: Date },
+): Promise<void> {
   await db.many(sql`
     insert into console_sessions (session_id, operator_id, csrf_token, created_at, last_active_at)
     values (${row.sessionId}::uuid, ${row.operatorId}::uuid, ${row.csrfToken}, ${row.now}, ${row.now})`);

@@ -92,7 +92,10 @@ function tokensMatch(given: unknown, expected: string): boolean {
   return constantTimeEqual(encoder.encode(given), encoder.encode(expected));
 }
 
-const csrfRejected = () => new AppError('csrf_rejected', { detail: 'This form is out of date or was not sent from the console itself. Go back, reload the page and try again.' });
+const csrfRejected = () =>
+  new AppError('csrf_rejected', {
+    detail: 'This form is out of date or was not sent from the console itself. Go back, reload the page and try again.',
+  });
 
 /**
  * The Origin half of CSRF: the browser must say the form came from the console's own origin — as

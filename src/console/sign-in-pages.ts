@@ -19,7 +19,9 @@ const NOTICES: Record<Exclude<SignInNotice, null>, string> = {
 };
 
 export function signInPage(input: Base & { csrf: string; notice?: SignInNotice; email?: string; error?: string }): string {
-  const notice = input.notice ? html`<div class="${input.notice === 'signed-out' ? 'flash' : 'flash warn'}" role="status"><p>${NOTICES[input.notice]}</p></div>` : '';
+  const notice = input.notice
+    ? html`<div class="${input.notice === 'signed-out' ? 'flash' : 'flash warn'}" role="status"><p>${NOTICES[input.notice]}</p></div>`
+    : '';
   const error = input.error ? html`<div class="flash warn" role="alert"><p>${input.error}</p></div>` : '';
   return consolePage({
     title: 'Sign in',
@@ -76,7 +78,11 @@ export type LinkProblem = { code: 'expired_magic_link' | 'used_magic_link' | 'in
 
 export function linkProblemPage(input: Base & LinkProblem): string {
   const title =
-    input.code === 'expired_magic_link' ? 'This sign-in link has expired' : input.code === 'used_magic_link' ? 'This sign-in link was already used' : 'This sign-in link is not valid';
+    input.code === 'expired_magic_link'
+      ? 'This sign-in link has expired'
+      : input.code === 'used_magic_link'
+        ? 'This sign-in link was already used'
+        : 'This sign-in link is not valid';
   const detail =
     input.code === 'expired_magic_link'
       ? html`<p>Console links work for a short time after they are sent${input.at ? html` (this one expired at ${input.at.toISOString()})` : ''}. Ask for a new one.</p>`
@@ -104,8 +110,12 @@ export function reopenPage(input: Base & { path: string }): string {
 }
 
 /** Any other console error: the code, what to do, and the reference. */
-export function errorPage(input: Base & { code: string; title: string; detail: string; signedIn: boolean; session?: Parameters<typeof consolePage>[0]['session'] }): string {
-  const next = input.signedIn ? html`<p><a href="/console/">Back to the console</a></p>` : html`<p><a href="/console/sign-in">Sign in</a></p>`;
+export function errorPage(
+  input: Base & { code: string; title: string; detail: string; signedIn: boolean; session?: Parameters<typeof consolePage>[0]['session'] },
+): string {
+  const next = input.signedIn
+    ? html`<p><a href="/console/">Back to the console</a></p>`
+    : html`<p><a href="/console/sign-in">Sign in</a></p>`;
   return consolePage({
     title: input.title,
     requestId: input.requestId,

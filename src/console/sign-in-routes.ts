@@ -85,150 +85,185 @@ export function consoleSignInRoutes(deps: AppDeps) {
     });
   }
 
-  return new Elysia({ name: 'console-sign-in' })
-    .use(routeContext(deps))
-    .get(
-      '/console/sign-in',
-      consoleHandler(deps, async (c) => {
-        const current = await readConsoleSession(deps, c.jar);
-        if (current.kind === 'live') throw new SeeOther('/console/');
-        if (current.kind === 'ended') clearConsoleCookie(c.jar, SESSION_COOKIE);
-        const notice = NOTICES.has(c.query.notice ?? '') ? (c.query.notice as SignInNotice) : null;
-        return signInPage({ requestId: c.requestId, csrf: checkToken(c), notice });
-      }),
-    )
-    .post(
-      '/console/sign-in',
-      consoleHandler(deps, async (c) => {
-        assertSameOrigin(c.request, config);
-        const expected = cookieValue(c.jar, CHECK_COOKIE);
-        if (!expected) {
-          c.set.status = 400;
-          c.ctx.facts.code = 'cookie_blocked';
-          return signInPage({ requestId: c.requestId, csrf: checkToken(c, true), error: 'Your browser blocked the console’s cookie. Allow cookies for this site, then try again.' });
-        }
-        assertCsrfToken(c.body.csrf, expected);
-        const email = normaliseEmail(c.body.email);
-        if (!email) {
-          c.set.status = 400;
-          c.ctx.facts.code = 'invalid_email';
-          return signInPage({ requestId: c.requestId, csrf: expected, email: typeof c.body.email === 'string' ? c.body.email.slice(0, 254) : '', error: 'Enter a valid email address, like name@example.com.' });
-        }
-        const tenant = await findConsoleTenant(db);
-        if (tenant) {
-          c.ctx.facts.tenantId = tenant.id;
-          // The visitor sign-in's limits, at the console tenant: per IP, in all, and per address.
-          const limits = await c.ctx.enforceLimits('magic-link', tenant.id, { ip: c.ctx.clientIp, tenant: tenant.id, email });
-          // Same answer for every address: only operators get a mail (no enumeration of operators).
-          const operator = await findOperatorByEmail(db, email);
-          if (operator && limits.silentExceeded) {
-            await recordSecurityEvent(db, { tenantId: tenant.id, visitorId: null, kind: 'sign_in_mail_limit_reached', requestId: c.requestId, ip: c.ctx.clientIp, userAgent: c.ctx.userAgent, detail: { console: true }, now: clock.now() });
-            logger.warn('per-email console sign-in limit reached; no mail sent', { requestId: c.requestId });
-          } else if (operator) {
-            const { visitorId } = await requestMagicLink(linkDeps, {
-              tenant,
-              email,
-              returnTo: CONSOLE_RETURN_TO,
-              linkOrigin: config.publicUrl,
-              linkPath: CONSOLE_LINK_PATH,
-              mailCode: false, // the console has no code form: a link-only mail
-              requestId: c.requestId,
-            });
-            c.ctx.facts.visitorId = visitorId;
-          }
-        }
-        throw new SeeOther('/console/check-email');
-      }),
-    )
-    .get(
-      '/console/check-email',
-      consoleHandler(deps, async (c) => {
-        const tenant = await findConsoleTenant(db);
-        const ttl = tenant?.magicLinkTtlSeconds ?? config.magicLinkTtlSeconds;
-        return checkEmailPage({ requestId: c.requestId, ttlMinutes: Math.max(1, Math.round(ttl / 60)) });
-      }),
-    )
-    // A GET never signs in (mail scanners prefetch links): it shows a Continue button.
-    .get(
-      '/console/t/:token',
-      consoleHandler(deps, async (c) => {
-        const outcome = await confirm(c);
-        if (outcome.kind === 'held') throw new SeeOther('/console/');
-        if (outcome.kind !== 'valid') return badLink(c, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' });
-        return confirmPage({ requestId: c.requestId, action: `${CONSOLE_LINK_PATH}${c.params.token}`, csrf: checkToken(c) });
-      }),
-    )
-    .post(
-      '/console/t/:token',
-      consoleHandler(deps, async (c) => {
-        // Order as for shoppers: CSRF (Origin) → the link → the test cookie → consume.
-        assertSameOrigin(c.request, config);
-        const action = `${CONSOLE_LINK_PATH}${c.params.token}`;
-        let operator: Operator | null = null;
-        const outcome = await confirm(c, {
-          sessionTtlSeconds: CONSOLE_SESSION_SECONDS,
-          check: async (link) => {
-            const expected = cookieValue(c.jar, CHECK_COOKIE);
-            if (!expected) {
-              // The link stays unused, so it works once cookies are allowed.
-              c.set.status = 400;
-              c.ctx.facts.code = 'cookie_blocked';
-              return cookieBlockedPage({ requestId: c.requestId, action, csrf: checkToken(c, true) });
-            }
-            assertCsrfToken(c.body.csrf, expected);
-            operator = await findOperatorByEmail(db, link.email);
-            if (!operator) throw new AppError('invalid_magic_link', { detail: 'This address is no longer a console operator.' });
-            return undefined;
-          },
-        });
-        switch (outcome.kind) {
-          case 'answered':
-            return outcome.answer;
-          case 'signed-in': {
-            const { session, link } = outcome;
-            const operatorId = (operator as Operator | null)!.id;
-            const now = clock.now();
-            await insertConsoleSession(db, { sessionId: session.session_id, operatorId, csrfToken: randomToken(), now });
-            await recordAudit(db, { kind: 'console_signed_in', actor: operatorActor(operatorId), requestId: c.requestId, tenantId: link.tenant_id, visitorId: session.visitor_id, sessionId: session.session_id, at: now });
-            Object.assign(c.ctx.facts, { tenantId: link.tenant_id, visitorId: session.visitor_id, sessionId: session.session_id });
-            setConsoleCookie(c.jar, SESSION_COOKIE, session.token, CONSOLE_SESSION_SECONDS);
-            setHintCookie(c.jar, CONSOLE_SESSION_SECONDS);
-            clearConsoleCookie(c.jar, CHECK_COOKIE);
-            logger.info('operator signed in to the console', { requestId: c.requestId, operatorId });
-            throw new SeeOther('/console/');
-          }
-          case 'held':
-            throw new SeeOther('/console/');
-          case 'bad':
-            return badLink(c, outcome.state);
-          case 'valid':
-            return badLink(c, { kind: 'invalid' }); // a POST always consumes: not reached
-        }
-      }),
-    )
-    // Anything below a link's path is no page, but its token must stay out of the logs all the same.
-    .all(
-      '/console/t/:token/*',
-      consoleHandler(deps, async (c) => {
-        c.ctx.logPathAs(`${CONSOLE_LINK_PATH}[redacted]/…`);
-        throw new AppError('not_found', { detail: 'No such console page.' });
-      }),
-    )
-    .post(
-      '/console/sign-out',
-      consoleHandler(deps, async (c) => {
-        const session = await c.session().catch(() => null);
-        if (session) {
+  return (
+    new Elysia({ name: 'console-sign-in' })
+      .use(routeContext(deps))
+      .get(
+        '/console/sign-in',
+        consoleHandler(deps, async (c) => {
+          const current = await readConsoleSession(deps, c.jar);
+          if (current.kind === 'live') throw new SeeOther('/console/');
+          if (current.kind === 'ended') clearConsoleCookie(c.jar, SESSION_COOKIE);
+          const notice = NOTICES.has(c.query.notice ?? '') ? (c.query.notice as SignInNotice) : null;
+          return signInPage({ requestId: c.requestId, csrf: checkToken(c), notice });
+        }),
+      )
+      .post(
+        '/console/sign-in',
+        consoleHandler(deps, async (c) => {
           assertSameOrigin(c.request, config);
-          assertCsrfToken(c.body.csrf, session.csrfToken);
-          const now = clock.now();
-          await revokeSession(db, session.sessionId, now);
-          await recordAudit(db, { kind: 'console_signed_out', actor: operatorActor(session.operator.id), requestId: c.requestId, tenantId: null, sessionId: session.sessionId, at: now });
-        }
-        // With no or an ended session: the same answer.
-        clearConsoleCookie(c.jar, SESSION_COOKIE);
-        clearConsoleCookie(c.jar, HINT_COOKIE);
-        throw new SeeOther('/console/sign-in?notice=signed-out');
-      }),
-    );
+          const expected = cookieValue(c.jar, CHECK_COOKIE);
+          if (!expected) {
+            c.set.status = 400;
+            c.ctx.facts.code = 'cookie_blocked';
+            return signInPage({
+              requestId: c.requestId,
+              csrf: checkToken(c, true),
+              error: 'Your browser blocked the console’s cookie. Allow cookies for this site, then try again.',
+            });
+          }
+          assertCsrfToken(c.body.csrf, expected);
+          const email = normaliseEmail(c.body.email);
+          if (!email) {
+            c.set.status = 400;
+            c.ctx.facts.code = 'invalid_email';
+            return signInPage({
+              requestId: c.requestId,
+              csrf: expected,
+              email: typeof c.body.email === 'string' ? c.body.email.slice(0, 254) : '',
+              error: 'Enter a valid email address, like name@example.com.',
+            });
+          }
+          const tenant = await findConsoleTenant(db);
+          if (tenant) {
+            c.ctx.facts.tenantId = tenant.id;
+            // The visitor sign-in's limits, at the console tenant: per IP, in all, and per address.
+            const limits = await c.ctx.enforceLimits('magic-link', tenant.id, { ip: c.ctx.clientIp, tenant: tenant.id, email });
+            // Same answer for every address: only operators get a mail (no enumeration of operators).
+            const operator = await findOperatorByEmail(db, email);
+            if (operator && limits.silentExceeded) {
+              await recordSecurityEvent(db, {
+                tenantId: tenant.id,
+                visitorId: null,
+                kind: 'sign_in_mail_limit_reached',
+                requestId: c.requestId,
+                ip: c.ctx.clientIp,
+                userAgent: c.ctx.userAgent,
+                detail: { console: true },
+                now: clock.now(),
+              });
+              logger.warn('per-email console sign-in limit reached; no mail sent', { requestId: c.requestId });
+            } else if (operator) {
+              const { visitorId } = await requestMagicLink(linkDeps, {
+                tenant,
+                email,
+                returnTo: CONSOLE_RETURN_TO,
+                linkOrigin: config.publicUrl,
+                linkPath: CONSOLE_LINK_PATH,
+                mailCode: false, // the console has no code form: a link-only mail
+                requestId: c.requestId,
+              });
+              c.ctx.facts.visitorId = visitorId;
+            }
+          }
+          throw new SeeOther('/console/check-email');
+        }),
+      )
+      .get(
+        '/console/check-email',
+        consoleHandler(deps, async (c) => {
+          const tenant = await findConsoleTenant(db);
+          const ttl = tenant?.magicLinkTtlSeconds ?? config.magicLinkTtlSeconds;
+          return checkEmailPage({ requestId: c.requestId, ttlMinutes: Math.max(1, Math.round(ttl / 60)) });
+        }),
+      )
+      // A GET never signs in (mail scanners prefetch links): it shows a Continue button.
+      .get(
+        '/console/t/:token',
+        consoleHandler(deps, async (c) => {
+          const outcome = await confirm(c);
+          if (outcome.kind === 'held') throw new SeeOther('/console/');
+          if (outcome.kind !== 'valid') return badLink(c, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' });
+          return confirmPage({ requestId: c.requestId, action: `${CONSOLE_LINK_PATH}${c.params.token}`, csrf: checkToken(c) });
+        }),
+      )
+      .post(
+        '/console/t/:token',
+        consoleHandler(deps, async (c) => {
+          // Order as for shoppers: CSRF (Origin) → the link → the test cookie → consume.
+          assertSameOrigin(c.request, config);
+          const action = `${CONSOLE_LINK_PATH}${c.params.token}`;
+          let operator: Operator | null = null;
+          const outcome = await confirm(c, {
+            sessionTtlSeconds: CONSOLE_SESSION_SECONDS,
+            check: async (link) => {
+              const expected = cookieValue(c.jar, CHECK_COOKIE);
+              if (!expected) {
+                // The link stays unused, so it works once cookies are allowed.
+                c.set.status = 400;
+                c.ctx.facts.code = 'cookie_blocked';
+                return cookieBlockedPage({ requestId: c.requestId, action, csrf: checkToken(c, true) });
+              }
+              assertCsrfToken(c.body.csrf, expected);
+              operator = await findOperatorByEmail(db, link.email);
+              if (!operator) throw new AppError('invalid_magic_link', { detail: 'This address is no longer a console operator.' });
+              return undefined;
+            },
+          });
+          switch (outcome.kind) {
+            case 'answered':
+              return outcome.answer;
+            case 'signed-in': {
+              const { session, link } = outcome;
+              const operatorId = (operator as Operator | null)!.id;
+              const now = clock.now();
+              await insertConsoleSession(db, { sessionId: session.session_id, operatorId, csrfToken: randomToken(), now });
+              await recordAudit(db, {
+                kind: 'console_signed_in',
+                actor: operatorActor(operatorId),
+                requestId: c.requestId,
+                tenantId: link.tenant_id,
+                visitorId: session.visitor_id,
+                sessionId: session.session_id,
+                at: now,
+              });
+              Object.assign(c.ctx.facts, { tenantId: link.tenant_id, visitorId: session.visitor_id, sessionId: session.session_id });
+              setConsoleCookie(c.jar, SESSION_COOKIE, session.token, CONSOLE_SESSION_SECONDS);
+              setHintCookie(c.jar, CONSOLE_SESSION_SECONDS);
+              clearConsoleCookie(c.jar, CHECK_COOKIE);
+              logger.info('operator signed in to the console', { requestId: c.requestId, operatorId });
+              throw new SeeOther('/console/');
+            }
+            case 'held':
+              throw new SeeOther('/console/');
+            case 'bad':
+              return badLink(c, outcome.state);
+            case 'valid':
+              return badLink(c, { kind: 'invalid' }); // a POST always consumes: not reached
+          }
+        }),
+      )
+      // Anything below a link's path is no page, but its token must stay out of the logs all the same.
+      .all(
+        '/console/t/:token/*',
+        consoleHandler(deps, async (c) => {
+          c.ctx.logPathAs(`${CONSOLE_LINK_PATH}[redacted]/…`);
+          throw new AppError('not_found', { detail: 'No such console page.' });
+        }),
+      )
+      .post(
+        '/console/sign-out',
+        consoleHandler(deps, async (c) => {
+          const session = await c.session().catch(() => null);
+          if (session) {
+            assertSameOrigin(c.request, config);
+            assertCsrfToken(c.body.csrf, session.csrfToken);
+            const now = clock.now();
+            await revokeSession(db, session.sessionId, now);
+            await recordAudit(db, {
+              kind: 'console_signed_out',
+              actor: operatorActor(session.operator.id),
+              requestId: c.requestId,
+              tenantId: null,
+              sessionId: session.sessionId,
+              at: now,
+            });
+          }
+          // With no or an ended session: the same answer.
+          clearConsoleCookie(c.jar, SESSION_COOKIE);
+          clearConsoleCookie(c.jar, HINT_COOKIE);
+          throw new SeeOther('/console/sign-in?notice=signed-out');
+        }),
+      )
+  );
 }

@@ -12,7 +12,8 @@ export type Flash = { tone: 'ok' | 'warn'; message: string; requestId: string } 
 const STUCK_AFTER_MS = 5 * 60 * 1000;
 
 function healthOf(health: OutboxHealth, now: Date): { label: string; tone: Tone } {
-  if (health.oldestPendingAt && now.getTime() - health.oldestPendingAt.getTime() > STUCK_AFTER_MS) return { label: 'mail delayed', tone: 'red' };
+  if (health.oldestPendingAt && now.getTime() - health.oldestPendingAt.getTime() > STUCK_AFTER_MS)
+    return { label: 'mail delayed', tone: 'red' };
   if (health.failed24h > 0) return { label: 'mail failures today', tone: 'amber' };
   if (health.retrying > 0) return { label: 'retrying', tone: 'amber' };
   return { label: 'mail healthy', tone: 'green' };
@@ -41,10 +42,18 @@ export function requestLookupForm(value = ''): Html {
 
 export type TenantSummary = { tenant: ConsoleTenant; health: OutboxHealth; openReports: number };
 
-export function homePage(input: { session: ConsoleSession; requestId: string; now: Date; summaries: TenantSummary[]; isAdmin: boolean }): string {
+export function homePage(input: {
+  session: ConsoleSession;
+  requestId: string;
+  now: Date;
+  summaries: TenantSummary[];
+  isAdmin: boolean;
+}): string {
   const { summaries, now } = input;
   const tenants = summaries.map((s) => s.tenant);
-  const scope = input.isAdmin ? 'As an admin you see every storefront.' : `You support ${tenants.length === 1 ? 'one storefront' : `${tenants.length} storefronts`}.`;
+  const scope = input.isAdmin
+    ? 'As an admin you see every storefront.'
+    : `You support ${tenants.length === 1 ? 'one storefront' : `${tenants.length} storefronts`}.`;
   const tiles = summaries.length
     ? html`<div class="tiles">${summaries.map(({ tenant, health, openReports }) => {
         const state = healthOf(health, now);
@@ -88,11 +97,14 @@ ${open ? html`<div class="actions"><a class="btn sm secondary" href="${confirmHr
  * after "mark handled", return to this shopper's page rather than the tenant's.
  */
 export function reportList(handle: string, csrfToken: string, reports: ReportRow[], now: Date, backEmail?: string): Html {
-  return reports.length ? html`<ul class="items">${reports.map((r) => reportItem(handle, csrfToken, r, now, backEmail))}</ul>` : html`<p class="empty">No support reports.</p>`;
+  return reports.length
+    ? html`<ul class="items">${reports.map((r) => reportItem(handle, csrfToken, r, now, backEmail))}</ul>`
+    : html`<p class="empty">No support reports.</p>`;
 }
 
 function outboxItem(mail: OutboxProblemRow, handle: string, now: Date): Html {
-  const state = mail.status === 'failed' ? badge('failed', 'red') : mail.attempts > 0 ? badge('retrying', 'amber') : badge('queued', 'amber');
+  const state =
+    mail.status === 'failed' ? badge('failed', 'red') : mail.attempts > 0 ? badge('retrying', 'amber') : badge('queued', 'amber');
   return html`<li class="item"><div class="item-head">${state}<a href="${shopperHref(handle, mail.to_address)}">${mail.to_address}</a></div>
 <dl class="kv"><dt>Queued</dt><dd>${when(mail.created_at, now)}</dd>
 <dt>Attempts</dt><dd>${mail.attempts}</dd>

@@ -52,12 +52,19 @@ export async function assertCallerOnOwnHost(deps: HostDeps, request: Request, ca
   if (caller.tenantId === null) return;
   const hostTenant = await deps.tenants.forHost(requestContext(request, deps.config).hostname);
   if (hostTenant && hostTenant.id !== caller.tenantId) {
-    throw new AppError('wrong_tenant', { detail: `This host belongs to the storefront "${hostTenant.handle}"; the credential belongs to another storefront.` });
+    throw new AppError('wrong_tenant', {
+      detail: `This host belongs to the storefront "${hostTenant.handle}"; the credential belongs to another storefront.`,
+    });
   }
 }
 
 /** The caller (as serverCallerFrom found it), which must exist, be on its own host and hold `scope`. */
-export async function authorizeServerCaller(deps: HostDeps, request: Request, caller: ServerCaller | null, scope: Scope): Promise<ServerCaller & { tenantId: string }> {
+export async function authorizeServerCaller(
+  deps: HostDeps,
+  request: Request,
+  caller: ServerCaller | null,
+  scope: Scope,
+): Promise<ServerCaller & { tenantId: string }> {
   if (!caller) throw unauthorized('Send a PAT or a storefront JWT as `Authorization: Bearer …`.');
   await assertCallerOnOwnHost(deps, request, caller);
   if (!caller.scopes.has(scope) || caller.tenantId === null) {

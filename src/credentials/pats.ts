@@ -52,7 +52,10 @@ function looksLikePat(token: string): boolean {
 }
 
 /** Creates a PAT; the returned token is the only time it exists in clear. */
-export async function createPat(db: Db, input: { tenantId: string | null; name: string; scopes: string[] }): Promise<{ pat: Pat; token: string }> {
+export async function createPat(
+  db: Db,
+  input: { tenantId: string | null; name: string; scopes: string[] },
+): Promise<{ pat: Pat; token: string }> {
   const token = `vapat_${encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(32)))}`;
   const row = await db.one<PatRow>(sql`
     with created as (

@@ -9,7 +9,7 @@ const GROUP_OTHER = 0o077;
 
 /** Strips group/other bits; folders keep (or get) owner rwx so they stay usable. */
 function tighten(path: string, isDir: boolean, mode: number): void {
-  const wanted = isDir ? PRIVATE_DIR : (mode & 0o777 & ~GROUP_OTHER);
+  const wanted = isDir ? PRIVATE_DIR : mode & 0o777 & ~GROUP_OTHER;
   if ((mode & 0o777) !== wanted) chmodSync(path, wanted);
 }
 

@@ -14,49 +14,51 @@ import { SESSION_COOKIE } from '../sessions/sessions.ts';
 export const DIAG_COOKIE = '__Host-visitor_diag';
 
 export function diagnosticsRoutes(deps: AppDeps) {
-  return new Elysia({ name: 'diagnostics' }).use(routeContext(deps)).get('/_edge/visitor/diagnostics', async ({ ctx, request, query, cookie, set }) => {
-    const jar = cookie as CookieJar;
-    const tenant = await ctx.hostTenant();
-    if (!tenant) throw new AppError('not_found', { detail: 'Open this page on the storefront’s own site.' });
-    ctx.facts.tenantId = tenant.id;
-    const checked = query.check === '1';
-    const testCookie = cookieString(jar, DIAG_COOKIE);
-    if (!checked && !testCookie) {
-      // First visit: set the test cookie and come back once to see whether it was kept.
-      setHostCookie(jar, DIAG_COOKIE, '1', 600);
-      return seeOther(set, '/_edge/visitor/diagnostics?check=1');
-    }
-    const sessionCookie = cookieString(jar, SESSION_COOKIE);
-    const session = sessionCookie ? await ctx.presentedSession().catch(() => null) : null;
-    const live = session !== null && session.tenant_id === tenant.id;
-    if (live) Object.assign(ctx.facts, { visitorId: session.visitor_id, sessionId: session.id });
-    const facts = {
-      storefront: tenant.handle,
-      time: deps.clock.now().toISOString(),
-      requestId: ctx.requestId,
-      sessionCookieArrived: sessionCookie !== undefined,
-      testCookieKept: testCookie !== undefined,
-      sessionLive: live,
-      visitorId: live ? session.visitor_id : null,
-      sessionId: live ? session.id : null,
-      userAgent: ctx.userAgent,
-    };
-    if ((request.headers.get('accept') ?? '').includes('application/json')) return facts;
-    const yesNo = (value: boolean) => (value ? 'yes' : 'no');
-    const copy = Object.entries(facts)
-      .map(([name, value]) => `${name}: ${value === null ? '-' : typeof value === 'boolean' ? yesNo(value) : value}`)
-      .join('\n');
-    const advice = !facts.testCookieKept
-      ? html`<p><strong>This browser does not keep cookies for this site.</strong> Signing in needs one first-party cookie: allow cookies for this site in your browser’s privacy settings, or leave private browsing.</p>`
-      : !facts.sessionLive
-        ? html`<p>Cookies work, but you are not signed in here. <a href="/_edge/visitor/sign-in">Sign in</a> to continue.</p>`
-        : html`<p>Cookies work and you are signed in.</p>`;
-    set.headers['content-type'] = 'text/html; charset=utf-8';
-    return page({
-      brand: tenant.name,
-      title: 'Sign-in diagnostics',
-      requestId: ctx.requestId,
-      body: html`${advice}
+  return new Elysia({ name: 'diagnostics' })
+    .use(routeContext(deps))
+    .get('/_edge/visitor/diagnostics', async ({ ctx, request, query, cookie, set }) => {
+      const jar = cookie as CookieJar;
+      const tenant = await ctx.hostTenant();
+      if (!tenant) throw new AppError('not_found', { detail: 'Open this page on the storefront’s own site.' });
+      ctx.facts.tenantId = tenant.id;
+      const checked = query.check === '1';
+      const testCookie = cookieString(jar, DIAG_COOKIE);
+      if (!checked && !testCookie) {
+        // First visit: set the test cookie and come back once to see whether it was kept.
+        setHostCookie(jar, DIAG_COOKIE, '1', 600);
+        return seeOther(set, '/_edge/visitor/diagnostics?check=1');
+      }
+      const sessionCookie = cookieString(jar, SESSION_COOKIE);
+      const session = sessionCookie ? await ctx.presentedSession().catch(() => null) : null;
+      const live = session !== null && session.tenant_id === tenant.id;
+      if (live) Object.assign(ctx.facts, { visitorId: session.visitor_id, sessionId: session.id });
+      const facts = {
+        storefront: tenant.handle,
+        time: deps.clock.now().toISOString(),
+        requestId: ctx.requestId,
+        sessionCookieArrived: sessionCookie !== undefined,
+        testCookieKept: testCookie !== undefined,
+        sessionLive: live,
+        visitorId: live ? session.visitor_id : null,
+        sessionId: live ? session.id : null,
+        userAgent: ctx.userAgent,
+      };
+      if ((request.headers.get('accept') ?? '').includes('application/json')) return facts;
+      const yesNo = (value: boolean) => (value ? 'yes' : 'no');
+      const copy = Object.entries(facts)
+        .map(([name, value]) => `${name}: ${value === null ? '-' : typeof value === 'boolean' ? yesNo(value) : value}`)
+        .join('\n');
+      const advice = !facts.testCookieKept
+        ? html`<p><strong>This browser does not keep cookies for this site.</strong> Signing in needs one first-party cookie: allow cookies for this site in your browser’s privacy settings, or leave private browsing.</p>`
+        : !facts.sessionLive
+          ? html`<p>Cookies work, but you are not signed in here. <a href="/_edge/visitor/sign-in">Sign in</a> to continue.</p>`
+          : html`<p>Cookies work and you are signed in.</p>`;
+      set.headers['content-type'] = 'text/html; charset=utf-8';
+      return page({
+        brand: tenant.name,
+        title: 'Sign-in diagnostics',
+        requestId: ctx.requestId,
+        body: html`${advice}
 <dl class="facts">
 <dt>Session cookie arrived</dt><dd>${yesNo(facts.sessionCookieArrived)}</dd>
 <dt>Browser keeps a test cookie</dt><dd>${yesNo(facts.testCookieKept)}</dd>
@@ -66,6 +68,6 @@ export function diagnosticsRoutes(deps: AppDeps) {
 </dl>
 <p>Copy this and send it to support:</p>
 <pre class="copy" aria-label="Facts for support">${copy}</pre>`,
+      });
     });
-  });
 }

@@ -78,7 +78,10 @@ function isTrustedProxy(address: string, config: Config): boolean {
 function clientIpOf(peer: string | null, forwardedFor: string | null, trusted: boolean, config: Config): string {
   if (!peer) return 'unknown';
   if (!forwardedFor || !trusted) return peer;
-  const hops = forwardedFor.split(',').map((s) => s.trim()).filter(Boolean);
+  const hops = forwardedFor
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {
     if (!isTrustedProxy(hops[i]!, config)) return hops[i]!;
   }
@@ -87,7 +90,9 @@ function clientIpOf(peer: string | null, forwardedFor: string | null, trusted: b
 
 /** Forwarded facts are only read when some were sent — and then only believed from a trusted peer. */
 function forwardedHeadersSent(headers: Headers): boolean {
-  return headers.has('x-forwarded-for') || headers.has('x-forwarded-host') || headers.has('x-forwarded-proto') || headers.has('x-request-id');
+  return (
+    headers.has('x-forwarded-for') || headers.has('x-forwarded-host') || headers.has('x-forwarded-proto') || headers.has('x-request-id')
+  );
 }
 
 export function requestContext(request: Request, config: Config): RequestContext {
@@ -126,7 +131,11 @@ export function adoptRequestContext(original: Request, copy: Request, config: Co
 }
 
 /** The few facts the edge check needs, without parsing the URL: it runs on every gated page view. */
-export function edgeRequestFacts(request: Request, config: Config, peerSource?: PeerSource): { requestId: string; hostname: string; origin: () => string } {
+export function edgeRequestFacts(
+  request: Request,
+  config: Config,
+  peerSource?: PeerSource,
+): { requestId: string; hostname: string; origin: () => string } {
   const headers = request.headers;
   let trusted = false;
   if (forwardedHeadersSent(headers)) {

@@ -45,7 +45,13 @@ function hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-type StoredRow = { fingerprint: string; status: 'running' | 'done'; response_status: number | null; response_headers: Record<string, string | string[]> | null; response_body: string | null };
+type StoredRow = {
+  fingerprint: string;
+  status: 'running' | 'done';
+  response_status: number | null;
+  response_headers: Record<string, string | string[]> | null;
+  response_body: string | null;
+};
 
 export type IdempotencyDeps = { db: Db; clock: Clock };
 
@@ -76,14 +82,19 @@ export async function withIdempotency(
       throw new AppError('idempotency_key_reused', { detail: 'This Idempotency-Key was already used for a different request.' });
     }
     if (!stored || stored.status === 'running') {
-      throw new AppError('idempotency_in_progress', { detail: 'A request with this Idempotency-Key is still running; retry shortly.', headers: { 'retry-after': '1' } });
+      throw new AppError('idempotency_in_progress', {
+        detail: 'A request with this Idempotency-Key is still running; retry shortly.',
+        headers: { 'retry-after': '1' },
+      });
     }
     return replay(stored);
   }
 
   let response: Response;
   try {
-    response = await handle(new Request(request.url, { method: request.method, headers: request.headers, body: body.length ? body : undefined }));
+    response = await handle(
+      new Request(request.url, { method: request.method, headers: request.headers, body: body.length ? body : undefined }),
+    );
   } catch (error) {
     await release(deps.db, scope, key);
     throw error;

@@ -31,7 +31,9 @@ function handleOf(body: Uint8Array): string | null {
   if (body.length === 0) return null;
   try {
     const text = new TextDecoder().decode(body);
-    const value = text.trimStart().startsWith('{') ? (JSON.parse(text) as { handle?: unknown }).handle : new URLSearchParams(text).get('handle');
+    const value = text.trimStart().startsWith('{')
+      ? (JSON.parse(text) as { handle?: unknown }).handle
+      : new URLSearchParams(text).get('handle');
     return typeof value === 'string' ? value.slice(0, 64) : null;
   } catch {
     return null;

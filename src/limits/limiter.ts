@@ -10,7 +10,15 @@ import { PolicyCache, type KeyType, type LimitRoute, type Policy } from './polic
 
 export type LimitKeys = Partial<Record<KeyType, string>>;
 
-export type LimitOutcome = { policy: Policy; key: string; count: number; remaining: number; resetAt: Date; exceeded: boolean; counted: boolean };
+export type LimitOutcome = {
+  policy: Policy;
+  key: string;
+  count: number;
+  remaining: number;
+  resetAt: Date;
+  exceeded: boolean;
+  counted: boolean;
+};
 
 export type LimitResult = {
   outcomes: LimitOutcome[];
@@ -52,13 +60,23 @@ export class RateLimiter {
    * Counts this request against the route's policies whose key is known. `count` selects which
    * policies are bumped; the others are only read (e.g. wrong codes are counted only when wrong).
    */
-  async hit(route: LimitRoute, tenantId: string | null, keys: LimitKeys, count: (policy: Policy) => boolean = () => true): Promise<LimitResult> {
+  async hit(
+    route: LimitRoute,
+    tenantId: string | null,
+    keys: LimitKeys,
+    count: (policy: Policy) => boolean = () => true,
+  ): Promise<LimitResult> {
     const policies = (await this.policies.forRoute(route, tenantId)).filter((p) => keys[p.keyType] !== undefined);
     const nowMs = this.clock.now().getTime();
     const planned = policies.map((policy) => {
       const window = windowOf(policy, nowMs);
       const scope = policy.keyType === 'ip' || policy.keyType === 'credential' ? '' : `${tenantId ?? '-'}|`;
-      return { policy, window, key: `${policy.name}|${scope}${this.keyPart(policy.keyType, keys)}|${window.start / 1000}`, bump: count(policy) };
+      return {
+        policy,
+        window,
+        key: `${policy.name}|${scope}${this.keyPart(policy.keyType, keys)}|${window.start / 1000}`,
+        bump: count(policy),
+      };
     });
     const bump = planned.filter((p) => p.bump);
     const read = planned.filter((p) => !p.bump);
@@ -85,7 +103,9 @@ export class RateLimiter {
     const headers: Record<string, string> = {};
     if (visible.length) {
       headers['ratelimit-policy'] = visible.map((o) => `"${o.policy.label}";q=${o.policy.quota};w=${o.policy.windowSeconds}`).join(', ');
-      headers.ratelimit = visible.map((o) => `"${o.policy.label}";r=${o.remaining};t=${Math.max(0, Math.ceil((o.resetAt.getTime() - nowMs) / 1000))}`).join(', ');
+      headers.ratelimit = visible
+        .map((o) => `"${o.policy.label}";r=${o.remaining};t=${Math.max(0, Math.ceil((o.resetAt.getTime() - nowMs) / 1000))}`)
+        .join(', ');
     }
     return {
       outcomes,

@@ -42,7 +42,10 @@ export type ConfirmInput<Answer> = {
   consume?: { sessionTtlSeconds: number; check: (link: LinkRow) => Promise<Answer | undefined> | Answer | undefined };
 };
 
-export async function confirmLink<Answer>(deps: MagicLinkDeps & { logger: Logger }, input: ConfirmInput<Answer>): Promise<Confirmation<Answer>> {
+export async function confirmLink<Answer>(
+  deps: MagicLinkDeps & { logger: Logger },
+  input: ConfirmInput<Answer>,
+): Promise<Confirmation<Answer>> {
   let state = await classifyLink(deps, input.tenant, input.token);
   if (state.kind !== 'invalid' && input.accepts && !input.accepts(state.link)) state = { kind: 'invalid' };
   if (state.kind !== 'invalid' && input.facts) Object.assign(input.facts, { tenantId: input.tenant.id, visitorId: state.link.visitor_id });
@@ -51,22 +54,38 @@ export async function confirmLink<Answer>(deps: MagicLinkDeps & { logger: Logger
   const answer = await input.consume.check(state.link);
   if (answer !== undefined) return { kind: 'answered', answer };
   const { presenter } = input;
-  const result = await consumeLink(deps, state.link, { userAgent: presenter.userAgent, ip: presenter.ip, sessionTtlSeconds: input.consume.sessionTtlSeconds, requestId: presenter.requestId, via: 'link' });
+  const result = await consumeLink(deps, state.link, {
+    userAgent: presenter.userAgent,
+    ip: presenter.ip,
+    sessionTtlSeconds: input.consume.sessionTtlSeconds,
+    requestId: presenter.requestId,
+    via: 'link',
+  });
   if (result.ok) return { kind: 'signed-in', link: state.link, session: result.session };
   // Lost the race, or it expired meanwhile: still valid means not consumable here.
   return settle(deps, input, result.state.kind === 'valid' ? { kind: 'invalid' } : result.state);
 }
 
 /** A link that cannot sign in: its own browser is sent on, a replay is recorded. */
-async function settle(deps: MagicLinkDeps & { logger: Logger }, input: ConfirmInput<unknown>, state: BadLink): Promise<Confirmation<never>> {
+async function settle(
+  deps: MagicLinkDeps & { logger: Logger },
+  input: ConfirmInput<unknown>,
+  state: BadLink,
+): Promise<Confirmation<never>> {
   if (state.kind !== 'used') return { kind: 'bad', state };
-  if (state.link.used_by_session_id && (await input.heldSessionId()) === state.link.used_by_session_id) return { kind: 'held', link: state.link };
+  if (state.link.used_by_session_id && (await input.heldSessionId()) === state.link.used_by_session_id)
+    return { kind: 'held', link: state.link };
   await recordReplay(deps, input.tenant, state, input.presenter);
   return { kind: 'bad', state };
 }
 
 /** A used link presented again (shared inbox, screenshot, forwarded mail): an audit row and the link's security event. */
-export async function recordReplay(deps: MagicLinkDeps & { logger: Logger }, tenant: Tenant, state: Extract<LinkState, { kind: 'used' }>, presenter: Presenter): Promise<void> {
+export async function recordReplay(
+  deps: MagicLinkDeps & { logger: Logger },
+  tenant: Tenant,
+  state: Extract<LinkState, { kind: 'used' }>,
+  presenter: Presenter,
+): Promise<void> {
   const now = deps.clock.now();
   const { link } = state;
   await recordAudit(deps.db, {

@@ -8,7 +8,14 @@ import type { KeyRing } from '../tokens/keys.ts';
 import { seal } from '../tokens/sealed.ts';
 import { hashToken, mintToken, verifyToken } from '../tokens/tokens.ts';
 import type { Tenant } from '../tenants/tenants.ts';
-import { consumeLinkIntoSession, findLinkById, findLinkByTokenHash, insertLinkWithMail, type ConsumedRow, type LinkRow } from './queries.ts';
+import {
+  consumeLinkIntoSession,
+  findLinkById,
+  findLinkByTokenHash,
+  insertLinkWithMail,
+  type ConsumedRow,
+  type LinkRow,
+} from './queries.ts';
 
 // What other features may read (the console): the magic-link feature owns `magic_links`.
 export { findNewestLinkForEmail, listVisitorLinks, type LinkRow, type LinkViewRow } from './queries.ts';
@@ -117,7 +124,14 @@ export type NewSessionInfo = ConsumedRow & { token: string };
 export async function consumeLink(
   deps: MagicLinkDeps,
   link: LinkRow,
-  context: { userAgent: string | null; ip: string; sessionTtlSeconds: number; requestId: string; via: 'link' | 'code'; maxCodeAttempts?: number },
+  context: {
+    userAgent: string | null;
+    ip: string;
+    sessionTtlSeconds: number;
+    requestId: string;
+    via: 'link' | 'code';
+    maxCodeAttempts?: number;
+  },
 ): Promise<{ ok: true; session: NewSessionInfo } | { ok: false; state: LinkState }> {
   const now = deps.clock.now();
   const token = mintToken(deps.keys, 'vs');

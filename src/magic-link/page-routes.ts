@@ -33,7 +33,10 @@ export function hostedPageRoutes(deps: AppDeps) {
       const mine = pending?.handle === tenant.handle ? pending : null;
       // The code form posts back here: test now whether this browser keeps cookies.
       setHostCookie(cookie as CookieJar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
-      return checkEmailPage({ tenant, requestId: ctx.requestId, pending: mine && { email: mine.email, masked: maskEmail(mine.email), returnTo: mine.returnTo } });
+      return checkEmailPage({
+        tenant,
+        requestId: ctx.requestId,
+        pending: mine && { email: mine.email, masked: maskEmail(mine.email), returnTo: mine.returnTo },
+      });
     });
 }
-

@@ -35,7 +35,12 @@ ${action ? html`<form method="post" action="${action}"><button type="submit">Try
   });
 }
 
-export function expiredPage({ tenant, requestId, reissueAction, expiredAt }: PageBase & { reissueAction: string; expiredAt: Date }): string {
+export function expiredPage({
+  tenant,
+  requestId,
+  reissueAction,
+  expiredAt,
+}: PageBase & { reissueAction: string; expiredAt: Date }): string {
   return page({
     brand: tenant.name,
     title: 'This sign-in link has expired',
@@ -70,7 +75,11 @@ export function signInPage({ tenant, requestId, returnTo }: PageBase & { returnT
   });
 }
 
-export function checkEmailPage({ tenant, requestId, pending }: PageBase & { pending: { email: string; masked: string; returnTo: string } | null }): string {
+export function checkEmailPage({
+  tenant,
+  requestId,
+  pending,
+}: PageBase & { pending: { email: string; masked: string; returnTo: string } | null }): string {
   const maskedEmail = pending?.masked;
   return page({
     brand: tenant.name,
@@ -79,16 +88,20 @@ export function checkEmailPage({ tenant, requestId, pending }: PageBase & { pend
     body: html`${maskedEmail ? html`<p>We sent a sign-in link to <strong>${maskedEmail}</strong>.</p>` : html`<p>If you asked for a sign-in link, it is on its way.</p>`}
 <p>Reading mail on another device? Enter the <span class="nowrap">6-digit</span> code from the email here.</p>
 <form method="post" action="/v2/visitor/auth/verify">
-${pending
-      ? ''
-      : html`<label for="code-email">Email</label><input id="code-email" name="email" type="email" autocomplete="email" spellcheck="false" required>
-`}<label for="code">6-digit code</label><input id="code" class="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
+${
+  pending
+    ? ''
+    : html`<label for="code-email">Email</label><input id="code-email" name="email" type="email" autocomplete="email" spellcheck="false" required>
+`
+}<label for="code">6-digit code</label><input id="code" class="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
 <button type="submit">Sign in</button></form>
 <div class="alt"><p>Didn't get it? Check your spam folder${pending ? ', or send it again' : ''}.</p>
-${pending
-      ? html`<form method="post" action="/v2/visitor/auth/magic-link"><input type="hidden" name="email" value="${pending.email}">
+${
+  pending
+    ? html`<form method="post" action="/v2/visitor/auth/magic-link"><input type="hidden" name="email" value="${pending.email}">
 <input type="hidden" name="returnTo" value="${pending.returnTo}"><button type="submit" class="secondary">Send it again</button></form>`
-      : ''}
+    : ''
+}
 <p><a href="/_edge/visitor/sign-in">${pending ? 'Use a different email' : 'Ask for a new link'}</a></p></div>`,
   });
 }

@@ -145,9 +145,14 @@ export type ConsumedRow = { visitor_id: string; email: string; return_to: string
  * Single use, decided by one statement: the link is marked used only if it is still unused and
  * unexpired, and the session is created from the same row — of concurrent consumers exactly one wins.
  */
-export async function consumeLinkIntoSession(db: Db, where: { linkId: string; maxCodeAttempts?: number }, session: NewSession): Promise<ConsumedRow | undefined> {
+export async function consumeLinkIntoSession(
+  db: Db,
+  where: { linkId: string; maxCodeAttempts?: number },
+  session: NewSession,
+): Promise<ConsumedRow | undefined> {
   // By code: a code burned (or out of attempts) meanwhile never signs in, whatever the timing.
-  const codeStillLive = where.maxCodeAttempts === undefined ? sql`` : sql`and code_burned_at is null and code_attempts <= ${where.maxCodeAttempts}`;
+  const codeStillLive =
+    where.maxCodeAttempts === undefined ? sql`` : sql`and code_burned_at is null and code_attempts <= ${where.maxCodeAttempts}`;
   return db.one<ConsumedRow>(sql`
     with used as (
       update magic_links

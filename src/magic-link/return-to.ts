@@ -21,7 +21,15 @@ export function resolveReturnTo(raw: unknown, tenant: Tenant, base = publicOrigi
     } catch {
       throw rejected();
     }
-    if (url.username || url.password || raw.slice(raw.indexOf('//') + 2).split(/[/?#]/)[0]!.includes('@')) throw rejected();
+    if (
+      url.username ||
+      url.password ||
+      raw
+        .slice(raw.indexOf('//') + 2)
+        .split(/[/?#]/)[0]!
+        .includes('@')
+    )
+      throw rejected();
     if (!tenant.origins.includes(url.origin)) throw rejected();
   }
   return url.href;

@@ -75,11 +75,21 @@ export function magicLinkRoutes(deps: AppDeps) {
         const returnTo = resolveReturnTo(body.returnTo, tenant);
         // Same work and same answer for every well-formed address: no account enumeration.
         // Server callers: per-tenant (and per-email) limits apply, per-IP ones do not.
-        const limits = await ctx.enforceLimits('magic-link', tenant.id, { ip: server ? undefined : ctx.clientIp, tenant: tenant.id, email });
+        const limits = await ctx.enforceLimits('magic-link', tenant.id, {
+          ip: server ? undefined : ctx.clientIp,
+          tenant: tenant.id,
+          email,
+        });
         if (limits.silentExceeded) {
           await suppressMail(ctx, tenant, limits);
         } else {
-          const { visitorId } = await requestMagicLink(linkDeps, { tenant, email, returnTo, linkOrigin: ctx.linkOrigin(tenant), requestId: ctx.requestId });
+          const { visitorId } = await requestMagicLink(linkDeps, {
+            tenant,
+            email,
+            returnTo,
+            linkOrigin: ctx.linkOrigin(tenant),
+            requestId: ctx.requestId,
+          });
           ctx.facts.visitorId = visitorId;
         }
         if (form) {
@@ -103,9 +113,16 @@ export function magicLinkRoutes(deps: AppDeps) {
       await enforceLinkLimits(keys, ctx, tenant, params.token);
       const action = `/_edge/visitor/access/t/${params.token}`;
       // GET never consumes (mail scanners prefetch links): it shows a button and sets a test cookie.
-      const outcome = await confirmLink(linkDeps, { tenant, token: params.token, presenter: presenterOf(ctx), heldSessionId: () => heldSessionId(ctx), facts: ctx.facts });
+      const outcome = await confirmLink(linkDeps, {
+        tenant,
+        token: params.token,
+        presenter: presenterOf(ctx),
+        heldSessionId: () => heldSessionId(ctx),
+        facts: ctx.facts,
+      });
       if (outcome.kind === 'held') return seeOther(set, outcome.link.return_to);
-      if (outcome.kind !== 'valid') return badLinkPage(ctx, set, tenant, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' }, action);
+      if (outcome.kind !== 'valid')
+        return badLinkPage(ctx, set, tenant, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' }, action);
       await auditVisitor(deps, ctx, tenant, 'link_opened', { visitorId: outcome.link.visitor_id, detail: { linkId: outcome.link.id } });
       setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, outcome.link));
       set.headers['content-type'] = HTML;
@@ -165,7 +182,13 @@ export function magicLinkRoutes(deps: AppDeps) {
       // A fresh link is a sign-in mail like any other: it spends the address's per-email budget,
       // so one expired link cannot be reissued into a flood of mail.
       if (await mailBudgetLeft(ctx, tenant, expired.email)) {
-        await requestMagicLink(linkDeps, { tenant, email: expired.email, returnTo: expired.return_to, linkOrigin: ctx.linkOrigin(tenant), requestId: ctx.requestId });
+        await requestMagicLink(linkDeps, {
+          tenant,
+          email: expired.email,
+          returnTo: expired.return_to,
+          linkOrigin: ctx.linkOrigin(tenant),
+          requestId: ctx.requestId,
+        });
         await auditVisitor(deps, ctx, tenant, 'link_reissued', { visitorId: expired.visitor_id, detail: { expiredLinkId: expired.id } });
       }
       if (bodyKindOf(request) === 'form') {

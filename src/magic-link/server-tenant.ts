@@ -9,10 +9,14 @@ import type { Tenant } from '../tenants/tenants.ts';
 export async function serverTenant(deps: AppDeps, ctx: RouteContext, caller: ServerCaller, handle: string | undefined): Promise<Tenant> {
   await assertCallerOnOwnHost(deps, ctx.request, caller);
   if (!caller.scopes.has('visitor:write') || !caller.tenantId) {
-    throw new AppError('insufficient_scope', { detail: 'Requesting sign-in links needs the visitor:write scope.', fields: { requiredScope: 'visitor:write' } });
+    throw new AppError('insufficient_scope', {
+      detail: 'Requesting sign-in links needs the visitor:write scope.',
+      fields: { requiredScope: 'visitor:write' },
+    });
   }
   const tenant = await deps.tenants.forId(caller.tenantId);
   if (!tenant) throw new AppError('unauthorized', { detail: 'The credential belongs to no storefront.' });
-  if (handle !== undefined && handle !== tenant.handle) throw new AppError('wrong_tenant', { detail: `This credential belongs to the storefront "${tenant.handle}".` });
+  if (handle !== undefined && handle !== tenant.handle)
+    throw new AppError('wrong_tenant', { detail: `This credential belongs to the storefront "${tenant.handle}".` });
   return tenant;
 }

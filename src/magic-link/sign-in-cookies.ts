@@ -27,5 +27,7 @@ export async function toCheckEmail(keys: AppDeps['keys'], jar: CookieJar, set: S
 
 /** The test cookie lives as long as the link it tests. */
 export function checkCookieSeconds(deps: Pick<AppDeps, 'clock' | 'config'>, link: LinkRow): number {
-  return link.expires_at ? Math.max(1, Math.ceil((link.expires_at.getTime() - deps.clock.now().getTime()) / 1000)) : deps.config.magicLinkTtlSeconds;
+  return link.expires_at
+    ? Math.max(1, Math.ceil((link.expires_at.getTime() - deps.clock.now().getTime()) / 1000))
+    : deps.config.magicLinkTtlSeconds;
 }

@@ -30,68 +30,75 @@ export function verifyRoutes(deps: AppDeps) {
   const { config, keys, logger } = deps;
   const linkDeps = linkDepsOf(deps);
 
-  return new Elysia({ name: 'magic-link-verify' })
-    .use(routeContext(deps))
-    .post(
-      '/v2/visitor/auth/verify',
-      async ({ ctx, request, body, set, cookie }) => {
-        const jar = cookie as CookieJar;
-        const form = bodyKindOf(request) === 'form';
-        const pending = form && cookieString(jar, PENDING_COOKIE) ? await unseal<Pending>(keys, 'cookie', cookieString(jar, PENDING_COOKIE)!, PENDING_COOKIE) : null;
-        const { tenant } = await ctx.visitorTenant(body.handle ?? pending?.handle);
-        if (form) assertOriginAllowed(request, tenant, config);
-        const ttl = sessionTtlFor(deps, tenant);
-        if (form && body.delivery !== 'bearer' && !cookieString(jar, CHECK_COOKIE)) {
-          // Same rule as the link: never burn a code into a session cookie the browser will drop.
-          setHostCookie(jar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
-          set.status = 400;
-          ctx.facts.code = 'cookie_blocked';
-          set.headers['content-type'] = HTML;
-          return cookieBlockedPage({ tenant, requestId: ctx.requestId });
+  return new Elysia({ name: 'magic-link-verify' }).use(routeContext(deps)).post(
+    '/v2/visitor/auth/verify',
+    async ({ ctx, request, body, set, cookie }) => {
+      const jar = cookie as CookieJar;
+      const form = bodyKindOf(request) === 'form';
+      const pending =
+        form && cookieString(jar, PENDING_COOKIE)
+          ? await unseal<Pending>(keys, 'cookie', cookieString(jar, PENDING_COOKIE)!, PENDING_COOKIE)
+          : null;
+      const { tenant } = await ctx.visitorTenant(body.handle ?? pending?.handle);
+      if (form) assertOriginAllowed(request, tenant, config);
+      const ttl = sessionTtlFor(deps, tenant);
+      if (form && body.delivery !== 'bearer' && !cookieString(jar, CHECK_COOKIE)) {
+        // Same rule as the link: never burn a code into a session cookie the browser will drop.
+        setHostCookie(jar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
+        set.status = 400;
+        ctx.facts.code = 'cookie_blocked';
+        set.headers['content-type'] = HTML;
+        return cookieBlockedPage({ tenant, requestId: ctx.requestId });
+      }
+      // A code is a guess until compared: it reserves its place in the per-IP wrong-code quota in
+      // the same atomic statement as the other limits, BEFORE comparing, so a concurrent burst
+      // gets at most the quota compared. A right code gives its place back below.
+      const guessing = body.token === undefined && body.code !== undefined;
+      const email = guessing ? normaliseEmail(body.email ?? pending?.email) : null;
+      if (guessing && !email) throw new AppError('invalid_email');
+      const limits = await ctx.enforceLimits('verify', tenant.id, { ip: ctx.clientIp }, (p) => p.label !== WRONG_CODES || guessing);
+      let session: NewSessionInfo;
+      if (body.token !== undefined) {
+        const state = await classifyNoting(linkDeps, ctx, tenant, body.token);
+        if (state.kind !== 'valid') {
+          if (state.kind === 'used') await recordReplayed(linkDeps, ctx, tenant, state);
+          throw linkStateError(state, `/_edge/visitor/access/t/${body.token}/reissue`);
         }
-        // A code is a guess until compared: it reserves its place in the per-IP wrong-code quota in
-        // the same atomic statement as the other limits, BEFORE comparing, so a concurrent burst
-        // gets at most the quota compared. A right code gives its place back below.
-        const guessing = body.token === undefined && body.code !== undefined;
-        const email = guessing ? normaliseEmail(body.email ?? pending?.email) : null;
-        if (guessing && !email) throw new AppError('invalid_email');
-        const limits = await ctx.enforceLimits('verify', tenant.id, { ip: ctx.clientIp }, (p) => p.label !== WRONG_CODES || guessing);
-        let session: NewSessionInfo;
-        if (body.token !== undefined) {
-          const state = await classifyNoting(linkDeps, ctx, tenant, body.token);
-          if (state.kind !== 'valid') {
-            if (state.kind === 'used') await recordReplayed(linkDeps, ctx, tenant, state);
-            throw linkStateError(state, `/_edge/visitor/access/t/${body.token}/reissue`);
-          }
-          const result = await consumeLink(linkDeps, state.link, { userAgent: ctx.userAgent, ip: ctx.clientIp, sessionTtlSeconds: ttl, requestId: ctx.requestId, via: 'link' });
-          if (!result.ok) throw linkStateError(result.state.kind === 'valid' ? { kind: 'invalid' } : result.state);
-          session = result.session;
-        } else if (guessing && email && body.code !== undefined) {
-          session = await verifyCode(linkDeps, { tenant, email, code: body.code, context: ctx, sessionTtlSeconds: ttl });
-          // Signed in: the code was right, not a wrong code from this IP.
-          const reserved = limits.outcomes.find((o) => o.policy.label === WRONG_CODES);
-          if (reserved) await deps.limiter.release(reserved);
-        } else {
-          throw invalid('token', 'Send either token, or handle + email + code.');
-        }
-        Object.assign(ctx.facts, { visitorId: session.visitor_id, sessionId: session.session_id });
-        const delivery = body.delivery ?? 'cookie';
-        if (delivery === 'cookie') setSessionCookie(jar, session.token, ttl);
-        logger.info('signed in by verify', { requestId: ctx.requestId, tenant: tenant.handle, visitorId: session.visitor_id, delivery });
-        if (form) {
-          clearHostCookie(jar, PENDING_COOKIE);
-          return seeOther(set, session.return_to);
-        }
-        return delivery === 'bearer' ? { ...sessionBody(tenant, session), sessionToken: session.token } : sessionBody(tenant, session);
-      },
-      {
-        body: t.Object({
-          token: t.Optional(t.String({ maxLength: 256 })),
-          handle: t.Optional(t.String({ maxLength: 64 })),
-          email: t.Optional(t.String({ maxLength: 512 })),
-          code: t.Optional(t.String({ maxLength: 16 })),
-          delivery: t.Optional(t.Union([t.Literal('cookie'), t.Literal('bearer')])),
-        }),
-      },
-    );
+        const result = await consumeLink(linkDeps, state.link, {
+          userAgent: ctx.userAgent,
+          ip: ctx.clientIp,
+          sessionTtlSeconds: ttl,
+          requestId: ctx.requestId,
+          via: 'link',
+        });
+        if (!result.ok) throw linkStateError(result.state.kind === 'valid' ? { kind: 'invalid' } : result.state);
+        session = result.session;
+      } else if (guessing && email && body.code !== undefined) {
+        session = await verifyCode(linkDeps, { tenant, email, code: body.code, context: ctx, sessionTtlSeconds: ttl });
+        // Signed in: the code was right, not a wrong code from this IP.
+        const reserved = limits.outcomes.find((o) => o.policy.label === WRONG_CODES);
+        if (reserved) await deps.limiter.release(reserved);
+      } else {
+        throw invalid('token', 'Send either token, or handle + email + code.');
+      }
+      Object.assign(ctx.facts, { visitorId: session.visitor_id, sessionId: session.session_id });
+      const delivery = body.delivery ?? 'cookie';
+      if (delivery === 'cookie') setSessionCookie(jar, session.token, ttl);
+      logger.info('signed in by verify', { requestId: ctx.requestId, tenant: tenant.handle, visitorId: session.visitor_id, delivery });
+      if (form) {
+        clearHostCookie(jar, PENDING_COOKIE);
+        return seeOther(set, session.return_to);
+      }
+      return delivery === 'bearer' ? { ...sessionBody(tenant, session), sessionToken: session.token } : sessionBody(tenant, session);
+    },
+    {
+      body: t.Object({
+        token: t.Optional(t.String({ maxLength: 256 })),
+        handle: t.Optional(t.String({ maxLength: 64 })),
+        email: t.Optional(t.String({ maxLength: 512 })),
+        code: t.Optional(t.String({ maxLength: 16 })),
+        delivery: t.Optional(t.Union([t.Literal('cookie'), t.Literal('bearer')])),
+      }),
+    },
+  );
 }

@@ -8,15 +8,15 @@ export function parseSender(text: string): { name: string; address: string } {
 }
 
 /** `code` null: a link-only mail (the support console signs in by link alone). */
-export function magicLinkMail(input: {
-  tenantName: string;
-  link: string;
-  code: string | null;
-  ttlMinutes: number;
-}): { subject: string; text: string; html: string } {
+export function magicLinkMail(input: { tenantName: string; link: string; code: string | null; ttlMinutes: number }): {
+  subject: string;
+  text: string;
+  html: string;
+} {
   const { tenantName, link, code, ttlMinutes } = input;
   const subject = `Your sign-in link for ${tenantName}`;
-  const validity = code === null ? `The link works once, for ${ttlMinutes} minutes.` : `The link and the code work once, for ${ttlMinutes} minutes.`;
+  const validity =
+    code === null ? `The link works once, for ${ttlMinutes} minutes.` : `The link and the code work once, for ${ttlMinutes} minutes.`;
   const text = [
     `Sign in to ${tenantName}`,
     '',
@@ -33,8 +33,12 @@ export function magicLinkMail(input: {
 <p style="font-weight:600;color:#555">${tenantName}</p>
 <h1 style="font-size:1.3rem">Sign in to ${tenantName}</h1>
 <p><a href="${link}" style="display:inline-block;background:#1d1d1f;color:#fff;padding:.75rem 1.25rem;border-radius:10px;text-decoration:none;font-weight:600">Sign in</a></p>
-${code === null ? '' : html`<p>Or enter this code: <strong style="font-size:1.2rem;letter-spacing:.15em">${code}</strong></p>
-`}<p style="color:#666;font-size:.9rem">${validity} If you didn't ask to sign in, you can ignore this email.</p>
+${
+  code === null
+    ? ''
+    : html`<p>Or enter this code: <strong style="font-size:1.2rem;letter-spacing:.15em">${code}</strong></p>
+`
+}<p style="color:#666;font-size:.9rem">${validity} If you didn't ask to sign in, you can ignore this email.</p>
 </div></body></html>`;
   return { subject, text, html: body.value };
 }

@@ -59,7 +59,8 @@ function quotedPrintable(body: string): string {
   return qpWrap(qpEncode(body.replace(/\r?\n/g, '\r\n')), 76);
 }
 
-const PART_HEAD = (type: string) => `--${BOUNDARY}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`;
+const PART_HEAD = (type: string) =>
+  `--${BOUNDARY}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`;
 const TEXT_HEAD = PART_HEAD('text/plain');
 const HTML_HEAD = `\r\n${PART_HEAD('text/html')}`;
 const TAIL = `\r\n--${BOUNDARY}--\r\n`;

@@ -179,7 +179,10 @@ export class MailOutbox {
               .catch((error) =>
                 // The row stays 'sending' and is claimed again after its lease: a mail SMTP
                 // accepted may then go out twice, with the same Message-ID (logged then).
-                this.options.logger.error('outbox: could not record a mail outcome; the row is retried after its lease', { outboxId: row.id, error: errorText(error) }),
+                this.options.logger.error('outbox: could not record a mail outcome; the row is retried after its lease', {
+                  outboxId: row.id,
+                  error: errorText(error),
+                }),
               )
               .finally(() => {
                 this.inFlight--;

@@ -54,7 +54,14 @@ const UNSUPPORTED = ['proxy', 'service', 'rateLimit', 'rateDelta', 'sendmail', '
 
 export type SmtpTransport = MailTransport & {
   /** The options in effect (defaults merged with SMTP_URL), without credentials. */
-  readonly settings: { host: string; port: number | null; secure: boolean; maxConnections: number; maxMessages: number; idleTimeout: number };
+  readonly settings: {
+    host: string;
+    port: number | null;
+    secure: boolean;
+    maxConnections: number;
+    maxMessages: number;
+    idleTimeout: number;
+  };
   /** SMTP connections open right now. */
   readonly connections: number;
 };

@@ -9,7 +9,10 @@ export class Janitor {
   private timer: ReturnType<typeof setInterval> | null = null;
   private running: Promise<unknown> | null = null;
 
-  constructor(private readonly deps: { db: Db; clock: Clock; limiter: RateLimiter; logger: Logger }, private readonly everyMs = 60_000) {}
+  constructor(
+    private readonly deps: { db: Db; clock: Clock; limiter: RateLimiter; logger: Logger },
+    private readonly everyMs = 60_000,
+  ) {}
 
   start(): void {
     this.timer ??= setInterval(() => void this.sweep(), this.everyMs);

@@ -44,7 +44,11 @@ export function signedIn({ session, tenant }: CurrentSession): { session: Visito
  * with the new lifetime. The browser drops a cookie at its own Max-Age, set at sign-in, whatever the
  * database says. Never called by the edge check (no writes on the hot path).
  */
-export async function slideUsedSession(deps: AppDeps, jar: CookieJar, { session, tenant }: { session: VisitorSession; tenant: Tenant }): Promise<{ session: VisitorSession; tenant: Tenant }> {
+export async function slideUsedSession(
+  deps: AppDeps,
+  jar: CookieJar,
+  { session, tenant }: { session: VisitorSession; tenant: Tenant },
+): Promise<{ session: VisitorSession; tenant: Tenant }> {
   const live = await touchSession(deps, session, sessionTtlFor(deps, tenant), deps.config.sessionMaxAgeSeconds);
   if (live !== session && live.via === 'cookie') {
     // The cookie lives as long as the session now does (less than the TTL near the absolute lifetime).

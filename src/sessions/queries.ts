@@ -18,7 +18,10 @@ export type SessionRecord = {
 };
 
 /** A live session with whose it is (the cookie/bearer check). */
-export type SessionRow = Pick<SessionRecord, 'id' | 'tenant_id' | 'visitor_id' | 'created_at' | 'last_seen_at' | 'expires_at'> & { email: string; handle: string };
+export type SessionRow = Pick<SessionRecord, 'id' | 'tenant_id' | 'visitor_id' | 'created_at' | 'last_seen_at' | 'expires_at'> & {
+  email: string;
+  handle: string;
+};
 
 /** One round trip on the sign-in hot path: the caller's `select` yields the columns below, in order (usually from a CTE). */
 export function sessionInsert(select: Query): Query {
@@ -47,7 +50,9 @@ export async function slideSession(db: Db, sessionId: string, now: Date, expires
 
 /** Revokes one session; false when it was already revoked (or does not exist). */
 export async function revokeSession(db: Db, sessionId: string, now: Date): Promise<boolean> {
-  const rows = await db.many(sql`update sessions set revoked_at = ${now} where id = ${sessionId}::uuid and revoked_at is null returning id`);
+  const rows = await db.many(
+    sql`update sessions set revoked_at = ${now} where id = ${sessionId}::uuid and revoked_at is null returning id`,
+  );
   return rows.length === 1;
 }
 
@@ -104,7 +109,10 @@ export async function listVisitorSessions(db: Db, visitorId: string, limit = 25)
 }
 
 /** Whose a session is (undefined: no such session). */
-export async function findSessionOwner(db: Db, sessionId: string): Promise<{ tenant_id: string; visitor_id: string; email: string; revoked_at: Date | null } | undefined> {
+export async function findSessionOwner(
+  db: Db,
+  sessionId: string,
+): Promise<{ tenant_id: string; visitor_id: string; email: string; revoked_at: Date | null } | undefined> {
   return db.one(sql`
     select s.tenant_id, s.visitor_id, v.email, s.revoked_at
     from sessions s join visitors v on v.id = s.visitor_id

@@ -52,9 +52,20 @@ function slidExpiry(createdAt: Date, now: Date, ttlSeconds: number, maxAgeSecond
 }
 
 /** Extends a session's expiry when it is used (never past its absolute lifetime), but writes at most once an hour. */
-export async function touchSession(deps: { db: Db; clock: Clock }, session: VisitorSession, ttlSeconds: number, maxAgeSeconds: number): Promise<VisitorSession> {
+export async function touchSession(
+  deps: { db: Db; clock: Clock },
+  session: VisitorSession,
+  ttlSeconds: number,
+  maxAgeSeconds: number,
+): Promise<VisitorSession> {
   const now = deps.clock.now();
   if (now.getTime() - session.last_seen_at.getTime() < SLIDE_EVERY_SECONDS * 1000) return session;
-  const expiresAt = await slideSession(deps.db, session.id, now, slidExpiry(session.created_at, now, ttlSeconds, maxAgeSeconds), addSeconds(now, -SLIDE_EVERY_SECONDS));
+  const expiresAt = await slideSession(
+    deps.db,
+    session.id,
+    now,
+    slidExpiry(session.created_at, now, ttlSeconds, maxAgeSeconds),
+    addSeconds(now, -SLIDE_EVERY_SECONDS),
+  );
   return expiresAt ? { ...session, last_seen_at: now, expires_at: expiresAt } : session;
 }

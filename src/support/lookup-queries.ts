@@ -99,10 +99,16 @@ export async function findMail(db: Db, requestId: string, scope: TenantScope): P
 }
 
 export async function findRequestSecurityEvents(db: Db, requestId: string, scope: TenantScope): Promise<SecurityEventRow[]> {
-  return db.many<SecurityEventRow>(sql`select ${SECURITY_EVENT_COLUMNS} from security_events where request_id = ${requestId} and ${inScope(scope)} order by created_at`);
+  return db.many<SecurityEventRow>(
+    sql`select ${SECURITY_EVENT_COLUMNS} from security_events where request_id = ${requestId} and ${inScope(scope)} order by created_at`,
+  );
 }
 
-export async function findVisitorSecurityEvents(db: Db, input: { visitorId: string; from: Date; to: Date }, scope: TenantScope): Promise<SecurityEventRow[]> {
+export async function findVisitorSecurityEvents(
+  db: Db,
+  input: { visitorId: string; from: Date; to: Date },
+  scope: TenantScope,
+): Promise<SecurityEventRow[]> {
   return db.many<SecurityEventRow>(sql`
     select ${SECURITY_EVENT_COLUMNS}
     from security_events

@@ -17,44 +17,49 @@ function jsonOnly(request: Request): void {
 export function operatorRoutes(deps: AppDeps) {
   const { db, clock } = deps;
 
-  return new Elysia({ name: 'support-operator' })
-    .use(routeContext(deps))
-    // The audience rule comes first: anyone but an operator learns nothing about the body's shape.
-    .post('/v2/operator/escalations', async ({ ctx, request, body, set }) => {
-      const operator = await requireOperator(ctx, 'operator:escalate');
-      jsonOnly(request);
-      const input = parseEscalation(body as Record<string, unknown>);
-      const report = input.reportId ? await findReportTenant(db, input.reportId) : null;
-      if (report === undefined) throw new AppError('not_found', { detail: `No support report has the id ${input.reportId}.` });
-      const tenantId = report?.tenantId ?? (input.citedRequestId ? await findRequestTenant(db, input.citedRequestId) : null);
-      if (tenantId) ctx.facts.tenantId = tenantId;
-      const now = clock.now();
-      const escalationId = await insertEscalation(db, {
-        tenantId,
-        reportId: input.reportId,
-        requestId: ctx.requestId,
-        citedRequestId: input.citedRequestId,
-        summary: input.summary,
-        severity: input.severity,
-        patId: operator.id,
-        now,
-      });
-      await recordAudit(db, {
-        kind: 'escalation_filed',
-        actor: `operator:${operator.id}`,
-        requestId: ctx.requestId,
-        tenantId,
-        detail: { escalationId, reportId: input.reportId, citedRequestId: input.citedRequestId, severity: input.severity },
-        at: now,
-      });
-      deps.logger.info('escalation filed', { requestId: ctx.requestId, escalationId, severity: input.severity, operator: operator.id });
-      set.status = 201;
-      return { escalationId, requestId: ctx.requestId };
-    })
-    .get('/v2/operator/requests/:requestId', async ({ ctx, params }) => {
-      await requireOperator(ctx, 'operator:read');
-      const found = REQUEST_ID_SHAPE.test(params.requestId) ? await lookUpRequest(deps, params.requestId) : null;
-      if (!found) throw new AppError('not_found', { detail: 'No request with this id is known (the request log keeps what it has seen; the edge check is not logged).' });
-      return found;
-    });
+  return (
+    new Elysia({ name: 'support-operator' })
+      .use(routeContext(deps))
+      // The audience rule comes first: anyone but an operator learns nothing about the body's shape.
+      .post('/v2/operator/escalations', async ({ ctx, request, body, set }) => {
+        const operator = await requireOperator(ctx, 'operator:escalate');
+        jsonOnly(request);
+        const input = parseEscalation(body as Record<string, unknown>);
+        const report = input.reportId ? await findReportTenant(db, input.reportId) : null;
+        if (report === undefined) throw new AppError('not_found', { detail: `No support report has the id ${input.reportId}.` });
+        const tenantId = report?.tenantId ?? (input.citedRequestId ? await findRequestTenant(db, input.citedRequestId) : null);
+        if (tenantId) ctx.facts.tenantId = tenantId;
+        const now = clock.now();
+        const escalationId = await insertEscalation(db, {
+          tenantId,
+          reportId: input.reportId,
+          requestId: ctx.requestId,
+          citedRequestId: input.citedRequestId,
+          summary: input.summary,
+          severity: input.severity,
+          patId: operator.id,
+          now,
+        });
+        await recordAudit(db, {
+          kind: 'escalation_filed',
+          actor: `operator:${operator.id}`,
+          requestId: ctx.requestId,
+          tenantId,
+          detail: { escalationId, reportId: input.reportId, citedRequestId: input.citedRequestId, severity: input.severity },
+          at: now,
+        });
+        deps.logger.info('escalation filed', { requestId: ctx.requestId, escalationId, severity: input.severity, operator: operator.id });
+        set.status = 201;
+        return { escalationId, requestId: ctx.requestId };
+      })
+      .get('/v2/operator/requests/:requestId', async ({ ctx, params }) => {
+        await requireOperator(ctx, 'operator:read');
+        const found = REQUEST_ID_SHAPE.test(params.requestId) ? await lookUpRequest(deps, params.requestId) : null;
+        if (!found)
+          throw new AppError('not_found', {
+            detail: 'No request with this id is known (the request log keeps what it has seen; the edge check is not logged).',
+          });
+        return found;
+      })
+  );
 }

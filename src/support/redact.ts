@@ -49,9 +49,13 @@ const COOKIE_ATTRIBUTES = /^(?:expires|max-age|domain|path|secure|httponly|sames
 /** `sid=abc; Path=/; HttpOnly` → `sid=[redacted]; Path=/; HttpOnly` (also several cookies joined by `, `). */
 function redactSetCookie(value: string): string {
   const [first = '', ...attributes] = value.split(';');
-  const pair = first.replace(/^(\s*[^=]*=)(.*)$/, (whole, name: string, rest: string) => (rest.trim() === '' ? whole : `${name}${REDACTED}`));
+  const pair = first.replace(/^(\s*[^=]*=)(.*)$/, (whole, name: string, rest: string) =>
+    rest.trim() === '' ? whole : `${name}${REDACTED}`,
+  );
   const rest = attributes.map((attribute) =>
-    attribute.replace(/(,\s*)([^=,;\s]+)=([^;,]*)/g, (whole, comma: string, name: string) => (COOKIE_ATTRIBUTES.test(name) ? whole : `${comma}${name}=${REDACTED}`)),
+    attribute.replace(/(,\s*)([^=,;\s]+)=([^;,]*)/g, (whole, comma: string, name: string) =>
+      COOKIE_ATTRIBUTES.test(name) ? whole : `${comma}${name}=${REDACTED}`,
+    ),
   );
   return [pair, ...rest].join(';');
 }
@@ -80,7 +84,11 @@ function redactHarCookieArrays(text: string): string {
     const start = match.index + match[0].length;
     const end = text.indexOf(']', start);
     if (end < 0) break;
-    const values = text.slice(start, end).replace(/("value"\s*:\s*")((?:[^"\\]|\\.)*)(")/g, (whole, open: string, value: string, close: string) => (value === '' ? whole : `${open}${REDACTED}${close}`));
+    const values = text
+      .slice(start, end)
+      .replace(/("value"\s*:\s*")((?:[^"\\]|\\.)*)(")/g, (whole, open: string, value: string, close: string) =>
+        value === '' ? whole : `${open}${REDACTED}${close}`,
+      );
     out += text.slice(done, start) + values;
     done = end;
     opener.lastIndex = end;
@@ -121,7 +129,8 @@ const RULES: Rule[] = [
       const quote = /^['"]/.test(argument!) ? argument![0]! : '';
       const inner = quote ? argument!.slice(1, -1) : argument!;
       let redacted = inner;
-      if (flag === '-b' || flag === '--cookie') redacted = inner.includes('=') ? redactCookiePairs(inner) : inner; // no `=`: a cookie file
+      if (flag === '-b' || flag === '--cookie')
+        redacted = inner.includes('=') ? redactCookiePairs(inner) : inner; // no `=`: a cookie file
       else if (flag === '--oauth2-bearer') redacted = REDACTED;
       else redacted = inner.replace(/^([^:]*:).+$/s, `$1${REDACTED}`);
       return redacted === inner ? whole! : `${lead}${quote}${redacted}${quote}`;
@@ -130,7 +139,8 @@ const RULES: Rule[] = [
   // Quoted secret keys: `"sessionToken": "…"`, `\"password\":\"…\"`, `'client_secret': '…'`.
   [
     /(\\{0,3}["'])([A-Za-z][A-Za-z0-9_-]{0,63})\1(\s*[:=]\s*)(\\{0,3}["'])(.*?)(?=\4)/g,
-    (whole, quote, key, colon, open, value) => (SECRET_KEY.test(key!) && value !== '' && value !== REDACTED ? `${quote}${key}${quote}${colon}${open}${REDACTED}` : whole!),
+    (whole, quote, key, colon, open, value) =>
+      SECRET_KEY.test(key!) && value !== '' && value !== REDACTED ? `${quote}${key}${quote}${colon}${open}${REDACTED}` : whole!,
   ],
   // Query strings and form bodies: `access_token=…`, `&password=…`.
   [
@@ -148,7 +158,8 @@ const RULES: Rule[] = [
     new RegExp(String.raw`(?<![A-Za-z0-9_])(\\{0,3}["']?)([A-Za-z][A-Za-z0-9_-]{0,63})\1(\s*[:=]\s*)(\\{0,3}["']?)(${CODE_VALUE})`, 'gu'),
     (whole, quote, key, colon, open, _digits, offset, text) => {
       // Unquoted, the word before counts too: `pin code: 110001` is a postal code.
-      const before = quote === '' ? (/([A-Za-z]+)[ \t_-]+$/.exec(text!.slice(Math.max(0, Number(offset) - 40), Number(offset)))?.[1] ?? '') : '';
+      const before =
+        quote === '' ? (/([A-Za-z]+)[ \t_-]+$/.exec(text!.slice(Math.max(0, Number(offset) - 40), Number(offset)))?.[1] ?? '') : '';
       if (!isCodeKey(key!) || (before !== '' && !isCodeKey(`${before}${key}`))) return whole!;
       // A bare JSON number (`"code":123456`) becomes a string, so the JSON stays valid.
       const wrap = open === '' && quote !== '' ? quote! : '';
@@ -157,7 +168,10 @@ const RULES: Rule[] = [
   ],
   // One-time codes in prose or mail text: `code 123456`, `my code is 123 456`, `code: <strong>123456</strong>`, `OTP １２３４５６`.
   [
-    new RegExp(String.raw`(?<![A-Za-z0-9_])(?:([A-Za-z]+)[\s_-]+)?(code|otp|totp|passcode|pin)((?:\s*[:=#]\s*|\s+(?:is|was)\s*:?\s*|\s+)(?:<[^<>]{0,200}>\s*)*["']?)(${CODE_VALUE})`, 'giu'),
+    new RegExp(
+      String.raw`(?<![A-Za-z0-9_])(?:([A-Za-z]+)[\s_-]+)?(code|otp|totp|passcode|pin)((?:\s*[:=#]\s*|\s+(?:is|was)\s*:?\s*|\s+)(?:<[^<>]{0,200}>\s*)*["']?)(${CODE_VALUE})`,
+      'giu',
+    ),
     (whole, qualifier, word) => {
       if (!isCodeKey(`${qualifier ?? ''}${word}`)) return whole!;
       return whole!.replace(CODE_AT_END, REDACTED);

@@ -48,7 +48,8 @@ class Checks {
     const text = this.text(path, value, { required: false });
     if (text === null) return null;
     const trimmed = text.trim();
-    if (!REQUEST_ID_SHAPE.test(trimmed)) this.errors.push({ path, message: `${path} must look like req_0123… (8–128 letters, digits, '.', '_' or '-').` });
+    if (!REQUEST_ID_SHAPE.test(trimmed))
+      this.errors.push({ path, message: `${path} must look like req_0123… (8–128 letters, digits, '.', '_' or '-').` });
     return trimmed;
   }
 

@@ -54,16 +54,33 @@ export async function lookUpRequest(deps: { db: Db; tenants: TenantDirectory }, 
     findContentReports(db, requestId, scope),
     findRequestSecurityEvents(db, requestId, scope),
   ]);
-  const escalations = await findEscalations(db, requestId, reports.map((r) => r.id), scope);
+  const escalations = await findEscalations(
+    db,
+    requestId,
+    reports.map((r) => r.id),
+    scope,
+  );
   // What this request itself filed (as opposed to reports and escalations that merely cite it).
   const ownReports = reports.filter((r) => r.request_id === requestId);
   const filed = [...ownReports, ...contentReports, ...escalations.filter((e) => e.request_id === requestId)];
   const traces = [...audit, ...mail, ...ownSecurity, ...filed];
   if (!logged && traces.length === 0 && reports.length === 0 && escalations.length === 0) return null;
 
-  const visitorId = first(logged?.visitor_id, ...audit.map((a) => a.visitor_id), ...mail.map((m) => m.visitor_id), ...ownSecurity.map((s) => s.visitor_id), ...ownReports.map((r) => r.visitor_id));
+  const visitorId = first(
+    logged?.visitor_id,
+    ...audit.map((a) => a.visitor_id),
+    ...mail.map((m) => m.visitor_id),
+    ...ownSecurity.map((s) => s.visitor_id),
+    ...ownReports.map((r) => r.visitor_id),
+  );
   const sessionId = first(logged?.session_id, ...audit.map((a) => a.session_id), ...ownReports.map((r) => r.session_id));
-  const tenantId = first(logged?.tenant_id, ...audit.map((a) => a.tenant_id), ...mail.map((m) => m.tenant_id), ...ownSecurity.map((s) => s.tenant_id), ...filed.map((f) => f.tenant_id));
+  const tenantId = first(
+    logged?.tenant_id,
+    ...audit.map((a) => a.tenant_id),
+    ...mail.map((m) => m.tenant_id),
+    ...ownSecurity.map((s) => s.tenant_id),
+    ...filed.map((f) => f.tenant_id),
+  );
   // "Around it" is anchored on when the request happened (or its earliest trace). A request id that
   // is only cited by someone has no time of its own, and so nothing around it.
   const times = traces.map((row) => new Date(row.created_at).getTime());
@@ -77,7 +94,9 @@ export async function lookUpRequest(deps: { db: Db; tenants: TenantDirectory }, 
     tenantId ? deps.tenants.forId(tenantId) : null,
   ]);
   const seen = new Set(ownSecurity.map((s) => s.id));
-  const security = [...ownSecurity, ...visitorSecurity.filter((s) => !seen.has(s.id))].sort((a, b) => new Date(a.created_at).getTime() - new Date(b.created_at).getTime());
+  const security = [...ownSecurity, ...visitorSecurity.filter((s) => !seen.has(s.id))].sort(
+    (a, b) => new Date(a.created_at).getTime() - new Date(b.created_at).getTime(),
+  );
 
   return {
     requestId,
@@ -103,7 +122,14 @@ export async function lookUpRequest(deps: { db: Db; tenants: TenantDirectory }, 
       sentAt: iso(m.sent_at),
       failedAt: iso(m.failed_at),
     })),
-    audit: audit.map((a) => ({ kind: a.kind, actor: a.actor, visitorId: a.visitor_id, sessionId: a.session_id, detail: a.detail, at: iso(a.created_at) })),
+    audit: audit.map((a) => ({
+      kind: a.kind,
+      actor: a.actor,
+      visitorId: a.visitor_id,
+      sessionId: a.session_id,
+      detail: a.detail,
+      at: iso(a.created_at),
+    })),
     securityEvents: security.map((s) => ({
       kind: s.kind,
       requestId: s.request_id,
@@ -136,6 +162,13 @@ export async function lookUpRequest(deps: { db: Db; tenants: TenantDirectory }, 
       filedBy: e.filed_by_pat_id ? `operator:${e.filed_by_pat_id}` : null,
       filedAt: iso(e.created_at),
     })),
-    contentReports: contentReports.map((c) => ({ reportId: c.id, url: c.url, reason: c.reason, details: c.details, status: c.status, filedAt: iso(c.created_at) })),
+    contentReports: contentReports.map((c) => ({
+      reportId: c.id,
+      url: c.url,
+      reason: c.reason,
+      details: c.details,
+      status: c.status,
+      filedAt: iso(c.created_at),
+    })),
   };
 }

@@ -33,7 +33,8 @@ export function supportRoutes(deps: AppDeps) {
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
     }
-    if (session && (session.tenant_id !== tenant.id || (session.via === 'cookie' && !originAllowed(ctx.request, tenant, config)))) session = null;
+    if (session && (session.tenant_id !== tenant.id || (session.via === 'cookie' && !originAllowed(ctx.request, tenant, config))))
+      session = null;
     // The session lookup noted whichever session came; the request log keeps only the attached one.
     ctx.facts.tenantId = tenant.id;
     if (session) Object.assign(ctx.facts, { visitorId: session.visitor_id, sessionId: session.id });
@@ -48,80 +49,82 @@ export function supportRoutes(deps: AppDeps) {
     return seeOther(set, `${REPORT_SENT_PATH}?${new URLSearchParams({ kind, reportId, requestId })}`);
   }
 
-  return new Elysia({ name: 'support' })
-    .use(routeContext(deps))
-    // Bodies are validated by hand (reports.ts): one 400 lists every bad field, types and lengths alike.
-    .post('/v2/support/report', async ({ ctx, request, body: raw, set }) => {
-      const body = raw as Body;
-      const input = parseSupportReport(body);
-      const { tenant } = await ctx.visitorTenant(body.handle ?? undefined);
-      const form = bodyKindOf(request) === 'form';
-      if (form) assertOriginAllowed(request, tenant, config);
-      const session = await attachableSession(ctx, tenant);
-      await ctx.enforceLimits('support-report', tenant.id, { ip: ctx.clientIp, handle: tenant.handle });
-      const now = clock.now();
-      const reportId = await insertSupportReport(db, {
-        tenantId: tenant.id,
-        visitorId: session?.visitor_id ?? null,
-        sessionId: session?.id ?? null,
-        requestId: ctx.requestId,
-        citedRequestId: input.citedRequestId,
-        citedSessionId: input.citedSessionId,
-        summary: input.summary,
-        details: input.details,
-        reproArtifact: input.reproArtifact,
-        ip: ctx.clientIp,
-        userAgent: ctx.userAgent?.slice(0, 512) ?? null,
-        now,
-      });
-      await recordAudit(db, {
-        kind: 'report_filed',
-        actor: session ? 'visitor' : 'anonymous',
-        requestId: ctx.requestId,
-        tenantId: tenant.id,
-        visitorId: session?.visitor_id ?? null,
-        sessionId: session?.id ?? null,
-        detail: { reportId, citedRequestId: input.citedRequestId, hasArtifact: input.reproArtifact !== null },
-        at: now,
-      });
-      deps.logger.info('support report filed', { requestId: ctx.requestId, tenant: tenant.handle, reportId });
-      if (form) return formLanding(set, 'support', reportId, ctx.requestId);
-      set.status = 201;
-      return { reportId, requestId: ctx.requestId };
-    })
-    .post('/v2/public/content-report', async ({ ctx, request, body: raw, set }) => {
-      const body = raw as Body;
-      const input = parseContentReport(body);
-      const { tenant } = await ctx.visitorTenant(body.handle ?? undefined);
-      const form = bodyKindOf(request) === 'form';
-      if (form) assertOriginAllowed(request, tenant, config);
-      await ctx.enforceLimits('content-report', tenant.id, { ip: ctx.clientIp });
-      const now = clock.now();
-      const reportId = await insertContentReport(db, {
-        tenantId: tenant.id,
-        requestId: ctx.requestId,
-        ...input,
-        ip: ctx.clientIp,
-        userAgent: ctx.userAgent?.slice(0, 512) ?? null,
-        now,
-      });
-      await recordAudit(db, {
-        kind: 'content_report_filed',
-        actor: 'anonymous',
-        requestId: ctx.requestId,
-        tenantId: tenant.id,
-        detail: { reportId },
-        at: now,
-      });
-      deps.logger.info('content report filed', { requestId: ctx.requestId, tenant: tenant.handle, reportId });
-      if (form) return formLanding(set, 'content', reportId, ctx.requestId);
-      set.status = 202;
-      return { reportId, requestId: ctx.requestId };
-    })
-    .get(REPORT_SENT_PATH, async ({ ctx, query, set }) => {
-      const tenant = await ctx.hostTenant();
-      set.headers['content-type'] = 'text/html; charset=utf-8';
-      return reportSentPage({ brand: tenant?.name ?? 'Visitor Access', requestId: ctx.requestId, query });
-    })
-    .use(operatorRoutes(deps));
+  return (
+    new Elysia({ name: 'support' })
+      .use(routeContext(deps))
+      // Bodies are validated by hand (reports.ts): one 400 lists every bad field, types and lengths alike.
+      .post('/v2/support/report', async ({ ctx, request, body: raw, set }) => {
+        const body = raw as Body;
+        const input = parseSupportReport(body);
+        const { tenant } = await ctx.visitorTenant(body.handle ?? undefined);
+        const form = bodyKindOf(request) === 'form';
+        if (form) assertOriginAllowed(request, tenant, config);
+        const session = await attachableSession(ctx, tenant);
+        await ctx.enforceLimits('support-report', tenant.id, { ip: ctx.clientIp, handle: tenant.handle });
+        const now = clock.now();
+        const reportId = await insertSupportReport(db, {
+          tenantId: tenant.id,
+          visitorId: session?.visitor_id ?? null,
+          sessionId: session?.id ?? null,
+          requestId: ctx.requestId,
+          citedRequestId: input.citedRequestId,
+          citedSessionId: input.citedSessionId,
+          summary: input.summary,
+          details: input.details,
+          reproArtifact: input.reproArtifact,
+          ip: ctx.clientIp,
+          userAgent: ctx.userAgent?.slice(0, 512) ?? null,
+          now,
+        });
+        await recordAudit(db, {
+          kind: 'report_filed',
+          actor: session ? 'visitor' : 'anonymous',
+          requestId: ctx.requestId,
+          tenantId: tenant.id,
+          visitorId: session?.visitor_id ?? null,
+          sessionId: session?.id ?? null,
+          detail: { reportId, citedRequestId: input.citedRequestId, hasArtifact: input.reproArtifact !== null },
+          at: now,
+        });
+        deps.logger.info('support report filed', { requestId: ctx.requestId, tenant: tenant.handle, reportId });
+        if (form) return formLanding(set, 'support', reportId, ctx.requestId);
+        set.status = 201;
+        return { reportId, requestId: ctx.requestId };
+      })
+      .post('/v2/public/content-report', async ({ ctx, request, body: raw, set }) => {
+        const body = raw as Body;
+        const input = parseContentReport(body);
+        const { tenant } = await ctx.visitorTenant(body.handle ?? undefined);
+        const form = bodyKindOf(request) === 'form';
+        if (form) assertOriginAllowed(request, tenant, config);
+        await ctx.enforceLimits('content-report', tenant.id, { ip: ctx.clientIp });
+        const now = clock.now();
+        const reportId = await insertContentReport(db, {
+          tenantId: tenant.id,
+          requestId: ctx.requestId,
+          ...input,
+          ip: ctx.clientIp,
+          userAgent: ctx.userAgent?.slice(0, 512) ?? null,
+          now,
+        });
+        await recordAudit(db, {
+          kind: 'content_report_filed',
+          actor: 'anonymous',
+          requestId: ctx.requestId,
+          tenantId: tenant.id,
+          detail: { reportId },
+          at: now,
+        });
+        deps.logger.info('content report filed', { requestId: ctx.requestId, tenant: tenant.handle, reportId });
+        if (form) return formLanding(set, 'content', reportId, ctx.requestId);
+        set.status = 202;
+        return { reportId, requestId: ctx.requestId };
+      })
+      .get(REPORT_SENT_PATH, async ({ ctx, query, set }) => {
+        const tenant = await ctx.hostTenant();
+        set.headers['content-type'] = 'text/html; charset=utf-8';
+        return reportSentPage({ brand: tenant?.name ?? 'Visitor Access', requestId: ctx.requestId, query });
+      })
+      .use(operatorRoutes(deps))
+  );
 }

@@ -69,7 +69,10 @@ export async function insertTenant(db: Db, input: TenantInput): Promise<Tenant> 
  * An internal tenant (the console's), created once: `on conflict do nothing`, so concurrent callers
  * and later ones leave the existing row as it is. It has no edge host and a reserved origin.
  */
-export async function ensureInternalTenant(db: Db, input: { handle: string; name: string; origin: string; sessionTtlSeconds: number }): Promise<void> {
+export async function ensureInternalTenant(
+  db: Db,
+  input: { handle: string; name: string; origin: string; sessionTtlSeconds: number },
+): Promise<void> {
   await db.many(sql`
     insert into tenants (handle, name, origins, hosts, gated_prefixes, internal, session_ttl_seconds)
     values (${input.handle}, ${input.name}, array[${input.origin}]::text[], '{}'::text[], '{}'::text[], true,
@@ -173,7 +176,10 @@ export class TenantDirectory {
     // One lookup per key at a time: when an entry expires under load (the edge check, every few
     // seconds), the requests arriving meanwhile share it instead of each sending the same query.
     let loads = this.loading.get(map);
-    if (!loads) this.loading.set(map, (loads = new Map()));
+    if (!loads) {
+      loads = new Map();
+      this.loading.set(map, loads);
+    }
     let loading = loads.get(key);
     if (!loading) {
       loading = load().then((tenant) => {

@@ -37,7 +37,13 @@ const NO_CODE_HASH = '00'.repeat(32);
  * Compares a code against the stored hash of an address's code, or — when the address has none —
  * does the same HMAC and compare against nothing: an unknown address costs what a known one does.
  */
-export function compareCode(keys: KeyRing, stored: { secretId: string; hash: string } | null, tenantId: string, email: string, code: string): boolean {
+export function compareCode(
+  keys: KeyRing,
+  stored: { secretId: string; hash: string } | null,
+  tenantId: string,
+  email: string,
+  code: string,
+): boolean {
   const matches = codeMatches(keys, stored?.secretId ?? keys.current.id, stored?.hash ?? NO_CODE_HASH, tenantId, email, code);
   return stored !== null && matches;
 }

@@ -17,7 +17,10 @@ import { EMAIL, startStack, type Stack } from './support/stack.ts';
 const nginx = findNginx();
 const chromiumBin = findChromium();
 const inCi = process.env.CI === 'true';
-const missing = [!chromiumBin && 'Chromium (apt-get install -y chromium, or set CHROMIUM_BIN)', !nginx && 'nginx (apt-get install -y nginx-light, or set NGINX_BIN)'].filter(Boolean);
+const missing = [
+  !chromiumBin && 'Chromium (apt-get install -y chromium, or set CHROMIUM_BIN)',
+  !nginx && 'nginx (apt-get install -y nginx-light, or set NGINX_BIN)',
+].filter(Boolean);
 const skip = missing.length > 0;
 setDefaultTimeout(30_000);
 
@@ -48,7 +51,9 @@ async function mailFor(stack: Stack, email: string, count = 1): Promise<Captured
 
 /** Runs `act` (a click) and returns the answer to the navigation it causes, once the page has loaded. */
 async function navigation(page: Page, act: () => Promise<unknown>): Promise<PageResponse> {
-  const answer = page.waitForResponse((r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400));
+  const answer = page.waitForResponse(
+    (r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400),
+  );
   await act();
   const response = await answer;
   await page.waitForLoadState('load');
@@ -105,7 +110,10 @@ async function openAndContinue(page: Page, link: string) {
 
 /** A full-page screenshot of what `page` shows, at a phone and at a laptop viewport. */
 async function shoot(page: Page, name: string) {
-  for (const [label, size] of [['phone', PHONE], ['laptop', LAPTOP]] as const) {
+  for (const [label, size] of [
+    ['phone', PHONE],
+    ['laptop', LAPTOP],
+  ] as const) {
     await page.setViewportSize(size);
     // Nothing may stick out sideways: long addresses, ids and tokens wrap.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -118,7 +126,9 @@ async function shoot(page: Page, name: string) {
 describe('in a real browser, through nginx', () => {
   if (skip && inCi) {
     it('has Chromium and nginx installed', () => {
-      throw new Error(`missing ${missing.join(' and ')}: this CI run must drive the sign-in flow in a real browser (.ci/run installs both)`);
+      throw new Error(
+        `missing ${missing.join(' and ')}: this CI run must drive the sign-in flow in a real browser (.ci/run installs both)`,
+      );
     });
     return;
   }
@@ -142,108 +152,127 @@ describe('in a real browser, through nginx', () => {
     await Promise.all([shop?.stop(), brief?.stop()]);
   }, 30_000);
 
-  it.skipIf(skip)('happy path: gated page → sign-in page → check-email → link → Continue → the gated page with the visitor id', async () => {
-    const { context, page } = await chrome.open();
-    const origin = shop.origin;
-    // nginx asks the service, which says "not signed in": 302 to the hosted sign-in page.
-    const signIn = await goto(page, `${origin}/content/demo/lesson-1`);
-    expect(page.url()).toBe(`${origin}/_edge/visitor/sign-in?returnTo=${encodeURIComponent('/content/demo/lesson-1')}`);
-    expect(signIn.status()).toBe(200);
-    expect(await hosted(page)).toMatchObject({ brand: 'Gharart', title: 'Sign in to Gharart', code: null, requestId: signIn.headers()['x-request-id'] });
+  it.skipIf(skip)(
+    'happy path: gated page → sign-in page → check-email → link → Continue → the gated page with the visitor id',
+    async () => {
+      const { context, page } = await chrome.open();
+      const origin = shop.origin;
+      // nginx asks the service, which says "not signed in": 302 to the hosted sign-in page.
+      const signIn = await goto(page, `${origin}/content/demo/lesson-1`);
+      expect(page.url()).toBe(`${origin}/_edge/visitor/sign-in?returnTo=${encodeURIComponent('/content/demo/lesson-1')}`);
+      expect(signIn.status()).toBe(200);
+      expect(await hosted(page)).toMatchObject({
+        brand: 'Gharart',
+        title: 'Sign in to Gharart',
+        code: null,
+        requestId: signIn.headers()['x-request-id'],
+      });
 
-    const checkEmail = await requestLink(page, EMAIL);
-    expect(checkEmail.status()).toBe(200);
-    const shown = await hosted(page);
-    expect(shown.text).toContain('d••');
-    expect(shown.text).toContain('@example.com');
-    expect(shown.text).not.toContain(EMAIL);
+      const checkEmail = await requestLink(page, EMAIL);
+      expect(checkEmail.status()).toBe(200);
+      const shown = await hosted(page);
+      expect(shown.text).toContain('d••');
+      expect(shown.text).toContain('@example.com');
+      expect(shown.text).not.toContain(EMAIL);
 
-    const mail = await mailFor(shop, EMAIL);
-    const landed = await openAndContinue(page, mail.link!);
-    expect(page.url()).toBe(`${origin}/content/demo/lesson-1`);
-    const echo = await storefrontEcho(landed);
-    expect(echo.path).toBe('/content/demo/lesson-1');
-    expect(echo.visitorId).toBe(await visitorIdOf(page, origin, EMAIL));
-    expect(echo.cookie).toBeNull(); // the service's cookies never reach the storefront
+      const mail = await mailFor(shop, EMAIL);
+      const landed = await openAndContinue(page, mail.link!);
+      expect(page.url()).toBe(`${origin}/content/demo/lesson-1`);
+      const echo = await storefrontEcho(landed);
+      expect(echo.path).toBe('/content/demo/lesson-1');
+      expect(echo.visitorId).toBe(await visitorIdOf(page, origin, EMAIL));
+      expect(echo.cookie).toBeNull(); // the service's cookies never reach the storefront
 
-    const session = (await context.cookies(origin)).find((c) => c.name === '__Host-visitor_session')!;
-    expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
-    expect(session.value).toStartWith('vs_');
-  });
+      const session = (await context.cookies(origin)).find((c) => c.name === '__Host-visitor_session')!;
+      expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
+      expect(session.value).toStartWith('vs_');
+    },
+  );
 
-  it.skipIf(skip)('cookies blocked: the cookie_blocked page leaves the link unused; the same link then works elsewhere, and so does the 6-digit code', async () => {
-    const origin = shop.origin;
-    const returnTo = '/content/demo/lesson-2';
-    const blocked = await chrome.open({ blockCookies: true });
-    await goto(blocked.page, `${origin}/_edge/visitor/sign-in?returnTo=${encodeURIComponent(returnTo)}`);
-    await requestLink(blocked.page, BLOCKED);
-    // The pending cookie could not be stored, so the page cannot name the address: cookies are really off.
-    expect((await hosted(blocked.page)).text).toContain('If you asked for a sign-in link, it is on its way.');
-    const mail = await mailFor(shop, BLOCKED);
+  it.skipIf(skip)(
+    'cookies blocked: the cookie_blocked page leaves the link unused; the same link then works elsewhere, and so does the 6-digit code',
+    async () => {
+      const origin = shop.origin;
+      const returnTo = '/content/demo/lesson-2';
+      const blocked = await chrome.open({ blockCookies: true });
+      await goto(blocked.page, `${origin}/_edge/visitor/sign-in?returnTo=${encodeURIComponent(returnTo)}`);
+      await requestLink(blocked.page, BLOCKED);
+      // The pending cookie could not be stored, so the page cannot name the address: cookies are really off.
+      expect((await hosted(blocked.page)).text).toContain('If you asked for a sign-in link, it is on its way.');
+      const mail = await mailFor(shop, BLOCKED);
 
-    const refused = await openAndContinue(blocked.page, mail.link!);
-    expect(refused.status()).toBe(400);
-    expect(await blocked.context.cookies(origin)).toEqual([]);
-    const page = await hosted(blocked.page);
-    expect(page).toMatchObject({ brand: 'Gharart', title: 'Your browser blocked our sign-in cookie', code: 'cookie_blocked' });
-    expect(page.requestId).toBe(refused.headers()['x-request-id']);
-    expect(page.requestId).toMatch(HEX32); // nginx's $request_id, the same id in both logs
-    expect(page.text).toContain('has not been used');
-    expect(page.text).toContain('Allow cookies for this site');
-    expect(page.text).toContain('6-digit code');
-    await shoot(blocked.page, 'cookie-blocked');
-    // Pressing "Try again" with cookies still blocked changes nothing.
-    expect((await navigation(blocked.page, () => blocked.page.getByRole('button', { name: 'Try again' }).click())).status()).toBe(400);
-    // "Enter the code instead": without the pending cookie the code form asks for the address too.
-    await navigation(blocked.page, () => blocked.page.getByRole('link', { name: 'Enter the code instead' }).click());
-    expect(new URL(blocked.page.url()).pathname).toBe('/_edge/visitor/check-email');
-    expect(await blocked.page.getByLabel('Email').count()).toBe(1);
-    expect(await blocked.page.getByLabel('6-digit code').count()).toBe(1);
-    await shoot(blocked.page, 'check-email-without-cookie');
+      const refused = await openAndContinue(blocked.page, mail.link!);
+      expect(refused.status()).toBe(400);
+      expect(await blocked.context.cookies(origin)).toEqual([]);
+      const page = await hosted(blocked.page);
+      expect(page).toMatchObject({ brand: 'Gharart', title: 'Your browser blocked our sign-in cookie', code: 'cookie_blocked' });
+      expect(page.requestId).toBe(refused.headers()['x-request-id']);
+      expect(page.requestId).toMatch(HEX32); // nginx's $request_id, the same id in both logs
+      expect(page.text).toContain('has not been used');
+      expect(page.text).toContain('Allow cookies for this site');
+      expect(page.text).toContain('6-digit code');
+      await shoot(blocked.page, 'cookie-blocked');
+      // Pressing "Try again" with cookies still blocked changes nothing.
+      expect((await navigation(blocked.page, () => blocked.page.getByRole('button', { name: 'Try again' }).click())).status()).toBe(400);
+      // "Enter the code instead": without the pending cookie the code form asks for the address too.
+      await navigation(blocked.page, () => blocked.page.getByRole('link', { name: 'Enter the code instead' }).click());
+      expect(new URL(blocked.page.url()).pathname).toBe('/_edge/visitor/check-email');
+      expect(await blocked.page.getByLabel('Email').count()).toBe(1);
+      expect(await blocked.page.getByLabel('6-digit code').count()).toBe(1);
+      await shoot(blocked.page, 'check-email-without-cookie');
 
-    // The link was not burned: a browser that keeps cookies signs in with it.
-    const normal = await chrome.open();
-    const landed = await openAndContinue(normal.page, mail.link!);
-    expect(normal.page.url()).toBe(`${origin}${returnTo}`);
-    expect((await storefrontEcho(landed)).visitorId).toBe(await visitorIdOf(normal.page, origin, BLOCKED));
+      // The link was not burned: a browser that keeps cookies signs in with it.
+      const normal = await chrome.open();
+      const landed = await openAndContinue(normal.page, mail.link!);
+      expect(normal.page.url()).toBe(`${origin}${returnTo}`);
+      expect((await storefrontEcho(landed)).visitorId).toBe(await visitorIdOf(normal.page, origin, BLOCKED));
 
-    // The code path: check-email page → 6-digit code → signed in, in another fresh browser.
-    const other = await chrome.open();
-    await goto(other.page, `${origin}/_edge/visitor/sign-in?returnTo=${encodeURIComponent('/content/demo/lesson-3')}`);
-    await requestLink(other.page, BLOCKED);
-    expect((await hosted(other.page)).text).toContain('n••');
-    const second = await mailFor(shop, BLOCKED, 2);
-    expect(second.code).toMatch(/^\d{6}$/);
-    await other.page.getByLabel('Code').fill(second.code!);
-    const byCode = await navigation(other.page, () => other.page.getByRole('button', { name: 'Sign in' }).click());
-    expect(other.page.url()).toBe(`${origin}/content/demo/lesson-3`);
-    expect((await storefrontEcho(byCode)).visitorId).toBe(await visitorIdOf(other.page, origin, BLOCKED));
-  });
+      // The code path: check-email page → 6-digit code → signed in, in another fresh browser.
+      const other = await chrome.open();
+      await goto(other.page, `${origin}/_edge/visitor/sign-in?returnTo=${encodeURIComponent('/content/demo/lesson-3')}`);
+      await requestLink(other.page, BLOCKED);
+      expect((await hosted(other.page)).text).toContain('n••');
+      const second = await mailFor(shop, BLOCKED, 2);
+      expect(second.code).toMatch(/^\d{6}$/);
+      await other.page.getByLabel('Code').fill(second.code!);
+      const byCode = await navigation(other.page, () => other.page.getByRole('button', { name: 'Sign in' }).click());
+      expect(other.page.url()).toBe(`${origin}/content/demo/lesson-3`);
+      expect((await storefrontEcho(byCode)).visitorId).toBe(await visitorIdOf(other.page, origin, BLOCKED));
+    },
+  );
 
-  it.skipIf(skip)(`expired link (MAGIC_LINK_TTL=${SHORT_TTL}): the 410 page's "Send me a fresh link" → check-email → a new mail that signs in`, async () => {
-    const origin = brief.origin;
-    const { page } = await chrome.open();
-    await goto(page, `${origin}/content/demo/lesson-4`); // → the sign-in page, returnTo included
-    await requestLink(page, EMAIL);
-    const first = await mailFor(brief, EMAIL);
-    await Bun.sleep(Math.max(0, first.seenAt + SHORT_TTL * 1000 + 300 - Date.now()));
+  it.skipIf(skip)(
+    `expired link (MAGIC_LINK_TTL=${SHORT_TTL}): the 410 page's "Send me a fresh link" → check-email → a new mail that signs in`,
+    async () => {
+      const origin = brief.origin;
+      const { page } = await chrome.open();
+      await goto(page, `${origin}/content/demo/lesson-4`); // → the sign-in page, returnTo included
+      await requestLink(page, EMAIL);
+      const first = await mailFor(brief, EMAIL);
+      await Bun.sleep(Math.max(0, first.seenAt + SHORT_TTL * 1000 + 300 - Date.now()));
 
-    const expired = await goto(page, first.link!);
-    expect(expired.status()).toBe(410);
-    const shown = await hosted(page);
-    expect(shown).toMatchObject({ brand: 'Gharart', title: 'This sign-in link has expired', code: 'expired_magic_link', requestId: expired.headers()['x-request-id'] });
+      const expired = await goto(page, first.link!);
+      expect(expired.status()).toBe(410);
+      const shown = await hosted(page);
+      expect(shown).toMatchObject({
+        brand: 'Gharart',
+        title: 'This sign-in link has expired',
+        code: 'expired_magic_link',
+        requestId: expired.headers()['x-request-id'],
+      });
 
-    const checkEmail = await navigation(page, () => page.getByRole('button', { name: 'Send me a fresh link' }).click());
-    expect(checkEmail.status()).toBe(200);
-    expect(new URL(page.url()).pathname).toBe('/_edge/visitor/check-email');
-    expect((await hosted(page)).text).toContain('d••');
-    const fresh = await mailFor(brief, EMAIL, 2);
-    expect(fresh.token).not.toBe(first.token);
+      const checkEmail = await navigation(page, () => page.getByRole('button', { name: 'Send me a fresh link' }).click());
+      expect(checkEmail.status()).toBe(200);
+      expect(new URL(page.url()).pathname).toBe('/_edge/visitor/check-email');
+      expect((await hosted(page)).text).toContain('d••');
+      const fresh = await mailFor(brief, EMAIL, 2);
+      expect(fresh.token).not.toBe(first.token);
 
-    const landed = await openAndContinue(page, fresh.link!); // within SHORT_TTL of its sending
-    expect(page.url()).toBe(`${origin}/content/demo/lesson-4`); // the same returnTo as the expired link
-    expect((await storefrontEcho(landed)).visitorId).toBe(await visitorIdOf(page, origin, EMAIL));
-  });
+      const landed = await openAndContinue(page, fresh.link!); // within SHORT_TTL of its sending
+      expect(page.url()).toBe(`${origin}/content/demo/lesson-4`); // the same returnTo as the expired link
+      expect((await storefrontEcho(landed)).visitorId).toBe(await visitorIdOf(page, origin, EMAIL));
+    },
+  );
 
   it.skipIf(skip)('used link: a second browser gets the 409 page saying when; the browser that used it is simply sent on', async () => {
     const origin = shop.origin;
@@ -261,7 +290,12 @@ describe('in a real browser, through nginx', () => {
     const replay = await goto(stranger.page, mail.link!);
     expect(replay.status()).toBe(409);
     const shown = await hosted(stranger.page);
-    expect(shown).toMatchObject({ brand: 'Gharart', title: 'This sign-in link was already used', code: 'used_magic_link', requestId: replay.headers()['x-request-id'] });
+    expect(shown).toMatchObject({
+      brand: 'Gharart',
+      title: 'This sign-in link was already used',
+      code: 'used_magic_link',
+      requestId: replay.headers()['x-request-id'],
+    });
     const usedAt = /used at (\d{4}-\d\d-\d\dT[\d:.]+Z)/.exec(shown.text)?.[1];
     expect(usedAt).toBeDefined();
     expect(Date.parse(usedAt!)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
@@ -303,7 +337,10 @@ describe('in a real browser, through nginx', () => {
 
     const origin = shop.origin;
     const { context, page } = await chrome.open();
-    await goto(page, `${origin}/_edge/visitor/sign-in?returnTo=${encodeURIComponent('/content/demo/lesson-6?utm_source=a-very-long-campaign-name-that-never-ends')}`);
+    await goto(
+      page,
+      `${origin}/_edge/visitor/sign-in?returnTo=${encodeURIComponent('/content/demo/lesson-6?utm_source=a-very-long-campaign-name-that-never-ends')}`,
+    );
     await page.getByLabel('Email').focus(); // the focus ring shows in the screenshots
     await shoot(page, 'sign-in');
     await requestLink(page, LONG);
@@ -334,9 +371,12 @@ describe('in a real browser, through nginx', () => {
       hostname: '127.0.0.1',
       port: 0,
       fetch: () =>
-        new Response(`<!doctype html><form method="post" action="${origin}/v2/visitor/auth/magic-link"><input name="email" value="victim@example.com"><button>Win a prize</button></form>`, {
-          headers: { 'content-type': 'text/html' },
-        }),
+        new Response(
+          `<!doctype html><form method="post" action="${origin}/v2/visitor/auth/magic-link"><input name="email" value="victim@example.com"><button>Win a prize</button></form>`,
+          {
+            headers: { 'content-type': 'text/html' },
+          },
+        ),
     });
     try {
       await goto(page, `http://127.0.0.1:${attacker.port}/`);

@@ -18,7 +18,10 @@ import { cli, reservePort, startService, startStorefront, type CliRun, type Echo
 const nginxBin = findNginx();
 const chromiumBin = findChromium();
 const inCi = process.env.CI === 'true';
-const missing = [!chromiumBin && 'Chromium (apt-get install -y chromium, or set CHROMIUM_BIN)', !nginxBin && 'nginx (apt-get install -y nginx-light, or set NGINX_BIN)'].filter(Boolean);
+const missing = [
+  !chromiumBin && 'Chromium (apt-get install -y chromium, or set CHROMIUM_BIN)',
+  !nginxBin && 'nginx (apt-get install -y nginx-light, or set NGINX_BIN)',
+].filter(Boolean);
 const skip = missing.length > 0;
 setDefaultTimeout(60_000);
 
@@ -44,7 +47,8 @@ function must(run: CliRun, what: string): CliRun {
 async function startConsoleStack(nginx: string): Promise<ConsoleStack> {
   const cleanups: (() => unknown)[] = [];
   const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch((error) => console.error('console e2e cleanup:', error));
+    for (const cleanup of cleanups.reverse())
+      await Promise.resolve(cleanup()).catch((error) => console.error('console e2e cleanup:', error));
     cleanups.length = 0;
   };
   try {
@@ -72,11 +76,45 @@ async function startConsoleStack(nginx: string): Promise<ConsoleStack> {
     };
     must(await cli(env, 'migrate'), 'cli migrate');
     must(
-      await cli(env, 'tenant', 'add', HANDLE, '--name', 'Gharart', '--origin', origin, '--host', 'localhost', '--gated', '/content/', '--gated', '/orders/', '--link-ttl', String(LINK_TTL)),
+      await cli(
+        env,
+        'tenant',
+        'add',
+        HANDLE,
+        '--name',
+        'Gharart',
+        '--origin',
+        origin,
+        '--host',
+        'localhost',
+        '--gated',
+        '/content/',
+        '--gated',
+        '/orders/',
+        '--link-ttl',
+        String(LINK_TTL),
+      ),
       'cli tenant add gharart',
     );
-    must(await cli(env, 'tenant', 'add', 'papercraft', '--name', 'Papercraft', '--origin', 'https://papercraft.example', '--gated', '/content/'), 'cli tenant add papercraft');
-    must(await cli(env, 'grant', 'add', '--handle', HANDLE, '--email', SHOPPER, '--resource', '/content/demo/*', '--title', 'Demo course'), 'cli grant add');
+    must(
+      await cli(
+        env,
+        'tenant',
+        'add',
+        'papercraft',
+        '--name',
+        'Papercraft',
+        '--origin',
+        'https://papercraft.example',
+        '--gated',
+        '/content/',
+      ),
+      'cli tenant add papercraft',
+    );
+    must(
+      await cli(env, 'grant', 'add', '--handle', HANDLE, '--email', SHOPPER, '--resource', '/content/demo/*', '--title', 'Demo course'),
+      'cli grant add',
+    );
     must(await cli(env, 'operator', 'add', LEAD, '--role', 'support', '--tenant', HANDLE), 'cli operator add');
 
     own.release();
@@ -115,7 +153,9 @@ async function mailFor(email: string, count: number): Promise<CapturedMail> {
 }
 
 async function navigation(page: Page, act: () => Promise<unknown>): Promise<PageResponse> {
-  const answer = page.waitForResponse((r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400));
+  const answer = page.waitForResponse(
+    (r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400),
+  );
   await act();
   const response = await answer;
   await page.waitForLoadState('load');
@@ -130,7 +170,10 @@ async function goto(page: Page, url: string): Promise<PageResponse> {
 
 /** Full-page screenshots at a phone and a laptop size; nothing may stick out sideways. */
 async function shoot(page: Page, name: string) {
-  for (const [label, size] of [['phone', PHONE], ['laptop', LAPTOP]] as const) {
+  for (const [label, size] of [
+    ['phone', PHONE],
+    ['laptop', LAPTOP],
+  ] as const) {
     await page.setViewportSize(size);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect([name, label, overflow]).toEqual([name, label, 0]);
@@ -160,109 +203,117 @@ describe('the support console in a real browser', () => {
     await stack?.stop();
   }, 30_000);
 
-  it.skipIf(skip)('an operator signs in by email, finds the shopper whose link expired, re-sends it; the shopper signs in; the operator sees the session', async () => {
-    const { origin, consoleOrigin } = stack;
+  it.skipIf(skip)(
+    'an operator signs in by email, finds the shopper whose link expired, re-sends it; the shopper signs in; the operator sees the session',
+    async () => {
+      const { origin, consoleOrigin } = stack;
 
-    // The shopper: a link that arrives too late (LINK_TTL), the 410 page, a support report citing it.
-    const shopper = await chrome.open({ viewport: PHONE });
-    await goto(shopper.page, `${origin}/content/demo/lesson-1`);
-    await shopper.page.getByLabel('Email').fill(SHOPPER);
-    await navigation(shopper.page, () => shopper.page.getByRole('button', { name: 'Email me a sign-in link' }).click());
-    const late = await mailFor(SHOPPER, 1);
-    await Bun.sleep((LINK_TTL + 1) * 1000);
-    const expired = await goto(shopper.page, late.link!);
-    expect(expired.status()).toBe(410);
-    const reference = (await shopper.page.locator('[data-request-id]').textContent())!.trim();
-    const filed = await shopper.context.request.post(`${origin}/v2/support/report`, {
-      data: { handle: HANDLE, summary: 'My link expired', details: 'I clicked the link in the email and it said it had expired.', requestId: reference },
-    });
-    expect(filed.status()).toBe(201);
+      // The shopper: a link that arrives too late (LINK_TTL), the 410 page, a support report citing it.
+      const shopper = await chrome.open({ viewport: PHONE });
+      await goto(shopper.page, `${origin}/content/demo/lesson-1`);
+      await shopper.page.getByLabel('Email').fill(SHOPPER);
+      await navigation(shopper.page, () => shopper.page.getByRole('button', { name: 'Email me a sign-in link' }).click());
+      const late = await mailFor(SHOPPER, 1);
+      await Bun.sleep((LINK_TTL + 1) * 1000);
+      const expired = await goto(shopper.page, late.link!);
+      expect(expired.status()).toBe(410);
+      const reference = (await shopper.page.locator('[data-request-id]').textContent())!.trim();
+      const filed = await shopper.context.request.post(`${origin}/v2/support/report`, {
+        data: {
+          handle: HANDLE,
+          summary: 'My link expired',
+          details: 'I clicked the link in the email and it said it had expired.',
+          requestId: reference,
+        },
+      });
+      expect(filed.status()).toBe(201);
 
-    // The operator: sign-in form → email → link → Continue.
-    const { page } = await chrome.open();
-    await goto(page, `${consoleOrigin}/console/`);
-    expect(page.url()).toBe(`${consoleOrigin}/console/sign-in`);
-    await page.getByLabel('Work email').focus();
-    await shoot(page, 'sign-in');
-    await page.getByLabel('Work email').fill(LEAD);
-    await navigation(page, () => page.getByRole('button', { name: 'Email me a sign-in link' }).click());
-    expect(page.url()).toBe(`${consoleOrigin}/console/check-email`);
-    await shoot(page, 'check-email');
-    const consoleMail = await mailFor(LEAD, 1);
-    const link = /https?:\/\/\S+\/console\/t\/\S+/.exec(consoleMail.text)![0];
-    expect(link).toStartWith(`${consoleOrigin}/console/t/vml_`);
-    expect((await goto(page, link)).status()).toBe(200);
-    await shoot(page, 'link-confirm');
-    await navigation(page, () => page.getByRole('button', { name: 'Continue' }).click());
-    expect(page.url()).toBe(`${consoleOrigin}/console/`);
-    const session = (await page.context().cookies(consoleOrigin)).find((c) => c.name === '__Host-console_session')!;
-    expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
-    await shoot(page, 'home');
-    // The same link in another browser (a forwarded mail): used, and a security event.
-    const stranger = await chrome.open();
-    expect((await goto(stranger.page, link)).status()).toBe(409);
-    expect((await stranger.page.locator('[data-error-code]').textContent())?.trim()).toBe('used_magic_link');
-    await shoot(stranger.page, 'link-used');
+      // The operator: sign-in form → email → link → Continue.
+      const { page } = await chrome.open();
+      await goto(page, `${consoleOrigin}/console/`);
+      expect(page.url()).toBe(`${consoleOrigin}/console/sign-in`);
+      await page.getByLabel('Work email').focus();
+      await shoot(page, 'sign-in');
+      await page.getByLabel('Work email').fill(LEAD);
+      await navigation(page, () => page.getByRole('button', { name: 'Email me a sign-in link' }).click());
+      expect(page.url()).toBe(`${consoleOrigin}/console/check-email`);
+      await shoot(page, 'check-email');
+      const consoleMail = await mailFor(LEAD, 1);
+      const link = /https?:\/\/\S+\/console\/t\/\S+/.exec(consoleMail.text)![0];
+      expect(link).toStartWith(`${consoleOrigin}/console/t/vml_`);
+      expect((await goto(page, link)).status()).toBe(200);
+      await shoot(page, 'link-confirm');
+      await navigation(page, () => page.getByRole('button', { name: 'Continue' }).click());
+      expect(page.url()).toBe(`${consoleOrigin}/console/`);
+      const session = (await page.context().cookies(consoleOrigin)).find((c) => c.name === '__Host-console_session')!;
+      expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
+      await shoot(page, 'home');
+      // The same link in another browser (a forwarded mail): used, and a security event.
+      const stranger = await chrome.open();
+      expect((await goto(stranger.page, link)).status()).toBe(409);
+      expect((await stranger.page.locator('[data-error-code]').textContent())?.trim()).toBe('used_magic_link');
+      await shoot(stranger.page, 'link-used');
 
-    // The storefront's page: the report, with the shopper it is about.
-    await navigation(page, () => page.getByRole('link', { name: /Gharart/ }).click());
-    expect(page.url()).toBe(`${consoleOrigin}/console/tenants/${HANDLE}`);
-    expect(await page.locator('main').innerText()).toContain('My link expired');
-    await shoot(page, 'tenant');
-    await navigation(page, () => page.getByRole('link', { name: SHOPPER }).first().click());
-    expect(new URL(page.url()).pathname).toBe(`/console/tenants/${HANDLE}/shopper`);
-    const before = await page.locator('main').innerText();
-    expect(before).toContain('EXPIRED');
-    expect(before).toContain('My link expired');
-    await shoot(page, 'shopper');
+      // The storefront's page: the report, with the shopper it is about.
+      await navigation(page, () => page.getByRole('link', { name: /Gharart/ }).click());
+      expect(page.url()).toBe(`${consoleOrigin}/console/tenants/${HANDLE}`);
+      expect(await page.locator('main').innerText()).toContain('My link expired');
+      await shoot(page, 'tenant');
+      await navigation(page, () => page.getByRole('link', { name: SHOPPER }).first().click());
+      expect(new URL(page.url()).pathname).toBe(`/console/tenants/${HANDLE}/shopper`);
+      const before = await page.locator('main').innerText();
+      expect(before).toContain('EXPIRED');
+      expect(before).toContain('My link expired');
+      await shoot(page, 'shopper');
 
-    // Re-send, with its confirmation step and the request id of the action afterwards.
-    await navigation(page, () => page.getByRole('link', { name: 'Re-send sign-in link…' }).click());
-    expect(await page.locator('h1').textContent()).toBe('Re-send a sign-in link?');
-    await shoot(page, 'confirm-resend');
-    const resent = await navigation(page, () => page.getByRole('button', { name: 'Send the link' }).click());
-    expect(resent.status()).toBe(200);
-    const banner = await page.locator('.flash').innerText();
-    expect(banner).toContain('Sign-in link re-sent.');
-    const actionId = new URL(page.url()).searchParams.get('ref')!;
-    expect(banner).toContain(actionId);
+      // Re-send, with its confirmation step and the request id of the action afterwards.
+      await navigation(page, () => page.getByRole('link', { name: 'Re-send sign-in link…' }).click());
+      expect(await page.locator('h1').textContent()).toBe('Re-send a sign-in link?');
+      await shoot(page, 'confirm-resend');
+      const resent = await navigation(page, () => page.getByRole('button', { name: 'Send the link' }).click());
+      expect(resent.status()).toBe(200);
+      const banner = await page.locator('.flash').innerText();
+      expect(banner).toContain('Sign-in link re-sent.');
+      const actionId = new URL(page.url()).searchParams.get('ref')!;
+      expect(banner).toContain(actionId);
 
-    // The shopper opens the new mail and signs in through nginx, landing where the expired link went.
-    const fresh = await mailFor(SHOPPER, 2);
-    expect(fresh.link).toStartWith(`${origin}/_edge/visitor/access/t/vml_`);
-    expect((await goto(shopper.page, fresh.link!)).status()).toBe(200);
-    const landed = await navigation(shopper.page, () => shopper.page.getByRole('button', { name: 'Continue' }).click());
-    expect(shopper.page.url()).toBe(`${origin}/content/demo/lesson-1`);
-    expect(landed.headers()['x-served-by']).toBe('storefront');
-    expect(((await landed.json()) as Echo).visitorId).toMatch(/^[0-9a-f-]{36}$/);
+      // The shopper opens the new mail and signs in through nginx, landing where the expired link went.
+      const fresh = await mailFor(SHOPPER, 2);
+      expect(fresh.link).toStartWith(`${origin}/_edge/visitor/access/t/vml_`);
+      expect((await goto(shopper.page, fresh.link!)).status()).toBe(200);
+      const landed = await navigation(shopper.page, () => shopper.page.getByRole('button', { name: 'Continue' }).click());
+      expect(shopper.page.url()).toBe(`${origin}/content/demo/lesson-1`);
+      expect(landed.headers()['x-served-by']).toBe('storefront');
+      expect(((await landed.json()) as Echo).visitorId).toMatch(/^[0-9a-f-]{36}$/);
 
-    // The operator reloads: the new session is there, from the shopper's browser.
-    await page.reload();
-    const sessions = page.locator('section', { has: page.locator('h2', { hasText: 'Sessions' }) });
-    expect(await sessions.innerText()).toContain('ACTIVE');
-    expect(await sessions.innerText()).toContain(await shopper.page.evaluate(() => navigator.userAgent));
-    expect(await page.locator('main').innerText()).toContain(`operator ${LEAD}`);
-    await shoot(page, 'shopper-signed-in');
+      // The operator reloads: the new session is there, from the shopper's browser.
+      await page.reload();
+      const sessions = page.locator('section', { has: page.locator('h2', { hasText: 'Sessions' }) });
+      expect(await sessions.innerText()).toContain('ACTIVE');
+      expect(await sessions.innerText()).toContain(await shopper.page.evaluate(() => navigator.userAgent));
+      expect(await page.locator('main').innerText()).toContain(`operator ${LEAD}`);
+      await shoot(page, 'shopper-signed-in');
 
-    // The rest of the console: the action's request, a confirmation, a report handled, a 403, sign-out.
-    await navigation(page, () => page.locator('.flash').getByRole('link').click());
-    expect(new URL(page.url()).searchParams.get('id')).toBe(actionId);
-    expect(await page.locator('main').innerText()).toContain('sign_in_requested');
-    await shoot(page, 'request');
-    await page.goBack();
-    await navigation(page, () => page.getByRole('link', { name: /Revoke the active session/ }).click());
-    await shoot(page, 'confirm-revoke-all');
-    await page.goBack();
-    await navigation(page, () => page.getByRole('link', { name: 'Mark handled…' }).first().click());
-    await navigation(page, () => page.getByRole('button', { name: 'Mark handled' }).click());
-    expect(await page.locator('.flash').innerText()).toContain('Report marked handled.');
-    const forbidden = await goto(page, `${consoleOrigin}/console/tenants/papercraft`);
-    expect(forbidden.status()).toBe(403);
-    expect((await page.locator('[data-error-code]').textContent())?.trim()).toBe('wrong_audience');
-    await shoot(page, 'wrong-audience');
-    await goto(page, `${consoleOrigin}/console/`);
-    await navigation(page, () => page.getByRole('button', { name: 'Sign out' }).click());
-    expect(page.url()).toBe(`${consoleOrigin}/console/sign-in?notice=signed-out`);
-    await shoot(page, 'signed-out');
-  });
+      // The rest of the console: the action's request, a confirmation, a report handled, a 403, sign-out.
+      await navigation(page, () => page.locator('.flash').getByRole('link').click());
+      expect(new URL(page.url()).searchParams.get('id')).toBe(actionId);
+      expect(await page.locator('main').innerText()).toContain('sign_in_requested');
+      await shoot(page, 'request');
+      await page.goBack();
+      await navigation(page, () => page.getByRole('link', { name: /Revoke the active session/ }).click());
+      await shoot(page, 'confirm-revoke-all');
+      await page.goBack();
+      await navigation(page, () => page.getByRole('link', { name: 'Mark handled…' }).first().click());
+      await navigation(page, () => page.getByRole('button', { name: 'Mark handled' }).click());
+      expect(await page.locator('.flash').innerText()).toContain('Report marked handled.');
+      const forbidden = await goto(page, `${consoleOrigin}/console/tenants/papercraft`);
+      expect(forbidden.status()).toBe(403);
+      expect((await page.locator('[data-error-code]').textContent())?.trim()).toBe('wrong_audience');
+      await shoot(page, 'wrong-audience');
+      await goto(page, `${consoleOrigin}/console/`);
+      await navigation(page, () => page.getByRole('button', { name: 'Sign out' }).click());
+      expect(page.url()).toBe(`${consoleOrigin}/console/sign-in?notice=signed-out`);
+      await shoot(page, 'signed-out');
+    },
+  );
 });

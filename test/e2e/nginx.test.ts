@@ -93,7 +93,9 @@ function signInUrl(returnTo: string): string {
 describe('behind nginx, configured as docs/deploy.md says', () => {
   if (!nginx && inCi) {
     it('has nginx installed', () => {
-      throw new Error('nginx is not installed: this CI run must test docs/deploy.md behind a real nginx (.ci/run installs nginx-light; install it by hand with `apt-get install -y nginx-light`)');
+      throw new Error(
+        'nginx is not installed: this CI run must test docs/deploy.md behind a real nginx (.ci/run installs nginx-light; install it by hand with `apt-get install -y nginx-light`)',
+      );
     });
     return;
   }
@@ -103,7 +105,8 @@ describe('behind nginx, configured as docs/deploy.md says', () => {
     if (skip) return;
     stack = await startStack(nginx!);
     origin = stack.origin;
-    if (stack.grantedWith !== 'cli') console.warn('nginx e2e: `cli grant add` is not available yet; the grant was written with upsertGrant');
+    if (stack.grantedWith !== 'cli')
+      console.warn('nginx e2e: `cli grant add` is not available yet; the grant was written with upsertGrant');
   }, 90_000);
 
   afterAll(async () => {
@@ -178,7 +181,12 @@ describe('behind nginx, configured as docs/deploy.md says', () => {
       expect((await get('/orders/A-1001', { cookie: sessionCookie })).status).toBe(403);
       // Paths that cannot be normalised strictly fail closed, never reaching the storefront.
       // Also Unicode look-alikes of `.` a back end might normalise (here U+FF0E, fullwidth full stop).
-      for (const path of ['/content/demo/..%2F..%2Forders/A-1001', '/content/demo;x=1', '/content/%2564emo/x', '/content/demo/%EF%BC%8E%EF%BC%8E/x']) {
+      for (const path of [
+        '/content/demo/..%2F..%2Forders/A-1001',
+        '/content/demo;x=1',
+        '/content/%2564emo/x',
+        '/content/demo/%EF%BC%8E%EF%BC%8E/x',
+      ]) {
         expect([path, (await get(path, { cookie: sessionCookie })).status]).toEqual([path, 403]);
       }
     });
@@ -191,66 +199,91 @@ describe('behind nginx, configured as docs/deploy.md says', () => {
     const signedIn = await echoOf(await get('/shop?q=1', { cookie: `${sessionCookie}; cart=3`, headers: { 'x-visitor-id': 'spoofed' } }));
     expect([signedIn.visitorId, signedIn.cookie]).toEqual([null, 'cart=3']);
     // /assets/ skips the check, and still gets neither an identity nor the visitor cookies.
-    const asset = await echoOf(await get('/assets/app.css', { cookie: `cart=3; ${sessionCookie}`, headers: { 'x-visitor-id': 'spoofed' } }));
+    const asset = await echoOf(
+      await get('/assets/app.css', { cookie: `cart=3; ${sessionCookie}`, headers: { 'x-visitor-id': 'spoofed' } }),
+    );
     expect([asset.path, asset.visitorId, asset.cookie]).toEqual(['/assets/app.css', null, 'cart=3']);
   });
 
-  it.skipIf(skip)('strips every __Host-visitor_* cookie, however many and in whatever order, and passes every other cookie unchanged', async () => {
-    // The four the service sets, and one it might set later: the rule is the prefix, not a list.
-    const visitor = ['__Host-visitor_session=vs_opaque.tag', '__Host-visitor_check=1', '__Host-visitor_pending=sealed.v1', '__Host-visitor_diag=d1', '__Host-visitor_new=future'];
-    // Cookies that only look alike stay: the prefix counts only at the start of a cookie's name.
-    const others = ['theme=dark', 'x__Host-visitor_y=1', 'note=__Host-visitor_session=x', 'cart=3'];
-    const failures: unknown[] = [];
-    let sent = 0;
-    for (let mask = 1; mask < 1 << visitor.length; mask++) {
-      const chosen = visitor.filter((_, i) => mask & (1 << i));
-      // A different order for every subset: rotated, and reversed on odd masks.
-      const rotated = [...chosen.slice(mask % chosen.length), ...chosen.slice(0, mask % chosen.length)];
-      const ours = mask % 2 ? rotated.reverse() : rotated;
-      const layouts = [ours, [...ours, ...others], [...others, ...ours], interleave(ours, others), interleave(others, ours)];
-      for (const separator of ['; ', ';', ';  ']) {
-        for (const cookies of layouts) {
-          const expected = cookies.filter((c) => !visitor.includes(c));
-          const echo = await echoOf(await get('/shop', { cookie: cookies.join(separator) }));
-          sent++;
-          const want = expected.length ? expected.join(separator) : null;
-          if (echo.cookie !== want) failures.push({ sent: cookies.join(separator), received: echo.cookie, want });
+  it.skipIf(skip)(
+    'strips every __Host-visitor_* cookie, however many and in whatever order, and passes every other cookie unchanged',
+    async () => {
+      // The four the service sets, and one it might set later: the rule is the prefix, not a list.
+      const visitor = [
+        '__Host-visitor_session=vs_opaque.tag',
+        '__Host-visitor_check=1',
+        '__Host-visitor_pending=sealed.v1',
+        '__Host-visitor_diag=d1',
+        '__Host-visitor_new=future',
+      ];
+      // Cookies that only look alike stay: the prefix counts only at the start of a cookie's name.
+      const others = ['theme=dark', 'x__Host-visitor_y=1', 'note=__Host-visitor_session=x', 'cart=3'];
+      const failures: unknown[] = [];
+      let sent = 0;
+      for (let mask = 1; mask < 1 << visitor.length; mask++) {
+        const chosen = visitor.filter((_, i) => mask & (1 << i));
+        // A different order for every subset: rotated, and reversed on odd masks.
+        const rotated = [...chosen.slice(mask % chosen.length), ...chosen.slice(0, mask % chosen.length)];
+        const ours = mask % 2 ? rotated.reverse() : rotated;
+        const layouts = [ours, [...ours, ...others], [...others, ...ours], interleave(ours, others), interleave(others, ours)];
+        for (const separator of ['; ', ';', ';  ']) {
+          for (const cookies of layouts) {
+            const expected = cookies.filter((c) => !visitor.includes(c));
+            const echo = await echoOf(await get('/shop', { cookie: cookies.join(separator) }));
+            sent++;
+            const want = expected.length ? expected.join(separator) : null;
+            if (echo.cookie !== want) failures.push({ sent: cookies.join(separator), received: echo.cookie, want });
+          }
         }
       }
-    }
-    expect(failures).toEqual([]);
-    expect(sent).toBe(31 * 5 * 3);
+      expect(failures).toEqual([]);
+      expect(sent).toBe(31 * 5 * 3);
 
-    // On a gated page the service still reads the session wherever it is; the storefront never does.
-    const [, check, pending, diag] = visitor;
-    for (const cookies of [
-      [sessionCookie, check!, pending!, diag!, 'theme=dark'],
-      ['theme=dark', check!, sessionCookie, diag!, 'lang=en', pending!],
-      [diag!, pending!, 'theme=dark', check!, 'lang=en', sessionCookie],
-    ]) {
-      const echo = await echoOf(await get('/content/demo/x', { cookie: cookies.join('; ') }));
-      expect([echo.visitorId, echo.cookie]).toEqual([visitorId, cookies.filter((c) => c.startsWith('theme') || c.startsWith('lang')).join('; ')]);
-    }
-    // The name's case does not matter (browsers apply the __Host- rules case-insensitively).
-    expect((await echoOf(await get('/shop', { cookie: '__HOST-VISITOR_SESSION=x; cart=3; __host-visitor_check=1' }))).cookie).toBe('cart=3');
-  });
+      // On a gated page the service still reads the session wherever it is; the storefront never does.
+      const [, check, pending, diag] = visitor;
+      for (const cookies of [
+        [sessionCookie, check!, pending!, diag!, 'theme=dark'],
+        ['theme=dark', check!, sessionCookie, diag!, 'lang=en', pending!],
+        [diag!, pending!, 'theme=dark', check!, 'lang=en', sessionCookie],
+      ]) {
+        const echo = await echoOf(await get('/content/demo/x', { cookie: cookies.join('; ') }));
+        expect([echo.visitorId, echo.cookie]).toEqual([
+          visitorId,
+          cookies.filter((c) => c.startsWith('theme') || c.startsWith('lang')).join('; '),
+        ]);
+      }
+      // The name's case does not matter (browsers apply the __Host- rules case-insensitively).
+      expect((await echoOf(await get('/shop', { cookie: '__HOST-VISITOR_SESSION=x; cart=3; __host-visitor_check=1' }))).cookie).toBe(
+        'cart=3',
+      );
+    },
+  );
 
   it.skipIf(skip)('strips them from cookies sent in several Cookie header lines too', async () => {
     // HTTP/2 browsers send cookies as separate fields; nginx joins them: the map sees them all.
-    const echo = await rawGet('/shop', ['Cookie: __Host-visitor_session=vs_opaque.tag; theme=dark', 'Cookie: __Host-visitor_check=1; __Host-visitor_pending=sealed.v1', 'Cookie: cart=3; __Host-visitor_diag=d1']);
+    const echo = await rawGet('/shop', [
+      'Cookie: __Host-visitor_session=vs_opaque.tag; theme=dark',
+      'Cookie: __Host-visitor_check=1; __Host-visitor_pending=sealed.v1',
+      'Cookie: cart=3; __Host-visitor_diag=d1',
+    ]);
     expect(echo.cookie).toBe('theme=dark; cart=3');
   });
 
-  it.skipIf(skip)('fails closed when more __Host-visitor_* cookies arrive than the maps remove: the storefront gets no Cookie header', async () => {
-    const many = (n: number) => Array.from({ length: n }, (_, i) => `__Host-visitor_extra${i}=${i}`);
-    // Six (the number of maps) are still removed one by one, keeping the rest…
-    expect((await echoOf(await get('/shop', { cookie: ['theme=dark', ...many(6), 'cart=3'].join('; ') }))).cookie).toBe('theme=dark; cart=3');
-    // …a seventh means no cookie at all rather than one secret.
-    for (const n of [7, 12]) {
-      const echo = await echoOf(await get('/shop', { cookie: ['theme=dark', ...many(n), 'cart=3'].join('; ') }));
-      expect([n, echo.cookie]).toEqual([n, null]);
-    }
-  });
+  it.skipIf(skip)(
+    'fails closed when more __Host-visitor_* cookies arrive than the maps remove: the storefront gets no Cookie header',
+    async () => {
+      const many = (n: number) => Array.from({ length: n }, (_, i) => `__Host-visitor_extra${i}=${i}`);
+      // Six (the number of maps) are still removed one by one, keeping the rest…
+      expect((await echoOf(await get('/shop', { cookie: ['theme=dark', ...many(6), 'cart=3'].join('; ') }))).cookie).toBe(
+        'theme=dark; cart=3',
+      );
+      // …a seventh means no cookie at all rather than one secret.
+      for (const n of [7, 12]) {
+        const echo = await echoOf(await get('/shop', { cookie: ['theme=dark', ...many(n), 'cart=3'].join('; ') }));
+        expect([n, echo.cookie]).toEqual([n, null]);
+      }
+    },
+  );
 
   it.skipIf(skip)('sends Strict-Transport-Security on every answer of the storefront host, once', async () => {
     const answers = {
@@ -262,7 +295,9 @@ describe('behind nginx, configured as docs/deploy.md says', () => {
       signInPage: await get('/_edge/visitor/sign-in?returnTo=%2Fcontent%2Fdemo%2Fx'),
       asset: await get('/assets/app.css'),
     };
-    const seen = Object.fromEntries(Object.entries(answers).map(([name, response]) => [name, [response.status, response.headers.get('strict-transport-security')]]));
+    const seen = Object.fromEntries(
+      Object.entries(answers).map(([name, response]) => [name, [response.status, response.headers.get('strict-transport-security')]]),
+    );
     expect(seen).toEqual({
       storefront: [200, 'max-age=63072000'],
       signInRedirect: [302, 'max-age=63072000'],
@@ -275,41 +310,69 @@ describe('behind nginx, configured as docs/deploy.md says', () => {
     for (const response of Object.values(answers)) await response.body?.cancel();
   });
 
-  it.skipIf(skip || !Bun.which('openssl'))('serves the production TLS setup of the guide ("443 ssl", certificate lines uncommented) with HSTS', async () => {
-    // The guide's block as its "TLS" section says to deploy it, with a self-signed certificate.
-    const dir = mkdtempSync(join(tmpdir(), 'va-nginx-tls-'));
-    const made = Bun.spawnSync(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost', '-keyout', join(dir, 'privkey.pem'), '-out', join(dir, 'fullchain.pem')]);
-    expect(made.exitCode).toBe(0);
-    const listen = reservePort();
-    const site = renderConfig(deployDocConfig(), {
-      HOST: 'localhost',
-      LISTEN: `127.0.0.1:${listen.port} ssl`,
-      SERVICE: `127.0.0.1:${stack.service.port}`,
-      STOREFRONT: `127.0.0.1:${stack.storefront.port}`,
-      LOG_DIR: dir,
-    });
-    const uncommented = site.replace(/# (ssl_certificate(?:_key)? +)\/etc\/letsencrypt\/live\/localhost\//g, `$1${dir}/`);
-    expect(uncommented.match(new RegExp(`^ +ssl_certificate(_key)? +${dir}/`, 'gm'))).toHaveLength(2);
-    listen.release();
-    const tls = await startNginx(nginx!, dir, listen.port, uncommented);
-    try {
-      const ca = readFileSync(join(dir, 'fullchain.pem'), 'utf8');
-      const over = (path: string) => fetch(`https://localhost:${tls.port}${path}`, { redirect: 'manual', tls: { ca } });
-      const page = await over('/shop');
-      expect([page.status, page.headers.get('x-served-by'), page.headers.get('strict-transport-security')]).toEqual([200, 'storefront', 'max-age=63072000']);
-      const login = await over('/content/demo/x');
-      expect([login.status, login.headers.get('strict-transport-security')]).toEqual([302, 'max-age=63072000']);
-      await Promise.all([page.body?.cancel(), login.body?.cancel()]);
-    } finally {
-      await tls.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(skip || !Bun.which('openssl'))(
+    'serves the production TLS setup of the guide ("443 ssl", certificate lines uncommented) with HSTS',
+    async () => {
+      // The guide's block as its "TLS" section says to deploy it, with a self-signed certificate.
+      const dir = mkdtempSync(join(tmpdir(), 'va-nginx-tls-'));
+      const made = Bun.spawnSync([
+        'openssl',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost',
+        '-keyout',
+        join(dir, 'privkey.pem'),
+        '-out',
+        join(dir, 'fullchain.pem'),
+      ]);
+      expect(made.exitCode).toBe(0);
+      const listen = reservePort();
+      const site = renderConfig(deployDocConfig(), {
+        HOST: 'localhost',
+        LISTEN: `127.0.0.1:${listen.port} ssl`,
+        SERVICE: `127.0.0.1:${stack.service.port}`,
+        STOREFRONT: `127.0.0.1:${stack.storefront.port}`,
+        LOG_DIR: dir,
+      });
+      const uncommented = site.replace(/# (ssl_certificate(?:_key)? +)\/etc\/letsencrypt\/live\/localhost\//g, `$1${dir}/`);
+      expect(uncommented.match(new RegExp(`^ +ssl_certificate(_key)? +${dir}/`, 'gm'))).toHaveLength(2);
+      listen.release();
+      const tls = await startNginx(nginx!, dir, listen.port, uncommented);
+      try {
+        const ca = readFileSync(join(dir, 'fullchain.pem'), 'utf8');
+        const over = (path: string) => fetch(`https://localhost:${tls.port}${path}`, { redirect: 'manual', tls: { ca } });
+        const page = await over('/shop');
+        expect([page.status, page.headers.get('x-served-by'), page.headers.get('strict-transport-security')]).toEqual([
+          200,
+          'storefront',
+          'max-age=63072000',
+        ]);
+        const login = await over('/content/demo/x');
+        expect([login.status, login.headers.get('strict-transport-security')]).toEqual([302, 'max-age=63072000']);
+        await Promise.all([page.body?.cancel(), login.body?.cancel()]);
+      } finally {
+        await tls.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it.skipIf(skip)('drops requests for any other host name (the catch-all server)', async () => {
     const hits = await storefrontHits(async () => {
-      const refused = await fetch(`${origin}/content/demo/x`, { headers: { host: 'other.example', cookie: sessionCookie }, redirect: 'manual' }).then(
+      const refused = await fetch(`${origin}/content/demo/x`, {
+        headers: { host: 'other.example', cookie: sessionCookie },
+        redirect: 'manual',
+      }).then(
         (r) => r.status,
         () => 'closed',
       );
@@ -337,7 +400,12 @@ describe('behind nginx, configured as docs/deploy.md says', () => {
     expect(log).not.toContain('vml_');
     expect(stack.nginx.errorLog()).not.toContain('vml_');
     // The configuration runs without warnings (e.g. no uninitialised variables, no upstream errors).
-    expect(stack.nginx.errorLog().split('\n').filter((line) => /\[(warn|error|crit|alert|emerg)\]/.test(line))).toEqual([]);
+    expect(
+      stack.nginx
+        .errorLog()
+        .split('\n')
+        .filter((line) => /\[(warn|error|crit|alert|emerg)\]/.test(line)),
+    ).toEqual([]);
     // The same id is in the service's own log line for that request.
     expect(stack.service.output()).toContain(`"requestId":"${requestId}"`);
     expect(stack.service.output()).not.toContain('vml_');
@@ -361,7 +429,10 @@ describe('behind nginx, configured as docs/deploy.md says', () => {
       const token = `vml_${'A'.repeat(43)}.${'B'.repeat(22)}`;
       const link = await fetch(`http://127.0.0.1:${down.port}/_edge/visitor/access/t/${token}`, { headers: { host: 'localhost' } });
       expect(link.status).toBe(502);
-      const posted = await fetch(`http://127.0.0.1:${down.port}/_edge/visitor/access/t/${token}`, { method: 'POST', headers: { host: 'localhost' } });
+      const posted = await fetch(`http://127.0.0.1:${down.port}/_edge/visitor/access/t/${token}`, {
+        method: 'POST',
+        headers: { host: 'localhost' },
+      });
       expect(posted.status).toBe(502);
       // Other routes still log the failure, so the error log keeps naming the cause.
       expect((await fetch(`http://127.0.0.1:${down.port}/v2/visitor/me`, { headers: { host: 'localhost' } })).status).toBe(502);
@@ -369,9 +440,22 @@ describe('behind nginx, configured as docs/deploy.md says', () => {
       while (!down.errorLog().includes('/v2/visitor/me') && Date.now() < deadline) await Bun.sleep(25);
       expect(down.errorLog()).toMatch(/connect\(\) failed .*"GET \/v2\/visitor\/me HTTP\/1\.1"/);
       expect(down.errorLog()).not.toContain('vml_');
-      while (down.accessLog().split('\n').filter((line) => line.includes('/t/[redacted]')).length < 2 && Date.now() < deadline) await Bun.sleep(25);
-      const linkLines = down.accessLog().split('\n').filter((line) => line.includes('/_edge/visitor/access/t/'));
-      expect(linkLines.map((line) => /"(GET|POST) \/_edge\/visitor\/access\/t\/\[redacted\] HTTP\/1\.1" 502 /.test(line))).toEqual([true, true]);
+      while (
+        down
+          .accessLog()
+          .split('\n')
+          .filter((line) => line.includes('/t/[redacted]')).length < 2 &&
+        Date.now() < deadline
+      )
+        await Bun.sleep(25);
+      const linkLines = down
+        .accessLog()
+        .split('\n')
+        .filter((line) => line.includes('/_edge/visitor/access/t/'));
+      expect(linkLines.map((line) => /"(GET|POST) \/_edge\/visitor\/access\/t\/\[redacted\] HTTP\/1\.1" 502 /.test(line))).toEqual([
+        true,
+        true,
+      ]);
       expect(down.accessLog()).not.toContain('vml_');
     } finally {
       await down.stop();

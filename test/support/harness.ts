@@ -102,7 +102,11 @@ export class Harness {
     return this.fetch(path, { method: 'POST', ...init, headers, body: JSON.stringify(body) });
   }
 
-  form(path: string, fields: Record<string, string>, init: RequestInit & { host?: string; ip?: string; jar?: CookieJar } = {}): Promise<Response> {
+  form(
+    path: string,
+    fields: Record<string, string>,
+    init: RequestInit & { host?: string; ip?: string; jar?: CookieJar } = {},
+  ): Promise<Response> {
     const headers = new Headers(init.headers);
     headers.set('content-type', 'application/x-www-form-urlencoded');
     if (!headers.has('origin')) headers.set('origin', 'http://localhost');

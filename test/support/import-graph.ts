@@ -92,7 +92,10 @@ function lineAt(source: string, index: number): number {
 function allNamesTypeOnly(clause: string): boolean {
   const braces = /^\{([^}]*)\}$/.exec(clause.trim());
   if (!braces) return false;
-  const names = braces[1]!.split(',').map((n) => n.trim()).filter(Boolean);
+  const names = braces[1]!
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   return names.length > 0 && names.every((n) => n.startsWith('type '));
 }
 
@@ -216,7 +219,8 @@ export function violations(graph: ImportGraph, allowlist: readonly string[] = TE
   const found: string[] = [];
   const allowed = new Set(allowlist);
   for (const file of graph.files) {
-    if (!moduleOf(file)) found.push(`unlayered: src/${file} is in no layer (add it to LAYERS in test/support/import-graph.ts and docs/architecture.md)`);
+    if (!moduleOf(file))
+      found.push(`unlayered: src/${file} is in no layer (add it to LAYERS in test/support/import-graph.ts and docs/architecture.md)`);
   }
   for (const e of graph.unresolved) found.push(`unresolved: ${describe(e)} is not a .ts file of src/`);
   const edges = graph.edges.filter((e) => !allowed.has(pairOf(e)));

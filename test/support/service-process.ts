@@ -1,5 +1,11 @@
 // Starts the real service (`bun src/server.ts`) as a child process and waits for its "listening" line.
-export type ServiceProcess = { process: ReturnType<typeof Bun.spawn>; port: number; base: string; output: () => string; stop(): Promise<number> };
+export type ServiceProcess = {
+  process: ReturnType<typeof Bun.spawn>;
+  port: number;
+  base: string;
+  output: () => string;
+  stop(): Promise<number>;
+};
 
 export async function startService(env: Record<string, string>, timeoutMs = 20_000): Promise<ServiceProcess> {
   const child = Bun.spawn(['bun', 'src/server.ts'], {

@@ -19,7 +19,8 @@ export function findNginx(): string | null {
 /** The one ```nginx title=nginx.conf block of the deploy guide. */
 export function deployDocConfig(markdown = readFileSync(DEPLOY_DOC, 'utf8')): string {
   const blocks = [...markdown.matchAll(/^```nginx title=nginx\.conf\n([\s\S]*?)^```$/gm)];
-  if (blocks.length !== 1) throw new Error(`docs/deploy.md must have exactly one \`\`\`nginx title=nginx.conf block, found ${blocks.length}`);
+  if (blocks.length !== 1)
+    throw new Error(`docs/deploy.md must have exactly one \`\`\`nginx title=nginx.conf block, found ${blocks.length}`);
   return blocks[0]![1]!;
 }
 
@@ -91,7 +92,9 @@ export async function startNginx(binary: string, dir: string, port: number, site
   while (!(await accepting(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`nginx did not start on 127.0.0.1:${port}:\n${read('error.log')}\n${await new Response(child.stderr as ReadableStream).text()}`);
+      throw new Error(
+        `nginx did not start on 127.0.0.1:${port}:\n${read('error.log')}\n${await new Response(child.stderr as ReadableStream).text()}`,
+      );
     }
     await Bun.sleep(25);
   }

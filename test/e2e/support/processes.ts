@@ -62,7 +62,14 @@ export async function startService(env: Record<string, string>): Promise<Service
   }
 }
 
-export type Echo = { method: string; path: string; visitorId: string | null; cookie: string | null; requestId: string | null; forwardedFor: string | null };
+export type Echo = {
+  method: string;
+  path: string;
+  visitorId: string | null;
+  cookie: string | null;
+  requestId: string | null;
+  forwardedFor: string | null;
+};
 
 /** The storefront's own back end: answers every request with JSON of what it received. */
 export function startStorefront() {

@@ -45,7 +45,12 @@ async function addGrant(env: Record<string, string>, database: TestDatabase | nu
   try {
     const tenant = await findTenantByHandle(db, HANDLE);
     if (!tenant) throw new Error(`tenant ${HANDLE} was not created`);
-    await upsertGrant(db, tenant.id, { email, resource: GRANTED, kind: 'content', title: null, orderId: null, expiresAt: null }, new Date());
+    await upsertGrant(
+      db,
+      tenant.id,
+      { email, resource: GRANTED, kind: 'content', title: null, orderId: null, expiresAt: null },
+      new Date(),
+    );
   } finally {
     if (!database) await db.close();
   }
@@ -100,7 +105,22 @@ export async function startStack(nginxBinary: string, options: StackOptions = {}
     // the development seed leaves an existing "gharart" alone.
     must(await cli(env, 'migrate'), 'cli migrate');
     must(
-      await cli(env, 'tenant', 'add', HANDLE, '--name', 'Gharart', '--origin', origin, '--host', 'localhost', '--gated', '/content/', '--gated', '/orders/'),
+      await cli(
+        env,
+        'tenant',
+        'add',
+        HANDLE,
+        '--name',
+        'Gharart',
+        '--origin',
+        origin,
+        '--host',
+        'localhost',
+        '--gated',
+        '/content/',
+        '--gated',
+        '/orders/',
+      ),
       'cli tenant add',
     );
     const grantedWith = await addGrant(env, database);
