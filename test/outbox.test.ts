@@ -384,7 +384,12 @@ function testMail(i: number, overrides: Partial<OutgoingMail> = {}): OutgoingMai
     from: { name: 'Pool Shop', address: 'shop@example.com' },
     to: `pool-${i}@example.com`,
     messageId: `<pool-${i}-${crypto.randomUUID()}@visitor-access>`,
-    ...magicLinkMail({ tenantName: 'Pool Shop', link: `http://localhost/_edge/visitor/access/t/vml_${i}`, code: '123456', ttlMinutes: 15 }),
+    ...magicLinkMail({
+      tenantName: 'Pool Shop',
+      link: `http://localhost/_edge/visitor/access/t/vml_${i}`,
+      code: '123456',
+      ttlSeconds: 900,
+    }),
     ...overrides,
   };
 }
@@ -505,7 +510,7 @@ describe('SMTP transport', () => {
           tenantName: name,
           link: 'http://localhost/_edge/visitor/access/t/vml_abc-_',
           code: '123456',
-          ttlMinutes: 15,
+          ttlSeconds: 900,
         });
         const mail = {
           from: { name, address: 'shop@example.com' },

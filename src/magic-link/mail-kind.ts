@@ -18,7 +18,7 @@ export function magicLinkMailKind(defaultLinkTtlSeconds: number): MailKind {
         tenantName: mail.tenant_name,
         link: `${payload.linkOrigin}${payload.linkPath ?? VISITOR_LINK_PATH}${payload.token}`,
         code: payload.code,
-        ttlMinutes: Math.max(1, Math.round(ttlSeconds / 60)),
+        ttlSeconds,
       });
       return { content, validForSeconds: ttlSeconds };
     },
