@@ -36,13 +36,13 @@ export function signInPage(input: Base & { csrf: string; notice?: SignInNotice; 
   });
 }
 
-export function checkEmailPage(input: Base & { ttlMinutes: number }): string {
+export function checkEmailPage(input: Base & { validity: string }): string {
   return consolePage({
     title: 'Check your email',
     requestId: input.requestId,
     narrow: true,
     body: narrow(html`<h1>Check your email</h1>
-<p>If this address belongs to a console operator, a sign-in link is on its way. It works once, for ${input.ttlMinutes} minutes.</p>
+<p>If this address belongs to a console operator, a sign-in link is on its way. It works once, for ${input.validity}.</p>
 <p class="muted">Open it in this browser. Nothing arrived? Check the spam folder, or ask an admin whether you are an operator (<code>bun run cli operator list</code>).</p>
 <p><a href="/console/sign-in">Use another address</a></p>`),
   });

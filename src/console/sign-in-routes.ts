@@ -4,6 +4,7 @@
 // single-use consume) work unchanged; the mail links to `{PUBLIC_URL}/console/t/{token}`. Only
 // registered operators get a mail; everyone gets the same answer. The confirm page's POST consumes
 // (Origin + double-submit token + test cookie) and starts a console session.
+import { humanDuration } from '../mail/magic-link-mail.ts';
 import { Elysia } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
@@ -164,7 +165,7 @@ export function consoleSignInRoutes(deps: AppDeps) {
         consoleHandler(deps, async (c) => {
           const tenant = await findConsoleTenant(db);
           const ttl = tenant?.magicLinkTtlSeconds ?? config.magicLinkTtlSeconds;
-          return checkEmailPage({ requestId: c.requestId, ttlMinutes: Math.max(1, Math.round(ttl / 60)) });
+          return checkEmailPage({ requestId: c.requestId, validity: humanDuration(ttl) });
         }),
       )
       // A GET never signs in (mail scanners prefetch links): it shows a Continue button.
