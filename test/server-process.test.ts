@@ -116,8 +116,11 @@ describe('the service process', () => {
       expect(await second.exited).toBe(1);
       expect(await new Response(second.stderr as ReadableStream).text()).toContain('in use by process');
     }
-    // The start banner (printed right after "listening", so read by now) sends a newcomer to the
-    // mail: with SMTP_URL set that is the SMTP server, never the dev mailbox (not mounted then).
+    // The start banner (printed right after "listening"; the pipe may deliver it a moment later)
+    // sends a newcomer to the mail: with SMTP_URL set that is the SMTP server, never the dev
+    // mailbox (not mounted then).
+    const bannerBy = Date.now() + 5_000;
+    while (!server.output().includes('Then: ') && Date.now() < bannerBy) await Bun.sleep(20);
     expect(server.output()).toContain('Visitor Access is running on');
     expect(server.output()).toContain('where SMTP_URL delivers it');
     expect(server.output()).not.toContain('/_dev/mailbox');
