@@ -148,5 +148,11 @@ export function announceListening(deps: AppDeps, port: number, runtimeName: 'bun
   if (deps.config.nodeEnv !== 'development') return;
   console.log(`\nVisitor Access is running on http://localhost:${port} (demo storefront "gharart").
 Try:  curl -s -X POST http://localhost:${port}/v2/visitor/auth/magic-link -H 'content-type: application/json' -d '{"email":"demo@example.com"}'
-Then: curl -s 'http://localhost:${port}/_dev/mailbox?to=demo@example.com'\n`);
+Then: ${whereTheMailIs(deps, port)}\n`);
+}
+
+/** The dev mailbox exists only without SMTP_URL: with it, the mail is at the SMTP server. */
+function whereTheMailIs(deps: AppDeps, port: number): string {
+  if (deps.devMailbox) return `curl -s 'http://localhost:${port}/_dev/mailbox?to=demo@example.com'`;
+  return 'read the mail to demo@example.com where SMTP_URL delivers it (the dev mailbox is off when SMTP_URL is set)';
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { findConsoleTenant } from '../src/console/console-tenant.ts';
 import { removeOperator, upsertOperator } from '../src/console/operators.ts';
 import { sql } from '../src/db/sql.ts';
+import { listTenants } from '../src/tenants/tenants.ts';
 import { codeOf, CONSOLE_ORIGIN, ConsoleClient, consoleLinkOf, csrfOf } from './console-client.ts';
 import { CookieJar, Harness, SERVICE_HOST } from './support/harness.ts';
 
@@ -367,5 +368,31 @@ describe('CSRF on the sign-in forms', () => {
       expect(codeOf(await answer.text())).toBe('csrf_rejected');
     }
     expect((await client.get('/console/')).status).toBe(200);
+  });
+});
+
+describe('the request-id lookup', () => {
+  it('finds a request whatever the case its id is typed in (ids are minted lower-case)', async () => {
+    const client = await signedInAdmin();
+    const asked = await h.json('/v2/visitor/auth/magic-link', { email: 'case-lookup@example.com' });
+    expect(asked.status).toBe(202);
+    const requestId = asked.headers.get('x-request-id')!;
+    expect(requestId).toMatch(/^req_[0-9a-f]{24}$/);
+    await h.deliver();
+    for (const typed of [requestId, requestId.toUpperCase(), `Req_${requestId.slice(4).toUpperCase()}`]) {
+      const answer = await client.get(`/console/requests?id=${typed}`);
+      const page = await answer.text();
+      expect([typed, answer.status, page.includes('sign_in_requested')]).toEqual([typed, 200, true]);
+    }
+    expect((await client.get('/console/requests?id=REQ_000000000000000000000000')).status).toBe(404);
+  });
+});
+
+describe('the internal console tenant', () => {
+  it('never shows in tenant list, even once operators exist (docs/console.md)', async () => {
+    expect(await findConsoleTenant(h.db)).not.toBeNull();
+    const handles = (await listTenants(h.db)).map((t) => t.handle);
+    expect(handles).toContain('gharart');
+    expect(handles).not.toContain('_console');
   });
 });

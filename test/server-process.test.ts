@@ -1,8 +1,13 @@
 // The real entry point as a process: start-up checks, the DATA_DIR lock, graceful shutdown.
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, it, spyOn } from 'bun:test';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import postgres from 'postgres';
+import type { AppDeps } from '../src/app-deps.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/log.ts';
+import { DevMailbox } from '../src/mail/transport.ts';
+import { announceListening } from '../src/runtime.ts';
 import { freshDatabase, usingPostgres, type TestDatabase } from './support/database.ts';
 import { MailCapture } from './support/mail-capture.ts';
 import { startService } from './support/service-process.ts';
@@ -39,6 +44,37 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
 async function start(extra: Record<string, string> = {}) {
   return startService(env(extra));
 }
+
+describe('the start banner in development', () => {
+  /** What announceListening prints to the console, for a service with or without a dev mailbox. */
+  function banner(devMailbox: DevMailbox | null): string {
+    const printed: string[] = [];
+    const print = spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args.join(' ')));
+    try {
+      const deps = {
+        config: loadConfig({ NODE_ENV: 'development' }),
+        logger: createLogger('error', () => {}),
+        db: { kind: 'pglite' },
+        devMailbox,
+      };
+      announceListening(deps as unknown as AppDeps, 3000, 'bun');
+    } finally {
+      print.mockRestore();
+    }
+    return printed.join('\n');
+  }
+
+  it('points to the dev mailbox when SMTP_URL is unset', () => {
+    expect(banner(new DevMailbox())).toContain("curl -s 'http://localhost:3000/_dev/mailbox?to=demo@example.com'");
+  });
+
+  it('never points to the dev mailbox when SMTP_URL is set (there is none)', () => {
+    const printed = banner(null);
+    expect(printed).toContain('Visitor Access is running on http://localhost:3000');
+    expect(printed).not.toContain('/_dev/mailbox');
+    expect(printed).toContain('where SMTP_URL delivers it');
+  });
+});
 
 describe('the service process', () => {
   it('refuses to start in production without its secrets, naming the variable in one line', async () => {
@@ -80,6 +116,15 @@ describe('the service process', () => {
       expect(await second.exited).toBe(1);
       expect(await new Response(second.stderr as ReadableStream).text()).toContain('in use by process');
     }
+    // The start banner (printed right after "listening"; the pipe may deliver it a moment later)
+    // sends a newcomer to the mail: with SMTP_URL set that is the SMTP server, never the dev
+    // mailbox (not mounted then).
+    const bannerBy = Date.now() + 5_000;
+    while (!server.output().includes('Then: ') && Date.now() < bannerBy) await Bun.sleep(20);
+    expect(server.output()).toContain('Visitor Access is running on');
+    expect(server.output()).toContain('where SMTP_URL delivers it');
+    expect(server.output()).not.toContain('/_dev/mailbox');
+    expect((await fetch(`${base}/_dev/mailbox?to=demo@example.com`)).status).toBe(404);
     // Development: the demo tenant's PATs are written for the newcomer (0600) and work.
     const credentialsFile = `${dataDir}/dev-credentials.json`;
     expect(statSync(credentialsFile).mode & 0o777).toBe(0o600);

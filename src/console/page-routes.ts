@@ -99,6 +99,18 @@ export function consolePageRoutes(deps: AppDeps) {
     return found;
   }
 
+  /**
+   * The lookup of an id as the operator typed it, then lower-cased: the ids we mint are lower-case
+   * hex, and people retype them from screenshots and tickets in any case. A trusted proxy's own
+   * (mixed-case) ids are kept verbatim, so the typed form goes first. Two exact matches rather
+   * than `lower(request_id)`, so every table's index on `request_id` stays usable.
+   */
+  async function lookUpTypedId(viewer: Viewer, typed: string) {
+    const found = await visibleLookup(viewer, typed);
+    const lower = typed.toLowerCase();
+    return found || lower === typed ? found : visibleLookup(viewer, lower);
+  }
+
   return new Elysia({ name: 'console-pages' })
     .use(routeContext(deps))
     .get(
@@ -232,7 +244,7 @@ export function consolePageRoutes(deps: AppDeps) {
             operators: new Map(),
           });
         await deps.requestLog.flush(); // include what this instance has not written yet
-        const found = REQUEST_ID_SHAPE.test(query) ? await visibleLookup(viewer, query) : null;
+        const found = REQUEST_ID_SHAPE.test(query) ? await lookUpTypedId(viewer, query) : null;
         const handle = found?.tenant?.handle && found.tenant.handle !== CONSOLE_HANDLE ? found.tenant.handle : null;
         if (!found) {
           c.set.status = 404;

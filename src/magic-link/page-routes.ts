@@ -3,7 +3,8 @@ import { Elysia } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { cookieString, setHostCookie, type CookieJar } from '../http/cookies.ts';
-import { routeContext } from '../route-context.ts';
+import { isLoopback } from '../net/cidr.ts';
+import { type RouteContext, routeContext } from '../route-context.ts';
 import { CHECK_COOKIE, PENDING_COOKIE } from '../sessions/sessions.ts';
 import { unseal } from '../tokens/sealed.ts';
 import { maskEmail } from '../visitors/email.ts';
@@ -12,6 +13,21 @@ import { resolveReturnTo } from './return-to.ts';
 import { HTML } from './link-pages.ts';
 import type { Pending } from './sign-in-cookies.ts';
 
+/**
+ * No storefront lives on this host. In development, someone who opened the service by its loopback
+ * address (127.0.0.1, [::1]) is told the address that works: PUBLIC_URL, where the demo storefront
+ * is (and the only plain-http host on which browsers keep `__Host-` cookies is localhost). Never in
+ * production, where the answer names nothing of the deployment.
+ */
+function notAStorefront(config: AppDeps['config'], ctx: RouteContext): AppError {
+  const publicUrl = new URL(config.publicUrl);
+  const hint =
+    config.nodeEnv === 'development' && isLoopback(ctx.hostname) && ctx.hostname !== publicUrl.hostname.replace(/^\[|\]$/g, '')
+      ? ` Open ${publicUrl.origin}${new URL(ctx.request.url).pathname} instead.`
+      : '';
+  return new AppError('not_found', { detail: `This host is not a storefront.${hint}` });
+}
+
 export function hostedPageRoutes(deps: AppDeps) {
   const { config, keys } = deps;
 
@@ -19,14 +35,14 @@ export function hostedPageRoutes(deps: AppDeps) {
     .use(routeContext(deps))
     .get('/_edge/visitor/sign-in', async ({ ctx, query, set }) => {
       const tenant = await ctx.hostTenant();
-      if (!tenant) throw new AppError('not_found', { detail: 'This host is not a storefront.' });
+      if (!tenant) throw notAStorefront(config, ctx);
       const returnTo = resolveReturnTo(typeof query.returnTo === 'string' ? query.returnTo : undefined, tenant, ctx.linkOrigin(tenant));
       set.headers['content-type'] = HTML;
       return signInPage({ tenant, requestId: ctx.requestId, returnTo });
     })
     .get('/_edge/visitor/check-email', async ({ ctx, set, cookie }) => {
       const tenant = await ctx.hostTenant();
-      if (!tenant) throw new AppError('not_found', { detail: 'This host is not a storefront.' });
+      if (!tenant) throw notAStorefront(config, ctx);
       const sealed = cookieString(cookie as CookieJar, PENDING_COOKIE);
       const pending = sealed ? await unseal<Pending>(keys, 'cookie', sealed, PENDING_COOKIE) : null;
       set.headers['content-type'] = HTML;
