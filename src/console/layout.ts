@@ -48,6 +48,7 @@ input,select{display:block;width:100%;font:inherit;color:inherit;background:#fff
 input:focus-visible,select:focus-visible{outline-offset:0;border-color:#0b57d0}
 .field{margin:0 0 .75rem}
 .form-row{display:grid;gap:.75rem;align-items:end}
+.form-row>*{min-width:0}
 .form-row .field{margin:0}
 .btn,button{display:inline-block;white-space:nowrap;font:inherit;font-weight:600;text-align:center;text-decoration:none;padding:.5rem 1rem;min-height:2.625rem;border:1px solid #1d1d1f;border-radius:8px;background:#1d1d1f;color:#fff;cursor:pointer}
 .btn:visited{color:#fff}
@@ -74,10 +75,10 @@ body{font-size:15px}
 main{padding:1.5rem 1.25rem 2.5rem}
 .bar-in{padding:.75rem 1.25rem}.who{width:auto}
 .card{padding:1.25rem 1.5rem}
-.form-row{grid-template-columns:repeat(auto-fit,minmax(12rem,1fr))}
-.form-row.search{grid-template-columns:minmax(10rem,16rem) minmax(14rem,1fr) auto}
-.form-row.lookup{grid-template-columns:minmax(14rem,36rem) auto;justify-content:start}
-.form-row.grant{grid-template-columns:minmax(12rem,2fr) minmax(7rem,1fr) minmax(10rem,2fr) minmax(11rem,2fr) auto}
+.form-row{grid-template-columns:repeat(auto-fit,minmax(min(100%,12rem),1fr))}
+.form-row.search{grid-template-columns:minmax(min(100%,10rem),16rem) minmax(min(100%,14rem),1fr) auto}
+.form-row.lookup{grid-template-columns:minmax(min(100%,14rem),36rem) auto;justify-content:start}
+.form-row.grant{grid-template-columns:repeat(auto-fit,minmax(min(100%,11rem),1fr))}
 .stats{grid-template-columns:repeat(4,minmax(0,1fr))}
 .tiles{grid-template-columns:repeat(auto-fill,minmax(22rem,1fr))}
 .cols{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:0 1rem;align-items:start}
