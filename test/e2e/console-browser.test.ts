@@ -31,6 +31,8 @@ const LEAD = 'lead@gharart-support.example';
 const SHOPPER = 'late-mail@example.com';
 /** The storefront's links live this long, so "my link expired" happens in seconds. */
 const LINK_TTL = 4;
+/** A desktop wider than LAPTOP, for "no overflow at 1280 px and up". */
+const WIDE = { width: 1920, height: 1080 };
 
 type ConsoleStack = { origin: string; consoleOrigin: string; mail: MailCapture; stop(): Promise<void> };
 
@@ -217,6 +219,9 @@ async function shoot(page: Page, name: string) {
     if (size.width >= LAPTOP.width) expect([name, label, await sticksOut(page)]).toEqual([name, label, []]);
     expect([name, label, overflow]).toEqual([name, label, 0]);
   }
+  // "1280 px and up": a wide desktop too (no screenshot, the layout only centres there).
+  await page.setViewportSize(WIDE);
+  expect([name, 'wide', await sticksOut(page)]).toEqual([name, 'wide', []]);
   await page.setViewportSize(LAPTOP);
 }
 
