@@ -15,7 +15,7 @@ import { verifyCode } from './codes.ts';
 import { WRONG_CODES } from './link-limits.ts';
 import { HTML } from './link-pages.ts';
 import { classifyNoting, linkDepsOf, recordReplayed } from './link-state.ts';
-import { cookieBlockedPage } from './pages.ts';
+import { cookieBlockedPage, usedPage } from './pages.ts';
 import { setSessionCookie, type Pending } from './sign-in-cookies.ts';
 
 /** The verify API's answer: who signed in, and the session. */
@@ -24,6 +24,16 @@ function sessionBody(tenant: Tenant, session: NewSessionInfo) {
     visitor: { id: session.visitor_id, email: session.email, handle: tenant.handle },
     session: { id: session.session_id, expiresAt: session.expires_at.toISOString() },
   };
+}
+
+/**
+ * When a browser form's right code belonged to an already used link: when it was used, so the form
+ * gets the same "already used" page as the link (the API keeps its problem+json answer).
+ */
+function usedCodeAt(error: unknown): Date | null {
+  if (!(error instanceof AppError) || error.code !== 'used_magic_link') return null;
+  const usedAt = error.extra.fields?.usedAt;
+  return typeof usedAt === 'string' ? new Date(usedAt) : null;
 }
 
 export function verifyRoutes(deps: AppDeps) {
@@ -74,7 +84,27 @@ export function verifyRoutes(deps: AppDeps) {
         if (!result.ok) throw linkStateError(result.state.kind === 'valid' ? { kind: 'invalid' } : result.state);
         session = result.session;
       } else if (guessing && email && body.code !== undefined) {
-        session = await verifyCode(linkDeps, { tenant, email, code: body.code, context: ctx, sessionTtlSeconds: ttl });
+        const verified = await verifyCode(linkDeps, { tenant, email, code: body.code, context: ctx, sessionTtlSeconds: ttl }).catch(
+          (error: unknown) => {
+            const usedAt = form ? usedCodeAt(error) : null;
+            if (!usedAt) throw error;
+            return { usedAt };
+          },
+        );
+        if ('usedAt' in verified) {
+          set.status = 409;
+          ctx.facts.code = 'used_magic_link';
+          set.headers['content-type'] = HTML;
+          return usedPage({
+            tenant,
+            requestId: ctx.requestId,
+            usedAt: verified.usedAt,
+            now: deps.clock.now(),
+            what: 'code',
+            returnTo: pending?.returnTo,
+          });
+        }
+        session = verified;
         // Signed in: the code was right, not a wrong code from this IP.
         const reserved = limits.outcomes.find((o) => o.policy.label === WRONG_CODES);
         if (reserved) await deps.limiter.release(reserved);
