@@ -11,8 +11,8 @@ afterAll(() => h.close());
 
 const heading = (html: string) => html.match(/<h1>(.*?)<\/h1>/s)?.[1];
 const buttons = (html: string) => html.match(/<a class="button[^"]*" href="[^"]*">[^<]*<\/a>/g);
-/** The card's words, without the support footer (whose error code `used_magic_link` is catalogue, not prose). */
-const prose = (html: string) => html.slice(html.indexOf('<h1>'), html.indexOf('<footer'));
+/** The card's visible words: no markup (a form's action URL) and no support footer (the catalogue code `used_magic_link`). */
+const prose = (html: string) => html.slice(html.indexOf('<h1>'), html.indexOf('<footer')).replace(/<[^>]*>/g, ' ');
 const EXACT_TIME = /<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">(today|yesterday) at \d\d:\d\d UTC<\/time>/;
 
 /** A form sign-in request from this browser (the pending cookie), its check-email page opened. */
@@ -69,6 +69,33 @@ describe('the "already used" page', () => {
     expect(replay.status).toBe(409);
     expect(replay.headers.get('content-type')).toContain('application/problem+json');
     expect(((await replay.json()) as { code: string }).code).toBe('used_magic_link');
+  });
+
+  it('answers an expired code from the browser form with an expired page about a code, in words, with a button for a fresh email', async () => {
+    const { jar, mail } = await askByForm('expired-code@example.com', '/content/e/');
+    h.clock.advance(60 * 60 * 3);
+    const answer = await h.form('/v2/visitor/auth/verify', { code: mail.code! }, { jar });
+    expect(answer.status).toBe(410);
+    expect(answer.headers.get('content-type')).toContain('text/html');
+    const page = await answer.text();
+    expect(heading(page)).toBe('This code has expired');
+    expect(prose(page)).not.toMatch(/link/i);
+    expect(page).toContain('expired_magic_link');
+    expect(page).toMatch(
+      /expired <time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">(today|yesterday) at \d\d:\d\d UTC<\/time> \(2 hours ago\)/,
+    );
+    expect(page).not.toMatch(/\.\d{3}Z/);
+    expect(page).toContain('<input type="hidden" name="email" value="expired-code@example.com">');
+    expect(page).toContain('<input type="hidden" name="returnTo" value="http://localhost/content/e/">');
+    // The button asks for a fresh email to the same address, back to the same place.
+    const fresh = await h.form(
+      '/v2/visitor/auth/magic-link',
+      { email: 'expired-code@example.com', returnTo: 'http://localhost/content/e/' },
+      { jar },
+    );
+    expect(fresh.status).toBe(303);
+    await h.deliver();
+    expect(h.mail.to('expired-code@example.com')).toHaveLength(2);
   });
 
   it('says when a link expired in words a person reads, never milliseconds', async () => {

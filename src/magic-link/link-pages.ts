@@ -21,7 +21,13 @@ export function badLinkPage(ctx: RouteContext, set: SetContext, tenant: Tenant, 
     set.status = 410;
     ctx.facts.code = 'expired_magic_link';
     set.headers['content-type'] = HTML;
-    return expiredPage({ tenant, requestId: ctx.requestId, reissueAction: `${action}/reissue`, expiredAt: state.expiredAt, now });
+    return expiredPage({
+      tenant,
+      requestId: ctx.requestId,
+      expiredAt: state.expiredAt,
+      now,
+      reissue: { what: 'link', action: `${action}/reissue` },
+    });
   }
   throw linkStateError(state);
 }

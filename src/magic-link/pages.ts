@@ -35,21 +35,35 @@ ${action ? html`<form method="post" action="${action}"><button type="submit">Try
   });
 }
 
+/**
+ * A link's expired page offers its reissue (same address, same returnTo, by the token); a code's,
+ * a fresh email to the address the form was given.
+ */
 export function expiredPage({
   tenant,
   requestId,
-  reissueAction,
   expiredAt,
   now,
-}: PageBase & { reissueAction: string; expiredAt: Date; now: Date }): string {
+  reissue,
+}: PageBase & {
+  expiredAt: Date;
+  now: Date;
+  reissue: { what: 'link'; action: string } | { what: 'code'; email: string; returnTo?: string };
+}): string {
+  const what = reissue.what;
+  const again =
+    reissue.what === 'link'
+      ? html`<form method="post" action="${reissue.action}"><button type="submit">Send me a fresh link</button></form>`
+      : html`<form method="post" action="/v2/visitor/auth/magic-link"><input type="hidden" name="email" value="${reissue.email}">
+${reissue.returnTo ? html`<input type="hidden" name="returnTo" value="${reissue.returnTo}">` : ''}<button type="submit">Send me a fresh code</button></form>`;
   return page({
     brand: tenant.name,
-    title: 'This sign-in link has expired',
+    title: what === 'link' ? 'This sign-in link has expired' : 'This code has expired',
     code: 'expired_magic_link',
     requestId,
-    body: html`<p>Sign-in links work for a short time after they are sent; this one expired ${readableTime(expiredAt, now)}.
+    body: html`<p>${what === 'link' ? 'Sign-in links' : 'Codes'} work for a short time after they are sent; this one expired ${readableTime(expiredAt, now)}.
 We can send a fresh one to the same address.</p>
-<form method="post" action="${reissueAction}"><button type="submit">Send me a fresh link</button></form>`,
+${again}`,
   });
 }
 

@@ -15,7 +15,7 @@ import { verifyCode } from './codes.ts';
 import { WRONG_CODES } from './link-limits.ts';
 import { HTML } from './link-pages.ts';
 import { classifyNoting, linkDepsOf, recordReplayed } from './link-state.ts';
-import { cookieBlockedPage, usedPage } from './pages.ts';
+import { cookieBlockedPage, expiredPage, usedPage } from './pages.ts';
 import { setSessionCookie, type Pending } from './sign-in-cookies.ts';
 
 /** The verify API's answer: who signed in, and the session. */
@@ -27,13 +27,14 @@ function sessionBody(tenant: Tenant, session: NewSessionInfo) {
 }
 
 /**
- * When a browser form's right code belonged to an already used link: when it was used, so the form
- * gets the same "already used" page as the link (the API keeps its problem+json answer).
+ * A browser form's right code whose link was already used or has expired: when, so the form gets
+ * the same page as the link would (the API keeps its problem+json answer).
  */
-function usedCodeAt(error: unknown): Date | null {
-  if (!(error instanceof AppError) || error.code !== 'used_magic_link') return null;
-  const usedAt = error.extra.fields?.usedAt;
-  return typeof usedAt === 'string' ? new Date(usedAt) : null;
+function spentCode(error: unknown): { kind: 'used' | 'expired'; at: Date } | null {
+  if (!(error instanceof AppError)) return null;
+  const kind = error.code === 'used_magic_link' ? 'used' : error.code === 'expired_magic_link' ? 'expired' : null;
+  const at = kind && error.extra.fields?.[kind === 'used' ? 'usedAt' : 'expiredAt'];
+  return kind && typeof at === 'string' ? { kind, at: new Date(at) } : null;
 }
 
 export function verifyRoutes(deps: AppDeps) {
@@ -86,23 +87,23 @@ export function verifyRoutes(deps: AppDeps) {
       } else if (guessing && email && body.code !== undefined) {
         const verified = await verifyCode(linkDeps, { tenant, email, code: body.code, context: ctx, sessionTtlSeconds: ttl }).catch(
           (error: unknown) => {
-            const usedAt = form ? usedCodeAt(error) : null;
-            if (!usedAt) throw error;
-            return { usedAt };
+            const spent = form ? spentCode(error) : null;
+            if (!spent) throw error;
+            return spent;
           },
         );
-        if ('usedAt' in verified) {
-          set.status = 409;
-          ctx.facts.code = 'used_magic_link';
+        if ('kind' in verified) {
+          const page = { tenant, requestId: ctx.requestId, now: deps.clock.now() };
+          const returnTo = pending?.returnTo;
           set.headers['content-type'] = HTML;
-          return usedPage({
-            tenant,
-            requestId: ctx.requestId,
-            usedAt: verified.usedAt,
-            now: deps.clock.now(),
-            what: 'code',
-            returnTo: pending?.returnTo,
-          });
+          if (verified.kind === 'used') {
+            set.status = 409;
+            ctx.facts.code = 'used_magic_link';
+            return usedPage({ ...page, usedAt: verified.at, what: 'code', returnTo });
+          }
+          set.status = 410;
+          ctx.facts.code = 'expired_magic_link';
+          return expiredPage({ ...page, expiredAt: verified.at, reissue: { what: 'code', email, returnTo } });
         }
         session = verified;
         // Signed in: the code was right, not a wrong code from this IP.
