@@ -130,7 +130,7 @@ describe('POST /_edge/visitor/access/t/{token}', () => {
     expect(replayPost.status).toBe(409);
     const html = await replayPost.text();
     expect(html).toContain('used_magic_link');
-    expect(html).toMatch(/used at \d{4}-\d\d-\d\dT/);
+    expect(html).toMatch(/used <time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">(today|yesterday) at \d\d:\d\d UTC<\/time> \(just now\)/);
     const events = await h.db.many<{ kind: string; ip: string; user_agent: string; request_id: string; occurrences: number }>(sql`
       select e.kind, e.ip, e.user_agent, e.request_id, e.occurrences from security_events e join visitors v on v.id = e.visitor_id
       where v.email = ${'replay@example.com'} order by e.created_at`);

@@ -79,3 +79,39 @@ export function page(options: { brand: string; title: string; body: Html; code?:
 <dl>${options.code ? html`<dt>Error code</dt><dd><code data-error-code>${options.code}</code></dd>` : ''}<dt>Reference</dt><dd><code data-request-id>${options.requestId}</code></dd></dl></footer>
 </div></main></body></html>`.value;
 }
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function twoDigits(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** "today", "yesterday" or "on 6 Dec 2026", by UTC calendar day. */
+function dayWords(at: Date, now: Date): string {
+  const day = (d: Date) => Math.floor(d.getTime() / 86_400_000);
+  const days = day(now) - day(at);
+  if (days === 0) return 'today';
+  if (days === 1) return 'yesterday';
+  return `on ${at.getUTCDate()} ${MONTHS[at.getUTCMonth()]} ${at.getUTCFullYear()}`;
+}
+
+/** "just now", "12 minutes ago", "3 hours ago", "2 days ago" (a past moment; a future one reads "just now"). */
+function agoWords(at: Date, now: Date): string {
+  const minutes = Math.floor((now.getTime() - at.getTime()) / 60_000);
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return plural(minutes, 'minute');
+  if (minutes < 48 * 60) return plural(Math.floor(minutes / 60), 'hour');
+  return plural(Math.floor(minutes / 1440), 'day');
+}
+
+/**
+ * A past moment as a person reads it: "today at 14:05 UTC (12 minutes ago)". The server does not
+ * know the shopper's time zone, so the clock time is UTC and the relative part carries the meaning;
+ * the `<time>` element keeps the exact instant (to the second, never milliseconds) for machines.
+ */
+export function readableTime(at: Date, now: Date): Html {
+  const exact = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const clock = `${twoDigits(at.getUTCHours())}:${twoDigits(at.getUTCMinutes())} UTC`;
+  return html`<time datetime="${exact}">${dayWords(at, now)} at ${clock}</time> (${agoWords(at, now)})`;
+}

@@ -10,18 +10,24 @@ import { expiredPage, usedPage } from './pages.ts';
 export const HTML = 'text/html; charset=utf-8';
 
 /** Renders a bad link's page (410 / 409), or throws its problem (400). */
-export function badLinkPage(ctx: RouteContext, set: SetContext, tenant: Tenant, state: BadLink, action: string): string {
+export function badLinkPage(ctx: RouteContext, set: SetContext, tenant: Tenant, state: BadLink, action: string, now: Date): string {
   if (state.kind === 'used') {
     set.status = 409;
     ctx.facts.code = 'used_magic_link';
     set.headers['content-type'] = HTML;
-    return usedPage({ tenant, requestId: ctx.requestId, usedAt: state.usedAt });
+    return usedPage({ tenant, requestId: ctx.requestId, usedAt: state.usedAt, now, what: 'link', returnTo: state.link.return_to });
   }
   if (state.kind === 'expired') {
     set.status = 410;
     ctx.facts.code = 'expired_magic_link';
     set.headers['content-type'] = HTML;
-    return expiredPage({ tenant, requestId: ctx.requestId, reissueAction: `${action}/reissue`, expiredAt: state.expiredAt });
+    return expiredPage({
+      tenant,
+      requestId: ctx.requestId,
+      expiredAt: state.expiredAt,
+      now,
+      reissue: { what: 'link', action: `${action}/reissue` },
+    });
   }
   throw linkStateError(state);
 }

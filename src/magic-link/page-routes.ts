@@ -7,7 +7,6 @@ import { isLoopback } from '../net/cidr.ts';
 import { type RouteContext, routeContext } from '../route-context.ts';
 import { CHECK_COOKIE, PENDING_COOKIE } from '../sessions/sessions.ts';
 import { unseal } from '../tokens/sealed.ts';
-import { maskEmail } from '../visitors/email.ts';
 import { checkEmailPage, signInPage } from './pages.ts';
 import { resolveReturnTo } from './return-to.ts';
 import { HTML } from './link-pages.ts';
@@ -31,28 +30,35 @@ function notAStorefront(config: AppDeps['config'], ctx: RouteContext): AppError 
 export function hostedPageRoutes(deps: AppDeps) {
   const { config, keys } = deps;
 
+  /** This browser's pending sign-in on this storefront (the sealed cookie), if any. */
+  async function pendingFor(jar: CookieJar, handle: string): Promise<Pending | null> {
+    const sealed = cookieString(jar, PENDING_COOKIE);
+    const pending = sealed ? await unseal<Pending>(keys, 'cookie', sealed, PENDING_COOKIE) : null;
+    return pending?.handle === handle ? pending : null;
+  }
+
   return new Elysia({ name: 'magic-link-pages' })
     .use(routeContext(deps))
-    .get('/_edge/visitor/sign-in', async ({ ctx, query, set }) => {
+    .get('/_edge/visitor/sign-in', async ({ ctx, query, set, cookie }) => {
       const tenant = await ctx.hostTenant();
       if (!tenant) throw notAStorefront(config, ctx);
       const returnTo = resolveReturnTo(typeof query.returnTo === 'string' ? query.returnTo : undefined, tenant, ctx.linkOrigin(tenant));
+      const pending = await pendingFor(cookie as CookieJar, tenant.handle);
       set.headers['content-type'] = HTML;
-      return signInPage({ tenant, requestId: ctx.requestId, returnTo });
+      // "Not you? Change it" and "send me a new sign-in email" land here: keep the address to correct.
+      return signInPage({ tenant, requestId: ctx.requestId, returnTo, email: pending?.email });
     })
     .get('/_edge/visitor/check-email', async ({ ctx, set, cookie }) => {
       const tenant = await ctx.hostTenant();
       if (!tenant) throw notAStorefront(config, ctx);
-      const sealed = cookieString(cookie as CookieJar, PENDING_COOKIE);
-      const pending = sealed ? await unseal<Pending>(keys, 'cookie', sealed, PENDING_COOKIE) : null;
+      const mine = await pendingFor(cookie as CookieJar, tenant.handle);
       set.headers['content-type'] = HTML;
-      const mine = pending?.handle === tenant.handle ? pending : null;
       // The code form posts back here: test now whether this browser keeps cookies.
       setHostCookie(cookie as CookieJar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
       return checkEmailPage({
         tenant,
         requestId: ctx.requestId,
-        pending: mine && { email: mine.email, masked: maskEmail(mine.email), returnTo: mine.returnTo },
+        pending: mine && { email: mine.email, returnTo: mine.returnTo },
       });
     });
 }

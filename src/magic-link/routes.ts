@@ -122,7 +122,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       });
       if (outcome.kind === 'held') return seeOther(set, outcome.link.return_to);
       if (outcome.kind !== 'valid')
-        return badLinkPage(ctx, set, tenant, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' }, action);
+        return badLinkPage(ctx, set, tenant, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' }, action, clock.now());
       await auditVisitor(deps, ctx, tenant, 'link_opened', { visitorId: outcome.link.visitor_id, detail: { linkId: outcome.link.id } });
       setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, outcome.link));
       set.headers['content-type'] = HTML;
@@ -167,7 +167,7 @@ export function magicLinkRoutes(deps: AppDeps) {
         case 'held':
           return seeOther(set, outcome.link.return_to);
         case 'bad':
-          return badLinkPage(ctx, set, tenant, outcome.state, action);
+          return badLinkPage(ctx, set, tenant, outcome.state, action, clock.now());
         case 'valid':
           throw new AppError('invalid_magic_link'); // a POST always consumes: not reached
       }

@@ -15,7 +15,7 @@ import { verifyCode } from './codes.ts';
 import { WRONG_CODES } from './link-limits.ts';
 import { HTML } from './link-pages.ts';
 import { classifyNoting, linkDepsOf, recordReplayed } from './link-state.ts';
-import { cookieBlockedPage } from './pages.ts';
+import { cookieBlockedPage, expiredPage, usedPage } from './pages.ts';
 import { setSessionCookie, type Pending } from './sign-in-cookies.ts';
 
 /** The verify API's answer: who signed in, and the session. */
@@ -24,6 +24,17 @@ function sessionBody(tenant: Tenant, session: NewSessionInfo) {
     visitor: { id: session.visitor_id, email: session.email, handle: tenant.handle },
     session: { id: session.session_id, expiresAt: session.expires_at.toISOString() },
   };
+}
+
+/**
+ * A browser form's right code whose link was already used or has expired: when, so the form gets
+ * the same page as the link would (the API keeps its problem+json answer).
+ */
+function spentCode(error: unknown): { kind: 'used' | 'expired'; at: Date } | null {
+  if (!(error instanceof AppError)) return null;
+  const kind = error.code === 'used_magic_link' ? 'used' : error.code === 'expired_magic_link' ? 'expired' : null;
+  const at = kind && error.extra.fields?.[kind === 'used' ? 'usedAt' : 'expiredAt'];
+  return kind && typeof at === 'string' ? { kind, at: new Date(at) } : null;
 }
 
 export function verifyRoutes(deps: AppDeps) {
@@ -74,7 +85,27 @@ export function verifyRoutes(deps: AppDeps) {
         if (!result.ok) throw linkStateError(result.state.kind === 'valid' ? { kind: 'invalid' } : result.state);
         session = result.session;
       } else if (guessing && email && body.code !== undefined) {
-        session = await verifyCode(linkDeps, { tenant, email, code: body.code, context: ctx, sessionTtlSeconds: ttl });
+        const verified = await verifyCode(linkDeps, { tenant, email, code: body.code, context: ctx, sessionTtlSeconds: ttl }).catch(
+          (error: unknown) => {
+            const spent = form ? spentCode(error) : null;
+            if (!spent) throw error;
+            return spent;
+          },
+        );
+        if ('kind' in verified) {
+          const page = { tenant, requestId: ctx.requestId, now: deps.clock.now() };
+          const returnTo = pending?.returnTo;
+          set.headers['content-type'] = HTML;
+          if (verified.kind === 'used') {
+            set.status = 409;
+            ctx.facts.code = 'used_magic_link';
+            return usedPage({ ...page, usedAt: verified.at, what: 'code', returnTo });
+          }
+          set.status = 410;
+          ctx.facts.code = 'expired_magic_link';
+          return expiredPage({ ...page, expiredAt: verified.at, reissue: { what: 'code', email, returnTo } });
+        }
+        session = verified;
         // Signed in: the code was right, not a wrong code from this IP.
         const reserved = limits.outcomes.find((o) => o.policy.label === WRONG_CODES);
         if (reserved) await deps.limiter.release(reserved);
