@@ -90,7 +90,11 @@ describe('console sign-in', () => {
     const stranger = new ConsoleClient(h, ADMIN, freshIp());
     const strangerPage = await stranger.get(path);
     expect(strangerPage.status).toBe(409);
-    expect(codeOf(await strangerPage.text())).toBe('used_magic_link');
+    const strangerHtml = await strangerPage.text();
+    expect(codeOf(strangerHtml)).toBe('used_magic_link');
+    // When, in words a person reads: never a millisecond ISO time.
+    expect(strangerHtml).toMatch(/this one was used <time datetime="[^"]+Z">today at \d\d:\d\d UTC<\/time> \(just now\)/);
+    expect(strangerHtml).not.toMatch(/\.\d{3}Z/);
     const [event] = await h.db.many<{ kind: string }>(
       sql`select kind from security_events where request_id = ${strangerPage.headers.get('x-request-id')}`,
     );
@@ -168,7 +172,10 @@ describe('console sign-in', () => {
     h.clock.advance(16 * 60);
     const expired = await client.get(path);
     expect(expired.status).toBe(410);
-    expect(codeOf(await expired.text())).toBe('expired_magic_link');
+    const expiredHtml = await expired.text();
+    expect(codeOf(expiredHtml)).toBe('expired_magic_link');
+    expect(expiredHtml).toMatch(/this one expired <time datetime="[^"]+Z">[^<]+ UTC<\/time> \(\d+ minutes? ago\)/);
+    expect(expiredHtml).not.toMatch(/\.\d{3}Z/);
     const forged = await client.get(`/console/t/vml_${'A'.repeat(43)}.${'B'.repeat(22)}`);
     expect(forged.status).toBe(400);
     expect(codeOf(await forged.text())).toBe('invalid_magic_link');

@@ -1,6 +1,6 @@
 // The console's sign-in pages: the email form, "check your email", the link's confirm page (a GET
 // never signs in: mail scanners prefetch links) and what a bad link or a blocked cookie shows.
-import { html, type Html } from '../http/html.ts';
+import { html, readableTime, type Html } from '../http/html.ts';
 import { consolePage, hidden } from './layout.ts';
 
 type Base = { requestId: string };
@@ -74,7 +74,8 @@ export function cookieBlockedPage(input: Base & { action: string; csrf: string }
   });
 }
 
-export type LinkProblem = { code: 'expired_magic_link' | 'used_magic_link' | 'invalid_magic_link'; at?: Date };
+/** `at`: when the link expired or was used, told in words relative to `now` (never milliseconds). */
+export type LinkProblem = { code: 'expired_magic_link' | 'used_magic_link' | 'invalid_magic_link'; at?: { at: Date; now: Date } };
 
 export function linkProblemPage(input: Base & LinkProblem): string {
   const title =
@@ -85,9 +86,9 @@ export function linkProblemPage(input: Base & LinkProblem): string {
         : 'This sign-in link is not valid';
   const detail =
     input.code === 'expired_magic_link'
-      ? html`<p>Console links work for a short time after they are sent${input.at ? html` (this one expired at ${input.at.toISOString()})` : ''}. Ask for a new one.</p>`
+      ? html`<p>Console links work for a short time after they are sent${input.at ? html` (this one expired ${readableTime(input.at.at, input.at.now)})` : ''}. Ask for a new one.</p>`
       : input.code === 'used_magic_link'
-        ? html`<p>Links work once${input.at ? html`; this one was used at ${input.at.toISOString()}` : ''}. Ask for a new one to sign in again.</p>`
+        ? html`<p>Links work once${input.at ? html`; this one was used ${readableTime(input.at.at, input.at.now)}` : ''}. Ask for a new one to sign in again.</p>`
         : html`<p>The link is incomplete, was changed, or does not belong to the console. Ask for a new one.</p>`;
   return consolePage({
     title,

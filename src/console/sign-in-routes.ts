@@ -52,11 +52,11 @@ export function consoleSignInRoutes(deps: AppDeps) {
   function badLink(c: ConsoleRequest, state: BadLink): string {
     if (state.kind === 'used') {
       c.set.status = 409;
-      return linkProblemPage({ requestId: c.requestId, code: 'used_magic_link', at: state.usedAt });
+      return linkProblemPage({ requestId: c.requestId, code: 'used_magic_link', at: { at: state.usedAt, now: c.now } });
     }
     if (state.kind === 'expired') {
       c.set.status = 410;
-      return linkProblemPage({ requestId: c.requestId, code: 'expired_magic_link', at: state.expiredAt });
+      return linkProblemPage({ requestId: c.requestId, code: 'expired_magic_link', at: { at: state.expiredAt, now: c.now } });
     }
     c.set.status = 400;
     return linkProblemPage({ requestId: c.requestId, code: 'invalid_magic_link' });
