@@ -28,6 +28,11 @@ export function magicLinkRoutes(deps: AppDeps) {
   const { config, keys, clock, db, logger } = deps;
   const linkDeps = linkDepsOf(deps);
 
+  /** A shopper's link as the link page's GET and POST both present it to confirmLink. */
+  function shopperLink(ctx: RouteContext, tenant: Tenant, token: string) {
+    return { tenant, token, presenter: presenterOf(ctx), heldSessionId: () => heldSessionId(ctx), facts: ctx.facts };
+  }
+
   /** Past a per-email limit: the same answer, no mail — nobody can probe or flood an address. */
   async function suppressMail(ctx: RouteContext, tenant: Tenant, limits: LimitResult) {
     await recordSecurityEvent(db, {
@@ -113,13 +118,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       await enforceLinkLimits(keys, ctx, tenant, params.token);
       const action = `/_edge/visitor/access/t/${params.token}`;
       // GET never consumes (mail scanners prefetch links): it shows a button and sets a test cookie.
-      const outcome = await confirmLink(linkDeps, {
-        tenant,
-        token: params.token,
-        presenter: presenterOf(ctx),
-        heldSessionId: () => heldSessionId(ctx),
-        facts: ctx.facts,
-      });
+      const outcome = await confirmLink(linkDeps, shopperLink(ctx, tenant, params.token));
       if (outcome.kind === 'held') return seeOther(set, outcome.link.return_to);
       if (outcome.kind !== 'valid')
         return badLinkPage(ctx, set, tenant, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' }, action, clock.now());
@@ -138,11 +137,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       const action = `/_edge/visitor/access/t/${params.token}`;
       const ttl = sessionTtlFor(deps, tenant);
       const outcome = await confirmLink(linkDeps, {
-        tenant,
-        token: params.token,
-        presenter: presenterOf(ctx),
-        heldSessionId: () => heldSessionId(ctx),
-        facts: ctx.facts,
+        ...shopperLink(ctx, tenant, params.token),
         consume: {
           sessionTtlSeconds: ttl,
           check: (link) => {

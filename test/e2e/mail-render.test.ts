@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { updateTenant } from '../../src/tenants/tenants.ts';
 import { Harness } from '../support/harness.ts';
-import { findChromium, LAPTOP, PHONE } from './support/browser.ts';
+import { CHROMIUM_ARGS, findChromium, LAPTOP, PHONE } from './support/browser.ts';
 
 const chromiumBin = findChromium();
 const inCi = process.env.CI === 'true';
@@ -46,19 +46,11 @@ describe('the sign-in mail in a real browser', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     h = await Harness.start();
     await updateTenant(h.db, 'gharart', { name: LONG_NAME });
-    // A plain browser (no profile needed for setContent), with the switches of test/e2e/support/browser.ts.
+    // A plain browser (no profile needed for setContent), with the suite's switches.
     chrome = await chromium.launch({
       executablePath: chromiumBin!,
       headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic',
-      ],
+      args: CHROMIUM_ARGS,
       timeout: 20_000,
     });
   });

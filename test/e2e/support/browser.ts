@@ -15,7 +15,7 @@ export function findChromium(): string | null {
 }
 
 // Without the networking switches Chromium keeps dialling Google's hosts, which this machine refuses.
-const ARGS = [
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--no-first-run',
@@ -53,7 +53,7 @@ export function browsers(executablePath: string): Browsers {
         context = await chromium.launchPersistentContext(dir, {
           executablePath,
           headless: true,
-          args: ARGS,
+          args: CHROMIUM_ARGS,
           viewport: options.viewport ?? LAPTOP,
           timeout: 20_000,
         });
