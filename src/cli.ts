@@ -20,6 +20,7 @@ const USAGE = `usage: bun run cli <verb> [flags] [--json]
   tenant add <handle> --origin <url>… --gated </prefix/>… [--host <hostname>…]
                       [--name "Shop"] [--from "Name <addr>"] [--link-ttl N] [--session-ttl N]
                       [--support-can-edit-grants yes|no]   support operators may edit grants (default no)
+                      [--locale en|de]   default language of shopper pages and mail (default en)
   tenant update <handle> [same flags]   repeatable flags replace the list; --from "" and
                                         --link-ttl/--session-ttl default return to the env value
   tenant list

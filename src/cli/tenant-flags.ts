@@ -1,5 +1,6 @@
 // `tenant add|update` flags → validated, normalised tenant fields. Pure functions: every rule of
 // docs/api.md "Words" (tenant) is checked here, before the database is opened.
+import { DEFAULT_LOCALE, isLocale, LOCALES, type Locale } from '../i18n/locales.ts';
 import { parseSender } from '../mail/magic-link-mail.ts';
 import { HANDLE, type TenantInput } from '../tenants/tenants.ts';
 import { invalidArgument } from './command.ts';
@@ -13,6 +14,7 @@ export const TENANT_FLAGS = {
   'link-ttl': { type: 'string' },
   'session-ttl': { type: 'string' },
   'support-can-edit-grants': { type: 'string' },
+  locale: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -25,6 +27,7 @@ export type TenantFlags = {
   'link-ttl'?: string;
   'session-ttl'?: string;
   'support-can-edit-grants'?: string;
+  locale?: string;
 };
 
 // Names and senders end up in mail headers: no control characters (CR/LF header injection).
@@ -116,6 +119,12 @@ function parseYesNo(flag: string, raw: string): boolean {
   throw invalidArgument(`--${flag} must be "yes" or "no", got "${raw}"`);
 }
 
+/** One of the shipped catalogues (src/i18n/): a tenant default nobody can render would be a silent English. */
+function parseLocale(raw: string): Locale {
+  if (!isLocale(raw)) throw invalidArgument(`--locale must be one of ${LOCALES.join(', ')}, got "${raw}"`);
+  return raw;
+}
+
 const unique = (values: string[]) => [...new Set(values)];
 
 /** The fields the given flags set; repeatable flags replace the whole list. */
@@ -131,6 +140,7 @@ export function tenantChanges(flags: TenantFlags): Partial<Omit<TenantInput, 'ha
   if (flags['support-can-edit-grants'] !== undefined) {
     changes.supportCanEditGrants = parseYesNo('support-can-edit-grants', flags['support-can-edit-grants']);
   }
+  if (flags.locale !== undefined) changes.locale = parseLocale(flags.locale);
   return changes;
 }
 
@@ -150,5 +160,6 @@ export function newTenantInput(handle: string, flags: TenantFlags): TenantInput 
     magicLinkTtlSeconds: changes.magicLinkTtlSeconds ?? null,
     sessionTtlSeconds: changes.sessionTtlSeconds ?? null,
     supportCanEditGrants: changes.supportCanEditGrants ?? false,
+    locale: changes.locale ?? DEFAULT_LOCALE,
   };
 }

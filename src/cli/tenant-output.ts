@@ -26,6 +26,7 @@ export function describeTenant(tenant: Tenant, config: Config): string {
     ['mail from', tenant.mailFrom ?? `${tenant.name} <${parseSender(config.mailFrom).address}> (default: MAIL_FROM address)`],
     ['link TTL', setting(tenant.magicLinkTtlSeconds, config.magicLinkTtlSeconds, 'MAGIC_LINK_TTL')],
     ['session TTL', setting(tenant.sessionTtlSeconds, config.sessionTtlSeconds, 'SESSION_TTL')],
+    ['locale', `${tenant.locale} (pages and mail; a shipped language the browser asks for wins)`],
     ['support edits grants', tenant.supportCanEditGrants ? 'yes (support operators may add and remove grants)' : 'no (admins only)'],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

@@ -1,5 +1,8 @@
 // Server-rendered HTML: a tagged template that escapes every interpolation unless it is already
 // Html, plus the one page layout (tenant-branded, mobile-first, no scripts, no third-party assets).
+import { DEFAULT_LOCALE, type Locale } from '../i18n/locales.ts';
+import { messagesFor } from '../i18n/messages.ts';
+import { pastMoment } from '../i18n/time.ts';
 
 export class Html {
   constructor(readonly value: string) {}
@@ -67,51 +70,31 @@ padding:.125rem .375rem;border-radius:6px;word-break:break-all}
 @media (min-width:40rem){main{padding-top:3.5rem}.card,.card.error{padding:2rem}
 .ref dl{display:grid;grid-template-columns:auto minmax(0,1fr);gap:.375rem .75rem;align-items:baseline}.ref dd{margin:0}}`;
 
-export function page(options: { brand: string; title: string; body: Html; code?: string; requestId: string }): string {
+/**
+ * The one page layout. `locale` (default English) sets `<html lang>` and the footer's words; the
+ * caller's title and body are already in that language.
+ */
+export function page(options: { brand: string; title: string; body: Html; code?: string; requestId: string; locale?: Locale }): string {
+  const locale = options.locale ?? DEFAULT_LOCALE;
+  const m = messagesFor(locale).layout;
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex"><meta name="color-scheme" content="light"><title>${options.title} · ${options.brand}</title>
 <style>${new Html(STYLE)}</style></head>
 <body><main><header class="brand">${options.brand}</header>
 <div class="${options.code ? 'card error' : 'card'}">
 <h1>${options.title}</h1>${options.body}
-<footer class="ref">${options.code ? html`<p>Need help? Quote these to support:</p>` : html`<p>Need help? Quote this reference to support:</p>`}
-<dl>${options.code ? html`<dt>Error code</dt><dd><code data-error-code>${options.code}</code></dd>` : ''}<dt>Reference</dt><dd><code data-request-id>${options.requestId}</code></dd></dl></footer>
+<footer class="ref"><p>${options.code ? m.helpWithCode : m.help}</p>
+<dl>${options.code ? html`<dt>${m.errorCode}</dt><dd><code data-error-code>${options.code}</code></dd>` : ''}<dt>${m.reference}</dt><dd><code data-request-id>${options.requestId}</code></dd></dl></footer>
 </div></main></body></html>`.value;
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-function twoDigits(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-/** "today", "yesterday" or "on 6 Dec 2026", by UTC calendar day. */
-function dayWords(at: Date, now: Date): string {
-  const day = (d: Date) => Math.floor(d.getTime() / 86_400_000);
-  const days = day(now) - day(at);
-  if (days === 0) return 'today';
-  if (days === 1) return 'yesterday';
-  return `on ${at.getUTCDate()} ${MONTHS[at.getUTCMonth()]} ${at.getUTCFullYear()}`;
-}
-
-/** "just now", "12 minutes ago", "3 hours ago", "2 days ago" (a past moment; a future one reads "just now"). */
-function agoWords(at: Date, now: Date): string {
-  const minutes = Math.floor((now.getTime() - at.getTime()) / 60_000);
-  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'} ago`;
-  if (minutes < 1) return 'just now';
-  if (minutes < 60) return plural(minutes, 'minute');
-  if (minutes < 48 * 60) return plural(Math.floor(minutes / 60), 'hour');
-  return plural(Math.floor(minutes / 1440), 'day');
-}
-
 /**
- * A past moment as a person reads it: "today at 14:05 UTC (12 minutes ago)". The server does not
- * know the shopper's time zone, so the clock time is UTC and the relative part carries the meaning;
- * the `<time>` element keeps the exact instant (to the second, never milliseconds) for machines.
+ * A past moment as a person reads it: "today at 14:05 UTC (12 minutes ago)", in `locale` (default
+ * English). The `<time>` element keeps the exact instant (to the second, never milliseconds) for machines.
  */
-export function readableTime(at: Date, now: Date): Html {
+export function readableTime(at: Date, now: Date, locale: Locale = DEFAULT_LOCALE): Html {
   const exact = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const clock = `${twoDigits(at.getUTCHours())}:${twoDigits(at.getUTCMinutes())} UTC`;
-  return html`<time datetime="${exact}">${dayWords(at, now)} at ${clock}</time> (${agoWords(at, now)})`;
+  const { when, ago } = pastMoment(locale, at, now);
+  return html`<time datetime="${exact}">${when}</time> (${ago})`;
 }

@@ -2,6 +2,7 @@
 // every request resolves its tenant by host or handle and tenants change rarely (CLI, other process).
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
+import { DEFAULT_LOCALE, isLocale, type Locale } from '../i18n/locales.ts';
 
 export type Tenant = {
   id: string;
@@ -16,6 +17,8 @@ export type Tenant = {
   sessionTtlSeconds: number | null;
   /** Support operators (not only admins) may add and remove this storefront's grants in the console. */
   supportCanEditGrants: boolean;
+  /** Default language of its shopper pages and mail; a shipped one the browser asks for wins. */
+  locale: Locale;
 };
 
 type TenantRow = {
@@ -29,11 +32,12 @@ type TenantRow = {
   magic_link_ttl_seconds: number | null;
   session_ttl_seconds: number | null;
   support_can_edit_grants: boolean;
+  locale: string;
 };
 
 // Arrays are read as JSON: the same on both drivers (postgres.js runs without fetching array types).
 const COLUMNS = sql`id, handle, name, array_to_json(origins) as origins, array_to_json(hosts) as hosts,
-  array_to_json(gated_prefixes) as gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds, support_can_edit_grants`;
+  array_to_json(gated_prefixes) as gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds, support_can_edit_grants, locale`;
 
 function toTenant(row: TenantRow): Tenant {
   return {
@@ -47,20 +51,23 @@ function toTenant(row: TenantRow): Tenant {
     magicLinkTtlSeconds: row.magic_link_ttl_seconds,
     sessionTtlSeconds: row.session_ttl_seconds,
     supportCanEditGrants: row.support_can_edit_grants,
+    // A value no catalogue ships (set by hand in SQL) reads as the default rather than failing pages.
+    locale: isLocale(row.locale) ? row.locale : DEFAULT_LOCALE,
   };
 }
 
 export const HANDLE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-/** A new storefront's settings; support operators may not edit its grants unless said so. */
-export type TenantInput = Omit<Tenant, 'id' | 'supportCanEditGrants'> & { supportCanEditGrants?: boolean };
+/** A new storefront's settings; support operators may not edit its grants unless said so; English unless told. */
+export type TenantInput = Omit<Tenant, 'id' | 'supportCanEditGrants' | 'locale'> & { supportCanEditGrants?: boolean; locale?: Locale };
 
 export async function insertTenant(db: Db, input: TenantInput): Promise<Tenant> {
   const row = await db.one<TenantRow>(sql`
     insert into tenants (handle, name, origins, hosts, gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds,
-                         support_can_edit_grants)
+                         support_can_edit_grants, locale)
     values (${input.handle}, ${input.name}, ${input.origins}::text[], ${input.hosts}::text[], ${input.gatedPrefixes}::text[],
-            ${input.mailFrom}, ${input.magicLinkTtlSeconds}, ${input.sessionTtlSeconds}, ${input.supportCanEditGrants ?? false})
+            ${input.mailFrom}, ${input.magicLinkTtlSeconds}, ${input.sessionTtlSeconds}, ${input.supportCanEditGrants ?? false},
+            ${input.locale ?? DEFAULT_LOCALE})
     returning ${COLUMNS}`);
   return toTenant(row!);
 }
@@ -89,7 +96,7 @@ export async function updateTenant(db: Db, handle: string, input: Partial<Tenant
     set name = ${next.name}, origins = ${next.origins}::text[], hosts = ${next.hosts}::text[],
         gated_prefixes = ${next.gatedPrefixes}::text[], mail_from = ${next.mailFrom},
         magic_link_ttl_seconds = ${next.magicLinkTtlSeconds}, session_ttl_seconds = ${next.sessionTtlSeconds},
-        support_can_edit_grants = ${next.supportCanEditGrants}, updated_at = now()
+        support_can_edit_grants = ${next.supportCanEditGrants}, locale = ${next.locale}, updated_at = now()
     where handle = ${handle}
     returning ${COLUMNS}`);
   return row ? toTenant(row) : null;

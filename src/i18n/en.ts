@@ -1,0 +1,126 @@
+// English: every shopper-facing string (hosted pages, diagnostics, the page footer, the sign-in
+// mail). The shape of this catalogue is the type every other one must match (see messages.ts).
+// A message that wraps markup around a value takes the value and returns the pieces in order
+// (`Rich`): the page's `html` tag escapes the text pieces and keeps the markup it passed in.
+import type { PluralForms, Rich } from './plural.ts';
+
+export const en = {
+  /** BCP 47 tag for Intl date formatting (day month year, as read in this language). */
+  dateLocale: 'en-GB',
+  layout: {
+    helpWithCode: 'Need help? Quote these to support:',
+    help: 'Need help? Quote this reference to support:',
+    errorCode: 'Error code',
+    reference: 'Reference',
+  },
+  time: {
+    today: 'today',
+    yesterday: 'yesterday',
+    onDate: (date: string) => `on ${date}`,
+    dayAtClock: (day: string, clock: string) => `${day} at ${clock}`,
+    justNow: 'just now',
+  },
+  units: {
+    second: { one: 'second', other: 'seconds' },
+    minute: { one: 'minute', other: 'minutes' },
+    hour: { one: 'hour', other: 'hours' },
+  } satisfies Record<string, PluralForms>,
+  confirm: {
+    title: (store: string) => `Sign in to ${store}`,
+    intro: 'Press the button to finish signing in on this device.',
+    button: 'Continue',
+  },
+  signIn: {
+    title: (store: string) => `Sign in to ${store}`,
+    intro: "Enter the email you used at checkout. We'll send you a link and a code — no password needed.",
+    emailLabel: 'Email',
+    submit: 'Email me a sign-in link',
+    invalidEmail: 'That does not look like an email address. Check it and try again, like name@example.com.',
+    invalidReturnTo: "We can't send you back to the page you came from, so after signing in you will land on the shop's home page.",
+  },
+  checkEmail: {
+    title: 'Check your email',
+    sentTo: (email: unknown): Rich => ['We sent a sign-in link to ', email, '.'],
+    notYou: 'Not you?',
+    changeIt: 'Change it',
+    onItsWay: 'If you asked for a sign-in link, it is on its way.',
+    otherDevice: (sixDigit: unknown): Rich => ['Reading mail on another device? Enter the ', sixDigit, ' code from the email here.'],
+    sixDigit: '6-digit',
+    emailLabel: 'Email',
+    codeLabel: '6-digit code',
+    submit: 'Sign in',
+    didntGet: "Didn't get it? Check your spam folder.",
+    didntGetOrResend: "Didn't get it? Check your spam folder, or send it again.",
+    sendAgain: 'Send it again',
+    useDifferentEmail: 'Use a different email',
+    askNewLink: 'Ask for a new link',
+    invalidEmail: 'Enter the email address the code was sent to, like name@example.com.',
+    wrongCode:
+      'That code is not right. Check that it is from the newest email we sent. After a few more wrong tries the code stops working; then ask for a new one.',
+    codeBurned: 'This code has had too many wrong tries and no longer works. The link in the same email still does, or ask for a new email.',
+    sendNewCode: 'Email me a new code',
+  },
+  cookieBlocked: {
+    title: 'Your browser blocked our sign-in cookie',
+    linkNotUsed: (not: unknown): Rich => ['Signing in needs one first-party cookie on this site. Your link has ', not, ' been used.'],
+    codeNotUsed: (not: unknown): Rich => ['Signing in needs one first-party cookie on this site. Your code has ', not, ' been used.'],
+    not: 'not',
+    choose: 'Either of these works:',
+    allowThenRetry: "Allow cookies for this site in your browser's privacy settings (or leave private browsing), then press “Try again”.",
+    allowThenReopen:
+      "Allow cookies for this site in your browser's privacy settings (or leave private browsing), then open the link in the email again.",
+    elsewhere: (store: string) =>
+      `Or use another browser or device that keeps cookies: open the link in the same email there, or go to ${store}'s sign-in page there and enter the 6-digit code with your email address.`,
+    signInAddress: 'The sign-in page:',
+    tryAgain: 'Try again',
+    diagnostics: 'Check what this browser does with cookies',
+  },
+  expired: {
+    linkTitle: 'This sign-in link has expired',
+    codeTitle: 'This code has expired',
+    link: (when: unknown): Rich => ['Sign-in links work for a short time after they are sent; this one expired ', when, '.'],
+    code: (when: unknown): Rich => ['Codes work for a short time after they are sent; this one expired ', when, '.'],
+    sendToSame: 'We can send a fresh one to the same address.',
+    freshLink: 'Send me a fresh link',
+    freshCode: 'Send me a fresh code',
+  },
+  used: {
+    title: 'This sign-in was already used',
+    link: (when: unknown): Rich => ['This link was used ', when, '. Each link works once, so that a forwarded email or a screenshot cannot sign anyone else in.'],
+    code: (when: unknown): Rich => ['This code was used ', when, '. Each code works once, so that a forwarded email or a screenshot cannot sign anyone else in.'],
+    newEmail: 'Send me a new sign-in email',
+  },
+  diagnostics: {
+    title: 'Sign-in diagnostics',
+    noCookies: 'This browser does not keep cookies for this site.',
+    noCookiesAdvice: 'Signing in needs one first-party cookie: allow cookies for this site in your browser’s privacy settings, or leave private browsing.',
+    notSignedIn: (signIn: unknown): Rich => ['Cookies work, but you are not signed in here. ', signIn, ' to continue.'],
+    signIn: 'Sign in',
+    allGood: 'Cookies work and you are signed in.',
+    sessionCookieArrived: 'Session cookie arrived',
+    testCookieKept: 'Browser keeps a test cookie',
+    sessionLive: 'Session is live',
+    storefront: 'Storefront',
+    time: 'Time',
+    yes: 'yes',
+    no: 'no',
+    copyIntro: 'Copy this and send it to support:',
+    copyLabel: 'Facts for support',
+  },
+  mail: {
+    subject: (store: string) => `Your sign-in link for ${store}`,
+    title: (store: string) => `Sign in to ${store}`,
+    openLink: 'Open this link to sign in:',
+    button: 'Sign in',
+    buttonFallback: 'If the button does not work, copy this link into your browser:',
+    orCode: 'Or enter this code:',
+    validLink: (duration: string) => `The link works once, for ${duration}.`,
+    validLinkAndCode: (duration: string) => `The link and the code work once, for ${duration}.`,
+    preheaderLink: (store: string, duration: string) => `Your sign-in link for ${store}, valid ${duration}.`,
+    preheaderLinkAndCode: (store: string, duration: string) => `Your sign-in link and code for ${store}, valid ${duration}.`,
+    ignore: "If you didn't ask to sign in, you can ignore this email.",
+  },
+};
+
+/** The shape every catalogue matches: a missing or extra key is a type error. */
+export type Messages = typeof en;
