@@ -7,6 +7,8 @@ import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
 import { html, page } from '../http/html.ts';
+import { languageHeaders, negotiateLocale } from '../i18n/locales.ts';
+import { messagesFor } from '../i18n/messages.ts';
 import { routeContext } from '../route-context.ts';
 import { SESSION_COOKIE } from '../sessions/sessions.ts';
 
@@ -44,30 +46,35 @@ export function diagnosticsRoutes(deps: AppDeps) {
         userAgent: ctx.userAgent,
       };
       if ((request.headers.get('accept') ?? '').includes('application/json')) return facts;
-      const yesNo = (value: boolean) => (value ? 'yes' : 'no');
+      const locale = negotiateLocale(request.headers.get('accept-language'), tenant.locale);
+      const m = messagesFor(locale).diagnostics;
+      // The copy for support stays in English field names and values: support reads it, not the shopper.
       const copy = Object.entries(facts)
-        .map(([name, value]) => `${name}: ${value === null ? '-' : typeof value === 'boolean' ? yesNo(value) : value}`)
+        .map(([name, value]) => `${name}: ${value === null ? '-' : typeof value === 'boolean' ? (value ? 'yes' : 'no') : value}`)
         .join('\n');
+      const yesNo = (value: boolean) => (value ? m.yes : m.no);
       const advice = !facts.testCookieKept
-        ? html`<p><strong>This browser does not keep cookies for this site.</strong> Signing in needs one first-party cookie: allow cookies for this site in your browser’s privacy settings, or leave private browsing.</p>`
+        ? html`<p><strong>${m.noCookies}</strong> ${m.noCookiesAdvice}</p>`
         : !facts.sessionLive
-          ? html`<p>Cookies work, but you are not signed in here. <a href="/_edge/visitor/sign-in">Sign in</a> to continue.</p>`
-          : html`<p>Cookies work and you are signed in.</p>`;
+          ? html`<p>${m.notSignedIn(html`<a href="/_edge/visitor/sign-in">${m.signIn}</a>`)}</p>`
+          : html`<p>${m.allGood}</p>`;
       set.headers['content-type'] = 'text/html; charset=utf-8';
+      languageHeaders(set.headers, locale);
       return page({
         brand: tenant.name,
-        title: 'Sign-in diagnostics',
+        title: m.title,
         requestId: ctx.requestId,
+        locale,
         body: html`${advice}
 <dl class="facts">
-<dt>Session cookie arrived</dt><dd>${yesNo(facts.sessionCookieArrived)}</dd>
-<dt>Browser keeps a test cookie</dt><dd>${yesNo(facts.testCookieKept)}</dd>
-<dt>Session is live</dt><dd>${yesNo(facts.sessionLive)}</dd>
-<dt>Storefront</dt><dd>${tenant.name} (${tenant.handle})</dd>
-<dt>Time</dt><dd>${facts.time}</dd>
+<dt>${m.sessionCookieArrived}</dt><dd>${yesNo(facts.sessionCookieArrived)}</dd>
+<dt>${m.testCookieKept}</dt><dd>${yesNo(facts.testCookieKept)}</dd>
+<dt>${m.sessionLive}</dt><dd>${yesNo(facts.sessionLive)}</dd>
+<dt>${m.storefront}</dt><dd>${tenant.name} (${tenant.handle})</dd>
+<dt>${m.time}</dt><dd>${facts.time}</dd>
 </dl>
-<p>Copy this and send it to support:</p>
-<pre class="copy" aria-label="Facts for support">${copy}</pre>`,
+<p>${m.copyIntro}</p>
+<pre class="copy" aria-label="${m.copyLabel}">${copy}</pre>`,
       });
     });
 }

@@ -52,6 +52,8 @@ p{margin:0 0 1rem}ul{margin:0 0 1.25rem;padding-left:1.25rem}li{margin:0 0 .5rem
 form{margin:0 0 .75rem}label{display:block;font-weight:600;margin:0 0 .375rem}
 input{display:block;width:100%;font:inherit;color:inherit;background:#fff;padding:.75rem .875rem;min-height:3rem;
 border:1px solid #767676;border-radius:10px;margin:0 0 1rem}
+input[aria-invalid=true]{border:2px solid #b3261e}
+.field-error{color:#b3261e;font-weight:600;margin:-.5rem 0 1rem}
 input.code{font-size:1.5rem;letter-spacing:.3em;text-align:center;font-variant-numeric:tabular-nums}
 button,.button{display:block;width:100%;font:inherit;font-weight:600;text-align:center;text-decoration:none;
 padding:.75rem 1rem;min-height:3rem;border:1px solid #1d1d1f;border-radius:10px;background:#1d1d1f;color:#fff;cursor:pointer}

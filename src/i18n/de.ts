@@ -43,7 +43,11 @@ export const de: Messages = {
     notYou: 'Nicht Ihre Adresse?',
     changeIt: 'Ändern',
     onItsWay: 'Wenn Sie einen Anmeldelink angefordert haben, ist er unterwegs.',
-    otherDevice: (sixDigit) => ['Lesen Sie Ihre E-Mails auf einem anderen Gerät? Geben Sie hier den ', sixDigit, ' Code aus der E-Mail ein.'],
+    otherDevice: (sixDigit) => [
+      'Lesen Sie Ihre E-Mails auf einem anderen Gerät? Geben Sie hier den ',
+      sixDigit,
+      ' Code aus der E-Mail ein.',
+    ],
     sixDigit: '6-stelligen',
     emailLabel: 'E-Mail-Adresse',
     codeLabel: '6-stelliger Code',
@@ -70,9 +74,11 @@ export const de: Messages = {
       'Erlauben Sie Cookies für diese Website in den Datenschutzeinstellungen Ihres Browsers (oder verlassen Sie das private Surfen) und drücken Sie dann „Erneut versuchen“.',
     allowThenReopen:
       'Erlauben Sie Cookies für diese Website in den Datenschutzeinstellungen Ihres Browsers (oder verlassen Sie das private Surfen) und öffnen Sie dann den Link aus der E-Mail erneut.',
-    elsewhere: (store) =>
-      `Oder verwenden Sie einen anderen Browser oder ein anderes Gerät, das Cookies speichert: Öffnen Sie dort den Link aus derselben E-Mail, oder geben Sie auf der Anmeldeseite von ${store} Ihre E-Mail-Adresse und den 6-stelligen Code ein.`,
-    signInAddress: 'Die Anmeldeseite:',
+    elsewhere: (store, address) => [
+      `Oder verwenden Sie einen anderen Browser oder ein anderes Gerät, das Cookies speichert: Öffnen Sie dort den Link aus derselben E-Mail, oder geben Sie den 6-stelligen Code und Ihre E-Mail-Adresse auf der Code-Seite von ${store} ein: `,
+      address,
+      '.',
+    ],
     tryAgain: 'Erneut versuchen',
     diagnostics: 'Prüfen, wie dieser Browser mit Cookies umgeht',
   },

@@ -57,7 +57,8 @@ export const en = {
     invalidEmail: 'Enter the email address the code was sent to, like name@example.com.',
     wrongCode:
       'That code is not right. Check that it is from the newest email we sent. After a few more wrong tries the code stops working; then ask for a new one.',
-    codeBurned: 'This code has had too many wrong tries and no longer works. The link in the same email still does, or ask for a new email.',
+    codeBurned:
+      'This code has had too many wrong tries and no longer works. The link in the same email still does, or ask for a new email.',
     sendNewCode: 'Email me a new code',
   },
   cookieBlocked: {
@@ -69,9 +70,11 @@ export const en = {
     allowThenRetry: "Allow cookies for this site in your browser's privacy settings (or leave private browsing), then press “Try again”.",
     allowThenReopen:
       "Allow cookies for this site in your browser's privacy settings (or leave private browsing), then open the link in the email again.",
-    elsewhere: (store: string) =>
-      `Or use another browser or device that keeps cookies: open the link in the same email there, or go to ${store}'s sign-in page there and enter the 6-digit code with your email address.`,
-    signInAddress: 'The sign-in page:',
+    elsewhere: (store: string, address: unknown): Rich => [
+      `Or use another browser or device that keeps cookies: open the link from the same email there, or type the 6-digit code and your email address into ${store}'s code page at `,
+      address,
+      '.',
+    ],
     tryAgain: 'Try again',
     diagnostics: 'Check what this browser does with cookies',
   },
@@ -86,14 +89,23 @@ export const en = {
   },
   used: {
     title: 'This sign-in was already used',
-    link: (when: unknown): Rich => ['This link was used ', when, '. Each link works once, so that a forwarded email or a screenshot cannot sign anyone else in.'],
-    code: (when: unknown): Rich => ['This code was used ', when, '. Each code works once, so that a forwarded email or a screenshot cannot sign anyone else in.'],
+    link: (when: unknown): Rich => [
+      'This link was used ',
+      when,
+      '. Each link works once, so that a forwarded email or a screenshot cannot sign anyone else in.',
+    ],
+    code: (when: unknown): Rich => [
+      'This code was used ',
+      when,
+      '. Each code works once, so that a forwarded email or a screenshot cannot sign anyone else in.',
+    ],
     newEmail: 'Send me a new sign-in email',
   },
   diagnostics: {
     title: 'Sign-in diagnostics',
     noCookies: 'This browser does not keep cookies for this site.',
-    noCookiesAdvice: 'Signing in needs one first-party cookie: allow cookies for this site in your browser’s privacy settings, or leave private browsing.',
+    noCookiesAdvice:
+      'Signing in needs one first-party cookie: allow cookies for this site in your browser’s privacy settings, or leave private browsing.',
     notSignedIn: (signIn: unknown): Rich => ['Cookies work, but you are not signed in here. ', signIn, ' to continue.'],
     signIn: 'Sign in',
     allGood: 'Cookies work and you are signed in.',

@@ -1,6 +1,7 @@
 // A bad link on the link page: 409 used and 410 expired are pages (the shopper's browser is there),
 // an invalid one is the problem answer (400).
 import type { SetContext } from '../http/cookies.ts';
+import { type Locale, languageHeaders, negotiateLocale } from '../i18n/locales.ts';
 import type { RouteContext } from '../route-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import type { BadLink } from './confirm.ts';
@@ -9,13 +10,33 @@ import { expiredPage, usedPage } from './pages.ts';
 
 export const HTML = 'text/html; charset=utf-8';
 
+/** The language of a shopper's request (Accept-Language, then the tenant's default): its mail's and its pages'. */
+export function requestLocale(ctx: RouteContext, tenant: Tenant): Locale {
+  return negotiateLocale(ctx.request.headers.get('accept-language'), tenant.locale);
+}
+
+/** A hosted page's language, with the headers that say so (Content-Language, Vary: Accept-Language). */
+export function pageLocale(ctx: RouteContext, set: SetContext, tenant: Tenant): Locale {
+  const locale = requestLocale(ctx, tenant);
+  languageHeaders(set.headers, locale);
+  return locale;
+}
+
 /** Renders a bad link's page (410 / 409), or throws its problem (400). */
 export function badLinkPage(ctx: RouteContext, set: SetContext, tenant: Tenant, state: BadLink, action: string, now: Date): string {
   if (state.kind === 'used') {
     set.status = 409;
     ctx.facts.code = 'used_magic_link';
     set.headers['content-type'] = HTML;
-    return usedPage({ tenant, requestId: ctx.requestId, usedAt: state.usedAt, now, what: 'link', returnTo: state.link.return_to });
+    return usedPage({
+      tenant,
+      requestId: ctx.requestId,
+      locale: pageLocale(ctx, set, tenant),
+      usedAt: state.usedAt,
+      now,
+      what: 'link',
+      returnTo: state.link.return_to,
+    });
   }
   if (state.kind === 'expired') {
     set.status = 410;
@@ -24,6 +45,7 @@ export function badLinkPage(ctx: RouteContext, set: SetContext, tenant: Tenant, 
     return expiredPage({
       tenant,
       requestId: ctx.requestId,
+      locale: pageLocale(ctx, set, tenant),
       expiredAt: state.expiredAt,
       now,
       reissue: { what: 'link', action: `${action}/reissue` },

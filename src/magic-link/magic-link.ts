@@ -4,6 +4,7 @@ import type { Db } from '../db/db.ts';
 import { AppError } from '../errors.ts';
 import type { MailOutbox } from '../mail/outbox.ts';
 import { hashCode, mintCode } from '../tokens/codes.ts';
+import type { Locale } from '../i18n/locales.ts';
 import type { KeyRing } from '../tokens/keys.ts';
 import { seal } from '../tokens/sealed.ts';
 import { hashToken, mintToken, verifyToken } from '../tokens/tokens.ts';
@@ -27,9 +28,10 @@ export const VISITOR_LINK_PATH = '/_edge/visitor/access/t/';
 
 /**
  * What the outbox worker needs to write the mail; sealed at rest, wiped once sent. `linkPath`
- * (default VISITOR_LINK_PATH) is followed by the token; `code` is null when the mail offers none.
+ * (default VISITOR_LINK_PATH) is followed by the token; `code` is null when the mail offers none;
+ * `locale`: the mail's language, the one the asking request was answered in (absent: English).
  */
-export type MagicLinkPayload = { token: string; code: string | null; linkOrigin: string; linkPath?: string };
+export type MagicLinkPayload = { token: string; code: string | null; linkOrigin: string; linkPath?: string; locale?: Locale };
 
 export async function requestMagicLink(
   deps: MagicLinkDeps,
@@ -43,6 +45,8 @@ export async function requestMagicLink(
     linkPath?: string;
     /** false: the mail carries no code (the console has no code form). Default true. */
     mailCode?: boolean;
+    /** The mail's language: the asking request's (default: the tenant's default). */
+    locale?: Locale;
     /** Who asked, for the audit trail (default `visitor`; an operator re-sending: `operator:<id>`). */
     actor?: string;
   },
@@ -56,6 +60,7 @@ export async function requestMagicLink(
     code: input.mailCode === false ? null : code,
     linkOrigin: input.linkOrigin,
     ...(input.linkPath ? { linkPath: input.linkPath } : {}),
+    locale: input.locale ?? input.tenant.locale,
   };
   const result = await insertLinkWithMail(deps.db, {
     linkId: crypto.randomUUID(),

@@ -1,6 +1,7 @@
 // The sign-in mail as a kind of outbox mail: how a `magic_link` row becomes a message (the
 // link and code from its sealed payload), and what SMTP's acceptance starts — the link's validity.
 // Registered with the outbox by the app (runtime.ts), so mail/ never imports this feature.
+import { DEFAULT_LOCALE, isLocale } from '../i18n/locales.ts';
 import { magicLinkMail } from '../mail/magic-link-mail.ts';
 import type { MailKind } from '../mail/outbox.ts';
 import { VISITOR_LINK_PATH, type MagicLinkPayload } from './magic-link.ts';
@@ -19,6 +20,8 @@ export function magicLinkMailKind(defaultLinkTtlSeconds: number): MailKind {
         link: `${payload.linkOrigin}${payload.linkPath ?? VISITOR_LINK_PATH}${payload.token}`,
         code: payload.code,
         ttlSeconds,
+        // Mail queued before locales existed carries none: English, as it was written then.
+        locale: isLocale(payload.locale) ? payload.locale : DEFAULT_LOCALE,
       });
       return { content, validForSeconds: ttlSeconds };
     },

@@ -9,7 +9,7 @@ import { CHECK_COOKIE, PENDING_COOKIE } from '../sessions/sessions.ts';
 import { unseal } from '../tokens/sealed.ts';
 import { checkEmailPage, signInPage } from './pages.ts';
 import { resolveReturnTo } from './return-to.ts';
-import { HTML } from './link-pages.ts';
+import { HTML, pageLocale } from './link-pages.ts';
 import type { Pending } from './sign-in-cookies.ts';
 
 /**
@@ -46,7 +46,7 @@ export function hostedPageRoutes(deps: AppDeps) {
       const pending = await pendingFor(cookie as CookieJar, tenant.handle);
       set.headers['content-type'] = HTML;
       // "Not you? Change it" and "send me a new sign-in email" land here: keep the address to correct.
-      return signInPage({ tenant, requestId: ctx.requestId, returnTo, email: pending?.email });
+      return signInPage({ tenant, requestId: ctx.requestId, locale: pageLocale(ctx, set, tenant), returnTo, email: pending?.email });
     })
     .get('/_edge/visitor/check-email', async ({ ctx, set, cookie }) => {
       const tenant = await ctx.hostTenant();
@@ -58,6 +58,7 @@ export function hostedPageRoutes(deps: AppDeps) {
       return checkEmailPage({
         tenant,
         requestId: ctx.requestId,
+        locale: pageLocale(ctx, set, tenant),
         pending: mine && { email: mine.email, returnTo: mine.returnTo },
       });
     });

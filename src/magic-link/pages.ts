@@ -1,37 +1,74 @@
-// Hosted pages of the sign-in flow: tenant-branded, mobile-first, no JavaScript needed.
-import { html, page, readableTime } from '../http/html.ts';
+// Hosted pages of the sign-in flow: tenant-branded, mobile-first, no JavaScript needed, in the
+// shopper's language (src/i18n/). Every error page offers the next step: the form again with the
+// error beside its field, a fresh email, or a way that works in this browser's situation.
+import { type Html, html, page, readableTime } from '../http/html.ts';
+import type { Locale } from '../i18n/locales.ts';
+import { messagesFor } from '../i18n/messages.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 
-type PageBase = { tenant: Tenant; requestId: string };
+type PageBase = { tenant: Tenant; requestId: string; locale: Locale };
+
+/** A form field's error, shown beside it (and the catalogue code in the page's footer, for support). */
+export type FieldError = { field: 'email' | 'code'; message: string; code: string };
 
 /** The hosted sign-in page, keeping where the shopper was going (the address is kept by the pending cookie, never the URL). */
 export function signInHref(returnTo?: string): string {
   return returnTo ? `/_edge/visitor/sign-in?returnTo=${encodeURIComponent(returnTo)}` : '/_edge/visitor/sign-in';
 }
 
-export function confirmPage({ tenant, requestId, action }: PageBase & { action: string }): string {
+/** Where a shopper types the code (with their address) in a browser that has no pending sign-in. */
+export const CODE_PAGE_PATH = '/_edge/visitor/check-email';
+
+/** An input's error attributes and the message after it, tied by id (aria-describedby). */
+function fieldState(id: string, error: FieldError | undefined, field: FieldError['field']): { attrs: Html; message: Html } {
+  if (error?.field !== field) return { attrs: html``, message: html`` };
+  return {
+    attrs: html` aria-invalid="true" aria-describedby="${id}-error"`,
+    message: html`<p id="${id}-error" class="field-error">${error.message}</p>
+`,
+  };
+}
+
+export function confirmPage({ tenant, requestId, locale, action }: PageBase & { action: string }): string {
+  const m = messagesFor(locale).confirm;
   return page({
     brand: tenant.name,
-    title: `Sign in to ${tenant.name}`,
+    title: m.title(tenant.name),
     requestId,
-    body: html`<p>Press the button to finish signing in on this device.</p>
-<form method="post" action="${action}"><button type="submit">Continue</button></form>`,
+    locale,
+    body: html`<p>${m.intro}</p>
+<form method="post" action="${action}"><button type="submit">${m.button}</button></form>`,
   });
 }
 
-/** `action`: the link to press again; without it (the code form) the code stays usable elsewhere. */
-export function cookieBlockedPage({ tenant, requestId, action }: PageBase & { action?: string }): string {
-  const what = action ? 'Your link has' : 'Your code has';
+/**
+ * This browser drops our cookie, so no form of ours can sign it in — not the link's, not the
+ * code's. The way forward is what works in this situation: allow cookies here (then "Try again"
+ * re-presents the unused link), or another browser or device, with the same link or the code typed
+ * at the code page's address (shown as text: a link would only lead this browser back here).
+ * `action`: the link to press again; without it (the code form) the code stays usable elsewhere.
+ */
+export function cookieBlockedPage({
+  tenant,
+  requestId,
+  locale,
+  action,
+  codePageUrl,
+}: PageBase & { action?: string; codePageUrl: string }): string {
+  const m = messagesFor(locale).cookieBlocked;
+  const not = html`<strong>${m.not}</strong>`;
   return page({
     brand: tenant.name,
-    title: 'Your browser blocked our sign-in cookie',
+    title: m.title,
     code: 'cookie_blocked',
     requestId,
-    body: html`<p>Signing in needs one first-party cookie on this site. ${what} <strong>not</strong> been used, so you can try again.</p>
-<ul><li>Allow cookies for this site in your browser's privacy settings (or leave private browsing), then try again.</li>
-<li>Or type the <span class="nowrap">6-digit</span> code from the same email in a browser that keeps cookies.</li></ul>
-${action ? html`<form method="post" action="${action}"><button type="submit">Try again</button></form>` : ''}
-<p><a href="/_edge/visitor/check-email">Enter the code instead</a></p>`,
+    locale,
+    body: html`<p>${action ? m.linkNotUsed(not) : m.codeNotUsed(not)}</p>
+<p>${m.choose}</p>
+<ul><li>${action ? m.allowThenRetry : m.allowThenReopen}</li>
+<li>${m.elsewhere(tenant.name, html`<code data-code-page>${codePageUrl}</code>`)}</li></ul>
+${action ? html`<form method="post" action="${action}"><button type="submit">${m.tryAgain}</button></form>` : ''}
+<p><a href="/_edge/visitor/diagnostics">${m.diagnostics}</a></p>`,
   });
 }
 
@@ -42,6 +79,7 @@ ${action ? html`<form method="post" action="${action}"><button type="submit">Try
 export function expiredPage({
   tenant,
   requestId,
+  locale,
   expiredAt,
   now,
   reissue,
@@ -50,21 +88,28 @@ export function expiredPage({
   now: Date;
   reissue: { what: 'link'; action: string } | { what: 'code'; email: string; returnTo?: string };
 }): string {
-  const what = reissue.what;
+  const m = messagesFor(locale).expired;
+  const when = readableTime(expiredAt, now, locale);
   const again =
     reissue.what === 'link'
-      ? html`<form method="post" action="${reissue.action}"><button type="submit">Send me a fresh link</button></form>`
-      : html`<form method="post" action="/v2/visitor/auth/magic-link"><input type="hidden" name="email" value="${reissue.email}">
-${reissue.returnTo ? html`<input type="hidden" name="returnTo" value="${reissue.returnTo}">` : ''}<button type="submit">Send me a fresh code</button></form>`;
+      ? html`<form method="post" action="${reissue.action}"><button type="submit">${m.freshLink}</button></form>`
+      : freshEmailForm(reissue.email, reissue.returnTo, m.freshCode);
   return page({
     brand: tenant.name,
-    title: what === 'link' ? 'This sign-in link has expired' : 'This code has expired',
+    title: reissue.what === 'link' ? m.linkTitle : m.codeTitle,
     code: 'expired_magic_link',
     requestId,
-    body: html`<p>${what === 'link' ? 'Sign-in links' : 'Codes'} work for a short time after they are sent; this one expired ${readableTime(expiredAt, now)}.
-We can send a fresh one to the same address.</p>
+    locale,
+    body: html`<p>${reissue.what === 'link' ? m.link(when) : m.code(when)}
+${m.sendToSame}</p>
 ${again}`,
   });
+}
+
+/** A button that asks for a new sign-in email to `email` (a new link and code), back to the same place. */
+function freshEmailForm(email: string, returnTo: string | undefined, label: string, className?: string): Html {
+  return html`<form method="post" action="/v2/visitor/auth/magic-link"><input type="hidden" name="email" value="${email}">
+${returnTo ? html`<input type="hidden" name="returnTo" value="${returnTo}">` : ''}<button type="submit"${className ? html` class="${className}"` : ''}>${label}</button></form>`;
 }
 
 /**
@@ -74,62 +119,96 @@ ${again}`,
 export function usedPage({
   tenant,
   requestId,
+  locale,
   usedAt,
   now,
   what,
   returnTo,
 }: PageBase & { usedAt: Date; now: Date; what: 'link' | 'code'; returnTo?: string }): string {
+  const m = messagesFor(locale).used;
+  const when = readableTime(usedAt, now, locale);
   return page({
     brand: tenant.name,
-    title: 'This sign-in was already used',
+    title: m.title,
     code: 'used_magic_link',
     requestId,
-    body: html`<p>This ${what} was used ${readableTime(usedAt, now)}. Each ${what} works once, so that a forwarded email or a screenshot cannot sign anyone else in.</p>
-<p><a class="button" href="${signInHref(returnTo)}">Send me a new sign-in email</a></p>`,
+    locale,
+    body: html`<p>${what === 'link' ? m.link(when) : m.code(when)}</p>
+<p><a class="button" href="${signInHref(returnTo)}">${m.newEmail}</a></p>`,
   });
 }
 
-/** `email`: the address this browser asked with before (from the pending cookie), to correct or reuse. */
-export function signInPage({ tenant, requestId, returnTo, email }: PageBase & { returnTo: string; email?: string }): string {
+/**
+ * `email`: the address this browser asked with before (from the pending cookie) or just typed, to
+ * correct or reuse. `error`: the typed address was refused (beside the field); `notice`: the
+ * destination was refused and replaced by the shop's home page (said above the form).
+ */
+export function signInPage({
+  tenant,
+  requestId,
+  locale,
+  returnTo,
+  email,
+  error,
+  notice,
+}: PageBase & { returnTo: string; email?: string; error?: FieldError; notice?: { message: string; code: string } }): string {
+  const m = messagesFor(locale).signIn;
+  const state = fieldState('email', error, 'email');
   return page({
     brand: tenant.name,
-    title: `Sign in to ${tenant.name}`,
+    title: m.title(tenant.name),
+    code: error?.code ?? notice?.code,
     requestId,
-    body: html`<p>Enter the email you used at checkout. We'll send you a link and a code — no password needed.</p>
+    locale,
+    body: html`${notice ? html`<p role="alert">${notice.message}</p>\n` : ''}<p>${m.intro}</p>
 <form method="post" action="/v2/visitor/auth/magic-link">
-<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" spellcheck="false" placeholder="you@example.com"${email ? html` value="${email}"` : ''} required>
-<input type="hidden" name="returnTo" value="${returnTo}"><button type="submit">Email me a sign-in link</button></form>`,
+<label for="email">${m.emailLabel}</label><input id="email" name="email" type="email" autocomplete="email" spellcheck="false" placeholder="you@example.com"${email ? html` value="${email}"` : ''}${state.attrs} required>
+${state.message}<input type="hidden" name="returnTo" value="${returnTo}"><button type="submit">${m.submit}</button></form>`,
   });
 }
 
-export function checkEmailPage({ tenant, requestId, pending }: PageBase & { pending: { email: string; returnTo: string } | null }): string {
+/**
+ * The check-email page, which holds the code form. With `error` it is that form answered: the
+ * error beside its field, the typed address kept (`email`, when this browser has no pending
+ * sign-in), the code never echoed back, and a button for a new code when the address is known.
+ */
+export function checkEmailPage({
+  tenant,
+  requestId,
+  locale,
+  pending,
+  email,
+  error,
+}: PageBase & { pending: { email: string; returnTo: string } | null; email?: string; error?: FieldError }): string {
+  const m = messagesFor(locale).checkEmail;
+  const emailState = fieldState('code-email', error, 'email');
+  const codeState = fieldState('code', error, 'code');
+  const known = pending?.email ?? (error?.field === 'code' ? email : undefined);
   return page({
     brand: tenant.name,
-    title: 'Check your email',
+    title: m.title,
+    code: error?.code,
     requestId,
+    locale,
     // The full address, not masked: a typo is what the shopper needs to see here.
     body: html`${
       pending
-        ? html`<p>We sent a sign-in link to <strong>${pending.email}</strong>.</p>
-<p class="nowrap">Not you? <a href="${signInHref(pending.returnTo)}">Change it</a></p>`
-        : html`<p>If you asked for a sign-in link, it is on its way.</p>`
+        ? html`<p>${m.sentTo(html`<strong>${pending.email}</strong>`)}</p>
+<p class="nowrap">${m.notYou} <a href="${signInHref(pending.returnTo)}">${m.changeIt}</a></p>`
+        : html`<p>${m.onItsWay}</p>`
     }
-<p>Reading mail on another device? Enter the <span class="nowrap">6-digit</span> code from the email here.</p>
+<p>${m.otherDevice(html`<span class="nowrap">${m.sixDigit}</span>`)}</p>
 <form method="post" action="/v2/visitor/auth/verify">
 ${
   pending
     ? ''
-    : html`<label for="code-email">Email</label><input id="code-email" name="email" type="email" autocomplete="email" spellcheck="false" required>
-`
-}<label for="code">6-digit code</label><input id="code" class="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
-<button type="submit">Sign in</button></form>
-<div class="alt"><p>Didn't get it? Check your spam folder${pending ? ', or send it again' : ''}.</p>
-${
-  pending
-    ? html`<form method="post" action="/v2/visitor/auth/magic-link"><input type="hidden" name="email" value="${pending.email}">
-<input type="hidden" name="returnTo" value="${pending.returnTo}"><button type="submit" class="secondary">Send it again</button></form>`
-    : ''
-}
-<p><a href="/_edge/visitor/sign-in">${pending ? 'Use a different email' : 'Ask for a new link'}</a></p></div>`,
+    : html`<label for="code-email">${m.emailLabel}</label><input id="code-email" name="email" type="email" autocomplete="email" spellcheck="false"${email ? html` value="${email}"` : ''}${emailState.attrs} required>
+${emailState.message}`
+}<label for="code">${m.codeLabel}</label><input id="code" class="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6"${codeState.attrs} required>
+${codeState.message}<button type="submit">${m.submit}</button></form>
+${error?.field === 'code' && known ? freshEmailForm(known, pending?.returnTo, m.sendNewCode, 'secondary') : ''}
+<div class="alt"><p>${pending ? m.didntGetOrResend : m.didntGet}</p>
+${pending && !error ? freshEmailForm(pending.email, pending.returnTo, m.sendAgain, 'secondary') : ''}
+<p><a href="${signInHref(pending?.returnTo)}">${pending ? m.useDifferentEmail : m.askNewLink}</a></p></div>`,
   });
 }

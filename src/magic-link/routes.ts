@@ -4,8 +4,9 @@ import { Elysia, t } from 'elysia';
 import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf } from '../http/body.ts';
-import { cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
+import { cookieString, seeOther, setHostCookie, type CookieJar, type SetContext } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
+import { messagesFor } from '../i18n/messages.ts';
 import type { LimitResult } from '../limits/limiter.ts';
 import { routeContext, type RouteContext } from '../route-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
@@ -14,10 +15,10 @@ import { normaliseEmail } from '../visitors/email.ts';
 import { recordSecurityEvent } from '../audit/security-events.ts';
 import { confirmLink } from './confirm.ts';
 import { linkToReissue, requestMagicLink } from './magic-link.ts';
-import { confirmPage, cookieBlockedPage } from './pages.ts';
+import { CODE_PAGE_PATH, confirmPage, cookieBlockedPage, type FieldError, signInPage } from './pages.ts';
 import { resolveReturnTo } from './return-to.ts';
 import { enforceLinkLimits } from './link-limits.ts';
-import { badLinkPage, HTML } from './link-pages.ts';
+import { badLinkPage, HTML, pageLocale, requestLocale } from './link-pages.ts';
 import { auditVisitor, heldSessionId, linkDepsOf, linkTenant, presenterOf } from './link-state.ts';
 import { serverTenant } from './server-tenant.ts';
 import { checkCookieSeconds, setSessionCookie, toCheckEmail } from './sign-in-cookies.ts';
@@ -57,6 +58,36 @@ export function magicLinkRoutes(deps: AppDeps) {
     return false;
   }
 
+  /**
+   * A browser form's refused sign-in request: the form again (400, the same code as the API's
+   * problem), what was typed kept, the error beside the email field or, for a destination we do
+   * not send people to, said above the form with the shop's home page put in its place.
+   */
+  function signInFormAgain(
+    ctx: RouteContext,
+    set: SetContext,
+    tenant: Tenant,
+    input: { email: string; returnTo: unknown; emailRefused: boolean },
+  ): string {
+    const locale = pageLocale(ctx, set, tenant);
+    const m = messagesFor(locale).signIn;
+    let returnTo: string;
+    let notice: { message: string; code: string } | undefined;
+    try {
+      returnTo = resolveReturnTo(input.returnTo, tenant);
+    } catch {
+      returnTo = resolveReturnTo(undefined, tenant);
+      notice = { message: m.invalidReturnTo, code: 'invalid_return_to' };
+    }
+    const error: FieldError | undefined = input.emailRefused
+      ? { field: 'email', message: m.invalidEmail, code: 'invalid_email' }
+      : undefined;
+    set.status = 400;
+    ctx.facts.code = error?.code ?? notice?.code;
+    set.headers['content-type'] = HTML;
+    return signInPage({ tenant, requestId: ctx.requestId, locale, returnTo, email: input.email, error, notice });
+  }
+
   return new Elysia({ name: 'magic-link' })
     .use(routeContext(deps))
     .onBeforeHandle(({ request, set }) => {
@@ -76,8 +107,17 @@ export function magicLinkRoutes(deps: AppDeps) {
         const form = bodyKindOf(request) === 'form';
         if (form) assertOriginAllowed(request, tenant, config);
         const email = normaliseEmail(body.email);
-        if (!email) throw new AppError('invalid_email', { detail: 'Enter a valid email address, like name@example.com.' });
-        const returnTo = resolveReturnTo(body.returnTo, tenant);
+        if (!email) {
+          if (form) return signInFormAgain(ctx, set, tenant, { email: body.email, returnTo: body.returnTo, emailRefused: true });
+          throw new AppError('invalid_email', { detail: 'Enter a valid email address, like name@example.com.' });
+        }
+        let returnTo: string;
+        try {
+          returnTo = resolveReturnTo(body.returnTo, tenant);
+        } catch (error) {
+          if (form) return signInFormAgain(ctx, set, tenant, { email: body.email, returnTo: body.returnTo, emailRefused: false });
+          throw error;
+        }
         // Same work and same answer for every well-formed address: no account enumeration.
         // Server callers: per-tenant (and per-email) limits apply, per-IP ones do not.
         const limits = await ctx.enforceLimits('magic-link', tenant.id, {
@@ -94,6 +134,7 @@ export function magicLinkRoutes(deps: AppDeps) {
             returnTo,
             linkOrigin: ctx.linkOrigin(tenant),
             requestId: ctx.requestId,
+            locale: requestLocale(ctx, tenant),
           });
           ctx.facts.visitorId = visitorId;
         }
@@ -125,7 +166,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       await auditVisitor(deps, ctx, tenant, 'link_opened', { visitorId: outcome.link.visitor_id, detail: { linkId: outcome.link.id } });
       setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, outcome.link));
       set.headers['content-type'] = HTML;
-      return confirmPage({ tenant, requestId: ctx.requestId, action });
+      return confirmPage({ tenant, requestId: ctx.requestId, locale: pageLocale(ctx, set, tenant), action });
     })
     .post('/_edge/visitor/access/t/:token', async ({ ctx, request, params, set, cookie }) => {
       const jar = cookie as CookieJar;
@@ -147,7 +188,13 @@ export function magicLinkRoutes(deps: AppDeps) {
             set.status = 400;
             ctx.facts.code = 'cookie_blocked';
             set.headers['content-type'] = HTML;
-            return cookieBlockedPage({ tenant, requestId: ctx.requestId, action });
+            return cookieBlockedPage({
+              tenant,
+              requestId: ctx.requestId,
+              locale: pageLocale(ctx, set, tenant),
+              action,
+              codePageUrl: `${ctx.linkOrigin(tenant)}${CODE_PAGE_PATH}`,
+            });
           },
         },
       });
@@ -183,6 +230,7 @@ export function magicLinkRoutes(deps: AppDeps) {
           returnTo: expired.return_to,
           linkOrigin: ctx.linkOrigin(tenant),
           requestId: ctx.requestId,
+          locale: requestLocale(ctx, tenant),
         });
         await auditVisitor(deps, ctx, tenant, 'link_reissued', { visitorId: expired.visitor_id, detail: { expiredLinkId: expired.id } });
       }

@@ -3,9 +3,10 @@ import { Elysia, t } from 'elysia';
 import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf, invalid } from '../http/body.ts';
-import { clearHostCookie, cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
+import { clearHostCookie, cookieString, seeOther, setHostCookie, type CookieJar, type SetContext } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
-import { routeContext } from '../route-context.ts';
+import { messagesFor } from '../i18n/messages.ts';
+import { type RouteContext, routeContext } from '../route-context.ts';
 import { CHECK_COOKIE, PENDING_COOKIE } from '../sessions/sessions.ts';
 import { unseal } from '../tokens/sealed.ts';
 import { normaliseEmail } from '../visitors/email.ts';
@@ -13,9 +14,9 @@ import type { Tenant } from '../tenants/tenants.ts';
 import { consumeLink, linkStateError, type NewSessionInfo } from './magic-link.ts';
 import { verifyCode } from './codes.ts';
 import { WRONG_CODES } from './link-limits.ts';
-import { HTML } from './link-pages.ts';
+import { HTML, pageLocale } from './link-pages.ts';
 import { classifyNoting, linkDepsOf, recordReplayed } from './link-state.ts';
-import { cookieBlockedPage, expiredPage, usedPage } from './pages.ts';
+import { CODE_PAGE_PATH, checkEmailPage, cookieBlockedPage, expiredPage, type FieldError, usedPage } from './pages.ts';
 import { setSessionCookie, type Pending } from './sign-in-cookies.ts';
 
 /** The verify API's answer: who signed in, and the session. */
@@ -37,9 +38,42 @@ function spentCode(error: unknown): { kind: 'used' | 'expired'; at: Date } | nul
   return kind && typeof at === 'string' ? { kind, at: new Date(at) } : null;
 }
 
+/**
+ * A browser form's code the server refused, as the code form again (same status and code as the
+ * API's problem). A wrong code says the same for every address, known or not — the server will not
+ * tell a stranger whether an address has a live code, so it never counts the tries left; it says
+ * "a few more tries" to everyone.
+ */
+function codeRefusal(error: unknown): 'wrong' | 'burned' | null {
+  if (!(error instanceof AppError)) return null;
+  return error.code === 'invalid_code' ? 'wrong' : error.code === 'code_attempts_exceeded' ? 'burned' : null;
+}
+
 export function verifyRoutes(deps: AppDeps) {
   const { config, keys, logger } = deps;
   const linkDeps = linkDepsOf(deps);
+
+  /** The code form again, the error beside its field, the typed address kept (never the code). */
+  function codeFormAgain(
+    ctx: RouteContext,
+    set: SetContext,
+    tenant: Tenant,
+    input: { pending: Pending | null; email: string | undefined; refusal: 'email' | 'wrong' | 'burned' },
+  ): string {
+    const locale = pageLocale(ctx, set, tenant);
+    const m = messagesFor(locale).checkEmail;
+    const error: FieldError =
+      input.refusal === 'email'
+        ? { field: 'email', message: m.invalidEmail, code: 'invalid_email' }
+        : input.refusal === 'wrong'
+          ? { field: 'code', message: m.wrongCode, code: 'invalid_code' }
+          : { field: 'code', message: m.codeBurned, code: 'code_attempts_exceeded' };
+    set.status = input.refusal === 'burned' ? 429 : 400;
+    ctx.facts.code = error.code;
+    set.headers['content-type'] = HTML;
+    const pending = input.pending && { email: input.pending.email, returnTo: input.pending.returnTo };
+    return checkEmailPage({ tenant, requestId: ctx.requestId, locale, pending, email: input.email, error });
+  }
 
   return new Elysia({ name: 'magic-link-verify' }).use(routeContext(deps)).post(
     '/v2/visitor/auth/verify',
@@ -59,14 +93,22 @@ export function verifyRoutes(deps: AppDeps) {
         set.status = 400;
         ctx.facts.code = 'cookie_blocked';
         set.headers['content-type'] = HTML;
-        return cookieBlockedPage({ tenant, requestId: ctx.requestId });
+        return cookieBlockedPage({
+          tenant,
+          requestId: ctx.requestId,
+          locale: pageLocale(ctx, set, tenant),
+          codePageUrl: `${ctx.linkOrigin(tenant)}${CODE_PAGE_PATH}`,
+        });
       }
       // A code is a guess until compared: it reserves its place in the per-IP wrong-code quota in
       // the same atomic statement as the other limits, BEFORE comparing, so a concurrent burst
       // gets at most the quota compared. A right code gives its place back below.
       const guessing = body.token === undefined && body.code !== undefined;
       const email = guessing ? normaliseEmail(body.email ?? pending?.email) : null;
-      if (guessing && !email) throw new AppError('invalid_email');
+      if (guessing && !email) {
+        if (form) return codeFormAgain(ctx, set, tenant, { pending, email: body.email, refusal: 'email' });
+        throw new AppError('invalid_email');
+      }
       const limits = await ctx.enforceLimits('verify', tenant.id, { ip: ctx.clientIp }, (p) => p.label !== WRONG_CODES || guessing);
       let session: NewSessionInfo;
       if (body.token !== undefined) {
@@ -87,13 +129,18 @@ export function verifyRoutes(deps: AppDeps) {
       } else if (guessing && email && body.code !== undefined) {
         const verified = await verifyCode(linkDeps, { tenant, email, code: body.code, context: ctx, sessionTtlSeconds: ttl }).catch(
           (error: unknown) => {
+            const refusal = form ? codeRefusal(error) : null;
+            if (refusal) return { refusal };
             const spent = form ? spentCode(error) : null;
             if (!spent) throw error;
             return spent;
           },
         );
+        if ('refusal' in verified) {
+          return codeFormAgain(ctx, set, tenant, { pending, email: pending ? undefined : body.email, refusal: verified.refusal });
+        }
         if ('kind' in verified) {
-          const page = { tenant, requestId: ctx.requestId, now: deps.clock.now() };
+          const page = { tenant, requestId: ctx.requestId, locale: pageLocale(ctx, set, tenant), now: deps.clock.now() };
           const returnTo = pending?.returnTo;
           set.headers['content-type'] = HTML;
           if (verified.kind === 'used') {

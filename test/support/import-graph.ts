@@ -52,6 +52,7 @@ export const LAYERS: Record<string, Layer> = {
   'db/': 'platform',
   'tokens/': 'platform',
   'http/': 'platform',
+  'i18n/': 'platform',
   'net/': 'platform',
   'mail/transport.ts': 'platform',
   'mail/smtp-pool.ts': 'platform',
