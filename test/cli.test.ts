@@ -173,6 +173,20 @@ describe('tenant update', () => {
     expect(wrong.body.error.message).toContain('--support-can-edit-grants must be "yes" or "no"');
   });
 
+  it("sets a tenant's default language with --locale (English unless told), and refuses a language no catalogue ships", async () => {
+    const added = await cliJson<Tenant>('tenant', 'add', 'shop-five', '--origin', 'https://five.example', '--gated', '/c/');
+    expect(added.body.locale).toBe('en');
+    const german = await cliJson<Tenant>('tenant', 'update', 'shop-five', '--locale', 'de');
+    expect([german.code, german.body.locale]).toEqual([0, 'de']);
+    expect((await cli('tenant', 'show', 'shop-five')).stdout).toMatch(/locale\s+de/);
+    const born = await cliJson<Tenant>('tenant', 'add', 'shop-six', '--origin', 'https://six.example', '--gated', '/c/', '--locale', 'de');
+    expect(born.body.locale).toBe('de');
+    const wrong = await cliJson<{ error: { code: string; message: string } }>('tenant', 'update', 'shop-five', '--locale', 'fr');
+    expect([wrong.code, wrong.body.error.code]).toEqual([1, 'invalid_argument']);
+    expect(wrong.body.error.message).toContain('--locale must be one of en, de');
+    expect((await cliJson<Tenant>('tenant', 'show', 'shop-five')).body.locale).toBe('de');
+  });
+
   it('fails on an unknown handle', async () => {
     const run = await cliJson<{ error: { code: string } }>('tenant', 'update', 'no-such-shop', '--name', 'X');
     expect(run.code).toBe(1);
