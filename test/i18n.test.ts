@@ -134,7 +134,7 @@ describe('German pages and mail', () => {
     expect(mail.html).toContain('Wenn Sie keine Anmeldung angefordert haben');
     // The check-email page the form lands on is German too.
     const page = await (await h.fetch('/_edge/visitor/check-email', { jar, headers: DE })).text();
-    expect(heading(page)).toBe('Sehen Sie in Ihr Postfach');
+    expect(heading(page)).toBe('Prüfen Sie Ihr Postfach');
     expect(page).toContain('Wir haben einen Anmeldelink an <strong>de-mail@example.com</strong> gesendet.');
   });
 

@@ -38,7 +38,7 @@ export const de: Messages = {
       'Wir können Sie nicht zu der Seite zurückbringen, von der Sie kamen. Nach der Anmeldung landen Sie deshalb auf der Startseite des Shops.',
   },
   checkEmail: {
-    title: 'Sehen Sie in Ihr Postfach',
+    title: 'Prüfen Sie Ihr Postfach',
     sentTo: (email) => ['Wir haben einen Anmeldelink an ', email, ' gesendet.'],
     notYou: 'Nicht Ihre Adresse?',
     changeIt: 'Ändern',

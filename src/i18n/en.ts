@@ -66,7 +66,7 @@ export const en = {
     linkNotUsed: (not: unknown): Rich => ['Signing in needs one first-party cookie on this site. Your link has ', not, ' been used.'],
     codeNotUsed: (not: unknown): Rich => ['Signing in needs one first-party cookie on this site. Your code has ', not, ' been used.'],
     not: 'not',
-    choose: 'Either of these works:',
+    choose: 'What you can do:',
     allowThenRetry: "Allow cookies for this site in your browser's privacy settings (or leave private browsing), then press “Try again”.",
     allowThenReopen:
       "Allow cookies for this site in your browser's privacy settings (or leave private browsing), then open the link in the email again.",
