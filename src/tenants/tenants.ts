@@ -2,6 +2,7 @@
 // every request resolves its tenant by host or handle and tenants change rarely (CLI, other process).
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
+import type { TenantBranding } from './branding.ts';
 
 export type Tenant = {
   id: string;
@@ -16,7 +17,7 @@ export type Tenant = {
   sessionTtlSeconds: number | null;
   /** Support operators (not only admins) may add and remove this storefront's grants in the console. */
   supportCanEditGrants: boolean;
-};
+} & TenantBranding;
 
 type TenantRow = {
   id: string;
@@ -29,11 +30,17 @@ type TenantRow = {
   magic_link_ttl_seconds: number | null;
   session_ttl_seconds: number | null;
   support_can_edit_grants: boolean;
+  logo_url: string | null;
+  logo_width: number | null;
+  logo_height: number | null;
+  accent_color: string | null;
+  support_contact: string | null;
 };
 
 // Arrays are read as JSON: the same on both drivers (postgres.js runs without fetching array types).
 const COLUMNS = sql`id, handle, name, array_to_json(origins) as origins, array_to_json(hosts) as hosts,
-  array_to_json(gated_prefixes) as gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds, support_can_edit_grants`;
+  array_to_json(gated_prefixes) as gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds, support_can_edit_grants,
+  logo_url, logo_width, logo_height, accent_color, support_contact`;
 
 function toTenant(row: TenantRow): Tenant {
   return {
@@ -47,20 +54,29 @@ function toTenant(row: TenantRow): Tenant {
     magicLinkTtlSeconds: row.magic_link_ttl_seconds,
     sessionTtlSeconds: row.session_ttl_seconds,
     supportCanEditGrants: row.support_can_edit_grants,
+    logoUrl: row.logo_url,
+    logoWidth: row.logo_width,
+    logoHeight: row.logo_height,
+    accentColor: row.accent_color,
+    supportContact: row.support_contact,
   };
 }
 
 export const HANDLE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-/** A new storefront's settings; support operators may not edit its grants unless said so. */
-export type TenantInput = Omit<Tenant, 'id' | 'supportCanEditGrants'> & { supportCanEditGrants?: boolean };
+/** A new storefront's settings; support operators may not edit its grants unless said so; no branding unless given. */
+export type TenantInput = Omit<Tenant, 'id' | 'supportCanEditGrants' | keyof TenantBranding> & {
+  supportCanEditGrants?: boolean;
+} & Partial<TenantBranding>;
 
 export async function insertTenant(db: Db, input: TenantInput): Promise<Tenant> {
   const row = await db.one<TenantRow>(sql`
     insert into tenants (handle, name, origins, hosts, gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds,
-                         support_can_edit_grants)
+                         support_can_edit_grants, logo_url, logo_width, logo_height, accent_color, support_contact)
     values (${input.handle}, ${input.name}, ${input.origins}::text[], ${input.hosts}::text[], ${input.gatedPrefixes}::text[],
-            ${input.mailFrom}, ${input.magicLinkTtlSeconds}, ${input.sessionTtlSeconds}, ${input.supportCanEditGrants ?? false})
+            ${input.mailFrom}, ${input.magicLinkTtlSeconds}, ${input.sessionTtlSeconds}, ${input.supportCanEditGrants ?? false},
+            ${input.logoUrl ?? null}, ${input.logoWidth ?? null}, ${input.logoHeight ?? null}, ${input.accentColor ?? null},
+            ${input.supportContact ?? null})
     returning ${COLUMNS}`);
   return toTenant(row!);
 }
@@ -89,7 +105,8 @@ export async function updateTenant(db: Db, handle: string, input: Partial<Tenant
     set name = ${next.name}, origins = ${next.origins}::text[], hosts = ${next.hosts}::text[],
         gated_prefixes = ${next.gatedPrefixes}::text[], mail_from = ${next.mailFrom},
         magic_link_ttl_seconds = ${next.magicLinkTtlSeconds}, session_ttl_seconds = ${next.sessionTtlSeconds},
-        support_can_edit_grants = ${next.supportCanEditGrants}, updated_at = now()
+        support_can_edit_grants = ${next.supportCanEditGrants}, logo_url = ${next.logoUrl}, logo_width = ${next.logoWidth},
+        logo_height = ${next.logoHeight}, accent_color = ${next.accentColor}, support_contact = ${next.supportContact}, updated_at = now()
     where handle = ${handle}
     returning ${COLUMNS}`);
   return row ? toTenant(row) : null;
