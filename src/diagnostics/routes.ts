@@ -6,7 +6,7 @@ import { Elysia } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
-import { html, page } from '../http/html.ts';
+import { html, page, pageHeaders, supportContactHref } from '../http/html.ts';
 import { routeContext } from '../route-context.ts';
 import { SESSION_COOKIE } from '../sessions/sessions.ts';
 
@@ -53,9 +53,10 @@ export function diagnosticsRoutes(deps: AppDeps) {
         : !facts.sessionLive
           ? html`<p>Cookies work, but you are not signed in here. <a href="/_edge/visitor/sign-in">Sign in</a> to continue.</p>`
           : html`<p>Cookies work and you are signed in.</p>`;
-      set.headers['content-type'] = 'text/html; charset=utf-8';
+      Object.assign(set.headers, pageHeaders(tenant));
       return page({
         brand: tenant.name,
+        branding: tenant,
         title: 'Sign-in diagnostics',
         requestId: ctx.requestId,
         body: html`${advice}
@@ -66,7 +67,7 @@ export function diagnosticsRoutes(deps: AppDeps) {
 <dt>Storefront</dt><dd>${tenant.name} (${tenant.handle})</dd>
 <dt>Time</dt><dd>${facts.time}</dd>
 </dl>
-<p>Copy this and send it to support:</p>
+<p>Copy this and send it to ${tenant.supportContact ? html`<a href="${supportContactHref(tenant.supportContact)}">${tenant.supportContact}</a>` : 'support'}:</p>
 <pre class="copy" aria-label="Facts for support">${copy}</pre>`,
       });
     });

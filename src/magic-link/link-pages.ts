@@ -1,26 +1,25 @@
 // A bad link on the link page: 409 used and 410 expired are pages (the shopper's browser is there),
 // an invalid one is the problem answer (400).
 import type { SetContext } from '../http/cookies.ts';
+import { pageHeaders } from '../http/html.ts';
 import type { RouteContext } from '../route-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import type { BadLink } from './confirm.ts';
 import { linkStateError } from './magic-link.ts';
 import { expiredPage, usedPage } from './pages.ts';
 
-export const HTML = 'text/html; charset=utf-8';
-
 /** Renders a bad link's page (410 / 409), or throws its problem (400). */
 export function badLinkPage(ctx: RouteContext, set: SetContext, tenant: Tenant, state: BadLink, action: string, now: Date): string {
   if (state.kind === 'used') {
     set.status = 409;
     ctx.facts.code = 'used_magic_link';
-    set.headers['content-type'] = HTML;
+    Object.assign(set.headers, pageHeaders(tenant));
     return usedPage({ tenant, requestId: ctx.requestId, usedAt: state.usedAt, now, what: 'link', returnTo: state.link.return_to });
   }
   if (state.kind === 'expired') {
     set.status = 410;
     ctx.facts.code = 'expired_magic_link';
-    set.headers['content-type'] = HTML;
+    Object.assign(set.headers, pageHeaders(tenant));
     return expiredPage({
       tenant,
       requestId: ctx.requestId,

@@ -12,6 +12,7 @@ export function signInHref(returnTo?: string): string {
 export function confirmPage({ tenant, requestId, action }: PageBase & { action: string }): string {
   return page({
     brand: tenant.name,
+    branding: tenant,
     title: `Sign in to ${tenant.name}`,
     requestId,
     body: html`<p>Press the button to finish signing in on this device.</p>
@@ -24,6 +25,7 @@ export function cookieBlockedPage({ tenant, requestId, action }: PageBase & { ac
   const what = action ? 'Your link has' : 'Your code has';
   return page({
     brand: tenant.name,
+    branding: tenant,
     title: 'Your browser blocked our sign-in cookie',
     code: 'cookie_blocked',
     requestId,
@@ -58,6 +60,7 @@ export function expiredPage({
 ${reissue.returnTo ? html`<input type="hidden" name="returnTo" value="${reissue.returnTo}">` : ''}<button type="submit">Send me a fresh code</button></form>`;
   return page({
     brand: tenant.name,
+    branding: tenant,
     title: what === 'link' ? 'This sign-in link has expired' : 'This code has expired',
     code: 'expired_magic_link',
     requestId,
@@ -81,6 +84,7 @@ export function usedPage({
 }: PageBase & { usedAt: Date; now: Date; what: 'link' | 'code'; returnTo?: string }): string {
   return page({
     brand: tenant.name,
+    branding: tenant,
     title: 'This sign-in was already used',
     code: 'used_magic_link',
     requestId,
@@ -93,6 +97,7 @@ export function usedPage({
 export function signInPage({ tenant, requestId, returnTo, email }: PageBase & { returnTo: string; email?: string }): string {
   return page({
     brand: tenant.name,
+    branding: tenant,
     title: `Sign in to ${tenant.name}`,
     requestId,
     body: html`<p>Enter the email you used at checkout. We'll send you a link and a code — no password needed.</p>
@@ -105,6 +110,7 @@ export function signInPage({ tenant, requestId, returnTo, email }: PageBase & { 
 export function checkEmailPage({ tenant, requestId, pending }: PageBase & { pending: { email: string; returnTo: string } | null }): string {
   return page({
     brand: tenant.name,
+    branding: tenant,
     title: 'Check your email',
     requestId,
     // The full address, not masked: a typo is what the shopper needs to see here.

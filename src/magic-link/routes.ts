@@ -17,7 +17,8 @@ import { linkToReissue, requestMagicLink } from './magic-link.ts';
 import { confirmPage, cookieBlockedPage } from './pages.ts';
 import { resolveReturnTo } from './return-to.ts';
 import { enforceLinkLimits } from './link-limits.ts';
-import { badLinkPage, HTML } from './link-pages.ts';
+import { pageHeaders } from '../http/html.ts';
+import { badLinkPage } from './link-pages.ts';
 import { auditVisitor, heldSessionId, linkDepsOf, linkTenant, presenterOf } from './link-state.ts';
 import { serverTenant } from './server-tenant.ts';
 import { checkCookieSeconds, setSessionCookie, toCheckEmail } from './sign-in-cookies.ts';
@@ -124,7 +125,7 @@ export function magicLinkRoutes(deps: AppDeps) {
         return badLinkPage(ctx, set, tenant, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' }, action, clock.now());
       await auditVisitor(deps, ctx, tenant, 'link_opened', { visitorId: outcome.link.visitor_id, detail: { linkId: outcome.link.id } });
       setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, outcome.link));
-      set.headers['content-type'] = HTML;
+      Object.assign(set.headers, pageHeaders(tenant));
       return confirmPage({ tenant, requestId: ctx.requestId, action });
     })
     .post('/_edge/visitor/access/t/:token', async ({ ctx, request, params, set, cookie }) => {
@@ -146,7 +147,7 @@ export function magicLinkRoutes(deps: AppDeps) {
             setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, link));
             set.status = 400;
             ctx.facts.code = 'cookie_blocked';
-            set.headers['content-type'] = HTML;
+            Object.assign(set.headers, pageHeaders(tenant));
             return cookieBlockedPage({ tenant, requestId: ctx.requestId, action });
           },
         },

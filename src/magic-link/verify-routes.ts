@@ -13,7 +13,7 @@ import type { Tenant } from '../tenants/tenants.ts';
 import { consumeLink, linkStateError, type NewSessionInfo } from './magic-link.ts';
 import { verifyCode } from './codes.ts';
 import { WRONG_CODES } from './link-limits.ts';
-import { HTML } from './link-pages.ts';
+import { pageHeaders } from '../http/html.ts';
 import { classifyNoting, linkDepsOf, recordReplayed } from './link-state.ts';
 import { cookieBlockedPage, expiredPage, usedPage } from './pages.ts';
 import { setSessionCookie, type Pending } from './sign-in-cookies.ts';
@@ -58,7 +58,7 @@ export function verifyRoutes(deps: AppDeps) {
         setHostCookie(jar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
         set.status = 400;
         ctx.facts.code = 'cookie_blocked';
-        set.headers['content-type'] = HTML;
+        Object.assign(set.headers, pageHeaders(tenant));
         return cookieBlockedPage({ tenant, requestId: ctx.requestId });
       }
       // A code is a guess until compared: it reserves its place in the per-IP wrong-code quota in
@@ -95,7 +95,7 @@ export function verifyRoutes(deps: AppDeps) {
         if ('kind' in verified) {
           const page = { tenant, requestId: ctx.requestId, now: deps.clock.now() };
           const returnTo = pending?.returnTo;
-          set.headers['content-type'] = HTML;
+          Object.assign(set.headers, pageHeaders(tenant));
           if (verified.kind === 'used') {
             set.status = 409;
             ctx.facts.code = 'used_magic_link';
