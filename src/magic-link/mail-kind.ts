@@ -19,6 +19,7 @@ export function magicLinkMailKind(defaultLinkTtlSeconds: number): MailKind {
         link: `${payload.linkOrigin}${payload.linkPath ?? VISITOR_LINK_PATH}${payload.token}`,
         code: payload.code,
         ttlSeconds,
+        branding: mail.tenant_branding,
       });
       return { content, validForSeconds: ttlSeconds };
     },
