@@ -20,8 +20,12 @@ const USAGE = `usage: bun run cli <verb> [flags] [--json]
   tenant add <handle> --origin <url>… --gated </prefix/>… [--host <hostname>…]
                       [--name "Shop"] [--from "Name <addr>"] [--link-ttl N] [--session-ttl N]
                       [--support-can-edit-grants yes|no]   support operators may edit grants (default no)
+                      [--logo-url https://… --logo-width PX --logo-height PX]   together (1–600 × 1–300)
+                      [--accent-color #rrggbb]   white text on it must meet WCAG AA (4.5:1)
+                      [--support-contact <email or https URL>]
   tenant update <handle> [same flags]   repeatable flags replace the list; --from "" and
-                                        --link-ttl/--session-ttl default return to the env value
+                                        --link-ttl/--session-ttl default return to the env value;
+                                        --logo-url "", --accent-color "", --support-contact "" clear
   tenant list
   tenant show <handle>
 

@@ -1,6 +1,7 @@
 // `tenant add|update` flags → validated, normalised tenant fields. Pure functions: every rule of
 // docs/api.md "Words" (tenant) is checked here, before the database is opened.
 import { parseSender } from '../mail/magic-link-mail.ts';
+import { parseBranding, type BrandingField } from '../tenants/branding.ts';
 import { HANDLE, type TenantInput } from '../tenants/tenants.ts';
 import { invalidArgument } from './command.ts';
 
@@ -13,6 +14,11 @@ export const TENANT_FLAGS = {
   'link-ttl': { type: 'string' },
   'session-ttl': { type: 'string' },
   'support-can-edit-grants': { type: 'string' },
+  'logo-url': { type: 'string' },
+  'logo-width': { type: 'string' },
+  'logo-height': { type: 'string' },
+  'accent-color': { type: 'string' },
+  'support-contact': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -25,6 +31,20 @@ export type TenantFlags = {
   'link-ttl'?: string;
   'session-ttl'?: string;
   'support-can-edit-grants'?: string;
+  'logo-url'?: string;
+  'logo-width'?: string;
+  'logo-height'?: string;
+  'accent-color'?: string;
+  'support-contact'?: string;
+};
+
+/** The branding flags, by the setting each one sets (tenants/branding.ts holds the rules). */
+const BRANDING_FLAGS: Record<BrandingField, 'logo-url' | 'logo-width' | 'logo-height' | 'accent-color' | 'support-contact'> = {
+  logoUrl: 'logo-url',
+  logoWidth: 'logo-width',
+  logoHeight: 'logo-height',
+  accentColor: 'accent-color',
+  supportContact: 'support-contact',
 };
 
 // Names and senders end up in mail headers: no control characters (CR/LF header injection).
@@ -131,6 +151,23 @@ export function tenantChanges(flags: TenantFlags): Partial<Omit<TenantInput, 'ha
   if (flags['support-can-edit-grants'] !== undefined) {
     changes.supportCanEditGrants = parseYesNo('support-can-edit-grants', flags['support-can-edit-grants']);
   }
+  Object.assign(changes, brandingChanges(flags));
+  return changes;
+}
+
+/** `--logo-url/--logo-width/--logo-height` (together; `--logo-url ""` removes the logo), `--accent-color`, `--support-contact` ("" clears). */
+function brandingChanges(flags: TenantFlags): Partial<Omit<TenantInput, 'handle'>> {
+  const given = Object.fromEntries(
+    Object.entries(BRANDING_FLAGS)
+      .filter(([, flag]) => flags[flag] !== undefined)
+      .map(([field, flag]) => [field, flags[flag]]),
+  );
+  const { changes, errors } = parseBranding(given);
+  const [first] = errors;
+  if (first) {
+    const value = given[first.field];
+    throw invalidArgument(`--${BRANDING_FLAGS[first.field]}${value === undefined ? '' : ` "${value}"`}: ${first.message}`);
+  }
   return changes;
 }
 
@@ -150,5 +187,10 @@ export function newTenantInput(handle: string, flags: TenantFlags): TenantInput 
     magicLinkTtlSeconds: changes.magicLinkTtlSeconds ?? null,
     sessionTtlSeconds: changes.sessionTtlSeconds ?? null,
     supportCanEditGrants: changes.supportCanEditGrants ?? false,
+    logoUrl: changes.logoUrl ?? null,
+    logoWidth: changes.logoWidth ?? null,
+    logoHeight: changes.logoHeight ?? null,
+    accentColor: changes.accentColor ?? null,
+    supportContact: changes.supportContact ?? null,
   };
 }
