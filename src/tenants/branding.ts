@@ -66,7 +66,10 @@ export function parseLogoSize(field: 'logoWidth' | 'logoHeight', raw: string): n
   const max = field === 'logoWidth' ? LOGO_MAX_WIDTH : LOGO_MAX_HEIGHT;
   const value = Number(raw.trim());
   if (!/^\d+$/.test(raw.trim()) || value < 1 || value > max) {
-    throw new BrandingError(field, `The logo ${field === 'logoWidth' ? 'width' : 'height'} must be a whole number of pixels from 1 to ${max}`);
+    throw new BrandingError(
+      field,
+      `The logo ${field === 'logoWidth' ? 'width' : 'height'} must be a whole number of pixels from 1 to ${max}`,
+    );
   }
   return value;
 }
@@ -89,7 +92,13 @@ export function contrastRatio(a: string, b: string): number {
 function darkerPassing(hex: string): string {
   const rgb = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
   for (let factor = 0.95; factor > 0; factor -= 0.05) {
-    const candidate = `#${rgb.map((c) => Math.floor(c * factor).toString(16).padStart(2, '0')).join('')}`;
+    const candidate = `#${rgb
+      .map((c) =>
+        Math.floor(c * factor)
+          .toString(16)
+          .padStart(2, '0'),
+      )
+      .join('')}`;
     if (contrastRatio(candidate, '#ffffff') >= MIN_CONTRAST) return candidate;
   }
   return '#000000';
@@ -101,7 +110,8 @@ function darkerPassing(hex: string): string {
  */
 export function parseAccentColor(raw: string): string {
   const color = raw.trim().toLowerCase();
-  if (!HEX_COLOR.test(color)) throw new BrandingError('accentColor', 'The accent colour must be written #rrggbb (six hex digits, like #0b57d0)');
+  if (!HEX_COLOR.test(color))
+    throw new BrandingError('accentColor', 'The accent colour must be written #rrggbb (six hex digits, like #0b57d0)');
   const ratio = contrastRatio(color, '#ffffff');
   if (ratio < MIN_CONTRAST) {
     throw new BrandingError(
@@ -160,7 +170,8 @@ export function parseBranding(fields: BrandingFields): { changes: Partial<Tenant
         ['logoWidth', logoWidth],
         ['logoHeight', logoHeight],
       ] as const) {
-        if (!raw?.trim()) errors.push(new BrandingError(field, `Give the logo's ${field === 'logoWidth' ? 'width' : 'height'} in pixels too`));
+        if (!raw?.trim())
+          errors.push(new BrandingError(field, `Give the logo's ${field === 'logoWidth' ? 'width' : 'height'} in pixels too`));
         else
           attempt(() => {
             logo[field] = parseLogoSize(field, raw);
