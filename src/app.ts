@@ -6,6 +6,7 @@ import { isDatabaseUnavailable } from './db/db.ts';
 import { AppError } from './errors.ts';
 import { bodyKindOf, bodyLimitFor, readBody } from './http/body.ts';
 import { corsHeaders } from './http/cors.ts';
+import { contentSecurityPolicy } from './http/html.ts';
 import { problemResponse, wantsHtml } from './http/problem.ts';
 import { checkBodyText, checkUrlText } from './http/text-fields.ts';
 import { adoptRequestContext, requestContext, resolvePeer, socketPeers, type PeerSource } from './http/request-context.ts';
@@ -70,8 +71,8 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-store',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
-  'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  // A hosted page showing a storefront's logo widens img-src by exactly that origin (pageHeaders).
+  'content-security-policy': contentSecurityPolicy(),
 };
 
 /** `…//host/_edge/visitor/access` with or without a query string, by string search (no URL parse). */

@@ -21,8 +21,12 @@ const USAGE = `usage: bun run cli <verb> [flags] [--json]
                       [--name "Shop"] [--from "Name <addr>"] [--link-ttl N] [--session-ttl N]
                       [--support-can-edit-grants yes|no]   support operators may edit grants (default no)
                       [--locale en|de]   default language of shopper pages and mail (default en)
+                      [--logo-url https://… --logo-width PX --logo-height PX]   together (1–600 × 1–300)
+                      [--accent-color #rrggbb]   white text on it must meet WCAG AA (4.5:1)
+                      [--support-contact <email or https URL>]
   tenant update <handle> [same flags]   repeatable flags replace the list; --from "" and
-                                        --link-ttl/--session-ttl default return to the env value
+                                        --link-ttl/--session-ttl default return to the env value;
+                                        --logo-url "", --accent-color "", --support-contact "" clear
   tenant list
   tenant show <handle>
 

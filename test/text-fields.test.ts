@@ -364,6 +364,33 @@ const ROUTES: Record<string, Route> = {
       () => consoleClient.jar,
     ),
   },
+  'GET /console/tenants/:handle/branding': {
+    fields: { handle: 'param', ref: 'query' },
+    send: consoleGet('/console/tenants/:handle/branding', { handle: 'gharart' }, { ref: 'req_0123456789abcdef01234567' }),
+  },
+  'POST /console/tenants/:handle/branding': {
+    fields: {
+      handle: 'param',
+      csrf: 'form',
+      logoUrl: 'form',
+      logoWidth: 'form',
+      logoHeight: 'form',
+      accentColor: 'form',
+      supportContact: 'form',
+    },
+    send: form(
+      (field, value) => fill('/console/tenants/:handle/branding', { handle: 'gharart' }, field, value),
+      () => ({
+        csrf: consoleClient.csrf,
+        logoUrl: '',
+        logoWidth: '',
+        logoHeight: '',
+        accentColor: '#0b57d0',
+        supportContact: 'help@example.com',
+      }),
+      () => consoleClient.jar,
+    ),
+  },
   'GET /console/requests/:requestId': {
     fields: { requestId: 'param' },
     send: (_, value) => h.fetch(`/console/requests/${enc(value)}`, { host: SERVICE_HOST, jar: consoleClient.jar }),

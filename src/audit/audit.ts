@@ -25,7 +25,8 @@ export type AuditKind =
   | 'grant_removed'
   | 'console_signed_in'
   | 'console_signed_out'
-  | 'report_handled';
+  | 'report_handled'
+  | 'tenant_branding_set';
 
 export type AuditEvent = {
   kind: AuditKind;

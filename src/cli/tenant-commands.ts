@@ -52,7 +52,7 @@ function changeTenant(args: string[]): Command {
   const changes = tenantChanges(values);
   if (Object.keys(changes).length === 0) {
     throw invalidArgument(
-      'tenant update: nothing to change (give --origin, --host, --gated, --name, --from, --link-ttl, --session-ttl, --support-can-edit-grants or --locale)',
+      'tenant update: nothing to change (give --origin, --host, --gated, --name, --from, --link-ttl, --session-ttl, --support-can-edit-grants, --locale, --logo-url/--logo-width/--logo-height, --accent-color or --support-contact)',
     );
   }
   return {

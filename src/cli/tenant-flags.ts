@@ -2,6 +2,7 @@
 // docs/api.md "Words" (tenant) is checked here, before the database is opened.
 import { DEFAULT_LOCALE, isLocale, LOCALES, type Locale } from '../i18n/locales.ts';
 import { parseSender } from '../mail/magic-link-mail.ts';
+import { parseBranding, type BrandingField } from '../tenants/branding.ts';
 import { HANDLE, type TenantInput } from '../tenants/tenants.ts';
 import { invalidArgument } from './command.ts';
 
@@ -15,6 +16,11 @@ export const TENANT_FLAGS = {
   'session-ttl': { type: 'string' },
   'support-can-edit-grants': { type: 'string' },
   locale: { type: 'string' },
+  'logo-url': { type: 'string' },
+  'logo-width': { type: 'string' },
+  'logo-height': { type: 'string' },
+  'accent-color': { type: 'string' },
+  'support-contact': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -28,6 +34,20 @@ export type TenantFlags = {
   'session-ttl'?: string;
   'support-can-edit-grants'?: string;
   locale?: string;
+  'logo-url'?: string;
+  'logo-width'?: string;
+  'logo-height'?: string;
+  'accent-color'?: string;
+  'support-contact'?: string;
+};
+
+/** The branding flags, by the setting each one sets (tenants/branding.ts holds the rules). */
+const BRANDING_FLAGS: Record<BrandingField, 'logo-url' | 'logo-width' | 'logo-height' | 'accent-color' | 'support-contact'> = {
+  logoUrl: 'logo-url',
+  logoWidth: 'logo-width',
+  logoHeight: 'logo-height',
+  accentColor: 'accent-color',
+  supportContact: 'support-contact',
 };
 
 // Names and senders end up in mail headers: no control characters (CR/LF header injection).
@@ -141,6 +161,23 @@ export function tenantChanges(flags: TenantFlags): Partial<Omit<TenantInput, 'ha
     changes.supportCanEditGrants = parseYesNo('support-can-edit-grants', flags['support-can-edit-grants']);
   }
   if (flags.locale !== undefined) changes.locale = parseLocale(flags.locale);
+  Object.assign(changes, brandingChanges(flags));
+  return changes;
+}
+
+/** `--logo-url/--logo-width/--logo-height` (together; `--logo-url ""` removes the logo), `--accent-color`, `--support-contact` ("" clears). */
+function brandingChanges(flags: TenantFlags): Partial<Omit<TenantInput, 'handle'>> {
+  const given = Object.fromEntries(
+    Object.entries(BRANDING_FLAGS)
+      .filter(([, flag]) => flags[flag] !== undefined)
+      .map(([field, flag]) => [field, flags[flag]]),
+  );
+  const { changes, errors } = parseBranding(given);
+  const [first] = errors;
+  if (first) {
+    const value = given[first.field];
+    throw invalidArgument(`--${BRANDING_FLAGS[first.field]}${value === undefined ? '' : ` "${value}"`}: ${first.message}`);
+  }
   return changes;
 }
 
@@ -161,5 +198,10 @@ export function newTenantInput(handle: string, flags: TenantFlags): TenantInput 
     sessionTtlSeconds: changes.sessionTtlSeconds ?? null,
     supportCanEditGrants: changes.supportCanEditGrants ?? false,
     locale: changes.locale ?? DEFAULT_LOCALE,
+    logoUrl: changes.logoUrl ?? null,
+    logoWidth: changes.logoWidth ?? null,
+    logoHeight: changes.logoHeight ?? null,
+    accentColor: changes.accentColor ?? null,
+    supportContact: changes.supportContact ?? null,
   };
 }

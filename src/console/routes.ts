@@ -2,9 +2,10 @@
 // actions. Server-rendered HTML, no JavaScript needed.
 import { Elysia } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
+import { consoleBrandingRoutes } from './branding-routes.ts';
 import { consolePageRoutes } from './page-routes.ts';
 import { consoleSignInRoutes } from './sign-in-routes.ts';
 
 export function consoleRoutes(deps: AppDeps) {
-  return new Elysia({ name: 'console' }).use(consoleSignInRoutes(deps)).use(consolePageRoutes(deps));
+  return new Elysia({ name: 'console' }).use(consoleSignInRoutes(deps)).use(consolePageRoutes(deps)).use(consoleBrandingRoutes(deps));
 }

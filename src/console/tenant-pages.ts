@@ -1,8 +1,9 @@
-// The console's home (the operator's tenants, find a shopper, look up a request) and a tenant's page
-// (mail outbox health, support reports).
+// The console's home (the operator's tenants, find a shopper, look up a request), a tenant's page
+// (mail outbox health, support reports) and its branding page.
 import { html, type Html } from '../http/html.ts';
+import { LOGO_MAX_HEIGHT, LOGO_MAX_WIDTH, type BrandingField, type TenantBranding } from '../tenants/branding.ts';
 import { confirmHref } from './confirm-links.ts';
-import { badge, consolePage, relative, requestLink, shopperHref, when, type Tone } from './layout.ts';
+import { badge, consolePage, hidden, relative, requestLink, shopperHref, when, type Tone } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
 import type { ConsoleTenant, OutboxHealth, OutboxProblemRow, ReportRow } from './tenant-queries.ts';
 
@@ -132,7 +133,7 @@ export function tenantPage(input: {
     session: input.session,
     nav: 'tenants',
     body: html`${flashBox(input.flash)}<p class="muted" style="margin:0"><a href="/console/">Storefronts</a> /</p>
-<h1>${tenant.name}</h1><p class="sub">${tenant.handle} · ${tenant.publicOrigin}</p>
+<h1>${tenant.name}</h1><p class="sub">${tenant.handle} · ${tenant.publicOrigin} · <a href="/console/tenants/${tenant.handle}/branding">Branding</a></p>
 <section class="card"><h2>Find a shopper</h2>
 <form method="get" action="/console/tenants/${tenant.handle}/shopper" class="form-row lookup">
 <div class="field"><label for="shopper-email">Shopper's email</label><input id="shopper-email" name="email" type="email" inputmode="email" required placeholder="name@example.com"></div>
@@ -147,5 +148,96 @@ export function tenantPage(input: {
 <p class="muted">Last mail sent: ${when(health.lastSentAt, now)}. Temporary SMTP errors are retried with backoff (5 s, 10 s, 20 s … up to 15 min, 8 attempts).</p>
 ${input.problems.length ? html`<ul class="items">${input.problems.map((m) => outboxItem(m, tenant.handle, now))}</ul>` : html`<p class="empty">Nothing queued or failed.</p>`}</section>
 </div>`,
+  });
+}
+
+/** The branding form's fields as typed (kept after a refusal) and what was refused, by field. */
+export type BrandingForm = { values: Record<BrandingField, string>; errors: Partial<Record<BrandingField, string>> };
+
+/** The form's starting values: the tenant's current branding. */
+export function brandingFormOf(branding: TenantBranding): BrandingForm {
+  const text = (value: string | number | null) => (value === null ? '' : String(value));
+  return {
+    values: {
+      logoUrl: text(branding.logoUrl),
+      logoWidth: text(branding.logoWidth),
+      logoHeight: text(branding.logoHeight),
+      accentColor: text(branding.accentColor),
+      supportContact: text(branding.supportContact),
+    },
+    errors: {},
+  };
+}
+
+const BRANDING_INPUTS: { field: BrandingField; label: string; hint: string; type: string; extra?: Html }[] = [
+  {
+    field: 'logoUrl',
+    label: 'Logo URL',
+    hint: 'https:// only. Leave the three logo fields empty for no logo (the name is shown).',
+    type: 'url',
+  },
+  {
+    field: 'logoWidth',
+    label: 'Logo width (px)',
+    hint: `1–${LOGO_MAX_WIDTH}, as shown on the page.`,
+    type: 'text',
+    extra: html` inputmode="numeric"`,
+  },
+  { field: 'logoHeight', label: 'Logo height (px)', hint: `1–${LOGO_MAX_HEIGHT}.`, type: 'text', extra: html` inputmode="numeric"` },
+  {
+    field: 'accentColor',
+    label: 'Accent colour',
+    hint: 'Buttons, links and the focus ring; #rrggbb, dark enough for white text (WCAG AA, 4.5:1).',
+    type: 'text',
+    extra: html` placeholder="#0b57d0" spellcheck="false"`,
+  },
+  {
+    field: 'supportContact',
+    label: 'Support contact',
+    hint: 'An email address or an https:// page; shown as “Need help? Contact …” on pages and in the mail.',
+    type: 'text',
+    extra: html` spellcheck="false"`,
+  },
+];
+
+function brandingField(form: BrandingForm, input: (typeof BRANDING_INPUTS)[number], editable: boolean): Html {
+  const error = form.errors[input.field];
+  const id = `branding-${input.field}`;
+  const described = error ? `${id}-error ${id}-hint` : `${id}-hint`;
+  return html`<div class="field"><label for="${id}">${input.label}</label>
+<input id="${id}" name="${input.field}" type="${input.type}" value="${form.values[input.field]}" autocomplete="off"${input.extra ?? ''}${editable ? '' : html` readonly`}${error ? html` aria-invalid="true"` : ''} aria-describedby="${described}">
+${error ? html`<p class="field-error" id="${id}-error" data-field-error="${input.field}" style="color:#a1170f;font-weight:600;margin:.25rem 0 0">${error}</p>` : ''}<p class="muted" id="${id}-hint" style="margin:.25rem 0 0;font-size:.8125rem">${input.hint}</p></div>`;
+}
+
+/**
+ * A storefront's branding (logo, accent colour, support contact): a form for admins, read-only for
+ * support operators. After a refusal it comes back with the typed values and each error beside its field.
+ */
+export function brandingPage(input: {
+  session: ConsoleSession;
+  requestId: string;
+  tenant: ConsoleTenant;
+  form: BrandingForm;
+  editable: boolean;
+  flash: Flash;
+}): string {
+  const { tenant, form, session, editable } = input;
+  const refused = Object.keys(form.errors).length;
+  return consolePage({
+    title: `Branding · ${tenant.name}`,
+    requestId: input.requestId,
+    session,
+    nav: 'tenants',
+    body: html`${flashBox(input.flash)}<p class="muted" style="margin:0"><a href="/console/">Storefronts</a> / <a href="/console/tenants/${tenant.handle}">${tenant.name}</a> /</p>
+<h1>Branding</h1><p class="sub">What shoppers see on ${tenant.name}’s sign-in pages, diagnostics page and sign-in mail.</p>
+${refused ? html`<div class="flash warn" role="alert"><p><strong>Nothing was saved: ${refused === 1 ? 'one field needs' : `${refused} fields need`} a change.</strong></p></div>` : ''}
+<section class="card">${
+      editable
+        ? html`<form method="post" action="/console/tenants/${tenant.handle}/branding" novalidate>${hidden({ csrf: session.csrfToken })}
+${BRANDING_INPUTS.map((field) => brandingField(form, field, true))}
+<div class="actions"><button type="submit">Save branding</button><a class="btn secondary" href="/console/tenants/${tenant.handle}">Cancel</a></div></form>
+<p class="muted" style="margin:.75rem 0 0">Saved as ${session.operator.email}; recorded in the audit trail. Pages change within a few seconds.</p>`
+        : html`<p class="muted">Only admins change a storefront’s branding.</p>${BRANDING_INPUTS.map((field) => brandingField(form, field, false))}`
+    }</section>`,
   });
 }

@@ -6,7 +6,7 @@ import { Elysia } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
-import { html, page } from '../http/html.ts';
+import { html, page, pageHeaders, supportContactHref } from '../http/html.ts';
 import { languageHeaders, negotiateLocale } from '../i18n/locales.ts';
 import { messagesFor } from '../i18n/messages.ts';
 import { routeContext } from '../route-context.ts';
@@ -58,10 +58,11 @@ export function diagnosticsRoutes(deps: AppDeps) {
         : !facts.sessionLive
           ? html`<p>${m.notSignedIn(html`<a href="/_edge/visitor/sign-in">${m.signIn}</a>`)}</p>`
           : html`<p>${m.allGood}</p>`;
-      set.headers['content-type'] = 'text/html; charset=utf-8';
+      Object.assign(set.headers, pageHeaders(tenant));
       languageHeaders(set.headers, locale);
       return page({
         brand: tenant.name,
+        branding: tenant,
         title: m.title,
         requestId: ctx.requestId,
         locale,
@@ -73,7 +74,7 @@ export function diagnosticsRoutes(deps: AppDeps) {
 <dt>${m.storefront}</dt><dd>${tenant.name} (${tenant.handle})</dd>
 <dt>${m.time}</dt><dd>${facts.time}</dd>
 </dl>
-<p>${m.copyIntro}</p>
+<p>${m.copyIntro(tenant.supportContact ? html`<a href="${supportContactHref(tenant.supportContact)}">${tenant.supportContact}</a>` : m.support)}</p>
 <pre class="copy" aria-label="${m.copyLabel}">${copy}</pre>`,
       });
     });

@@ -1,7 +1,7 @@
 // Server-rendered HTML: a tagged template that escapes every interpolation unless it is already
 // Html, plus the one page layout (tenant-branded, mobile-first, no scripts, no third-party assets).
 import { DEFAULT_LOCALE, type Locale } from '../i18n/locales.ts';
-import { messagesFor } from '../i18n/messages.ts';
+import { type Messages, messagesFor } from '../i18n/messages.ts';
 import { pastMoment } from '../i18n/time.ts';
 
 export class Html {
@@ -43,6 +43,7 @@ body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif
 overflow-wrap:anywhere}
 main{max-width:30rem;margin:0 auto;padding:1.25rem .875rem 3rem}
 .brand{margin:0 .25rem .875rem;font-size:1.0625rem;font-weight:700;letter-spacing:.01em;color:#1d1d1f}
+.brand img{display:block;max-width:100%;height:auto}
 .card{background:#fff;border:1px solid #e2dfd8;border-radius:16px;padding:1.5rem 1.25rem;
 box-shadow:0 1px 3px rgba(0,0,0,.06)}
 .card.error{position:relative;overflow:hidden;padding-top:1.75rem}
@@ -73,20 +74,98 @@ padding:.125rem .375rem;border-radius:6px;word-break:break-all}
 .ref dl{display:grid;grid-template-columns:auto minmax(0,1fr);gap:.375rem .75rem;align-items:baseline}.ref dd{margin:0}}`;
 
 /**
- * The one page layout. `locale` (default English) sets `<html lang>` and the footer's words; the
- * caller's title and body are already in that language.
+ * What a hosted page shows of its storefront (the tenants feature's `Tenant` satisfies it). The
+ * values were validated when they were set (tenants/branding.ts); what goes into CSS or the CSP
+ * header is checked again here, because those are not escaped by the `html` tag.
  */
-export function page(options: { brand: string; title: string; body: Html; code?: string; requestId: string; locale?: Locale }): string {
+export type PageBranding = {
+  name: string;
+  logoUrl: string | null;
+  logoWidth: number | null;
+  logoHeight: number | null;
+  accentColor: string | null;
+  supportContact: string | null;
+};
+
+const HEX_COLOR = /^#[0-9a-f]{6}$/;
+
+/** The one Content-Security-Policy of every answer; `imgOrigin`: the one other origin a page may load images from (a logo). */
+export function contentSecurityPolicy(imgOrigin?: string | null): string {
+  const img = imgOrigin ? `'self' ${imgOrigin}` : "'self'";
+  return `default-src 'none'; style-src 'unsafe-inline'; img-src ${img}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+/** The https origin of a logo URL, or null when it is none we would write into a header. */
+export function logoOrigin(logoUrl: string | null | undefined): string | null {
+  if (!logoUrl) return null;
+  try {
+    const { origin } = new URL(logoUrl);
+    return /^https:\/\/[a-z0-9.-]+(?::\d{1,5})?$/.test(origin) ? origin : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The headers of a hosted HTML page: its type, and a CSP that lets exactly the page's logo in. */
+export function pageHeaders(branding?: PageBranding | null): Record<string, string> {
+  return { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': contentSecurityPolicy(logoOrigin(branding?.logoUrl)) };
+}
+
+/** A support contact as a link target: an address becomes mailto:, an https URL stays itself. */
+export function supportContactHref(contact: string): string {
+  return contact.startsWith('https://') ? contact : `mailto:${contact}`;
+}
+
+/** The storefront's accent for buttons, links and the focus ring, as one custom property. */
+function accentStyle(accent: string | null | undefined): string {
+  if (!accent || !HEX_COLOR.test(accent)) return '';
+  return `
+:root{--accent:${accent}}
+button,.button{background:var(--accent);border-color:var(--accent)}button:hover{background:color-mix(in srgb,var(--accent) 85%,#000)}
+a:not(.button),a:not(.button):visited{color:var(--accent)}
+:focus-visible{outline-color:var(--accent)}input:focus-visible{border-color:var(--accent)}`;
+}
+
+function brandHeader(brand: string, branding?: PageBranding | null): Html {
+  if (branding?.logoUrl && branding.logoWidth && branding.logoHeight && logoOrigin(branding.logoUrl)) {
+    return html`<header class="brand"><img class="logo" src="${branding.logoUrl}" width="${branding.logoWidth}" height="${branding.logoHeight}" alt="${branding.name}"></header>`;
+  }
+  return html`<header class="brand">${brand}</header>`;
+}
+
+/** "Need help? …": whom to ask (the storefront's support contact when it has one) and what to quote. */
+function helpLine(m: Messages['layout'], code: string | undefined, branding?: PageBranding | null): Html {
+  const contact = branding?.supportContact;
+  if (!contact) return html`<p>${code ? m.helpWithCode : m.help}</p>`;
+  const link = html`<a href="${supportContactHref(contact)}">${contact}</a>`;
+  return html`<p data-support-contact>${code ? m.contactWithCode(link) : m.contact(link)}</p>`;
+}
+
+/**
+ * The one page layout. `locale` (default English) sets `<html lang>` and the footer's words; the
+ * caller's title and body are already in that language. `branding`: the storefront's logo, accent
+ * and support contact; pair with `pageHeaders(branding)` for its CSP.
+ */
+export function page(options: {
+  brand: string;
+  title: string;
+  body: Html;
+  code?: string;
+  requestId: string;
+  branding?: PageBranding | null;
+  locale?: Locale;
+}): string {
+  const { branding } = options;
+  const m = messagesFor(options.locale ?? DEFAULT_LOCALE).layout;
   const locale = options.locale ?? DEFAULT_LOCALE;
-  const m = messagesFor(locale).layout;
   return html`<!doctype html>
 <html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex"><meta name="color-scheme" content="light"><title>${options.title} · ${options.brand}</title>
-<style>${new Html(STYLE)}</style></head>
-<body><main><header class="brand">${options.brand}</header>
+<style>${new Html(STYLE + accentStyle(branding?.accentColor))}</style></head>
+<body><main>${brandHeader(options.brand, branding)}
 <div class="${options.code ? 'card error' : 'card'}">
 <h1>${options.title}</h1>${options.body}
-<footer class="ref"><p>${options.code ? m.helpWithCode : m.help}</p>
+<footer class="ref">${helpLine(m, options.code, branding)}
 <dl>${options.code ? html`<dt>${m.errorCode}</dt><dd><code data-error-code>${options.code}</code></dd>` : ''}<dt>${m.reference}</dt><dd><code data-request-id>${options.requestId}</code></dd></dl></footer>
 </div></main></body></html>`.value;
 }

@@ -9,6 +9,8 @@ export const de: Messages = {
     help: 'Brauchen Sie Hilfe? Nennen Sie dem Support diese Referenz:',
     errorCode: 'Fehlercode',
     reference: 'Referenz',
+    contact: (contact) => ['Brauchen Sie Hilfe? Wenden Sie sich an ', contact, ' und nennen Sie diese Referenz:'],
+    contactWithCode: (contact) => ['Brauchen Sie Hilfe? Wenden Sie sich an ', contact, ' und nennen Sie diese Angaben:'],
   },
   time: {
     today: 'heute',
@@ -120,10 +122,12 @@ export const de: Messages = {
     time: 'Zeit',
     yes: 'ja',
     no: 'nein',
-    copyIntro: 'Kopieren Sie dies und senden Sie es an den Support:',
+    copyIntro: (to) => ['Kopieren Sie dies und senden Sie es an ', to, ':'],
+    support: 'den Support',
     copyLabel: 'Angaben für den Support',
   },
   mail: {
+    needHelp: (contact) => ['Brauchen Sie Hilfe? Wenden Sie sich an ', contact, '.'],
     subject: (store) => `Ihr Anmeldelink für ${store}`,
     title: (store) => `Bei ${store} anmelden`,
     openLink: 'Öffnen Sie diesen Link, um sich anzumelden:',

@@ -12,6 +12,8 @@ export const en = {
     help: 'Need help? Quote this reference to support:',
     errorCode: 'Error code',
     reference: 'Reference',
+    contact: (contact: unknown): Rich => ['Need help? Contact ', contact, ' and quote this reference:'],
+    contactWithCode: (contact: unknown): Rich => ['Need help? Contact ', contact, ' and quote these:'],
   },
   time: {
     today: 'today',
@@ -116,10 +118,12 @@ export const en = {
     time: 'Time',
     yes: 'yes',
     no: 'no',
-    copyIntro: 'Copy this and send it to support:',
+    copyIntro: (to: unknown): Rich => ['Copy this and send it to ', to, ':'],
+    support: 'support',
     copyLabel: 'Facts for support',
   },
   mail: {
+    needHelp: (contact: unknown): Rich => ['Need help? Contact ', contact, '.'],
     subject: (store: string) => `Your sign-in link for ${store}`,
     title: (store: string) => `Sign in to ${store}`,
     openLink: 'Open this link to sign in:',

@@ -1,14 +1,13 @@
 // A bad link on the link page: 409 used and 410 expired are pages (the shopper's browser is there),
 // an invalid one is the problem answer (400).
 import type { SetContext } from '../http/cookies.ts';
+import { pageHeaders } from '../http/html.ts';
 import { type Locale, languageHeaders, negotiateLocale } from '../i18n/locales.ts';
 import type { RouteContext } from '../route-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import type { BadLink } from './confirm.ts';
 import { linkStateError } from './magic-link.ts';
 import { expiredPage, usedPage } from './pages.ts';
-
-export const HTML = 'text/html; charset=utf-8';
 
 /** The language of a shopper's request (Accept-Language, then the tenant's default): its mail's and its pages'. */
 export function requestLocale(ctx: RouteContext, tenant: Tenant): Locale {
@@ -27,7 +26,7 @@ export function badLinkPage(ctx: RouteContext, set: SetContext, tenant: Tenant, 
   if (state.kind === 'used') {
     set.status = 409;
     ctx.facts.code = 'used_magic_link';
-    set.headers['content-type'] = HTML;
+    Object.assign(set.headers, pageHeaders(tenant));
     return usedPage({
       tenant,
       requestId: ctx.requestId,
@@ -41,7 +40,7 @@ export function badLinkPage(ctx: RouteContext, set: SetContext, tenant: Tenant, 
   if (state.kind === 'expired') {
     set.status = 410;
     ctx.facts.code = 'expired_magic_link';
-    set.headers['content-type'] = HTML;
+    Object.assign(set.headers, pageHeaders(tenant));
     return expiredPage({
       tenant,
       requestId: ctx.requestId,

@@ -22,6 +22,7 @@ export function magicLinkMailKind(defaultLinkTtlSeconds: number): MailKind {
         ttlSeconds,
         // Mail queued before locales existed carries none: English, as it was written then.
         locale: isLocale(payload.locale) ? payload.locale : DEFAULT_LOCALE,
+        branding: mail.tenant_branding,
       });
       return { content, validForSeconds: ttlSeconds };
     },

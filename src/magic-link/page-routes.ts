@@ -9,7 +9,8 @@ import { CHECK_COOKIE, PENDING_COOKIE } from '../sessions/sessions.ts';
 import { unseal } from '../tokens/sealed.ts';
 import { checkEmailPage, signInPage } from './pages.ts';
 import { resolveReturnTo } from './return-to.ts';
-import { HTML, pageLocale } from './link-pages.ts';
+import { pageLocale } from './link-pages.ts';
+import { pageHeaders } from '../http/html.ts';
 import type { Pending } from './sign-in-cookies.ts';
 
 /**
@@ -44,7 +45,7 @@ export function hostedPageRoutes(deps: AppDeps) {
       if (!tenant) throw notAStorefront(config, ctx);
       const returnTo = resolveReturnTo(typeof query.returnTo === 'string' ? query.returnTo : undefined, tenant, ctx.linkOrigin(tenant));
       const pending = await pendingFor(cookie as CookieJar, tenant.handle);
-      set.headers['content-type'] = HTML;
+      Object.assign(set.headers, pageHeaders(tenant));
       // "Not you? Change it" and "send me a new sign-in email" land here: keep the address to correct.
       return signInPage({ tenant, requestId: ctx.requestId, locale: pageLocale(ctx, set, tenant), returnTo, email: pending?.email });
     })
@@ -52,7 +53,7 @@ export function hostedPageRoutes(deps: AppDeps) {
       const tenant = await ctx.hostTenant();
       if (!tenant) throw notAStorefront(config, ctx);
       const mine = await pendingFor(cookie as CookieJar, tenant.handle);
-      set.headers['content-type'] = HTML;
+      Object.assign(set.headers, pageHeaders(tenant));
       // The code form posts back here: test now whether this browser keeps cookies.
       setHostCookie(cookie as CookieJar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
       return checkEmailPage({

@@ -33,6 +33,7 @@ export function confirmPage({ tenant, requestId, locale, action }: PageBase & { 
   const m = messagesFor(locale).confirm;
   return page({
     brand: tenant.name,
+    branding: tenant,
     title: m.title(tenant.name),
     requestId,
     locale,
@@ -59,6 +60,7 @@ export function cookieBlockedPage({
   const not = html`<strong>${m.not}</strong>`;
   return page({
     brand: tenant.name,
+    branding: tenant,
     title: m.title,
     code: 'cookie_blocked',
     requestId,
@@ -96,6 +98,7 @@ export function expiredPage({
       : freshEmailForm(reissue.email, reissue.returnTo, m.freshCode);
   return page({
     brand: tenant.name,
+    branding: tenant,
     title: reissue.what === 'link' ? m.linkTitle : m.codeTitle,
     code: 'expired_magic_link',
     requestId,
@@ -129,6 +132,7 @@ export function usedPage({
   const when = readableTime(usedAt, now, locale);
   return page({
     brand: tenant.name,
+    branding: tenant,
     title: m.title,
     code: 'used_magic_link',
     requestId,
@@ -156,6 +160,7 @@ export function signInPage({
   const state = fieldState('email', error, 'email');
   return page({
     brand: tenant.name,
+    branding: tenant,
     title: m.title(tenant.name),
     code: error?.code ?? notice?.code,
     requestId,
@@ -186,6 +191,7 @@ export function checkEmailPage({
   const known = pending?.email ?? (error?.field === 'code' ? email : undefined);
   return page({
     brand: tenant.name,
+    branding: tenant,
     title: m.title,
     code: error?.code,
     requestId,

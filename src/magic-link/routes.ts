@@ -18,7 +18,8 @@ import { linkToReissue, requestMagicLink } from './magic-link.ts';
 import { CODE_PAGE_PATH, confirmPage, cookieBlockedPage, type FieldError, signInPage } from './pages.ts';
 import { resolveReturnTo } from './return-to.ts';
 import { enforceLinkLimits } from './link-limits.ts';
-import { badLinkPage, HTML, pageLocale, requestLocale } from './link-pages.ts';
+import { badLinkPage, pageLocale, requestLocale } from './link-pages.ts';
+import { pageHeaders } from '../http/html.ts';
 import { auditVisitor, heldSessionId, linkDepsOf, linkTenant, presenterOf } from './link-state.ts';
 import { serverTenant } from './server-tenant.ts';
 import { checkCookieSeconds, setSessionCookie, toCheckEmail } from './sign-in-cookies.ts';
@@ -84,7 +85,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       : undefined;
     set.status = 400;
     ctx.facts.code = error?.code ?? notice?.code;
-    set.headers['content-type'] = HTML;
+    Object.assign(set.headers, pageHeaders(tenant));
     return signInPage({ tenant, requestId: ctx.requestId, locale, returnTo, email: input.email, error, notice });
   }
 
@@ -165,7 +166,7 @@ export function magicLinkRoutes(deps: AppDeps) {
         return badLinkPage(ctx, set, tenant, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' }, action, clock.now());
       await auditVisitor(deps, ctx, tenant, 'link_opened', { visitorId: outcome.link.visitor_id, detail: { linkId: outcome.link.id } });
       setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, outcome.link));
-      set.headers['content-type'] = HTML;
+      Object.assign(set.headers, pageHeaders(tenant));
       return confirmPage({ tenant, requestId: ctx.requestId, locale: pageLocale(ctx, set, tenant), action });
     })
     .post('/_edge/visitor/access/t/:token', async ({ ctx, request, params, set, cookie }) => {
@@ -187,7 +188,7 @@ export function magicLinkRoutes(deps: AppDeps) {
             setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, link));
             set.status = 400;
             ctx.facts.code = 'cookie_blocked';
-            set.headers['content-type'] = HTML;
+            Object.assign(set.headers, pageHeaders(tenant));
             return cookieBlockedPage({
               tenant,
               requestId: ctx.requestId,

@@ -14,7 +14,8 @@ import type { Tenant } from '../tenants/tenants.ts';
 import { consumeLink, linkStateError, type NewSessionInfo } from './magic-link.ts';
 import { verifyCode } from './codes.ts';
 import { WRONG_CODES } from './link-limits.ts';
-import { HTML, pageLocale } from './link-pages.ts';
+import { pageLocale } from './link-pages.ts';
+import { pageHeaders } from '../http/html.ts';
 import { classifyNoting, linkDepsOf, recordReplayed } from './link-state.ts';
 import { CODE_PAGE_PATH, checkEmailPage, cookieBlockedPage, expiredPage, type FieldError, usedPage } from './pages.ts';
 import { setSessionCookie, type Pending } from './sign-in-cookies.ts';
@@ -70,7 +71,7 @@ export function verifyRoutes(deps: AppDeps) {
           : { field: 'code', message: m.codeBurned, code: 'code_attempts_exceeded' };
     set.status = input.refusal === 'burned' ? 429 : 400;
     ctx.facts.code = error.code;
-    set.headers['content-type'] = HTML;
+    Object.assign(set.headers, pageHeaders(tenant));
     const pending = input.pending && { email: input.pending.email, returnTo: input.pending.returnTo };
     return checkEmailPage({ tenant, requestId: ctx.requestId, locale, pending, email: input.email, error });
   }
@@ -92,7 +93,7 @@ export function verifyRoutes(deps: AppDeps) {
         setHostCookie(jar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
         set.status = 400;
         ctx.facts.code = 'cookie_blocked';
-        set.headers['content-type'] = HTML;
+        Object.assign(set.headers, pageHeaders(tenant));
         return cookieBlockedPage({
           tenant,
           requestId: ctx.requestId,
@@ -142,7 +143,7 @@ export function verifyRoutes(deps: AppDeps) {
         if ('kind' in verified) {
           const page = { tenant, requestId: ctx.requestId, locale: pageLocale(ctx, set, tenant), now: deps.clock.now() };
           const returnTo = pending?.returnTo;
-          set.headers['content-type'] = HTML;
+          Object.assign(set.headers, pageHeaders(tenant));
           if (verified.kind === 'used') {
             set.status = 409;
             ctx.facts.code = 'used_magic_link';

@@ -20,6 +20,7 @@ import { addSeconds, type Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
 import { Raw, sql, type Query } from '../db/sql.ts';
 import type { Logger } from '../log.ts';
+import type { TenantBranding } from '../tenants/branding.ts';
 import type { KeyRing } from '../tokens/keys.ts';
 import { unseal } from '../tokens/sealed.ts';
 import { parseSender } from './magic-link-mail.ts';
@@ -63,6 +64,8 @@ export type ClaimedMail = {
   tenant_name: string;
   mail_from: string | null;
   link_ttl_seconds: number | null;
+  /** The tenant's logo, accent colour and support contact, for the mail kind's template. */
+  tenant_branding: TenantBranding;
 };
 type ClaimedRow = ClaimedMail;
 
@@ -215,7 +218,9 @@ export class MailOutbox {
       where o.id = due.id and t.id = o.tenant_id
       returning o.id, o.kind, o.tenant_id, (select l.visitor_id from magic_links l where l.id = o.magic_link_id) as visitor_id,
                 due.status as previous_status, o.attempts, o.to_address, o.message_id, o.payload, o.request_id,
-                t.name as tenant_name, t.mail_from, t.magic_link_ttl_seconds as link_ttl_seconds`);
+                t.name as tenant_name, t.mail_from, t.magic_link_ttl_seconds as link_ttl_seconds,
+                json_build_object('logoUrl', t.logo_url, 'logoWidth', t.logo_width, 'logoHeight', t.logo_height,
+                                  'accentColor', t.accent_color, 'supportContact', t.support_contact) as tenant_branding`);
   }
 
   /** Sends one claimed mail and records the outcome; resolves once it is recorded. */

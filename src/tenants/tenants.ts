@@ -3,6 +3,7 @@
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
 import { DEFAULT_LOCALE, isLocale, type Locale } from '../i18n/locales.ts';
+import type { TenantBranding } from './branding.ts';
 
 export type Tenant = {
   id: string;
@@ -19,7 +20,7 @@ export type Tenant = {
   supportCanEditGrants: boolean;
   /** Default language of its shopper pages and mail; a shipped one the browser asks for wins. */
   locale: Locale;
-};
+} & TenantBranding;
 
 type TenantRow = {
   id: string;
@@ -33,11 +34,17 @@ type TenantRow = {
   session_ttl_seconds: number | null;
   support_can_edit_grants: boolean;
   locale: string;
+  logo_url: string | null;
+  logo_width: number | null;
+  logo_height: number | null;
+  accent_color: string | null;
+  support_contact: string | null;
 };
 
 // Arrays are read as JSON: the same on both drivers (postgres.js runs without fetching array types).
 const COLUMNS = sql`id, handle, name, array_to_json(origins) as origins, array_to_json(hosts) as hosts,
-  array_to_json(gated_prefixes) as gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds, support_can_edit_grants, locale`;
+  array_to_json(gated_prefixes) as gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds, support_can_edit_grants, locale,
+  logo_url, logo_width, logo_height, accent_color, support_contact`;
 
 function toTenant(row: TenantRow): Tenant {
   return {
@@ -53,21 +60,30 @@ function toTenant(row: TenantRow): Tenant {
     supportCanEditGrants: row.support_can_edit_grants,
     // A value no catalogue ships (set by hand in SQL) reads as the default rather than failing pages.
     locale: isLocale(row.locale) ? row.locale : DEFAULT_LOCALE,
+    logoUrl: row.logo_url,
+    logoWidth: row.logo_width,
+    logoHeight: row.logo_height,
+    accentColor: row.accent_color,
+    supportContact: row.support_contact,
   };
 }
 
 export const HANDLE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-/** A new storefront's settings; support operators may not edit its grants unless said so; English unless told. */
-export type TenantInput = Omit<Tenant, 'id' | 'supportCanEditGrants' | 'locale'> & { supportCanEditGrants?: boolean; locale?: Locale };
+/** A new storefront's settings; support operators may not edit its grants unless said so; English and no branding unless given. */
+export type TenantInput = Omit<Tenant, 'id' | 'supportCanEditGrants' | 'locale' | keyof TenantBranding> & {
+  supportCanEditGrants?: boolean;
+  locale?: Locale;
+} & Partial<TenantBranding>;
 
 export async function insertTenant(db: Db, input: TenantInput): Promise<Tenant> {
   const row = await db.one<TenantRow>(sql`
     insert into tenants (handle, name, origins, hosts, gated_prefixes, mail_from, magic_link_ttl_seconds, session_ttl_seconds,
-                         support_can_edit_grants, locale)
+                         support_can_edit_grants, locale, logo_url, logo_width, logo_height, accent_color, support_contact)
     values (${input.handle}, ${input.name}, ${input.origins}::text[], ${input.hosts}::text[], ${input.gatedPrefixes}::text[],
             ${input.mailFrom}, ${input.magicLinkTtlSeconds}, ${input.sessionTtlSeconds}, ${input.supportCanEditGrants ?? false},
-            ${input.locale ?? DEFAULT_LOCALE})
+            ${input.locale ?? DEFAULT_LOCALE}, ${input.logoUrl ?? null}, ${input.logoWidth ?? null}, ${input.logoHeight ?? null}, ${input.accentColor ?? null},
+            ${input.supportContact ?? null})
     returning ${COLUMNS}`);
   return toTenant(row!);
 }
@@ -96,7 +112,8 @@ export async function updateTenant(db: Db, handle: string, input: Partial<Tenant
     set name = ${next.name}, origins = ${next.origins}::text[], hosts = ${next.hosts}::text[],
         gated_prefixes = ${next.gatedPrefixes}::text[], mail_from = ${next.mailFrom},
         magic_link_ttl_seconds = ${next.magicLinkTtlSeconds}, session_ttl_seconds = ${next.sessionTtlSeconds},
-        support_can_edit_grants = ${next.supportCanEditGrants}, locale = ${next.locale}, updated_at = now()
+        support_can_edit_grants = ${next.supportCanEditGrants}, locale = ${next.locale}, logo_url = ${next.logoUrl}, logo_width = ${next.logoWidth},
+        logo_height = ${next.logoHeight}, accent_color = ${next.accentColor}, support_contact = ${next.supportContact}, updated_at = now()
     where handle = ${handle}
     returning ${COLUMNS}`);
   return row ? toTenant(row) : null;

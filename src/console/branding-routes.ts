@@ -1,0 +1,81 @@
+// A storefront's branding in the console: GET shows it (a form for admins), POST saves it. The POST
+// is checked like every console form (same origin, the session's CSRF token, a tenant the operator
+// sees), admin-only, validated by tenants/branding.ts (the CLI's rules) and written to the audit trail.
+import { Elysia } from 'elysia';
+import type { AppDeps } from '../app-deps.ts';
+import { auditOfActorInRequest, operatorActor, recordAudit } from '../audit/audit.ts';
+import { routeContext } from '../route-context.ts';
+import { REQUEST_ID_SHAPE } from '../support/reports.ts';
+import { parseBranding, type BrandingField, type BrandingFields } from '../tenants/branding.ts';
+import { updateTenant } from '../tenants/tenants.ts';
+import { visibleTenant, wrongAudience } from './access.ts';
+import { consoleHandler, SeeOther } from './handler.ts';
+import { assertCsrfToken, assertSameOrigin } from './session.ts';
+import { brandingFormOf, brandingPage, type BrandingForm, type Flash } from './tenant-pages.ts';
+
+const FIELDS: BrandingField[] = ['logoUrl', 'logoWidth', 'logoHeight', 'accentColor', 'supportContact'];
+
+export function consoleBrandingRoutes(deps: AppDeps) {
+  const { db, config } = deps;
+
+  /** "Branding saved." after the POST, only for this operator's own save in that request. */
+  async function savedFlash(operatorId: string, ref: string | undefined): Promise<Flash> {
+    if (!ref || !REQUEST_ID_SHAPE.test(ref)) return null;
+    const saved = (await auditOfActorInRequest(db, operatorActor(operatorId), ref)).some((row) => row.kind === 'tenant_branding_set');
+    return saved ? { tone: 'ok', message: 'Branding saved.', requestId: ref } : null;
+  }
+
+  return new Elysia({ name: 'console-branding' })
+    .use(routeContext(deps))
+    .get(
+      '/console/tenants/:handle/branding',
+      consoleHandler(deps, async (c) => {
+        const viewer = await c.viewer();
+        const { tenant, view } = await visibleTenant(deps, viewer, c.params.handle!);
+        c.ctx.facts.tenantId = view.id;
+        return brandingPage({
+          session: viewer.session,
+          requestId: c.requestId,
+          tenant: view,
+          form: brandingFormOf(tenant),
+          editable: viewer.isAdmin,
+          flash: await savedFlash(viewer.session.operator.id, c.query.ref),
+        });
+      }),
+    )
+    .post(
+      '/console/tenants/:handle/branding',
+      consoleHandler(deps, async (c) => {
+        const viewer = await c.viewer();
+        assertSameOrigin(c.request, config);
+        assertCsrfToken(c.body.csrf, viewer.session.csrfToken);
+        const { tenant, view } = await visibleTenant(deps, viewer, c.params.handle!);
+        c.ctx.facts.tenantId = view.id;
+        if (!viewer.isAdmin) throw wrongAudience(`Only admins change ${view.name}’s branding.`);
+        // A browser form sends every field; one left out (another client) counts as empty: cleared.
+        const fields = Object.fromEntries(
+          FIELDS.map((field) => [field, typeof c.body[field] === 'string' ? (c.body[field] as string) : '']),
+        ) as Required<BrandingFields>;
+        const { changes, errors } = parseBranding(fields);
+        if (errors.length) {
+          c.set.status = 400;
+          c.ctx.facts.code = 'invalid_request';
+          const form: BrandingForm = { values: fields, errors: Object.fromEntries(errors.map((e) => [e.field, e.message])) };
+          return brandingPage({ session: viewer.session, requestId: c.requestId, tenant: view, form, editable: true, flash: null });
+        }
+        const updated = await updateTenant(db, tenant.handle, changes);
+        if (!updated) throw new SeeOther('/console/');
+        deps.tenants.clear(); // this instance shows it at once; others within their cache's few seconds
+        const changed = FIELDS.filter((field) => updated[field] !== tenant[field]);
+        await recordAudit(db, {
+          kind: 'tenant_branding_set',
+          actor: operatorActor(viewer.session.operator.id),
+          requestId: c.requestId,
+          tenantId: tenant.id,
+          at: c.now,
+          detail: { changed, ...Object.fromEntries(changed.map((field) => [field, updated[field]])) },
+        });
+        throw new SeeOther(`/console/tenants/${view.handle}/branding?ref=${encodeURIComponent(c.requestId)}`);
+      }),
+    );
+}
