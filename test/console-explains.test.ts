@@ -78,9 +78,7 @@ describe('browsers by name', () => {
       deviceName('Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15'),
     ).toBe('Safari on Mac');
     expect(
-      deviceName(
-        'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36',
-      ),
+      deviceName('Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36'),
     ).toBe('Chrome on Android');
     expect(deviceName('curl/8.5.0')).toBe('curl');
     expect(deviceName(null)).toBe('an unknown browser');
@@ -112,7 +110,10 @@ describe('the request page’s first sentence', () => {
     const doc = readFileSync(new URL('../docs/playbooks.md', import.meta.url), 'utf8');
     const sections = doc.split(/^## (?=\d+\. )/m).slice(1);
     const codesOfPlaybook = new Map(
-      sections.map((section) => [Number(/^(\d+)\./.exec(section)![1]), new Set([...section.matchAll(/`\d{3} ([a-z_]+)`/g)].map((m) => m[1]!))]),
+      sections.map((section) => [
+        Number(/^(\d+)\./.exec(section)![1]),
+        new Set([...section.matchAll(/`\d{3} ([a-z_]+)`/g)].map((m) => m[1]!)),
+      ]),
     );
     expect(codesOfPlaybook.size).toBe(6);
     for (const [playbook, codes] of codesOfPlaybook) {
