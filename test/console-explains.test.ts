@@ -244,7 +244,7 @@ describe('mark handled', () => {
     const item = after.slice(after.indexOf('Note me'));
     expect(textOf(item.slice(0, item.indexOf('Report id')))).toMatch(/Handled.* by lead@ops\.test Note/);
     expect(item).toContain(
-      '<dd data-handled-note><pre>Re-sent the link; it works.\nThey had pasted http://localhost/_edge/visitor/access/t/[redacted] in chat.</pre></dd>',
+      '<dd class="note" data-handled-note>Re-sent the link; it works.\nThey had pasted http://localhost/_edge/visitor/access/t/[redacted] in chat.</dd>',
     );
   });
 

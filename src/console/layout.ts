@@ -72,6 +72,7 @@ input:focus-visible,select:focus-visible,textarea:focus-visible{outline-offset:0
 .tile{display:block;background:#fff;border:1px solid #e0ded8;border-radius:12px;padding:.875rem 1rem;text-decoration:none;color:inherit}
 .tile:hover{border-color:#767676}
 .tile strong{display:block;font-size:1.0625rem;color:#0b57d0}
+.note{white-space:pre-wrap}
 .explain{font-size:1.0625rem;margin:0 0 1rem;padding:0 0 .875rem;border-bottom:1px solid #ecebe6}
 details.ua{display:inline}details.ua summary{cursor:pointer}details.ua[open]{display:block}details.ua code{display:block;margin:.25rem 0 0}
 .foot{margin:1.5rem 0 0;font-size:.8125rem;color:#5f5f5f}.foot.narrow{margin:1rem auto 0;padding:0 .25rem}
@@ -177,7 +178,7 @@ export function handledFacts(
 ): Html | '' {
   if (!report.handled_at) return '';
   return html`<dt>Handled</dt><dd>${when(report.handled_at, now)}${report.handled_by ? html` by ${report.handled_by}` : ''}</dd>
-${report.handled_note ? html`<dt>Note</dt><dd data-handled-note><pre>${report.handled_note}</pre></dd>` : ''}`;
+${report.handled_note ? html`<dt>Note</dt><dd class="note" data-handled-note>${report.handled_note}</dd>` : ''}`;
 }
 
 /** A request id, linked to its lookup. */
