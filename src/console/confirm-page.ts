@@ -41,7 +41,7 @@ function describe(action: Action, tenant: ConsoleTenant, facts: ConfirmFacts): D
       const session = facts.sessions[0];
       return {
         title: 'Revoke this session?',
-        body: html`${session ? html`<p class="explain">Revoke the session on ${sessionWords(session, facts.now)}?</p>` : ''}
+        body: html`${session ? html`<p class="lead">Revoke the session on ${sessionWords(session, facts.now)}?</p>` : ''}
 <p>The session <code>${action.sessionId}</code> of <strong>${action.email}</strong> stops working: the shopper has to sign in again on that device. Gated pages stop opening within a few seconds.</p>`,
         button: 'Revoke the session',
         danger: true,
@@ -51,9 +51,9 @@ function describe(action: Action, tenant: ConsoleTenant, facts: ConfirmFacts): D
     case 'revoke-all': {
       const { sessions } = facts;
       const list = sessions.length
-        ? html`<p class="explain">Revoke ${sessions.length === 1 ? 'the session' : `all ${sessions.length} sessions`} of <strong>${action.email}</strong>:</p>
+        ? html`<p class="lead">Revoke ${sessions.length === 1 ? 'the session' : `all ${sessions.length} sessions`} of <strong>${action.email}</strong>:</p>
 <ul>${sessions.map((s) => html`<li>on ${sessionWords(s, facts.now)}</li>`)}</ul>`
-        : html`<p class="explain"><strong>${action.email}</strong> has no active session now: nothing to revoke.</p>`;
+        : html`<p class="lead"><strong>${action.email}</strong> has no active session now: nothing to revoke.</p>`;
       return {
         title: 'Revoke every session?',
         body: html`${list}<p>Every active session of <strong>${action.email}</strong> at ${tenant.name} stops working, on every device.</p>`,

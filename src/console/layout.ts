@@ -73,6 +73,7 @@ input:focus-visible,select:focus-visible,textarea:focus-visible{outline-offset:0
 .tile:hover{border-color:#767676}
 .tile strong{display:block;font-size:1.0625rem;color:#0b57d0}
 .note{white-space:pre-wrap}
+.lead{font-size:1.0625rem}
 .explain{font-size:1.0625rem;margin:0 0 1rem;padding:0 0 .875rem;border-bottom:1px solid #ecebe6}
 details.ua{display:inline}details.ua summary{cursor:pointer}details.ua[open]{display:block}details.ua code{display:block;margin:.25rem 0 0}
 .foot{margin:1.5rem 0 0;font-size:.8125rem;color:#5f5f5f}.foot.narrow{margin:1rem auto 0;padding:0 .25rem}
