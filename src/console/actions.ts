@@ -26,7 +26,10 @@ export type Action =
   | { name: 'revoke-all'; email: string }
   | { name: 'grant-add'; email: string; grant: GrantInput }
   | { name: 'grant-remove'; email: string; resource: string }
-  | { name: 'report-handled'; reportId: string; email: string | null };
+  | { name: 'report-handled'; reportId: string; email: string | null; note: string | null };
+
+/** The longest note "mark handled" keeps (a few sentences; the report holds the story). */
+export const NOTE_MAX_CHARS = 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // RFC 3339 with a zone, so an expiry never depends on the operator's time zone.
@@ -66,6 +69,15 @@ function optionalText(fields: Fields, name: string, max: number): string | null 
   return value;
 }
 
+/** The handled note: optional, bounded, several lines allowed but no other control characters. */
+function noteOf(fields: Fields): string | null {
+  const value = text(fields, 'note').replace(/\r\n?/g, '\n');
+  if (!value) return null;
+  if ([...value].length > NOTE_MAX_CHARS || /[\u0000-\u0008\u000b-\u001f\u007f]/.test(value))
+    throw invalid('note', `The note must be at most ${NOTE_MAX_CHARS} characters, without control characters.`);
+  return value;
+}
+
 function expiresAtOf(fields: Fields): Date | null {
   const value = text(fields, 'expiresAt');
   if (!value) return null;
@@ -99,7 +111,12 @@ export function parseAction(name: string, fields: Fields): Action {
     case 'grant-remove':
       return { name: 'grant-remove', email: emailOf(fields), resource: resourceOf(fields) };
     case 'report-handled':
-      return { name: 'report-handled', reportId: uuidOf(fields, 'report'), email: text(fields, 'email') ? emailOf(fields) : null };
+      return {
+        name: 'report-handled',
+        reportId: uuidOf(fields, 'report'),
+        email: text(fields, 'email') ? emailOf(fields) : null,
+        note: noteOf(fields),
+      };
     default:
       throw new AppError('not_found', { detail: 'The console has no such action.' });
   }
@@ -189,8 +206,10 @@ export async function performAction(deps: AppDeps, request: Request, viewer: Vie
       return;
     }
     case 'report-handled': {
-      const handled = await markReportHandled(deps.db, action.reportId, now);
-      await audit('report_handled', { detail: { reportId: action.reportId, alreadyHandled: !handled } });
+      const handled = await markReportHandled(deps.db, action.reportId, { at: now, by: operatorActor(operatorId), note: action.note });
+      // The note as stored (redacted), so the audit trail says what the report says.
+      const note = handled && handled.note !== null ? { note: handled.note } : {};
+      await audit('report_handled', { detail: { reportId: action.reportId, alreadyHandled: !handled, ...note } });
       return;
     }
   }

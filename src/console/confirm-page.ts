@@ -1,14 +1,32 @@
 // The confirmation step of every console action: what will happen, to whom, at which storefront —
 // one button that posts the action (with the session's CSRF token), and a way back.
-import { html, type Html } from '../http/html.ts';
-import type { Action } from './actions.ts';
+import { html, readableTime, type Html } from '../http/html.ts';
+import { NOTE_MAX_CHARS, type Action } from './actions.ts';
+import { deviceName } from './device-names.ts';
+import type { SessionFacts } from './device-queries.ts';
 import { consolePage, hidden, shopperHref } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
 import type { ConsoleTenant } from './tenant-queries.ts';
 
-type Described = { title: string; body: Html; button: string; danger: boolean; fields: Record<string, string | null> };
+type Described = {
+  title: string;
+  body: Html;
+  button: string;
+  danger: boolean;
+  fields: Record<string, string | null>;
+  /** Form controls the operator fills in on the confirmation (the handled note). */
+  controls?: Html;
+};
 
-function describe(action: Action, tenant: ConsoleTenant): Described {
+/** What the confirmation of a revoke shows of the sessions it ends: device, place, time. */
+export type ConfirmFacts = { now: Date; sessions: SessionFacts[] };
+
+/** "Safari on iPhone, signed in from 203.0.113.7 today at 14:05 UTC (12 minutes ago)". */
+function sessionWords(session: SessionFacts, now: Date): Html {
+  return html`${deviceName(session.user_agent)}, signed in${session.ip ? ` from ${session.ip}` : ''} ${readableTime(new Date(session.created_at), now)}`;
+}
+
+function describe(action: Action, tenant: ConsoleTenant, facts: ConfirmFacts): Described {
   switch (action.name) {
     case 'resend':
       return {
@@ -19,22 +37,31 @@ function describe(action: Action, tenant: ConsoleTenant): Described {
         danger: false,
         fields: { email: action.email },
       };
-    case 'revoke-session':
+    case 'revoke-session': {
+      const session = facts.sessions[0];
       return {
         title: 'Revoke this session?',
-        body: html`<p>The session <code>${action.sessionId}</code> of <strong>${action.email}</strong> stops working: the shopper has to sign in again on that device. Gated pages stop opening within a few seconds.</p>`,
+        body: html`${session ? html`<p class="lead">Revoke the session on ${sessionWords(session, facts.now)}?</p>` : ''}
+<p>The session <code>${action.sessionId}</code> of <strong>${action.email}</strong> stops working: the shopper has to sign in again on that device. Gated pages stop opening within a few seconds.</p>`,
         button: 'Revoke the session',
         danger: true,
         fields: { email: action.email, session: action.sessionId },
       };
-    case 'revoke-all':
+    }
+    case 'revoke-all': {
+      const { sessions } = facts;
+      const list = sessions.length
+        ? html`<p class="lead">Revoke ${sessions.length === 1 ? 'the session' : `all ${sessions.length} sessions`} of <strong>${action.email}</strong>:</p>
+<ul>${sessions.map((s) => html`<li>on ${sessionWords(s, facts.now)}</li>`)}</ul>`
+        : html`<p class="lead"><strong>${action.email}</strong> has no active session now: nothing to revoke.</p>`;
       return {
         title: 'Revoke every session?',
-        body: html`<p>Every active session of <strong>${action.email}</strong> at ${tenant.name} stops working, on every device.</p>`,
+        body: html`${list}<p>Every active session of <strong>${action.email}</strong> at ${tenant.name} stops working, on every device.</p>`,
         button: 'Revoke all sessions',
         danger: true,
         fields: { email: action.email },
       };
+    }
     case 'grant-add':
       return {
         title: 'Add this grant?',
@@ -61,10 +88,12 @@ function describe(action: Action, tenant: ConsoleTenant): Described {
     case 'report-handled':
       return {
         title: 'Mark this report handled?',
-        body: html`<p>The support report <code>${action.reportId}</code> moves out of the open list. It stays on record.</p>`,
+        body: html`<p>The support report <code>${action.reportId}</code> moves out of the open list. It stays on record, with your note, your name and the time.</p>`,
         button: 'Mark handled',
         danger: false,
         fields: { report: action.reportId, email: action.email },
+        controls: html`<div class="field"><label for="handled-note">What was done (optional, shown on the report)</label>
+<textarea id="handled-note" name="note" rows="4" maxlength="${String(NOTE_MAX_CHARS)}" placeholder="Re-sent the link; the shopper signed in.">${action.note ?? ''}</textarea></div>`,
       };
   }
 }
@@ -74,9 +103,15 @@ export function backHref(tenant: ConsoleTenant, action: Action): string {
   return action.email ? shopperHref(tenant.handle, action.email) : `/console/tenants/${tenant.handle}`;
 }
 
-export function confirmActionPage(input: { session: ConsoleSession; requestId: string; tenant: ConsoleTenant; action: Action }): string {
+export function confirmActionPage(input: {
+  session: ConsoleSession;
+  requestId: string;
+  tenant: ConsoleTenant;
+  action: Action;
+  facts: ConfirmFacts;
+}): string {
   const { tenant, action, session } = input;
-  const described = describe(action, tenant);
+  const described = describe(action, tenant, input.facts);
   return consolePage({
     title: described.title,
     requestId: input.requestId,
@@ -86,7 +121,7 @@ export function confirmActionPage(input: { session: ConsoleSession; requestId: s
     body: html`<section class="card narrow"><p class="muted" style="margin:0">${tenant.name} (${tenant.handle})</p>
 <h1>${described.title}</h1>${described.body}
 <form method="post" action="/console/tenants/${tenant.handle}/actions/${action.name}">${hidden({ ...described.fields, csrf: session.csrfToken })}
-<div class="actions"><button type="submit"${described.danger ? html` class="danger"` : ''}>${described.button}</button>
+${described.controls ?? ''}<div class="actions"><button type="submit"${described.danger ? html` class="danger"` : ''}>${described.button}</button>
 <a class="btn secondary" href="${backHref(tenant, action)}">Cancel</a></div></form>
 <p class="muted" style="margin:.75rem 0 0">Done as ${session.operator.email}; recorded in the audit trail.</p></section>`,
   });

@@ -44,8 +44,9 @@ dl.kv dt{color:#5f5f5f}dl.kv dd{margin:0}
 code{font:.8125rem/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;background:#f0efeb;padding:.0625rem .3125rem;border-radius:5px;word-break:break-all}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f5f1;border:1px solid #e6e4de;border-radius:8px;padding:.625rem;font:.8125rem/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;margin:.375rem 0 0;max-height:16rem;overflow:auto}
 label{display:block;font-weight:600;font-size:.875rem;margin:0 0 .25rem}
-input,select{display:block;width:100%;font:inherit;color:inherit;background:#fff;padding:.5rem .625rem;min-height:2.625rem;border:1px solid #767676;border-radius:8px}
-input:focus-visible,select:focus-visible{outline-offset:0;border-color:#0b57d0}
+input,select,textarea{display:block;width:100%;font:inherit;color:inherit;background:#fff;padding:.5rem .625rem;min-height:2.625rem;border:1px solid #767676;border-radius:8px}
+textarea{resize:vertical;min-height:5rem}
+input:focus-visible,select:focus-visible,textarea:focus-visible{outline-offset:0;border-color:#0b57d0}
 .field{margin:0 0 .75rem}
 .form-row{display:grid;gap:.75rem;align-items:end}
 .form-row>*{min-width:0}
@@ -54,6 +55,8 @@ input:focus-visible,select:focus-visible{outline-offset:0;border-color:#0b57d0}
 .btn:visited{color:#fff}
 .btn.secondary,button.secondary{background:#fff;color:#1d1d1f;border-color:#767676}.btn.secondary:visited{color:#1d1d1f}
 .btn.danger,button.danger{background:#b3261e;border-color:#b3261e;color:#fff}
+.btn.danger-quiet{background:#fff;color:#a1170f;border-color:#c9544c}.btn.danger-quiet:visited{color:#a1170f}
+.actions .after{margin-left:auto}
 .btn.sm,button.sm{padding:.25rem .75rem;min-height:2.25rem;font-size:.875rem}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0 0}
 .actions form{margin:0}
@@ -69,6 +72,10 @@ input:focus-visible,select:focus-visible{outline-offset:0;border-color:#0b57d0}
 .tile{display:block;background:#fff;border:1px solid #e0ded8;border-radius:12px;padding:.875rem 1rem;text-decoration:none;color:inherit}
 .tile:hover{border-color:#767676}
 .tile strong{display:block;font-size:1.0625rem;color:#0b57d0}
+.note{white-space:pre-wrap}
+.lead{font-size:1.0625rem}
+.explain{font-size:1.0625rem;margin:0 0 1rem;padding:0 0 .875rem;border-bottom:1px solid #ecebe6}
+details.ua{display:inline}details.ua summary{cursor:pointer}details.ua[open]{display:block}details.ua code{display:block;margin:.25rem 0 0}
 .foot{margin:1.5rem 0 0;font-size:.8125rem;color:#5f5f5f}.foot.narrow{margin:1rem auto 0;padding:0 .25rem}
 @media (min-width:48rem){
 body{font-size:15px}
@@ -163,6 +170,16 @@ export type Tone = 'green' | 'blue' | 'amber' | 'red' | 'gray';
 
 export function badge(text: string, tone: Tone): Html {
   return html`<span class="badge b-${tone}">${text}</span>`;
+}
+
+/** How a handled report was handled: when, by whom, and their note. */
+export function handledFacts(
+  report: { handled_at: Date | null; handled_by: string | null; handled_note: string | null },
+  now: Date,
+): Html | '' {
+  if (!report.handled_at) return '';
+  return html`<dt>Handled</dt><dd>${when(report.handled_at, now)}${report.handled_by ? html` by ${report.handled_by}` : ''}</dd>
+${report.handled_note ? html`<dt>Note</dt><dd class="note" data-handled-note>${report.handled_note}</dd>` : ''}`;
 }
 
 /** A request id, linked to its lookup. */

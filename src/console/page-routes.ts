@@ -17,9 +17,11 @@ import { lookUpRequest } from '../support/request-lookup.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { findVisitor } from '../visitors/visitors.ts';
 import { canEditGrants, canSeeTenant, visibleTenant, wrongAudience, NOT_YOURS, type Viewer } from './access.ts';
-import { authorizeAction, parseAction, performAction } from './actions.ts';
+import { authorizeAction, parseAction, performAction, type Action } from './actions.ts';
 import { arrivedFromElsewhere, confirmSealValid, pageOfConfirmation } from './confirm-links.ts';
-import { backHref, confirmActionPage } from './confirm-page.ts';
+import { backHref, confirmActionPage, type ConfirmFacts } from './confirm-page.ts';
+import { firstUsesOfLinks, liveShopperSessions, shopperSession } from './device-queries.ts';
+import { replayedLinkId } from './replay-view.ts';
 import { CONSOLE_HANDLE } from './console-tenant.ts';
 import { consoleHandler, SeeOther, type ConsoleRequest } from './handler.ts';
 import { operatorEmails } from './operators.ts';
@@ -27,7 +29,7 @@ import { requestPage } from './request-page.ts';
 import { assertCsrfToken, assertSameOrigin } from './session.ts';
 import { shopperPage } from './shopper-page.ts';
 import { homePage, tenantPage, type Flash } from './tenant-pages.ts';
-import { countOpenReports, outboxHealth, outboxProblems, shopperReports, tenantReports } from './tenant-queries.ts';
+import { countOpenReports, outboxHealth, outboxProblems, shopperReports, tenantReports, type ConsoleTenant } from './tenant-queries.ts';
 
 function describeDone(kind: string, detail: Record<string, unknown>): { tone: 'ok' | 'warn'; message: string } | null {
   switch (kind) {
@@ -111,6 +113,16 @@ export function consolePageRoutes(deps: AppDeps) {
     return found || lower === typed ? found : visibleLookup(viewer, lower);
   }
 
+  /** The sessions a revoke confirmation names (device, place, time); none for other actions. */
+  async function confirmFacts(view: ConsoleTenant, action: Action, now: Date): Promise<ConfirmFacts> {
+    if (action.name === 'revoke-session') {
+      const session = await shopperSession(db, view.id, action.email, action.sessionId);
+      return { now, sessions: session ? [session] : [] };
+    }
+    if (action.name === 'revoke-all') return { now, sessions: await liveShopperSessions(db, view.id, action.email, now) };
+    return { now, sessions: [] };
+  }
+
   return new Elysia({ name: 'console-pages' })
     .use(routeContext(deps))
     .get(
@@ -172,7 +184,12 @@ export function consolePageRoutes(deps: AppDeps) {
           .map((l) => l.requested_by)
           .filter((a): a is string => Boolean(a?.startsWith('operator:')))
           .map((a) => a.slice(9));
+        const firstUses = await firstUsesOfLinks(
+          db,
+          events.map(replayedLinkId).filter((id): id is string => id !== null),
+        );
         return shopperPage({
+          firstUses,
           session: viewer.session,
           requestId: c.requestId,
           now: c.now,
@@ -202,7 +219,8 @@ export function consolePageRoutes(deps: AppDeps) {
         await authorizeAction(deps, viewer, view, action);
         // Values not chosen by this session's console pages are not offered for one-click confirmation.
         if (!confirmSealValid(viewer.session.csrfToken, view.handle, c.query)) throw new SeeOther(backHref(view, action));
-        return confirmActionPage({ session: viewer.session, requestId: c.requestId, tenant: view, action });
+        const facts = await confirmFacts(view, action, c.now);
+        return confirmActionPage({ session: viewer.session, requestId: c.requestId, tenant: view, action, facts });
       }),
     )
     .post(
@@ -210,7 +228,8 @@ export function consolePageRoutes(deps: AppDeps) {
       consoleHandler(deps, async (c) => {
         // A console form with typed values (a new grant): checked like every console form.
         const { viewer, view, action } = await postedAction(c, typeof c.body.action === 'string' ? c.body.action : '');
-        return confirmActionPage({ session: viewer.session, requestId: c.requestId, tenant: view, action });
+        const facts = await confirmFacts(view, action, c.now);
+        return confirmActionPage({ session: viewer.session, requestId: c.requestId, tenant: view, action, facts });
       }),
     )
     .post(
@@ -242,6 +261,7 @@ export function consolePageRoutes(deps: AppDeps) {
             handle: null,
             notFound: false,
             operators: new Map(),
+            firstUses: new Map(),
           });
         await deps.requestLog.flush(); // include what this instance has not written yet
         const found = REQUEST_ID_SHAPE.test(query) ? await lookUpTypedId(viewer, query) : null;
@@ -255,7 +275,12 @@ export function consolePageRoutes(deps: AppDeps) {
           .filter((a) => a.startsWith('operator:'))
           .map((a) => a.slice(9));
         const operators = await operatorEmails(db, actors);
+        const firstUses = await firstUsesOfLinks(
+          db,
+          (found?.securityEvents ?? []).map(replayedLinkId).filter((id): id is string => id !== null),
+        );
         return requestPage({
+          firstUses,
           session: viewer.session,
           requestId: c.requestId,
           now: c.now,

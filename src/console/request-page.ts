@@ -1,12 +1,15 @@
 // The request-id lookup as a page: what happened on one request and around it (src/support/
 // request-lookup.ts, the same answer as GET /v2/operator/requests/{id}), for the operator's tenants.
 import { html, type Html } from '../http/html.ts';
-import type { lookUpRequest } from '../support/request-lookup.ts';
+import { deviceHtml } from './device-names.ts';
+import type { FirstUse } from './device-queries.ts';
+import { explainRequest, type Lookup } from './explanations.ts';
+import { firstUseFacts, replayedLinkId } from './replay-view.ts';
 import { badge, consolePage, requestLink, shopperHref, when, type Tone } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
 import { requestLookupForm } from './tenant-pages.ts';
 
-export type Lookup = NonNullable<Awaited<ReturnType<typeof lookUpRequest>>>;
+export type { Lookup };
 
 function statusTone(status: number | null): Tone {
   if (status === null) return 'gray';
@@ -40,7 +43,23 @@ function facts(found: Lookup, now: Date, handle: string | null): Html {
 <dt>Storefront</dt><dd>${found.tenant ? (handle ? html`<a href="/console/tenants/${handle}">${handle}</a>` : html`<code>${found.tenant.id}</code>`) : '—'}</dd>
 <dt>Shopper</dt><dd>${email && handle ? html`<a href="${shopperHref(handle, email)}">${email}</a>` : (email ?? '—')}</dd>
 <dt>Session</dt><dd>${found.sessionId ? html`<code>${found.sessionId}</code>` : '—'}</dd>
-<dt>Client</dt><dd>${found.client ? html`${found.client.ip}${found.client.userAgent ? html` · ${found.client.userAgent}` : ''}` : '—'}</dd></dl>`;
+<dt>Client</dt><dd>${found.client ? html`${found.client.ip}${found.client.userAgent ? html` · ${deviceHtml(found.client.userAgent)}` : ''}` : '—'}</dd></dl>`;
+}
+
+/** A replay among the security events: its first use, the session linked on the shopper's page. */
+function replayFacts(
+  event: Lookup['securityEvents'][number],
+  firstUses: Map<string, FirstUse>,
+  found: Lookup,
+  handle: string | null,
+  now: Date,
+): Html | '' {
+  const linkId = replayedLinkId(event);
+  if (!linkId) return '';
+  const first = firstUses.get(linkId);
+  const email = found.visitor?.email;
+  const sessionHref = first?.session_id && handle && email ? `${shopperHref(handle, email)}#session-${first.session_id}` : null;
+  return firstUseFacts(first, { ip: event.ip, userAgent: event.userAgent }, sessionHref, now);
 }
 
 export function requestPage(input: {
@@ -53,10 +72,13 @@ export function requestPage(input: {
   notFound: boolean;
   /** operator id → email, for the audit trail's actors. */
   operators: Map<string, string>;
+  /** For each replayed link among the security events, its first use. */
+  firstUses: Map<string, FirstUse>;
 }): string {
   const { found, now } = input;
   const result = found
-    ? html`<section class="card"><h2>Request <code>${found.requestId}</code></h2>${facts(found, now, input.handle)}</section>
+    ? html`<section class="card"><p class="explain" data-explain>${explainRequest(found, now, input.operators)}</p>
+<h2>Request <code>${found.requestId}</code></h2>${facts(found, now, input.handle)}</section>
 <div class="cols"><div>
 <section class="card"><h2>Audit trail <span class="count">${found.audit.length}</span></h2>${list(
         found.audit,
@@ -82,7 +104,8 @@ ${m.lastError ? html`<dt>Last error</dt><dd><code>${m.lastError}</code></dd>` : 
         (
           s,
         ) => html`<li class="item"><div class="item-head">${badge(s.sameRequest ? 'this request' : 'nearby', s.sameRequest ? 'red' : 'amber')}<strong>${s.kind}</strong></div>
-<dl class="kv"><dt>When</dt><dd>${when(s.at, now)}</dd><dt>Request</dt><dd>${requestLink(s.requestId)}</dd><dt>IP</dt><dd>${s.ip ?? '—'}</dd></dl></li>`,
+<dl class="kv"><dt>When</dt><dd>${when(s.at, now)}</dd><dt>Request</dt><dd>${requestLink(s.requestId)}</dd><dt>IP</dt><dd>${s.ip ?? '—'}</dd><dt>Browser</dt><dd>${deviceHtml(s.userAgent)}</dd>
+${replayFacts(s, input.firstUses, found, input.handle, now)}</dl></li>`,
       )}</section>
 </div><div>
 <section class="card"><h2>The shopper's other requests <span class="count">±10 min</span></h2>${list(

@@ -4,7 +4,10 @@
 import type { Grant } from '../access/grants.ts';
 import { html, type Html } from '../http/html.ts';
 import { confirmHref } from './confirm-links.ts';
-import { badge, consolePage, requestLink, when, type Tone } from './layout.ts';
+import { deviceHtml } from './device-names.ts';
+import type { FirstUse } from './device-queries.ts';
+import { firstUseFacts, replayedLinkId } from './replay-view.ts';
+import { badge, consolePage, requestLink, shopperHref, when, type Tone } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
 import type { SecurityEventRow } from '../audit/security-events.ts';
 import type { LinkViewRow } from '../magic-link/magic-link.ts';
@@ -28,6 +31,8 @@ export type ShopperView = {
   canEditGrants: boolean;
   /** operator id → email, for "requested by". */
   operators: Map<string, string>;
+  /** For each replayed link (security events), its first use. */
+  firstUses: Map<string, FirstUse>;
   flash: Flash;
 };
 
@@ -82,10 +87,10 @@ ${link.code_burned_at ? html`<dt>Code</dt><dd>${badge('burned', 'red')} after ${
 function sessionItem(session: SessionViewRow, view: ShopperView): Html {
   const { now } = view;
   const state = sessionState(session, now);
-  return html`<li class="item"><div class="item-head">${badge(state.label, state.tone)}<strong>Signed in ${when(session.created_at, now)}</strong></div>
+  return html`<li class="item" id="session-${session.id}"><div class="item-head">${badge(state.label, state.tone)}<strong>Signed in ${when(session.created_at, now)}</strong></div>
 <dl class="kv"><dt>Last seen</dt><dd>${when(session.last_seen_at, now)}</dd>
 ${session.revoked_at ? html`<dt>Revoked</dt><dd>${when(session.revoked_at, now)}</dd>` : html`<dt>Expires</dt><dd>${when(session.expires_at, now)}</dd>`}
-<dt>Browser</dt><dd>${session.user_agent ?? html`<span class="muted">unknown</span>`}</dd>
+<dt>Browser</dt><dd>${deviceHtml(session.user_agent)}</dd>
 <dt>IP</dt><dd>${session.ip ?? '—'}</dd>
 <dt>Session id</dt><dd><code>${session.id}</code></dd></dl>
 ${state.label === 'active' ? html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(view.session.csrfToken, view.tenant.handle, { action: 'revoke-session', email: view.email, session: session.id })}">Revoke this session…</a></div>` : ''}</li>`;
@@ -114,12 +119,17 @@ function grantForm(view: ShopperView): Html {
 <div class="field"><button type="submit">Add grant…</button></div></form>`;
 }
 
-function eventItem(event: SecurityEventRow, now: Date): Html {
+function eventItem(event: SecurityEventRow, view: ShopperView): Html {
+  const { now } = view;
+  const linkId = replayedLinkId(event);
+  const first = linkId ? view.firstUses.get(linkId) : undefined;
+  const sessionHref = first?.session_id ? `${shopperHref(view.tenant.handle, view.email)}#session-${first.session_id}` : null;
   return html`<li class="item"><div class="item-head">${badge(event.kind === 'sign_in_mail_limit_reached' ? 'limit' : 'security', event.kind === 'used_link_replayed' ? 'red' : 'amber')}<strong>${EVENT_LABELS[event.kind] ?? event.kind}</strong></div>
 <dl class="kv"><dt>When</dt><dd>${when(event.created_at, now)}</dd>
 <dt>Request</dt><dd>${requestLink(event.request_id)}</dd>
 <dt>IP</dt><dd>${event.ip ?? '—'}</dd>
-<dt>Browser</dt><dd>${event.user_agent ?? '—'}</dd></dl></li>`;
+<dt>Browser</dt><dd>${deviceHtml(event.user_agent)}</dd>
+${linkId ? firstUseFacts(first, { ip: event.ip, userAgent: event.user_agent }, sessionHref, now) : ''}</dl></li>`;
 }
 
 function section(title: string, count: string, body: Html): Html {
@@ -136,7 +146,7 @@ export function shopperPage(view: ShopperView): string {
   const actions = html`<section class="card"><h2>Actions</h2>
 <p class="muted">${newest ? html`Newest link: ${badge(linkState(newest, now).label, linkState(newest, now).tone)} ` : ''}A re-sent link goes to this address from ${tenant.name}, with the usual sign-in limits (5 mails per 15 minutes, 20 a day).</p>
 <div class="actions"><a class="btn" href="${confirmHref(view.session.csrfToken, tenant.handle, { action: 'resend', email })}">Re-send sign-in link…</a>
-${active ? html`<a class="btn danger" href="${confirmHref(view.session.csrfToken, tenant.handle, { action: 'revoke-all', email })}">${active === 1 ? 'Revoke the active session…' : `Revoke all ${active} active sessions…`}</a>` : ''}</div></section>`;
+${active ? html`<a class="btn danger-quiet after" href="${confirmHref(view.session.csrfToken, tenant.handle, { action: 'revoke-all', email })}">${active === 1 ? 'Revoke the active session…' : `Revoke all ${active} active sessions…`}</a>` : ''}</div></section>`;
   const empty = (text: string) => html`<p class="empty">${text}</p>`;
   return consolePage({
     title: email,
@@ -152,7 +162,7 @@ ${section('Sessions', `${active} active`, view.sessions.length ? html`<ul class=
 </div><div>
 ${section('Support reports', `${view.reports.filter((r) => r.status === 'open').length} open`, reportList(tenant.handle, view.session.csrfToken, view.reports, now, email))}
 ${section('Grants', String(view.grants.length), html`${view.grants.length ? html`<ul class="items">${view.grants.map((g) => grantItem(g, view))}</ul>` : empty('No grants: this shopper sees no gated page.')}<div style="margin-top:.75rem">${grantForm(view)}</div>`)}
-${section('Security events', String(view.events.length), view.events.length ? html`<ul class="items">${view.events.map((e) => eventItem(e, now))}</ul>` : empty('No replays or burned codes.'))}
+${section('Security events', String(view.events.length), view.events.length ? html`<ul class="items">${view.events.map((e) => eventItem(e, view))}</ul>` : empty('No replays or burned codes.'))}
 </div></div>`,
   });
 }

@@ -3,7 +3,7 @@
 import { html, type Html } from '../http/html.ts';
 import { LOGO_MAX_HEIGHT, LOGO_MAX_WIDTH, type BrandingField, type TenantBranding } from '../tenants/branding.ts';
 import { confirmHref } from './confirm-links.ts';
-import { badge, consolePage, hidden, relative, requestLink, shopperHref, when, type Tone } from './layout.ts';
+import { badge, consolePage, handledFacts, hidden, relative, requestLink, shopperHref, when, type Tone } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
 import type { ConsoleTenant, OutboxHealth, OutboxProblemRow, ReportRow } from './tenant-queries.ts';
 
@@ -86,7 +86,7 @@ function reportItem(handle: string, csrfToken: string, report: ReportRow, now: D
 ${shopper}
 <dt>Cites request</dt><dd>${requestLink(report.cited_request_id)}</dd>
 <dt>Filed by request</dt><dd>${requestLink(report.request_id)}</dd>
-${report.handled_at ? html`<dt>Handled</dt><dd>${when(report.handled_at, now)}</dd>` : ''}
+${handledFacts(report, now)}
 <dt>Report id</dt><dd><code>${report.id}</code></dd></dl>
 ${report.details ? html`<pre>${report.details}</pre>` : ''}
 ${report.repro_artifact ? html`<details><summary>Repro artifact (redacted)</summary><pre>${report.repro_artifact}</pre></details>` : ''}

@@ -111,6 +111,9 @@ export type ReportRow = {
   cited_request_id: string | null;
   created_at: Date;
   handled_at: Date | null;
+  /** Who marked it handled (their email; the `operator:<id>` when the operator is unknown) and their note. */
+  handled_by: string | null;
+  handled_note: string | null;
   /** The shopper: the visitor whose session came with the report, else the visitor of the cited request. */
   shopper_email: string | null;
 };
@@ -118,7 +121,8 @@ export type ReportRow = {
 // The shopper of a report: its own visitor, or whoever the cited request was about (request log,
 // else the audit trail — the log is written a fraction of a second late).
 const REPORT_COLUMNS = sql`r.id, r.tenant_id, r.summary, r.details, r.repro_artifact, r.status, r.request_id, r.cited_request_id,
-  r.created_at, r.handled_at,
+  r.created_at, r.handled_at, r.handled_note,
+  coalesce((select o.email from operators o where r.handled_by = 'operator:' || o.id::text), r.handled_by) as handled_by,
   coalesce(
     v.email,
     (select cv.email from request_log rl join visitors cv on cv.id = rl.visitor_id

@@ -93,11 +93,12 @@ export async function findRequestTenant(db: Db, requestId: string): Promise<stri
   return row?.tenant_id ?? null;
 }
 
-/** Marks an open report handled; false when it was already handled. */
-export async function markReportHandled(db: Db, reportId: string, now: Date): Promise<boolean> {
-  const rows = await db.many(sql`
-    update support_reports set status = 'handled', handled_at = ${now}
+export type Handling = { at: Date; by: string; note: string | null };
+
+/** Marks an open report handled, by whom and with their note; undefined when it was already handled. */
+export async function updateReportHandled(db: Db, reportId: string, handling: Handling): Promise<{ note: string | null } | undefined> {
+  return db.one<{ note: string | null }>(sql`
+    update support_reports set status = 'handled', handled_at = ${handling.at}, handled_by = ${handling.by}, handled_note = ${handling.note}
     where id = ${reportId}::uuid and status = 'open'
-    returning id`);
-  return rows.length === 1;
+    returning handled_note as note`);
 }

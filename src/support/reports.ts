@@ -1,11 +1,14 @@
 // What a support report, content report or escalation must look like, and filing them: validated
 // as a whole (every bad field in one 400), free text redacted before it reaches the database.
+import type { Db } from '../db/db.ts';
 import { AppError } from '../errors.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { redactSecrets } from './redact.ts';
 
+import { type Handling, updateReportHandled } from './queries.ts';
+
 // What other features may call (the console handles reports): support owns its tables.
-export { findReportTenant, markReportHandled } from './queries.ts';
+export { findReportTenant } from './queries.ts';
 
 const SUMMARY_MAX_CHARS = 200;
 export const DETAILS_MAX_BYTES = 8 * 1024;
@@ -126,6 +129,14 @@ function isWebUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Marks an open report handled (undefined when it was already handled). The operator's note is
+ * redacted like every free text we store: a pasted sign-in link must not land in the table.
+ */
+export function markReportHandled(db: Db, reportId: string, handling: Handling): Promise<{ note: string | null } | undefined> {
+  return updateReportHandled(db, reportId, { ...handling, note: handling.note === null ? null : redactSecrets(handling.note) });
 }
 
 export type EscalationInput = { reportId: string | null; citedRequestId: string | null; summary: string; severity: Severity };

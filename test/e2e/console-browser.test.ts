@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page, Response as PageResponse } from 'playwright-core';
+import { deviceName } from '../../src/console/device-names.ts';
 import { freshDatabase, usingPostgres } from '../support/database.ts';
 import { MailCapture, type CapturedMail } from '../support/mail-capture.ts';
 import { browsers, findChromium, LAPTOP, PHONE, type Browsers } from './support/browser.ts';
@@ -333,7 +334,12 @@ describe('the support console in a real browser', () => {
       await page.reload();
       const sessions = page.locator('section', { has: page.locator('h2', { hasText: 'Sessions' }) });
       expect(await sessions.innerText()).toContain('ACTIVE');
-      expect(await sessions.innerText()).toContain(await shopper.page.evaluate(() => navigator.userAgent));
+      // The browser by name; its raw user agent one click away (a details element), for support.
+      const shopperAgent = await shopper.page.evaluate(() => navigator.userAgent);
+      const browser = sessions.locator('details.ua').first();
+      expect((await browser.locator('summary').innerText()).trim()).toBe(deviceName(shopperAgent));
+      await browser.locator('summary').click();
+      expect((await browser.locator('code').innerText()).trim()).toBe(shopperAgent);
       expect(await page.locator('main').innerText()).toContain(`operator ${LEAD}`);
       await shoot(page, 'shopper-signed-in');
 
@@ -341,14 +347,27 @@ describe('the support console in a real browser', () => {
       await navigation(page, () => page.locator('.flash').getByRole('link').click());
       expect(new URL(page.url()).searchParams.get('id')).toBe(actionId);
       expect(await page.locator('main').innerText()).toContain('sign_in_requested');
+      // The page starts with one plain sentence of what happened.
+      expect(await page.locator('[data-explain]').innerText()).toStartWith(
+        `Operator ${LEAD} re-sent a sign-in link to ${SHOPPER} today at`,
+      );
       await shoot(page, 'request');
       await page.goBack();
       await navigation(page, () => page.getByRole('link', { name: /Revoke the active session/ }).click());
+      expect(await page.locator('main').innerText()).toContain(`on ${deviceName(shopperAgent)}, signed in from `);
       await shoot(page, 'confirm-revoke-all');
       await page.goBack();
       await navigation(page, () => page.getByRole('link', { name: 'Mark handled…' }).first().click());
+      const note = 'Re-sent the link from the console; the shopper signed in with it. '.repeat(3).trim();
+      await page.getByLabel('What was done').fill(note);
+      await shoot(page, 'confirm-handled');
       await navigation(page, () => page.getByRole('button', { name: 'Mark handled' }).click());
       expect(await page.locator('.flash').innerText()).toContain('Report marked handled.');
+      // The note stays on the report, with who handled it.
+      const reports = page.locator('section', { has: page.locator('h2', { hasText: 'Support reports' }) });
+      expect(await reports.innerText()).toContain(note);
+      expect(await reports.innerText()).toContain(`by ${LEAD}`);
+      await shoot(page, 'shopper-handled');
       const forbidden = await goto(page, `${consoleOrigin}/console/tenants/papercraft`);
       expect(forbidden.status()).toBe(403);
       expect((await page.locator('[data-error-code]').textContent())?.trim()).toBe('wrong_audience');
