@@ -165,6 +165,16 @@ describe('the demo storefront in development', () => {
     expect(response.status).toBe(403);
   });
 
+  // Its routes exist only in development, so test/text-fields.test.ts (NODE_ENV=test) cannot list them.
+  it('refuses a NUL in the query of each of its routes with 400 invalid_request naming it (the one text-field rule), never 500', async () => {
+    const { jar } = await h.signIn(DEMO);
+    for (const path of ['/', '/content/demo/', '/orders/A-1001']) {
+      const response = await h.fetch(`${path}?probe=a%00b`, { jar, headers: { accept: 'application/json' } });
+      const body = (await response.json()) as { code: string; errors?: { path: string }[] };
+      expect([path, response.status, body.code, body.errors?.map((e) => e.path)]).toEqual([path, 400, 'invalid_request', ['probe']]);
+    }
+  });
+
   it('is not there on another tenant’s host (404, as before)', async () => {
     for (const path of ['/', '/content/demo/', '/orders/A-1001']) {
       const response = await h.fetch(path, { host: 'other.test', headers: HTML });
