@@ -15,6 +15,7 @@ import { redactPath } from './log.ts';
 import { createEdgeCheck, EDGE_PATH } from './access/edge.ts';
 import { accessRoutes } from './access/routes.ts';
 import { consoleRoutes } from './console/routes.ts';
+import { demoStorefrontRoutes } from './demo-storefront/routes.ts';
 import { diagnosticsRoutes } from './diagnostics/routes.ts';
 import { magicLinkRoutes } from './magic-link/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
@@ -131,7 +132,9 @@ export function buildApp(deps: AppDeps): App {
     .use(accessRoutes(deps))
     .use(diagnosticsRoutes(deps))
     .use(supportRoutes(deps))
-    .use(consoleRoutes(deps));
+    .use(consoleRoutes(deps))
+    // Development only: the demo tenant's storefront pages behind the edge check (never in production).
+    .use(config.nodeEnv === 'development' ? demoStorefrontRoutes(deps, edge.check) : new Elysia({ name: 'demo-storefront' }));
 
   return {
     elysia: elysia as unknown as Elysia,

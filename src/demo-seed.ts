@@ -8,11 +8,9 @@ import type { Config } from './config.ts';
 import { createPat, findLivePatByToken } from './credentials/pats.ts';
 import { OPERATOR_SCOPES, TENANT_SCOPES } from './credentials/scopes.ts';
 import type { Db } from './db/db.ts';
+import { DEMO_COURSE, DEMO_EMAIL, DEMO_HANDLE } from './demo-storefront/routes.ts';
 import type { Logger } from './log.ts';
 import { findTenantByHandle, insertTenant } from './tenants/tenants.ts';
-
-const DEMO_HANDLE = 'gharart';
-const DEMO_EMAIL = 'demo@example.com';
 
 type DevCredentials = { handle: string; tenantPat: string; servicePat: string };
 
@@ -32,7 +30,14 @@ export async function seedDemoTenant(db: Db, config: Config, logger: Logger): Pr
     await upsertGrant(
       db,
       tenant.id,
-      { email: DEMO_EMAIL, resource: '/content/demo/*', kind: 'content', title: 'Demo content', orderId: null, expiresAt: null },
+      {
+        email: DEMO_EMAIL,
+        resource: `${DEMO_COURSE}*`,
+        kind: 'content',
+        title: 'Watercolour for beginners',
+        orderId: null,
+        expiresAt: null,
+      },
       new Date(),
     );
     logger.info('seeded the demo tenant', { handle: DEMO_HANDLE, origin: config.publicUrl });

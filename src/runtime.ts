@@ -147,6 +147,7 @@ export function announceListening(deps: AppDeps, port: number, runtimeName: 'bun
   });
   if (deps.config.nodeEnv !== 'development') return;
   console.log(`\nVisitor Access is running on http://localhost:${port} (demo storefront "gharart").
+Open: http://localhost:${port} in a browser, open the course and sign in as demo@example.com
 Try:  curl -s -X POST http://localhost:${port}/v2/visitor/auth/magic-link -H 'content-type: application/json' -d '{"email":"demo@example.com"}'
 Then: ${whereTheMailIs(deps, port)}\n`);
 }

@@ -38,6 +38,7 @@ export const LAYERS: Record<string, Layer> = {
   'audit/': 'feature',
   'console/': 'feature',
   'credentials/': 'feature',
+  'demo-storefront/': 'feature',
   'diagnostics/': 'feature',
   'idempotency/': 'feature',
   'limits/': 'feature',
