@@ -76,6 +76,19 @@ describe('the sign-in form, refused', () => {
     expect(again.status).toBe(303);
   });
 
+  it('opens the sign-in page with a returnTo it will not send people to as the form still: 400, a word why, the home page instead', async () => {
+    const answer = await h.fetch(`/_edge/visitor/sign-in?returnTo=${encodeURIComponent('https://evil.example/')}`, {
+      headers: { accept: 'text/html' },
+    });
+    expect(answer.status).toBe(400);
+    const page = await answer.text();
+    expect(errorCode(page)).toBe('invalid_return_to');
+    expect(page).toContain('<form method="post" action="/v2/visitor/auth/magic-link">');
+    expect(page).toContain('<input type="hidden" name="returnTo" value="http://localhost/">');
+    expect(page).not.toContain('evil.example');
+    expect(prose(page)).toContain('home page');
+  });
+
   it('keeps problem+json for API callers: invalid_email and invalid_return_to, as before', async () => {
     const email = await h.json('/v2/visitor/auth/magic-link', { email: 'not-an-email' });
     expect(email.status).toBe(400);

@@ -8,6 +8,7 @@ import { type RouteContext, routeContext } from '../route-context.ts';
 import { CHECK_COOKIE, PENDING_COOKIE } from '../sessions/sessions.ts';
 import { unseal } from '../tokens/sealed.ts';
 import { checkEmailPage, signInPage } from './pages.ts';
+import { messagesFor } from '../i18n/messages.ts';
 import { resolveReturnTo } from './return-to.ts';
 import { pageLocale } from './link-pages.ts';
 import { pageHeaders } from '../http/html.ts';
@@ -43,11 +44,24 @@ export function hostedPageRoutes(deps: AppDeps) {
     .get('/_edge/visitor/sign-in', async ({ ctx, query, set, cookie }) => {
       const tenant = await ctx.hostTenant();
       if (!tenant) throw notAStorefront(config, ctx);
-      const returnTo = resolveReturnTo(typeof query.returnTo === 'string' ? query.returnTo : undefined, tenant, ctx.linkOrigin(tenant));
+      const locale = pageLocale(ctx, set, tenant);
+      const home = ctx.linkOrigin(tenant);
+      // A destination we do not send people to: the form still, with the shop's home page in its
+      // place and a word why (400, the API's code), never a dead end.
+      let returnTo: string;
+      let notice: { message: string; code: string } | undefined;
+      try {
+        returnTo = resolveReturnTo(typeof query.returnTo === 'string' ? query.returnTo : undefined, tenant, home);
+      } catch {
+        returnTo = resolveReturnTo(undefined, tenant, home);
+        notice = { message: messagesFor(locale).signIn.invalidReturnTo, code: 'invalid_return_to' };
+        set.status = 400;
+        ctx.facts.code = notice.code;
+      }
       const pending = await pendingFor(cookie as CookieJar, tenant.handle);
       Object.assign(set.headers, pageHeaders(tenant));
       // "Not you? Change it" and "send me a new sign-in email" land here: keep the address to correct.
-      return signInPage({ tenant, requestId: ctx.requestId, locale: pageLocale(ctx, set, tenant), returnTo, email: pending?.email });
+      return signInPage({ tenant, requestId: ctx.requestId, locale, returnTo, email: pending?.email, notice });
     })
     .get('/_edge/visitor/check-email', async ({ ctx, set, cookie }) => {
       const tenant = await ctx.hostTenant();

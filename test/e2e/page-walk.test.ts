@@ -34,7 +34,7 @@ const LINK_TTL = 8;
  * Only the "forward" check is skipped for these, every other check still runs. Remove an entry once
  * its page leads on (the test then fails, asking for it).
  */
-const AWAITING_FORWARD_FIX: readonly string[] = ['wrong-code', 'invalid-email', 'bad-return-to'];
+const AWAITING_FORWARD_FIX: readonly string[] = [];
 
 type Problem = string;
 type Walked = { name: string; status: number; problems: Problem[] };
