@@ -19,6 +19,7 @@ import { magicLinkRoutes } from './magic-link/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import { supportRoutes } from './support/routes.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
 
 export type App = {
   /**
@@ -130,6 +131,7 @@ export function buildApp(deps: AppDeps): App {
     .use(accessRoutes(deps))
     .use(diagnosticsRoutes(deps))
     .use(supportRoutes(deps))
+    .use(webhookRoutes(deps))
     .use(consoleRoutes(deps));
 
   return {
