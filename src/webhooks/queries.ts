@@ -34,11 +34,15 @@ export async function insertEndpoint(
 }
 
 export function listEndpoints(db: Db, tenantId: string): Promise<EndpointRow[]> {
-  return db.many<EndpointRow>(sql`select ${ENDPOINT_COLUMNS} from webhook_endpoints where tenant_id = ${tenantId}::uuid order by created_at, id`);
+  return db.many<EndpointRow>(
+    sql`select ${ENDPOINT_COLUMNS} from webhook_endpoints where tenant_id = ${tenantId}::uuid order by created_at, id`,
+  );
 }
 
 export function findEndpoint(db: Db, tenantId: string, id: string): Promise<EndpointRow | undefined> {
-  return db.one<EndpointRow>(sql`select ${ENDPOINT_COLUMNS} from webhook_endpoints where id = ${id}::uuid and tenant_id = ${tenantId}::uuid`);
+  return db.one<EndpointRow>(
+    sql`select ${ENDPOINT_COLUMNS} from webhook_endpoints where id = ${id}::uuid and tenant_id = ${tenantId}::uuid`,
+  );
 }
 
 /** Removes the endpoint and its deliveries (cascade); false when the tenant has no such endpoint. */

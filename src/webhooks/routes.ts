@@ -72,7 +72,8 @@ export function webhookRoutes(deps: AppDeps) {
     })
     .delete('/v2/webhooks/endpoints/:id', async ({ ctx, params, set }) => {
       const tenantId = await tenantOf(await ctx.requireCaller('webhooks:write'));
-      if (!(await removeEndpoint(deps.db, tenantId, params.id))) throw new AppError('not_found', { detail: 'No webhook endpoint with that id.' });
+      if (!(await removeEndpoint(deps.db, tenantId, params.id)))
+        throw new AppError('not_found', { detail: 'No webhook endpoint with that id.' });
       set.status = 204;
       return '';
     })

@@ -204,7 +204,12 @@ export class WebhookWorker {
       return;
     }
     await markRetry(this.options.db, row.id, { status: outcome.status, error: outcome.error, retryAt });
-    logger.warn('webhook delivery failed; will retry', { ...log, status: outcome.status, reason: outcome.error, retryAt: retryAt.toISOString() });
+    logger.warn('webhook delivery failed; will retry', {
+      ...log,
+      status: outcome.status,
+      reason: outcome.error,
+      retryAt: retryAt.toISOString(),
+    });
   }
 
   /** POSTs to the checked address; never follows a redirect; gives up after the timeout. */
