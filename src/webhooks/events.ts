@@ -20,7 +20,7 @@ export function isWebhookEventType(value: string): value is WebhookEventType {
 }
 
 /** Endpoints of the event's tenant that take this type (`ev` is the event, `e` the endpoint). */
-export const SUBSCRIBED = sql`e.tenant_id = ev.tenant_id and (ev.type = any(e.events) or '*' = any(e.events))`;
+export const SUBSCRIBED = sql`e.tenant_id = ev.tenant_id::uuid and (ev.type::text = any(e.events) or '*' = any(e.events))`;
 
 /**
  * The webhooks' part of a composite statement (as a CTE or the final statement): the caller's
@@ -30,7 +30,8 @@ export const SUBSCRIBED = sql`e.tenant_id = ev.tenant_id and (ev.type = any(e.ev
  */
 export function webhookEventInsert(select: Query): Query {
   return sql`insert into webhook_deliveries (tenant_id, endpoint_id, type, data, email, request_id, next_attempt_at, created_at)
-    select ev.tenant_id, e.id, ev.type, ev.data, case when e.include_email then ev.email end, ev.request_id, ev.created_at, ev.created_at
+    select ev.tenant_id::uuid, e.id, ev.type::text, ev.data::jsonb, case when e.include_email then ev.email::text end, ev.request_id::text,
+           ev.created_at::timestamptz, ev.created_at::timestamptz
     from (${select}) as ev(tenant_id, type, data, email, request_id, created_at)
     join webhook_endpoints e on ${SUBSCRIBED}`;
 }
