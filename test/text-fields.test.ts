@@ -25,7 +25,13 @@ const freshIp = () => `198.51.100.${(++ipCounter % 250) + 1}`;
 
 beforeAll(async () => {
   h = await Harness.start();
-  pat = (await createPat(h.db, { tenantId: h.gharart.id, name: 'shop', scopes: ['access:read', 'access:write', 'webhooks:read', 'webhooks:write'] })).token;
+  pat = (
+    await createPat(h.db, {
+      tenantId: h.gharart.id,
+      name: 'shop',
+      scopes: ['access:read', 'access:write', 'webhooks:read', 'webhooks:write'],
+    })
+  ).token;
   operatorPat = (await createPat(h.db, { tenantId: null, name: 'ops', scopes: ['operator:read', 'operator:escalate'] })).token;
   visitor = (await h.signIn('text-fields@example.com')).jar;
   linkToken = Harness.pathOf((await h.requestLink('text-fields@example.com')).link!)
