@@ -9,6 +9,8 @@ import type { MailOutbox } from './mail/outbox.ts';
 import type { DevMailbox } from './mail/transport.ts';
 import type { TenantDirectory } from './tenants/tenants.ts';
 import type { KeyRing } from './tokens/keys.ts';
+import type { UrlPolicy } from './webhooks/url-policy.ts';
+import type { WebhookWorker } from './webhooks/worker.ts';
 
 export type AppDeps = {
   config: Config;
@@ -21,6 +23,9 @@ export type AppDeps = {
   tenants: TenantDirectory;
   limiter: RateLimiter;
   requestLog: RequestLog;
+  /** Where webhooks may go (checked at registration and before every delivery). */
+  webhookUrlPolicy: UrlPolicy;
+  webhooks: WebhookWorker;
 };
 
 /** A new session's lifetime: the tenant's TTL or SESSION_TTL, never beyond the absolute SESSION_MAX_AGE. */

@@ -21,6 +21,7 @@ import { magicLinkRoutes } from './magic-link/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import { supportRoutes } from './support/routes.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
 
 export type App = {
   /**
@@ -132,6 +133,7 @@ export function buildApp(deps: AppDeps): App {
     .use(accessRoutes(deps))
     .use(diagnosticsRoutes(deps))
     .use(supportRoutes(deps))
+    .use(webhookRoutes(deps))
     .use(consoleRoutes(deps))
     // Development only: the demo tenant's storefront pages behind the edge check (never in production).
     .use(config.nodeEnv === 'development' ? demoStorefrontRoutes(deps, edge.check) : new Elysia({ name: 'demo-storefront' }));

@@ -10,6 +10,7 @@ import { operatorCommand } from './cli/operator-commands.ts';
 import { limitCommand } from './cli/limit-commands.ts';
 import { patCommand } from './cli/pat-commands.ts';
 import { tenantCommand } from './cli/tenant-commands.ts';
+import { webhookCommand } from './cli/webhook-commands.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { isDatabaseUnavailable, type Db } from './db/db.ts';
 import { migrationsCurrent } from './db/migrate.ts';
@@ -59,11 +60,20 @@ const USAGE = `usage: bun run cli <verb> [flags] [--json]
   limit set --handle <h> --policy <name> --quota <n>
   limit clear --handle <h> --policy <name>
 
+  webhook endpoint add --handle <h> --url <https://…> --events a,b|"*" [--description d] [--include-email]
+                                      the signing secret (whsec_…) is shown once
+  webhook endpoint list --handle <h>  never shows secrets
+  webhook endpoint remove <id> --handle <h>
+  webhook endpoint rotate <id> --handle <h>
+                                      a new secret, shown once; the old one also signs for 24 h
+  webhook deliveries [--handle <h>] [--dead]
+  webhook resend <id>                 a dead (or delivered) delivery goes out again, same webhook-id
+
   migrate
 
 Repeat a flag for several values (--origin https://a.example --origin https://b.example).
 --host defaults to the hostnames of the origins; the first origin is the public one.
-Tenant scopes: access:read, access:write, visitor:write, support:read (docs/credentials.md).`;
+Tenant scopes: access:read, access:write, visitor:write, support:read, webhooks:read, webhooks:write (docs/credentials.md).`;
 
 function parseCommand(argv: string[]): Command {
   const [verb, ...rest] = argv;
@@ -73,9 +83,10 @@ function parseCommand(argv: string[]): Command {
   if (verb === 'grant') return grantCommand(rest);
   if (verb === 'operator') return operatorCommand(rest);
   if (verb === 'limit') return limitCommand(rest);
+  if (verb === 'webhook') return webhookCommand(rest);
   if (verb === 'migrate') return migrateCommand(rest);
   throw invalidArgument(
-    `${verb === undefined || verb.startsWith('-') ? 'missing verb' : `unknown verb "${verb}"`}: use tenant, pat, jwt-key, grant, operator, limit or migrate (see --help)`,
+    `${verb === undefined || verb.startsWith('-') ? 'missing verb' : `unknown verb "${verb}"`}: use tenant, pat, jwt-key, grant, operator, limit, webhook or migrate (see --help)`,
   );
 }
 

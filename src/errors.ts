@@ -8,6 +8,7 @@ export const ERRORS = {
   invalid_magic_link: { status: 400, title: 'This sign-in link is not valid' },
   invalid_code: { status: 400, title: 'That code is not right' },
   invalid_resource: { status: 400, title: 'The resource is not a normalised path' },
+  invalid_webhook_url: { status: 400, title: 'That URL cannot receive webhooks' },
   cookie_blocked: { status: 400, title: 'Your browser blocked our sign-in cookie' },
   bad_path: { status: 403, title: 'The requested path cannot be checked' },
   not_signed_in: { status: 401, title: 'You are not signed in' },

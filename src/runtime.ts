@@ -19,18 +19,30 @@ import { createSmtpTransport, DevMailbox, type MailTransport } from './mail/tran
 import { Janitor } from './ops/janitor.ts';
 import { TenantDirectory } from './tenants/tenants.ts';
 import { deriveKeyRing } from './tokens/keys.ts';
+import { systemResolver, type Resolver } from './webhooks/url-policy.ts';
+import { WebhookWorker, type WebhookWorkerOptions } from './webhooks/worker.ts';
 
 export type Runtime = {
   deps: AppDeps;
   app: App;
   transport: MailTransport;
   janitor: Janitor;
-  /** Background work: the outbox worker and the janitor. */
+  /** Background work: the mail outbox worker, the webhook worker and the janitor. */
   startWorkers(): void;
   close(): Promise<void>;
 };
 
-export type RuntimeOverrides = { db?: Db; clock?: Clock; transport?: MailTransport; logger?: Logger; seedDemo?: boolean };
+export type RuntimeOverrides = {
+  db?: Db;
+  clock?: Clock;
+  transport?: MailTransport;
+  logger?: Logger;
+  seedDemo?: boolean;
+  /** How webhook hosts are resolved (tests answer for names they make up). */
+  resolveHost?: Resolver;
+  /** Webhook worker settings (tests: a short timeout, pinned jitter). */
+  webhooks?: Pick<WebhookWorkerOptions, 'timeoutMs' | 'random' | 'perEndpoint'>;
+};
 
 /** Development only: a generated secret kept in DATA_DIR (mode 0600), so links survive restarts. */
 export function devTokenSecret(dataDir: string): string {
@@ -80,6 +92,8 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       kinds: mailKinds(config.magicLinkTtlSeconds),
       leaseSeconds: config.outboxLeaseSeconds,
     });
+    const webhookUrlPolicy = { production: config.nodeEnv === 'production', resolve: overrides.resolveHost ?? systemResolver };
+    const webhooks = new WebhookWorker({ db, keys, clock, logger, urlPolicy: webhookUrlPolicy, ...overrides.webhooks });
     const deps: AppDeps = {
       config,
       db,
@@ -91,6 +105,8 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       tenants: new TenantDirectory(db),
       limiter: new RateLimiter(pools.counters, clock, { ipv6Prefix: config.ipv6LimitPrefix }),
       requestLog: new RequestLog(pools.counters, logger),
+      webhookUrlPolicy,
+      webhooks,
     };
     if (seedDemo) await seedDemoTenant(db, config, logger);
     const janitor = new Janitor(deps);
@@ -101,10 +117,12 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       janitor,
       startWorkers() {
         outbox.start();
+        webhooks.start();
         janitor.start();
       },
       async close() {
         await outbox.stop();
+        await webhooks.stop();
         await janitor.stop();
         await deps.requestLog.flush();
         transport.close();

@@ -279,3 +279,74 @@ describe('limit list, set, clear', () => {
     }
   });
 });
+
+describe('webhook endpoint, deliveries, resend', () => {
+  type Added = { id: string; url: string; events: string[]; secret: string };
+
+  it('adds an endpoint (secret shown once), lists it without the secret, rotates and removes it', async () => {
+    await cli('tenant', 'add', 'hooked', '--origin', 'https://hooked.example', '--gated', '/content/');
+    const added = await cliJson<Added>(
+      'webhook',
+      'endpoint',
+      'add',
+      '--handle',
+      'hooked',
+      '--url',
+      'http://localhost:9/hooks',
+      '--events',
+      'visitor.signed_in,grant.changed',
+    );
+    expect(added.code).toBe(0);
+    expect(added.body).toMatchObject({ url: 'http://localhost:9/hooks', events: ['visitor.signed_in', 'grant.changed'] });
+    expect(added.body.secret).toMatch(/^whsec_/);
+    const listed = await cli('webhook', 'endpoint', 'list', '--handle', 'hooked');
+    expect(listed.stdout).toContain(added.body.id);
+    expect(listed.stdout).not.toContain('whsec_');
+    const rotated = await cliJson<{ secret: string; previousSecretExpiresAt: string }>(
+      'webhook',
+      'endpoint',
+      'rotate',
+      added.body.id,
+      '--handle',
+      'hooked',
+    );
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    expect(rotated.body.secret).not.toBe(added.body.secret);
+    expect((await cliJson('webhook', 'deliveries', '--handle', 'hooked', '--dead')).body).toEqual({ deliveries: [] });
+    expect((await cliJson('webhook', 'endpoint', 'remove', added.body.id, '--handle', 'hooked')).body).toEqual({
+      id: added.body.id,
+      removed: true,
+    });
+    const again = await cliJson<{ error: { code: string } }>('webhook', 'endpoint', 'remove', added.body.id, '--handle', 'hooked');
+    expect(again.body.error.code).toBe('webhook_endpoint_not_found');
+  });
+
+  it('refuses a private URL, an unknown event type and an unknown delivery in one line', async () => {
+    const privateUrl = await cliJson<{ error: { code: string } }>(
+      'webhook',
+      'endpoint',
+      'add',
+      '--handle',
+      'hooked',
+      '--url',
+      'http://10.0.0.1/hooks',
+      '--events',
+      '*',
+    );
+    expect(privateUrl.body.error.code).toBe('invalid_webhook_url');
+    const badEvent = await cliJson<{ error: { code: string } }>(
+      'webhook',
+      'endpoint',
+      'add',
+      '--handle',
+      'hooked',
+      '--url',
+      'http://localhost:9/',
+      '--events',
+      'nope',
+    );
+    expect(badEvent.body.error.code).toBe('invalid_argument');
+    const unknown = await cliJson<{ error: { code: string } }>('webhook', 'resend', crypto.randomUUID());
+    expect(unknown.body.error.code).toBe('webhook_delivery_not_found');
+  });
+});

@@ -34,6 +34,8 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   operator_tenants: 'src/console/operators.ts',
   console_sessions: 'src/console/session-queries.ts',
   schema_migrations: 'src/db/migrate.ts',
+  webhook_endpoints: 'src/webhooks/',
+  webhook_deliveries: 'src/webhooks/',
 };
 
 export type Write = { table: string; verb: 'insert' | 'update' | 'delete' | 'truncate' | 'merge'; file: string; line: number };

@@ -25,7 +25,13 @@ const freshIp = () => `198.51.100.${(++ipCounter % 250) + 1}`;
 
 beforeAll(async () => {
   h = await Harness.start();
-  pat = (await createPat(h.db, { tenantId: h.gharart.id, name: 'shop', scopes: ['access:read', 'access:write'] })).token;
+  pat = (
+    await createPat(h.db, {
+      tenantId: h.gharart.id,
+      name: 'shop',
+      scopes: ['access:read', 'access:write', 'webhooks:read', 'webhooks:write'],
+    })
+  ).token;
   operatorPat = (await createPat(h.db, { tenantId: null, name: 'ops', scopes: ['operator:read', 'operator:escalate'] })).token;
   visitor = (await h.signIn('text-fields@example.com')).jar;
   linkToken = Harness.pathOf((await h.requestLink('text-fields@example.com')).link!)
@@ -215,6 +221,26 @@ const ROUTES: Record<string, Route> = {
         { handle: 'gharart', email: 'nobody@example.com', resource: '/orders/none' },
         { host: SERVICE_HOST, headers: bearer(pat) },
       )(field, value),
+  },
+  'POST /v2/webhooks/endpoints': {
+    fields: { url: 'json', description: 'json' },
+    send: (field, value) =>
+      json(
+        'POST',
+        '/v2/webhooks/endpoints',
+        { url: 'http://localhost:9/hook', events: ['*'], description: 'text fields' },
+        { host: SERVICE_HOST, headers: bearer(pat) },
+      )(field, value),
+  },
+  'GET /v2/webhooks/endpoints': { fields: {}, send: () => h.fetch('/v2/webhooks/endpoints', { ...SHOP, headers: bearer(pat) }) },
+  'DELETE /v2/webhooks/endpoints/:id': {
+    fields: { id: 'param' },
+    send: (_, value) => h.fetch(`/v2/webhooks/endpoints/${enc(value)}`, { method: 'DELETE', host: SERVICE_HOST, headers: bearer(pat) }),
+  },
+  'POST /v2/webhooks/endpoints/:id/rotate-secret': {
+    fields: { id: 'param' },
+    send: (_, value) =>
+      h.fetch(`/v2/webhooks/endpoints/${enc(value)}/rotate-secret`, { method: 'POST', host: SERVICE_HOST, headers: bearer(pat) }),
   },
   'GET /v2/visitor/access': {
     fields: { email: 'query' },

@@ -1,6 +1,7 @@
 // Grants: "this email may see this resource at this tenant". Every SQL statement of grants.
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
+import { webhookEventInsert } from '../webhooks/events.ts';
 
 export type GrantKind = 'content' | 'order';
 
@@ -47,17 +48,45 @@ export type GrantInput = {
   expiresAt: Date | null;
 };
 
-/** Upsert on (tenant, email, resource): created → 201, updated or unchanged → 200. */
-export async function upsertGrant(db: Db, tenantId: string, input: GrantInput, now: Date): Promise<{ grant: Grant; created: boolean }> {
+/**
+ * A change (created, updated, deleted) as the `grant.changed` webhook, in the statement that made it:
+ * the CTE `changed` yields tenant_id, email, resource, kind, expires_at, change.
+ */
+function grantChangedWebhook(requestId: string | null, now: Date) {
+  return webhookEventInsert(sql`
+    select tenant_id, 'grant.changed',
+           jsonb_build_object('change', change, 'resource', resource, 'kind', kind, 'expiresAt', expires_at, 'requestId', ${requestId}::text),
+           email, ${requestId}::text, ${now}::timestamptz
+    from changed`);
+}
+
+/**
+ * Upsert on (tenant, email, resource): created → 201, updated or unchanged → 200. A change (not an
+ * unchanged upsert) is reported as `grant.changed`; `requestId`: the request that made it, if any.
+ */
+export async function upsertGrant(
+  db: Db,
+  tenantId: string,
+  input: GrantInput,
+  now: Date,
+  requestId: string | null = null,
+): Promise<{ grant: Grant; created: boolean }> {
   const written = await db.one<GrantRow & { created: boolean }>(sql`
-    insert into grants (tenant_id, email, resource, kind, title, order_id, expires_at, granted_at, updated_at)
-    values (${tenantId}, ${input.email}, ${input.resource}, ${input.kind}, ${input.title}, ${input.orderId}, ${input.expiresAt}, ${now}, ${now})
-    on conflict (tenant_id, email, resource) do update
-      set kind = excluded.kind, title = excluded.title, order_id = excluded.order_id,
-          expires_at = excluded.expires_at, updated_at = excluded.updated_at
-      where (grants.kind, grants.title, grants.order_id, grants.expires_at)
-            is distinct from (excluded.kind, excluded.title, excluded.order_id, excluded.expires_at)
-    returning ${COLUMNS}, (xmax = 0) as created`);
+    with written as (
+      insert into grants (tenant_id, email, resource, kind, title, order_id, expires_at, granted_at, updated_at)
+      values (${tenantId}, ${input.email}, ${input.resource}, ${input.kind}, ${input.title}, ${input.orderId}, ${input.expiresAt}, ${now}, ${now})
+      on conflict (tenant_id, email, resource) do update
+        set kind = excluded.kind, title = excluded.title, order_id = excluded.order_id,
+            expires_at = excluded.expires_at, updated_at = excluded.updated_at
+        where (grants.kind, grants.title, grants.order_id, grants.expires_at)
+              is distinct from (excluded.kind, excluded.title, excluded.order_id, excluded.expires_at)
+      returning tenant_id, ${COLUMNS}, (xmax = 0) as created
+    ),
+    changed as (
+      select tenant_id, email, resource, kind, expires_at, case when created then 'created' else 'updated' end as change from written
+    ),
+    webhook as (${grantChangedWebhook(requestId, now)})
+    select ${COLUMNS}, created from written`);
   if (written) return { grant: toGrant(written), created: written.created };
   // Unchanged: the conflicting row was left as it is.
   const existing = await db.one<GrantRow>(sql`
@@ -65,9 +94,21 @@ export async function upsertGrant(db: Db, tenantId: string, input: GrantInput, n
   return { grant: toGrant(existing!), created: false };
 }
 
-export async function deleteGrant(db: Db, tenantId: string, email: string, resource: string): Promise<boolean> {
+export async function deleteGrant(
+  db: Db,
+  tenantId: string,
+  email: string,
+  resource: string,
+  now: Date = new Date(),
+  requestId: string | null = null,
+): Promise<boolean> {
   const rows = await db.many(sql`
-    delete from grants where tenant_id = ${tenantId} and email = ${email} and resource = ${resource} returning id`);
+    with changed as (
+      delete from grants where tenant_id = ${tenantId} and email = ${email} and resource = ${resource}
+      returning id, tenant_id, email, resource, kind, expires_at, 'deleted' as change
+    ),
+    webhook as (${grantChangedWebhook(requestId, now)})
+    select id from changed`);
   return rows.length > 0;
 }
 

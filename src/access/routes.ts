@@ -74,6 +74,7 @@ export function accessRoutes(deps: AppDeps) {
             expiresAt,
           },
           deps.clock.now(),
+          ctx.requestId,
         );
         set.status = created ? 201 : 200;
         return grant;
@@ -101,7 +102,7 @@ export function accessRoutes(deps: AppDeps) {
         jsonOnly(request);
         const caller = await ctx.requireCaller('access:write');
         const tenant = await callerTenant(caller, body.handle);
-        await deleteGrant(deps.db, tenant.id, emailOrThrow(body.email), resourceOrThrow(body.resource));
+        await deleteGrant(deps.db, tenant.id, emailOrThrow(body.email), resourceOrThrow(body.resource), deps.clock.now(), ctx.requestId);
         set.status = 204;
         return '';
       },

@@ -27,7 +27,10 @@ export type CliErrorCode =
   | 'pat_not_found'
   | 'jwt_key_not_found'
   | 'grant_not_found'
-  | 'operator_not_found';
+  | 'operator_not_found'
+  | 'webhook_endpoint_not_found'
+  | 'webhook_delivery_not_found'
+  | 'invalid_webhook_url';
 
 export class CliError extends Error {
   constructor(

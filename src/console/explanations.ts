@@ -26,6 +26,10 @@ export const CODE_EXPLANATIONS: Record<ErrorCode, CodeExplanation> = {
     sentence: 'The address typed is not a valid email address, so no link was sent; ask the shopper to check it for typos and try again.',
     playbook: null,
   },
+  invalid_webhook_url: {
+    sentence: `The storefront tried to register a webhook address this service will not call (not https in production, or one that points into a private network), so nothing was saved; this is ${INTEGRATION_BUG}.`,
+    playbook: null,
+  },
   invalid_return_to: {
     sentence: `The storefront asked to send the shopper back to a page outside its own site, so the sign-in was refused; this is ${INTEGRATION_BUG}.`,
     playbook: null,

@@ -6,6 +6,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { recordLinkReplay } from '../audit/security-events.ts';
 import type { Logger } from '../log.ts';
 import type { Tenant } from '../tenants/tenants.ts';
+import { enqueueWebhookEvent } from '../webhooks/events.ts';
 import { classifyLink, consumeLink, type LinkState, type MagicLinkDeps, type NewSessionInfo } from './magic-link.ts';
 import type { LinkRow } from './queries.ts';
 
@@ -79,7 +80,10 @@ async function settle(
   return { kind: 'bad', state };
 }
 
-/** A used link presented again (shared inbox, screenshot, forwarded mail): an audit row and the link's security event. */
+/**
+ * A used link presented again (shared inbox, screenshot, forwarded mail): an audit row, the link's
+ * security event and the `magic_link.replayed` webhook, in one transaction.
+ */
 export async function recordReplay(
   deps: MagicLinkDeps & { logger: Logger },
   tenant: Tenant,
@@ -88,24 +92,34 @@ export async function recordReplay(
 ): Promise<void> {
   const now = deps.clock.now();
   const { link } = state;
-  await recordAudit(deps.db, {
-    kind: 'link_replayed',
-    actor: 'visitor',
-    requestId: presenter.requestId,
-    tenantId: tenant.id,
-    visitorId: link.visitor_id,
-    detail: { linkId: link.id, usedAt: state.usedAt.toISOString(), ip: presenter.ip },
-    at: now,
-  });
-  await recordLinkReplay(deps.db, {
-    tenantId: tenant.id,
-    visitorId: link.visitor_id,
-    linkId: link.id,
-    usedAt: state.usedAt,
-    requestId: presenter.requestId,
-    ip: presenter.ip,
-    userAgent: presenter.userAgent,
-    now,
+  await deps.db.transaction(async (tx) => {
+    await recordAudit(tx, {
+      kind: 'link_replayed',
+      actor: 'visitor',
+      requestId: presenter.requestId,
+      tenantId: tenant.id,
+      visitorId: link.visitor_id,
+      detail: { linkId: link.id, usedAt: state.usedAt.toISOString(), ip: presenter.ip },
+      at: now,
+    });
+    await recordLinkReplay(tx, {
+      tenantId: tenant.id,
+      visitorId: link.visitor_id,
+      linkId: link.id,
+      usedAt: state.usedAt,
+      requestId: presenter.requestId,
+      ip: presenter.ip,
+      userAgent: presenter.userAgent,
+      now,
+    });
+    await enqueueWebhookEvent(tx, {
+      tenantId: tenant.id,
+      type: 'magic_link.replayed',
+      data: { linkId: link.id, visitorId: link.visitor_id, usedAt: state.usedAt.toISOString(), requestId: presenter.requestId },
+      email: link.email,
+      requestId: presenter.requestId,
+      at: now,
+    });
   });
   deps.logger.warn('used magic link replayed', { requestId: presenter.requestId, tenant: tenant.handle, visitorId: link.visitor_id });
 }

@@ -1,11 +1,12 @@
 // The sign-in mail as a kind of outbox mail: how a `magic_link` row becomes a message (the
-// link and code from its sealed payload), and what SMTP's acceptance starts — the link's validity.
+// link and code from its sealed payload), and what SMTP's acceptance starts — the link's validity
+// and the `magic_link.sent` webhook.
 // Registered with the outbox by the app (runtime.ts), so mail/ never imports this feature.
 import { DEFAULT_LOCALE, isLocale } from '../i18n/locales.ts';
 import { magicLinkMail } from '../mail/magic-link-mail.ts';
 import type { MailKind } from '../mail/outbox.ts';
 import { VISITOR_LINK_PATH, type MagicLinkPayload } from './magic-link.ts';
-import { LINKS_STARTED } from './queries.ts';
+import { LINKS_SENT_WEBHOOK, LINKS_STARTED } from './queries.ts';
 
 export const MAGIC_LINK_MAIL = 'magic_link';
 
@@ -26,7 +27,7 @@ export function magicLinkMailKind(defaultLinkTtlSeconds: number): MailKind {
       });
       return { content, validForSeconds: ttlSeconds };
     },
-    onAccepted: LINKS_STARTED,
+    onAccepted: [LINKS_STARTED, LINKS_SENT_WEBHOOK],
   };
 }
 

@@ -7,6 +7,7 @@ import { sql } from '../db/sql.ts';
 import { outboxInsert } from '../mail/outbox.ts';
 import { sessionInsert } from '../sessions/sessions.ts';
 import { visitorUpsert } from '../visitors/visitors.ts';
+import { webhookEventInsert } from '../webhooks/events.ts';
 
 /** One row of `magic_links` as features see it (the token hash never leaves this module). */
 export type LinkRecord = {
@@ -173,6 +174,12 @@ export async function consumeLinkIntoSession(
     audit as (${auditInsert(sql`
       select used.tenant_id, used.visitor_id, ${session.sessionId}::uuid, ${session.requestId}, ${session.via === 'code' ? 'code_consumed' : 'link_consumed'},
              'visitor', jsonb_build_object('linkId', used.id), ${session.now}
+      from used`)}),
+    webhook as (${webhookEventInsert(sql`
+      select used.tenant_id, 'visitor.signed_in',
+             jsonb_build_object('visitorId', used.visitor_id, 'sessionId', ${session.sessionId}::uuid, 'method', ${session.via}::text,
+                                'requestId', ${session.requestId}::text),
+             (select email from visitors where id = used.visitor_id), ${session.requestId}, ${session.now}
       from used`)})
     select created.visitor_id, v.email, used.return_to, created.id as session_id, created.expires_at, created.created_at
     from created
@@ -236,3 +243,12 @@ export const LINKS_STARTED = sql`
         set sent_at = sent.sent_at, expires_at = sent.expires_at
         from sent
         where l.id = sent.magic_link_id and l.sent_at is null`;
+
+/** SMTP accepted the sign-in mail: the `magic_link.sent` webhook, in the same record statement (CTE `sent`). */
+export const LINKS_SENT_WEBHOOK = webhookEventInsert(sql`
+        select sent.tenant_id, 'magic_link.sent',
+               jsonb_build_object('linkId', sent.magic_link_id, 'visitorId', sent.visitor_id, 'sentAt', sent.sent_at,
+                                  'expiresAt', sent.expires_at, 'requestId', sent.request_id),
+               sent.to_address, sent.request_id, sent.sent_at
+        from sent
+        where sent.magic_link_id is not null`);

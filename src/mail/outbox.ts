@@ -44,10 +44,10 @@ export type MailKind = {
    */
   compose(mail: ClaimedMail, payload: unknown): { content: Pick<OutgoingMail, 'subject' | 'text' | 'html'>; validForSeconds: number };
   /**
-   * The owner's statement run with every recorded group, in the same statement: it reads the CTE
-   * `sent` (id, tenant_id, magic_link_id, request_id, message_id, attempt, visitor_id, sent_at, expires_at).
+   * The owners' statements run with every recorded group, in the same statement: they read the CTE
+   * `sent` (id, tenant_id, magic_link_id, request_id, message_id, to_address, attempt, visitor_id, sent_at, expires_at).
    */
-  onAccepted?: Query;
+  onAccepted?: Query | readonly Query[];
 };
 
 export type ClaimedMail = {
@@ -118,7 +118,7 @@ export class MailOutbox {
   private readonly onAccepted: Query;
 
   constructor(private readonly options: OutboxOptions) {
-    const parts = Object.values(options.kinds).flatMap((kind) => (kind.onAccepted ? [kind.onAccepted] : []));
+    const parts = Object.values(options.kinds).flatMap((kind) => (kind.onAccepted ? [kind.onAccepted].flat() : []));
     this.onAccepted = parts.reduce((all, part, i) => sql`${all}, accepted_${new Raw(String(i))} as (${part})`, sql``);
     this.batchSize = options.batchSize ?? 50;
     this.maxInFlight = Math.max(this.batchSize, options.maxInFlight ?? 2 * this.batchSize);
@@ -315,7 +315,7 @@ export class MailOutbox {
         set status = 'sent', sent_at = a.sent_at, payload = null, last_error = null
         from accepted a
         where o.id = a.id
-        returning o.id, o.tenant_id, o.magic_link_id, o.request_id, o.message_id, a.attempt, a.visitor_id, a.sent_at, a.expires_at
+        returning o.id, o.tenant_id, o.magic_link_id, o.request_id, o.message_id, o.to_address, a.attempt, a.visitor_id, a.sent_at, a.expires_at
       )${this.onAccepted}
       ${auditInsert(sql`
       select tenant_id, visitor_id, null::uuid, request_id, 'mail_sent', 'system',

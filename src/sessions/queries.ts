@@ -2,6 +2,7 @@
 // features call these functions; a composite statement takes `sessionInsert` as its part.
 import type { Db } from '../db/db.ts';
 import { sql, type Query } from '../db/sql.ts';
+import { webhookEventInsert } from '../webhooks/events.ts';
 
 /** One row of `sessions` as features see it (the token hash never leaves this module). */
 export type SessionRecord = {
@@ -48,29 +49,40 @@ export async function slideSession(db: Db, sessionId: string, now: Date, expires
   return row?.expires_at ?? null;
 }
 
+/**
+ * A revocation in one statement: the sessions `where` picks that are still live are revoked, and
+ * each gets its `session.revoked` webhook. `requestId`: the request that revoked them, if any.
+ */
+function revoke(where: Query, now: Date, requestId: string | null): Query {
+  return sql`
+    with revoked as (
+      update sessions set revoked_at = ${now}
+      where ${where} and revoked_at is null
+      returning id, tenant_id, visitor_id
+    ),
+    webhook as (${webhookEventInsert(sql`
+      select revoked.tenant_id, 'session.revoked',
+             jsonb_build_object('sessionId', revoked.id, 'visitorId', revoked.visitor_id, 'requestId', ${requestId}::text),
+             (select email from visitors where id = revoked.visitor_id), ${requestId}::text, ${now}::timestamptz
+      from revoked`)})
+    select id from revoked`;
+}
+
 /** Revokes one session; false when it was already revoked (or does not exist). */
-export async function revokeSession(db: Db, sessionId: string, now: Date): Promise<boolean> {
-  const rows = await db.many(
-    sql`update sessions set revoked_at = ${now} where id = ${sessionId}::uuid and revoked_at is null returning id`,
-  );
+export async function revokeSession(db: Db, sessionId: string, now: Date, requestId: string | null = null): Promise<boolean> {
+  const rows = await db.many(revoke(sql`id = ${sessionId}::uuid`, now, requestId));
   return rows.length === 1;
 }
 
 /** Revokes these sessions (those still live); returns how many it ended. */
-export async function revokeSessions(db: Db, sessionIds: readonly string[], now: Date): Promise<number> {
+export async function revokeSessions(db: Db, sessionIds: readonly string[], now: Date, requestId: string | null = null): Promise<number> {
   if (sessionIds.length === 0) return 0;
-  const rows = await db.many(sql`
-    update sessions set revoked_at = ${now}
-    where id = any(${[...sessionIds]}::uuid[]) and revoked_at is null
-    returning id`);
+  const rows = await db.many(revoke(sql`id = any(${[...sessionIds]}::uuid[])`, now, requestId));
   return rows.length;
 }
 
-export async function revokeVisitorSessions(db: Db, visitorId: string, now: Date): Promise<number> {
-  const rows = await db.many(sql`
-    update sessions set revoked_at = ${now}
-    where visitor_id = ${visitorId}::uuid and revoked_at is null
-    returning id`);
+export async function revokeVisitorSessions(db: Db, visitorId: string, now: Date, requestId: string | null = null): Promise<number> {
+  const rows = await db.many(revoke(sql`visitor_id = ${visitorId}::uuid`, now, requestId));
   return rows.length;
 }
 
@@ -86,13 +98,16 @@ export async function listLiveSessions(db: Db, visitorId: string, now: Date): Pr
 }
 
 /** Revokes one of the visitor's own sessions; false when it is not theirs (or not live). */
-export async function revokeOwnSession(db: Db, visitorId: string, sessionId: string, now: Date): Promise<boolean> {
+export async function revokeOwnSession(
+  db: Db,
+  visitorId: string,
+  sessionId: string,
+  now: Date,
+  requestId: string | null = null,
+): Promise<boolean> {
   // The uuid's shape, not just its alphabet: 36 dashes would reach the ::uuid cast (a 500).
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(sessionId)) return false;
-  const rows = await db.many(sql`
-    update sessions set revoked_at = ${now}
-    where id = ${sessionId}::uuid and visitor_id = ${visitorId}::uuid and revoked_at is null
-    returning id`);
+  const rows = await db.many(revoke(sql`id = ${sessionId}::uuid and visitor_id = ${visitorId}::uuid`, now, requestId));
   return rows.length === 1;
 }
 

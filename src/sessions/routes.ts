@@ -39,7 +39,7 @@ export function sessionRoutes(deps: AppDeps) {
       const { session, tenant } = await ctx.requireSession();
       // A cookie-authenticated write must come from the storefront itself.
       if (session.via === 'cookie') assertOriginAllowed(request, tenant, config);
-      if (!(await revokeOwnSession(deps.db, session.visitor_id, params.id, deps.clock.now()))) {
+      if (!(await revokeOwnSession(deps.db, session.visitor_id, params.id, deps.clock.now(), ctx.requestId))) {
         throw new AppError('session_not_found', { detail: 'You have no live session with that id.' });
       }
       await recordAudit(deps.db, {
@@ -71,8 +71,8 @@ export function sessionRoutes(deps: AppDeps) {
         if (session) {
           const now = deps.clock.now();
           const all = body.scope === 'all';
-          if (all) await revokeVisitorSessions(deps.db, session.visitor_id, now);
-          else await revokeSession(deps.db, session.id, now);
+          if (all) await revokeVisitorSessions(deps.db, session.visitor_id, now, ctx.requestId);
+          else await revokeSession(deps.db, session.id, now, ctx.requestId);
           await recordAudit(deps.db, {
             kind: all ? 'sessions_revoked_all' : 'session_revoked',
             actor: 'visitor',

@@ -3,7 +3,7 @@
 import { loadConfig } from '../../src/config.ts';
 import type { Tenant } from '../../src/tenants/tenants.ts';
 import { createLogger } from '../../src/log.ts';
-import { createRuntime, type Runtime } from '../../src/runtime.ts';
+import { createRuntime, type Runtime, type RuntimeOverrides } from '../../src/runtime.ts';
 import { TestClock } from './clock.ts';
 import { countingDb, freshDatabase, type TestDatabase } from './database.ts';
 import { MailCapture } from './mail-capture.ts';
@@ -15,7 +15,11 @@ export const SECRET_B = 'test-secret-B-0123456789abcdefghijklmnopqrstuvwxyz';
 /** Host of the service itself (no tenant owns it). */
 export const SERVICE_HOST = 'service.test';
 
-export type HarnessOptions = { env?: Record<string, string> };
+export type HarnessOptions = {
+  env?: Record<string, string>;
+  /** Runtime settings a test needs (a webhook host resolver, a short webhook timeout). */
+  runtime?: Pick<RuntimeOverrides, 'resolveHost' | 'webhooks'>;
+};
 
 export class CookieJar {
   readonly values = new Map<string, string>();
@@ -73,6 +77,7 @@ export class Harness {
       clock: this.clock,
       logger: createLogger('debug', (line) => this.logs.push(line)),
       seedDemo: false,
+      ...this.options.runtime,
     });
   }
 

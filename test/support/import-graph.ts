@@ -50,6 +50,7 @@ export const LAYERS: Record<string, Layer> = {
   'support/': 'feature',
   'tenants/': 'feature',
   'visitors/': 'feature',
+  'webhooks/': 'feature',
   'db/': 'platform',
   'tokens/': 'platform',
   'http/': 'platform',

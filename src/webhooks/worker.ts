@@ -1,0 +1,269 @@
+// The webhook delivery worker, apart from request handling like the mail outbox's (a slow or dead
+// endpoint never slows sign-in or the edge check). Rows of `webhook_deliveries` are claimed with
+// `for update skip locked` and a lease (several instances may run it), at most `perEndpoint` in
+// flight per endpoint, and POSTed as Standard Webhooks: `webhook-id` (the row id, stable across
+// retries), `webhook-timestamp`, `webhook-signature` (one `v1,…` per signing secret: two during a
+// rotation's overlap). Any 2xx is delivered; anything else (a redirect included: never followed),
+// a timeout or a refused address is retried — the first retry within 10 s, then exponential
+// backoff with jitter — until the event is `retryWindowSeconds` old; then it is dead, listed and
+// re-sent from the CLI. At least once: a worker that dies after the POST and before recording it
+// leaves the row to be claimed again after its lease.
+//
+// SSRF: the URL is checked again before every attempt and the connection goes to the address that
+// check resolved (node:http(s) `lookup` answers with it; the Host header and TLS server name stay
+// the URL's host), so a DNS answer that changed since registration cannot reach a private address.
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { addSeconds, type Clock } from '../clock.ts';
+import type { Db } from '../db/db.ts';
+import type { Logger } from '../log.ts';
+import type { KeyRing } from '../tokens/keys.ts';
+import { signingSecrets } from './endpoints.ts';
+import { claimDeliveries, markDead, markDelivered, markRetry, sweepOpenedWithoutConfirm, type ClaimedDelivery } from './queries.ts';
+import { checkWebhookUrl, WebhookUrlRefused, type UrlPolicy } from './url-policy.ts';
+
+export type WebhookWorkerOptions = {
+  db: Db;
+  keys: KeyRing;
+  clock: Clock;
+  logger: Logger;
+  urlPolicy: UrlPolicy;
+  /** Per attempt, connection to last byte of the answer's head. */
+  timeoutMs?: number;
+  /** Deliveries in flight per endpoint at most (per worker). */
+  perEndpoint?: number;
+  /** Deliveries in flight at most (per worker). */
+  maxInFlight?: number;
+  leaseSeconds?: number;
+  /** How long an event is retried before it is dead. */
+  retryWindowSeconds?: number;
+  pollMs?: number;
+  /** How often the "opened without confirm" sweep runs. */
+  sweepMs?: number;
+  /** Jitter source (tests pin it). */
+  random?: () => number;
+};
+
+/** A link opened but not confirmed within this long is reported (the mail-scanner signal). */
+export const OPENED_GRACE_SECONDS = 60;
+
+/** Seconds before retry `attempt` + 1: 5 s doubling, capped at a day, plus up to 50 % jitter (the first ≤ 7.5 s). */
+export function retryDelaySeconds(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(5 * 2 ** (attempt - 1), 86_400);
+  return Math.round(base * (1 + random() / 2));
+}
+
+type Outcome = { ok: true; status: number } | { ok: false; status: number | null; error: string };
+
+export class WebhookWorker {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly active = new Set<Promise<unknown>>();
+  private readonly busy = new Map<string, number>();
+  private inFlight = 0;
+  private claiming = false;
+  private lastSweep = 0;
+  private readonly timeoutMs: number;
+  private readonly perEndpoint: number;
+  private readonly maxInFlight: number;
+  private readonly leaseSeconds: number;
+  private readonly retryWindowSeconds: number;
+
+  constructor(private readonly options: WebhookWorkerOptions) {
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.perEndpoint = options.perEndpoint ?? 4;
+    this.maxInFlight = options.maxInFlight ?? 64;
+    // Longer than an attempt can take, so a live worker's delivery is never claimed twice.
+    this.leaseSeconds = Math.max(options.leaseSeconds ?? 60, Math.ceil(this.timeoutMs / 1000) + 5);
+    this.retryWindowSeconds = options.retryWindowSeconds ?? 86_400;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.poll(), this.options.pollMs ?? 1000);
+    this.poll();
+  }
+
+  /** Stops claiming and waits for the deliveries in flight to be recorded. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    while (this.active.size) await Promise.allSettled([...this.active]);
+  }
+
+  /** One pass (tests, the CLI): the sweep, then one claim, each claimed delivery attempted and recorded. Returns how many were claimed. */
+  async tick(): Promise<number> {
+    await this.track(this.sweep());
+    const rows = await this.track(this.claim(this.maxInFlight));
+    await Promise.all(rows.map((row) => this.track(this.attempt(row))));
+    return rows.length;
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.active.add(work);
+    const forget = () => this.active.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  private poll(): void {
+    const now = Date.now();
+    if (now - this.lastSweep >= (this.options.sweepMs ?? 15_000)) {
+      this.lastSweep = now;
+      void this.track(this.sweep()).catch((error) => this.options.logger.error('webhooks: sweep failed', { error: errorText(error) }));
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    if (!this.timer || this.claiming) return;
+    const room = this.maxInFlight - this.inFlight;
+    if (room <= 0) return;
+    this.claiming = true;
+    void this.track(this.claim(room))
+      .then(
+        (rows) => {
+          for (const row of rows) {
+            this.inFlight++;
+            this.busy.set(row.endpoint_id, (this.busy.get(row.endpoint_id) ?? 0) + 1);
+            void this.track(this.attempt(row))
+              .catch((error) =>
+                // The row stays 'sending' and is claimed again after its lease (at least once).
+                this.options.logger.error('webhooks: could not record a delivery outcome; retried after its lease', {
+                  deliveryId: row.id,
+                  error: errorText(error),
+                }),
+              )
+              .finally(() => {
+                this.inFlight--;
+                const left = (this.busy.get(row.endpoint_id) ?? 1) - 1;
+                if (left > 0) this.busy.set(row.endpoint_id, left);
+                else this.busy.delete(row.endpoint_id);
+                this.pump();
+              });
+          }
+        },
+        (error) => this.options.logger.error('webhooks: claim failed', { error: errorText(error) }), // the poll retries
+      )
+      .finally(() => {
+        this.claiming = false;
+      });
+  }
+
+  private claim(limit: number): Promise<ClaimedDelivery[]> {
+    return claimDeliveries(this.options.db, this.options.clock.now(), {
+      limit,
+      perEndpoint: this.perEndpoint,
+      leaseSeconds: this.leaseSeconds,
+      busy: this.busy,
+    });
+  }
+
+  private sweep(): Promise<number> {
+    return sweepOpenedWithoutConfirm(this.options.db, this.options.clock.now(), {
+      graceSeconds: OPENED_GRACE_SECONDS,
+      lookBackSeconds: 3600,
+    });
+  }
+
+  /** One attempt of one claimed delivery, and its outcome recorded. */
+  private async attempt(row: ClaimedDelivery): Promise<void> {
+    const { clock, logger } = this.options;
+    const log = { deliveryId: row.id, endpointId: row.endpoint_id, type: row.type, attempt: row.attempts, requestId: row.request_id };
+    const now = clock.now();
+    const secrets = await signingSecrets(this.options.keys, row, now);
+    if (!secrets) {
+      await markDead(this.options.db, row.id, { status: null, error: 'the signing secret cannot be opened (TOKEN_SECRET removed?)', now });
+      logger.error('webhook dead: signing secret cannot be opened', log);
+      return;
+    }
+    const body = JSON.stringify({
+      type: row.type,
+      timestamp: row.created_at.toISOString(),
+      data: row.email ? { ...row.data, email: row.email } : row.data,
+    });
+    const signature = secrets.map((secret) => new Webhook(secret).sign(row.id, now, body)).join(' ');
+    const outcome = await this.post(row.url, body, {
+      'content-type': 'application/json',
+      'user-agent': 'VisitorAccess-Webhooks/1',
+      'webhook-id': row.id,
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': signature,
+    });
+    const done = clock.now();
+    if (outcome.ok) {
+      await markDelivered(this.options.db, row.id, outcome.status, done);
+      logger.info('webhook delivered', { ...log, status: outcome.status });
+      return;
+    }
+    const retryAt = addSeconds(done, retryDelaySeconds(row.attempts, this.options.random));
+    if (retryAt > addSeconds(row.created_at, this.retryWindowSeconds)) {
+      await markDead(this.options.db, row.id, { status: outcome.status, error: outcome.error, now: done });
+      logger.error('webhook dead after retries', { ...log, status: outcome.status, reason: outcome.error });
+      return;
+    }
+    await markRetry(this.options.db, row.id, { status: outcome.status, error: outcome.error, retryAt });
+    logger.warn('webhook delivery failed; will retry', {
+      ...log,
+      status: outcome.status,
+      reason: outcome.error,
+      retryAt: retryAt.toISOString(),
+    });
+  }
+
+  /** POSTs to the checked address; never follows a redirect; gives up after the timeout. */
+  private async post(rawUrl: string, body: string, headers: Record<string, string>): Promise<Outcome> {
+    let checked: Awaited<ReturnType<typeof checkWebhookUrl>>;
+    try {
+      checked = await checkWebhookUrl(rawUrl, this.options.urlPolicy);
+    } catch (error) {
+      return { ok: false, status: null, error: error instanceof WebhookUrlRefused ? `refused: ${error.message}` : errorText(error) };
+    }
+    const { url, address } = checked;
+    const family = address.includes(':') ? 6 : 4;
+    // Whatever name the client asks for, the answer is the address just checked.
+    const lookup = ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+      if (options?.all) callback(null, [{ address, family }]);
+      else callback(null, address, family);
+    }) as unknown as LookupFunction;
+    const client = url.protocol === 'https:' ? https : http;
+    return new Promise<Outcome>((resolve) => {
+      let settled = false;
+      const finish = (outcome: Outcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      const request = client.request(
+        {
+          protocol: url.protocol,
+          hostname: url.hostname.replace(/^\[|\]$/g, ''),
+          port: url.port || undefined,
+          path: `${url.pathname}${url.search}`,
+          method: 'POST',
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          lookup,
+          agent: false,
+        },
+        (response) => {
+          const status = response.statusCode ?? 0;
+          response.resume(); // the answer's body is not read
+          request.destroy();
+          finish(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `HTTP ${status}` });
+        },
+      );
+      const timer = setTimeout(() => {
+        finish({ ok: false, status: null, error: `timeout after ${this.timeoutMs} ms` });
+        request.destroy();
+      }, this.timeoutMs);
+      request.on('error', (error) => finish({ ok: false, status: null, error: errorText(error) }));
+      request.end(body);
+    });
+  }
+}
+
+function errorText(error: unknown): string {
+  return String((error as Error)?.message ?? error);
+}

@@ -1,0 +1,513 @@
+// Signed webhooks, black-box: endpoints through the API, events from real sign-ins (mail through
+// the SMTP capture), delivered by the worker to a real HTTP receiver on 127.0.0.1 that verifies
+// every signature with the `standardwebhooks` library. Host names the tests make up resolve
+// through the runtime's resolver hook, so the SSRF re-check at delivery can be shown to bite.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'bun:test';
+import { SignJWT } from 'jose';
+import { Webhook } from 'standardwebhooks';
+import { createPat } from '../src/credentials/pats.ts';
+import { insertJwtKey, newKid } from '../src/credentials/jwt-keys.ts';
+import { sql } from '../src/db/sql.ts';
+import { seal } from '../src/tokens/sealed.ts';
+import { checkWebhookUrl, isForbiddenAddress } from '../src/webhooks/url-policy.ts';
+import { retryDelaySeconds } from '../src/webhooks/worker.ts';
+import { CookieJar, Harness } from './support/harness.ts';
+
+type Received = {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  json: { type: string; timestamp: string; data: Record<string, unknown> };
+};
+
+/** A storefront's webhook receiver: records every request; a path's behaviour is set per test. */
+class Receiver {
+  readonly received: Received[] = [];
+  readonly behaviour = new Map<string, (request: Request) => Response | Promise<Response>>();
+  readonly server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch: async (request) => {
+      const path = new URL(request.url).pathname;
+      const body = await request.text();
+      this.received.push({ path, headers: Object.fromEntries(request.headers), body, json: JSON.parse(body) });
+      return (await this.behaviour.get(path)?.(request)) ?? new Response(null, { status: 204 });
+    },
+  });
+  url(path: string, host = '127.0.0.1'): string {
+    return `http://${host}:${this.server.port}${path}`;
+  }
+  at(path: string): Received[] {
+    return this.received.filter((r) => r.path === path);
+  }
+}
+
+/** What the made-up host names resolve to (the resolver hook); `localhost` is counted. */
+const dns = new Map<string, string[]>();
+const localhostLookups = { count: 0 };
+
+let h: Harness;
+let receiver: Receiver;
+let writer: string;
+let reader: string;
+let otherWriter: string;
+const SERVICE = { host: 'service.test' };
+
+beforeAll(async () => {
+  receiver = new Receiver();
+  h = await Harness.start({
+    runtime: {
+      resolveHost: async (name) => {
+        if (name === 'localhost') {
+          localhostLookups.count++;
+          return ['127.0.0.1'];
+        }
+        const addresses = dns.get(name);
+        if (!addresses) throw new Error(`ENOTFOUND ${name}`);
+        return addresses;
+      },
+      webhooks: { timeoutMs: 300, random: () => 0 },
+    },
+  });
+  writer = (await createPat(h.db, { tenantId: h.gharart.id, name: 'hooks', scopes: ['webhooks:read', 'webhooks:write', 'access:write'] }))
+    .token;
+  reader = (await createPat(h.db, { tenantId: h.gharart.id, name: 'hooks-reader', scopes: ['webhooks:read'] })).token;
+  otherWriter = (await createPat(h.db, { tenantId: h.other.id, name: 'other-hooks', scopes: ['webhooks:read', 'webhooks:write'] })).token;
+});
+afterAll(async () => {
+  await h.close();
+  receiver.server.stop(true);
+});
+
+beforeEach(async () => {
+  // Each test starts with no endpoints and no deliveries of its own tenant.
+  await h.db.many(sql`delete from webhook_endpoints`);
+  receiver.received.length = 0;
+  receiver.behaviour.clear();
+});
+
+function bearer(token: string) {
+  return { authorization: `Bearer ${token}` };
+}
+
+async function register(body: Record<string, unknown>, token = writer) {
+  const response = await h.json('/v2/webhooks/endpoints', body, { ...SERVICE, headers: bearer(token) });
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown> & { id: string; secret: string; code?: string },
+  };
+}
+
+function deliver(): Promise<number> {
+  return h.runtime.deps.webhooks.tick();
+}
+
+type DeliveryState = {
+  status: string;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  next_attempt_at: Date;
+  id: string;
+};
+
+async function deliveriesOf(endpointId: string): Promise<DeliveryState[]> {
+  return h.db.many<DeliveryState>(sql`
+    select id, status, attempts, last_status, last_error, next_attempt_at from webhook_deliveries where endpoint_id = ${endpointId}::uuid
+    order by created_at`);
+}
+
+/** Every received request verifies with the endpoint's secret, as a storefront would check it. */
+function verified(received: Received, secret: string) {
+  return new Webhook(secret).verify(received.body, {
+    'webhook-id': received.headers['webhook-id']!,
+    'webhook-timestamp': received.headers['webhook-timestamp']!,
+    'webhook-signature': received.headers['webhook-signature']!,
+  }) as Received['json'];
+}
+
+describe('webhook endpoints API', () => {
+  it('registers an endpoint with a whsec_ secret shown once, lists it without secrets, and removes it', async () => {
+    const created = await register({ url: receiver.url('/crud'), events: ['visitor.signed_in'], description: 'orders' });
+    expect(created.status).toBe(201);
+    expect(Object.keys(created.body).sort()).toEqual(['createdAt', 'events', 'id', 'secret', 'url']);
+    expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(created.body.events).toEqual(['visitor.signed_in']);
+
+    const list = await h.fetch('/v2/webhooks/endpoints', { ...SERVICE, headers: bearer(reader) });
+    expect(list.status).toBe(200);
+    const text = await list.text();
+    expect(text).not.toContain('whsec_');
+    expect(JSON.parse(text)).toEqual({
+      items: [{ id: created.body.id, url: receiver.url('/crud'), events: ['visitor.signed_in'], createdAt: created.body.createdAt }],
+    });
+    // Sealed at rest: the secret is nowhere in the row.
+    const row = await h.db.one<Record<string, unknown>>(sql`select * from webhook_endpoints where id = ${created.body.id}::uuid`);
+    expect(JSON.stringify(row)).not.toContain(created.body.secret.slice(6));
+    // Another storefront neither sees nor removes it.
+    const otherList = await h.fetch('/v2/webhooks/endpoints', { ...SERVICE, headers: bearer(otherWriter) });
+    expect(((await otherList.json()) as { items: unknown[] }).items).toEqual([]);
+    const otherDelete = await h.fetch(`/v2/webhooks/endpoints/${created.body.id}`, {
+      ...SERVICE,
+      method: 'DELETE',
+      headers: bearer(otherWriter),
+    });
+    expect(otherDelete.status).toBe(404);
+
+    const removed = await h.fetch(`/v2/webhooks/endpoints/${created.body.id}`, { ...SERVICE, method: 'DELETE', headers: bearer(writer) });
+    expect(removed.status).toBe(204);
+    const after = await h.fetch('/v2/webhooks/endpoints', { ...SERVICE, headers: bearer(reader) });
+    expect(((await after.json()) as { items: unknown[] }).items).toEqual([]);
+    const again = await h.fetch(`/v2/webhooks/endpoints/${created.body.id}`, { ...SERVICE, method: 'DELETE', headers: bearer(writer) });
+    expect(again.status).toBe(404);
+    const malformed = await h.fetch('/v2/webhooks/endpoints/not-a-uuid', { ...SERVICE, method: 'DELETE', headers: bearer(writer) });
+    expect(malformed.status).toBe(404);
+  });
+
+  it('needs webhooks:write to register and webhooks:read to list (PAT or storefront JWT)', async () => {
+    expect((await register({ url: receiver.url('/scopes'), events: ['*'] }, reader)).body.code).toBe('insufficient_scope');
+    const anonymous = await h.json('/v2/webhooks/endpoints', { url: receiver.url('/scopes'), events: ['*'] }, SERVICE);
+    expect(anonymous.status).toBe(401);
+    const noRead = (await createPat(h.db, { tenantId: h.gharart.id, name: 'grants-only', scopes: ['access:read'] })).token;
+    const listed = await h.fetch('/v2/webhooks/endpoints', { ...SERVICE, headers: bearer(noRead) });
+    expect(listed.status).toBe(403);
+
+    const secret = 'webhooks-jwt-secret-0123456789-abcdefghijklmnop';
+    const kid = newKid();
+    await insertJwtKey(h.db, {
+      kid,
+      tenantId: h.gharart.id,
+      alg: 'HS256',
+      publicJwk: null,
+      secretSealed: await seal(h.deps.keys, 'credential', secret, kid),
+    });
+    const now = Math.floor(h.clock.now().getTime() / 1000);
+    const jwt = await new SignJWT({ aud: 'visitor-access', iat: now, exp: now + 300, scope: 'webhooks:write webhooks:read' })
+      .setProtectedHeader({ alg: 'HS256', kid, typ: 'JWT' })
+      .sign(new TextEncoder().encode(secret));
+    expect((await register({ url: receiver.url('/jwt'), events: ['*'] }, jwt)).status).toBe(201);
+    const viaJwt = await h.fetch('/v2/webhooks/endpoints', { ...SERVICE, headers: bearer(jwt) });
+    expect(((await viaJwt.json()) as { items: unknown[] }).items).toHaveLength(1);
+  });
+
+  it('takes a list of known event types or ["*"]', async () => {
+    for (const events of [[], ['nope'], ['*', 'visitor.signed_in'], 'visitor.signed_in']) {
+      const { status, body } = await register({ url: receiver.url('/events'), events });
+      expect([events, status, body.code]).toEqual([events, 400, 'invalid_request']);
+    }
+    expect((await register({ url: receiver.url('/events'), events: ['*'] })).status).toBe(201);
+  });
+});
+
+describe('webhook events from a real sign-in', () => {
+  it('reports magic_link.sent and visitor.signed_in (method link), signed, with ids and no token, code, cookie or email', async () => {
+    const { body: endpoint } = await register({ url: receiver.url('/all'), events: ['*'] });
+    const email = 'hooked-link@example.com';
+    const mail = await h.requestLink(email);
+    const jar = new CookieJar();
+    const path = Harness.pathOf(mail.link!);
+    await h.fetch(path, { jar });
+    const confirmed = await h.form(path, {}, { jar });
+    expect(confirmed.status).toBe(303);
+    await deliver();
+    const types = receiver.at('/all').map((r) => r.json.type);
+    expect(types.sort()).toEqual(['magic_link.sent', 'visitor.signed_in']);
+    for (const received of receiver.at('/all')) {
+      const event = verified(received, endpoint.secret);
+      expect(event.type).toBe(received.json.type);
+      expect(received.headers['webhook-id']).toMatch(/^[0-9a-f-]{36}$/);
+      // Nothing that signs someone in, and no email (the endpoint did not ask for it).
+      expect(received.body).not.toContain(mail.token!);
+      expect(received.body).not.toContain(mail.code!);
+      for (const cookie of jar.values.values()) expect(received.body).not.toContain(cookie);
+      expect(received.body).not.toContain(email);
+      expect(JSON.stringify(event.data)).not.toMatch(/vml_|vs_/);
+    }
+    const signedIn = receiver.at('/all').find((r) => r.json.type === 'visitor.signed_in')!.json;
+    const session = await h.db.one<{ id: string; visitor_id: string }>(sql`
+      select s.id, s.visitor_id from sessions s join visitors v on v.id = s.visitor_id where v.email = ${email}`);
+    expect(signedIn.data).toEqual({
+      visitorId: session!.visitor_id,
+      sessionId: session!.id,
+      method: 'link',
+      requestId: expect.any(String),
+    });
+    const sent = receiver.at('/all').find((r) => r.json.type === 'magic_link.sent')!.json;
+    expect(sent.data).toMatchObject({ visitorId: session!.visitor_id, linkId: expect.any(String), requestId: expect.any(String) });
+    // Delivered once: another pass sends nothing more.
+    expect(await deliver()).toBe(0);
+  });
+
+  it('reports a sign-in by code (method code), with the email only where the endpoint set includeEmail', async () => {
+    const { body: plain } = await register({ url: receiver.url('/plain'), events: ['visitor.signed_in'] });
+    const { body: withEmail } = await register({ url: receiver.url('/with-email'), events: ['visitor.signed_in'], includeEmail: true });
+    const email = 'hooked-code@example.com';
+    const mail = await h.requestLink(email);
+    const verify = await h.json('/v2/visitor/auth/verify', { handle: 'gharart', email, code: mail.code, delivery: 'bearer' });
+    expect(verify.status).toBe(200);
+    const { sessionToken } = (await verify.json()) as { sessionToken: string };
+    await deliver();
+    const [toPlain] = receiver.at('/plain');
+    const [toEmail] = receiver.at('/with-email');
+    expect(verified(toPlain!, plain.secret).data).toMatchObject({ method: 'code' });
+    expect(toPlain!.json.data.email).toBeUndefined();
+    expect(verified(toEmail!, withEmail.secret).data).toMatchObject({ method: 'code', email });
+    for (const received of [toPlain!, toEmail!]) {
+      expect(received.body).not.toContain(sessionToken);
+      expect(received.body).not.toContain(mail.code!);
+    }
+  });
+
+  it('reports a replayed link, a revoked session and a changed grant', async () => {
+    await register({ url: receiver.url('/security'), events: ['magic_link.replayed', 'session.revoked', 'grant.changed'] });
+    const email = 'hooked-replay@example.com';
+    const mail = await h.requestLink(email);
+    const path = Harness.pathOf(mail.link!);
+    const jar = new CookieJar();
+    await h.fetch(path, { jar });
+    await h.form(path, {}, { jar });
+    // Another browser presents the used link.
+    const stranger = new CookieJar();
+    await h.fetch(path, { jar: stranger });
+    // The shopper logs out.
+    const logout = await h.form('/v2/visitor/auth/logout', {}, { jar });
+    expect(logout.status).toBe(303);
+    // The storefront grants something.
+    const grant = await h.fetch('/v2/access/grants', {
+      ...SERVICE,
+      method: 'PUT',
+      headers: { ...bearer(writer), 'content-type': 'application/json' },
+      body: JSON.stringify({ email, resource: '/content/hooks/*', kind: 'content' }),
+    });
+    expect(grant.status).toBe(201);
+    await deliver();
+    const byType = Object.fromEntries(receiver.at('/security').map((r) => [r.json.type, r.json.data]));
+    expect(Object.keys(byType).sort()).toEqual(['grant.changed', 'magic_link.replayed', 'session.revoked']);
+    expect(byType['magic_link.replayed']).toMatchObject({ linkId: expect.any(String), visitorId: expect.any(String) });
+    expect(byType['session.revoked']).toMatchObject({ sessionId: expect.any(String), requestId: expect.any(String) });
+    expect(byType['grant.changed']).toEqual({
+      change: 'created',
+      resource: '/content/hooks/*',
+      kind: 'content',
+      expiresAt: null,
+      requestId: grant.headers.get('x-request-id'),
+    });
+    expect(
+      receiver
+        .at('/security')
+        .map((r) => r.body)
+        .join('\n'),
+    ).not.toContain(email);
+  });
+
+  it('reports a link opened but not confirmed within a minute (the mail-scanner signal), once', async () => {
+    await register({ url: receiver.url('/scanner'), events: ['magic_link.opened_without_confirm'] });
+    const scanned = await h.requestLink('hooked-scanned@example.com');
+    await h.fetch(Harness.pathOf(scanned.link!)); // a scanner's GET
+    await h.fetch(Harness.pathOf(scanned.link!)); // and again
+    const confirmed = await h.signIn('hooked-confirmed@example.com'); // opened and confirmed at once
+    expect(confirmed.response.status).toBe(303);
+    await deliver();
+    expect(receiver.at('/scanner')).toHaveLength(0); // not a minute yet
+    h.clock.advance(61);
+    await deliver();
+    await deliver();
+    const events = receiver.at('/scanner');
+    expect(events).toHaveLength(1);
+    const link = await h.db.one<{ id: string }>(sql`
+      select l.id from magic_links l join visitors v on v.id = l.visitor_id where v.email = 'hooked-scanned@example.com'`);
+    expect(events[0]!.json.data).toMatchObject({ linkId: link!.id, openedAt: expect.any(String) });
+  });
+});
+
+describe('webhook delivery', () => {
+  async function grantEvent(endpointUrl: string) {
+    const { body } = await register({ url: endpointUrl, events: ['grant.changed'] });
+    const response = await h.fetch('/v2/access/grants', {
+      ...SERVICE,
+      method: 'PUT',
+      headers: { ...bearer(writer), 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `g-${crypto.randomUUID()}@example.com`, resource: '/content/x/*', kind: 'content' }),
+    });
+    expect(response.status).toBe(201);
+    return body;
+  }
+
+  it('retries after a 500 within 10 s, with the same webhook-id, and stops once a 2xx comes', async () => {
+    let failures = 1;
+    receiver.behaviour.set('/flaky', () => (failures-- > 0 ? new Response('no', { status: 500 }) : new Response('ok', { status: 200 })));
+    const endpoint = await grantEvent(receiver.url('/flaky'));
+    await deliver();
+    let [row] = await deliveriesOf(endpoint.id);
+    expect(row).toMatchObject({ status: 'pending', attempts: 1, last_status: 500 });
+    const wait = (row!.next_attempt_at.getTime() - h.clock.now().getTime()) / 1000;
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(10);
+    expect(retryDelaySeconds(1, () => 0.999)).toBeLessThanOrEqual(10); // whatever the jitter
+    await deliver();
+    expect(receiver.at('/flaky')).toHaveLength(1); // not due yet
+    h.clock.advance(10);
+    await deliver();
+    [row] = await deliveriesOf(endpoint.id);
+    expect(row).toMatchObject({ status: 'delivered', attempts: 2, last_status: 200 });
+    const ids = receiver.at('/flaky').map((r) => r.headers['webhook-id']);
+    expect(ids).toEqual([row!.id, row!.id]);
+  });
+
+  it('gives up an attempt after the timeout and does not follow redirects', async () => {
+    receiver.behaviour.set('/slow', () => Bun.sleep(2000).then(() => new Response(null, { status: 204 })));
+    receiver.behaviour.set('/moved', () => new Response(null, { status: 302, headers: { location: '/elsewhere' } }));
+    const slow = await grantEvent(receiver.url('/slow'));
+    const moved = await grantEvent(receiver.url('/moved'));
+    const started = performance.now();
+    await deliver();
+    expect(performance.now() - started).toBeLessThan(1500); // the 300 ms test timeout, not the receiver's 2 s
+    expect((await deliveriesOf(slow.id))[0]).toMatchObject({ status: 'pending', attempts: 1, last_status: null });
+    expect((await deliveriesOf(slow.id))[0]!.last_error).toContain('timeout');
+    expect((await deliveriesOf(moved.id))[0]).toMatchObject({ status: 'pending', attempts: 1, last_status: 302 });
+    expect(receiver.at('/elsewhere')).toHaveLength(0);
+  });
+
+  it('backs off exponentially with jitter, capped at a day', () => {
+    expect([1, 2, 3, 4].map((n) => retryDelaySeconds(n, () => 0))).toEqual([5, 10, 20, 40]);
+    expect(retryDelaySeconds(30, () => 0)).toBe(86_400);
+    expect(retryDelaySeconds(2, () => 0.5)).toBe(13);
+  });
+
+  it('signs with both secrets during a rotation overlap, and with the new one only after 24 h', async () => {
+    const endpoint = await grantEvent(receiver.url('/rotating'));
+    const rotate = await h.fetch(`/v2/webhooks/endpoints/${endpoint.id}/rotate-secret`, {
+      ...SERVICE,
+      method: 'POST',
+      headers: bearer(writer),
+    });
+    expect(rotate.status).toBe(200);
+    const rotated = (await rotate.json()) as { id: string; secret: string; previousSecretExpiresAt: string };
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(endpoint.secret);
+    await deliver();
+    const [during] = receiver.at('/rotating');
+    expect(during!.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    expect(verified(during!, endpoint.secret).type).toBe('grant.changed');
+    expect(verified(during!, rotated.secret).type).toBe('grant.changed');
+
+    h.clock.advance(24 * 3600 + 1);
+    await h.fetch('/v2/access/grants', {
+      ...SERVICE,
+      method: 'PUT',
+      headers: { ...bearer(writer), 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'after-rotation@example.com', resource: '/content/y/*', kind: 'content' }),
+    });
+    await deliver();
+    const after = receiver.at('/rotating')[1]!;
+    const signatures = after.headers['webhook-signature']!.split(' ');
+    expect(signatures).toHaveLength(1);
+    const timestamp = new Date(Number(after.headers['webhook-timestamp']) * 1000);
+    expect(signatures[0]).toBe(new Webhook(rotated.secret).sign(after.headers['webhook-id']!, timestamp, after.body));
+  });
+
+  it('marks a delivery dead after a day of failures; it is listed as dead and re-sent with the same webhook-id', async () => {
+    let up = false;
+    receiver.behaviour.set('/down', () => new Response(null, { status: up ? 204 : 503 }));
+    const endpoint = await grantEvent(receiver.url('/down'));
+    await deliver();
+    h.clock.advance(25 * 3600);
+    await deliver();
+    const [dead] = await deliveriesOf(endpoint.id);
+    expect(dead).toMatchObject({ status: 'dead', attempts: 2, last_status: 503 });
+    h.clock.advance(3600);
+    expect(await deliver()).toBe(0); // dead stays dead
+
+    const { listDeliveries, resendDelivery } = await import('../src/webhooks/endpoints.ts');
+    const listed = await listDeliveries(h.db, { tenantId: h.gharart.id, deadOnly: true, limit: 10 });
+    expect(listed.map((d) => d.id)).toContain(dead!.id);
+    up = true;
+    expect(await resendDelivery(h.db, dead!.id, h.clock.now())).toBe(true);
+    await deliver();
+    expect((await deliveriesOf(endpoint.id))[0]).toMatchObject({ status: 'delivered', attempts: 1, last_status: 204 });
+    expect(new Set(receiver.at('/down').map((r) => r.headers['webhook-id']))).toEqual(new Set([dead!.id]));
+  });
+
+  it('connects to the address it checked, keeping the URL host in the Host header', async () => {
+    const before = localhostLookups.count;
+    await grantEvent(receiver.url('/by-name', 'localhost'));
+    await deliver();
+    const [received] = receiver.at('/by-name');
+    expect(received!.headers.host).toBe(`localhost:${receiver.server.port}`);
+    expect(localhostLookups.count).toBe(before + 2); // registration and delivery, each through the checked lookup
+  });
+});
+
+describe('webhook SSRF defence', () => {
+  it('refuses private, loopback, link-local, CGNAT and metadata addresses at registration (400 invalid_webhook_url)', async () => {
+    dns.set('internal.hooks.test', ['10.1.2.3']);
+    dns.set('mixed.hooks.test', ['93.184.216.34', '192.168.0.10']);
+    dns.set('mapped.hooks.test', ['::ffff:169.254.169.254']);
+    const refused = [
+      'http://10.0.0.1/hook',
+      'http://172.16.5.4/hook',
+      'http://192.168.1.1/hook',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://100.64.0.1/hook',
+      'http://127.0.0.2/hook', // loopback, but not the development names
+      'http://0.0.0.0/hook',
+      'http://[::1]/hook',
+      'http://[fd00:ec2::254]/hook',
+      'http://[fe80::1]/hook',
+      'http://[fc00::5]/hook',
+      'http://[::ffff:10.0.0.1]/hook',
+      'http://[::ffff:127.0.0.1]/hook',
+      'http://[64:ff9b::a9fe:a9fe]/hook',
+      'http://internal.hooks.test/hook',
+      'http://mixed.hooks.test/hook',
+      'http://mapped.hooks.test/hook',
+      'http://nowhere.hooks.test/hook',
+      'ftp://93.184.216.34/hook',
+      'http://user:pass@93.184.216.34/hook',
+      'not a url',
+    ];
+    for (const url of refused) {
+      const { status, body } = await register({ url, events: ['*'] });
+      expect([url, status, body.code]).toEqual([url, 400, 'invalid_webhook_url']);
+    }
+    const rows = await h.db.many(sql`select id from webhook_endpoints`);
+    expect(rows).toHaveLength(0);
+  });
+
+  it('in production takes https only, to public addresses only (localhost included)', async () => {
+    const resolve = async (name: string) => (name === 'shop.example' ? ['93.184.216.34'] : ['127.0.0.1']);
+    const production = { production: true, resolve };
+    for (const url of ['http://shop.example/hook', 'https://localhost/hook', 'https://127.0.0.1/hook', 'https://[::1]/hook']) {
+      expect([
+        url,
+        await checkWebhookUrl(url, production).then(
+          () => 'accepted',
+          () => 'refused',
+        ),
+      ]).toEqual([url, 'refused']);
+    }
+    expect((await checkWebhookUrl('https://shop.example/hook', production)).address).toBe('93.184.216.34');
+    for (const address of ['169.254.169.254', 'fd00:ec2::254', '::ffff:a9fe:a9fe', '100.127.255.255', '2002:0a00:0001::1', 'garbage'])
+      expect([address, isForbiddenAddress(address)]).toEqual([address, true]);
+    for (const address of ['93.184.216.34', '2606:4700::1111', '100.128.0.1'])
+      expect([address, isForbiddenAddress(address)]).toEqual([address, false]);
+  });
+
+  it('checks the address again at delivery: a host that now resolves to a private address gets nothing', async () => {
+    dns.set('rebind.hooks.test', ['93.184.216.34']);
+    const { status, body } = await register({ url: `http://rebind.hooks.test:${receiver.server.port}/rebind`, events: ['grant.changed'] });
+    expect(status).toBe(201);
+    dns.set('rebind.hooks.test', ['10.0.0.7']);
+    await h.fetch('/v2/access/grants', {
+      ...SERVICE,
+      method: 'PUT',
+      headers: { ...bearer(writer), 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'rebind@example.com', resource: '/content/r/*', kind: 'content' }),
+    });
+    await deliver();
+    const [row] = await deliveriesOf(body.id);
+    expect(row).toMatchObject({ status: 'pending', attempts: 1, last_status: null });
+    expect(row!.last_error).toContain('refused');
+    expect(receiver.received).toHaveLength(0);
+  });
+});
