@@ -42,7 +42,8 @@ function toAppError(error: unknown, code: string | number | undefined): AppError
       detail: 'The body could not be parsed.',
       fields: { errors: [{ path: '', message: 'malformed body' }] },
     });
-  if (code === 'VALIDATION') {
+  // A response that fails its own schema is our bug: it falls through to internal_error (logged).
+  if (code === 'VALIDATION' && (error as { type?: string }).type !== 'response') {
     const all = (error as { all?: { path?: string; message?: string; summary?: string }[] }).all ?? [];
     const errors = all.map((e) => ({ path: e.path ?? '', message: e.summary ?? e.message ?? 'invalid' }));
     return new AppError('invalid_request', { detail: 'Some fields are missing or have the wrong type.', fields: { errors } });
@@ -122,7 +123,12 @@ export function buildApp(deps: AppDeps): App {
       const html = wantsHtml(request);
       // Hosted error pages carry the storefront's name (a cached lookup; never fails the answer).
       const brand = html ? ((await deps.tenants.forHost(context.hostname).catch(() => null))?.name ?? undefined) : undefined;
-      return problemResponse(appError ?? new AppError('internal_error'), { requestId: context.requestId, html, brand });
+      return problemResponse(appError ?? new AppError('internal_error'), {
+        requestId: context.requestId,
+        html,
+        brand,
+        typeBase: config.errorsDocBaseUrl,
+      });
     })
     .use(opsRoutes(deps))
     .use(magicLinkRoutes(deps))
@@ -163,7 +169,11 @@ export function buildApp(deps: AppDeps): App {
       const known = toAppError(error, undefined);
       context.facts.code = known?.code ?? 'internal_error';
       if (!known) logger.error('request failed outside the app', { requestId: context.requestId, error: String(error) });
-      response = problemResponse(known ?? new AppError('internal_error'), { requestId: context.requestId, html: wantsHtml(request) });
+      response = problemResponse(known ?? new AppError('internal_error'), {
+        requestId: context.requestId,
+        html: wantsHtml(request),
+        typeBase: config.errorsDocBaseUrl,
+      });
       // Refused before Elysia ran (idempotency, body size): the same headers as any other answer,
       // CORS included, so a storefront's script can read why.
       const cors = await corsHeaders(request, context, deps.tenants).catch(() => ({ headers: {} }));
