@@ -1,6 +1,6 @@
 // Builds the HTTP app from its dependencies; no I/O at import. Standards-only (Request/Response),
 // so Bun (server.ts), Deno (deno.ts) and in-process tests all serve the same `fetch`.
-import { Elysia } from 'elysia';
+import { type AnyElysia, Elysia } from 'elysia';
 import type { AppDeps } from './app-deps.ts';
 import { isDatabaseUnavailable } from './db/db.ts';
 import { AppError } from './errors.ts';
@@ -16,6 +16,7 @@ import { accessRoutes } from './access/routes.ts';
 import { consoleRoutes } from './console/routes.ts';
 import { diagnosticsRoutes } from './diagnostics/routes.ts';
 import { magicLinkRoutes } from './magic-link/routes.ts';
+import { openapiRoutes } from './openapi/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import { supportRoutes } from './support/routes.ts';
@@ -136,7 +137,8 @@ export function buildApp(deps: AppDeps): App {
     .use(accessRoutes(deps))
     .use(diagnosticsRoutes(deps))
     .use(supportRoutes(deps))
-    .use(consoleRoutes(deps));
+    .use(consoleRoutes(deps))
+    .use(openapiRoutes(deps, (): AnyElysia => elysia as unknown as AnyElysia));
 
   return {
     elysia: elysia as unknown as Elysia,
