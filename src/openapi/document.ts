@@ -104,6 +104,8 @@ function problemResponses(codes: ErrorCode[], typeBase: string): Record<string, 
           schema: ref('schemas', 'Problem'),
           examples: Object.fromEntries(group.map((code) => [code, { summary: ERRORS[code].title, value: problemExample(code, typeBase) }])),
         },
+        // Browser form posts, and GETs that accept text/html, get the same error as a page.
+        'text/html': { schema: { type: 'string' } },
       },
     };
   }
@@ -167,6 +169,11 @@ function complete(operation: Operation, path: string, typeBase: string, body?: u
 
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
+/** The plugin also writes OpenAPI 3.0's `nullable`; 3.1 says null in `type` (which it writes too). */
+function withoutNullable(key: string, value: unknown): unknown {
+  return key === 'nullable' && typeof value === 'boolean' ? undefined : value;
+}
+
 export function buildDocument(app: AnyElysia, config: Config): OpenApiDocument {
   const typeBase = config.errorsDocBaseUrl;
   const generated = toOpenAPISchema(app, { staticFile: false }, undefined, undefined, '3.1.1') as unknown as {
@@ -220,5 +227,6 @@ export function buildDocument(app: AnyElysia, config: Config): OpenApiDocument {
         },
       },
     }),
+    withoutNullable,
   );
 }
