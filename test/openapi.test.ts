@@ -125,3 +125,42 @@ describe('GET /docs', () => {
     }
   });
 });
+
+describe('the typed client (clients/typescript/)', () => {
+  it('is generated from the current document: `bun run client:generate` writes exactly the committed files', async () => {
+    const { generateClientFiles } = await import('../scripts/generate-client.ts');
+    const fresh = await generateClientFiles();
+    for (const [name, text] of Object.entries(fresh)) {
+      const committed = await Bun.file(new URL(`../clients/typescript/${name}`, import.meta.url)).text();
+      // A mismatch means a route's schema changed: run `bun run client:generate` and commit the result.
+      expect([name, committed === text]).toEqual([name, true]);
+    }
+  });
+
+  it('grants a shopper a resource over real HTTP, as a storefront server would', async () => {
+    const { createVisitorAccessClient } = await import('../clients/typescript/index.ts');
+    const { createPat } = await import('../src/credentials/pats.ts');
+    const pat = (await createPat(h.db, { tenantId: h.gharart.id, name: 'shop', scopes: ['access:read', 'access:write'] })).token;
+    const server = Bun.serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      fetch: (request, bun) => h.runtime.app.fetch(request, bun.requestIP(request)?.address),
+    });
+    try {
+      const client = createVisitorAccessClient({ baseUrl: `http://127.0.0.1:${server.port}`, token: pat });
+      const put = await client.PUT('/v2/access/grants', {
+        body: { email: 'client@example.com', resource: '/orders/A-1001', kind: 'order', orderId: 'A-1001' },
+      });
+      expect(put.response.status).toBe(201);
+      expect(put.data?.resource).toBe('/orders/A-1001');
+      const list = await client.GET('/v2/access/grants', { params: { query: { email: 'client@example.com' } } });
+      expect(list.data?.items.map((grant) => grant.orderId)).toEqual(['A-1001']);
+      const refused = await createVisitorAccessClient({ baseUrl: `http://127.0.0.1:${server.port}` }).GET('/v2/access/grants', {
+        params: { query: { email: 'client@example.com' } },
+      });
+      expect([refused.response.status, (refused.error as { code?: string } | undefined)?.code]).toEqual([401, 'unauthorized']);
+    } finally {
+      await server.stop(true);
+    }
+  });
+});

@@ -69,8 +69,8 @@ const SECURITY_SCHEMES = {
   },
 };
 
-/** Every route may answer these; routes that read input may also answer invalid_request. */
-const ALWAYS: ErrorCode[] = ['internal_error', 'service_unavailable'];
+/** Every route may answer these: the text rule covers any query parameter, read or not (docs/api.md "Bodies"). */
+const ALWAYS: ErrorCode[] = ['invalid_request', 'internal_error', 'service_unavailable'];
 
 function problemExample(code: ErrorCode, typeBase: string) {
   const { status, title } = ERRORS[code];
@@ -151,7 +151,6 @@ function complete(operation: Operation, path: string, typeBase: string, body?: u
 
   if (!edgeCheck) {
     const codes = new Set<ErrorCode>([...(op['x-error-codes'] ?? []), ...ALWAYS]);
-    if (op.parameters?.length || op.requestBody) codes.add('invalid_request');
     if (op.requestBody) for (const code of ['payload_too_large', 'unsupported_media_type'] as const) codes.add(code);
     if (op['x-idempotent'])
       for (const code of ['idempotency_in_progress', 'idempotency_key_reused', 'invalid_request'] as const) codes.add(code);
@@ -169,9 +168,15 @@ function complete(operation: Operation, path: string, typeBase: string, body?: u
 
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
-/** The plugin also writes OpenAPI 3.0's `nullable`; 3.1 says null in `type` (which it writes too). */
-function withoutNullable(key: string, value: unknown): unknown {
-  return key === 'nullable' && typeof value === 'boolean' ? undefined : value;
+/**
+ * The plugin also writes OpenAPI 3.0's `nullable`; 3.1 says null in `type` (which it writes too).
+ * And Elysia marks a response schema `additionalProperties: false` once it has checked an answer
+ * with it; no schema of ours says so, so it is dropped: the document must not depend on traffic.
+ */
+function stable(key: string, value: unknown): unknown {
+  if (key === 'nullable' && typeof value === 'boolean') return undefined;
+  if (key === 'additionalProperties' && value === false) return undefined;
+  return value;
 }
 
 export function buildDocument(app: AnyElysia, config: Config): OpenApiDocument {
@@ -227,6 +232,6 @@ export function buildDocument(app: AnyElysia, config: Config): OpenApiDocument {
         },
       },
     }),
-    withoutNullable,
+    stable,
   );
 }
