@@ -1,6 +1,6 @@
 // Builds the HTTP app from its dependencies; no I/O at import. Standards-only (Request/Response),
 // so Bun (server.ts), Deno (deno.ts) and in-process tests all serve the same `fetch`.
-import { Elysia } from 'elysia';
+import { type AnyElysia, Elysia } from 'elysia';
 import type { AppDeps } from './app-deps.ts';
 import { isDatabaseUnavailable } from './db/db.ts';
 import { AppError } from './errors.ts';
@@ -18,6 +18,7 @@ import { consoleRoutes } from './console/routes.ts';
 import { demoStorefrontRoutes } from './demo-storefront/routes.ts';
 import { diagnosticsRoutes } from './diagnostics/routes.ts';
 import { magicLinkRoutes } from './magic-link/routes.ts';
+import { openapiRoutes } from './openapi/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import { supportRoutes } from './support/routes.ts';
@@ -45,7 +46,8 @@ function toAppError(error: unknown, code: string | number | undefined): AppError
       detail: 'The body could not be parsed.',
       fields: { errors: [{ path: '', message: 'malformed body' }] },
     });
-  if (code === 'VALIDATION') {
+  // A response that fails its own schema is our bug: it falls through to internal_error (logged).
+  if (code === 'VALIDATION' && (error as { type?: string }).type !== 'response') {
     const all = (error as { all?: { path?: string; message?: string; summary?: string }[] }).all ?? [];
     const errors = all.map((e) => ({ path: e.path ?? '', message: e.summary ?? e.message ?? 'invalid' }));
     return new AppError('invalid_request', { detail: 'Some fields are missing or have the wrong type.', fields: { errors } });
@@ -125,7 +127,12 @@ export function buildApp(deps: AppDeps): App {
       const html = wantsHtml(request);
       // Hosted error pages carry the storefront's name (a cached lookup; never fails the answer).
       const brand = html ? ((await deps.tenants.forHost(context.hostname).catch(() => null))?.name ?? undefined) : undefined;
-      return problemResponse(appError ?? new AppError('internal_error'), { requestId: context.requestId, html, brand });
+      return problemResponse(appError ?? new AppError('internal_error'), {
+        requestId: context.requestId,
+        html,
+        brand,
+        typeBase: config.errorsDocBaseUrl,
+      });
     })
     .use(opsRoutes(deps))
     .use(magicLinkRoutes(deps))
@@ -135,6 +142,7 @@ export function buildApp(deps: AppDeps): App {
     .use(supportRoutes(deps))
     .use(webhookRoutes(deps))
     .use(consoleRoutes(deps))
+    .use(openapiRoutes(deps, (): AnyElysia => elysia as unknown as AnyElysia))
     // Development only: the demo tenant's storefront pages behind the edge check (never in production).
     .use(config.nodeEnv === 'development' ? demoStorefrontRoutes(deps, edge.check) : new Elysia({ name: 'demo-storefront' }));
 
@@ -169,7 +177,11 @@ export function buildApp(deps: AppDeps): App {
       const known = toAppError(error, undefined);
       context.facts.code = known?.code ?? 'internal_error';
       if (!known) logger.error('request failed outside the app', { requestId: context.requestId, error: String(error) });
-      response = problemResponse(known ?? new AppError('internal_error'), { requestId: context.requestId, html: wantsHtml(request) });
+      response = problemResponse(known ?? new AppError('internal_error'), {
+        requestId: context.requestId,
+        html: wantsHtml(request),
+        typeBase: config.errorsDocBaseUrl,
+      });
       // Refused before Elysia ran (idempotency, body size): the same headers as any other answer,
       // CORS included, so a storefront's script can read why.
       const cors = await corsHeaders(request, context, deps.tenants).catch(() => ({ headers: {} }));

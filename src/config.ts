@@ -21,6 +21,10 @@ export type Config = Readonly<{
   /** Per-IP limits key an IPv6 client by this prefix length (one /64 is one subscriber). */
   ipv6LimitPrefix: number;
   publicUrl: string;
+  /** Problem `type` URIs are `{errorsDocBaseUrl}#{code}`; the service serves that page at /docs/errors. */
+  errorsDocBaseUrl: string;
+  /** The rendered API reference at /docs: always in development and test, in production only with API_DOCS=on. */
+  apiDocs: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }>;
 
@@ -103,6 +107,13 @@ export function loadConfig(env: Env): Config {
   const sessionMaxAgeSeconds = integer(env, 'SESSION_MAX_AGE', 7_776_000, 60);
   if (sessionMaxAgeSeconds < sessionTtlSeconds) throw new ConfigError('SESSION_MAX_AGE', `must be ≥ SESSION_TTL (${sessionTtlSeconds})`);
 
+  const errorsDocBaseUrl = env.ERRORS_DOC_BASE_URL
+    ? url('ERRORS_DOC_BASE_URL', env.ERRORS_DOC_BASE_URL, ['http:', 'https:'])
+    : `${new URL(publicUrl).origin}/docs/errors`;
+  if (errorsDocBaseUrl.includes('#')) throw new ConfigError('ERRORS_DOC_BASE_URL', 'must not contain a fragment (#code is appended)');
+  const apiDocsRaw = env.API_DOCS || (production ? 'off' : 'on');
+  if (apiDocsRaw !== 'on' && apiDocsRaw !== 'off') throw new ConfigError('API_DOCS', `must be on or off, got "${apiDocsRaw}"`);
+
   return Object.freeze({
     nodeEnv,
     port,
@@ -119,6 +130,8 @@ export function loadConfig(env: Env): Config {
     trustedProxies: Object.freeze(trustedProxies),
     ipv6LimitPrefix,
     publicUrl: new URL(publicUrl).origin,
+    errorsDocBaseUrl,
+    apiDocs: apiDocsRaw === 'on',
     logLevel,
   });
 }

@@ -1,6 +1,6 @@
 // The one place errors become responses: RFC 9457 problem+json for API callers, an HTML page with
 // the same status, code and request id for browser forms and hosted pages. No stack traces, ever.
-import { type AppError, ERRORS, ERRORS_DOC_URL, type ErrorCode } from '../errors.ts';
+import { type AppError, ERRORS, type ErrorCode, errorTypeUri } from '../errors.ts';
 import { html, page } from './html.ts';
 
 export type ProblemBody = {
@@ -13,11 +13,11 @@ export type ProblemBody = {
   [field: string]: unknown;
 };
 
-function problemBody(error: AppError, requestId: string): ProblemBody {
+function problemBody(error: AppError, requestId: string, typeBase: string): ProblemBody {
   const { title, status } = ERRORS[error.code];
   return {
     ...error.extra.fields,
-    type: `${ERRORS_DOC_URL}#${error.code}`,
+    type: errorTypeUri(typeBase, error.code),
     title,
     status,
     detail: error.extra.detail ?? title,
@@ -37,9 +37,16 @@ export function wantsHtml(request: Request): boolean {
 
 export function problemResponse(
   error: AppError,
-  options: { requestId: string; html: boolean; brand?: string; headers?: Record<string, string> },
+  options: {
+    requestId: string;
+    html: boolean;
+    /** config.errorsDocBaseUrl: the problem's `type` is `{typeBase}#{code}`. */
+    typeBase: string;
+    brand?: string;
+    headers?: Record<string, string>;
+  },
 ): Response {
-  const body = problemBody(error, options.requestId);
+  const body = problemBody(error, options.requestId, options.typeBase);
   const headers: Record<string, string> = {
     'x-request-id': options.requestId,
     'cache-control': 'no-store',
