@@ -70,6 +70,16 @@ function retryAfterSeconds(error: AppError): number | null {
   return value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : null;
 }
 
+/** The fields an `invalid_request` names (its `errors`), so the shopper knows which part of a form to fix. */
+function unreadableFields(error: AppError, locale: Locale): Html {
+  const errors = error.extra.fields?.errors;
+  if (!Array.isArray(errors)) return html``;
+  const paths = [...new Set(errors.map((e: { path?: unknown }) => e?.path).filter((p): p is string => typeof p === 'string' && p !== ''))];
+  if (paths.length === 0) return html``;
+  const list = paths.slice(0, 5).map((path, i) => html`${i > 0 ? ', ' : ''}<code>${path}</code>`);
+  return html`<p>${messagesFor(locale).problemPage.unreadable(list)}</p>\n`;
+}
+
 /** The ways on, in the page's language: wait, try again, sign in, the shop's home (never twice the same address). */
 function waysOn(error: AppError, locale: Locale, ways: ProblemWays, store: string | null): Html {
   const m = messagesFor(locale).problemPage;
@@ -116,7 +126,7 @@ export function problemResponse(
         locale,
         title: words.title,
         body: html`<p>${words.text}</p>
-${waysOn(error, locale, ways, branding.name)}`,
+${unreadableFields(error, locale)}${waysOn(error, locale, ways, branding.name)}`,
         code: body.code,
         requestId: options.requestId,
       });

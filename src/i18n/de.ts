@@ -272,6 +272,7 @@ export const de: Messages = {
     signIn: 'Zur Anmeldeseite',
     home: (store) => `Zurück zu ${store}`,
     openAt: (address) => `${address} öffnen`,
+    unreadable: (fields) => ['Nicht lesbar war: ', fields, '.'],
   },
   reportSent: {
     supportTitle: 'Wir haben Ihre Meldung erhalten',

@@ -256,6 +256,7 @@ export const en = {
     signIn: 'Go to the sign-in page',
     home: (store: string) => `Back to ${store}`,
     openAt: (address: string) => `Open ${address}`,
+    unreadable: (fields: unknown): Rich => ['What could not be read: ', fields, '.'],
   },
   /** The page a support or content report form lands on. */
   reportSent: {
