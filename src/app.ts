@@ -181,7 +181,8 @@ export function buildApp(deps: AppDeps): App {
   ): Promise<{ storefront: ProblemStorefront | null; ways: ProblemWays }> {
     const url = new URL(request.url);
     const here = `${url.pathname}${url.search}`;
-    const retry = request.method === 'GET' || request.method === 'HEAD' ? here : null;
+    // Never `//host/…` (a path that reads as another site in an href).
+    const retry = (request.method === 'GET' || request.method === 'HEAD') && !here.startsWith('//') ? here : null;
     const tenant = await deps.tenants.forHost(context.hostname).catch(() => null);
     if (!tenant) {
       // Development, opened by a loopback address: the same page at PUBLIC_URL (where the demo
