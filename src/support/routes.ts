@@ -6,6 +6,8 @@ import { recordAudit } from '../audit/audit.ts';
 import { bodyKindOf } from '../http/body.ts';
 import { seeOther, type SetContext } from '../http/cookies.ts';
 import { assertOriginAllowed, originAllowed } from '../http/csrf.ts';
+import { pageHeaders } from '../http/html.ts';
+import { languageHeaders, negotiateLocale } from '../i18n/locales.ts';
 import { AppError } from '../errors.ts';
 import { operation, PUBLIC, Text, VISITOR } from '../openapi/schemas.ts';
 import { routeContext, type RouteContext } from '../route-context.ts';
@@ -177,10 +179,13 @@ export function supportRoutes(deps: AppDeps) {
       )
       .get(
         REPORT_SENT_PATH,
-        async ({ ctx, query, set }) => {
+        async ({ ctx, request, query, set }) => {
           const tenant = await ctx.hostTenant();
-          set.headers['content-type'] = 'text/html; charset=utf-8';
-          return reportSentPage({ brand: tenant?.name ?? 'Visitor Access', requestId: ctx.requestId, query });
+          Object.assign(set.headers, pageHeaders(tenant));
+          const locale = negotiateLocale(request.headers.get('accept-language'), tenant?.locale);
+          if (tenant) languageHeaders(set.headers, locale);
+          const storefront = tenant && { branding: tenant, home: `${ctx.linkOrigin(tenant)}/` };
+          return reportSentPage({ storefront, locale, requestId: ctx.requestId, query });
         },
         {
           detail: operation({
