@@ -137,7 +137,7 @@ describe.if(problem === null)('read replicas', () => {
     const jar = await shopper('on-replica@example.com', '/content/r/*');
     const signedIn = Date.now();
     await replicaCaughtUp(signedIn);
-    expect(await standby.unsafe('select pg_is_in_recovery() as r')).toEqual([{ r: true }]);
+    expect((await standby.unsafe('select pg_is_in_recovery() as r'))[0]?.r).toBe(true);
     await standby.unsafe('select pg_wal_replay_pause()');
     await revoke('on-replica@example.com');
     expect(await revokedOnStandby('on-replica@example.com')).toBe(false); // replay is paused
