@@ -5,6 +5,10 @@ export type Config = Readonly<{
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
   databaseUrl: string | null;
+  /** Hot standbys of DATABASE_URL for reads that may lag a little (the edge lookup); empty: none. */
+  databaseReplicaUrls: readonly string[];
+  /** false behind a transaction pooler without prepared statements (PgBouncer < 1.21). */
+  databasePrepare: boolean;
   dataDir: string;
   smtpUrl: string | null;
   mailFrom: string;
@@ -71,6 +75,17 @@ export function loadConfig(env: Env): Config {
   if (port > 65535) throw new ConfigError('PORT', 'must be ≤ 65535');
 
   const databaseUrl = env.DATABASE_URL ? url('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:']) : null;
+  const databaseReplicaUrls = (env.DATABASE_REPLICA_URL ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((u) => url('DATABASE_REPLICA_URL', u, ['postgres:', 'postgresql:']));
+  // A replica of the embedded database does not exist: PGlite has one connection in this process.
+  if (databaseReplicaUrls.length && !databaseUrl) throw new ConfigError('DATABASE_REPLICA_URL', 'needs DATABASE_URL (the primary)');
+  const databasePrepareRaw = env.DATABASE_PREPARE || 'true';
+  if (databasePrepareRaw !== 'true' && databasePrepareRaw !== 'false') {
+    throw new ConfigError('DATABASE_PREPARE', `must be true or false, got "${databasePrepareRaw}"`);
+  }
   const smtpUrl = env.SMTP_URL ? url('SMTP_URL', env.SMTP_URL, ['smtp:', 'smtps:']) : null;
   let tokenSecrets: string[] | null = null;
   if (env.TOKEN_SECRET) {
@@ -118,6 +133,8 @@ export function loadConfig(env: Env): Config {
     nodeEnv,
     port,
     databaseUrl,
+    databaseReplicaUrls: Object.freeze(databaseReplicaUrls),
+    databasePrepare: databasePrepareRaw === 'true',
     dataDir: env.DATA_DIR || './data',
     smtpUrl,
     mailFrom: env.MAIL_FROM || 'Visitor Access <no-reply@localhost>',

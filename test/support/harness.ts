@@ -103,6 +103,11 @@ export class Harness {
     return this.database.db;
   }
 
+  /** The test database's URL on the real PostgreSQL (null on PGlite). */
+  get databaseUrl(): string | null {
+    return this.database.url;
+  }
+
   get deps() {
     return this.runtime.deps;
   }
