@@ -168,6 +168,8 @@ describe('GET /_edge/visitor/access', () => {
   it('sends one tenant lookup, not one per request, when concurrent checks find the host cache cold', async () => {
     await edge('/content/course-1/warm', { jar }); // the session is cached; only the host is looked up below
     h.runtime.deps.tenants.clear();
+    // The request log writes on a 250 ms timer: flush it first, or its write can land in the count.
+    await h.deps.requestLog.flush();
     const before = h.counter.queries;
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => edge(`/content/course-1/cold-host-${i}`, { jar })));
     expect(answers.map((r) => r.status)).toEqual(Array(20).fill(204));
@@ -186,6 +188,8 @@ describe('GET /_edge/visitor/access', () => {
     const grantedId = ((await (await h.fetch('/v2/visitor/me', { jar: granted.jar })).json()) as { visitor: { id: string } }).visitor.id;
     h.clock.advance(6); // nothing cached: every check below misses
     await edge('/shop/warm-the-host');
+    // The request log writes on a 250 ms timer: flush it first, or its write can land in the count.
+    await h.deps.requestLog.flush();
     const before = h.counter.queries;
     const [a, b, c, a2] = await Promise.all([
       edge('/content/batch/1', { jar: granted.jar }),
@@ -205,6 +209,8 @@ describe('GET /_edge/visitor/access', () => {
     // Well-formed tokens with our tag but no session: each must be looked up, and none is found.
     const tokens = Array.from({ length: MAX_BATCH + 6 }, () => mintToken(h.runtime.deps.keys, 'vs'));
     await edge('/shop/warm-the-host');
+    // The request log writes on a 250 ms timer: flush it first, or its write can land in the count.
+    await h.deps.requestLog.flush();
     const before = h.counter.queries;
     const answers = await Promise.all(
       tokens.map((token) => edge('/content/batch/x', { headers: { cookie: `__Host-visitor_session=${token}` } })),

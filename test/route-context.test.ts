@@ -118,6 +118,8 @@ describe('through the app', () => {
         headers: { authorization: `Bearer ${pat}` },
       });
     expect((await ask()).status).toBe(200); // warms the caches and touches the PAT
+    // The request log writes on a 250 ms timer: flush it first, or its write can land in the count.
+    await h.deps.requestLog.flush();
     const before = h.counter.queries;
     expect((await ask()).status).toBe(200);
     // One PAT lookup and one grants query; the PAT was touched within the minute.
