@@ -41,7 +41,7 @@ beforeAll(async () => {
   probe.stop(true);
   // What `bun run start` does on a fresh checkout: development, embedded database, dev mailbox.
   service = await startService({ NODE_ENV: 'development', PORT: String(port), DATA_DIR: join(dir, 'data') }, 60_000);
-});
+}, 90_000); // a first start migrates a fresh embedded database: slow on a loaded machine
 afterAll(async () => {
   await service?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
