@@ -3,7 +3,7 @@
 // This folder owns `webhook_endpoints` and `webhook_deliveries`.
 import { addSeconds } from '../clock.ts';
 import type { Db } from '../db/db.ts';
-import { sql } from '../db/sql.ts';
+import { sql, type Query } from '../db/sql.ts';
 import { SUBSCRIBED } from './events.ts';
 
 export type EndpointRow = {
@@ -163,16 +163,23 @@ export type DeliveryRow = {
 
 /** Deliveries, newest first: every one, or only the dead; of one tenant or all. */
 export function listDeliveries(db: Db, filter: { tenantId: string | null; deadOnly: boolean; limit: number }): Promise<DeliveryRow[]> {
+  return listDeliveriesWhere(
+    db,
+    sql`(${filter.tenantId}::uuid is null or d.tenant_id = ${filter.tenantId}::uuid) and (not ${filter.deadOnly}::boolean or d.status = 'dead')`,
+    filter.limit,
+  );
+}
+
+function listDeliveriesWhere(db: Db, where: Query, limit: number): Promise<DeliveryRow[]> {
   return db.many<DeliveryRow>(sql`
     select d.id, d.tenant_id, t.handle, d.endpoint_id, e.url, d.type, d.status, d.attempts, d.last_status, d.last_error,
            d.request_id, d.created_at, d.next_attempt_at, d.delivered_at, d.dead_at
     from webhook_deliveries d
     join webhook_endpoints e on e.id = d.endpoint_id
     join tenants t on t.id = d.tenant_id
-    where (${filter.tenantId}::uuid is null or d.tenant_id = ${filter.tenantId}::uuid)
-      and (not ${filter.deadOnly}::boolean or d.status = 'dead')
+    where ${where}
     order by d.created_at desc, d.id
-    limit ${filter.limit}`);
+    limit ${limit}`);
 }
 
 /** A dead (or delivered) delivery goes out again now, same `webhook-id`, attempts counted afresh. */
@@ -216,4 +223,44 @@ export async function sweepOpenedWithoutConfirm(
     on conflict (endpoint_id, type, dedupe_key) where dedupe_key is not null do nothing
     returning id`);
   return rows.length;
+}
+
+export type EndpointHealthRow = {
+  endpoint_id: string;
+  /** The newest delivery's status and outcome; null when the endpoint never had one. */
+  last_status: string | null;
+  last_http_status: number | null;
+  last_error: string | null;
+  last_at: Date | null;
+  /** Dead deliveries, and undelivered ones whose last attempt failed. */
+  failing: number;
+};
+
+/** Per endpoint of the tenant: how its newest delivery went and how many are failing now. */
+export function endpointHealth(db: Db, tenantId: string): Promise<EndpointHealthRow[]> {
+  return db.many<EndpointHealthRow>(sql`
+    select e.id as endpoint_id, last.status as last_status, last.last_status as last_http_status, last.last_error,
+           coalesce(last.delivered_at, last.dead_at, last.created_at) as last_at,
+           (select count(*)::int from webhook_deliveries f
+            where f.endpoint_id = e.id and (f.status = 'dead' or (f.status in ('pending', 'sending') and f.last_error is not null))) as failing
+    from webhook_endpoints e
+    left join lateral (
+      select d.status, d.last_status, d.last_error, d.delivered_at, d.dead_at, d.created_at
+      from webhook_deliveries d where d.endpoint_id = e.id order by d.created_at desc, d.id limit 1
+    ) last on true
+    where e.tenant_id = ${tenantId}::uuid`);
+}
+
+/** The tenant of an endpoint or a delivery, to tell another storefront's id from an unknown one. */
+export async function webhookOwner(db: Db, what: 'endpoint' | 'delivery', id: string): Promise<string | undefined> {
+  const row =
+    what === 'endpoint'
+      ? await db.one<{ tenant_id: string }>(sql`select tenant_id from webhook_endpoints where id = ${id}::uuid`)
+      : await db.one<{ tenant_id: string }>(sql`select tenant_id from webhook_deliveries where id = ${id}::uuid`);
+  return row?.tenant_id;
+}
+
+/** One delivery of the tenant, as the dead-letter list shows it. */
+export async function findDelivery(db: Db, tenantId: string, id: string): Promise<DeliveryRow | undefined> {
+  return (await listDeliveriesWhere(db, sql`d.id = ${id}::uuid and d.tenant_id = ${tenantId}::uuid`, 1))[0];
 }
