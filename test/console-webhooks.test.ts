@@ -92,7 +92,7 @@ async function confirmAndDo(client: ConsoleClient, page: string, linkText: strin
   const fields = Object.fromEntries(
     [...form!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]),
   );
-  return { confirm: confirmPage, done: await client.post(action, fields) };
+  return { confirm: confirmPage, done: await client.post(action!, fields) };
 }
 
 describe('the webhooks page', () => {
