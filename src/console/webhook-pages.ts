@@ -89,7 +89,7 @@ function addForm(tenant: ConsoleTenant, session: ConsoleSession, form: WebhookFo
   return html`<form method="post" action="${webhooksHref(tenant.handle)}" novalidate>${hidden({ csrf: session.csrfToken })}
 <div class="field"><label for="webhook-url">URL</label>
 <input id="webhook-url" name="url" type="url" required value="${values.url}" placeholder="https://shop.example/hooks/visitor-access" autocomplete="off" spellcheck="false"${invalid('url')}>
-${fieldError('webhook-url', 'url', errors.url)}<p class="muted" style="margin:.25rem 0 0;font-size:.8125rem">https, on a public address (the API’s rules: no private, loopback or metadata addresses).</p></div>
+${fieldError('webhook-url', 'url', errors.url)}<p class="muted" style="margin:.25rem 0 0;font-size:.8125rem">https, on a public address (in development and test also http://localhost or http://127.0.0.1). Private, loopback and metadata addresses are refused, as by the API.</p></div>
 <fieldset class="field checks"${invalid('events')}><legend>Events</legend>
 <label class="check"><input type="checkbox" name="${ALL_EVENTS_FIELD}" value="on"${all ? html` checked` : ''}> Every event (<code>*</code>), also those added later</label>
 ${WEBHOOK_EVENT_TYPES.map(
