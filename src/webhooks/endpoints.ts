@@ -75,17 +75,30 @@ function sealSecret(keys: KeyRing, endpointId: string, secret: string): Promise<
   return seal(keys, 'credential', secret, aad(endpointId));
 }
 
-/** The secrets that sign now: the current one, and the previous one during its overlap. Null when none can be opened. */
-export async function signingSecrets(
-  keys: KeyRing,
-  row: { endpoint_id: string; secret_sealed: string; previous_secret_sealed: string | null; previous_secret_expires_at: Date | null },
-  now: Date,
-): Promise<string[] | null> {
+type SealedSecrets = {
+  endpoint_id: string;
+  secret_sealed: string;
+  previous_secret_sealed: string | null;
+  previous_secret_expires_at: Date | null;
+};
+
+/** An endpoint's secrets opened: the current one and, after a rotation, the previous one. Null when the current cannot be opened. */
+export async function openSecrets(keys: KeyRing, row: SealedSecrets): Promise<{ current: string; previous: string | null } | null> {
   const current = await unseal<string>(keys, 'credential', row.secret_sealed, aad(row.endpoint_id));
   if (!current) return null;
-  const overlapping = row.previous_secret_sealed && row.previous_secret_expires_at && row.previous_secret_expires_at > now;
-  const previous = overlapping ? await unseal<string>(keys, 'credential', row.previous_secret_sealed!, aad(row.endpoint_id)) : null;
-  return previous ? [current, previous] : [current];
+  const previous = row.previous_secret_sealed
+    ? await unseal<string>(keys, 'credential', row.previous_secret_sealed, aad(row.endpoint_id))
+    : null;
+  return { current, previous };
+}
+
+/** Of opened secrets, those that sign now: the current one, and the previous one during its overlap. */
+export function secretsSigningAt(
+  opened: { current: string; previous: string | null },
+  previousExpiresAt: Date | null,
+  now: Date,
+): string[] {
+  return opened.previous && previousExpiresAt && previousExpiresAt > now ? [opened.current, opened.previous] : [opened.current];
 }
 
 export async function createEndpoint(

@@ -83,9 +83,12 @@ export type ClaimedDelivery = {
 };
 
 /**
- * Claims due deliveries: `for update skip locked` (several workers may run), at most `perEndpoint`
- * per endpoint counting those this worker already has in flight (`busy`), and a lease: a claimed
- * row is due again at its end, so a crashed worker's delivery is retried (at least once).
+ * Claims due deliveries: at most `perEndpoint` per endpoint counting those this worker already has
+ * in flight (`busy`), and a lease: a claimed row is due again at its end, so a crashed worker's
+ * delivery is retried (at least once). Candidates are picked without locks and only the chosen
+ * rows are locked (`for update skip locked`, several workers may run; the condition is checked
+ * again on the locked row): locking the whole candidate window, 4× the limit, wrote a row lock per
+ * row on every claim, and with a backlog that cost sign-in a tenth of its throughput.
  */
 export function claimDeliveries(
   db: Db,
@@ -101,7 +104,6 @@ export function claimDeliveries(
       where status in ('pending', 'sending') and next_attempt_at <= ${now}
       order by next_attempt_at
       limit ${options.limit * 4}
-      for update skip locked
     ),
     busy as (
       select * from unnest(${busyIds}::uuid[], ${busyCounts}::int[]) as b(endpoint_id, n)
@@ -113,20 +115,27 @@ export function claimDeliveries(
     ),
     chosen as (
       select id from ranked where slot <= ${options.perEndpoint} order by next_attempt_at limit ${options.limit}
+    ),
+    locked as (
+      select id from webhook_deliveries
+      where id in (select id from chosen) and status in ('pending', 'sending') and next_attempt_at <= ${now}
+      for update skip locked
     )
     update webhook_deliveries d
     set status = 'sending', attempts = d.attempts + 1, next_attempt_at = ${addSeconds(now, options.leaseSeconds)}
-    from chosen, webhook_endpoints e
-    where d.id = chosen.id and e.id = d.endpoint_id
+    from locked, webhook_endpoints e
+    where d.id = locked.id and e.id = d.endpoint_id
     returning d.id, d.tenant_id, d.endpoint_id, d.type, d.data, d.email, d.request_id, d.attempts, d.created_at,
               e.url, e.secret_sealed, e.previous_secret_sealed, e.previous_secret_expires_at`);
 }
 
-export async function markDelivered(db: Db, id: string, status: number, now: Date): Promise<void> {
+/** Several deliveries' success in one statement (the worker groups those that finish together). */
+export async function markDelivered(db: Db, outcomes: { id: string; status: number }[], now: Date): Promise<void> {
   await db.many(sql`
-    update webhook_deliveries
-    set status = 'delivered', delivered_at = ${now}, last_status = ${status}, last_error = null, email = null
-    where id = ${id}::uuid and status = 'sending'`);
+    update webhook_deliveries d
+    set status = 'delivered', delivered_at = ${now}, last_status = o.status, last_error = null, email = null
+    from unnest(${outcomes.map((o) => o.id)}::uuid[], ${outcomes.map((o) => o.status)}::int[]) as o(id, status)
+    where d.id = o.id and d.id = any(${outcomes.map((o) => o.id)}::uuid[]) and d.status = 'sending'`);
 }
 
 export async function markRetry(db: Db, id: string, outcome: { status: number | null; error: string; retryAt: Date }): Promise<void> {
