@@ -59,7 +59,7 @@ async function addEndpoint(client: ConsoleClient, fields: Record<string, string>
 }
 
 function secretOf(page: string): string {
-  const secret = /value="(whsec_[^"]+)"/.exec(page)?.[1];
+  const secret = /data-secret[^>]*>(whsec_[^<]+)<\/textarea>/.exec(page)?.[1];
   if (!secret) throw new Error(`no secret on the page:\n${page.slice(0, 400)}`);
   return secret;
 }

@@ -166,7 +166,7 @@ export function secretPage(input: {
 <h1>${title}</h1>
 ${input.url ? html`<p>Events go to <code>${input.url}</code>.</p>` : ''}
 <div class="field"><label for="webhook-secret">Signing secret</label>
-<input id="webhook-secret" readonly value="${input.secret}" autocomplete="off" spellcheck="false" data-secret aria-describedby="webhook-secret-hint"></div>
+<textarea id="webhook-secret" readonly rows="2" autocomplete="off" spellcheck="false" data-secret aria-describedby="webhook-secret-hint" style="min-height:0;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace">${input.secret}</textarea></div>
 <p id="webhook-secret-hint" class="lead"><strong>Copy it now: it is shown only this once.</strong> Click the field, select all (Ctrl+A or ⌘A) and copy (Ctrl+C or ⌘C), then give it to ${tenant.name}’s developers to verify signatures. It is stored encrypted and cannot be shown again; if it is lost, rotate it.</p>
 ${input.previousSecretExpiresAt ? html`<p>The previous secret also signs until <time datetime="${input.previousSecretExpiresAt}">${input.previousSecretExpiresAt.replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC')}</time>, so the receiver can switch meanwhile.</p>` : ''}
 <div class="actions"><a class="btn" href="${webhooksHref(tenant.handle)}?ref=${encodeURIComponent(input.requestId)}">Done, back to webhooks</a></div>
