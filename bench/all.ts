@@ -1,6 +1,7 @@
 // `bun run bench`: every section, one after the other, then every target in one table.
 //   edge     bench/edge.ts     the edge check vs bare Bun.serve (the ceiling) and a select-1 floor
-//   sign-in  bench/sign-in.ts  request-link, consume, session read: ours vs Better Auth side by side
+//   sign-in  bench/sign-in.ts  request-link, consume, session read: ours vs Better Auth side by side;
+//                              request-link without / with a webhook endpoint taking every event
 //   mail     bench/sign-in.ts  the outbox keeps up with request-link (part of ours-request)
 //   growth   bench/growth.ts   edge check and /me with 1 k, 100 k and 1 M sessions
 // BENCH_ONLY=edge|sign-in|mail|growth (comma-separated) picks sections; to pick single scenarios,

@@ -14,13 +14,20 @@
 // per-IP limits on it. Our limits are on, with the bench tenant's quotas raised via setOverride; the
 // peer's are raised in its config. Plus the mail section: ours-request-mail, request-link with the
 // outbox worker sending to a local SMTP sink (bench/servers/smtp-sink.ts, its own process, on wrk's
-// CPU): delivered/s vs accepted/s, and the backlog every 250 ms until it drains.
+// CPU): delivered/s vs accepted/s, and the backlog every 250 ms until it drains. And the webhooks
+// variant, one pair run back to back: ours-request-hooks-off and ours-request-hooks, request-link
+// with the mail delivered as in ours-request-mail, without and with one webhook endpoint
+// subscribed to every event (a local receiver answering 204, bench/servers/webhook-receiver.ts, on
+// wrk's CPU): req/s with ≥ 90 % of without, and every event (one magic_link.sent per mail)
+// delivered once the load stops. Both run with NODE_ENV=test, whose URL rules let a loopback
+// receiver in (production's refuse it); request-link takes the same path either way.
 //
 // Env: as bench/edge.ts (BENCH_SECONDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_THREADS,
 // BENCH_DATABASE_URL, BENCH_PIN, BENCH_QUIET_WAIT, BENCH_RETRIES, BENCH_VERBOSE, BENCH_OUT,
 // BENCH_CPU_PROF), and BENCH_ONLY: comma-separated scenario ids; BENCH_SECTIONS=sign-in,mail
-// (default both; `mail` alone runs only ours-request-mail), BENCH_MAIL_WAIT (seconds to wait for the
-// backlog to drain after the load, default 30; the target is 10).
+// (default both; `mail` alone runs only ours-request-mail, `webhooks` alone only the webhooks
+// pair), BENCH_MAIL_WAIT (seconds to wait for the backlog to drain after the load, default 30; the
+// target is 10), BENCH_HOOKS_WAIT (the same for the webhook events, default 60).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -50,8 +57,9 @@ import {
   type Settings,
   type Verdict,
 } from './lib/runner.ts';
-import { mintLinks, raiseLimits, RAISED_QUOTA } from './lib/sign-in-data.ts';
+import { addWebhookEndpoint, mintLinks, raiseLimits, RAISED_QUOTA } from './lib/sign-in-data.ts';
 import { serviceCommand, serviceEnv } from './lib/service.ts';
+import { webhookMonitor, type WebhookReport } from './lib/webhook-monitor.ts';
 import { WRK_INSTALL_HINT } from './lib/wrk.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -68,10 +76,12 @@ type Context = {
   dataDir: string;
   tmp: string;
   sink: { smtpPort: number; httpPort: number; child: Child };
+  receiver: { port: number; child: Child };
   peers: Record<PeerConfig, { database: BenchDatabase; secret: string }>;
   /** Peer session cookies, obtained by signing in through the running peer. */
   peerCookies: Partial<Record<PeerConfig, string>>;
   mailWaitSeconds: number;
+  hooksWaitSeconds: number;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -231,6 +241,39 @@ function requestOursMail(): Scenario<Context> {
         waitSeconds: ctx.mailWaitSeconds,
       }),
   });
+}
+
+/**
+ * The webhooks variant: ours-request-mail under NODE_ENV=test (a loopback receiver passes its URL
+ * rules), without and with one endpoint subscribed to every event. The endpoint is registered
+ * before the sample request, so every mail of the run reports `magic_link.sent`.
+ */
+function requestOursHooks(withEndpoint: boolean): Scenario<Context> {
+  const id = withEndpoint ? 'ours-request-hooks' : 'ours-request-hooks-off';
+  const label = withEndpoint
+    ? 'ours: the same (NODE_ENV=test), one webhook endpoint taking every event, a local receiver answering 204'
+    : 'ours: request-link with the mail delivered (NODE_ENV=test), no webhook endpoint: the webhooks baseline';
+  const mail = (ctx: Context) =>
+    mailMonitor({
+      databaseUrl: ctx.ours.url,
+      sinkHttpPort: ctx.sink.httpPort,
+      sinkCpuMs: () => cpuTimeMs(ctx.sink.child.pid),
+      waitSeconds: ctx.mailWaitSeconds,
+    });
+  const scenario = ours(id, label, {
+    ...requestOursBase(),
+    async prepare(ctx) {
+      if (withEndpoint) await addWebhookEndpoint(ctx.ours.url, ctx.tokenSecret, 'bench', `http://127.0.0.1:${ctx.receiver.port}/hooks`);
+    },
+    monitor: (ctx) =>
+      withEndpoint
+        ? webhookMonitor({ databaseUrl: ctx.ours.url, receiverPort: ctx.receiver.port, waitSeconds: ctx.hooksWaitSeconds, mail: mail(ctx) })
+        : mail(ctx),
+    async cleanup(ctx) {
+      await client(ctx.ours.url).unsafe('delete from webhook_endpoints'); // its deliveries go with it
+    },
+  });
+  return { ...scenario, env: (ctx, port) => ({ ...oursEnv(ctx, port), NODE_ENV: 'test' }) };
 }
 
 function consumeOursLink(): Scenario<Context> {
@@ -394,6 +437,8 @@ function sessionPeer(config: PeerConfig): Scenario<Context> {
 const SCENARIOS: Scenario<Context>[] = [
   requestOurs(),
   requestOursMail(),
+  requestOursHooks(false),
+  requestOursHooks(true),
   requestPeer('production'),
   requestPeer('defaults'),
   consumeOursLink(),
@@ -506,6 +551,49 @@ function mailSection(result: Result): { verdicts: Verdict[] } {
   return { verdicts };
 }
 
+function webhooksSection(without: Result, withHooks: Result): Verdict[] {
+  const hooks = withHooks.monitor as WebhookReport;
+  const ratio = withHooks.rps / without.rps;
+  const clean = [without, withHooks].every((r) => r.non2xx + r.socketErrors === 0);
+  const disturbed = [without, withHooks].filter((r) => r.otherCpuPercent > NOISY);
+  const allDelivered =
+    hooks.events > 0 &&
+    hooks.events === hooks.mailsSent &&
+    hooks.delivered === hooks.events &&
+    hooks.receiverDistinct === hooks.events &&
+    hooks.dead === 0;
+  console.log('\nwebhooks (ours-request-hooks vs ours-request-hooks-off: one endpoint taking every event, a local receiver answering 204)');
+  console.log(
+    `  request-link ${fmt.int(withHooks.rps)} req/s with the endpoint, ${fmt.int(without.rps)} without: ${(100 * ratio).toFixed(1)} %; ` +
+      `p99 ${fmt.us(withHooks.p99Us)} vs ${fmt.us(without.p99Us)}; CPU µs/req (srv+pg) ${fmt.num((withHooks.serverCpuUsPerRequest ?? 0) + (withHooks.pgCpuUsPerRequest ?? 0), 0)} vs ${fmt.num((without.serverCpuUsPerRequest ?? 0) + (without.pgCpuUsPerRequest ?? 0), 0)}`,
+  );
+  console.log(
+    `  mails sent since the endpoint was added ${fmt.int(hooks.mailsSent)}; events ${fmt.int(hooks.events)}: delivered ${fmt.int(hooks.delivered)}, dead ${hooks.dead}, pending ${hooks.pending}; ` +
+      `undelivered at the end of the load ${fmt.int(hooks.backlogAtLoadEnd)}, all delivered ${hooks.drainMs === null ? `NOT within ${fmt.int(envNumber('BENCH_HOOKS_WAIT', 60, 1))} s` : `${(hooks.drainMs / 1000).toFixed(2)} s after the load stopped`}; ` +
+      `the receiver got ${fmt.int(hooks.receiverRequests)} requests, ${fmt.int(hooks.receiverDistinct)} distinct webhook-ids`,
+  );
+  const notes = [`p99 ${fmt.us(withHooks.p99Us)} vs ${fmt.us(without.p99Us)}`];
+  if (!clean) notes.push('errors in a run: not a clean number');
+  if (disturbed.length)
+    notes.push(`unreliable: other processes took ${disturbed.map((r) => `${r.otherCpuPercent.toFixed(0)} % during ${r.id}`).join(', ')}`);
+  return [
+    {
+      label: 'webhooks: request-link req/s with an endpoint taking every event / without',
+      value: `${(100 * ratio).toFixed(1)} %`,
+      target: '≥ 90 %',
+      pass: ratio >= 0.9 && clean,
+      note: notes.join('; '),
+    },
+    {
+      label: 'webhooks: every event delivered once the load stopped',
+      value: `${fmt.int(hooks.delivered)} / ${fmt.int(hooks.events)}`,
+      target: 'all, one per mail sent',
+      pass: allDelivered && hooks.drainMs !== null,
+      note: `${fmt.int(hooks.mailsSent)} mails sent; ${hooks.drainMs === null ? 'not drained' : `drained ${(hooks.drainMs / 1000).toFixed(2)} s after the load`}; receiver: ${fmt.int(hooks.receiverDistinct)} distinct webhook-ids in ${fmt.int(hooks.receiverRequests)} requests`,
+    },
+  ];
+}
+
 function report(results: Result[], settings: Settings): Verdict[] {
   const rows = resultRows(results);
   console.log(`\n${table(rows)}\n`);
@@ -514,6 +602,13 @@ function report(results: Result[], settings: Settings): Verdict[] {
   const verdicts: Verdict[] = [];
   const mailRun = results.find((r) => r.id === 'ours-request-mail' && r.monitor);
   if (mailRun) verdicts.push(...mailSection(mailRun).verdicts);
+  const hooksOff = results.find((r) => r.id === 'ours-request-hooks-off');
+  const hooksOn = results.find((r) => r.id === 'ours-request-hooks' && r.monitor);
+  if (hooksOff && hooksOn) {
+    const hooks = webhooksSection(hooksOff, hooksOn);
+    printVerdicts(hooks);
+    verdicts.push(...hooks);
+  }
   const side = ratios(results);
   if (side.length) {
     console.log('\ntargets (req/s ratios, same run)');
@@ -543,7 +638,13 @@ async function main(): Promise<number> {
   const only = process.env.BENCH_ONLY?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  let scenarios = SCENARIOS.filter((s) => (s.id === 'ours-request-mail' ? sections.includes('mail') : sections.includes('sign-in')));
+  let scenarios = SCENARIOS.filter((s) =>
+    s.id === 'ours-request-mail'
+      ? sections.includes('mail')
+      : s.id.startsWith('ours-request-hooks')
+        ? sections.includes('sign-in') || sections.includes('webhooks')
+        : sections.includes('sign-in'),
+  );
   if (only) {
     scenarios = SCENARIOS.filter((s) => only.includes(s.id));
     if (scenarios.length !== only.length)
@@ -568,9 +669,11 @@ async function main(): Promise<number> {
   const tmp = mkdtempSync(`${tmpdir()}/va-bench-sign-in-`);
   const dataDir = `${tmp}/data`;
   let sink: Child | null = null;
+  let receiver: Child | null = null;
   const cleanup = async () => {
     await stopLive();
     await sink?.stop();
+    await receiver?.stop();
     for (const sql of clients.values()) await sql.end({ timeout: 2 });
     clients.clear();
     for (const db of databases) await db.drop().catch((error) => console.error(`could not drop ${db.name}: ${(error as Error).message}`));
@@ -618,6 +721,13 @@ async function main(): Promise<number> {
       ROOT,
     );
     await waitForHttp(`http://127.0.0.1:${httpPort}/stats`, sink);
+    const receiverPort = freePort();
+    receiver = start(
+      pinned(settings.pinning.loadCpu, [bun, 'bench/servers/webhook-receiver.ts']),
+      { PATH: process.env.PATH ?? '', PORT: String(receiverPort) },
+      ROOT,
+    );
+    await waitForHttp(`http://127.0.0.1:${receiverPort}/`, receiver);
 
     const ctx: Context = {
       ours: oursDb,
@@ -626,12 +736,14 @@ async function main(): Promise<number> {
       dataDir,
       tmp,
       sink: { smtpPort, httpPort, child: sink },
+      receiver: { port: receiverPort, child: receiver },
       peers,
       peerCookies: {},
       mailWaitSeconds: envNumber('BENCH_MAIL_WAIT', 30, 1),
+      hooksWaitSeconds: envNumber('BENCH_HOOKS_WAIT', 60, 1),
     };
     const results: Result[] = [];
-    for (const scenario of scenarios) results.push(await runWithRetries(scenario, ctx, settings, new Set([sink.pid])));
+    for (const scenario of scenarios) results.push(await runWithRetries(scenario, ctx, settings, new Set([sink.pid, receiver.pid])));
     const verdicts = report(results, settings);
     if (process.env.BENCH_OUT) {
       const out = {

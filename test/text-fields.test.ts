@@ -386,6 +386,8 @@ const ROUTES: Record<string, Route> = {
       orderId: 'form',
       expiresAt: 'form',
       report: 'form',
+      endpoint: 'form',
+      delivery: 'form',
     },
     send: form(
       (field, value) => fill('/console/tenants/:handle/actions/:action', { handle: 'gharart', action: 'grant-add' }, field, value),
@@ -417,6 +419,18 @@ const ROUTES: Record<string, Route> = {
         accentColor: '#0b57d0',
         supportContact: 'help@example.com',
       }),
+      () => consoleClient.jar,
+    ),
+  },
+  'GET /console/tenants/:handle/webhooks': {
+    fields: { handle: 'param', ref: 'query' },
+    send: consoleGet('/console/tenants/:handle/webhooks', { handle: 'gharart' }, { ref: 'req_0123456789abcdef01234567' }),
+  },
+  'POST /console/tenants/:handle/webhooks': {
+    fields: { handle: 'param', csrf: 'form', url: 'form', description: 'form', includeEmail: 'form', 'event.grant.changed': 'form' },
+    send: form(
+      (field, value) => fill('/console/tenants/:handle/webhooks', { handle: 'gharart' }, field, value),
+      () => ({ csrf: consoleClient.csrf, url: 'http://127.0.0.1:9/hooks', description: 'text fields', 'event.grant.changed': 'on' }),
       () => consoleClient.jar,
     ),
   },

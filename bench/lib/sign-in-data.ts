@@ -10,6 +10,7 @@ import { setOverride } from '../../src/limits/policies.ts';
 import { hashCode, mintCode } from '../../src/tokens/codes.ts';
 import { deriveKeyRing, type KeyRing } from '../../src/tokens/keys.ts';
 import { hashToken, mintToken } from '../../src/tokens/tokens.ts';
+import { createEndpoint, systemResolver } from '../../src/webhooks/endpoints.ts';
 
 /** Every policy that sign-in, verify and link requests count against. */
 const SIGN_IN_POLICIES = [
@@ -83,4 +84,26 @@ export async function mintLinks(
     await db.close();
   }
   writeFileSync(file, `${tokens.join('\n')}\n`);
+}
+
+/**
+ * Registers one webhook endpoint of the tenant subscribed to every event, through the webhooks
+ * feature's own createEndpoint (the URL rules of NODE_ENV=test: a loopback receiver is allowed).
+ * Returns its id; the secret is not needed (the bench's receiver does not verify).
+ */
+export async function addWebhookEndpoint(url: string, tokenSecret: string, handle: string, receiverUrl: string): Promise<string> {
+  const keys = await deriveKeyRing(tokenSecret.split(',').map((s) => s.trim()));
+  const db = openPostgres(url, { max: 1, applicationName: 'va-bench-setup' });
+  try {
+    const tenantId = await tenantIdOf(db, handle);
+    const endpoint = await createEndpoint(
+      { db, keys, urlPolicy: { production: false, resolve: systemResolver } },
+      tenantId,
+      { url: receiverUrl, events: ['*'], description: 'bench receiver', includeEmail: false },
+      new Date(),
+    );
+    return endpoint.id;
+  } finally {
+    await db.close();
+  }
 }

@@ -26,7 +26,11 @@ export type AuditKind =
   | 'console_signed_in'
   | 'console_signed_out'
   | 'report_handled'
-  | 'tenant_branding_set';
+  | 'tenant_branding_set'
+  | 'webhook_endpoint_added'
+  | 'webhook_endpoint_removed'
+  | 'webhook_secret_rotated'
+  | 'webhook_delivery_resent';
 
 export type AuditEvent = {
   kind: AuditKind;

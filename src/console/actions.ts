@@ -1,6 +1,7 @@
 // The console's actions: what each one needs (parsed from the confirm page's query or the form),
 // who may do it, and doing it — every one written to the audit trail as `operator:<id>` under the
-// action's request id. Re-sending a link goes through requestMagicLink and the magic-link limits.
+// action's request id. Re-sending a link goes through requestMagicLink and the magic-link limits;
+// the webhook actions (admins only) through the webhooks feature's own functions.
 import { deleteGrant, upsertGrant, type GrantInput } from '../access/grants.ts';
 import { isNormalisedResource } from '../access/paths.ts';
 import type { AppDeps } from '../app-deps.ts';
@@ -13,11 +14,22 @@ import { findSessionOwner, revokeSession, revokeVisitorSessions } from '../sessi
 import { findReportTenant, markReportHandled } from '../support/reports.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { normaliseEmail } from '../visitors/email.ts';
+import { removeEndpoint, resendDelivery, rotateSecret, tenantEndpoint, webhookOwner } from '../webhooks/endpoints.ts';
 import { findVisitor } from '../visitors/visitors.ts';
 import { assertBelongs, canEditGrants, wrongAudience, type Viewer } from './access.ts';
 import type { ConsoleTenant } from './tenant-queries.ts';
 
-const ACTIONS = ['resend', 'revoke-session', 'revoke-all', 'grant-add', 'grant-remove', 'report-handled'] as const;
+const ACTIONS = [
+  'resend',
+  'revoke-session',
+  'revoke-all',
+  'grant-add',
+  'grant-remove',
+  'report-handled',
+  'webhook-remove',
+  'webhook-rotate',
+  'webhook-resend',
+] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
 export type Action =
@@ -26,7 +38,13 @@ export type Action =
   | { name: 'revoke-all'; email: string }
   | { name: 'grant-add'; email: string; grant: GrantInput }
   | { name: 'grant-remove'; email: string; resource: string }
-  | { name: 'report-handled'; reportId: string; email: string | null; note: string | null };
+  | { name: 'report-handled'; reportId: string; email: string | null; note: string | null }
+  | { name: 'webhook-remove'; endpointId: string; email?: undefined }
+  | { name: 'webhook-rotate'; endpointId: string; email?: undefined }
+  | { name: 'webhook-resend'; deliveryId: string; email?: undefined };
+
+/** What an action leaves to show once: a rotated webhook secret (never stored, never redirected to). */
+export type ActionResult = { rotatedSecret: { endpointId: string; secret: string; previousSecretExpiresAt: string } } | null;
 
 /** The longest note "mark handled" keeps (a few sentences; the report holds the story). */
 export const NOTE_MAX_CHARS = 1000;
@@ -117,9 +135,19 @@ export function parseAction(name: string, fields: Fields): Action {
         email: text(fields, 'email') ? emailOf(fields) : null,
         note: noteOf(fields),
       };
+    case 'webhook-remove':
+      return { name: 'webhook-remove', endpointId: uuidOf(fields, 'endpoint') };
+    case 'webhook-rotate':
+      return { name: 'webhook-rotate', endpointId: uuidOf(fields, 'endpoint') };
+    case 'webhook-resend':
+      return { name: 'webhook-resend', deliveryId: uuidOf(fields, 'delivery') };
     default:
       throw new AppError('not_found', { detail: 'The console has no such action.' });
   }
+}
+
+export function isWebhookAction(action: Action): action is Extract<Action, { name: `webhook-${string}` }> {
+  return action.name.startsWith('webhook-');
 }
 
 /** Role and tenant checks of an action, also against ids guessed from another tenant. */
@@ -135,10 +163,22 @@ export async function authorizeAction(deps: AppDeps, viewer: Viewer, tenant: Con
   if (action.name === 'report-handled') {
     assertBelongs((await findReportTenant(deps.db, action.reportId))?.tenantId, tenant, 'support report');
   }
+  if (isWebhookAction(action)) {
+    if (!viewer.isAdmin) throw wrongAudience(`Only admins change ${tenant.name}’s webhooks; support operators see them.`);
+    if (action.name === 'webhook-resend')
+      assertBelongs(await webhookOwner(deps.db, 'delivery', action.deliveryId), tenant, 'webhook delivery');
+    else assertBelongs(await webhookOwner(deps.db, 'endpoint', action.endpointId), tenant, 'webhook endpoint');
+  }
 }
 
 /** Does the action (already authorised); its audit entries carry this request id. */
-export async function performAction(deps: AppDeps, request: Request, viewer: Viewer, tenant: Tenant, action: Action): Promise<void> {
+export async function performAction(
+  deps: AppDeps,
+  request: Request,
+  viewer: Viewer,
+  tenant: Tenant,
+  action: Action,
+): Promise<ActionResult> {
   const context = requestContext(request, deps.config);
   const now = deps.clock.now();
   const operatorId = viewer.session.operator.id;
@@ -160,7 +200,7 @@ export async function performAction(deps: AppDeps, request: Request, viewer: Vie
           .filter((o) => o.policy.silent && o.exceeded)
           .map((o) => ({ name: o.policy.name, quota: o.policy.quota, resetAt: o.resetAt.toISOString() }));
         await audit('sign_in_mail_suppressed', { visitorId: visitor?.id ?? null, detail: { reason: 'per-email limit', policies } });
-        return;
+        return null;
       }
       // Back to where their last link was going (an expired link's page), else the storefront's home.
       const newest = await findNewestLinkForEmail(deps.db, tenant.id, action.email);
@@ -176,7 +216,7 @@ export async function performAction(deps: AppDeps, request: Request, viewer: Vie
         },
       );
       context.facts.visitorId = visitorId;
-      return;
+      return null;
     }
     case 'revoke-session': {
       const revoked = await revokeSession(deps.db, action.sessionId, now);
@@ -185,12 +225,12 @@ export async function performAction(deps: AppDeps, request: Request, viewer: Vie
         sessionId: action.sessionId,
         detail: { reason: 'revoked by support', revoked },
       });
-      return;
+      return null;
     }
     case 'revoke-all': {
       const count = visitor ? await revokeVisitorSessions(deps.db, visitor.id, now) : 0;
       await audit('sessions_revoked_all', { visitorId: visitor?.id ?? null, detail: { reason: 'revoked by support', count } });
-      return;
+      return null;
     }
     case 'grant-add': {
       const { grant, created } = await upsertGrant(deps.db, tenant.id, action.grant, now);
@@ -198,19 +238,40 @@ export async function performAction(deps: AppDeps, request: Request, viewer: Vie
         visitorId: visitor?.id ?? null,
         detail: { email: grant.email, resource: grant.resource, kind: grant.kind, expiresAt: grant.expiresAt, created },
       });
-      return;
+      return null;
     }
     case 'grant-remove': {
       const removed = await deleteGrant(deps.db, tenant.id, action.email, action.resource);
       await audit('grant_removed', { visitorId: visitor?.id ?? null, detail: { email: action.email, resource: action.resource, removed } });
-      return;
+      return null;
     }
     case 'report-handled': {
       const handled = await markReportHandled(deps.db, action.reportId, { at: now, by: operatorActor(operatorId), note: action.note });
       // The note as stored (redacted), so the audit trail says what the report says.
       const note = handled && handled.note !== null ? { note: handled.note } : {};
       await audit('report_handled', { detail: { reportId: action.reportId, alreadyHandled: !handled, ...note } });
-      return;
+      return null;
+    }
+    case 'webhook-remove': {
+      const endpoint = await tenantEndpoint(deps.db, tenant.id, action.endpointId);
+      const removed = await removeEndpoint(deps.db, tenant.id, action.endpointId);
+      await audit('webhook_endpoint_removed', { detail: { endpointId: action.endpointId, url: endpoint?.url ?? null, removed } });
+      return null;
+    }
+    case 'webhook-rotate': {
+      const rotated = await rotateSecret(deps, tenant.id, action.endpointId, now);
+      if (!rotated) throw new AppError('not_found', { detail: 'No webhook endpoint has this id.' });
+      await audit('webhook_secret_rotated', {
+        detail: { endpointId: action.endpointId, previousSecretExpiresAt: rotated.previousSecretExpiresAt },
+      });
+      return {
+        rotatedSecret: { endpointId: rotated.id, secret: rotated.secret, previousSecretExpiresAt: rotated.previousSecretExpiresAt },
+      };
+    }
+    case 'webhook-resend': {
+      const resent = await resendDelivery(deps.db, action.deliveryId, now);
+      await audit('webhook_delivery_resent', { detail: { deliveryId: action.deliveryId, resent } });
+      return null;
     }
   }
 }

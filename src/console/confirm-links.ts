@@ -11,7 +11,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { encodeBase64urlNoPadding } from '@oslojs/encoding';
 import { normaliseEmail } from '../visitors/email.ts';
-import { shopperHref } from './layout.ts';
+import { shopperHref, webhooksHref } from './layout.ts';
 
 const SEAL_PARAM = 'seal';
 const HANDLE = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -55,6 +55,7 @@ export function arrivedFromElsewhere(request: Request): boolean {
 /** Where a confirmation from elsewhere goes instead: the shopper's page, else the storefront's. */
 export function pageOfConfirmation(handle: string, query: Record<string, string | undefined>): string {
   if (!HANDLE.test(handle)) return '/console/';
+  if (query.action?.startsWith('webhook-')) return webhooksHref(handle);
   const email = normaliseEmail(query.email);
   return email ? shopperHref(handle, email) : `/console/tenants/${handle}`;
 }

@@ -4,9 +4,10 @@ import { html, readableTime, type Html } from '../http/html.ts';
 import { NOTE_MAX_CHARS, type Action } from './actions.ts';
 import { deviceName } from './device-names.ts';
 import type { SessionFacts } from './device-queries.ts';
-import { consolePage, hidden, shopperHref } from './layout.ts';
+import { consolePage, hidden, shopperHref, webhooksHref } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
 import type { ConsoleTenant } from './tenant-queries.ts';
+import type { DeliveryRow, Endpoint } from '../webhooks/endpoints.ts';
 
 type Described = {
   title: string;
@@ -18,8 +19,11 @@ type Described = {
   controls?: Html;
 };
 
-/** What the confirmation of a revoke shows of the sessions it ends: device, place, time. */
-export type ConfirmFacts = { now: Date; sessions: SessionFacts[] };
+/**
+ * What a confirmation shows of what it acts on: the sessions a revoke ends (device, place, time),
+ * the webhook endpoint or delivery of a webhook action.
+ */
+export type ConfirmFacts = { now: Date; sessions: SessionFacts[]; endpoint?: Endpoint | null; delivery?: DeliveryRow | null };
 
 /** "Safari on iPhone, signed in from 203.0.113.7 today at 14:05 UTC (12 minutes ago)". */
 function sessionWords(session: SessionFacts, now: Date): Html {
@@ -95,11 +99,41 @@ function describe(action: Action, tenant: ConsoleTenant, facts: ConfirmFacts): D
         controls: html`<div class="field"><label for="handled-note">What was done (optional, shown on the report)</label>
 <textarea id="handled-note" name="note" rows="4" maxlength="${String(NOTE_MAX_CHARS)}" placeholder="Re-sent the link; the shopper signed in.">${action.note ?? ''}</textarea></div>`,
       };
+    case 'webhook-remove':
+      return {
+        title: 'Remove this webhook endpoint?',
+        body: html`<p class="lead">${tenant.name} stops receiving events at <code>${facts.endpoint?.url ?? action.endpointId}</code>.</p>
+<p>Its events not yet delivered (dead ones included) are removed with it. To receive events again, add the endpoint again: it gets a new signing secret.</p>`,
+        button: 'Remove the endpoint',
+        danger: true,
+        fields: { endpoint: action.endpointId },
+      };
+    case 'webhook-rotate':
+      return {
+        title: 'Rotate the signing secret?',
+        body: html`<p class="lead">A new signing secret for <code>${facts.endpoint?.url ?? action.endpointId}</code>, shown once on the next page.</p>
+<p>The current secret keeps signing for 24 hours beside the new one (two signatures per delivery), so ${tenant.name} can switch its receiver to the new secret meanwhile.</p>`,
+        button: 'Rotate the secret',
+        danger: false,
+        fields: { endpoint: action.endpointId },
+      };
+    case 'webhook-resend': {
+      const delivery = facts.delivery;
+      return {
+        title: 'Re-send this webhook?',
+        body: html`<p class="lead">The event ${delivery ? html`<code>${delivery.type}</code>` : ''} goes to ${delivery ? html`<code>${delivery.url}</code>` : 'its endpoint'} again, within seconds.</p>
+<p>Same <code>webhook-id</code> (<code>${action.deliveryId}</code>), so a receiver that already has it can tell; retried for another 24 hours if it fails again.</p>`,
+        button: 'Re-send',
+        danger: false,
+        fields: { delivery: action.deliveryId },
+      };
+    }
   }
 }
 
 /** Where "Cancel" (and the action, once done) leads: the shopper's page, else the tenant's. */
 export function backHref(tenant: ConsoleTenant, action: Action): string {
+  if (action.name.startsWith('webhook-')) return webhooksHref(tenant.handle);
   return action.email ? shopperHref(tenant.handle, action.email) : `/console/tenants/${tenant.handle}`;
 }
 

@@ -200,6 +200,14 @@ function successSentence(found: Lookup, now: Date, operators: Operators): Html {
         return html`${by} removed the access of ${email} to ${String(entry.detail?.resource ?? 'a resource')}${at(entry.at)}.`;
       case 'report_handled':
         return html`${by} marked a support report handled${at(entry.at)}.`;
+      case 'webhook_endpoint_added':
+        return html`${by} added the webhook endpoint ${String(entry.detail?.url ?? '')}${at(entry.at)}; its signing secret was shown once, to them.`;
+      case 'webhook_endpoint_removed':
+        return html`${by} removed the webhook endpoint ${String(entry.detail?.url ?? '')}${at(entry.at)}; its undelivered events went with it.`;
+      case 'webhook_secret_rotated':
+        return html`${by} rotated a webhook endpoint’s signing secret${at(entry.at)}; the previous secret also signs for 24 hours.`;
+      case 'webhook_delivery_resent':
+        return html`${by} re-sent a webhook delivery${at(entry.at)}; the worker sends it again within seconds, with the same webhook-id.`;
     }
   }
   if (found.status === null)

@@ -48,6 +48,9 @@ input,select,textarea{display:block;width:100%;font:inherit;color:inherit;backgr
 textarea{resize:vertical;min-height:5rem}
 input:focus-visible,select:focus-visible,textarea:focus-visible{outline-offset:0;border-color:#0b57d0}
 .field{margin:0 0 .75rem}
+fieldset{border:0;padding:0;min-width:0}legend{font-weight:600;font-size:.875rem;padding:0;margin:0 0 .25rem}
+label.check{display:flex;gap:.5rem;align-items:flex-start;font-weight:400;margin:0 0 .375rem}
+label.check input{display:inline-block;width:auto;min-height:0;margin:.25rem 0 0;flex:none}
 .form-row{display:grid;gap:.75rem;align-items:end}
 .form-row>*{min-width:0}
 .form-row .field{margin:0}
@@ -190,6 +193,10 @@ export function requestLink(requestId: string | null | undefined): Html {
 
 export function shopperHref(handle: string, email: string): string {
   return `/console/tenants/${handle}/shopper?email=${encodeURIComponent(email)}`;
+}
+
+export function webhooksHref(handle: string): string {
+  return `/console/tenants/${handle}/webhooks`;
 }
 
 export function hidden(fields: Record<string, string | null | undefined>): Html {

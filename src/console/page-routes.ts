@@ -16,6 +16,7 @@ import { REQUEST_ID_SHAPE } from '../support/reports.ts';
 import { lookUpRequest } from '../support/request-lookup.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { findVisitor } from '../visitors/visitors.ts';
+import { findDelivery, tenantEndpoint } from '../webhooks/endpoints.ts';
 import { canEditGrants, canSeeTenant, visibleTenant, wrongAudience, NOT_YOURS, type Viewer } from './access.ts';
 import { authorizeAction, parseAction, performAction, type Action } from './actions.ts';
 import { arrivedFromElsewhere, confirmSealValid, pageOfConfirmation } from './confirm-links.ts';
@@ -29,6 +30,7 @@ import { requestPage } from './request-page.ts';
 import { assertCsrfToken, assertSameOrigin } from './session.ts';
 import { shopperPage } from './shopper-page.ts';
 import { homePage, tenantPage, type Flash } from './tenant-pages.ts';
+import { secretPage } from './webhook-pages.ts';
 import { countOpenReports, outboxHealth, outboxProblems, shopperReports, tenantReports, type ConsoleTenant } from './tenant-queries.ts';
 
 function describeDone(kind: string, detail: Record<string, unknown>): { tone: 'ok' | 'warn'; message: string } | null {
@@ -120,6 +122,10 @@ export function consolePageRoutes(deps: AppDeps) {
       return { now, sessions: session ? [session] : [] };
     }
     if (action.name === 'revoke-all') return { now, sessions: await liveShopperSessions(db, view.id, action.email, now) };
+    if (action.name === 'webhook-remove' || action.name === 'webhook-rotate')
+      return { now, sessions: [], endpoint: await tenantEndpoint(db, view.id, action.endpointId) };
+    if (action.name === 'webhook-resend')
+      return { now, sessions: [], delivery: (await findDelivery(db, view.id, action.deliveryId)) ?? null };
     return { now, sessions: [] };
   }
 
@@ -236,7 +242,10 @@ export function consolePageRoutes(deps: AppDeps) {
       '/console/tenants/:handle/actions/:action',
       consoleHandler(deps, async (c) => {
         const { viewer, tenant, view, action } = await postedAction(c, c.params.action ?? '');
-        await performAction(deps, c.request, viewer, tenant, action);
+        const result = await performAction(deps, c.request, viewer, tenant, action);
+        // A new secret is shown in this answer only: a redirect would have to carry or keep it.
+        if (result?.rotatedSecret)
+          return secretPage({ session: viewer.session, requestId: c.requestId, tenant: view, kind: 'rotated', ...result.rotatedSecret });
         const back = backHref(view, action);
         throw new SeeOther(`${back}${back.includes('?') ? '&' : '?'}ref=${encodeURIComponent(c.requestId)}`);
       }),

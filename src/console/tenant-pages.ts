@@ -133,7 +133,7 @@ export function tenantPage(input: {
     session: input.session,
     nav: 'tenants',
     body: html`${flashBox(input.flash)}<p class="muted" style="margin:0"><a href="/console/">Storefronts</a> /</p>
-<h1>${tenant.name}</h1><p class="sub">${tenant.handle} · ${tenant.publicOrigin} · <a href="/console/tenants/${tenant.handle}/branding">Branding</a></p>
+<h1>${tenant.name}</h1><p class="sub">${tenant.handle} · ${tenant.publicOrigin} · <a href="/console/tenants/${tenant.handle}/branding">Branding</a> · <a href="/console/tenants/${tenant.handle}/webhooks">Webhooks</a></p>
 <section class="card"><h2>Find a shopper</h2>
 <form method="get" action="/console/tenants/${tenant.handle}/shopper" class="form-row lookup">
 <div class="field"><label for="shopper-email">Shopper's email</label><input id="shopper-email" name="email" type="email" inputmode="email" required placeholder="name@example.com"></div>

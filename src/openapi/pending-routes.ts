@@ -180,6 +180,25 @@ export const PENDING_ROUTES: PendingRoute[] = [
   },
   {
     method: 'GET',
+    path: '/console/tenants/:handle/webhooks',
+    detail: consolePage('Console: a storefront’s webhook endpoints and dead deliveries (admins change, support reads)', [
+      'not_signed_in',
+      'not_found',
+    ]),
+  },
+  {
+    method: 'POST',
+    path: '/console/tenants/:handle/webhooks',
+    detail: consolePage('Console: add a webhook endpoint (admins; the secret is shown once; errors beside their fields, 400)', [
+      'not_signed_in',
+      'csrf_rejected',
+      'wrong_audience',
+      'invalid_webhook_url',
+      'not_found',
+    ]),
+  },
+  {
+    method: 'GET',
     path: '/console/requests/:requestId',
     detail: consolePage('Console: one request’s story', ['not_signed_in', 'not_found']),
   },

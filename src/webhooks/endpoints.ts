@@ -9,18 +9,22 @@ import { seal, unseal } from '../tokens/sealed.ts';
 import { isWebhookEventType } from './events.ts';
 import {
   deleteEndpoint,
+  endpointHealth,
+  findDelivery,
   findEndpoint,
   insertEndpoint,
   listEndpoints,
   listDeliveries,
   resendDelivery,
   rotateEndpointSecret,
+  webhookOwner,
   type DeliveryRow,
+  type EndpointHealthRow,
   type EndpointRow,
 } from './queries.ts';
 import { checkWebhookUrl, type UrlPolicy } from './url-policy.ts';
 
-export { listDeliveries, resendDelivery, type DeliveryRow };
+export { findDelivery, listDeliveries, resendDelivery, webhookOwner, type DeliveryRow };
 export { WebhookUrlRefused, systemResolver, type Resolver, type UrlPolicy } from './url-policy.ts';
 
 /** How long the previous secret keeps signing after a rotation. */
@@ -71,17 +75,30 @@ function sealSecret(keys: KeyRing, endpointId: string, secret: string): Promise<
   return seal(keys, 'credential', secret, aad(endpointId));
 }
 
-/** The secrets that sign now: the current one, and the previous one during its overlap. Null when none can be opened. */
-export async function signingSecrets(
-  keys: KeyRing,
-  row: { endpoint_id: string; secret_sealed: string; previous_secret_sealed: string | null; previous_secret_expires_at: Date | null },
-  now: Date,
-): Promise<string[] | null> {
+type SealedSecrets = {
+  endpoint_id: string;
+  secret_sealed: string;
+  previous_secret_sealed: string | null;
+  previous_secret_expires_at: Date | null;
+};
+
+/** An endpoint's secrets opened: the current one and, after a rotation, the previous one. Null when the current cannot be opened. */
+export async function openSecrets(keys: KeyRing, row: SealedSecrets): Promise<{ current: string; previous: string | null } | null> {
   const current = await unseal<string>(keys, 'credential', row.secret_sealed, aad(row.endpoint_id));
   if (!current) return null;
-  const overlapping = row.previous_secret_sealed && row.previous_secret_expires_at && row.previous_secret_expires_at > now;
-  const previous = overlapping ? await unseal<string>(keys, 'credential', row.previous_secret_sealed!, aad(row.endpoint_id)) : null;
-  return previous ? [current, previous] : [current];
+  const previous = row.previous_secret_sealed
+    ? await unseal<string>(keys, 'credential', row.previous_secret_sealed, aad(row.endpoint_id))
+    : null;
+  return { current, previous };
+}
+
+/** Of opened secrets, those that sign now: the current one, and the previous one during its overlap. */
+export function secretsSigningAt(
+  opened: { current: string; previous: string | null },
+  previousExpiresAt: Date | null,
+  now: Date,
+): string[] {
+  return opened.previous && previousExpiresAt && previousExpiresAt > now ? [opened.current, opened.previous] : [opened.current];
 }
 
 export async function createEndpoint(
@@ -108,6 +125,35 @@ export async function createEndpoint(
 
 export async function tenantEndpoints(db: Db, tenantId: string): Promise<Endpoint[]> {
   return (await listEndpoints(db, tenantId)).map(toEndpoint);
+}
+
+/** An endpoint, and how its deliveries are going (the console's list). */
+export type EndpointWithHealth = Endpoint & {
+  lastDelivery: { status: string; httpStatus: number | null; error: string | null; at: Date } | null;
+  failing: number;
+};
+
+export async function tenantEndpointsWithHealth(db: Db, tenantId: string): Promise<EndpointWithHealth[]> {
+  const [endpoints, health] = await Promise.all([tenantEndpoints(db, tenantId), endpointHealth(db, tenantId)]);
+  const byId = new Map<string, EndpointHealthRow>(health.map((row) => [row.endpoint_id, row]));
+  return endpoints.map((endpoint) => {
+    const row = byId.get(endpoint.id);
+    return {
+      ...endpoint,
+      lastDelivery:
+        row?.last_status && row.last_at
+          ? { status: row.last_status, httpStatus: row.last_http_status, error: row.last_error, at: row.last_at }
+          : null,
+      failing: row?.failing ?? 0,
+    };
+  });
+}
+
+/** One endpoint of the tenant (never its secret). */
+export async function tenantEndpoint(db: Db, tenantId: string, id: string): Promise<Endpoint | null> {
+  if (!isUuid(id)) return null;
+  const row = await findEndpoint(db, tenantId, id);
+  return row ? toEndpoint(row) : null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -298,7 +298,7 @@ describe('the page walk', () => {
       expect(expired.status()).toBe(410);
       await walk(other.page, 'link-expired', expired);
 
-      // The console, at 1280 px: sign-in → check-email → link → home → storefront → shopper → find.
+      // The console, at 1280 px: sign-in → check-email → link → home → storefront → webhooks → shopper → find.
       const lead = await chrome.open({ viewport: LAPTOP });
       const lp = lead.page;
       const consoleSignIn = await goto(lp, `${origin}/console/sign-in`);
@@ -322,13 +322,24 @@ describe('the page walk', () => {
           .click(),
       );
       await walk(lp, 'console-tenant', tenant, [LAPTOP]);
+      // Webhooks: the page, an endpoint added through its form (the secret's page), the page listing it.
+      const webhooks = await navigation(lp, () => lp.getByRole('link', { name: 'Webhooks', exact: true }).click());
+      await walk(lp, 'console-webhooks', webhooks, [LAPTOP]);
+      await lp.getByLabel('URL').fill('http://127.0.0.1:9/a/rather/long/path/to/a/storefront/webhook/receiver?with=query&and=more');
+      await lp.getByLabel(/Every event/).check();
+      await lp.getByLabel('Description (optional)').fill('The storefront’s order back end');
+      const secret = await navigation(lp, () => lp.getByRole('button', { name: 'Add endpoint' }).click());
+      expect(secret.status()).toBe(200);
+      await walk(lp, 'console-webhook-secret', secret, [LAPTOP]);
+      const listed = await navigation(lp, () => lp.getByRole('link', { name: 'Done, back to webhooks' }).click());
+      await walk(lp, 'console-webhooks-listed', listed, [LAPTOP]);
       const shopper = await goto(lp, `${origin}/console/tenants/gharart/shopper?email=${encodeURIComponent(DEMO)}`);
       await walk(lp, 'console-shopper', shopper, [LAPTOP]);
       await walk(lp, 'console-requests', await goto(lp, `${origin}/console/requests`), [LAPTOP]);
 
       const failures = walked.filter((w) => w.problems.length > 0).map((w) => `${w.name} (${w.status}): ${w.problems.join('; ')}`);
       expect(failures).toEqual([]);
-      expect(walked.length).toBe(23); // 16 shopper pages, 7 console pages
+      expect(walked.length).toBe(26); // 16 shopper pages, 10 console pages
     },
   );
 });
