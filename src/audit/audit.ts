@@ -26,7 +26,11 @@ export type AuditKind =
   | 'console_signed_in'
   | 'console_signed_out'
   | 'report_handled'
-  | 'tenant_branding_set';
+  | 'tenant_branding_set'
+  | 'pending_started'
+  | 'pending_approved'
+  | 'pending_signed_in'
+  | 'number_mismatch';
 
 export type AuditEvent = {
   kind: AuditKind;

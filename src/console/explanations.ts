@@ -151,6 +151,21 @@ export const CODE_EXPLANATIONS: Record<ErrorCode, CodeExplanation> = {
       'The service was briefly unavailable (starting, stopping, or its database out of reach); ask the shopper to try again in a minute, and escalate if it lasts.',
     playbook: null,
   },
+  pending_expired: {
+    sentence:
+      'The screen waiting for the shopper’s approval from another device stopped waiting: the link expired, or was used another way (its code, or “Continue here” on the other device); ask the shopper to sign in where the link opens, or send a new one (playbook 7).',
+    playbook: 7,
+  },
+  pending_rejected: {
+    sentence:
+      'The shopper’s waiting screen was refused because a wrong number was picked on the device that opened the link, which used the link up; ask whether they picked it, and send a new link (playbook 7).',
+    playbook: 7,
+  },
+  number_mismatch: {
+    sentence:
+      'Someone opened the sign-in link and picked a number the shopper’s waiting screen did not show, so nothing was signed in and the link is used up; if the shopper did not ask for that link, someone else may have, else just send a new one (playbook 7).',
+    playbook: 7,
+  },
 };
 
 const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(CODE_EXPLANATIONS, code);

@@ -136,6 +136,41 @@ export const en = {
     preheaderLinkAndCode: (store: string, duration: string) => `Your sign-in link and code for ${store}, valid ${duration}.`,
     ignore: "If you didn't ask to sign in, you can ignore this email.",
   },
+  pending: {
+    pick: (number: unknown): Rich => ["On your other device you'll be asked to pick ", number, '.'],
+    howTo: 'Open the link from the email there and pick this number. This page then signs you in by itself.',
+    checkAgain: 'I picked it — continue',
+    signedIn: 'Signed in. Taking you back…',
+    rejected:
+      'A different number was picked on the other device, so this sign-in was stopped and its link no longer works. If that was not you, someone else opened your email. Ask for a new email to try again.',
+    ended: 'This sign-in can no longer finish here: its link expired or was already used. Ask for a new email to try again.',
+    newEmail: 'Send me a new sign-in email',
+  },
+  otherScreen: {
+    continueHere: 'Continue here',
+    title: 'Sign in on my other screen',
+    intro:
+      'Did you ask to sign in on another screen, like a laptop or another browser? Pick the number that screen shows, and it signs in. If no screen of yours shows a number, do not pick one.',
+    pick: (number: string) => `Pick ${number}`,
+  },
+  inApp: {
+    advice:
+      "You opened this link inside an app. A sign-in made in the app's browser stays in that app. If you asked to sign in in your browser, pick the number it shows below; or open this link in your browser (the app's menu: “Open in browser”).",
+    continueInApp: 'Continue in this app instead',
+  },
+  approvedElsewhere: {
+    title: 'Done: your other screen is signing in',
+    body: 'The screen where you asked to sign in continues by itself in a moment. Nothing was signed in on this device.',
+  },
+  numberMismatch: {
+    title: 'That was not the number on your other screen',
+    body: 'For your safety, this sign-in was stopped and the link no longer works. Nothing was signed in. If you asked to sign in, ask for a new email and pick the number your screen shows.',
+    newEmail: 'Send me a new sign-in email',
+  },
+  pendingEnded: {
+    title: 'Your other screen is no longer waiting',
+    body: 'The sign-in on your other screen has finished or expired. You can still sign in on this device with this link.',
+  },
 };
 
 /** The shape every catalogue matches: a missing or extra key is a type error. */
