@@ -234,10 +234,14 @@ describe('approving on the other device: the link page', () => {
     const hooks = await h.db.many<{ data: Record<string, unknown> }>(sql`
       select data from webhook_deliveries where type = 'visitor.signed_in' and data->>'sessionId' = ${session.id}`);
     expect(hooks.map((d) => d.data.method)).toEqual(['link']);
-    const audit = await h.db.many<{ kind: string }>(sql`
-      select a.kind from audit_events a join visitors v on v.id = a.visitor_id
+    const audit = await h.db.many<{ kind: string; detail: Record<string, unknown> }>(sql`
+      select a.kind, a.detail from audit_events a join visitors v on v.id = a.visitor_id
       where v.email = 'approves@example.com' order by a.id`);
-    expect(audit.map((a) => a.kind)).toEqual(expect.arrayContaining(['pending_started', 'pending_approved', 'pending_signed_in']));
+    expect(audit.map((a) => a.kind)).toEqual(expect.arrayContaining(['sign_in_requested', 'pending_approved', 'pending_signed_in']));
+    const pendingId = audit.find((a) => a.kind === 'sign_in_requested')!.detail.pendingId;
+    expect(audit.filter((a) => a.detail.pendingId === pendingId).map((a) => a.kind)).toEqual(
+      expect.arrayContaining(['pending_approved', 'pending_signed_in']),
+    );
   });
 
   it('wakes a held poll the moment the number is picked', async () => {

@@ -27,7 +27,6 @@ export type AuditKind =
   | 'console_signed_out'
   | 'report_handled'
   | 'tenant_branding_set'
-  | 'pending_started'
   | 'pending_approved'
   | 'pending_signed_in'
   | 'number_mismatch';

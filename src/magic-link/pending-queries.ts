@@ -64,8 +64,8 @@ export type NewPending = {
 };
 
 /**
- * The pending sign-in's part of the sign-in request's statement (CTEs after its `link` CTE): the
- * row and its `pending_started` audit row, in the same round trip as the link.
+ * The pending sign-in's part of the sign-in request's statement (a CTE after its `link` CTE): the
+ * row, in the same round trip as the link (its audit row, `sign_in_requested`, names it).
  */
 export function pendingWithLink(p: NewPending, tenantId: string, now: Date): Query {
   return sql`,
@@ -74,12 +74,8 @@ export function pendingWithLink(p: NewPending, tenantId: string, now: Date): Que
       select ${p.pendingId}::uuid, ${tenantId}::uuid, link.visitor_id, link.id, ${p.idHash}, ${p.number}, ${p.choices}::smallint[], ${p.requestId},
              ${p.ip}, ${p.userAgent}, ${now}, ${p.expiresAt}
       from link
-      returning id, tenant_id, visitor_id, link_id
-    ),
-    pending_audit as (${auditInsert(sql`
-      select pending.tenant_id, pending.visitor_id, null::uuid, ${p.requestId}, 'pending_started', 'visitor',
-             jsonb_build_object('pendingId', pending.id, 'linkId', pending.link_id), ${now}
-      from pending`)})`;
+      returning id
+    )`;
 }
 
 /** A pending sign-in without a link (no mail was sent): it looks the same, waits, and expires. */

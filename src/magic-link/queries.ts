@@ -76,7 +76,8 @@ export async function insertLinkWithMail(db: Db, link: NewLink): Promise<{ visit
     ),
     audit as (${auditInsert(sql`
       select ${link.tenantId}::uuid, link.visitor_id, null::uuid, ${link.requestId}, 'sign_in_requested', ${link.actor}::text,
-             jsonb_build_object('linkId', link.id, 'returnTo', ${link.returnTo}::text), ${link.now}
+             jsonb_build_object('linkId', link.id, 'returnTo', ${link.returnTo}::text) || ${link.pending ? { pendingId: link.pending.pendingId } : {}}::jsonb,
+             ${link.now}
       from link`)})${link.pending ? pendingWithLink(link.pending, link.tenantId, link.now) : sql``}
     ${outboxInsert(sql`
     select ${link.outboxId}::uuid, ${link.tenantId}::uuid, link.id, 'magic_link', ${link.email}, ${link.messageId},
