@@ -3,12 +3,14 @@
 // device approves it by the number the first screen shows, or rejects it with a wrong one; in-app
 // browsers get that choice first. Every branch of the contract in docs/api.md.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { upsertOperator } from '../src/console/operators.ts';
 import { createPat } from '../src/credentials/pats.ts';
 import { sql } from '../src/db/sql.ts';
 import { setOverride } from '../src/limits/policies.ts';
 import { hashToken } from '../src/tokens/tokens.ts';
 import { unseal } from '../src/tokens/sealed.ts';
 import { createEndpoint } from '../src/webhooks/endpoints.ts';
+import { ConsoleClient } from './console-client.ts';
 import { CookieJar, Harness } from './support/harness.ts';
 
 const HOLD_SECONDS = 1;
@@ -448,5 +450,54 @@ describe('in-app browsers', () => {
     ];
     expect(apps.filter((ua) => !isInAppBrowser(ua))).toEqual([]);
     expect(browsers.filter((ua) => isInAppBrowser(ua))).toEqual([]);
+  });
+});
+
+describe('the support console', () => {
+  /** A page's text as a person reads it. */
+  const textOf = (page: string) =>
+    page
+      .replace(/<[^>]+>/g, '')
+      .replaceAll('&#39;', "'")
+      .replaceAll('&amp;', '&')
+      .replace(/\s+/g, ' ');
+
+  it('shows pending sign-ins, the approval from another device and a number mismatch on the shopper page and by request id', async () => {
+    await upsertOperator(h.db, { email: 'lead@ops.test', role: 'admin', tenantIds: [], now: h.clock.now() });
+    const admin = await new ConsoleClient(h, 'lead@ops.test', '192.0.2.77').signIn();
+    const email = 'console-story@example.com';
+
+    // One approved from a phone (and claimed by the laptop), one rejected by a wrong pick.
+    const approved = await start(email);
+    const pickRight = await h.form(
+      approved.path,
+      { match: String(approved.number) },
+      { ip: '203.0.113.9', headers: { 'user-agent': SAFARI } },
+    );
+    expect(pickRight.status).toBe(200);
+    const claim = await h.fetch('/v2/visitor/auth/pending', { jar: approved.laptop, ip: approved.ip });
+    expect(claim.status).toBe(200);
+    const rejected = await start(email);
+    const page = await (await h.fetch(rejected.path, { ip: freshIp() })).text();
+    const wrong = choicesOf(page).find((n) => n !== rejected.number)!;
+    const pickWrong = await h.form(rejected.path, { match: String(wrong) }, { ip: '203.0.113.66', headers: { 'user-agent': INSTAGRAM } });
+    expect(pickWrong.status).toBe(409);
+
+    const shopper = textOf(await (await admin.get(`/console/tenants/gharart/shopper?email=${encodeURIComponent(email)}`)).text());
+    expect(shopper).toContain('Sign-ins from another device');
+    expect(shopper).toContain(`Number shown${approved.number}`);
+    expect(shopper).toContain('Approved fromSafari on iPhone');
+    expect(shopper).toContain('Wrong number picked');
+    expect(shopper).toContain('A wrong number was picked for a waiting sign-in');
+
+    const pickPage = textOf(await (await admin.get(`/console/requests?id=${pickRight.headers.get('x-request-id')}`)).text());
+    expect(pickPage).toContain('the right number picked there');
+    expect(pickPage).toContain('pending_approved');
+    const claimPage = textOf(await (await admin.get(`/console/requests?id=${claim.headers.get('x-request-id')}`)).text());
+    expect(claimPage).toContain('the screen that asked for the link');
+    expect(claimPage).toContain('pending_signed_in');
+    const mismatchPage = textOf(await (await admin.get(`/console/requests?id=${pickWrong.headers.get('x-request-id')}`)).text());
+    expect(mismatchPage).toContain('picked a number the shopper’s waiting screen did not show');
+    expect(mismatchPage).toContain('number_mismatch');
   });
 });

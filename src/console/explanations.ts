@@ -184,6 +184,13 @@ function successSentence(found: Lookup, now: Date, operators: Operators): Html {
   for (const entry of found.audit) {
     const by = who(entry.actor, operators);
     switch (entry.kind) {
+      case 'pending_signed_in': {
+        const device = deviceName(found.client?.userAgent);
+        const from = found.client ? ` from ${found.client.ip}` : '';
+        return html`The shopper signed in on ${device}${from}${at(entry.at)}, the screen that asked for the link, after the right number was picked on the device that opened it; nothing to do, unless that was not them: then revoke the session on their shopper page.`;
+      }
+      case 'pending_approved':
+        return html`The sign-in link was opened on ${deviceName(found.client?.userAgent)}${at(entry.at)} and the right number picked there, so the screen that asked for it signs in (nothing was signed in on this device); nothing to do.`;
       case 'link_consumed':
       case 'code_consumed': {
         const device = deviceName(found.client?.userAgent);
@@ -192,7 +199,10 @@ function successSentence(found: Lookup, now: Date, operators: Operators): Html {
       }
       case 'sign_in_requested': {
         const mail = found.mail[0];
-        const asker = entry.actor === 'visitor' ? `A sign-in link was requested for ${email}` : `${by} re-sent a sign-in link to ${email}`;
+        const asker =
+          entry.actor === 'visitor'
+            ? `A sign-in link was requested for ${email}${entry.detail?.pendingId ? ' by a browser that waits for it (its number can be picked where the link opens)' : ''}`
+            : `${by} re-sent a sign-in link to ${email}`;
         if (mail?.status === 'sent')
           return html`${asker}${at(entry.at)} and its mail was sent${at(mail.sentAt)}; if it did not arrive, ask the shopper to check spam and the exact address, then re-send (playbook 4).`;
         if (mail?.status === 'failed')
