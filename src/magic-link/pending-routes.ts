@@ -18,6 +18,10 @@ import { setSessionCookie, type Pending } from './sign-in-cookies.ts';
 /** How often a held poll looks at the database (an answer given on another instance). */
 const POLL_CHECK_MS = 2000;
 
+export const PENDING_POLL_PATH = '/v2/visitor/auth/pending';
+/** The idle timeout a server gives a held poll: above the longest hold (25 s). */
+export const PENDING_POLL_IDLE_SECONDS = 35;
+
 export type PendingCheck =
   /** This browser has no pending sign-in this service knows (at this storefront). */
   | { kind: 'none' }
@@ -86,7 +90,7 @@ export function pendingRoutes(deps: AppDeps, wakeups: PendingWakeups) {
   const check = pendingChecker(deps);
   return new Elysia({ name: 'magic-link-pending' })
     .use(routeContext(deps))
-    .get('/v2/visitor/auth/pending', async ({ ctx, request, set, cookie }) => {
+    .get(PENDING_POLL_PATH, async ({ ctx, request, set, cookie }) => {
       const jar = cookie as CookieJar;
       set.headers['cache-control'] = 'no-store';
       const sealed = await pendingCookie(deps.keys, jar);
