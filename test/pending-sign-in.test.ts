@@ -413,7 +413,8 @@ describe('the check-email page', () => {
 
 describe('in-app browsers', () => {
   it('get the number choice first, with advice to open the link in the browser; "Continue" in the app comes last', async () => {
-    const { number, path } = await start('in-app@example.com');
+    const started = await start('in-app@example.com');
+    const { number, path } = started;
     const page = await (await h.fetch(path, { ip: freshIp(), headers: { 'user-agent': INSTAGRAM } })).text();
     expect(page).toContain('data-in-app');
     expect(choicesOf(page)).toContain(number);
@@ -422,6 +423,11 @@ describe('in-app browsers', () => {
     const continueHere = page.indexOf('Continue in this app instead');
     expect(advice).toBeGreaterThan(0);
     expect(advice < firstChoice && firstChoice < continueHere).toBe(true);
+    // Nothing waits (the browser that asked is this one): the advice alone, then "Continue" in the app.
+    const own = await (await h.fetch(path, { jar: started.laptop, ip: freshIp(), headers: { 'user-agent': INSTAGRAM } })).text();
+    expect(choicesOf(own)).toEqual([]);
+    expect(own).toContain('open this link there');
+    expect(own).toContain('Continue in this app instead');
     // A browser is not an app: no advice.
     const safari = await (await h.fetch(path, { ip: freshIp(), headers: { 'user-agent': SAFARI } })).text();
     expect(safari).not.toContain('data-in-app');

@@ -161,6 +161,8 @@ export const de: Messages = {
   inApp: {
     advice:
       'Sie haben diesen Link in einer App geöffnet. Eine Anmeldung im Browser der App bleibt in dieser App. Wenn Sie die Anmeldung in Ihrem Browser angefordert haben, wählen Sie unten die Zahl, die er anzeigt; oder öffnen Sie diesen Link in Ihrem Browser (im Menü der App: „Im Browser öffnen“).',
+    adviceWithoutChoice:
+      'Sie haben diesen Link in einer App geöffnet. Eine Anmeldung im Browser der App bleibt in dieser App: Um sich in Ihrem Browser anzumelden, öffnen Sie diesen Link dort (im Menü der App: „Im Browser öffnen“).',
     continueInApp: 'Stattdessen in dieser App fortfahren',
   },
   approvedElsewhere: {

@@ -156,6 +156,8 @@ export const en = {
   inApp: {
     advice:
       "You opened this link inside an app. A sign-in made in the app's browser stays in that app. If you asked to sign in in your browser, pick the number it shows below; or open this link in your browser (the app's menu: “Open in browser”).",
+    adviceWithoutChoice:
+      "You opened this link inside an app. A sign-in made in the app's browser stays in that app: to sign in in your browser, open this link there (the app's menu: “Open in browser”).",
     continueInApp: 'Continue in this app instead',
   },
   approvedElsewhere: {

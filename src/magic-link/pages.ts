@@ -64,7 +64,7 @@ export function confirmPage({
   const here = (label: string, secondary: boolean) =>
     html`<form method="post" action="${action}"><button type="submit"${secondary ? html` class="secondary"` : ''}>${label}</button></form>`;
   const body = inApp
-    ? html`<p data-in-app>${messages.inApp.advice}</p>
+    ? html`<p data-in-app>${choice ? messages.inApp.advice : messages.inApp.adviceWithoutChoice}</p>
 ${choice ? otherScreenForms(locale, action, choice) : ''}
 <div class="alt">${here(messages.inApp.continueInApp, true)}</div>`
     : choice
