@@ -73,7 +73,7 @@ h2{font-size:1.125rem;margin:0 0 .5rem}
 .choices{display:flex;gap:.75rem;margin:0 0 1rem}.choices form{flex:1;margin:0}
 .choices button{font-size:1.5rem;font-variant-numeric:tabular-nums;background:#fff;color:#1d1d1f;border-color:#767676}
 .pending{margin:0 0 1.25rem;padding:1rem;border:1px solid #e2dfd8;border-radius:12px;background:#f6f5f2}
-.number{font-size:2rem;font-variant-numeric:tabular-nums;letter-spacing:.05em}
+.number{font-size:2rem;line-height:1;font-variant-numeric:tabular-nums;letter-spacing:.05em}
 code{font:.875rem/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;background:#f0eee9;color:#1d1d1f;
 padding:.125rem .375rem;border-radius:6px;word-break:break-all}
 @media (min-width:40rem){main{padding-top:3.5rem}.card,.card.error{padding:2rem}

@@ -23,6 +23,11 @@ const REJECTED = 'wrong-pick@example.com';
 let shop: Stack;
 let chrome: Browsers;
 
+/** Nothing sticks out sideways (the number buttons fit a 390 px phone). */
+async function overflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
 async function linkFor(email: string, count: number): Promise<string> {
   const deadline = Date.now() + 15_000;
   while (shop.mail.to(email).length < count) {
@@ -70,6 +75,7 @@ describe('sign in where you started: a laptop and a phone', () => {
     const errors: string[] = [];
     laptop.page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     const number = await laptopAsks(laptop.page, EMAIL, '/content/demo/lesson-1');
+    expect(await overflow(laptop.page)).toBe(0);
     // The check-email page is loaded once; a reload would be a second navigation to it.
     let checkEmailLoads = 0;
     laptop.page.on('framenavigated', (frame) => {
@@ -82,6 +88,7 @@ describe('sign in where you started: a laptop and a phone', () => {
     const offered = await phone.page.locator('button[data-match]').allTextContents();
     expect(offered).toHaveLength(3);
     expect(offered).toContain(number);
+    expect(await overflow(phone.page)).toBe(0);
     await phone.page.getByRole('button', { name: `Pick ${number}` }).click();
     await phone.page.waitForLoadState('load');
     expect(await phone.page.locator('[data-approved]').count()).toBe(1);
@@ -109,6 +116,7 @@ describe('sign in where you started: a laptop and a phone', () => {
     expect((await answer).status()).toBe(409);
     await phone.page.waitForLoadState('load');
     expect((await phone.page.locator('[data-error-code]').textContent())?.trim()).toBe('number_mismatch');
+    expect(await overflow(phone.page)).toBe(0);
 
     await laptop.page.locator('[data-pending][data-state="rejected"]').waitFor({ timeout: 15_000 });
     expect(new URL(laptop.page.url()).pathname).toBe('/_edge/visitor/check-email');
