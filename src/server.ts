@@ -3,7 +3,7 @@
 import type { Server } from 'bun';
 import { EDGE_PATH } from './access/edge.ts';
 import { SERVER_BODY_BACKSTOP } from './http/body.ts';
-import { PENDING_POLL_IDLE_SECONDS, PENDING_POLL_PATH } from './magic-link/pending-routes.ts';
+import { PENDING_POLL_IDLE_SECONDS, PENDING_POLL_PATH, releaseHeldPolls } from './magic-link/pending-routes.ts';
 import { announceListening, runtimeFromEnv } from './runtime.ts';
 
 // Everything this process creates (DATA_DIR: embedded database, dev secret, dev PATs) is for this
@@ -35,6 +35,7 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   deps.logger.info('shutting down', { signal });
+  releaseHeldPolls(deps);
   await server.stop(); // stops accepting; resolves when in-flight requests are done
   await runtime.close();
   process.exit(0);

@@ -54,4 +54,24 @@ describe('a held poll on the real server', () => {
     expect([held.status, await held.json()]).toEqual([200, { status: 'waiting' }]);
     expect(Date.now() - began).toBeGreaterThanOrEqual(HOLD_SECONDS * 1000 - 100);
   }, 40_000);
+
+  it('answers a held poll at once when the service stops (SIGTERM), so the graceful stop need not wait out the hold', async () => {
+    const asked = await fetch(`${service.base}/v2/visitor/auth/magic-link`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'stopping@example.com' }),
+    });
+    const cookie = asked.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0]!)
+      .find((pair) => pair.startsWith('__Host-visitor_pending='))!;
+    const began = Date.now();
+    const held = fetch(`${service.base}/v2/visitor/auth/pending`, { headers: { cookie } });
+    await Bun.sleep(1000);
+    const exited = service.stop();
+    const answer = await held;
+    expect([answer.status, await answer.json()]).toEqual([200, { status: 'waiting' }]);
+    expect(await exited).toBe(0);
+    expect(Date.now() - began).toBeLessThan(HOLD_SECONDS * 1000 - 2000);
+  }, 40_000);
 });

@@ -11,7 +11,7 @@ import type { Tenant } from '../tenants/tenants.ts';
 import { unseal } from '../tokens/sealed.ts';
 import { hashToken } from '../tokens/tokens.ts';
 import { linkDepsOf } from './link-state.ts';
-import { claimPending, findPending, pendingStateOf, type PendingRow, type PendingWakeups } from './pending.ts';
+import { claimPending, findPending, PendingWakeups, pendingStateOf, type PendingRow } from './pending.ts';
 import { PENDING_SCRIPT } from './pending-script.ts';
 import { setSessionCookie, type Pending } from './sign-in-cookies.ts';
 
@@ -86,6 +86,26 @@ async function heldOrEnded(ctx: RouteContext, pending: PendingRow): Promise<Pend
   return { kind: 'ended', pending };
 }
 
+const WAKEUPS = new WeakMap<AppDeps, PendingWakeups>();
+
+/** The app's held polls (one set per app: its link page wakes them, its poll route holds them). */
+export function wakeupsOf(deps: AppDeps): PendingWakeups {
+  let wakeups = WAKEUPS.get(deps);
+  if (!wakeups) {
+    wakeups = new PendingWakeups();
+    WAKEUPS.set(deps, wakeups);
+  }
+  return wakeups;
+}
+
+/**
+ * For an entry point's graceful stop: held polls answer now (`waiting`; the page asks again, and
+ * reaches another instance) instead of keeping the stop waiting for up to PENDING_HOLD_SECONDS.
+ */
+export function releaseHeldPolls(deps: AppDeps): void {
+  wakeupsOf(deps).close();
+}
+
 export function pendingRoutes(deps: AppDeps, wakeups: PendingWakeups) {
   const check = pendingChecker(deps);
   return new Elysia({ name: 'magic-link-pending' })
@@ -102,7 +122,7 @@ export function pendingRoutes(deps: AppDeps, wakeups: PendingWakeups) {
       await ctx.enforceLimits('pending', tenant.id, { ip: ctx.clientIp, pending: hashToken(sealed.id) });
       const deadline = Date.now() + deps.config.pendingHoldSeconds * 1000;
       let outcome = await check(ctx, jar, tenant, sealed);
-      while (outcome.kind === 'waiting' && Date.now() < deadline && !request.signal.aborted) {
+      while (outcome.kind === 'waiting' && Date.now() < deadline && !request.signal.aborted && !wakeups.closed) {
         await wakeups.wait(outcome.pending.id, Math.min(POLL_CHECK_MS, deadline - Date.now()), request.signal);
         outcome = await check(ctx, jar, tenant, sealed);
       }

@@ -169,9 +169,16 @@ export async function claimPending(
  */
 export class PendingWakeups {
   readonly #waiting = new Map<string, Set<() => void>>();
+  #closed = false;
+
+  /** Shutting down: no poll is held any more. */
+  get closed(): boolean {
+    return this.#closed;
+  }
 
   /** Resolves when `pendingId` is answered here, after `ms`, or when `signal` aborts — whichever is first. */
   wait(pendingId: string, ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     return new Promise((resolve) => {
       const waiters = this.#waiting.get(pendingId) ?? new Set<() => void>();
       this.#waiting.set(pendingId, waiters);
@@ -190,5 +197,11 @@ export class PendingWakeups {
 
   wake(pendingId: string): void {
     for (const done of [...(this.#waiting.get(pendingId) ?? [])]) done();
+  }
+
+  /** Releases every held poll now and holds none from here on (a graceful stop need not wait them out). */
+  close(): void {
+    this.#closed = true;
+    for (const id of [...this.#waiting.keys()]) this.wake(id);
   }
 }

@@ -34,9 +34,9 @@ import { serverTenant } from './server-tenant.ts';
 import { checkCookieSeconds, PENDING_SECONDS, setPendingCookie, setSessionCookie, toCheckEmail } from './sign-in-cookies.ts';
 import { invalid } from '../http/body.ts';
 import { isInAppBrowser } from './in-app.ts';
-import { answerPending, approvablePending, mintPending, PendingWakeups } from './pending.ts';
+import { answerPending, approvablePending, mintPending } from './pending.ts';
 import { insertUnlinkedPending } from './pending-queries.ts';
-import { pendingCookie, pendingRoutes } from './pending-routes.ts';
+import { pendingCookie, pendingRoutes, wakeupsOf } from './pending-routes.ts';
 import type { LinkRow } from './queries.ts';
 import { hostedPageRoutes } from './page-routes.ts';
 import { verifyRoutes } from './verify-routes.ts';
@@ -44,7 +44,7 @@ import { verifyRoutes } from './verify-routes.ts';
 export function magicLinkRoutes(deps: AppDeps) {
   const { config, keys, clock, db, logger } = deps;
   const linkDeps = linkDepsOf(deps);
-  const wakeups = new PendingWakeups();
+  const wakeups = wakeupsOf(deps);
 
   /** The link's validity for this storefront: a pending sign-in lives as long as its link. */
   const linkTtlOf = (tenant: Tenant) => tenant.magicLinkTtlSeconds ?? config.magicLinkTtlSeconds;
