@@ -246,6 +246,21 @@ describe('approving on the other device: the link page', () => {
     );
   });
 
+  it('approves at most once and signs in once, however many picks and polls race', async () => {
+    const { laptop, number, path } = await start('races@example.com');
+    const picks = await Promise.all(Array.from({ length: 6 }, () => pick(path, String(number))));
+    expect(picks.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
+    const sealed = laptop.values.get(PENDING)!;
+    const tabs = Array.from({ length: 6 }, () => new CookieJar());
+    for (const tab of tabs) tab.values.set(PENDING, sealed);
+    const polls = await Promise.all(tabs.map((tab) => poll(tab)));
+    expect(polls.map((r) => r.status).sort()).toEqual([200, 410, 410, 410, 410, 410]);
+    expect(tabs.filter((tab) => tab.values.get(SESSION)?.startsWith('vs_'))).toHaveLength(1);
+    const sessions = await h.db.many(sql`
+      select s.id from sessions s join visitors v on v.id = s.visitor_id where v.email = 'races@example.com'`);
+    expect(sessions).toHaveLength(1);
+  });
+
   it('wakes a held poll the moment the number is picked', async () => {
     const { laptop, number, path } = await start('wakes@example.com');
     const began = Date.now();
