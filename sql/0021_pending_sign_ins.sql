@@ -33,7 +33,8 @@ create table pending_sign_ins (
   signed_in_request_id text,
   constraint pending_sign_ins_id_hash_key unique (id_hash),
   constraint pending_sign_ins_number_check check (number between 10 and 99),
-  constraint pending_sign_ins_status_check check (status in ('waiting', 'approved', 'rejected', 'signed_in'))
+  -- superseded: the same browser asked again; its newer pending sign-in is the one that waits
+  constraint pending_sign_ins_status_check check (status in ('waiting', 'approved', 'rejected', 'signed_in', 'superseded'))
 );
 create index pending_sign_ins_link_idx on pending_sign_ins (link_id);
 create index pending_sign_ins_visitor_idx on pending_sign_ins (visitor_id, created_at desc);

@@ -365,6 +365,18 @@ describe('the link and the code end each other, and the pending sign-in with the
     expect((await poll(laptop)).status).toBe(200);
   });
 
+  it('asking again ends the previous one: the older mail’s link offers only "Continue here"', async () => {
+    const first = await start('asks-twice@example.com');
+    const again = await h.json('/v2/visitor/auth/magic-link', { email: 'asks-twice@example.com' }, { jar: first.laptop, ip: first.ip });
+    expect(again.status).toBe(202);
+    await h.deliver();
+    const older = await (await h.fetch(first.path, { ip: freshIp() })).text();
+    expect(choicesOf(older)).toEqual([]);
+    const newer = await (await h.fetch(Harness.pathOf(h.mail.last('asks-twice@example.com').link!), { ip: freshIp() })).text();
+    expect(choicesOf(newer)).toHaveLength(3);
+    expect((await pick(first.path, String(first.number))).status).toBe(410);
+  });
+
   it('lives as long as its link: expired, the poll answers 410 pending_expired and the link page offers a fresh link', async () => {
     const { laptop, path } = await start('expires@example.com');
     h.clock.advance(901);

@@ -92,6 +92,7 @@ function pendingState(p: PendingViewRow, now: Date): { label: string; tone: Tone
   if (p.status === 'signed_in') return { label: 'signed in', tone: 'green' };
   if (p.status === 'rejected') return { label: 'wrong number', tone: 'red' };
   if (p.status === 'approved') return { label: 'approved', tone: 'blue' };
+  if (p.status === 'superseded') return { label: 'asked again', tone: 'gray' };
   const endsAt = p.link_expires_at ?? p.expires_at;
   if (p.link_used_at || new Date(endsAt) <= now) return { label: 'ended', tone: 'gray' };
   return { label: 'waiting', tone: 'amber' };

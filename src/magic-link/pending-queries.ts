@@ -9,7 +9,7 @@ import { sql, type Query } from '../db/sql.ts';
 import { sessionInsert } from '../sessions/sessions.ts';
 import { webhookEventInsert } from '../webhooks/events.ts';
 
-export type PendingStatus = 'waiting' | 'approved' | 'rejected' | 'signed_in';
+export type PendingStatus = 'waiting' | 'approved' | 'rejected' | 'signed_in' | 'superseded';
 
 /** A pending sign-in with what its link says about it (the id hash never leaves this module). */
 export type PendingRow = {
@@ -84,6 +84,13 @@ export async function insertUnlinkedPending(db: Db, tenantId: string, p: NewPend
     insert into pending_sign_ins (id, tenant_id, visitor_id, link_id, id_hash, number, choices, request_id, ip, user_agent, created_at, expires_at)
     values (${p.pendingId}::uuid, ${tenantId}::uuid, null, null, ${p.idHash}, ${p.number}, ${p.choices}::smallint[], ${p.requestId},
             ${p.ip}, ${p.userAgent}, ${now}, ${p.expiresAt})`);
+}
+
+/** The browser asked again: its previous pending sign-in (still waiting) stops waiting. */
+export async function supersedePending(db: Db, tenantId: string, idHash: string, now: Date): Promise<void> {
+  await db.many(sql`
+    update pending_sign_ins set status = 'superseded', decided_at = ${now}
+    where id_hash = ${idHash} and tenant_id = ${tenantId}::uuid and status = 'waiting'`);
 }
 
 const PENDING_COLUMNS = sql`p.id, p.tenant_id, p.visitor_id, p.link_id, p.number, array_to_json(p.choices) as choices, p.status, p.request_id, p.created_at, p.expires_at,

@@ -11,6 +11,7 @@ import {
   claimApprovedPending,
   decidePending,
   findPendingByHash,
+  supersedePending,
   findWaitingPendingForLink,
   type ClaimedRow,
   type Decider,
@@ -77,7 +78,7 @@ export function mintPending(
 /**
  * What a pending sign-in is now. `ended`: it can no longer finish — its link expired, or was used
  * another way (the code, or "Continue here" on another device), or no mail was sent and its time
- * is up, or it was approved but not claimed in time.
+ * is up, or it was approved but not claimed in time, or its browser asked again since.
  */
 export type PendingState =
   | { kind: 'waiting'; pending: PendingRow }
@@ -92,6 +93,8 @@ export function pendingStateOf(pending: PendingRow, now: Date): PendingState {
       return { kind: 'signed_in', pending };
     case 'rejected':
       return { kind: 'rejected', pending };
+    case 'superseded':
+      return { kind: 'ended', pending };
     case 'approved':
       return pending.decided_at && addSeconds(pending.decided_at, CLAIM_SECONDS) > now
         ? { kind: 'approved', pending }
@@ -103,6 +106,15 @@ export function pendingStateOf(pending: PendingRow, now: Date): PendingState {
       return endsAt > now ? { kind: 'waiting', pending } : { kind: 'ended', pending };
     }
   }
+}
+
+/**
+ * The browser asks for another link: the pending sign-in it held stops waiting, so the older
+ * mail's link no longer offers a number this browser no longer shows (only "Continue here").
+ */
+export async function supersede(deps: MagicLinkDeps, tenant: Tenant, token: string): Promise<void> {
+  if (!verifyToken(deps.keys, 'vps', token)) return;
+  await supersedePending(deps.db, tenant.id, hashToken(token), deps.clock.now());
 }
 
 /** The pending sign-in behind a browser's id, at this tenant; forged ids never reach the database. */

@@ -34,7 +34,7 @@ import { serverTenant } from './server-tenant.ts';
 import { checkCookieSeconds, PENDING_SECONDS, setPendingCookie, setSessionCookie, toCheckEmail } from './sign-in-cookies.ts';
 import { invalid } from '../http/body.ts';
 import { isInAppBrowser } from './in-app.ts';
-import { answerPending, approvablePending, mintPending } from './pending.ts';
+import { answerPending, approvablePending, mintPending, supersede } from './pending.ts';
 import { insertUnlinkedPending } from './pending-queries.ts';
 import { pendingCookie, pendingRoutes, wakeupsOf } from './pending-routes.ts';
 import type { LinkRow } from './queries.ts';
@@ -206,6 +206,8 @@ export function magicLinkRoutes(deps: AppDeps) {
         const pending = server
           ? undefined
           : mintPending(deps, { linkTtlSeconds: linkTtlOf(tenant), requestId: ctx.requestId, ip: ctx.clientIp, userAgent: ctx.userAgent });
+        const previous = server ? null : await pendingCookie(keys, cookie as CookieJar);
+        if (previous?.id && previous.handle === tenant.handle) await supersede(linkDeps, tenant, previous.id);
         if (limits.silentExceeded) {
           await suppressMail(ctx, tenant, limits);
           if (pending) await insertUnlinkedPending(db, tenant.id, pending.row, clock.now());
