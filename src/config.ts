@@ -21,6 +21,8 @@ export type Config = Readonly<{
   edgeCacheSeconds: number;
   /** How long a worker owns a claimed mail before another may retry it (a crashed worker's lease). */
   outboxLeaseSeconds: number;
+  /** How long GET /v2/visitor/auth/pending may hold a waiting answer (0–25 s). */
+  pendingHoldSeconds: number;
   trustedProxies: readonly Cidr[];
   /** Per-IP limits key an IPv6 client by this prefix length (one /64 is one subscriber). */
   ipv6LimitPrefix: number;
@@ -118,6 +120,8 @@ export function loadConfig(env: Env): Config {
 
   const ipv6LimitPrefix = integer(env, 'IPV6_LIMIT_PREFIX', 64, 16);
   if (ipv6LimitPrefix > 128) throw new ConfigError('IPV6_LIMIT_PREFIX', 'must be ≤ 128');
+  const pendingHoldSeconds = integer(env, 'PENDING_HOLD_SECONDS', 25, 0);
+  if (pendingHoldSeconds > 25) throw new ConfigError('PENDING_HOLD_SECONDS', 'must be ≤ 25');
   const sessionTtlSeconds = integer(env, 'SESSION_TTL', 2_592_000, 60);
   const sessionMaxAgeSeconds = integer(env, 'SESSION_MAX_AGE', 7_776_000, 60);
   if (sessionMaxAgeSeconds < sessionTtlSeconds) throw new ConfigError('SESSION_MAX_AGE', `must be ≥ SESSION_TTL (${sessionTtlSeconds})`);
@@ -144,6 +148,7 @@ export function loadConfig(env: Env): Config {
     sessionMaxAgeSeconds,
     edgeCacheSeconds: integer(env, 'EDGE_CACHE_SECONDS', 5, 0),
     outboxLeaseSeconds: integer(env, 'OUTBOX_LEASE_SECONDS', 60, 1),
+    pendingHoldSeconds,
     trustedProxies: Object.freeze(trustedProxies),
     ipv6LimitPrefix,
     publicUrl: new URL(publicUrl).origin,

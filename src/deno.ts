@@ -1,6 +1,7 @@
 // Deno entry point: the same runtime and app as server.ts, served by `Deno.serve` (never
 // `app.listen()`, which is Bun's adapter). Run: `deno run -A src/deno.ts`.
 import process from 'node:process';
+import { releaseHeldPolls } from './magic-link/pending-routes.ts';
 import { announceListening, runtimeFromEnv } from './runtime.ts';
 
 // Only the few Deno APIs used here. tsc is configured for Bun and knows no `Deno` global; this
@@ -33,6 +34,7 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   deps.logger.info('shutting down', { signal });
+  releaseHeldPolls(deps);
   await server.shutdown(); // stops accepting; resolves when in-flight requests are done
   await runtime.close();
   Deno.exit(0);

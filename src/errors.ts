@@ -33,6 +33,9 @@ export const ERRORS = {
   code_attempts_exceeded: { status: 429, title: 'Too many wrong codes for this address' },
   internal_error: { status: 500, title: 'Something went wrong on our side' },
   service_unavailable: { status: 503, title: 'The service is temporarily unavailable' },
+  pending_expired: { status: 410, title: 'This sign-in can no longer finish here' },
+  pending_rejected: { status: 409, title: 'The sign-in was refused on the other device' },
+  number_mismatch: { status: 409, title: 'That was not the number on your other screen' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -3,6 +3,7 @@
 import type { Server } from 'bun';
 import { EDGE_PATH } from './access/edge.ts';
 import { SERVER_BODY_BACKSTOP } from './http/body.ts';
+import { PENDING_POLL_IDLE_SECONDS, PENDING_POLL_PATH, releaseHeldPolls } from './magic-link/pending-routes.ts';
 import { announceListening, runtimeFromEnv } from './runtime.ts';
 
 // Everything this process creates (DATA_DIR: embedded database, dev secret, dev PATs) is for this
@@ -22,13 +23,19 @@ const server = Bun.serve({
   maxRequestBodySize: SERVER_BODY_BACKSTOP,
   routes: { [EDGE_PATH]: { GET: edgeCheck, HEAD: edgeCheck } },
   // The socket peer feeds the trusted-proxy and loopback checks; asked for only when needed.
-  fetch: (request, srv) => app.fetch(request, () => srv.requestIP(request)?.address),
+  fetch: (request, srv) => {
+    // A pending sign-in's poll is held up to PENDING_HOLD_SECONDS (≤ 25 s) with nothing sent:
+    // past Bun's idle timeout (10 s) the connection would be cut, so this request gets longer.
+    if (request.url.includes(PENDING_POLL_PATH)) srv.timeout(request, PENDING_POLL_IDLE_SECONDS);
+    return app.fetch(request, () => srv.requestIP(request)?.address);
+  },
 });
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   deps.logger.info('shutting down', { signal });
+  releaseHeldPolls(deps);
   await server.stop(); // stops accepting; resolves when in-flight requests are done
   await runtime.close();
   process.exit(0);

@@ -25,7 +25,8 @@ describe('POST /v2/visitor/auth/magic-link', () => {
     for (const response of [first, again, unknown]) {
       expect(response.status).toBe(202);
       const body = (await response.json()) as Record<string, unknown>;
-      expect(Object.keys(body).sort()).toEqual(['requestId', 'status']);
+      expect(Object.keys(body).sort()).toEqual(['pending', 'requestId', 'status']);
+      expect(Object.keys(body.pending as object).sort()).toEqual(['expiresAt', 'number']);
       expect(body.status).toBe('sent');
       expect(body.requestId).toBe(response.headers.get('x-request-id')!);
     }

@@ -15,6 +15,7 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   tenants: 'src/tenants/',
   visitors: 'src/visitors/',
   magic_links: 'src/magic-link/',
+  pending_sign_ins: 'src/magic-link/',
   sessions: 'src/sessions/',
   mail_outbox: 'src/mail/outbox.ts',
   security_events: 'src/audit/',

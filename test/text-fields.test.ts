@@ -170,9 +170,17 @@ const ROUTES: Record<string, Route> = {
     send: (_, value) => h.fetch(`/_edge/visitor/access/t/${enc(value)}`),
   },
   'POST /_edge/visitor/access/t/:token': {
-    fields: { token: 'param' },
-    send: (_, value) => h.form(`/_edge/visitor/access/t/${enc(value)}`, {}, { ip: freshIp() }),
+    fields: { token: 'param', match: 'form' },
+    send: (field, value) =>
+      h.fetch(`/_edge/visitor/access/t/${enc(field === 'token' ? value : linkToken)}`, {
+        method: 'POST',
+        ip: freshIp(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
+        body: field === 'match' ? `match=${enc(value)}` : '',
+      }),
   },
+  'GET /v2/visitor/auth/pending': { fields: {}, send: () => h.fetch('/v2/visitor/auth/pending', { ip: freshIp() }) },
+  'GET /_edge/visitor/assets/pending.js': { fields: {}, send: () => h.fetch('/_edge/visitor/assets/pending.js') },
   'POST /_edge/visitor/access/t/:token/reissue': {
     fields: { token: 'param' },
     send: (_, value) => h.json(`/_edge/visitor/access/t/${enc(value)}/reissue`, {}, { ip: freshIp() }),

@@ -55,6 +55,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/_edge/visitor/assets/pending.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The check-email page’s one script (versioned URL, immutable) */
+        get: operations["get_edgeVisitorAssetsPending.js"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/_edge/visitor/check-email": {
         parameters: {
             query?: never;
@@ -595,6 +612,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2/visitor/auth/pending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Wait (up to 25 s) for a sign-in started in this browser to be approved on another device */
+        get: operations["getV2VisitorAuthPending"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2/visitor/auth/verify": {
         parameters: {
             query?: never;
@@ -729,7 +763,7 @@ export interface components {
             status: string | number;
             detail: string;
             /** @description Stable error code (docs/errors.md); codes are only ever added. */
-            code: "invalid_request" | "invalid_email" | "invalid_return_to" | "invalid_magic_link" | "invalid_code" | "invalid_resource" | "invalid_webhook_url" | "cookie_blocked" | "bad_path" | "not_signed_in" | "unauthorized" | "csrf_rejected" | "wrong_tenant" | "insufficient_scope" | "wrong_audience" | "not_found" | "unknown_handle" | "session_not_found" | "method_not_allowed" | "used_magic_link" | "link_still_valid" | "idempotency_in_progress" | "expired_magic_link" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "daily_limit_reached" | "code_attempts_exceeded" | "internal_error" | "service_unavailable";
+            code: "invalid_request" | "invalid_email" | "invalid_return_to" | "invalid_magic_link" | "invalid_code" | "invalid_resource" | "invalid_webhook_url" | "cookie_blocked" | "bad_path" | "not_signed_in" | "unauthorized" | "csrf_rejected" | "wrong_tenant" | "insufficient_scope" | "wrong_audience" | "not_found" | "unknown_handle" | "session_not_found" | "method_not_allowed" | "used_magic_link" | "link_still_valid" | "idempotency_in_progress" | "expired_magic_link" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "daily_limit_reached" | "code_attempts_exceeded" | "internal_error" | "service_unavailable" | "pending_expired" | "pending_rejected" | "number_mismatch";
             /** @description Also in X-Request-Id; quote it to support. */
             requestId: string;
             /** @description invalid_request: one entry per bad field. */
@@ -1080,6 +1114,61 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `service_unavailable`: The service is temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    "get_edgeVisitorAssetsPending.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            /** @description `invalid_request`: The request is malformed */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4444,6 +4533,116 @@ export interface operations {
             };
             /** @description `idempotency_key_reused`: This Idempotency-Key was used for a different request */
             422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `service_unavailable`: The service is temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getV2VisitorAuthPending: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "waiting";
+                    } | {
+                        /** @constant */
+                        status: "signed_in";
+                        /** @description Where to go now; the session cookie is set. */
+                        returnTo: string;
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is malformed */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `not_signed_in`: You are not signed in */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `pending_rejected`: The sign-in was refused on the other device */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `pending_expired`: This sign-in can no longer finish here */
+            410: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;

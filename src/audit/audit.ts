@@ -30,7 +30,10 @@ export type AuditKind =
   | 'webhook_endpoint_added'
   | 'webhook_endpoint_removed'
   | 'webhook_secret_rotated'
-  | 'webhook_delivery_resent';
+  | 'webhook_delivery_resent'
+  | 'pending_approved'
+  | 'pending_signed_in'
+  | 'number_mismatch';
 
 export type AuditEvent = {
   kind: AuditKind;

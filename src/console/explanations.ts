@@ -151,6 +151,21 @@ export const CODE_EXPLANATIONS: Record<ErrorCode, CodeExplanation> = {
       'The service was briefly unavailable (starting, stopping, or its database out of reach); ask the shopper to try again in a minute, and escalate if it lasts.',
     playbook: null,
   },
+  pending_expired: {
+    sentence:
+      'The screen waiting for the shopper’s approval from another device stopped waiting: the link expired, or was used another way (its code, or “Continue here” on the other device); ask the shopper to sign in where the link opens, or send a new one (playbook 7).',
+    playbook: 7,
+  },
+  pending_rejected: {
+    sentence:
+      'The shopper’s waiting screen was refused because a wrong number was picked on the device that opened the link, which used the link up; ask whether they picked it, and send a new link (playbook 7).',
+    playbook: 7,
+  },
+  number_mismatch: {
+    sentence:
+      'Someone opened the sign-in link and picked a number the shopper’s waiting screen did not show, so nothing was signed in and the link is used up; if the shopper did not ask for that link, someone else may have, else just send a new one (playbook 7).',
+    playbook: 7,
+  },
 };
 
 const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(CODE_EXPLANATIONS, code);
@@ -169,6 +184,13 @@ function successSentence(found: Lookup, now: Date, operators: Operators): Html {
   for (const entry of found.audit) {
     const by = who(entry.actor, operators);
     switch (entry.kind) {
+      case 'pending_signed_in': {
+        const device = deviceName(found.client?.userAgent);
+        const from = found.client ? ` from ${found.client.ip}` : '';
+        return html`The shopper signed in on ${device}${from}${at(entry.at)}, the screen that asked for the link, after the right number was picked on the device that opened it; nothing to do, unless that was not them: then revoke the session on their shopper page.`;
+      }
+      case 'pending_approved':
+        return html`The sign-in link was opened on ${deviceName(found.client?.userAgent)}${at(entry.at)} and the right number picked there, so the screen that asked for it signs in (nothing was signed in on this device); nothing to do.`;
       case 'link_consumed':
       case 'code_consumed': {
         const device = deviceName(found.client?.userAgent);
@@ -177,7 +199,10 @@ function successSentence(found: Lookup, now: Date, operators: Operators): Html {
       }
       case 'sign_in_requested': {
         const mail = found.mail[0];
-        const asker = entry.actor === 'visitor' ? `A sign-in link was requested for ${email}` : `${by} re-sent a sign-in link to ${email}`;
+        const asker =
+          entry.actor === 'visitor'
+            ? `A sign-in link was requested for ${email}${entry.detail?.pendingId ? ' by a browser that waits for it (its number can be picked where the link opens)' : ''}`
+            : `${by} re-sent a sign-in link to ${email}`;
         if (mail?.status === 'sent')
           return html`${asker}${at(entry.at)} and its mail was sent${at(mail.sentAt)}; if it did not arrive, ask the shopper to check spam and the exact address, then re-send (playbook 4).`;
         if (mail?.status === 'failed')

@@ -8,6 +8,7 @@ import { listGrants } from '../access/grants.ts';
 import { auditOfActorInRequest, operatorActor } from '../audit/audit.ts';
 import { listVisitorSecurityEvents } from '../audit/security-events.ts';
 import { listVisitorLinks } from '../magic-link/magic-link.ts';
+import { listVisitorPendingSignIns } from '../magic-link/pending.ts';
 import { listVisitorSessions } from '../sessions/sessions.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
@@ -178,8 +179,9 @@ export function consolePageRoutes(deps: AppDeps) {
         const email = normaliseEmail(c.query.email);
         if (!email) throw new AppError('invalid_email', { detail: 'Enter the shopper’s email address, like name@example.com.' });
         const visitor = (await findVisitor(db, view.id, email)) ?? null;
-        const [links, sessions, grants, events, reports, flash] = await Promise.all([
+        const [links, pendings, sessions, grants, events, reports, flash] = await Promise.all([
           visitor ? listVisitorLinks(db, visitor.id) : [],
+          visitor ? listVisitorPendingSignIns(db, visitor.id) : [],
           visitor ? listVisitorSessions(db, visitor.id) : [],
           listGrants(db, view.id, email),
           visitor ? listVisitorSecurityEvents(db, visitor.id) : [],
@@ -203,6 +205,7 @@ export function consolePageRoutes(deps: AppDeps) {
           email,
           visitor,
           links,
+          pendings,
           sessions,
           grants,
           events,

@@ -1,5 +1,6 @@
 // One shopper at one storefront: their sign-in links (queued / sent / failed / expired / used, with
-// times and request ids), sessions, grants, security events and support reports — and the actions
+// times and request ids), pending sign-ins (a browser waiting for approval from another device),
+// sessions, grants, security events and support reports — and the actions
 // an operator can take, each behind a confirmation page.
 import type { Grant } from '../access/grants.ts';
 import { html, type Html } from '../http/html.ts';
@@ -11,6 +12,7 @@ import { badge, consolePage, requestLink, shopperHref, when, type Tone } from '.
 import type { ConsoleSession } from './session.ts';
 import type { SecurityEventRow } from '../audit/security-events.ts';
 import type { LinkViewRow } from '../magic-link/magic-link.ts';
+import type { PendingViewRow } from '../magic-link/pending.ts';
 import type { SessionViewRow } from '../sessions/sessions.ts';
 import type { VisitorRow } from '../visitors/visitors.ts';
 import { flashBox, reportList, type Flash } from './tenant-pages.ts';
@@ -24,6 +26,7 @@ export type ShopperView = {
   email: string;
   visitor: VisitorRow | null;
   links: LinkViewRow[];
+  pendings: PendingViewRow[];
   sessions: SessionViewRow[];
   grants: Grant[];
   events: SecurityEventRow[];
@@ -54,6 +57,7 @@ const EVENT_LABELS: Record<string, string> = {
   used_link_replayed: 'A used link was opened again (replay)',
   code_burned: 'Code burned after 5 wrong tries',
   sign_in_mail_limit_reached: 'Sign-in mail limit reached',
+  number_mismatch: 'A wrong number was picked for a waiting sign-in',
 };
 
 function requester(actor: string | null, operators: Map<string, string>): string {
@@ -82,6 +86,33 @@ function linkItem(link: LinkViewRow, view: ShopperView): Html {
 ${mailFacts}${validity}
 ${link.code_burned_at ? html`<dt>Code</dt><dd>${badge('burned', 'red')} after ${link.code_attempts} wrong tries, ${when(link.code_burned_at, now)}</dd>` : link.code_attempts ? html`<dt>Wrong codes</dt><dd>${link.code_attempts}</dd>` : ''}
 <dt>Returns to</dt><dd><code>${link.return_to}</code></dd></dl></li>`;
+}
+
+function pendingState(p: PendingViewRow, now: Date): { label: string; tone: Tone } {
+  if (p.status === 'signed_in') return { label: 'signed in', tone: 'green' };
+  if (p.status === 'rejected') return { label: 'wrong number', tone: 'red' };
+  if (p.status === 'approved') return { label: 'approved', tone: 'blue' };
+  if (p.status === 'superseded') return { label: 'asked again', tone: 'gray' };
+  const endsAt = p.link_expires_at ?? p.expires_at;
+  if (p.link_used_at || new Date(endsAt) <= now) return { label: 'ended', tone: 'gray' };
+  return { label: 'waiting', tone: 'amber' };
+}
+
+/** A browser that asked for a link and waits for another device to pick its number. */
+function pendingItem(p: PendingViewRow, view: ShopperView): Html {
+  const { now } = view;
+  const state = pendingState(p, now);
+  const decided = p.decided_at
+    ? html`<dt>${p.status === 'rejected' ? 'Wrong number picked' : 'Approved from'}</dt><dd>${deviceHtml(p.decided_user_agent)} · ${p.decided_ip ?? '—'} · ${when(p.decided_at, now)} · ${requestLink(p.decided_request_id)}</dd>`
+    : '';
+  const sessionHref = p.session_id && p.signed_in_at ? `${shopperHref(view.tenant.handle, view.email)}#session-${p.session_id}` : null;
+  return html`<li class="item"><div class="item-head">${badge(state.label, state.tone)}<strong>Waiting screen ${when(p.created_at, now)}</strong></div>
+<dl class="kv"><dt>Browser that asked</dt><dd>${deviceHtml(p.user_agent)} · ${p.ip ?? '—'}</dd>
+<dt>Request</dt><dd>${requestLink(p.request_id)}</dd>
+<dt>Number shown</dt><dd>${String(p.number)}</dd>
+${p.link_id ? '' : html`<dt>Mail</dt><dd class="muted">none sent (mail limit): it could only expire</dd>`}
+${decided}
+${sessionHref ? html`<dt>Signed in</dt><dd><a href="${sessionHref}">that session</a> · ${when(p.signed_in_at, now)} · ${requestLink(p.signed_in_request_id)}</dd>` : ''}</dl></li>`;
 }
 
 function sessionItem(session: SessionViewRow, view: ShopperView): Html {
@@ -158,6 +189,7 @@ ${active ? html`<a class="btn danger-quiet after" href="${confirmHref(view.sessi
 ${actions}
 <div class="cols"><div>
 ${section('Sign-in links', `${view.links.length} newest first`, view.links.length ? html`<ul class="items">${view.links.map((l) => linkItem(l, view))}</ul>` : empty('No sign-in links.'))}
+${view.pendings.length ? section('Sign-ins from another device', `${view.pendings.length} newest first`, html`<ul class="items">${view.pendings.map((p) => pendingItem(p, view))}</ul>`) : ''}
 ${section('Sessions', `${active} active`, view.sessions.length ? html`<ul class="items">${view.sessions.map((s) => sessionItem(s, view))}</ul>` : empty('Never signed in.'))}
 </div><div>
 ${section('Support reports', `${view.reports.filter((r) => r.status === 'open').length} open`, reportList(tenant.handle, view.session.csrfToken, view.reports, now, email))}

@@ -1,5 +1,6 @@
 // Server-rendered HTML: a tagged template that escapes every interpolation unless it is already
-// Html, plus the one page layout (tenant-branded, mobile-first, no scripts, no third-party assets).
+// Html, plus the one page layout (tenant-branded, mobile-first, no inline scripts, no third-party
+// assets; a page that needs our one script says so in its CSP, see pageHeaders).
 import { DEFAULT_LOCALE, type Locale } from '../i18n/locales.ts';
 import { type Messages, messagesFor } from '../i18n/messages.ts';
 import { pastMoment } from '../i18n/time.ts';
@@ -68,6 +69,11 @@ a{color:#0b57d0;text-underline-offset:.15em}a:visited{color:#0b57d0}
 input:focus-visible{outline-offset:0;border-color:#0b57d0}
 .ref{margin-top:1.5rem;padding-top:1rem;border-top:1px solid #e2dfd8;font-size:.875rem;color:#555}
 .ref p{margin:0 0 .5rem}.ref dl{margin:0}.ref dt{font-weight:600}.ref dd{margin:0 0 .5rem}.nowrap{white-space:nowrap}
+h2{font-size:1.125rem;margin:0 0 .5rem}
+.choices{display:flex;gap:.75rem;margin:0 0 1rem}.choices form{flex:1;margin:0}
+.choices button{font-size:1.5rem;font-variant-numeric:tabular-nums;background:#fff;color:#1d1d1f;border-color:#767676}
+.pending{margin:0 0 1.25rem;padding:1rem;border:1px solid #e2dfd8;border-radius:12px;background:#f6f5f2}
+.number{font-size:2rem;line-height:1;font-variant-numeric:tabular-nums;letter-spacing:.05em}
 code{font:.875rem/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;background:#f0eee9;color:#1d1d1f;
 padding:.125rem .375rem;border-radius:6px;word-break:break-all}
 @media (min-width:40rem){main{padding-top:3.5rem}.card,.card.error{padding:2rem}
@@ -89,10 +95,14 @@ export type PageBranding = {
 
 const HEX_COLOR = /^#[0-9a-f]{6}$/;
 
-/** The one Content-Security-Policy of every answer; `imgOrigin`: the one other origin a page may load images from (a logo). */
-export function contentSecurityPolicy(imgOrigin?: string | null): string {
+/**
+ * The one Content-Security-Policy of every answer; `imgOrigin`: the one other origin a page may
+ * load images from (a logo); `script`: the page loads our own script (same origin, never inline).
+ */
+export function contentSecurityPolicy(imgOrigin?: string | null, options: { script?: boolean } = {}): string {
   const img = imgOrigin ? `'self' ${imgOrigin}` : "'self'";
-  return `default-src 'none'; style-src 'unsafe-inline'; img-src ${img}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+  const script = options.script ? "; script-src 'self'; connect-src 'self'" : '';
+  return `default-src 'none'; style-src 'unsafe-inline'; img-src ${img}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'${script}`;
 }
 
 /** The https origin of a logo URL, or null when it is none we would write into a header. */
@@ -106,9 +116,12 @@ export function logoOrigin(logoUrl: string | null | undefined): string | null {
   }
 }
 
-/** The headers of a hosted HTML page: its type, and a CSP that lets exactly the page's logo in. */
-export function pageHeaders(branding?: PageBranding | null): Record<string, string> {
-  return { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': contentSecurityPolicy(logoOrigin(branding?.logoUrl)) };
+/** The headers of a hosted HTML page: its type, and a CSP that lets exactly the page's logo (and, with `script`, our own script) in. */
+export function pageHeaders(branding?: PageBranding | null, options: { script?: boolean } = {}): Record<string, string> {
+  return {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': contentSecurityPolicy(logoOrigin(branding?.logoUrl), options),
+  };
 }
 
 /** A support contact as a link target: an address becomes mailto:, an https URL stays itself. */

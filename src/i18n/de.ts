@@ -265,6 +265,18 @@ export const de: Messages = {
       title: 'Die Anmeldung ist kurz nicht erreichbar',
       text: 'Wir sind gleich wieder da. Bitte versuchen Sie es in Kürze erneut.',
     },
+    pending_expired: {
+      title: 'Diese Anmeldung hat zu lange gewartet',
+      text: 'Der Bildschirm, auf dem Sie die Anmeldung angefordert haben, wartet nicht mehr. Fordern Sie dort eine neue Anmelde-E-Mail an.',
+    },
+    pending_rejected: {
+      title: 'Diese Anmeldung wurde gestoppt',
+      text: 'Auf dem anderen Gerät wurde eine falsche Zahl gewählt, deshalb wurde zu Ihrer Sicherheit niemand angemeldet. Fordern Sie eine neue Anmelde-E-Mail an.',
+    },
+    number_mismatch: {
+      title: 'Das war nicht die Zahl auf Ihrem anderen Bildschirm',
+      text: 'Zu Ihrer Sicherheit wurde diese Anmeldung gestoppt, und es wurde niemand angemeldet. Fordern Sie eine neue Anmelde-E-Mail an und wählen Sie die Zahl, die Ihr Bildschirm zeigt.',
+    },
   },
   problemPage: {
     tryAgain: 'Erneut versuchen',
@@ -282,5 +294,43 @@ export const de: Messages = {
     number: (id, reference) => ['Ihre Meldungsnummer lautet ', id, reference, '. Nennen Sie sie, wenn Sie sich erneut an uns wenden.'],
     reference: (requestId) => [' (Referenz ', requestId, ')'],
     backTo: (store) => `Zurück zu ${store}`,
+  },
+  pending: {
+    pick: (number) => ['Auf Ihrem anderen Gerät werden Sie gebeten, ', number, ' auszuwählen.'],
+    howTo: 'Öffnen Sie dort den Link aus der E-Mail und wählen Sie diese Zahl. Diese Seite meldet Sie dann von selbst an.',
+    checkAgain: 'Ich habe sie gewählt – weiter',
+    signedIn: 'Angemeldet. Sie werden weitergeleitet …',
+    rejected:
+      'Auf dem anderen Gerät wurde eine andere Zahl gewählt. Diese Anmeldung wurde daher gestoppt, und ihr Link funktioniert nicht mehr. Falls Sie das nicht waren, hat jemand anderes Ihre E-Mail geöffnet. Fordern Sie eine neue E-Mail an, um es erneut zu versuchen.',
+    ended:
+      'Diese Anmeldung kann hier nicht mehr abgeschlossen werden: Ihr Link ist abgelaufen oder wurde bereits verwendet. Fordern Sie eine neue E-Mail an, um es erneut zu versuchen.',
+    newEmail: 'Neue Anmelde-E-Mail senden',
+  },
+  otherScreen: {
+    continueHere: 'Hier fortfahren',
+    title: 'Auf meinem anderen Bildschirm anmelden',
+    intro:
+      'Haben Sie die Anmeldung auf einem anderen Bildschirm angefordert, etwa auf einem Laptop oder in einem anderen Browser? Wählen Sie die Zahl, die dort angezeigt wird, und er wird angemeldet. Wenn keiner Ihrer Bildschirme eine Zahl zeigt, wählen Sie keine.',
+    pick: (number) => `${number} wählen`,
+  },
+  inApp: {
+    advice:
+      'Sie haben diesen Link in einer App geöffnet. Eine Anmeldung im Browser der App bleibt in dieser App. Wenn Sie die Anmeldung in Ihrem Browser angefordert haben, wählen Sie unten die Zahl, die er anzeigt; oder öffnen Sie diesen Link in Ihrem Browser (im Menü der App: „Im Browser öffnen“).',
+    adviceWithoutChoice:
+      'Sie haben diesen Link in einer App geöffnet. Eine Anmeldung im Browser der App bleibt in dieser App: Um sich in Ihrem Browser anzumelden, öffnen Sie diesen Link dort (im Menü der App: „Im Browser öffnen“).',
+    continueInApp: 'Stattdessen in dieser App fortfahren',
+  },
+  approvedElsewhere: {
+    title: 'Erledigt: Ihr anderer Bildschirm wird angemeldet',
+    body: 'Der Bildschirm, auf dem Sie die Anmeldung angefordert haben, fährt gleich von selbst fort. Auf diesem Gerät wurde niemand angemeldet.',
+  },
+  numberMismatch: {
+    title: 'Das war nicht die Zahl auf Ihrem anderen Bildschirm',
+    body: 'Zu Ihrer Sicherheit wurde diese Anmeldung gestoppt, und der Link funktioniert nicht mehr. Es wurde niemand angemeldet. Wenn Sie die Anmeldung angefordert haben, fordern Sie eine neue E-Mail an und wählen Sie die Zahl, die Ihr Bildschirm zeigt.',
+    newEmail: 'Neue Anmelde-E-Mail senden',
+  },
+  pendingEnded: {
+    title: 'Ihr anderer Bildschirm wartet nicht mehr',
+    body: 'Die Anmeldung auf Ihrem anderen Bildschirm ist abgeschlossen oder abgelaufen. Mit diesem Link können Sie sich weiterhin auf diesem Gerät anmelden.',
   },
 };

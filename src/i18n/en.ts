@@ -248,6 +248,18 @@ export const en = {
     },
     internal_error: { title: 'Something went wrong on our side', text: 'It is not something you did. Please try again in a moment.' },
     service_unavailable: { title: 'Sign-in is briefly unavailable', text: 'We will be back in a moment. Please try again shortly.' },
+    pending_expired: {
+      title: 'This sign-in waited too long',
+      text: 'The screen where you asked to sign in stopped waiting. Ask for a new sign-in email there.',
+    },
+    pending_rejected: {
+      title: 'This sign-in was stopped',
+      text: 'A wrong number was picked on the other device, so for your safety nothing was signed in. Ask for a new sign-in email.',
+    },
+    number_mismatch: {
+      title: 'That was not the number on your other screen',
+      text: 'For your safety, this sign-in was stopped and nothing was signed in. Ask for a new sign-in email and pick the number your screen shows.',
+    },
   } satisfies Record<ErrorCode, ProblemWords>,
   /** The ways on from such a page. */
   problemPage: {
@@ -267,6 +279,43 @@ export const en = {
     number: (id: unknown, reference: unknown): Rich => ['Your report number is ', id, reference, '. Quote it if you contact us again.'],
     reference: (requestId: unknown): Rich => [' (reference ', requestId, ')'],
     backTo: (store: string) => `Back to ${store}`,
+  },
+  pending: {
+    pick: (number: unknown): Rich => ["On your other device you'll be asked to pick ", number, '.'],
+    howTo: 'Open the link from the email there and pick this number. This page then signs you in by itself.',
+    checkAgain: 'I picked it — continue',
+    signedIn: 'Signed in. Taking you back…',
+    rejected:
+      'A different number was picked on the other device, so this sign-in was stopped and its link no longer works. If that was not you, someone else opened your email. Ask for a new email to try again.',
+    ended: 'This sign-in can no longer finish here: its link expired or was already used. Ask for a new email to try again.',
+    newEmail: 'Send me a new sign-in email',
+  },
+  otherScreen: {
+    continueHere: 'Continue here',
+    title: 'Sign in on my other screen',
+    intro:
+      'Did you ask to sign in on another screen, like a laptop or another browser? Pick the number that screen shows, and it signs in. If no screen of yours shows a number, do not pick one.',
+    pick: (number: string) => `Pick ${number}`,
+  },
+  inApp: {
+    advice:
+      "You opened this link inside an app. A sign-in made in the app's browser stays in that app. If you asked to sign in in your browser, pick the number it shows below; or open this link in your browser (the app's menu: “Open in browser”).",
+    adviceWithoutChoice:
+      "You opened this link inside an app. A sign-in made in the app's browser stays in that app: to sign in in your browser, open this link there (the app's menu: “Open in browser”).",
+    continueInApp: 'Continue in this app instead',
+  },
+  approvedElsewhere: {
+    title: 'Done: your other screen is signing in',
+    body: 'The screen where you asked to sign in continues by itself in a moment. Nothing was signed in on this device.',
+  },
+  numberMismatch: {
+    title: 'That was not the number on your other screen',
+    body: 'For your safety, this sign-in was stopped and the link no longer works. Nothing was signed in. If you asked to sign in, ask for a new email and pick the number your screen shows.',
+    newEmail: 'Send me a new sign-in email',
+  },
+  pendingEnded: {
+    title: 'Your other screen is no longer waiting',
+    body: 'The sign-in on your other screen has finished or expired. You can still sign in on this device with this link.',
   },
 };
 

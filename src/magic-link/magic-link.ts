@@ -17,6 +17,7 @@ import {
   type ConsumedRow,
   type LinkRow,
 } from './queries.ts';
+import type { NewPending } from './pending-queries.ts';
 
 // What other features may read (the console): the magic-link feature owns `magic_links`.
 export { findNewestLinkForEmail, listVisitorLinks, type LinkRow, type LinkViewRow } from './queries.ts';
@@ -49,6 +50,8 @@ export async function requestMagicLink(
     locale?: Locale;
     /** Who asked, for the audit trail (default `visitor`; an operator re-sending: `operator:<id>`). */
     actor?: string;
+    /** The asking browser's pending sign-in (pending.ts), written with the link. */
+    pending?: NewPending;
   },
 ): Promise<{ visitorId: string }> {
   const token = mintToken(deps.keys, 'vml');
@@ -75,6 +78,7 @@ export async function requestMagicLink(
     actor: input.actor ?? 'visitor',
     messageId,
     sealedPayload: await seal(deps.keys, 'outbox', payload, messageId),
+    ...(input.pending ? { pending: input.pending } : {}),
     now: deps.clock.now(),
   });
   deps.outbox.wake();

@@ -1,13 +1,16 @@
-// The hosted sign-in and check-email pages (on the storefront host, no JavaScript needed).
+// The hosted sign-in and check-email pages (on the storefront host, no JavaScript needed; the
+// check-email page's script only spares the reload that finishes a sign-in approved elsewhere).
 import { Elysia } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
-import { cookieString, setHostCookie, type CookieJar } from '../http/cookies.ts';
+import { cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
 import { isLoopback } from '../net/cidr.ts';
 import { type RouteContext, routeContext } from '../route-context.ts';
 import { CHECK_COOKIE, PENDING_COOKIE } from '../sessions/sessions.ts';
 import { unseal } from '../tokens/sealed.ts';
-import { checkEmailPage, signInPage } from './pages.ts';
+import { checkEmailPage, signInPage, type WaitingBox } from './pages.ts';
+import { pendingChecker, type PendingCheck } from './pending-routes.ts';
+import { PENDING_SCRIPT_PATH } from './pending-script.ts';
 import { messagesFor } from '../i18n/messages.ts';
 import { resolveReturnTo } from './return-to.ts';
 import { pageLocale } from './link-pages.ts';
@@ -29,8 +32,16 @@ function notAStorefront(config: AppDeps['config'], ctx: RouteContext): AppError 
   return new AppError('not_found', { detail: `This host is not a storefront.${hint}` });
 }
 
+/** The check-email page's box for this browser's pending sign-in, if it has one. */
+function waitingBoxOf(check: PendingCheck): WaitingBox | undefined {
+  if (check.kind === 'waiting') return { state: 'waiting', number: check.pending.number, script: PENDING_SCRIPT_PATH };
+  if (check.kind === 'rejected' || check.kind === 'ended') return { state: check.kind };
+  return undefined;
+}
+
 export function hostedPageRoutes(deps: AppDeps) {
   const { config, keys } = deps;
+  const checkPending = pendingChecker(deps);
 
   /** This browser's pending sign-in on this storefront (the sealed cookie), if any. */
   async function pendingFor(jar: CookieJar, handle: string): Promise<Pending | null> {
@@ -66,8 +77,14 @@ export function hostedPageRoutes(deps: AppDeps) {
     .get('/_edge/visitor/check-email', async ({ ctx, set, cookie }) => {
       const tenant = await ctx.hostTenant();
       if (!tenant) throw notAStorefront(config, ctx);
-      const mine = await pendingFor(cookie as CookieJar, tenant.handle);
-      Object.assign(set.headers, pageHeaders(tenant));
+      const jar = cookie as CookieJar;
+      const mine = await pendingFor(jar, tenant.handle);
+      // Approved on the other device meanwhile: this load (a reload, or "continue" without
+      // JavaScript) finishes the sign-in like the page's script would.
+      const check = await checkPending(ctx, jar, tenant, mine);
+      if (check.kind === 'signed_in') return seeOther(set, check.returnTo);
+      const waiting = waitingBoxOf(check);
+      Object.assign(set.headers, pageHeaders(tenant, { script: waiting?.state === 'waiting' }));
       // The code form posts back here: test now whether this browser keeps cookies.
       setHostCookie(cookie as CookieJar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
       return checkEmailPage({
@@ -75,6 +92,7 @@ export function hostedPageRoutes(deps: AppDeps) {
         requestId: ctx.requestId,
         locale: pageLocale(ctx, set, tenant),
         pending: mine && { email: mine.email, returnTo: mine.returnTo },
+        ...(waiting ? { waiting } : {}),
       });
     });
 }

@@ -1,5 +1,5 @@
-// Hosted pages of the sign-in flow: tenant-branded, mobile-first, no JavaScript needed, in the
-// shopper's language (src/i18n/). Every error page offers the next step: the form again with the
+// Hosted pages of the sign-in flow: tenant-branded, mobile-first, no JavaScript needed (the
+// check-email page's one script only saves a reload), in the shopper's language (src/i18n/). Every error page offers the next step: the form again with the
 // error beside its field, a fresh email, or a way that works in this browser's situation.
 import { type Html, html, page, readableTime } from '../http/html.ts';
 import type { Locale } from '../i18n/locales.ts';
@@ -29,16 +29,86 @@ function fieldState(id: string, error: FieldError | undefined, field: FieldError
   };
 }
 
-export function confirmPage({ tenant, requestId, locale, action }: PageBase & { action: string }): string {
-  const m = messagesFor(locale).confirm;
+/**
+ * The link page's choice beside "Continue here": sign in on the screen that asked instead, by
+ * picking the number it shows (three buttons, each a form posting `match`).
+ */
+export type OtherScreenChoice = { numbers: number[] };
+
+function otherScreenForms(locale: Locale, action: string, choice: OtherScreenChoice): Html {
+  const m = messagesFor(locale).otherScreen;
+  return html`<section class="other-screen" aria-labelledby="other-screen-title"><h2 id="other-screen-title">${m.title}</h2>
+<p>${m.intro}</p>
+<div class="choices">${choice.numbers.map(
+    (n) =>
+      html`<form method="post" action="${action}"><input type="hidden" name="match" value="${String(n)}"><button type="submit" class="number-choice" aria-label="${m.pick(String(n))}" data-match="${String(n)}">${String(n)}</button></form>`,
+  )}</div></section>`;
+}
+
+/**
+ * The link page. With `choice` it also offers to sign in the screen that asked (by its number);
+ * `inApp`: opened in an app's built-in browser, where a session stays trapped — the advice to
+ * use the browser and the number choice come first, "Continue" in the app last.
+ */
+export function confirmPage({
+  tenant,
+  requestId,
+  locale,
+  action,
+  choice,
+  inApp,
+  code,
+}: PageBase & { action: string; choice?: OtherScreenChoice; inApp?: boolean; code?: string }): string {
+  const messages = messagesFor(locale);
+  const m = messages.confirm;
+  const here = (label: string, secondary: boolean) =>
+    html`<form method="post" action="${action}"><button type="submit"${secondary ? html` class="secondary"` : ''}>${label}</button></form>`;
+  const body = inApp
+    ? html`<p data-in-app>${choice ? messages.inApp.advice : messages.inApp.adviceWithoutChoice}</p>
+${choice ? otherScreenForms(locale, action, choice) : ''}
+<div class="alt">${here(messages.inApp.continueInApp, true)}</div>`
+    : choice
+      ? html`<p>${m.intro}</p>
+${here(messages.otherScreen.continueHere, false)}
+<div class="alt">${otherScreenForms(locale, action, choice)}</div>`
+      : html`<p>${m.intro}</p>
+${here(m.button, false)}`;
+  return page({ brand: tenant.name, branding: tenant, title: m.title(tenant.name), code, requestId, locale, body });
+}
+
+/** The right number was picked here: the other screen signs in; nothing was signed in on this device. */
+export function approvedElsewherePage({ tenant, requestId, locale }: PageBase): string {
+  const m = messagesFor(locale).approvedElsewhere;
+  return page({ brand: tenant.name, branding: tenant, title: m.title, requestId, locale, body: html`<p data-approved>${m.body}</p>` });
+}
+
+/** A wrong number was picked here: the sign-in stopped, the link is used up (409 number_mismatch). */
+export function numberMismatchPage({ tenant, requestId, locale, returnTo }: PageBase & { returnTo: string }): string {
+  const m = messagesFor(locale).numberMismatch;
   return page({
     brand: tenant.name,
     branding: tenant,
-    title: m.title(tenant.name),
+    title: m.title,
+    code: 'number_mismatch',
     requestId,
     locale,
-    body: html`<p>${m.intro}</p>
-<form method="post" action="${action}"><button type="submit">${m.button}</button></form>`,
+    body: html`<p>${m.body}</p>
+<p><a class="button" href="${signInHref(returnTo)}">${m.newEmail}</a></p>`,
+  });
+}
+
+/** A number was picked, but the other screen no longer waits (410 pending_expired): this link still works here. */
+export function pendingEndedPage({ tenant, requestId, locale, action }: PageBase & { action: string }): string {
+  const m = messagesFor(locale);
+  return page({
+    brand: tenant.name,
+    branding: tenant,
+    title: m.pendingEnded.title,
+    code: 'pending_expired',
+    requestId,
+    locale,
+    body: html`<p>${m.pendingEnded.body}</p>
+<form method="post" action="${action}"><button type="submit">${m.otherScreen.continueHere}</button></form>`,
   });
 }
 
@@ -177,6 +247,27 @@ ${state.message}<input type="hidden" name="returnTo" value="${returnTo}"><button
  * error beside its field, the typed address kept (`email`, when this browser has no pending
  * sign-in), the code never echoed back, and a button for a new code when the address is known.
  */
+/**
+ * This browser's pending sign-in on the check-email page: the number to pick on the other device
+ * while it waits (`script`: where the page's one script is, which finishes the sign-in without a
+ * reload; without JavaScript the "continue" link reloads the page), or why it stopped.
+ */
+export type WaitingBox = { state: 'waiting'; number: number; script: string } | { state: 'rejected' | 'ended' };
+
+function waitingBox(locale: Locale, box: WaitingBox, email: string, returnTo: string): Html {
+  const m = messagesFor(locale).pending;
+  if (box.state !== 'waiting') {
+    return html`<div class="pending" data-pending data-state="${box.state}"><p role="alert">${box.state === 'rejected' ? m.rejected : m.ended}</p>
+${freshEmailForm(email, returnTo, m.newEmail)}</div>`;
+  }
+  return html`<div class="pending" data-pending data-state="waiting" data-signed-in="${m.signedIn}" data-rejected="${m.rejected}" data-ended="${m.ended}">
+<p class="pick">${m.pick(html`<strong class="number" data-pending-number>${String(box.number)}</strong>`)}</p>
+<p role="status" data-pending-status>${m.howTo}</p>
+<p data-pending-waiting><a class="button secondary" href="${CODE_PAGE_PATH}">${m.checkAgain}</a></p>
+<p data-pending-again hidden><a class="button" href="${signInHref(returnTo)}">${m.newEmail}</a></p></div>
+<script src="${box.script}" defer></script>`;
+}
+
 export function checkEmailPage({
   tenant,
   requestId,
@@ -184,7 +275,8 @@ export function checkEmailPage({
   pending,
   email,
   error,
-}: PageBase & { pending: { email: string; returnTo: string } | null; email?: string; error?: FieldError }): string {
+  waiting,
+}: PageBase & { pending: { email: string; returnTo: string } | null; email?: string; error?: FieldError; waiting?: WaitingBox }): string {
   const m = messagesFor(locale).checkEmail;
   const emailState = fieldState('code-email', error, 'email');
   const codeState = fieldState('code', error, 'code');
@@ -200,7 +292,8 @@ export function checkEmailPage({
     body: html`${
       pending
         ? html`<p>${m.sentTo(html`<strong>${pending.email}</strong>`)}</p>
-<p class="nowrap">${m.notYou} <a href="${signInHref(pending.returnTo)}">${m.changeIt}</a></p>`
+<p class="nowrap">${m.notYou} <a href="${signInHref(pending.returnTo)}">${m.changeIt}</a></p>
+${waiting ? waitingBox(locale, waiting, pending.email, pending.returnTo) : ''}`
         : html`<p>${m.onItsWay}</p>`
     }
 <p>${m.otherDevice(html`<span class="nowrap">${m.sixDigit}</span>`)}</p>

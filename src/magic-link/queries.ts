@@ -8,6 +8,7 @@ import { outboxInsert } from '../mail/outbox.ts';
 import { sessionInsert } from '../sessions/sessions.ts';
 import { visitorUpsert } from '../visitors/visitors.ts';
 import { webhookEventInsert } from '../webhooks/events.ts';
+import { pendingWithLink, type NewPending } from './pending-queries.ts';
 
 /** One row of `magic_links` as features see it (the token hash never leaves this module). */
 export type LinkRecord = {
@@ -54,6 +55,8 @@ export type NewLink = {
   actor: string;
   messageId: string;
   sealedPayload: string;
+  /** The asking browser's pending sign-in, bound to this link (absent: a server asked). */
+  pending?: NewPending;
   now: Date;
 };
 
@@ -73,8 +76,9 @@ export async function insertLinkWithMail(db: Db, link: NewLink): Promise<{ visit
     ),
     audit as (${auditInsert(sql`
       select ${link.tenantId}::uuid, link.visitor_id, null::uuid, ${link.requestId}, 'sign_in_requested', ${link.actor}::text,
-             jsonb_build_object('linkId', link.id, 'returnTo', ${link.returnTo}::text), ${link.now}
-      from link`)})
+             jsonb_build_object('linkId', link.id, 'returnTo', ${link.returnTo}::text) || ${link.pending ? { pendingId: link.pending.pendingId } : {}}::jsonb,
+             ${link.now}
+      from link`)})${link.pending ? pendingWithLink(link.pending, link.tenantId, link.now) : sql``}
     ${outboxInsert(sql`
     select ${link.outboxId}::uuid, ${link.tenantId}::uuid, link.id, 'magic_link', ${link.email}, ${link.messageId},
            ${link.secretId}, ${link.sealedPayload}, ${link.requestId}, ${link.now}, ${link.now}

@@ -15,20 +15,48 @@ import { normaliseEmail } from '../visitors/email.ts';
 import { recordSecurityEvent } from '../audit/security-events.ts';
 import { confirmLink } from './confirm.ts';
 import { linkToReissue, requestMagicLink } from './magic-link.ts';
-import { CODE_PAGE_PATH, confirmPage, cookieBlockedPage, type FieldError, signInPage } from './pages.ts';
+import {
+  approvedElsewherePage,
+  CODE_PAGE_PATH,
+  confirmPage,
+  cookieBlockedPage,
+  type FieldError,
+  numberMismatchPage,
+  pendingEndedPage,
+  signInPage,
+} from './pages.ts';
 import { resolveReturnTo } from './return-to.ts';
 import { enforceLinkLimits } from './link-limits.ts';
 import { badLinkPage, pageLocale, requestLocale } from './link-pages.ts';
 import { pageHeaders } from '../http/html.ts';
 import { auditVisitor, heldSessionId, linkDepsOf, linkTenant, presenterOf } from './link-state.ts';
 import { serverTenant } from './server-tenant.ts';
-import { checkCookieSeconds, setSessionCookie, toCheckEmail } from './sign-in-cookies.ts';
+import { checkCookieSeconds, PENDING_SECONDS, setPendingCookie, setSessionCookie, toCheckEmail } from './sign-in-cookies.ts';
+import { invalid } from '../http/body.ts';
+import { isInAppBrowser } from './in-app.ts';
+import { answerPending, approvablePending, mintPending, supersede } from './pending.ts';
+import { insertUnlinkedPending } from './pending-queries.ts';
+import { pendingCookie, pendingRoutes, wakeupsOf } from './pending-routes.ts';
+import type { LinkRow } from './queries.ts';
 import { hostedPageRoutes } from './page-routes.ts';
 import { verifyRoutes } from './verify-routes.ts';
 
 export function magicLinkRoutes(deps: AppDeps) {
   const { config, keys, clock, db, logger } = deps;
   const linkDeps = linkDepsOf(deps);
+  const wakeups = wakeupsOf(deps);
+
+  /** The link's validity for this storefront: a pending sign-in lives as long as its link. */
+  const linkTtlOf = (tenant: Tenant) => tenant.magicLinkTtlSeconds ?? config.magicLinkTtlSeconds;
+
+  /**
+   * The number choice a valid link's page offers: a pending sign-in of its own that still waits and
+   * that this browser does not hold (it would be approving itself).
+   */
+  async function otherScreenOf(jar: CookieJar, link: LinkRow) {
+    const held = await pendingCookie(keys, jar);
+    return approvablePending(linkDeps, link.id, held?.id ?? null);
+  }
 
   /** A shopper's link as the link page's GET and POST both present it to confirmLink. */
   function shopperLink(ctx: RouteContext, tenant: Tenant, token: string) {
@@ -89,6 +117,53 @@ export function magicLinkRoutes(deps: AppDeps) {
     return signInPage({ tenant, requestId: ctx.requestId, locale, returnTo, email: input.email, error, notice });
   }
 
+  /**
+   * "Sign in on my other screen": the number picked here approves the waiting browser's pending
+   * sign-in (the right one) or rejects it (any other); the link is used up either way and nothing
+   * is set on this browser, so no test cookie is needed (CSRF was checked).
+   */
+  async function pickNumber(ctx: RouteContext, set: SetContext, jar: CookieJar, tenant: Tenant, token: string, match: unknown) {
+    if (typeof match !== 'string' || !/^[1-9][0-9]$/.test(match)) throw invalid('match', 'Pick one of the two-digit numbers shown.');
+    const action = `/_edge/visitor/access/t/${token}`;
+    const locale = pageLocale(ctx, set, tenant);
+    const look = () => confirmLink(linkDeps, shopperLink(ctx, tenant, token));
+    let outcome = await look();
+    if (outcome.kind === 'valid') {
+      const pending = await otherScreenOf(jar, outcome.link);
+      Object.assign(set.headers, pageHeaders(tenant));
+      if (!pending) {
+        set.status = 410;
+        ctx.facts.code = 'pending_expired';
+        return pendingEndedPage({ tenant, requestId: ctx.requestId, locale, action });
+      }
+      const answer = await answerPending(linkDeps, pending, Number(match), presenterOf(ctx));
+      if (answer.ok) {
+        wakeups.wake(pending.id);
+        if (answer.approved) {
+          logger.info('sign-in approved for another device', {
+            requestId: ctx.requestId,
+            tenant: tenant.handle,
+            visitorId: pending.visitor_id,
+          });
+          return approvedElsewherePage({ tenant, requestId: ctx.requestId, locale });
+        }
+        logger.warn('wrong number picked for a pending sign-in', {
+          requestId: ctx.requestId,
+          tenant: tenant.handle,
+          visitorId: pending.visitor_id,
+        });
+        set.status = 409;
+        ctx.facts.code = 'number_mismatch';
+        return numberMismatchPage({ tenant, requestId: ctx.requestId, locale, returnTo: outcome.link.return_to });
+      }
+      // The link was used or expired meanwhile: say so as for any link.
+      outcome = await look();
+    }
+    if (outcome.kind === 'held') return seeOther(set, outcome.link.return_to);
+    if (outcome.kind === 'bad') return badLinkPage(ctx, set, tenant, outcome.state, action, clock.now());
+    throw new AppError('invalid_magic_link');
+  }
+
   return new Elysia({ name: 'magic-link' })
     .use(routeContext(deps))
     .onBeforeHandle(({ request, set }) => {
@@ -126,8 +201,16 @@ export function magicLinkRoutes(deps: AppDeps) {
           tenant: tenant.id,
           email,
         });
+        // A browser (not a storefront server) waits for its sign-in: a pending sign-in bound to it,
+        // started the same way whether or not a mail goes out, so its answer tells nothing either.
+        const pending = server
+          ? undefined
+          : mintPending(deps, { linkTtlSeconds: linkTtlOf(tenant), requestId: ctx.requestId, ip: ctx.clientIp, userAgent: ctx.userAgent });
+        const previous = server ? null : await pendingCookie(keys, cookie as CookieJar);
+        if (previous?.id && previous.handle === tenant.handle) await supersede(linkDeps, tenant, previous.id);
         if (limits.silentExceeded) {
           await suppressMail(ctx, tenant, limits);
+          if (pending) await insertUnlinkedPending(db, tenant.id, pending.row, clock.now());
         } else {
           const { visitorId } = await requestMagicLink(linkDeps, {
             tenant,
@@ -136,14 +219,22 @@ export function magicLinkRoutes(deps: AppDeps) {
             linkOrigin: ctx.linkOrigin(tenant),
             requestId: ctx.requestId,
             locale: requestLocale(ctx, tenant),
+            ...(pending ? { pending: pending.row } : {}),
           });
           ctx.facts.visitorId = visitorId;
         }
-        if (form) {
-          return toCheckEmail(keys, cookie as CookieJar, set, { handle: tenant.handle, email, returnTo });
-        }
+        const jar = cookie as CookieJar;
+        const remembered = { handle: tenant.handle, email, returnTo, ...(pending ? { id: pending.token } : {}) };
+        const cookieSeconds = Math.max(PENDING_SECONDS, linkTtlOf(tenant) + 300);
+        if (form) return toCheckEmail(keys, jar, set, remembered, cookieSeconds);
         set.status = 202;
-        return { status: 'sent', requestId: ctx.requestId };
+        if (!pending) return { status: 'sent', requestId: ctx.requestId };
+        await setPendingCookie(keys, jar, remembered, cookieSeconds);
+        return {
+          status: 'sent',
+          requestId: ctx.requestId,
+          pending: { number: pending.number, expiresAt: pending.expiresAt.toISOString() },
+        };
       },
       {
         body: t.Object({
@@ -166,10 +257,18 @@ export function magicLinkRoutes(deps: AppDeps) {
         return badLinkPage(ctx, set, tenant, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' }, action, clock.now());
       await auditVisitor(deps, ctx, tenant, 'link_opened', { visitorId: outcome.link.visitor_id, detail: { linkId: outcome.link.id } });
       setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, outcome.link));
+      const other = await otherScreenOf(jar, outcome.link);
       Object.assign(set.headers, pageHeaders(tenant));
-      return confirmPage({ tenant, requestId: ctx.requestId, locale: pageLocale(ctx, set, tenant), action });
+      return confirmPage({
+        tenant,
+        requestId: ctx.requestId,
+        locale: pageLocale(ctx, set, tenant),
+        action,
+        ...(other ? { choice: { numbers: other.choices } } : {}),
+        inApp: isInAppBrowser(ctx.userAgent),
+      });
     })
-    .post('/_edge/visitor/access/t/:token', async ({ ctx, request, params, set, cookie }) => {
+    .post('/_edge/visitor/access/t/:token', async ({ ctx, request, params, set, cookie, body }) => {
       const jar = cookie as CookieJar;
       const tenant = await linkTenant(ctx);
       if (!tenant) throw new AppError('invalid_magic_link');
@@ -177,6 +276,8 @@ export function magicLinkRoutes(deps: AppDeps) {
       assertOriginAllowed(request, tenant, config);
       await enforceLinkLimits(keys, ctx, tenant, params.token);
       const action = `/_edge/visitor/access/t/${params.token}`;
+      const match = (body as Record<string, unknown> | undefined)?.match;
+      if (match !== undefined) return pickNumber(ctx, set, jar, tenant, params.token, match);
       const ttl = sessionTtlFor(deps, tenant);
       const outcome = await confirmLink(linkDeps, {
         ...shopperLink(ctx, tenant, params.token),
@@ -242,6 +343,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       return { status: 'sent', requestId: ctx.requestId };
     })
     .use(verifyRoutes(deps))
+    .use(pendingRoutes(deps, wakeups))
     .use(hostedPageRoutes(deps));
 }
 

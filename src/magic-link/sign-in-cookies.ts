@@ -8,7 +8,11 @@ import { seal } from '../tokens/sealed.ts';
 import type { LinkRow } from './queries.ts';
 
 export const PENDING_SECONDS = 900;
-export type Pending = { handle: string; email: string; returnTo: string };
+/**
+ * What the pending cookie holds (sealed). `id`: the browser's pending sign-in (`vps_…`, see
+ * pending.ts), absent when none was started (a reissue, a cookie from before pending sign-ins).
+ */
+export type Pending = { handle: string; email: string; returnTo: string; id?: string };
 
 /** Cookies of the way in: once signed in they have served their purpose (and the pending one holds the address). */
 const SIGN_IN_COOKIES = [CHECK_COOKIE, PENDING_COOKIE, DIAG_COOKIE];
@@ -19,9 +23,20 @@ export function setSessionCookie(jar: CookieJar, token: string, maxAge: number):
   for (const name of SIGN_IN_COOKIES) clearHostCookie(jar, name);
 }
 
+/** Remembers address, returnTo and the pending sign-in (encrypted) for this browser's check-email page and polls. */
+export async function setPendingCookie(keys: AppDeps['keys'], jar: CookieJar, pending: Pending, maxAge = PENDING_SECONDS): Promise<void> {
+  setHostCookie(jar, PENDING_COOKIE, await seal(keys, 'cookie', pending, PENDING_COOKIE), maxAge);
+}
+
 /** After a link is requested by a browser form: remember address + returnTo (encrypted), show check-email. */
-export async function toCheckEmail(keys: AppDeps['keys'], jar: CookieJar, set: SetContext, pending: Pending): Promise<string> {
-  setHostCookie(jar, PENDING_COOKIE, await seal(keys, 'cookie', pending, PENDING_COOKIE), PENDING_SECONDS);
+export async function toCheckEmail(
+  keys: AppDeps['keys'],
+  jar: CookieJar,
+  set: SetContext,
+  pending: Pending,
+  maxAge = PENDING_SECONDS,
+): Promise<string> {
+  await setPendingCookie(keys, jar, pending, maxAge);
   return seeOther(set, '/_edge/visitor/check-email');
 }
 

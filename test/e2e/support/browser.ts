@@ -32,6 +32,8 @@ export type ContextOptions = {
   /** Block every cookie in this profile (first-party included), as a privacy-minded shopper might. */
   blockCookies?: boolean;
   viewport?: { width: number; height: number };
+  /** Another user agent, e.g. an app's built-in browser on a phone. */
+  userAgent?: string;
 };
 
 export type Browsers = {
@@ -55,6 +57,7 @@ export function browsers(executablePath: string): Browsers {
           headless: true,
           args: CHROMIUM_ARGS,
           viewport: options.viewport ?? LAPTOP,
+          ...(options.userAgent ? { userAgent: options.userAgent } : {}),
           timeout: 20_000,
         });
       } catch (error) {
