@@ -17,6 +17,7 @@ import { accessRoutes } from './access/routes.ts';
 import { consoleRoutes } from './console/routes.ts';
 import { demoStorefrontRoutes } from './demo-storefront/routes.ts';
 import { diagnosticsRoutes } from './diagnostics/routes.ts';
+import { handoffRoutes } from './handoffs/routes.ts';
 import { magicLinkRoutes } from './magic-link/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
@@ -131,6 +132,7 @@ export function buildApp(deps: AppDeps): App {
     .use(magicLinkRoutes(deps))
     .use(sessionRoutes(deps))
     .use(accessRoutes(deps))
+    .use(handoffRoutes(deps))
     .use(diagnosticsRoutes(deps))
     .use(supportRoutes(deps))
     .use(webhookRoutes(deps))

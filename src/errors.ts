@@ -33,6 +33,8 @@ export const ERRORS = {
   code_attempts_exceeded: { status: 429, title: 'Too many wrong codes for this address' },
   internal_error: { status: 500, title: 'Something went wrong on our side' },
   service_unavailable: { status: 503, title: 'The service is temporarily unavailable' },
+  invalid_handoff: { status: 400, title: 'This order link is not valid' },
+  step_up_required: { status: 403, title: 'Sign in with your email to see this' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -26,7 +26,11 @@ export type AuditKind =
   | 'console_signed_in'
   | 'console_signed_out'
   | 'report_handled'
-  | 'tenant_branding_set';
+  | 'tenant_branding_set'
+  | 'handoff_created'
+  | 'handoff_opened'
+  | 'handoff_consumed'
+  | 'order_revoked';
 
 export type AuditEvent = {
   kind: AuditKind;

@@ -151,6 +151,16 @@ export const CODE_EXPLANATIONS: Record<ErrorCode, CodeExplanation> = {
       'The service was briefly unavailable (starting, stopping, or its database out of reach); ask the shopper to try again in a minute, and escalate if it lasts.',
     playbook: null,
   },
+  invalid_handoff: {
+    sentence:
+      'The order link the shopper opened is not one this storefront issued (mistyped, cut off, or from another shop), so nothing was opened; ask them for the receipt mail’s link again, or to sign in with the address they bought with.',
+    playbook: null,
+  },
+  step_up_required: {
+    sentence:
+      'The shopper is signed in for one order only (they came from a checkout link), and this needs their email proven; ask them to sign in with the link or code we email them, from the same browser.',
+    playbook: null,
+  },
 };
 
 const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(CODE_EXPLANATIONS, code);

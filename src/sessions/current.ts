@@ -39,6 +39,21 @@ export function signedIn({ session, tenant }: CurrentSession): { session: Visito
 }
 
 /**
+ * A full session (the address was proven), or 403 step_up_required: an order-scoped session
+ * (opened from a checkout handoff, whose address nobody verified) may not act on the address's
+ * other sessions.
+ */
+export function requireFullSession<T extends { session: VisitorSession }>(found: T, signInHref: string): T {
+  if (found.session.scope !== 'full') {
+    throw new AppError('step_up_required', {
+      detail: 'This session only opens one order. Sign in with your email to manage your sessions.',
+      fields: { signIn: signInHref },
+    });
+  }
+  return found;
+}
+
+/**
  * For a route that counts as using the session: its expiry slides (written at most once an hour,
  * never past SESSION_MAX_AGE after sign-in), and when it does, a cookie session gets its cookie again
  * with the new lifetime. The browser drops a cookie at its own Max-Age, set at sign-in, whatever the

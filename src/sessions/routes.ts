@@ -7,11 +7,13 @@ import { recordAudit } from '../audit/audit.ts';
 import { clearHostCookie, type CookieJar } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
 import { routeContext } from '../route-context.ts';
+import { requireFullSession } from './current.ts';
 import { listLiveSessions, revokeOwnSession, revokeSession, revokeVisitorSessions } from './queries.ts';
 import { SESSION_COOKIE } from './sessions.ts';
 
 export function sessionRoutes(deps: AppDeps) {
   const { config } = deps;
+  const signInUrl = (tenant: { origins: readonly string[] }) => `${tenant.origins[0] ?? ''}/_edge/visitor/sign-in`;
 
   return new Elysia({ name: 'sessions' })
     .use(routeContext(deps))
@@ -19,18 +21,30 @@ export function sessionRoutes(deps: AppDeps) {
       const { session: live } = await ctx.requireUsedSession();
       return {
         visitor: { id: live.visitor_id, email: live.email, handle: live.handle },
-        session: { id: live.id, createdAt: live.created_at.toISOString(), expiresAt: live.expires_at.toISOString(), via: live.via },
+        session: {
+          id: live.id,
+          createdAt: live.created_at.toISOString(),
+          expiresAt: live.expires_at.toISOString(),
+          via: live.via,
+          scope: live.scope,
+          ...(live.order_id === null ? {} : { orderId: live.order_id }),
+        },
       };
     })
     .get('/v2/visitor/sessions', async ({ ctx }) => {
       const { session } = await ctx.requireUsedSession();
-      const rows = await listLiveSessions(deps.db, session.visitor_id, deps.clock.now());
+      // An order-scoped session sees itself only: the address's other sessions are the owner's business.
+      const rows =
+        session.scope === 'full'
+          ? await listLiveSessions(deps.db, session.visitor_id, deps.clock.now())
+          : (await listLiveSessions(deps.db, session.visitor_id, deps.clock.now())).filter((row) => row.id === session.id);
       return {
         items: rows.map((row) => ({
           id: row.id,
           createdAt: row.created_at.toISOString(),
           lastSeenAt: row.last_seen_at.toISOString(),
           userAgent: row.user_agent,
+          scope: row.scope,
           current: row.id === session.id,
         })),
       };
@@ -39,6 +53,7 @@ export function sessionRoutes(deps: AppDeps) {
       const { session, tenant } = await ctx.requireSession();
       // A cookie-authenticated write must come from the storefront itself.
       if (session.via === 'cookie') assertOriginAllowed(request, tenant, config);
+      if (params.id !== session.id) requireFullSession({ session }, signInUrl(tenant));
       if (!(await revokeOwnSession(deps.db, session.visitor_id, params.id, deps.clock.now(), ctx.requestId))) {
         throw new AppError('session_not_found', { detail: 'You have no live session with that id.' });
       }
@@ -71,6 +86,7 @@ export function sessionRoutes(deps: AppDeps) {
         if (session) {
           const now = deps.clock.now();
           const all = body.scope === 'all';
+          if (all && tenant) requireFullSession({ session }, signInUrl(tenant));
           if (all) await revokeVisitorSessions(deps.db, session.visitor_id, now, ctx.requestId);
           else await revokeSession(deps.db, session.id, now, ctx.requestId);
           await recordAudit(deps.db, {

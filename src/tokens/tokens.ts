@@ -9,11 +9,15 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { encodeBase64urlNoPadding } from '@oslojs/encoding';
 import type { KeyRing } from './keys.ts';
 
-export type TokenPrefix = 'vml' | 'vs';
+/**
+ * The token's purpose, bound into its MAC (the tag covers `<prefix>_<random>`): a token minted for
+ * one purpose never verifies as another's. `vml`: sign-in link, `vs`: session, `vh`: checkout handoff.
+ */
+export type TokenPrefix = 'vml' | 'vs' | 'vh';
 
 const RANDOM_BYTES = 32; // 256 bits
 const TAG_BYTES = 16;
-const SHAPE = /^(vml|vs)_([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{22})$/;
+const SHAPE = /^(vml|vs|vh)_([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{22})$/;
 
 function tag(key: Uint8Array, prefix: string, random: string): Uint8Array {
   return createHmac('sha256', key).update(`${prefix}_${random}`).digest().subarray(0, TAG_BYTES);
