@@ -156,12 +156,17 @@ export function handoffRoutes(deps: AppDeps) {
     .post(`${HANDOFF_PATH}:token`, async ({ ctx, request, params, set, cookie }) => {
       const jar = cookie as CookieJar;
       const tenant = await pageTenant(ctx, set, params.token);
-      // As the sign-in link's page: CSRF → token → test cookie → consume.
+      // As the sign-in link's page: CSRF → token → (a full session of the address: sent on) → test cookie → consume.
       assertOriginAllowed(request, tenant, config);
       const state = await presentedHandoff(ctx, tenant, params.token);
       if (state.kind === 'spent') return elsewhere(ctx, set, state.handoff);
       const { handoff } = state;
       const action = `${HANDOFF_PATH}${params.token}`;
+      // Already signed in with the address here: an order-scoped session would only narrow what it sees.
+      const held = await ctx.presentedSession();
+      if (held && held.scope === 'full' && held.tenant_id === tenant.id && held.visitor_id === handoff.visitor_id) {
+        if (await spendOnHeldSession(deps, handoff, held.id)) return seeOther(set, handoff.return_to);
+      }
       if (!cookieString(jar, CHECK_COOKIE)) {
         // The handoff stays unused, so the same link works once cookies are allowed.
         setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(handoff));
@@ -175,11 +180,6 @@ export function handoffRoutes(deps: AppDeps) {
           action,
           codePageUrl: `${ctx.linkOrigin(tenant)}${CODE_PAGE_PATH}`,
         });
-      }
-      // Already signed in with the address here: an order-scoped session would only narrow what it sees.
-      const held = await ctx.presentedSession();
-      if (held && held.scope === 'full' && held.tenant_id === tenant.id && held.visitor_id === handoff.visitor_id) {
-        if (await spendOnHeldSession(deps, handoff, held.id)) return seeOther(set, handoff.return_to);
       }
       const ttl = sessionTtlFor(deps, tenant);
       const outcome = await openHandoff(deps, handoff, {

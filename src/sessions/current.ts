@@ -6,6 +6,7 @@ import { AppError } from '../errors.ts';
 import { cookieString, setHostCookie, type CookieJar } from '../http/cookies.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
+import { revokeSession } from './queries.ts';
 import { SESSION_COOKIE, sessionFromToken, sessionTokenFrom, touchSession, type VisitorSession } from './sessions.ts';
 
 /** Reading the session needs only the cookie values. */
@@ -71,4 +72,17 @@ export async function slideUsedSession(
     setHostCookie(jar, SESSION_COOKIE, cookieString(jar, SESSION_COOKIE)!, remainingSeconds);
   }
   return { session: live, tenant };
+}
+
+/**
+ * Step-up: a full sign-in (link or code) in a browser that held an order-scoped session of the same
+ * address replaces it; the old one ends, so it no longer counts against its order's cap.
+ */
+export async function endSupersededOrderSession(
+  deps: Pick<AppDeps, 'db' | 'clock'>,
+  held: VisitorSession | null,
+  visitorId: string,
+  requestId: string,
+): Promise<void> {
+  if (held?.scope === 'order' && held.visitor_id === visitorId) await revokeSession(deps.db, held.id, deps.clock.now(), requestId);
 }
