@@ -8,6 +8,7 @@ import { AppError } from '../errors.ts';
 import { invalid } from '../http/body.ts';
 import { requestContext } from '../http/request-context.ts';
 import { operatorActor, recordAudit, type AuditKind } from '../audit/audit.ts';
+import { revokeOrder } from '../handoffs/handoffs.ts';
 import { findNewestLinkForEmail, requestMagicLink } from '../magic-link/magic-link.ts';
 import { findSessionOwner, revokeSession, revokeVisitorSessions } from '../sessions/sessions.ts';
 import { findReportTenant, markReportHandled } from '../support/reports.ts';
@@ -17,7 +18,7 @@ import { findVisitor } from '../visitors/visitors.ts';
 import { assertBelongs, canEditGrants, wrongAudience, type Viewer } from './access.ts';
 import type { ConsoleTenant } from './tenant-queries.ts';
 
-const ACTIONS = ['resend', 'revoke-session', 'revoke-all', 'grant-add', 'grant-remove', 'report-handled'] as const;
+const ACTIONS = ['resend', 'revoke-session', 'revoke-all', 'grant-add', 'grant-remove', 'report-handled', 'revoke-order'] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
 export type Action =
@@ -26,7 +27,9 @@ export type Action =
   | { name: 'revoke-all'; email: string }
   | { name: 'grant-add'; email: string; grant: GrantInput }
   | { name: 'grant-remove'; email: string; resource: string }
-  | { name: 'report-handled'; reportId: string; email: string | null; note: string | null };
+  | { name: 'report-handled'; reportId: string; email: string | null; note: string | null }
+  /** A refund or chargeback: the order's grants, order-scoped sessions and unused handoffs end. */
+  | { name: 'revoke-order'; email: string; orderId: string };
 
 /** The longest note "mark handled" keeps (a few sentences; the report holds the story). */
 export const NOTE_MAX_CHARS = 1000;
@@ -117,6 +120,11 @@ export function parseAction(name: string, fields: Fields): Action {
         email: text(fields, 'email') ? emailOf(fields) : null,
         note: noteOf(fields),
       };
+    case 'revoke-order': {
+      const orderId = optionalText(fields, 'orderId', 200);
+      if (!orderId) throw invalid('orderId', 'orderId is required.');
+      return { name: 'revoke-order', email: emailOf(fields), orderId };
+    }
     default:
       throw new AppError('not_found', { detail: 'The console has no such action.' });
   }
@@ -124,7 +132,7 @@ export function parseAction(name: string, fields: Fields): Action {
 
 /** Role and tenant checks of an action, also against ids guessed from another tenant. */
 export async function authorizeAction(deps: AppDeps, viewer: Viewer, tenant: ConsoleTenant, action: Action): Promise<void> {
-  if ((action.name === 'grant-add' || action.name === 'grant-remove') && !canEditGrants(viewer, tenant)) {
+  if ((action.name === 'grant-add' || action.name === 'grant-remove' || action.name === 'revoke-order') && !canEditGrants(viewer, tenant)) {
     throw wrongAudience(`Only admins change grants at ${tenant.name}; support operators may when the storefront allows it.`);
   }
   if (action.name === 'revoke-session') {
@@ -203,6 +211,16 @@ export async function performAction(deps: AppDeps, request: Request, viewer: Vie
     case 'grant-remove': {
       const removed = await deleteGrant(deps.db, tenant.id, action.email, action.resource);
       await audit('grant_removed', { visitorId: visitor?.id ?? null, detail: { email: action.email, resource: action.resource, removed } });
+      return;
+    }
+    case 'revoke-order': {
+      // Audited inside, as this operator, under this request's id.
+      await revokeOrder(deps, {
+        tenantId: tenant.id,
+        orderId: action.orderId,
+        actor: operatorActor(operatorId),
+        requestId: context.requestId,
+      });
       return;
     }
     case 'report-handled': {

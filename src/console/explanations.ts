@@ -210,6 +210,14 @@ function successSentence(found: Lookup, now: Date, operators: Operators): Html {
         return html`${by} removed the access of ${email} to ${String(entry.detail?.resource ?? 'a resource')}${at(entry.at)}.`;
       case 'report_handled':
         return html`${by} marked a support report handled${at(entry.at)}.`;
+      case 'handoff_created':
+        return html`The storefront made a checkout link for ${email} (order ${String(entry.detail?.orderId ?? '?')})${at(entry.at)}; it opens that order without a sign-in mail, once.`;
+      case 'handoff_opened':
+        return html`The shopper opened their checkout link${at(entry.at)}; nothing is opened until they press “Continue” on that page.`;
+      case 'handoff_consumed':
+        return html`The shopper opened order ${String(entry.detail?.orderId ?? '?')} from its checkout link${at(entry.at)}: that browser sees this order only, until they sign in with their email (then everything they bought).`;
+      case 'order_revoked':
+        return html`${by} revoked order ${String(entry.detail?.orderId ?? '?')}${at(entry.at)} (a refund or chargeback): its grants and its checkout sessions ended.`;
     }
   }
   if (found.status === null)

@@ -2,8 +2,11 @@
 // to what they bought without a mail round trip. Opening it gives an ORDER-SCOPED session: the
 // address typed at checkout is not verified, so the link opens that order's grants and nothing
 // else of the address's until the buyer proves the address (step-up: a sign-in link or code).
+import { endOrderGrants } from '../access/grants.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { addSeconds, type Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
+import { revokeOrderSessions } from '../sessions/sessions.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import type { KeyRing } from '../tokens/keys.ts';
 import { hashToken, mintToken, verifyToken } from '../tokens/tokens.ts';
@@ -12,13 +15,14 @@ import {
   findHandoffById,
   findHandoffByTokenHash,
   insertHandoff,
+  revokeOrderHandoffs,
   useHandoffByHeldSession,
   type ConsumedHandoff,
   type HandoffRow,
 } from './queries.ts';
 
 // What other features may read (the console): the handoffs feature owns `handoffs`.
-export { listVisitorHandoffs, revokeOrderHandoffs, type HandoffRow } from './queries.ts';
+export { listVisitorHandoffs, type HandoffRow } from './queries.ts';
 
 /** Where a handoff points (after the storefront's origin), followed by the token. */
 export const HANDOFF_PATH = '/_edge/visitor/access/h/';
@@ -114,4 +118,32 @@ export async function openHandoff(
 /** Spends the handoff on the full session this browser already holds (it sees the order anyway). */
 export function spendOnHeldSession(deps: HandoffDeps, handoff: HandoffRow, sessionId: string): Promise<boolean> {
   return useHandoffByHeldSession(deps.db, handoff.id, sessionId, deps.clock.now());
+}
+
+export type OrderRevocation = { revokedGrants: number; endedSessions: number; revokedHandoffs: number };
+
+/**
+ * A refund or chargeback, in one transaction: the order's live grants end (`grant.changed`), its
+ * order-scoped sessions end (`session.revoked`), its unused handoffs stop working; audited as
+ * `order_revoked` by `actor` (a credential, or an operator in the console).
+ */
+export function revokeOrder(
+  deps: { db: Db; clock: Clock },
+  input: { tenantId: string; orderId: string; actor: string; requestId: string },
+): Promise<OrderRevocation> {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const revokedGrants = await endOrderGrants(tx, input.tenantId, input.orderId, now, input.requestId);
+    const endedSessions = await revokeOrderSessions(tx, input.tenantId, input.orderId, now, input.requestId);
+    const revokedHandoffs = await revokeOrderHandoffs(tx, input.tenantId, input.orderId, now);
+    await recordAudit(tx, {
+      kind: 'order_revoked',
+      actor: input.actor,
+      requestId: input.requestId,
+      tenantId: input.tenantId,
+      detail: { orderId: input.orderId, revokedGrants, endedSessions, revokedHandoffs },
+      at: now,
+    });
+    return { revokedGrants, endedSessions, revokedHandoffs };
+  });
 }

@@ -2,7 +2,6 @@
 // storefront's host (GET shows Continue, POST opens an order-scoped session), and a refund or
 // chargeback ends the order (POST /v2/access/orders/{orderId}/revoke).
 import { Elysia, t } from 'elysia';
-import { endOrderGrants } from '../access/grants.ts';
 import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { ServerCaller } from '../credentials/caller.ts';
@@ -16,7 +15,7 @@ import { CODE_PAGE_PATH, confirmPage, cookieBlockedPage, signInHref } from '../m
 import { resolveReturnTo } from '../magic-link/return-to.ts';
 import { setSessionCookie } from '../magic-link/sign-in-cookies.ts';
 import { type RouteContext, routeContext } from '../route-context.ts';
-import { CHECK_COOKIE, revokeOrderSessions } from '../sessions/sessions.ts';
+import { CHECK_COOKIE } from '../sessions/sessions.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { hashToken, verifyToken } from '../tokens/tokens.ts';
 import { normaliseEmail } from '../visitors/email.ts';
@@ -28,7 +27,7 @@ import {
   HANDOFF_MIN_TTL_SECONDS,
   HANDOFF_PATH,
   openHandoff,
-  revokeOrderHandoffs,
+  revokeOrder,
   spendOnHeldSession,
   type HandoffRow,
 } from './handoffs.ts';
@@ -206,23 +205,12 @@ export function handoffRoutes(deps: AppDeps) {
     .post('/v2/access/orders/:orderId/revoke', async ({ ctx, params }) => {
       const caller = await ctx.requireCaller('access:write');
       const tenant = await callerTenant(caller, undefined);
-      const orderId = params.orderId;
-      const now = clock.now();
-      // One transaction: the order's grants end, its order-scoped sessions end, its unused links stop.
-      const result = await db.transaction(async (tx) => {
-        const revokedGrants = await endOrderGrants(tx, tenant.id, orderId, now, ctx.requestId);
-        const endedSessions = await revokeOrderSessions(tx, tenant.id, orderId, now, ctx.requestId);
-        const revokedHandoffs = await revokeOrderHandoffs(tx, tenant.id, orderId, now);
-        await recordAudit(tx, {
-          kind: 'order_revoked',
-          actor: actorOf(caller),
-          requestId: ctx.requestId,
-          tenantId: tenant.id,
-          detail: { orderId, revokedGrants, endedSessions, revokedHandoffs },
-          at: now,
-        });
-        return { revokedGrants, endedSessions };
+      const { revokedGrants, endedSessions } = await revokeOrder(deps, {
+        tenantId: tenant.id,
+        orderId: params.orderId,
+        actor: actorOf(caller),
+        requestId: ctx.requestId,
       });
-      return result;
+      return { revokedGrants, endedSessions };
     });
 }
