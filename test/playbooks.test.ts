@@ -50,6 +50,7 @@ describe('docs/playbooks.md', () => {
       'playbook-no-mail',
       'playbook-no-grant',
       'playbook-limits',
+      'playbook-paid',
     ]);
   });
 

@@ -158,8 +158,8 @@ export const CODE_EXPLANATIONS: Record<ErrorCode, CodeExplanation> = {
   },
   step_up_required: {
     sentence:
-      'The shopper is signed in for one order only (they came from a checkout link), and this needs their email proven; ask them to sign in with the link or code we email them, from the same browser.',
-    playbook: null,
+      'The shopper is signed in for one order only (they came from a checkout link), and this needs their email proven; ask them to sign in with the link or code we email them, from the same browser (playbook 7).',
+    playbook: 7,
   },
 };
 
