@@ -109,6 +109,16 @@ describe('POST /v2/access/handoffs', () => {
     }
   });
 
+  it('takes its default validity from HANDOFF_TTL', async () => {
+    await h.boot({ HANDOFF_TTL: '3600' });
+    try {
+      const response = await createHandoff({ email: BUYER, orderId: 'A-1' });
+      expect(Date.parse(((await response.json()) as { expiresAt: string }).expiresAt) - h.clock.now().getTime()).toBe(3600 * 1000);
+    } finally {
+      await h.boot({});
+    }
+  });
+
   it('needs the handoff:write scope, a valid address, an order id and a returnTo of the storefront', async () => {
     const code = async (response: Response) => [response.status, ((await response.json()) as { code: string }).code];
     expect(await code(await createHandoff({ email: BUYER, orderId: 'A-1' }, readOnly))).toEqual([403, 'insufficient_scope']);

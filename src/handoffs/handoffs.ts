@@ -26,8 +26,7 @@ export { listVisitorHandoffs, type HandoffRow } from './queries.ts';
 
 /** Where a handoff points (after the storefront's origin), followed by the token. */
 export const HANDOFF_PATH = '/_edge/visitor/access/h/';
-/** 30 minutes unless the storefront asks otherwise; at most 7 days (a receipt's link). */
-export const HANDOFF_DEFAULT_TTL_SECONDS = 1800;
+/** What a storefront may ask for (HANDOFF_TTL, default 30 minutes, when it names none): up to 7 days (a receipt's link). */
 export const HANDOFF_MIN_TTL_SECONDS = 60;
 export const HANDOFF_MAX_TTL_SECONDS = 7 * 24 * 3600;
 

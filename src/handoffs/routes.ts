@@ -22,7 +22,6 @@ import { normaliseEmail } from '../visitors/email.ts';
 import {
   classifyHandoff,
   createHandoff,
-  HANDOFF_DEFAULT_TTL_SECONDS,
   HANDOFF_MAX_TTL_SECONDS,
   HANDOFF_MIN_TTL_SECONDS,
   HANDOFF_PATH,
@@ -110,7 +109,7 @@ export function handoffRoutes(deps: AppDeps) {
           email,
           orderId,
           returnTo,
-          ttlSeconds: body.ttlSeconds ?? HANDOFF_DEFAULT_TTL_SECONDS,
+          ttlSeconds: body.ttlSeconds ?? config.handoffTtlSeconds,
           linkOrigin: ctx.linkOrigin(tenant),
           requestId: ctx.requestId,
           actor: actorOf(caller),
