@@ -85,6 +85,8 @@ describe('POST /v2/access/handoffs', () => {
   it('answers 201 with a one-use link on the storefront origin, valid 30 minutes by default', async () => {
     const response = await createHandoff({ email: 'Buyer@Example.com', orderId: 'A-1', returnTo: '/orders/A-1' });
     expect(response.status).toBe(201);
+    // Handoffs count against per-tenant limits.
+    expect(response.headers.get('ratelimit-policy')).toBe('"per-tenant";q=600;w=60, "per-tenant-daily";q=50000;w=86400');
     const body = (await response.json()) as { url: string; expiresAt: string };
     expect(Object.keys(body).sort()).toEqual(['expiresAt', 'url']);
     expect(body.url).toMatch(/^http:\/\/localhost\/_edge\/visitor\/access\/h\/vh_[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{22}$/);
