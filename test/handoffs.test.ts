@@ -261,6 +261,16 @@ describe('a handoff is used once', () => {
     expect((await me(full)).scope).toBe('full');
   });
 
+  it('a second order opened in the same browser replaces the first order’s session, which ends', async () => {
+    await grant(BUYER, '/orders/D-4', 'D-4');
+    const { jar } = await open(await handoffPath({ orderId: 'D-3', returnTo: '/' }));
+    const first = (await me(jar)).id;
+    await open(await handoffPath({ orderId: 'D-4', returnTo: '/orders/D-4' }), jar);
+    expect(await me(jar)).toMatchObject({ scope: 'order', orderId: 'D-4' });
+    const ended = await h.db.one<{ revoked_at: Date | null }>(sql`select revoked_at from sessions where id = ${first}::uuid`);
+    expect(ended?.revoked_at).not.toBeNull();
+  });
+
   it('refuses a POST from another origin (403 csrf_rejected) and keeps the handoff', async () => {
     const path = await handoffPath();
     const jar = new CookieJar();

@@ -15,6 +15,7 @@ import { CODE_PAGE_PATH, confirmPage, cookieBlockedPage, signInHref } from '../m
 import { resolveReturnTo } from '../magic-link/return-to.ts';
 import { setSessionCookie } from '../magic-link/sign-in-cookies.ts';
 import { type RouteContext, routeContext } from '../route-context.ts';
+import { endSupersededOrderSession } from '../sessions/current.ts';
 import { CHECK_COOKIE } from '../sessions/sessions.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { hashToken, verifyToken } from '../tokens/tokens.ts';
@@ -190,6 +191,8 @@ export function handoffRoutes(deps: AppDeps) {
         case 'opened':
           ctx.facts.sessionId = outcome.session.session_id;
           setSessionCookie(jar, outcome.session.token, ttl);
+          // One session per browser: another order's session of the address, held here, ends.
+          await endSupersededOrderSession(deps, held, handoff.visitor_id, ctx.requestId);
           logger.info('order opened by handoff', { requestId: ctx.requestId, tenant: tenant.handle, visitorId: handoff.visitor_id });
           return seeOther(set, outcome.session.return_to);
         case 'order-full':

@@ -76,7 +76,8 @@ export async function slideUsedSession(
 
 /**
  * Step-up: a full sign-in (link or code) in a browser that held an order-scoped session of the same
- * address replaces it; the old one ends, so it no longer counts against its order's cap.
+ * address replaces it; the old one ends, so it no longer counts against its order's cap. Likewise
+ * when another order's handoff is opened in that browser (one session cookie per browser).
  */
 export async function endSupersededOrderSession(
   deps: Pick<AppDeps, 'db' | 'clock'>,
