@@ -3,6 +3,7 @@ import type { RequestLog } from './audit/request-log.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
+import type { ReadRouter } from './db/replicas.ts';
 import type { RateLimiter } from './limits/limiter.ts';
 import type { Logger } from './log.ts';
 import type { MailOutbox } from './mail/outbox.ts';
@@ -15,6 +16,8 @@ import type { WebhookWorker } from './webhooks/worker.ts';
 export type AppDeps = {
   config: Config;
   db: Db;
+  /** Reads that may lag (the edge lookup): a fresh-enough replica, else `db` (db/replicas.ts). */
+  reads: ReadRouter;
   keys: KeyRing;
   clock: Clock;
   logger: Logger;

@@ -1,15 +1,25 @@
 // Builds the HTTP app from its dependencies; no I/O at import. Standards-only (Request/Response),
 // so Bun (server.ts), Deno (deno.ts) and in-process tests all serve the same `fetch`.
-import { Elysia } from 'elysia';
+import { type AnyElysia, Elysia } from 'elysia';
 import type { AppDeps } from './app-deps.ts';
 import { isDatabaseUnavailable } from './db/db.ts';
 import { AppError } from './errors.ts';
 import { bodyKindOf, bodyLimitFor, readBody } from './http/body.ts';
 import { corsHeaders } from './http/cors.ts';
 import { contentSecurityPolicy } from './http/html.ts';
-import { problemResponse, wantsHtml } from './http/problem.ts';
+import { type ProblemStorefront, type ProblemWays, problemResponse, wantsHtml } from './http/problem.ts';
 import { checkBodyText, checkUrlText } from './http/text-fields.ts';
-import { adoptRequestContext, requestContext, resolvePeer, socketPeers, type PeerSource } from './http/request-context.ts';
+import {
+  adoptRequestContext,
+  type RequestContext,
+  requestContext,
+  resolvePeer,
+  socketPeers,
+  type PeerSource,
+} from './http/request-context.ts';
+import { linkOriginFor } from './http/visitor-tenant.ts';
+import { negotiateLocale } from './i18n/locales.ts';
+import { isLoopback } from './net/cidr.ts';
 import { acceptsIdempotencyKey, withIdempotency } from './idempotency/idempotency.ts';
 import { redactPath } from './log.ts';
 import { createEdgeCheck, EDGE_PATH } from './access/edge.ts';
@@ -18,7 +28,10 @@ import { consoleRoutes } from './console/routes.ts';
 import { demoStorefrontRoutes } from './demo-storefront/routes.ts';
 import { diagnosticsRoutes } from './diagnostics/routes.ts';
 import { handoffRoutes } from './handoffs/routes.ts';
+import { signInHref } from './magic-link/pages.ts';
+import { resolveReturnTo } from './magic-link/return-to.ts';
 import { magicLinkRoutes } from './magic-link/routes.ts';
+import { openapiRoutes } from './openapi/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import { supportRoutes } from './support/routes.ts';
@@ -46,7 +59,8 @@ function toAppError(error: unknown, code: string | number | undefined): AppError
       detail: 'The body could not be parsed.',
       fields: { errors: [{ path: '', message: 'malformed body' }] },
     });
-  if (code === 'VALIDATION') {
+  // A response that fails its own schema is our bug: it falls through to internal_error (logged).
+  if (code === 'VALIDATION' && (error as { type?: string }).type !== 'response') {
     const all = (error as { all?: { path?: string; message?: string; summary?: string }[] }).all ?? [];
     const errors = all.map((e) => ({ path: e.path ?? '', message: e.summary ?? e.message ?? 'invalid' }));
     return new AppError('invalid_request', { detail: 'Some fields are missing or have the wrong type.', fields: { errors } });
@@ -112,7 +126,7 @@ export function buildApp(deps: AppDeps): App {
       return checkBodyText(path, bodyKindOf(request), body);
     })
     .onTransform(({ request, params }) => checkUrlText(request.url, params as Record<string, unknown> | undefined))
-    .onError(async ({ request, error, code }) => {
+    .onError(async ({ request, error, code, set, body }) => {
       const context = requestContext(request, config);
       const appError = toAppError(error, code);
       context.facts.code = appError?.code ?? 'internal_error';
@@ -124,9 +138,15 @@ export function buildApp(deps: AppDeps): App {
         });
       }
       const html = wantsHtml(request);
-      // Hosted error pages carry the storefront's name (a cached lookup; never fails the answer).
-      const brand = html ? ((await deps.tenants.forHost(context.hostname).catch(() => null))?.name ?? undefined) : undefined;
-      return problemResponse(appError ?? new AppError('internal_error'), { requestId: context.requestId, html, brand });
+      const returnTo = (body as { returnTo?: unknown } | null | undefined)?.returnTo;
+      return problemResponse(appError ?? new AppError('internal_error'), {
+        requestId: context.requestId,
+        html,
+        typeBase: config.errorsDocBaseUrl,
+        ...(html ? await problemPage(request, context, returnTo) : {}),
+        // The page adds Accept-Language to what CORS said the answer varies by.
+        headers: typeof set.headers.vary === 'string' ? { vary: set.headers.vary } : undefined,
+      });
     })
     .use(opsRoutes(deps))
     .use(magicLinkRoutes(deps))
@@ -137,6 +157,7 @@ export function buildApp(deps: AppDeps): App {
     .use(supportRoutes(deps))
     .use(webhookRoutes(deps))
     .use(consoleRoutes(deps))
+    .use(openapiRoutes(deps, (): AnyElysia => elysia as unknown as AnyElysia))
     // Development only: the demo tenant's storefront pages behind the edge check (never in production).
     .use(config.nodeEnv === 'development' ? demoStorefrontRoutes(deps, edge.check) : new Elysia({ name: 'demo-storefront' }));
 
@@ -155,6 +176,43 @@ export function buildApp(deps: AppDeps): App {
     },
   };
 
+  /**
+   * What a browser's problem page shows beyond the error: the host's storefront (branded, in the
+   * request's language; a cached lookup that never fails the answer) and the ways on from it.
+   */
+  async function problemPage(
+    request: Request,
+    context: RequestContext,
+    returnTo?: unknown,
+  ): Promise<{ storefront: ProblemStorefront | null; ways: ProblemWays }> {
+    const url = new URL(request.url);
+    const here = `${url.pathname}${url.search}`;
+    // Never `//host/…` (a path that reads as another site in an href).
+    const retry = (request.method === 'GET' || request.method === 'HEAD') && !here.startsWith('//') ? here : null;
+    const tenant = await deps.tenants.forHost(context.hostname).catch(() => null);
+    if (!tenant) {
+      // Development, opened by a loopback address: the same page at PUBLIC_URL (where the demo
+      // storefront is) works. Anywhere else, and in production, no address is named.
+      const publicUrl = new URL(config.publicUrl);
+      const loopback =
+        config.nodeEnv === 'development' && isLoopback(context.hostname) && context.hostname !== publicUrl.hostname.replace(/^\[|\]$/g, '');
+      return { storefront: null, ways: { retry, elsewhere: loopback && retry ? `${publicUrl.origin}${here}` : null } };
+    }
+    const home = linkOriginFor(tenant, context);
+    // Where the shopper was going, kept only when the sign-in page would accept it.
+    const wanted = returnTo ?? url.searchParams.get('returnTo') ?? undefined;
+    let kept: string | undefined;
+    try {
+      kept = typeof wanted === 'string' && wanted !== '' && resolveReturnTo(wanted, tenant, home) ? wanted : undefined;
+    } catch {
+      kept = undefined;
+    }
+    return {
+      storefront: { branding: tenant, locale: negotiateLocale(request.headers.get('accept-language'), tenant.locale) },
+      ways: { retry, signIn: url.pathname === signInHref() && retry ? null : signInHref(kept), home: `${home}/` },
+    };
+  }
+
   async function handle(request: Request): Promise<Response> {
     const context = requestContext(request, config);
     let response: Response;
@@ -171,11 +229,19 @@ export function buildApp(deps: AppDeps): App {
       const known = toAppError(error, undefined);
       context.facts.code = known?.code ?? 'internal_error';
       if (!known) logger.error('request failed outside the app', { requestId: context.requestId, error: String(error) });
-      response = problemResponse(known ?? new AppError('internal_error'), { requestId: context.requestId, html: wantsHtml(request) });
+      const html = wantsHtml(request);
       // Refused before Elysia ran (idempotency, body size): the same headers as any other answer,
       // CORS included, so a storefront's script can read why.
-      const cors = await corsHeaders(request, context, deps.tenants).catch(() => ({ headers: {} }));
-      for (const [name, value] of Object.entries({ ...SECURITY_HEADERS, ...cors.headers })) response.headers.set(name, value);
+      const cors: { headers: Record<string, string> } = await corsHeaders(request, context, deps.tenants).catch(() => ({ headers: {} }));
+      response = problemResponse(known ?? new AppError('internal_error'), {
+        requestId: context.requestId,
+        html,
+        typeBase: config.errorsDocBaseUrl,
+        ...(html ? await problemPage(request, context) : {}),
+        headers: cors.headers,
+      });
+      // A storefront's page brings its own CSP (its logo's origin); everything else gets ours.
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!response.headers.has(name)) response.headers.set(name, value);
     }
     const extra = { ...context.responseHeaders, 'x-request-id': context.requestId };
     try {

@@ -5,6 +5,10 @@ export type Config = Readonly<{
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
   databaseUrl: string | null;
+  /** Hot standbys of DATABASE_URL for reads that may lag a little (the edge lookup); empty: none. */
+  databaseReplicaUrls: readonly string[];
+  /** false behind a transaction pooler without prepared statements (PgBouncer < 1.21). */
+  databasePrepare: boolean;
   dataDir: string;
   smtpUrl: string | null;
   mailFrom: string;
@@ -23,6 +27,10 @@ export type Config = Readonly<{
   /** Per-IP limits key an IPv6 client by this prefix length (one /64 is one subscriber). */
   ipv6LimitPrefix: number;
   publicUrl: string;
+  /** Problem `type` URIs are `{errorsDocBaseUrl}#{code}`; the service serves that page at /docs/errors. */
+  errorsDocBaseUrl: string;
+  /** The rendered API reference at /docs: always in development and test, in production only with API_DOCS=on. */
+  apiDocs: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }>;
 
@@ -69,6 +77,17 @@ export function loadConfig(env: Env): Config {
   if (port > 65535) throw new ConfigError('PORT', 'must be ≤ 65535');
 
   const databaseUrl = env.DATABASE_URL ? url('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:']) : null;
+  const databaseReplicaUrls = (env.DATABASE_REPLICA_URL ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((u) => url('DATABASE_REPLICA_URL', u, ['postgres:', 'postgresql:']));
+  // A replica of the embedded database does not exist: PGlite has one connection in this process.
+  if (databaseReplicaUrls.length && !databaseUrl) throw new ConfigError('DATABASE_REPLICA_URL', 'needs DATABASE_URL (the primary)');
+  const databasePrepareRaw = env.DATABASE_PREPARE || 'true';
+  if (databasePrepareRaw !== 'true' && databasePrepareRaw !== 'false') {
+    throw new ConfigError('DATABASE_PREPARE', `must be true or false, got "${databasePrepareRaw}"`);
+  }
   const smtpUrl = env.SMTP_URL ? url('SMTP_URL', env.SMTP_URL, ['smtp:', 'smtps:']) : null;
   let tokenSecrets: string[] | null = null;
   if (env.TOKEN_SECRET) {
@@ -107,10 +126,19 @@ export function loadConfig(env: Env): Config {
   const handoffTtlSeconds = integer(env, 'HANDOFF_TTL', 1800, 60);
   if (handoffTtlSeconds > 604_800) throw new ConfigError('HANDOFF_TTL', 'must be ≤ 604800 (7 days)');
 
+  const errorsDocBaseUrl = env.ERRORS_DOC_BASE_URL
+    ? url('ERRORS_DOC_BASE_URL', env.ERRORS_DOC_BASE_URL, ['http:', 'https:'])
+    : `${new URL(publicUrl).origin}/docs/errors`;
+  if (errorsDocBaseUrl.includes('#')) throw new ConfigError('ERRORS_DOC_BASE_URL', 'must not contain a fragment (#code is appended)');
+  const apiDocsRaw = env.API_DOCS || (production ? 'off' : 'on');
+  if (apiDocsRaw !== 'on' && apiDocsRaw !== 'off') throw new ConfigError('API_DOCS', `must be on or off, got "${apiDocsRaw}"`);
+
   return Object.freeze({
     nodeEnv,
     port,
     databaseUrl,
+    databaseReplicaUrls: Object.freeze(databaseReplicaUrls),
+    databasePrepare: databasePrepareRaw === 'true',
     dataDir: env.DATA_DIR || './data',
     smtpUrl,
     mailFrom: env.MAIL_FROM || 'Visitor Access <no-reply@localhost>',
@@ -124,6 +152,8 @@ export function loadConfig(env: Env): Config {
     trustedProxies: Object.freeze(trustedProxies),
     ipv6LimitPrefix,
     publicUrl: new URL(publicUrl).origin,
+    errorsDocBaseUrl,
+    apiDocs: apiDocsRaw === 'on',
     logLevel,
   });
 }

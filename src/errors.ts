@@ -58,4 +58,7 @@ export class AppError extends Error {
   }
 }
 
-export const ERRORS_DOC_URL = 'https://github.com/visitor-access/visitor-access/blob/main/docs/errors.md';
+/** Where a problem's `type` points: `{base}#{code}` (base: config.errorsDocBaseUrl, served at /docs/errors). */
+export function errorTypeUri(base: string, code: ErrorCode): string {
+  return `${base}#${code}`;
+}

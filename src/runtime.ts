@@ -9,7 +9,8 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import type { Db } from './db/db.ts';
 import { makeDataDirPrivate } from './db/data-dir.ts';
 import { migrate } from './db/migrate.ts';
-import { DataDirBusyError, openDatabase, openSidePools, sharedPools, type SidePools } from './db/open.ts';
+import { DataDirBusyError, openDatabase, openReplicas, openSidePools, sharedPools, type SidePools } from './db/open.ts';
+import { primaryOnly } from './db/replicas.ts';
 import { seedDemoTenant } from './demo-seed.ts';
 import { createLogger, type Logger } from './log.ts';
 import { RateLimiter } from './limits/limiter.ts';
@@ -66,8 +67,11 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
   const keys = await deriveKeyRing(secrets);
   const db = overrides.db ?? (await openDatabase(config));
   // A database handed in (tests) serves every purpose; otherwise side pools for counters and mail.
-  const pools: SidePools = overrides.db ? sharedPools(db) : openSidePools(config, db);
+  let pools: SidePools = sharedPools(db);
+  const replicas = openReplicas(config, db, logger);
   try {
+    if (!overrides.db) pools = await openSidePools(config, db);
+    replicas?.start();
     const applied = await migrate(db);
     if (applied.length) logger.info('migrations applied', { applied });
     const clock = overrides.clock ?? systemClock;
@@ -97,6 +101,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     const deps: AppDeps = {
       config,
       db,
+      reads: replicas ?? primaryOnly(db),
       keys,
       clock,
       logger,
@@ -126,11 +131,13 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
         await janitor.stop();
         await deps.requestLog.flush();
         transport.close();
+        await replicas?.close();
         await pools.close();
         await db.close();
       },
     };
   } catch (error) {
+    await replicas?.close();
     await pools.close();
     await db.close();
     throw error;

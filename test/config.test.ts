@@ -69,4 +69,17 @@ describe('configuration', () => {
     expect(config.tokenSecrets).toEqual([SECRET, 'y'.repeat(40)]);
     expect(config.trustedProxies).toHaveLength(2);
   });
+
+  it('reads replicas (comma-separated, only beside DATABASE_URL) and DATABASE_PREPARE', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://db/x', DATABASE_REPLICA_URL: 'postgres://r1/x, postgresql://r2/x' });
+    expect(config.databaseReplicaUrls).toEqual(['postgres://r1/x', 'postgresql://r2/x']);
+    expect(config.databasePrepare).toBe(true);
+    expect(loadConfig({}).databaseReplicaUrls).toEqual([]);
+    expect(loadConfig({ DATABASE_PREPARE: 'false' }).databasePrepare).toBe(false);
+    expect(errorOf({ DATABASE_REPLICA_URL: 'postgres://r1/x' })).toContain('DATABASE_REPLICA_URL');
+    expect(errorOf({ DATABASE_URL: 'postgres://db/x', DATABASE_REPLICA_URL: 'postgres://r1/x,mysql://r2' })).toContain(
+      'DATABASE_REPLICA_URL',
+    );
+    expect(errorOf({ DATABASE_PREPARE: 'no' })).toContain('DATABASE_PREPARE');
+  });
 });

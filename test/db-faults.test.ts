@@ -113,6 +113,32 @@ describe('database faults', () => {
   );
 
   it.skipIf(!usingPostgres)(
+    "shows a shopper's browser the outage in their words, with the wait and a button to try the same page again",
+    async () => {
+      expect((await requestLink('outage-page@example.com')).status).toBe(202);
+      await runtime.deps.outbox.tick();
+      const path = new URL(mail.last('outage-page@example.com').link!).pathname;
+      proxy.stop();
+      try {
+        const answer = await runtime.app.fetch(
+          new Request(`http://localhost${path}`, { headers: { accept: 'text/html', 'accept-language': 'de' } }),
+          '127.0.0.1',
+        );
+        expect(answer.status).toBe(503);
+        expect(answer.headers.get('retry-after')).toBe('5');
+        const page = await answer.text();
+        expect(page).toContain('<h1>Die Anmeldung ist kurz nicht erreichbar</h1>');
+        expect(page).toContain('<p>Sie können es in 5 Sekunden erneut versuchen.</p>');
+        expect(page).toContain(`<a class="button" href="${path}">Erneut versuchen</a>`);
+        expect(page).toContain('<code data-error-code>service_unavailable</code>');
+      } finally {
+        proxy.start();
+      }
+    },
+    30_000,
+  );
+
+  it.skipIf(!usingPostgres)(
     'survives pg_terminate_backend of its connections under load: only 202 or 503, nothing half-written',
     async () => {
       // Direct connections here (no proxy): the server itself terminates them.

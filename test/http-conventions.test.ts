@@ -16,7 +16,7 @@ async function expectProblem(response: Response, status: number, code: string) {
   expect(body).toMatchObject({ status, code, requestId: response.headers.get('x-request-id') });
   expect(typeof body.title).toBe('string');
   expect(typeof body.detail).toBe('string');
-  expect(String(body.type)).toContain(`errors.md#${code}`);
+  expect(String(body.type)).toBe(`http://localhost/docs/errors#${code}`); // PUBLIC_URL's /docs/errors, served by the app
   expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/); // no stack traces
   return body;
 }

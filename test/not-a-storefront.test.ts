@@ -39,7 +39,23 @@ describe('not a storefront, in development', () => {
     const answer = await h.fetch('/_edge/visitor/sign-in', { host: '127.0.0.1:3000', headers: { accept: 'text/html' } });
     expect(answer.status).toBe(404);
     expect(answer.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(await answer.text()).toContain(`${NOT_A_STOREFRONT} Open http://localhost:3000/_edge/visitor/sign-in instead.`);
+    const page = await answer.text();
+    expect(page).toContain(`${NOT_A_STOREFRONT} Open http://localhost:3000/_edge/visitor/sign-in instead.`);
+    // …and leads there: the same page (its query kept) where it works.
+    expect(page).toContain(
+      '<p><a href="http://localhost:3000/_edge/visitor/sign-in">Open http://localhost:3000/_edge/visitor/sign-in</a></p>',
+    );
+    const withQuery = await h.fetch('/_edge/visitor/sign-in?returnTo=%2Fcontent%2F', {
+      host: '[::1]:3000',
+      headers: { accept: 'text/html' },
+    });
+    expect(await withQuery.text()).toContain('<a href="http://localhost:3000/_edge/visitor/sign-in?returnTo=%2Fcontent%2F">');
+  });
+
+  it('names no other address on the HTML page of a host that is not loopback', async () => {
+    const answer = await h.fetch('/_edge/visitor/sign-in', { host: 'unknown.test', headers: { accept: 'text/html' } });
+    expect(answer.status).toBe(404);
+    expect(await answer.text()).not.toContain('<a href=');
   });
 
   it('gives no hint on a host that is not loopback', async () => {
@@ -61,6 +77,12 @@ describe('not a storefront, in production', () => {
       DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
     }),
   );
+
+  it('names no other address on the HTML page, not even on a loopback host', async () => {
+    const answer = await h.fetch('/_edge/visitor/sign-in', { host: '127.0.0.1', headers: { accept: 'text/html' } });
+    expect(answer.status).toBe(404);
+    expect(await answer.text()).not.toContain('<a href=');
+  });
 
   it('gives no hint, not even on a loopback host', async () => {
     for (const host of ['127.0.0.1', '[::1]', 'unknown.test'])

@@ -158,6 +158,9 @@ const GRANT_BASE = {
 const ROUTES: Record<string, Route> = {
   'GET /healthz': { fields: {}, send: () => h.fetch('/healthz') },
   'GET /readyz': { fields: {}, send: () => h.fetch('/readyz') },
+  'GET /openapi.json': { fields: {}, send: () => h.fetch('/openapi.json', { host: SERVICE_HOST }) },
+  'GET /docs/errors': { fields: {}, send: () => h.fetch('/docs/errors', { host: SERVICE_HOST }) },
+  'GET /docs': { fields: {}, send: () => h.fetch('/docs', { host: SERVICE_HOST }) },
   'POST /v2/visitor/auth/magic-link': {
     fields: { handle: 'json', email: 'json', returnTo: 'json' },
     send: json('POST', '/v2/visitor/auth/magic-link', { handle: 'gharart', email: 'shopper@example.com', returnTo: '/content/a' }),

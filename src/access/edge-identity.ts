@@ -6,7 +6,14 @@
 // fell from 13–18 µs alone to 2.4–3.6 µs (docs/performance.md). A lone request is not held back: the
 // turn ends as soon as the requests already read from the sockets are handled.
 // A token already being looked up joins that lookup instead of sending a second one.
+//
+// With replicas (DATABASE_REPLICA_URL) a batch is read on one that is at most half the cache's
+// lifetime behind, and each answer says how old its data may be (`asOfMs`), so the cache counts
+// its lifetime from then: a revocation still reaches the edge within EDGE_CACHE_SECONDS. A token
+// the replica does not know is asked of the primary (a session just signed in may not have
+// arrived yet), and so is a batch whose replica fails.
 import type { Db } from '../db/db.ts';
+import type { ReadRouter, ReadSource } from '../db/replicas.ts';
 import { sql } from '../db/sql.ts';
 import { hashToken } from '../tokens/tokens.ts';
 import type { EdgeIdentity } from './edge-cache.ts';
@@ -20,7 +27,10 @@ type IdentityRow = {
   grants: { r: string; e: string | null; o: string | null }[];
 };
 
-type Waiting = { hash: string; resolve: (identity: EdgeIdentity | null) => void; reject: (error: unknown) => void };
+/** The identity (null: no live session) and the time its data is at least as new as. */
+export type LoadedIdentity = { identity: EdgeIdentity | null; asOfMs: number };
+
+type Waiting = { hash: string; resolve: (loaded: LoadedIdentity) => void; reject: (error: unknown) => void };
 
 /** Most tokens per statement; more waiting than this go in the next one, sent at the same time. */
 export const MAX_BATCH = 64;
@@ -55,24 +65,48 @@ async function loadIdentities(db: Db, hashes: string[], now: Date): Promise<Map<
   return found;
 }
 
-export function createIdentityLoader(db: Db, now: () => number) {
+/** One batch on `source`; what a replica does not know (or a failing replica) is asked of the primary. */
+async function loadBatch(reads: ReadRouter, source: ReadSource, hashes: string[], sentAtMs: number): Promise<Map<string, LoadedIdentity>> {
+  const sentAt = new Date(sentAtMs);
+  const loaded = new Map<string, LoadedIdentity>();
+  let fromPrimary = hashes;
+  if (source.replica) {
+    try {
+      const asOfMs = sentAtMs - source.stalenessMs;
+      for (const [hash, identity] of await loadIdentities(source.db, hashes, sentAt)) loaded.set(hash, { identity, asOfMs });
+      fromPrimary = hashes.filter((hash) => !loaded.has(hash));
+    } catch {
+      reads.failed(source);
+    }
+    if (fromPrimary.length === 0) return loaded;
+  }
+  const primary = reads.pick(0).db;
+  const found = await loadIdentities(primary, fromPrimary, sentAt);
+  for (const hash of fromPrimary) loaded.set(hash, { identity: found.get(hash) ?? null, asOfMs: sentAtMs });
+  return loaded;
+}
+
+/** `maxStalenessMs`: how far behind a replica may be to answer (0: the primary only). */
+export function createIdentityLoader(reads: ReadRouter, maxStalenessMs: number, now: () => number) {
   let waiting: Waiting[] = [];
-  const inFlight = new Map<string, Promise<EdgeIdentity | null>>();
+  const inFlight = new Map<string, Promise<LoadedIdentity>>();
 
   function flush(): void {
     const batch = waiting;
     waiting = [];
     // Checked against the time of sending: a session or grant that ends while the batch waited is not honoured.
-    const sentAt = new Date(now());
+    const sentAtMs = now();
+    const source = reads.pick(maxStalenessMs);
     for (let start = 0; start < batch.length; start += MAX_BATCH) {
       const part = batch.slice(start, start + MAX_BATCH);
-      loadIdentities(
-        db,
+      loadBatch(
+        reads,
+        source,
         part.map((w) => w.hash),
-        sentAt,
+        sentAtMs,
       ).then(
-        (found) => {
-          for (const w of part) w.resolve(found.get(w.hash) ?? null);
+        (loaded) => {
+          for (const w of part) w.resolve(loaded.get(w.hash)!);
         },
         (error: unknown) => {
           for (const w of part) w.reject(error);
@@ -82,12 +116,12 @@ export function createIdentityLoader(db: Db, now: () => number) {
   }
 
   return {
-    /** The live identity behind a (verified) token, or null when no live session has it. */
-    load(token: string): Promise<EdgeIdentity | null> {
+    /** The live identity behind a (verified) token (null when no live session has it), and how new. */
+    load(token: string): Promise<LoadedIdentity> {
       const pending = inFlight.get(token);
       if (pending) return pending;
       const hash = hashToken(token);
-      const lookup = new Promise<EdgeIdentity | null>((resolve, reject) => {
+      const lookup = new Promise<LoadedIdentity>((resolve, reject) => {
         if (waiting.length === 0) afterThisTurn(flush);
         waiting.push({ hash, resolve, reject });
       });

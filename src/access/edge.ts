@@ -38,9 +38,10 @@ function originalUri(request: Request): string | null {
 }
 
 export function createEdgeCheck(deps: AppDeps) {
-  const { config, db, keys, clock, logger } = deps;
+  const { config, keys, clock, logger } = deps;
   const cache = new EdgeCache(config.edgeCacheSeconds * 1000);
-  const identities = createIdentityLoader(db, () => clock.now().getTime());
+  // A replica may answer when at most half the cache's lifetime behind (edge-identity.ts).
+  const identities = createIdentityLoader(deps.reads, (config.edgeCacheSeconds * 1000) / 2, () => clock.now().getTime());
   const debug = config.logLevel === 'debug';
 
   type Facts = ReturnType<typeof edgeRequestFacts>;
@@ -70,8 +71,9 @@ export function createEdgeCheck(deps: AppDeps) {
     if (cached !== undefined) return allowed(facts, tenant, cached, path, uri!, nowMs);
     // Forged tokens never reach the database (nor the cache).
     if (!verifyToken(keys, 'vs', token)) return signIn(facts, tenant, uri!);
-    return identities.load(token).then((identity) => {
-      cache.set(token, identity, nowMs);
+    return identities.load(token).then(({ identity, asOfMs }) => {
+      // A replica's answer is as old as its data: the cache counts from then, not from now.
+      cache.set(token, identity, Math.min(nowMs, asOfMs));
       return allowed(facts, tenant, identity, path, uri!, nowMs);
     });
   }

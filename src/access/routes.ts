@@ -4,6 +4,7 @@ import type { AppDeps } from '../app-deps.ts';
 import type { ServerCaller } from '../credentials/caller.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf, invalid } from '../http/body.ts';
+import { IsoTime, operation, serverCaller, VISITOR } from '../openapi/schemas.ts';
 import { routeContext } from '../route-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { normaliseEmail } from '../visitors/email.ts';
@@ -29,6 +30,36 @@ function resourceOrThrow(value: unknown): string {
   }
   return value;
 }
+
+const Handle = t.String({ maxLength: 64, description: 'The storefront; must be the credential’s own when sent.' });
+const Email = t.String({ maxLength: 512, examples: ['demo@example.com'] });
+const Resource = t.String({
+  maxLength: 1024,
+  description: 'A normalised path (`/orders/A-1`) or prefix (`/content/course-1/*`).',
+  examples: ['/content/demo/*'],
+});
+const Kind = t.Union([t.Literal('content'), t.Literal('order')]);
+
+const GrantSchema = t.Object({
+  email: t.String(),
+  resource: t.String(),
+  kind: Kind,
+  title: t.Nullable(t.String()),
+  orderId: t.Nullable(t.String()),
+  expiresAt: t.Nullable(IsoTime()),
+  grantedAt: IsoTime(),
+});
+
+const VisitorItem = t.Object({
+  resource: t.String(),
+  kind: Kind,
+  title: t.Nullable(t.String()),
+  orderId: t.Nullable(t.String()),
+  grantedAt: IsoTime(),
+  expiresAt: t.Nullable(IsoTime()),
+});
+
+const SERVER_ERRORS = ['unauthorized', 'insufficient_scope', 'wrong_tenant', 'invalid_email'] as const;
 
 function visitorItem(grant: Grant) {
   return {
@@ -81,21 +112,41 @@ export function accessRoutes(deps: AppDeps) {
       },
       {
         body: t.Object({
-          handle: t.Optional(t.String({ maxLength: 64 })),
-          email: t.String({ maxLength: 512 }),
-          resource: t.String({ maxLength: 1024 }),
-          kind: t.Union([t.Literal('content'), t.Literal('order')]),
+          handle: t.Optional(Handle),
+          email: Email,
+          resource: Resource,
+          kind: Kind,
           title: t.Optional(t.Nullable(t.String({ maxLength: 200 }))),
           orderId: t.Optional(t.Nullable(t.String({ maxLength: 200 }))),
-          expiresAt: t.Optional(t.Nullable(t.String({ maxLength: 64 }))),
+          expiresAt: t.Optional(t.Nullable(t.String({ maxLength: 64, description: 'ISO 8601 date-time; absent or null: never.' }))),
+        }),
+        response: { 200: GrantSchema, 201: GrantSchema },
+        detail: operation({
+          summary: 'Grant a shopper (by email) a resource: 201 created, 200 updated',
+          tags: ['access'],
+          security: serverCaller('access:write'),
+          errors: [...SERVER_ERRORS, 'invalid_resource'],
         }),
       },
     )
-    .get('/v2/access/grants', async ({ ctx, query }) => {
-      const caller = await ctx.requireCaller('access:read');
-      const tenant = await callerTenant(caller, typeof query.handle === 'string' ? query.handle : undefined);
-      return { items: await listGrants(deps.db, tenant.id, emailOrThrow(query.email)) };
-    })
+    .get(
+      '/v2/access/grants',
+      async ({ ctx, query }) => {
+        const caller = await ctx.requireCaller('access:read');
+        const tenant = await callerTenant(caller, query.handle);
+        return { items: await listGrants(deps.db, tenant.id, emailOrThrow(query.email)) };
+      },
+      {
+        query: t.Object({ email: Email, handle: t.Optional(Handle) }),
+        response: { 200: t.Object({ items: t.Array(GrantSchema) }) },
+        detail: operation({
+          summary: 'A shopper’s grants at the caller’s storefront (expired ones included)',
+          tags: ['access'],
+          security: serverCaller('access:read'),
+          errors: [...SERVER_ERRORS],
+        }),
+      },
+    )
     .delete(
       '/v2/access/grants',
       async ({ ctx, request, body, set }) => {
@@ -107,24 +158,40 @@ export function accessRoutes(deps: AppDeps) {
         return '';
       },
       {
-        body: t.Object({
-          handle: t.Optional(t.String({ maxLength: 64 })),
-          email: t.String({ maxLength: 512 }),
-          resource: t.String({ maxLength: 1024 }),
+        body: t.Object({ handle: t.Optional(Handle), email: Email, resource: Resource }),
+        detail: operation({
+          summary: 'Revoke a grant (204 whether or not it existed)',
+          tags: ['access'],
+          security: serverCaller('access:write'),
+          errors: [...SERVER_ERRORS, 'invalid_resource'],
+          bare: { 204: 'Revoked (or there was nothing to revoke).' },
         }),
       },
     )
-    .get('/v2/visitor/access', async ({ ctx, query }) => {
-      // Server-side form: a storefront credential with access:read asks about an email.
-      if (await ctx.caller()) {
-        const caller = await ctx.requireCaller('access:read');
-        const tenant = await callerTenant(caller, undefined);
-        const grants = await listLiveGrants(deps.db, tenant.id, emailOrThrow(query.email), deps.clock.now());
+    .get(
+      '/v2/visitor/access',
+      async ({ ctx, query }) => {
+        // Server-side form: a storefront credential with access:read asks about an email.
+        if (await ctx.caller()) {
+          const caller = await ctx.requireCaller('access:read');
+          const tenant = await callerTenant(caller, undefined);
+          const grants = await listLiveGrants(deps.db, tenant.id, emailOrThrow(query.email), deps.clock.now());
+          return { items: grants.map(visitorItem) };
+        }
+        const { session, tenant } = await ctx.requireUsedSession();
+        // An order-scoped session (from a checkout handoff) sees that order's grants only.
+        const grants = await listLiveGrants(deps.db, tenant.id, session.email, deps.clock.now(), session.order_id);
         return { items: grants.map(visitorItem) };
-      }
-      const { session, tenant } = await ctx.requireUsedSession();
-      // An order-scoped session (from a checkout handoff) sees that order's grants only.
-      const grants = await listLiveGrants(deps.db, tenant.id, session.email, deps.clock.now(), session.order_id);
-      return { items: grants.map(visitorItem) };
-    });
+      },
+      {
+        query: t.Object({ email: t.Optional(t.String({ maxLength: 512, description: 'Server callers only: whose access.' })) }),
+        response: { 200: t.Object({ items: t.Array(VisitorItem) }) },
+        detail: operation({
+          summary: 'Live grants of the signed-in shopper (or, for a server caller, of `email`)',
+          tags: ['access', 'visitor'],
+          security: [...VISITOR, ...serverCaller('access:read')],
+          errors: ['not_signed_in', 'wrong_tenant', ...SERVER_ERRORS],
+        }),
+      },
+    );
 }

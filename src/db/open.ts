@@ -3,10 +3,12 @@
 // PGlite data folder.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
 import { makeDataDirPrivate } from './data-dir.ts';
 import type { Db } from './db.ts';
 import { openPglite } from './pglite.ts';
-import { openPostgres } from './postgres.ts';
+import { openPostgres, openPostgresAsyncCommit } from './postgres.ts';
+import { ReplicaSet } from './replicas.ts';
 
 export class DataDirBusyError extends Error {
   constructor(dir: string, pid: number) {
@@ -39,7 +41,7 @@ function lockDataDir(dir: string): () => void {
 }
 
 export async function openDatabase(config: Config): Promise<Db> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, { prepare: config.databasePrepare });
   const unlock = lockDataDir(config.dataDir);
   try {
     const { db } = await openPglite({ dataDir: `${config.dataDir}/pglite` });
@@ -79,10 +81,11 @@ export function sharedPools(main: Db): SidePools {
   return { counters: main, outbox: main, close: async () => {} };
 }
 
-export function openSidePools(config: Config, main: Db): SidePools {
+export async function openSidePools(config: Config, main: Db): Promise<SidePools> {
   if (!config.databaseUrl || main.kind !== 'postgres') return sharedPools(main);
-  const counters = openPostgres(config.databaseUrl, { max: 4, applicationName: 'visitor-access-counters', synchronousCommit: 'off' });
-  const outbox = openPostgres(config.databaseUrl, { max: 2, applicationName: 'visitor-access-outbox' });
+  const prepare = config.databasePrepare;
+  const counters = await openPostgresAsyncCommit(config.databaseUrl, { max: 4, applicationName: 'visitor-access-counters', prepare });
+  const outbox = openPostgres(config.databaseUrl, { max: 2, applicationName: 'visitor-access-outbox', prepare });
   return {
     counters,
     outbox,
@@ -90,4 +93,32 @@ export function openSidePools(config: Config, main: Db): SidePools {
       await Promise.all([counters.close(), outbox.close()]);
     },
   };
+}
+
+/** A replica's name in logs: host, port and database, never its credentials. */
+function replicaName(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.host}${parsed.pathname}`;
+}
+
+/**
+ * DATABASE_REPLICA_URL's standbys, each with its own pool, sampled in the background often enough
+ * (a tenth of EDGE_CACHE_SECONDS, 0.1–1 s) that a replica falling behind stops answering well
+ * within the edge's bound. null without replicas (or on PGlite).
+ */
+export function openReplicas(config: Config, primary: Db, logger: Logger): ReplicaSet | null {
+  if (!config.databaseReplicaUrls.length || primary.kind !== 'postgres') return null;
+  const replicas = config.databaseReplicaUrls.map((url) => ({
+    name: replicaName(url),
+    db: openPostgres(url, { applicationName: 'visitor-access-replica', prepare: config.databasePrepare }),
+  }));
+  return new ReplicaSet({
+    primary,
+    replicas,
+    sampleEveryMs: Math.min(1000, Math.max(100, config.edgeCacheSeconds * 100)),
+    onProblem(replica, problem) {
+      if (problem) logger.warn('replica not used', { replica, problem });
+      else logger.info('replica in use', { replica });
+    },
+  });
 }

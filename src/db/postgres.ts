@@ -1,7 +1,7 @@
 // Real PostgreSQL through postgres.js.
 import postgres from 'postgres';
 import type { Db } from './db.ts';
-import type { Query } from './sql.ts';
+import { sql, type Query } from './sql.ts';
 
 type Client = postgres.Sql | postgres.TransactionSql;
 
@@ -24,12 +24,14 @@ function toParameters(values: readonly unknown[]): postgres.ParameterOrJSON<neve
   return values.map((value) => (Array.isArray(value) ? arrayLiteral(value) : value)) as postgres.ParameterOrJSON<never>[];
 }
 
-function wrap(client: Client, root: postgres.Sql, inTransaction: boolean): Db {
+function wrap(client: Client, root: postgres.Sql, inTransaction: boolean, prepare: boolean): Db {
   const db: Db = {
     kind: 'postgres',
     async many<Row>(query: Query) {
       // Prepared: PostgreSQL parses and plans each statement once per connection, one round trip.
-      return (await client.unsafe(query.text, toParameters(query.values), { prepare: true })) as unknown as Row[];
+      // Not behind a transaction pooler that cannot keep them (PgBouncer < 1.21): the next
+      // transaction may run on another server connection, where the statement does not exist.
+      return (await client.unsafe(query.text, toParameters(query.values), { prepare })) as unknown as Row[];
     },
     async one<Row>(query: Query) {
       return (await db.many<Row>(query))[0];
@@ -39,7 +41,7 @@ function wrap(client: Client, root: postgres.Sql, inTransaction: boolean): Db {
     },
     async transaction<T>(work: (tx: Db) => Promise<T>) {
       if (inTransaction) return work(db);
-      return (await root.begin((tx) => work(wrap(tx, root, true)))) as T;
+      return (await root.begin((tx) => work(wrap(tx, root, true, prepare)))) as T;
     },
     async close() {
       await root.end({ timeout: 5 });
@@ -53,6 +55,8 @@ export type PostgresOptions = {
   applicationName?: string;
   /** 'off': commits return before their WAL is flushed (a crash may lose the last few ms of them). */
   synchronousCommit?: 'off';
+  /** Named prepared statements (default true); false behind PgBouncer < 1.21 in transaction mode. */
+  prepare?: boolean;
 };
 
 export function openPostgres(url: string, options: PostgresOptions = {}): Db {
@@ -69,5 +73,24 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
     },
     // Keep int8 out of our schema; counts are cast to int in SQL.
   });
-  return wrap(root, root, false);
+  return wrap(root, root, false, options.prepare ?? true);
+}
+
+/**
+ * A pool that asks for `synchronous_commit = off` at connect time, or, where that is refused, a
+ * pool without it. PgBouncer refuses any startup parameter it does not track ("unsupported startup
+ * parameter: synchronous_commit"), so behind it the statements commit synchronously: correct,
+ * only without the shorter row-lock hold (docs/deploy.md, "PgBouncer").
+ */
+export async function openPostgresAsyncCommit(url: string, options: Omit<PostgresOptions, 'synchronousCommit'>): Promise<Db> {
+  const db = openPostgres(url, { ...options, synchronousCommit: 'off' });
+  try {
+    await db.many(sql`select 1`);
+    return db;
+  } catch (error) {
+    // Unreachable right now: keep the pool, it connects when the database is back.
+    if (!/unsupported startup parameter/.test(String((error as Error)?.message))) return db;
+    await db.close();
+    return openPostgres(url, options);
+  }
 }

@@ -2,23 +2,36 @@
 // arrive, does this browser keep a test cookie (set here, checked on a second request), is the
 // session live, which storefront, when, and the request id — plus a "copy for support" block with
 // exactly those facts. Never the cookie value. JSON with `Accept: application/json`.
-import { Elysia } from 'elysia';
+import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
 import { html, page, pageHeaders, supportContactHref } from '../http/html.ts';
 import { languageHeaders, negotiateLocale } from '../i18n/locales.ts';
 import { messagesFor } from '../i18n/messages.ts';
+import { operation, PUBLIC } from '../openapi/schemas.ts';
 import { routeContext } from '../route-context.ts';
 import { SESSION_COOKIE } from '../sessions/sessions.ts';
 
 /** Exported so a completed sign-in can clear it (src/magic-link/sign-in-cookies.ts). */
 export const DIAG_COOKIE = '__Host-visitor_diag';
 
+const Facts = t.Object({
+  storefront: t.String(),
+  time: t.String({ format: 'date-time' }),
+  requestId: t.String(),
+  sessionCookieArrived: t.Boolean(),
+  testCookieKept: t.Boolean(),
+  sessionLive: t.Boolean(),
+  visitorId: t.Nullable(t.String()),
+  sessionId: t.Nullable(t.String()),
+  userAgent: t.Nullable(t.String()),
+});
+
 export function diagnosticsRoutes(deps: AppDeps) {
-  return new Elysia({ name: 'diagnostics' })
-    .use(routeContext(deps))
-    .get('/_edge/visitor/diagnostics', async ({ ctx, request, query, cookie, set }) => {
+  return new Elysia({ name: 'diagnostics' }).use(routeContext(deps)).get(
+    '/_edge/visitor/diagnostics',
+    async ({ ctx, request, query, cookie, set }) => {
       const jar = cookie as CookieJar;
       const tenant = await ctx.hostTenant();
       if (!tenant) throw new AppError('not_found', { detail: 'Open this page on the storefront’s own site.' });
@@ -77,5 +90,20 @@ export function diagnosticsRoutes(deps: AppDeps) {
 <p>${m.copyIntro(tenant.supportContact ? html`<a href="${supportContactHref(tenant.supportContact)}">${tenant.supportContact}</a>` : m.support)}</p>
 <pre class="copy" aria-label="${m.copyLabel}">${copy}</pre>`,
       });
-    });
+    },
+    {
+      query: t.Object({ check: t.Optional(t.String({ maxLength: 8, description: '`1` on the second visit.' })) }),
+      // Not Elysia's `response` (it would check the HTML answer against the JSON schema): documented only.
+      detail: operation({
+        summary: 'What this browser sends and keeps, for support (HTML; JSON with Accept: application/json)',
+        tags: ['pages', 'support'],
+        security: PUBLIC,
+        errors: ['not_found'],
+        bare: { 303: 'First visit: sets a test cookie and comes back with ?check=1.' },
+        documentedJson: {
+          200: { description: 'The facts (JSON for `Accept: application/json`, else a page).', schema: Facts, alsoHtml: true },
+        },
+      }),
+    },
+  );
 }

@@ -140,4 +140,155 @@ export const de: Messages = {
     preheaderLinkAndCode: (store, duration) => `Ihr Anmeldelink und Code für ${store}, ${duration} gültig.`,
     ignore: 'Wenn Sie keine Anmeldung angefordert haben, können Sie diese E-Mail ignorieren.',
   },
+  problems: {
+    invalid_request: {
+      title: 'Bei dieser Anfrage stimmte etwas nicht',
+      text: 'Wir konnten nicht lesen, was die Seite gesendet hat. Gehen Sie zurück und versuchen Sie es erneut; wenn es wieder passiert, wenden Sie sich an den Support.',
+    },
+    invalid_email: {
+      title: 'Diese E-Mail-Adresse sieht nicht richtig aus',
+      text: 'Bitte prüfen Sie sie und versuchen Sie es erneut, zum Beispiel name@example.com.',
+    },
+    invalid_return_to: {
+      title: 'Wir können Sie nicht zu dieser Seite zurückbringen',
+      text: 'Die Seite, von der Sie kamen, gehört nicht zu diesem Shop. Melden Sie sich hier an; danach landen Sie auf der Startseite des Shops.',
+    },
+    invalid_magic_link: {
+      title: 'Dieser Anmeldelink funktioniert nicht',
+      text: 'Der Link ist vielleicht unvollständig: Manche E-Mail-Programme zerteilen lange Links. Fordern Sie eine neue Anmelde-E-Mail an und öffnen Sie den Link direkt daraus.',
+    },
+    invalid_code: {
+      title: 'Dieser Code stimmt nicht',
+      text: 'Prüfen Sie, ob es der Code aus der neuesten E-Mail ist, und versuchen Sie es dann erneut.',
+    },
+    invalid_resource: {
+      title: 'Diese Seite kann nicht geprüft werden',
+      text: 'In der Adresse der Seite stimmt etwas nicht. Gehen Sie zurück zum Shop und öffnen Sie die Seite von dort.',
+    },
+    invalid_webhook_url: {
+      title: 'Dies ist eine Einstellung für das Team des Shops',
+      text: 'Hier ist nichts für Sie zu tun. Gehen Sie zurück zum Shop.',
+    },
+    cookie_blocked: {
+      title: 'Ihr Browser hat unser Anmelde-Cookie blockiert',
+      text: 'Für die Anmeldung ist ein Cookie dieser Website nötig. Erlauben Sie Cookies für diese Website in den Datenschutzeinstellungen Ihres Browsers (oder verlassen Sie das private Surfen) und versuchen Sie es dann erneut.',
+    },
+    bad_path: {
+      title: 'Diese Adresse kann nicht geprüft werden',
+      text: 'In der Adresse der Seite stimmt etwas nicht. Gehen Sie zurück zum Shop und öffnen Sie die Seite von dort.',
+    },
+    not_signed_in: {
+      title: 'Bitte melden Sie sich zuerst an',
+      text: 'Diese Seite ist für angemeldete Kundinnen und Kunden. Melden Sie sich mit der E-Mail-Adresse an, die Sie beim Kauf verwendet haben.',
+    },
+    unauthorized: {
+      title: 'Wir konnten nicht feststellen, wer fragt',
+      text: 'Melden Sie sich erneut mit der E-Mail-Adresse an, die Sie beim Kauf verwendet haben.',
+    },
+    csrf_rejected: {
+      title: 'Dieses Formular ist abgelaufen',
+      text: 'Zu Ihrer Sicherheit nehmen wir dieses Formular nur von den Seiten des Shops an. Öffnen Sie die Anmeldeseite erneut und senden Sie es von dort.',
+    },
+    wrong_tenant: {
+      title: 'Das gehört zu einem anderen Shop',
+      text: 'Sie sind auf der Website eines anderen Shops. Melden Sie sich hier mit der E-Mail-Adresse an, die Sie bei diesem Shop verwendet haben.',
+    },
+    insufficient_scope: {
+      title: 'Dies ist nicht für Kundinnen und Kunden',
+      text: 'Diese Adresse ist für die Systeme des Shops. Gehen Sie zurück zum Shop.',
+    },
+    wrong_audience: {
+      title: 'Dies ist nicht für Kundinnen und Kunden',
+      text: 'Diese Adresse ist für die Systeme des Shops. Gehen Sie zurück zum Shop.',
+    },
+    not_found: {
+      title: 'Diese Seite finden wir nicht',
+      text: 'Vielleicht ist die Adresse vertippt, oder die Seite ist umgezogen.',
+    },
+    unknown_handle: {
+      title: 'Diesen Shop finden wir nicht',
+      text: 'Vielleicht ist die Adresse vertippt. Gehen Sie zurück zum Shop und öffnen Sie die Seite von dort.',
+    },
+    session_not_found: {
+      title: 'Diese Anmeldung ist beendet',
+      text: 'Vielleicht wurden Sie bereits abgemeldet. Melden Sie sich erneut an, wenn Sie möchten.',
+    },
+    method_not_allowed: {
+      title: 'Das hat nicht geklappt',
+      text: 'Diese Seite lässt sich so nicht verwenden. Gehen Sie zurück zum Shop und versuchen Sie es von dort erneut.',
+    },
+    used_magic_link: {
+      title: 'Diese Anmeldung wurde bereits verwendet',
+      text: 'Jeder Link und jeder Code funktioniert nur einmal, damit eine weitergeleitete E-Mail niemand anderen anmelden kann. Fordern Sie eine neue Anmelde-E-Mail an.',
+    },
+    link_still_valid: {
+      title: 'Ihr Anmeldelink ist noch gültig',
+      text: 'Öffnen Sie ihn aus der E-Mail, die wir Ihnen gesendet haben. Wenn Sie sie nicht finden, fordern Sie einen neuen an.',
+    },
+    idempotency_in_progress: {
+      title: 'Wir sind noch dabei',
+      text: 'Ihre letzte Anfrage wird noch bearbeitet. Warten Sie einen Moment und versuchen Sie es dann erneut.',
+    },
+    expired_magic_link: {
+      title: 'Dieser Anmeldelink ist abgelaufen',
+      text: 'Anmeldelinks gelten nur kurze Zeit. Fordern Sie eine neue Anmelde-E-Mail an.',
+    },
+    payload_too_large: {
+      title: 'Das war zu viel auf einmal',
+      text: 'Was die Seite gesendet hat, ist größer, als wir annehmen. Kürzen Sie es und versuchen Sie es erneut.',
+    },
+    unsupported_media_type: {
+      title: 'Das hat nicht geklappt',
+      text: 'Ihr Browser hat das Formular in einer Form gesendet, die wir nicht annehmen. Gehen Sie zurück und versuchen Sie es erneut.',
+    },
+    idempotency_key_reused: {
+      title: 'Das hat nicht geklappt',
+      text: 'Wir haben zwei verschiedene Anfragen mit derselben Referenz erhalten. Gehen Sie zurück und versuchen Sie es erneut.',
+    },
+    rate_limited: {
+      title: 'Zu viele Versuche',
+      text: 'Damit Anmeldungen sicher bleiben, begrenzen wir, wie oft das möglich ist. Bitte warten Sie ein wenig.',
+    },
+    daily_limit_reached: {
+      title: 'Für heute ist das Limit erreicht',
+      text: 'Das wurde heute zu oft angefordert. Damit Anmeldungen sicher bleiben, geht es später wieder.',
+    },
+    code_attempts_exceeded: {
+      title: 'Zu viele falsche Codes',
+      text: 'Nach zu vielen falschen Versuchen gilt der Code nicht mehr. Verwenden Sie den Link aus derselben E-Mail oder fordern Sie eine neue Anmelde-E-Mail an.',
+    },
+    internal_error: {
+      title: 'Bei uns ist etwas schiefgelaufen',
+      text: 'Das liegt nicht an Ihnen. Bitte versuchen Sie es gleich noch einmal.',
+    },
+    service_unavailable: {
+      title: 'Die Anmeldung ist kurz nicht erreichbar',
+      text: 'Wir sind gleich wieder da. Bitte versuchen Sie es in Kürze erneut.',
+    },
+    invalid_handoff: {
+      title: 'Dieser Bestelllink funktioniert nicht',
+      text: 'Der Link ist vielleicht unvollständig oder gehört zu einem anderen Shop. Öffnen Sie ihn erneut aus Ihrer Kaufbestätigung, oder melden Sie sich mit der E-Mail-Adresse an, die Sie beim Kauf verwendet haben.',
+    },
+    step_up_required: {
+      title: 'Bitte melden Sie sich mit Ihrer E-Mail-Adresse an',
+      text: 'Sie haben eine Bestellung über einen Link aus dem Kauf geöffnet. Um Ihre anderen Käufe zu sehen, melden Sie sich mit der E-Mail-Adresse an, die Sie beim Kauf verwendet haben.',
+    },
+  },
+  problemPage: {
+    tryAgain: 'Erneut versuchen',
+    tryAgainIn: (wait) => `Sie können es in ${wait} erneut versuchen.`,
+    signIn: 'Zur Anmeldeseite',
+    home: (store) => `Zurück zu ${store}`,
+    openAt: (address) => `${address} öffnen`,
+    unreadable: (fields) => ['Nicht lesbar war: ', fields, '.'],
+  },
+  reportSent: {
+    supportTitle: 'Wir haben Ihre Meldung erhalten',
+    contentTitle: 'Meldung eingegangen',
+    supportThanks: 'Vielen Dank. Unser Support-Team hat Ihre Meldung erhalten.',
+    contentThanks: 'Vielen Dank. Wir prüfen die Inhalte, die Sie gemeldet haben.',
+    number: (id, reference) => ['Ihre Meldungsnummer lautet ', id, reference, '. Nennen Sie sie, wenn Sie sich erneut an uns wenden.'],
+    reference: (requestId) => [' (Referenz ', requestId, ')'],
+    backTo: (store) => `Zurück zu ${store}`,
+  },
 };

@@ -2,7 +2,11 @@
 // mail). The shape of this catalogue is the type every other one must match (see messages.ts).
 // A message that wraps markup around a value takes the value and returns the pieces in order
 // (`Rich`): the page's `html` tag escapes the text pieces and keeps the markup it passed in.
+import type { ErrorCode } from '../errors.ts';
 import type { PluralForms, Rich } from './plural.ts';
+
+/** What a shopper reads on an error page: a title and one or two sentences (never the API's `detail`). */
+type ProblemWords = { title: string; text: string };
 
 export const en = {
   /** BCP 47 tag for Intl date formatting (day month year, as read in this language). */
@@ -135,6 +139,142 @@ export const en = {
     preheaderLink: (store: string, duration: string) => `Your sign-in link for ${store}, valid ${duration}.`,
     preheaderLinkAndCode: (store: string, duration: string) => `Your sign-in link and code for ${store}, valid ${duration}.`,
     ignore: "If you didn't ask to sign in, you can ignore this email.",
+  },
+  /**
+   * Error pages of the generic problem path, in the shopper's words: one entry per error code
+   * (a code without one is a type error here). The API's problem+json keeps its own title and detail.
+   */
+  problems: {
+    invalid_request: {
+      title: 'Something in that request was not right',
+      text: 'We could not read what the page sent. Go back and try again; if it keeps happening, contact support.',
+    },
+    invalid_email: { title: 'That email address does not look right', text: 'Check it and try again, like name@example.com.' },
+    invalid_return_to: {
+      title: "We can't take you back to that page",
+      text: 'The page you came from is not part of this shop. Sign in from here and you will land on the shop’s home page.',
+    },
+    invalid_magic_link: {
+      title: 'This sign-in link does not work',
+      text: 'The link may be incomplete: some email apps break long links. Ask for a new sign-in email and open the link straight from it.',
+    },
+    invalid_code: { title: 'That code is not right', text: 'Check that it is the code from the newest email we sent, then try again.' },
+    invalid_resource: {
+      title: 'This page cannot be checked',
+      text: 'Something in the page’s address is not right. Go back to the shop and open the page from there.',
+    },
+    invalid_webhook_url: {
+      title: 'This is a setting for the shop’s team',
+      text: 'Nothing here needs you. Go back to the shop and carry on.',
+    },
+    cookie_blocked: {
+      title: 'Your browser blocked our sign-in cookie',
+      text: "Signing in needs one cookie on this site. Allow cookies for this site in your browser's privacy settings (or leave private browsing), then try again.",
+    },
+    bad_path: {
+      title: 'This address cannot be checked',
+      text: 'Something in the page’s address is not right. Go back to the shop and open the page from there.',
+    },
+    not_signed_in: {
+      title: 'Please sign in first',
+      text: 'This page is for signed-in customers. Sign in with the email you used at checkout.',
+    },
+    unauthorized: { title: 'We could not tell who is asking', text: 'Sign in again with the email you used at checkout.' },
+    csrf_rejected: {
+      title: 'This form has expired',
+      text: 'For your safety we only take this form from the shop’s own pages. Open the sign-in page again and send it from there.',
+    },
+    wrong_tenant: {
+      title: 'That belongs to another shop',
+      text: 'You are on a different shop’s site. Sign in here with the email you used at this shop.',
+    },
+    insufficient_scope: {
+      title: 'This is not for shoppers',
+      text: 'This address is for the shop’s own systems. Go back to the shop and carry on.',
+    },
+    wrong_audience: {
+      title: 'This is not for shoppers',
+      text: 'This address is for the shop’s own systems. Go back to the shop and carry on.',
+    },
+    not_found: { title: "We can't find that page", text: 'The address may be mistyped, or the page may have moved.' },
+    unknown_handle: {
+      title: "We can't find that shop",
+      text: 'The address may be mistyped. Go back to the shop and open the page from there.',
+    },
+    session_not_found: { title: 'That sign-in has ended', text: 'It may have been signed out already. Sign in again if you need to.' },
+    method_not_allowed: {
+      title: 'That did not work',
+      text: 'This page cannot be used that way. Go back to the shop and try again from there.',
+    },
+    used_magic_link: {
+      title: 'This sign-in was already used',
+      text: 'Each link and code works once, so that a forwarded email cannot sign anyone else in. Ask for a new sign-in email.',
+    },
+    link_still_valid: {
+      title: 'Your sign-in link still works',
+      text: 'Open it from the email we sent you. If you cannot find it, ask for a new one.',
+    },
+    idempotency_in_progress: {
+      title: 'We are still on it',
+      text: 'Your last request is still being handled. Wait a moment, then try again.',
+    },
+    expired_magic_link: {
+      title: 'This sign-in link has expired',
+      text: 'Sign-in links work for a short time only. Ask for a new sign-in email.',
+    },
+    payload_too_large: {
+      title: 'That was too much to send',
+      text: 'What the page sent is larger than we accept. Shorten it and try again.',
+    },
+    unsupported_media_type: {
+      title: 'That did not work',
+      text: 'Your browser sent the form in a way we do not accept. Go back and try again.',
+    },
+    idempotency_key_reused: {
+      title: 'That did not work',
+      text: 'We got two different requests under the same reference. Go back and try again.',
+    },
+    rate_limited: {
+      title: 'Too many tries for now',
+      text: 'To keep sign-ins safe, we limit how often this can be done. Please wait a little.',
+    },
+    daily_limit_reached: {
+      title: 'That is all for today',
+      text: 'This was asked for too often today. To keep sign-ins safe, it works again later.',
+    },
+    code_attempts_exceeded: {
+      title: 'Too many wrong codes',
+      text: 'The code stops working after too many wrong tries. Use the link in the same email, or ask for a new sign-in email.',
+    },
+    internal_error: { title: 'Something went wrong on our side', text: 'It is not something you did. Please try again in a moment.' },
+    service_unavailable: { title: 'Sign-in is briefly unavailable', text: 'We will be back in a moment. Please try again shortly.' },
+    invalid_handoff: {
+      title: 'This order link does not work',
+      text: 'The link may be incomplete or from another shop. Open it again from your receipt, or sign in with the email you used at checkout.',
+    },
+    step_up_required: {
+      title: 'Please sign in with your email',
+      text: 'You opened one order from a checkout link. To see your other purchases, sign in with the email you used at checkout.',
+    },
+  } satisfies Record<ErrorCode, ProblemWords>,
+  /** The ways on from such a page. */
+  problemPage: {
+    tryAgain: 'Try again',
+    tryAgainIn: (wait: string) => `You can try again in ${wait}.`,
+    signIn: 'Go to the sign-in page',
+    home: (store: string) => `Back to ${store}`,
+    openAt: (address: string) => `Open ${address}`,
+    unreadable: (fields: unknown): Rich => ['What could not be read: ', fields, '.'],
+  },
+  /** The page a support or content report form lands on. */
+  reportSent: {
+    supportTitle: 'We got your report',
+    contentTitle: 'Report received',
+    supportThanks: 'Thank you. Our support team has your report.',
+    contentThanks: 'Thank you. We will review the content you reported.',
+    number: (id: unknown, reference: unknown): Rich => ['Your report number is ', id, reference, '. Quote it if you contact us again.'],
+    reference: (requestId: unknown): Rich => [' (reference ', requestId, ')'],
+    backTo: (store: string) => `Back to ${store}`,
   },
 };
 

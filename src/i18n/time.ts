@@ -49,3 +49,15 @@ export function duration(locale: Locale, seconds: number): string {
   if (whole < 120 * 60) return countOf(locale, Math.floor(whole / 60), units.minute);
   return countOf(locale, Math.floor(whole / 3600), units.hour);
 }
+
+/**
+ * A wait in words ("2 minutes", "3 hours"), rounded up so a page never says a limit lifts sooner
+ * than it does: seconds below a minute, minutes below two hours, hours above.
+ */
+export function waitWords(locale: Locale, seconds: number): string {
+  const units = messagesFor(locale).units;
+  const whole = Math.max(1, Math.ceil(seconds));
+  if (whole < 60) return countOf(locale, whole, units.second);
+  if (whole <= 120 * 60) return countOf(locale, Math.ceil(whole / 60), units.minute);
+  return countOf(locale, Math.ceil(whole / 3600), units.hour);
+}

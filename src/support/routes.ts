@@ -1,12 +1,15 @@
 // Support routes: a shopper's support report and a public content report (both forwarded on every
 // edge host, JSON or browser form), the page a form lands on, and the operator routes.
-import { Elysia } from 'elysia';
+import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { bodyKindOf } from '../http/body.ts';
 import { seeOther, type SetContext } from '../http/cookies.ts';
 import { assertOriginAllowed, originAllowed } from '../http/csrf.ts';
+import { pageHeaders } from '../http/html.ts';
+import { languageHeaders, negotiateLocale } from '../i18n/locales.ts';
 import { AppError } from '../errors.ts';
+import { operation, PUBLIC, Text, VISITOR } from '../openapi/schemas.ts';
 import { routeContext, type RouteContext } from '../route-context.ts';
 import type { VisitorSession } from '../sessions/sessions.ts';
 import type { Tenant } from '../tenants/tenants.ts';
@@ -16,6 +19,26 @@ import { insertContentReport, insertSupportReport } from './queries.ts';
 import { parseContentReport, parseSupportReport } from './reports.ts';
 
 type Body = Record<string, unknown>;
+
+const Filed = t.Object({ reportId: t.String(), requestId: t.String({ description: 'The request that filed it.' }) });
+const FORM_LANDING = `Form: to ${REPORT_SENT_PATH}.`;
+// The body shapes for the document; reports.ts validates them as a whole (trimming, byte limits,
+// '' as absent for forms), so these are not hooked into Elysia's validation.
+const SupportReportBody = t.Object({
+  handle: t.Optional(Text({ maxLength: 64, description: 'Required on a host no storefront owns.' })),
+  summary: Text({ maxLength: 200 }),
+  details: Text({ maxLength: 8192, description: 'May be empty; at most 8 KiB.' }),
+  requestId: t.Optional(Text({ maxLength: 128, description: 'A request id the shopper cites.' })),
+  sessionId: t.Optional(Text({ maxLength: 128 })),
+  reproArtifact: t.Optional(t.String({ description: 'At most 64 KiB (a HAR excerpt, a log); redacted before storage.' })),
+});
+const ContentReportBody = t.Object({
+  handle: t.Optional(Text({ maxLength: 64 })),
+  url: Text({ maxLength: 2048, description: 'Absolute http(s) URL of the content.' }),
+  reason: Text({ maxLength: 500 }),
+  details: t.Optional(Text({ maxLength: 8192 })),
+  reporterEmail: t.Optional(Text({ maxLength: 512 })),
+});
 
 export function supportRoutes(deps: AppDeps) {
   const { config, db, clock } = deps;
@@ -53,78 +76,127 @@ export function supportRoutes(deps: AppDeps) {
     new Elysia({ name: 'support' })
       .use(routeContext(deps))
       // Bodies are validated by hand (reports.ts): one 400 lists every bad field, types and lengths alike.
-      .post('/v2/support/report', async ({ ctx, request, body: raw, set }) => {
-        const body = raw as Body;
-        const input = parseSupportReport(body);
-        const { tenant } = await ctx.visitorTenant(body.handle ?? undefined);
-        const form = bodyKindOf(request) === 'form';
-        if (form) assertOriginAllowed(request, tenant, config);
-        const session = await attachableSession(ctx, tenant);
-        await ctx.enforceLimits('support-report', tenant.id, { ip: ctx.clientIp, handle: tenant.handle });
-        const now = clock.now();
-        const reportId = await insertSupportReport(db, {
-          tenantId: tenant.id,
-          visitorId: session?.visitor_id ?? null,
-          sessionId: session?.id ?? null,
-          requestId: ctx.requestId,
-          citedRequestId: input.citedRequestId,
-          citedSessionId: input.citedSessionId,
-          summary: input.summary,
-          details: input.details,
-          reproArtifact: input.reproArtifact,
-          ip: ctx.clientIp,
-          userAgent: ctx.userAgent?.slice(0, 512) ?? null,
-          now,
-        });
-        await recordAudit(db, {
-          kind: 'report_filed',
-          actor: session ? 'visitor' : 'anonymous',
-          requestId: ctx.requestId,
-          tenantId: tenant.id,
-          visitorId: session?.visitor_id ?? null,
-          sessionId: session?.id ?? null,
-          detail: { reportId, citedRequestId: input.citedRequestId, hasArtifact: input.reproArtifact !== null },
-          at: now,
-        });
-        deps.logger.info('support report filed', { requestId: ctx.requestId, tenant: tenant.handle, reportId });
-        if (form) return formLanding(set, 'support', reportId, ctx.requestId);
-        set.status = 201;
-        return { reportId, requestId: ctx.requestId };
-      })
-      .post('/v2/public/content-report', async ({ ctx, request, body: raw, set }) => {
-        const body = raw as Body;
-        const input = parseContentReport(body);
-        const { tenant } = await ctx.visitorTenant(body.handle ?? undefined);
-        const form = bodyKindOf(request) === 'form';
-        if (form) assertOriginAllowed(request, tenant, config);
-        await ctx.enforceLimits('content-report', tenant.id, { ip: ctx.clientIp });
-        const now = clock.now();
-        const reportId = await insertContentReport(db, {
-          tenantId: tenant.id,
-          requestId: ctx.requestId,
-          ...input,
-          ip: ctx.clientIp,
-          userAgent: ctx.userAgent?.slice(0, 512) ?? null,
-          now,
-        });
-        await recordAudit(db, {
-          kind: 'content_report_filed',
-          actor: 'anonymous',
-          requestId: ctx.requestId,
-          tenantId: tenant.id,
-          detail: { reportId },
-          at: now,
-        });
-        deps.logger.info('content report filed', { requestId: ctx.requestId, tenant: tenant.handle, reportId });
-        if (form) return formLanding(set, 'content', reportId, ctx.requestId);
-        set.status = 202;
-        return { reportId, requestId: ctx.requestId };
-      })
-      .get(REPORT_SENT_PATH, async ({ ctx, query, set }) => {
-        const tenant = await ctx.hostTenant();
-        set.headers['content-type'] = 'text/html; charset=utf-8';
-        return reportSentPage({ brand: tenant?.name ?? 'Visitor Access', requestId: ctx.requestId, query });
-      })
+      .post(
+        '/v2/support/report',
+        async ({ ctx, request, body: raw, set }) => {
+          const body = raw as Body;
+          const input = parseSupportReport(body);
+          const { tenant } = await ctx.visitorTenant(body.handle ?? undefined);
+          const form = bodyKindOf(request) === 'form';
+          if (form) assertOriginAllowed(request, tenant, config);
+          const session = await attachableSession(ctx, tenant);
+          await ctx.enforceLimits('support-report', tenant.id, { ip: ctx.clientIp, handle: tenant.handle });
+          const now = clock.now();
+          const reportId = await insertSupportReport(db, {
+            tenantId: tenant.id,
+            visitorId: session?.visitor_id ?? null,
+            sessionId: session?.id ?? null,
+            requestId: ctx.requestId,
+            citedRequestId: input.citedRequestId,
+            citedSessionId: input.citedSessionId,
+            summary: input.summary,
+            details: input.details,
+            reproArtifact: input.reproArtifact,
+            ip: ctx.clientIp,
+            userAgent: ctx.userAgent?.slice(0, 512) ?? null,
+            now,
+          });
+          await recordAudit(db, {
+            kind: 'report_filed',
+            actor: session ? 'visitor' : 'anonymous',
+            requestId: ctx.requestId,
+            tenantId: tenant.id,
+            visitorId: session?.visitor_id ?? null,
+            sessionId: session?.id ?? null,
+            detail: { reportId, citedRequestId: input.citedRequestId, hasArtifact: input.reproArtifact !== null },
+            at: now,
+          });
+          deps.logger.info('support report filed', { requestId: ctx.requestId, tenant: tenant.handle, reportId });
+          if (form) return formLanding(set, 'support', reportId, ctx.requestId);
+          set.status = 201;
+          return { reportId, requestId: ctx.requestId };
+        },
+        {
+          response: { 201: Filed },
+          detail: operation({
+            summary: 'A shopper’s support report (anonymous unless a live session comes with it)',
+            tags: ['support'],
+            security: [...VISITOR, {}],
+            errors: ['invalid_request', 'unknown_handle', 'csrf_rejected', 'rate_limited', 'daily_limit_reached'],
+            bare: { 303: FORM_LANDING },
+            rateLimited: true,
+            idempotent: true,
+            forms: true,
+            documentedBody: SupportReportBody,
+          }),
+        },
+      )
+      .post(
+        '/v2/public/content-report',
+        async ({ ctx, request, body: raw, set }) => {
+          const body = raw as Body;
+          const input = parseContentReport(body);
+          const { tenant } = await ctx.visitorTenant(body.handle ?? undefined);
+          const form = bodyKindOf(request) === 'form';
+          if (form) assertOriginAllowed(request, tenant, config);
+          await ctx.enforceLimits('content-report', tenant.id, { ip: ctx.clientIp });
+          const now = clock.now();
+          const reportId = await insertContentReport(db, {
+            tenantId: tenant.id,
+            requestId: ctx.requestId,
+            ...input,
+            ip: ctx.clientIp,
+            userAgent: ctx.userAgent?.slice(0, 512) ?? null,
+            now,
+          });
+          await recordAudit(db, {
+            kind: 'content_report_filed',
+            actor: 'anonymous',
+            requestId: ctx.requestId,
+            tenantId: tenant.id,
+            detail: { reportId },
+            at: now,
+          });
+          deps.logger.info('content report filed', { requestId: ctx.requestId, tenant: tenant.handle, reportId });
+          if (form) return formLanding(set, 'content', reportId, ctx.requestId);
+          set.status = 202;
+          return { reportId, requestId: ctx.requestId };
+        },
+        {
+          response: { 202: Filed },
+          detail: operation({
+            summary: 'Report content on a storefront (anyone)',
+            tags: ['support'],
+            security: PUBLIC,
+            errors: ['invalid_request', 'invalid_email', 'unknown_handle', 'csrf_rejected', 'rate_limited', 'daily_limit_reached'],
+            bare: { 303: FORM_LANDING },
+            rateLimited: true,
+            idempotent: true,
+            forms: true,
+            documentedBody: ContentReportBody,
+          }),
+        },
+      )
+      .get(
+        REPORT_SENT_PATH,
+        async ({ ctx, request, query, set }) => {
+          const tenant = await ctx.hostTenant();
+          Object.assign(set.headers, pageHeaders(tenant));
+          const locale = negotiateLocale(request.headers.get('accept-language'), tenant?.locale);
+          if (tenant) languageHeaders(set.headers, locale);
+          const storefront = tenant && { branding: tenant, home: `${ctx.linkOrigin(tenant)}/` };
+          return reportSentPage({ storefront, locale, requestId: ctx.requestId, query });
+        },
+        {
+          detail: operation({
+            summary: 'Where a report form lands: the report number and reference to quote',
+            tags: ['support', 'pages'],
+            security: PUBLIC,
+            errors: [],
+            html: { 200: 'The confirmation page.' },
+          }),
+        },
+      )
       .use(operatorRoutes(deps))
   );
 }

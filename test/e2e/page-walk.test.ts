@@ -1,5 +1,5 @@
-// A walk through every page a shopper can land on (sign-in, check-email, link confirm, used and
-// expired links, cookies blocked, wrong code, invalid email, bad returnTo, diagnostics, the demo
+// A walk through every page a shopper can land on (sign-in, check-email, link confirm, used,
+// mangled and expired links, cookies blocked, wrong code, invalid email, bad returnTo, diagnostics, the demo
 // storefront, its 403) at 390 px and 1280 px, and the support console's pages at 1280 px, in a real
 // (headless Debian) Chromium driven by playwright-core against the real service process in
 // development (the demo storefront is served in-process; mail is captured over real SMTP). On each
@@ -241,6 +241,11 @@ describe('the page walk', () => {
       expect(used.status()).toBe(409);
       await walk(other.page, 'link-used', used);
 
+      // The same link with its end cut off, as a mail app may break it: the generic problem page (400 invalid_magic_link).
+      const mangled = await goto(other.page, first.link!.slice(0, -4));
+      expect(mangled.status()).toBe(400);
+      await walk(other.page, 'link-mangled', mangled);
+
       // Wrong code, typed on the check-email page of a fresh request.
       await goto(other.page, `${origin}/_edge/visitor/sign-in?returnTo=${encodeURIComponent('/content/demo/')}`);
       await other.page.getByLabel('Email').fill('wrong-code@example.com');
@@ -323,7 +328,7 @@ describe('the page walk', () => {
 
       const failures = walked.filter((w) => w.problems.length > 0).map((w) => `${w.name} (${w.status}): ${w.problems.join('; ')}`);
       expect(failures).toEqual([]);
-      expect(walked.length).toBe(22); // 15 shopper pages, 7 console pages
+      expect(walked.length).toBe(23); // 16 shopper pages, 7 console pages
     },
   );
 });

@@ -7,6 +7,8 @@ import { openPglite } from '../../src/db/pglite.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 
 export const usingPostgres = Boolean(process.env.DATABASE_URL);
+/** DATABASE_PREPARE=false: the run goes through PgBouncer in transaction mode (.ci/run). */
+export const preparedStatements = process.env.DATABASE_PREPARE !== 'false';
 
 let template: Promise<Blob> | null = null;
 
@@ -48,7 +50,7 @@ export async function freshDatabase(): Promise<TestDatabase> {
     return { db, url: null, drop: () => db.close() };
   }
   const empty = await emptyDatabase();
-  const db = openPostgres(empty.url);
+  const db = openPostgres(empty.url, { prepare: preparedStatements });
   await migrate(db);
   return {
     db,

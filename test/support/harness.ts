@@ -3,8 +3,11 @@
 import { loadConfig } from '../../src/config.ts';
 import type { Tenant } from '../../src/tenants/tenants.ts';
 import { createLogger } from '../../src/log.ts';
+import { buildDocument } from '../../src/openapi/document.ts';
+import { OUTSIDE_ROUTER, PENDING_ROUTES } from '../../src/openapi/pending-routes.ts';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../../src/runtime.ts';
 import { TestClock } from './clock.ts';
+import { ContractChecker, type OpenApiDoc } from './contract.ts';
 import { countingDb, freshDatabase, type TestDatabase } from './database.ts';
 import { MailCapture } from './mail-capture.ts';
 import { insertTestTenant } from './tenants.ts';
@@ -15,11 +18,17 @@ export const SECRET_B = 'test-secret-B-0123456789abcdefghijklmnopqrstuvwxyz';
 /** Host of the service itself (no tenant owns it). */
 export const SERVICE_HOST = 'service.test';
 
+/** `contract: false` turns off the check of every answer against the app's OpenAPI document. */
 export type HarnessOptions = {
   env?: Record<string, string>;
   /** Runtime settings a test needs (a webhook host resolver, a short webhook timeout). */
   runtime?: Pick<RuntimeOverrides, 'resolveHost' | 'webhooks'>;
+  contract?: boolean;
 };
+
+const SUPPLEMENTED = new Set(
+  [...PENDING_ROUTES, ...OUTSIDE_ROUTER].map((r) => `${r.method === 'ALL' ? 'GET' : r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
+);
 
 export class CookieJar {
   readonly values = new Map<string, string>();
@@ -45,6 +54,8 @@ export class Harness {
   readonly logs: string[] = [];
   readonly counter = { queries: 0 };
   runtime!: Runtime;
+  /** Checks every answer of a route its module describes against GET /openapi.json's document. */
+  contract: ContractChecker | null = null;
   gharart!: Tenant;
   other!: Tenant;
   private database!: TestDatabase;
@@ -79,10 +90,22 @@ export class Harness {
       seedDemo: false,
       ...this.options.runtime,
     });
+    this.contract =
+      this.options.contract === false
+        ? null
+        : new ContractChecker(
+            buildDocument(this.runtime.app.elysia, config) as unknown as OpenApiDoc,
+            (method, path) => !SUPPLEMENTED.has(`${method} ${path}`),
+          );
   }
 
   get db() {
     return this.database.db;
+  }
+
+  /** The test database's URL on the real PostgreSQL (null on PGlite). */
+  get databaseUrl(): string | null {
+    return this.database.url;
   }
 
   get deps() {
@@ -95,8 +118,10 @@ export class Harness {
     const headers = new Headers(rest.headers);
     if (jar?.values.size) headers.set('cookie', jar.header());
     const request = new Request(`http://${host}${path}`, { ...rest, headers });
-    return Promise.resolve(this.runtime.app.fetch(request, ip)).then((response) => {
+    return Promise.resolve(this.runtime.app.fetch(request, ip)).then(async (response) => {
       jar?.store(response);
+      const problems = await this.contract?.check(request.method, new URL(request.url).pathname, response);
+      if (problems?.length) throw new Error(`answer breaks the OpenAPI contract:\n${problems.join('\n')}`);
       return response;
     });
   }

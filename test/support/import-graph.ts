@@ -47,6 +47,7 @@ export const LAYERS: Record<string, Layer> = {
   'mail/outbox.ts': 'feature',
   'mail/magic-link-mail.ts': 'feature',
   'ops/': 'feature',
+  'openapi/': 'feature',
   'sessions/': 'feature',
   'support/': 'feature',
   'tenants/': 'feature',

@@ -9,7 +9,14 @@ export type ServiceProcess = {
 
 export async function startService(env: Record<string, string>, timeoutMs = 20_000): Promise<ServiceProcess> {
   const child = Bun.spawn(['bun', 'src/server.ts'], {
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH!,
+      HOME: process.env.HOME ?? '/tmp',
+      PORT: '0',
+      // The run's setting (DATABASE_PREPARE=false behind PgBouncer, .ci/run) holds for the service too.
+      ...(process.env.DATABASE_PREPARE ? { DATABASE_PREPARE: process.env.DATABASE_PREPARE } : {}),
+      ...env,
+    },
     stdout: 'pipe',
     stderr: 'pipe',
   });
