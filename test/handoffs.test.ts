@@ -314,6 +314,14 @@ describe('purpose-bound tokens', () => {
     expect((await open(path)).response.status).toBe(303);
   });
 
+  it('a broken handoff link is a page in the shopper’s language that leads to sign-in', async () => {
+    const page = await h.fetch('/_edge/visitor/access/h/vh_broken', { headers: { accept: 'text/html', 'accept-language': 'de' } });
+    expect(page.status).toBe(400);
+    const text = await page.text();
+    expect(text).toContain('Dieser Bestelllink funktioniert nicht');
+    expect(text).toContain('href="/_edge/visitor/sign-in');
+  });
+
   it('another storefront’s handoff is not valid on this host', async () => {
     const response = await createHandoff({ email: BUYER, orderId: 'O-1' }, otherPat);
     expect(response.status).toBe(201);
