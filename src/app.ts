@@ -27,6 +27,7 @@ import { accessRoutes } from './access/routes.ts';
 import { consoleRoutes } from './console/routes.ts';
 import { demoStorefrontRoutes } from './demo-storefront/routes.ts';
 import { diagnosticsRoutes } from './diagnostics/routes.ts';
+import { handoffRoutes } from './handoffs/routes.ts';
 import { signInHref } from './magic-link/pages.ts';
 import { resolveReturnTo } from './magic-link/return-to.ts';
 import { magicLinkRoutes } from './magic-link/routes.ts';
@@ -151,6 +152,7 @@ export function buildApp(deps: AppDeps): App {
     .use(magicLinkRoutes(deps))
     .use(sessionRoutes(deps))
     .use(accessRoutes(deps))
+    .use(handoffRoutes(deps))
     .use(diagnosticsRoutes(deps))
     .use(supportRoutes(deps))
     .use(webhookRoutes(deps))

@@ -15,6 +15,8 @@ export type Config = Readonly<{
   /** First signs, all verify. null in development until the dev secret is generated. */
   tokenSecrets: readonly string[] | null;
   magicLinkTtlSeconds: number;
+  /** A checkout handoff's validity when the storefront names none (it may ask for 60 s to 7 days). */
+  handoffTtlSeconds: number;
   sessionTtlSeconds: number;
   /** Absolute session lifetime: a sliding session ends this long after sign-in, however active. */
   sessionMaxAgeSeconds: number;
@@ -125,6 +127,8 @@ export function loadConfig(env: Env): Config {
   const sessionTtlSeconds = integer(env, 'SESSION_TTL', 2_592_000, 60);
   const sessionMaxAgeSeconds = integer(env, 'SESSION_MAX_AGE', 7_776_000, 60);
   if (sessionMaxAgeSeconds < sessionTtlSeconds) throw new ConfigError('SESSION_MAX_AGE', `must be ≥ SESSION_TTL (${sessionTtlSeconds})`);
+  const handoffTtlSeconds = integer(env, 'HANDOFF_TTL', 1800, 60);
+  if (handoffTtlSeconds > 604_800) throw new ConfigError('HANDOFF_TTL', 'must be ≤ 604800 (7 days)');
 
   const errorsDocBaseUrl = env.ERRORS_DOC_BASE_URL
     ? url('ERRORS_DOC_BASE_URL', env.ERRORS_DOC_BASE_URL, ['http:', 'https:'])
@@ -144,6 +148,7 @@ export function loadConfig(env: Env): Config {
     mailFrom: env.MAIL_FROM || 'Visitor Access <no-reply@localhost>',
     tokenSecrets: tokenSecrets ? Object.freeze(tokenSecrets) : null,
     magicLinkTtlSeconds: integer(env, 'MAGIC_LINK_TTL', 900, 1),
+    handoffTtlSeconds,
     sessionTtlSeconds,
     sessionMaxAgeSeconds,
     edgeCacheSeconds: integer(env, 'EDGE_CACHE_SECONDS', 5, 0),

@@ -36,6 +36,8 @@ export const ERRORS = {
   pending_expired: { status: 410, title: 'This sign-in can no longer finish here' },
   pending_rejected: { status: 409, title: 'The sign-in was refused on the other device' },
   number_mismatch: { status: 409, title: 'That was not the number on your other screen' },
+  invalid_handoff: { status: 400, title: 'This order link is not valid' },
+  step_up_required: { status: 403, title: 'Sign in with your email to see this' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

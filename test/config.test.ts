@@ -60,6 +60,8 @@ describe('configuration', () => {
     expect(errorOf({ TRUSTED_PROXIES: '10.0.0.0/99' })).toContain('TRUSTED_PROXIES');
     expect(errorOf({ PUBLIC_URL: 'ftp://x' })).toContain('PUBLIC_URL');
     expect(errorOf({ NODE_ENV: 'staging' })).toContain('NODE_ENV');
+    expect(errorOf({ HANDOFF_TTL: '59' })).toContain('HANDOFF_TTL');
+    expect(errorOf({ HANDOFF_TTL: '604801' })).toContain('HANDOFF_TTL');
   });
 
   it('accepts several secrets (the first signs) and trusted proxy CIDRs', () => {

@@ -56,7 +56,7 @@ describe('console sign-in', () => {
       select o.status, o.kind from mail_outbox o join magic_links l on l.id = o.magic_link_id where l.request_id = ${asked.headers.get('x-request-id')}`);
     expect(row).toEqual({ status: 'pending', kind: 'magic_link' });
     const mail = await client.mail();
-    expect(consoleLinkOf(mail)).toMatch(/^http:\/\/localhost\/console\/t\/vml_[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{22}$/);
+    expect(consoleLinkOf(mail)).toMatch(/^http:\/\/localhost\/console\/t\/vcl_[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{22}$/);
     expect(mail.subject).toBe('Your sign-in link for Visitor Access support console');
     expect(mail.text).not.toMatch(/\b\d{6}\b/); // no code: the console signs in by link only
     expect(mail.text).toContain('The link works once, for 15 minutes.');
@@ -81,7 +81,7 @@ describe('console sign-in', () => {
     expect(done.status).toBe(303);
     expect(done.headers.get('location')).toBe('/console/');
     const cookie = done.headers.getSetCookie().find((c) => c.startsWith('__Host-console_session='))!;
-    expect(cookie).toMatch(/^__Host-console_session=vs_[^;]+; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+    expect(cookie).toMatch(/^__Host-console_session=vcs_[^;]+; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
     const home = await client.get('/console/');
     expect(home.status).toBe(200);
     expect(await home.text()).toContain(`${ADMIN} · admin`);

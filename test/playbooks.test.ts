@@ -51,6 +51,7 @@ describe('docs/playbooks.md', () => {
       'playbook-no-grant',
       'playbook-limits',
       'playbook-other-device',
+      'playbook-paid',
     ]);
   });
 

@@ -23,6 +23,20 @@ describe('redactSecrets: our tokens', () => {
     expect(out).toBe(`link vml_${REDACTED}, session=vs_${REDACTED} and "vapat_${REDACTED}".`);
   });
 
+  it('redacts checkout handoff links and console tokens, in prose and in the /h/ path segment', () => {
+    const handoff = `vh_${'Ab3_dE6-gH9'.repeat(4)}.${'Zy8xW7vU6tS5rQ4pO3nM2l'}`;
+    expect(redactSecrets(`opened https://shop.example/_edge/visitor/access/h/${handoff} twice`)).toBe(
+      `opened https://shop.example/_edge/visitor/access/h/${REDACTED} twice`,
+    );
+    expect(redactSecrets(`token ${handoff}`)).toBe(`token vh_${REDACTED}`);
+    expect(redactSecrets('next=%2F_edge%2Fvisitor%2Faccess%2Fh%2Fopaque.thing&x=1')).toBe(
+      `next=%2F_edge%2Fvisitor%2Faccess%2Fh%2F${REDACTED}&x=1`,
+    );
+    expect(redactSecrets(`cookie vcs_${'Qw1Er2Ty3Ui'.repeat(4)} and vcl_${'Qw1Er2Ty3Ui'.repeat(4)}`)).toBe(
+      `cookie vcs_${REDACTED} and vcl_${REDACTED}`,
+    );
+  });
+
   it('redacts tokens after a percent-escape (inside an encoded URL)', () => {
     expect(redactSecrets(`returnTo=https%3A%2F%2Fshop%2F%3Ft%3D${SESSION}`)).toBe(`returnTo=https%3A%2F%2Fshop%2F%3Ft%3Dvs_${REDACTED}`);
   });

@@ -24,6 +24,7 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   pats: 'src/credentials/',
   jwt_keys: 'src/credentials/',
   grants: 'src/access/grants.ts',
+  handoffs: 'src/handoffs/',
   rate_limit_policies: 'src/limits/',
   rate_limit_overrides: 'src/limits/',
   rate_limit_counters: 'src/limits/',

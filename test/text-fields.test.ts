@@ -29,7 +29,7 @@ beforeAll(async () => {
     await createPat(h.db, {
       tenantId: h.gharart.id,
       name: 'shop',
-      scopes: ['access:read', 'access:write', 'webhooks:read', 'webhooks:write'],
+      scopes: ['access:read', 'access:write', 'webhooks:read', 'webhooks:write', 'handoff:write'],
     })
   ).token;
   operatorPat = (await createPat(h.db, { tenantId: null, name: 'ops', scopes: ['operator:read', 'operator:escalate'] })).token;
@@ -232,6 +232,28 @@ const ROUTES: Record<string, Route> = {
         { handle: 'gharart', email: 'nobody@example.com', resource: '/orders/none' },
         { host: SERVICE_HOST, headers: bearer(pat) },
       )(field, value),
+  },
+  'POST /v2/access/handoffs': {
+    fields: { handle: 'json', email: 'json', orderId: 'json', returnTo: 'json' },
+    send: (field, value) =>
+      json(
+        'POST',
+        '/v2/access/handoffs',
+        { handle: 'gharart', email: 'text-fields@example.com', orderId: 'A-1', returnTo: '/orders/A-1' },
+        { host: SERVICE_HOST, headers: bearer(pat) },
+      )(field, value),
+  },
+  'GET /_edge/visitor/access/h/:token': {
+    fields: { token: 'param' },
+    send: (_, value) => h.fetch(`/_edge/visitor/access/h/${enc(value)}`, { ip: freshIp() }),
+  },
+  'POST /_edge/visitor/access/h/:token': {
+    fields: { token: 'param' },
+    send: (_, value) => h.form(`/_edge/visitor/access/h/${enc(value)}`, {}, { ip: freshIp() }),
+  },
+  'POST /v2/access/orders/:orderId/revoke': {
+    fields: { orderId: 'param' },
+    send: (_, value) => h.json(`/v2/access/orders/${enc(value)}/revoke`, {}, { host: SERVICE_HOST, headers: bearer(pat) }),
   },
   'POST /v2/webhooks/endpoints': {
     fields: { url: 'json', description: 'json' },

@@ -20,6 +20,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/_edge/visitor/access/h/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The handoff page: a "Continue" button (never consumes the handoff) */
+        get: operations["get_edgeVisitorAccessHByToken"];
+        put?: never;
+        /** Continue: open an order-scoped session and set the session cookie */
+        post: operations["post_edgeVisitorAccessHByToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/_edge/visitor/access/t/{token}": {
         parameters: {
             query?: never;
@@ -490,6 +508,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2/access/handoffs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a checkout handoff link: one use, opens an order-scoped session */
+        post: operations["postV2AccessHandoffs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/access/orders/{orderId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke an order (refund, chargeback): its grants and order-scoped sessions end */
+        post: operations["postV2AccessOrdersByOrderIdRevoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2/operator/escalations": {
         parameters: {
             query?: never;
@@ -763,7 +815,7 @@ export interface components {
             status: string | number;
             detail: string;
             /** @description Stable error code (docs/errors.md); codes are only ever added. */
-            code: "invalid_request" | "invalid_email" | "invalid_return_to" | "invalid_magic_link" | "invalid_code" | "invalid_resource" | "invalid_webhook_url" | "cookie_blocked" | "bad_path" | "not_signed_in" | "unauthorized" | "csrf_rejected" | "wrong_tenant" | "insufficient_scope" | "wrong_audience" | "not_found" | "unknown_handle" | "session_not_found" | "method_not_allowed" | "used_magic_link" | "link_still_valid" | "idempotency_in_progress" | "expired_magic_link" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "daily_limit_reached" | "code_attempts_exceeded" | "internal_error" | "service_unavailable" | "pending_expired" | "pending_rejected" | "number_mismatch";
+            code: "invalid_request" | "invalid_email" | "invalid_return_to" | "invalid_magic_link" | "invalid_code" | "invalid_resource" | "invalid_webhook_url" | "cookie_blocked" | "bad_path" | "not_signed_in" | "unauthorized" | "csrf_rejected" | "wrong_tenant" | "insufficient_scope" | "wrong_audience" | "not_found" | "unknown_handle" | "session_not_found" | "method_not_allowed" | "used_magic_link" | "link_still_valid" | "idempotency_in_progress" | "expired_magic_link" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "daily_limit_reached" | "code_attempts_exceeded" | "internal_error" | "service_unavailable" | "pending_expired" | "pending_rejected" | "number_mismatch" | "invalid_handoff" | "step_up_required";
             /** @description Also in X-Request-Id; quote it to support. */
             requestId: string;
             /** @description invalid_request: one entry per bad field. */
@@ -845,6 +897,161 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    get_edgeVisitorAccessHByToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Used, expired or revoked: to the returnTo (a browser that sees the order) or the sign-in page. */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_handoff`: This order link is not valid; `invalid_request`: The request is malformed */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `service_unavailable`: The service is temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    post_edgeVisitorAccessHByToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the returnTo (opened, or already seen by this browser), or to the sign-in page (step-up). */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `cookie_blocked`: Your browser blocked our sign-in cookie; `invalid_handoff`: This order link is not valid; `invalid_request`: The request is malformed */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `csrf_rejected`: The request did not come from an allowed origin */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `service_unavailable`: The service is temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
             };
         };
     };
@@ -3548,6 +3755,250 @@ export interface operations {
             };
         };
     };
+    postV2AccessHandoffs: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry safely: the same key and body within 24 h replays the stored answer (docs/api.md "Idempotency-Key"). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The storefront; must be the credential’s own when sent. */
+                    handle?: string;
+                    /** @description The address typed at checkout (not verified). */
+                    email: string;
+                    /** @description The order: the handoff opens the grants carrying this orderId. */
+                    orderId: string;
+                    /** @description Where Continue leads; default the storefront’s home page. */
+                    returnTo?: string;
+                    /** @description Validity; default HANDOFF_TTL (1800). */
+                    ttlSeconds?: string | number;
+                };
+            };
+        };
+        responses: {
+            /** @description Response for status 201 */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description `{origin}/_edge/visitor/access/h/{token}`: one use. */
+                        url: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                    };
+                };
+            };
+            /** @description `invalid_email`: That is not a valid email address; `invalid_request`: The request is malformed; `invalid_return_to`: returnTo is not an allowed destination */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credential */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks a required scope; `wrong_tenant`: That belongs to another storefront */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `idempotency_in_progress`: A request with this Idempotency-Key is still running */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `idempotency_key_reused`: This Idempotency-Key was used for a different request */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `daily_limit_reached`: Daily limit reached; `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `service_unavailable`: The service is temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    postV2AccessOrdersByOrderIdRevoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        revokedGrants: string | number;
+                        endedSessions: string | number;
+                    };
+                };
+            };
+            /** @description `invalid_request`: The request is malformed */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credential */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `insufficient_scope`: The credential lacks a required scope */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `service_unavailable`: The service is temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
     postV2OperatorEscalations: {
         parameters: {
             query?: never;
@@ -4330,7 +4781,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `csrf_rejected`: The request did not come from an allowed origin; `wrong_tenant`: That belongs to another storefront */
+            /** @description `csrf_rejected`: The request did not come from an allowed origin; `step_up_required`: Sign in with your email to see this; `wrong_tenant`: That belongs to another storefront */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -4831,6 +5282,10 @@ export interface operations {
                             expiresAt: string;
                             /** @enum {string} */
                             via: "cookie" | "bearer";
+                            /** @enum {string} */
+                            scope: "full" | "order";
+                            /** @description The order an order-scoped session sees (scope "order" only). */
+                            orderId?: string;
                         };
                     };
                 };
@@ -4917,6 +5372,8 @@ export interface operations {
                             /** Format: date-time */
                             lastSeenAt: string;
                             userAgent: string | null;
+                            /** @enum {string} */
+                            scope: "full" | "order";
                             /** @description The session this request came with. */
                             current: boolean;
                         }[];
@@ -5022,7 +5479,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `csrf_rejected`: The request did not come from an allowed origin; `wrong_tenant`: That belongs to another storefront */
+            /** @description `csrf_rejected`: The request did not come from an allowed origin; `step_up_required`: Sign in with your email to see this; `wrong_tenant`: That belongs to another storefront */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];

@@ -1,9 +1,10 @@
-// The edge check's in-process cache: session token → (tenant, visitor, live grants) for a few
+// The edge check's in-process cache: session token → (tenant, visitor, session scope, live grants) for a few
 // seconds. Bounded (oldest entries evicted first) so a flood of distinct cookies cannot grow memory;
 // its lifetime is the bound on how long a revoked session or grant keeps working.
 
-export type EdgeGrant = { resource: string; expiresAt: number | null };
-export type EdgeIdentity = { tenantId: string; visitorId: string; sessionExpiresAt: number; grants: EdgeGrant[] };
+export type EdgeGrant = { resource: string; expiresAt: number | null; orderId: string | null };
+/** `orderId`: set for an order-scoped session, which may open only that order's grants. */
+export type EdgeIdentity = { tenantId: string; visitorId: string; sessionExpiresAt: number; orderId: string | null; grants: EdgeGrant[] };
 
 type Entry = { identity: EdgeIdentity | null; until: number };
 

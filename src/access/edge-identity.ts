@@ -23,7 +23,8 @@ type IdentityRow = {
   tenant_id: string;
   visitor_id: string;
   expires_at: Date;
-  grants: { r: string; e: string | null }[];
+  order_id: string | null;
+  grants: { r: string; e: string | null; o: string | null }[];
 };
 
 /** The identity (null: no live session) and the time its data is at least as new as. */
@@ -37,11 +38,14 @@ export const MAX_BATCH = 64;
 // Not a web standard, but Bun, Deno and Node all have it; it runs after the I/O callbacks of this turn.
 const afterThisTurn: (run: () => void) => void = globalThis.setImmediate ?? ((run) => setTimeout(run, 0));
 
-/** The session's tenant, visitor and live grants, for many token hashes in one indexed statement. */
+/**
+ * The session's tenant, visitor, scope and live grants (each with its order id, which an
+ * order-scoped session is held to), for many token hashes in one indexed statement.
+ */
 async function loadIdentities(db: Db, hashes: string[], now: Date): Promise<Map<string, EdgeIdentity>> {
   const rows = await db.many<IdentityRow>(sql`
-    select s.token_hash, s.tenant_id, s.visitor_id, s.expires_at,
-           coalesce((select json_agg(json_build_object('r', g.resource, 'e', g.expires_at))
+    select s.token_hash, s.tenant_id, s.visitor_id, s.expires_at, s.order_id,
+           coalesce((select json_agg(json_build_object('r', g.resource, 'e', g.expires_at, 'o', g.order_id))
                      from grants g
                      where g.tenant_id = s.tenant_id and g.email = v.email
                        and (g.expires_at is null or g.expires_at > ${now})), '[]'::json) as grants
@@ -54,7 +58,8 @@ async function loadIdentities(db: Db, hashes: string[], now: Date): Promise<Map<
       tenantId: row.tenant_id,
       visitorId: row.visitor_id,
       sessionExpiresAt: row.expires_at.getTime(),
-      grants: row.grants.map((g) => ({ resource: g.r, expiresAt: g.e ? Date.parse(g.e) : null })),
+      orderId: row.order_id,
+      grants: row.grants.map((g) => ({ resource: g.r, expiresAt: g.e ? Date.parse(g.e) : null, orderId: g.o })),
     });
   }
   return found;

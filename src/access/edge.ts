@@ -13,7 +13,7 @@ import { grantCovers, isGated, normalisePath } from './paths.ts';
 
 export const EDGE_PATH = '/_edge/visitor/access';
 
-type Reason = 'not_signed_in' | 'no_grant' | 'unknown_host' | 'bad_path' | 'unavailable';
+type Reason = 'not_signed_in' | 'no_grant' | 'step_up_required' | 'unknown_host' | 'bad_path' | 'unavailable';
 
 const COOKIE_PREFIX = `${SESSION_COOKIE}=`;
 const BASE_HEADERS = new Headers({ 'cache-control': 'private, no-store' });
@@ -80,18 +80,28 @@ export function createEdgeCheck(deps: AppDeps) {
 
   function allowed(facts: Facts, tenant: Tenant, identity: EdgeIdentity | null, path: string, uri: string, nowMs: number): Response {
     if (!identity || identity.tenantId !== tenant.id || identity.sessionExpiresAt <= nowMs) return signIn(facts, tenant, uri);
+    // An order-scoped session opens its order's grants; another grant of the address needs the
+    // address proven first (step-up), and says so; a path no grant covers stays a plain 403.
+    let otherOrder = false;
     for (const grant of identity.grants) {
       if ((grant.expiresAt === null || grant.expiresAt > nowMs) && grantCovers(grant.resource, path)) {
-        return answer(facts, 204, null, 'x-visitor-id', identity.visitorId);
+        if (identity.orderId === null || grant.orderId === identity.orderId)
+          return answer(facts, 204, null, 'x-visitor-id', identity.visitorId);
+        otherOrder = true;
       }
     }
+    if (otherOrder) return answer(facts, 403, 'step_up_required', 'x-visitor-login', signInUrl(facts, tenant, uri));
     return answer(facts, 403, 'no_grant');
   }
 
-  function signIn(facts: Facts, tenant: Tenant, uri: string): Response {
+  function signInUrl(facts: Facts, tenant: Tenant, uri: string): string {
     const origin = facts.origin();
     const base = tenant.origins.includes(origin) ? origin : tenant.origins[0]!;
-    return answer(facts, 401, 'not_signed_in', 'x-visitor-login', `${base}/_edge/visitor/sign-in?returnTo=${encodeURIComponent(uri)}`);
+    return `${base}/_edge/visitor/sign-in?returnTo=${encodeURIComponent(uri)}`;
+  }
+
+  function signIn(facts: Facts, tenant: Tenant, uri: string): Response {
+    return answer(facts, 401, 'not_signed_in', 'x-visitor-login', signInUrl(facts, tenant, uri));
   }
 
   // Fail closed, and never with a status nginx would turn into a 500.

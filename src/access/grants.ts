@@ -112,6 +112,29 @@ export async function deleteGrant(
   return rows.length > 0;
 }
 
+/**
+ * A refund or chargeback: every live grant carrying the order id ends now (kept, with its end, for
+ * the record; a later PUT grants again), each reported as `grant.changed` with change `revoked`.
+ * Returns how many ended.
+ */
+export async function endOrderGrants(
+  db: Db,
+  tenantId: string,
+  orderId: string,
+  now: Date,
+  requestId: string | null = null,
+): Promise<number> {
+  const rows = await db.many(sql`
+    with changed as (
+      update grants set expires_at = ${now}, updated_at = ${now}
+      where tenant_id = ${tenantId} and order_id = ${orderId} and (expires_at is null or expires_at > ${now})
+      returning tenant_id, email, resource, kind, expires_at, 'revoked' as change
+    ),
+    webhook as (${grantChangedWebhook(requestId, now)})
+    select resource from changed`);
+  return rows.length;
+}
+
 /** All grants of an email at a tenant, live or not (servers see expired ones too). */
 export async function listGrants(db: Db, tenantId: string, email: string): Promise<Grant[]> {
   const rows = await db.many<GrantRow>(sql`
@@ -119,11 +142,12 @@ export async function listGrants(db: Db, tenantId: string, email: string): Promi
   return rows.map(toGrant);
 }
 
-/** The live grants of an email (what the visitor may see now). */
-export async function listLiveGrants(db: Db, tenantId: string, email: string, now: Date): Promise<Grant[]> {
+/** The live grants of an email (what the visitor may see now); `orderId`: only that order's (an order-scoped session). */
+export async function listLiveGrants(db: Db, tenantId: string, email: string, now: Date, orderId: string | null = null): Promise<Grant[]> {
   const rows = await db.many<GrantRow>(sql`
     select ${COLUMNS} from grants
     where tenant_id = ${tenantId} and email = ${email} and (expires_at is null or expires_at > ${now})
+      ${orderId === null ? sql`` : sql`and order_id = ${orderId}`}
     order by resource`);
   return rows.map(toGrant);
 }

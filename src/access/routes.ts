@@ -179,7 +179,8 @@ export function accessRoutes(deps: AppDeps) {
           return { items: grants.map(visitorItem) };
         }
         const { session, tenant } = await ctx.requireUsedSession();
-        const grants = await listLiveGrants(deps.db, tenant.id, session.email, deps.clock.now());
+        // An order-scoped session (from a checkout handoff) sees that order's grants only.
+        const grants = await listLiveGrants(deps.db, tenant.id, session.email, deps.clock.now(), session.order_id);
         return { items: grants.map(visitorItem) };
       },
       {

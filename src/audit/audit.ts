@@ -33,7 +33,11 @@ export type AuditKind =
   | 'webhook_delivery_resent'
   | 'pending_approved'
   | 'pending_signed_in'
-  | 'number_mismatch';
+  | 'number_mismatch'
+  | 'handoff_created'
+  | 'handoff_opened'
+  | 'handoff_consumed'
+  | 'order_revoked';
 
 export type AuditEvent = {
   kind: AuditKind;

@@ -9,6 +9,7 @@ import { AppError } from '../errors.ts';
 import { invalid } from '../http/body.ts';
 import { requestContext } from '../http/request-context.ts';
 import { operatorActor, recordAudit, type AuditKind } from '../audit/audit.ts';
+import { revokeOrder } from '../handoffs/handoffs.ts';
 import { findNewestLinkForEmail, requestMagicLink } from '../magic-link/magic-link.ts';
 import { findSessionOwner, revokeSession, revokeVisitorSessions } from '../sessions/sessions.ts';
 import { findReportTenant, markReportHandled } from '../support/reports.ts';
@@ -29,6 +30,7 @@ const ACTIONS = [
   'webhook-remove',
   'webhook-rotate',
   'webhook-resend',
+  'revoke-order',
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
@@ -41,7 +43,9 @@ export type Action =
   | { name: 'report-handled'; reportId: string; email: string | null; note: string | null }
   | { name: 'webhook-remove'; endpointId: string; email?: undefined }
   | { name: 'webhook-rotate'; endpointId: string; email?: undefined }
-  | { name: 'webhook-resend'; deliveryId: string; email?: undefined };
+  | { name: 'webhook-resend'; deliveryId: string; email?: undefined }
+  /** A refund or chargeback: the order's grants, order-scoped sessions and unused handoffs end. */
+  | { name: 'revoke-order'; email: string; orderId: string };
 
 /** What an action leaves to show once: a rotated webhook secret (never stored, never redirected to). */
 export type ActionResult = { rotatedSecret: { endpointId: string; secret: string; previousSecretExpiresAt: string } } | null;
@@ -141,6 +145,11 @@ export function parseAction(name: string, fields: Fields): Action {
       return { name: 'webhook-rotate', endpointId: uuidOf(fields, 'endpoint') };
     case 'webhook-resend':
       return { name: 'webhook-resend', deliveryId: uuidOf(fields, 'delivery') };
+    case 'revoke-order': {
+      const orderId = optionalText(fields, 'orderId', 200);
+      if (!orderId) throw invalid('orderId', 'orderId is required.');
+      return { name: 'revoke-order', email: emailOf(fields), orderId };
+    }
     default:
       throw new AppError('not_found', { detail: 'The console has no such action.' });
   }
@@ -152,7 +161,7 @@ export function isWebhookAction(action: Action): action is Extract<Action, { nam
 
 /** Role and tenant checks of an action, also against ids guessed from another tenant. */
 export async function authorizeAction(deps: AppDeps, viewer: Viewer, tenant: ConsoleTenant, action: Action): Promise<void> {
-  if ((action.name === 'grant-add' || action.name === 'grant-remove') && !canEditGrants(viewer, tenant)) {
+  if ((action.name === 'grant-add' || action.name === 'grant-remove' || action.name === 'revoke-order') && !canEditGrants(viewer, tenant)) {
     throw wrongAudience(`Only admins change grants at ${tenant.name}; support operators may when the storefront allows it.`);
   }
   if (action.name === 'revoke-session') {
@@ -243,6 +252,16 @@ export async function performAction(
     case 'grant-remove': {
       const removed = await deleteGrant(deps.db, tenant.id, action.email, action.resource);
       await audit('grant_removed', { visitorId: visitor?.id ?? null, detail: { email: action.email, resource: action.resource, removed } });
+      return null;
+    }
+    case 'revoke-order': {
+      // Audited inside, as this operator, under this request's id.
+      await revokeOrder(deps, {
+        tenantId: tenant.id,
+        orderId: action.orderId,
+        actor: operatorActor(operatorId),
+        requestId: context.requestId,
+      });
       return null;
     }
     case 'report-handled': {

@@ -89,6 +89,15 @@ function describe(action: Action, tenant: ConsoleTenant, facts: ConfirmFacts): D
         danger: true,
         fields: { email: action.email, resource: action.resource },
       };
+    case 'revoke-order':
+      return {
+        title: 'Revoke this order?',
+        body: html`<p>For a refund or a chargeback of order <code>${action.orderId}</code> at ${tenant.name}: every grant carrying that order id ends, every session opened from its checkout links ends, and its unused checkout links stop working (within a few seconds at the storefront's edge).</p>
+<p class="muted">The sessions <strong>${action.email}</strong> signed in to with their email stay; they lose only this order's pages.</p>`,
+        button: 'Revoke the order',
+        danger: true,
+        fields: { email: action.email, orderId: action.orderId },
+      };
     case 'report-handled':
       return {
         title: 'Mark this report handled?',

@@ -166,6 +166,16 @@ export const CODE_EXPLANATIONS: Record<ErrorCode, CodeExplanation> = {
       'Someone opened the sign-in link and picked a number the shopper’s waiting screen did not show, so nothing was signed in and the link is used up; if the shopper did not ask for that link, someone else may have, else just send a new one (playbook 7).',
     playbook: 7,
   },
+  invalid_handoff: {
+    sentence:
+      'The order link the shopper opened is not one this storefront issued (mistyped, cut off, or from another shop), so nothing was opened; ask them for the receipt mail’s link again, or to sign in with the address they bought with.',
+    playbook: null,
+  },
+  step_up_required: {
+    sentence:
+      'The shopper is signed in for one order only (they came from a checkout link), and this needs their email proven; ask them to sign in with the link or code we email them, from the same browser (playbook 8).',
+    playbook: 8,
+  },
 };
 
 const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(CODE_EXPLANATIONS, code);
@@ -233,6 +243,14 @@ function successSentence(found: Lookup, now: Date, operators: Operators): Html {
         return html`${by} rotated a webhook endpoint’s signing secret${at(entry.at)}; the previous secret also signs for 24 hours.`;
       case 'webhook_delivery_resent':
         return html`${by} re-sent a webhook delivery${at(entry.at)}; the worker sends it again within seconds, with the same webhook-id.`;
+      case 'handoff_created':
+        return html`The storefront made a checkout link for ${email} (order ${String(entry.detail?.orderId ?? '?')})${at(entry.at)}; it opens that order without a sign-in mail, once.`;
+      case 'handoff_opened':
+        return html`The shopper opened their checkout link${at(entry.at)}; nothing is opened until they press “Continue” on that page.`;
+      case 'handoff_consumed':
+        return html`The shopper opened order ${String(entry.detail?.orderId ?? '?')} from its checkout link${at(entry.at)}: that browser sees this order only, until they sign in with their email (then everything they bought).`;
+      case 'order_revoked':
+        return html`${by} revoked order ${String(entry.detail?.orderId ?? '?')}${at(entry.at)} (a refund or chargeback): its grants and its checkout sessions ended.`;
     }
   }
   if (found.status === null)

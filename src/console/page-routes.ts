@@ -9,6 +9,7 @@ import { auditOfActorInRequest, operatorActor } from '../audit/audit.ts';
 import { listVisitorSecurityEvents } from '../audit/security-events.ts';
 import { listVisitorLinks } from '../magic-link/magic-link.ts';
 import { listVisitorPendingSignIns } from '../magic-link/pending.ts';
+import { listVisitorHandoffs } from '../handoffs/handoffs.ts';
 import { listVisitorSessions } from '../sessions/sessions.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
@@ -58,6 +59,13 @@ function describeDone(kind: string, detail: Record<string, unknown>): { tone: 'o
       return detail.removed
         ? { tone: 'ok', message: `Grant on ${String(detail.resource)} removed.` }
         : { tone: 'warn', message: `There was no grant on ${String(detail.resource)}; nothing changed.` };
+    case 'order_revoked': {
+      const n = (key: string, one: string) => `${String(detail[key] ?? 0)} ${one}${detail[key] === 1 ? '' : 's'}`;
+      return {
+        tone: 'ok',
+        message: `Order ${String(detail.orderId)} revoked: ${n('revokedGrants', 'grant')} ended, ${n('endedSessions', 'order session')} ended, ${n('revokedHandoffs', 'unused checkout link')} stopped.`,
+      };
+    }
     case 'report_handled':
       return detail.alreadyHandled
         ? { tone: 'warn', message: 'This report was already handled.' }
@@ -179,7 +187,7 @@ export function consolePageRoutes(deps: AppDeps) {
         const email = normaliseEmail(c.query.email);
         if (!email) throw new AppError('invalid_email', { detail: 'Enter the shopper’s email address, like name@example.com.' });
         const visitor = (await findVisitor(db, view.id, email)) ?? null;
-        const [links, pendings, sessions, grants, events, reports, flash] = await Promise.all([
+        const [links, pendings, sessions, grants, events, reports, flash, handoffs] = await Promise.all([
           visitor ? listVisitorLinks(db, visitor.id) : [],
           visitor ? listVisitorPendingSignIns(db, visitor.id) : [],
           visitor ? listVisitorSessions(db, visitor.id) : [],
@@ -187,6 +195,7 @@ export function consolePageRoutes(deps: AppDeps) {
           visitor ? listVisitorSecurityEvents(db, visitor.id) : [],
           visitor ? shopperReports(db, view.id, visitor.id) : [],
           flashFor(viewer, c.query.ref),
+          visitor ? listVisitorHandoffs(db, visitor.id) : [],
         ]);
         const operatorIds = links
           .map((l) => l.requested_by)
@@ -208,6 +217,7 @@ export function consolePageRoutes(deps: AppDeps) {
           pendings,
           sessions,
           grants,
+          handoffs,
           events,
           reports,
           canEditGrants: canEditGrants(viewer, view),

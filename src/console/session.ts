@@ -1,5 +1,6 @@
 // Console sessions and console CSRF. The cookie `__Host-console_session` (HttpOnly, Secure,
-// SameSite=Strict, Path=/) holds an ordinary `vs_` session token; the session lives 12 h from
+// SameSite=Strict, Path=/) holds a `vcs_` session token (the console purpose is bound into its MAC:
+// a shopper's `vs_` token is no console session, nor the reverse); the session lives 12 h from
 // sign-in and ends after 30 min without a console request — both checked here on every request, not
 // left to the browser. Every console form carries a CSRF token in a hidden field: the session's own
 // once signed in, before that the value of the `__Host-console_check` test cookie (double submit).
@@ -65,7 +66,7 @@ export function cookieValue(jar: CookieJar, name: string): string | undefined {
 export async function readConsoleSession(deps: AppDeps, jar: CookieJar): Promise<SessionLookup> {
   const token = cookieValue(jar, SESSION_COOKIE);
   // Forged tokens are rejected by their HMAC tag before any query.
-  if (!token || !verifyToken(deps.keys, 'vs', token)) return { kind: 'none' };
+  if (!token || !verifyToken(deps.keys, 'vcs', token)) return { kind: 'none' };
   const row = await findConsoleSession(deps.db, hashToken(token));
   if (!row) return { kind: 'none' };
   const now = deps.clock.now();

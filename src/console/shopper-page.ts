@@ -1,6 +1,7 @@
 // One shopper at one storefront: their sign-in links (queued / sent / failed / expired / used, with
 // times and request ids), pending sign-ins (a browser waiting for approval from another device),
-// sessions, grants, security events and support reports — and the actions
+// checkout links (handoffs), sessions (full or one order's), grants, security events and support
+// reports — and the actions
 // an operator can take, each behind a confirmation page.
 import type { Grant } from '../access/grants.ts';
 import { html, type Html } from '../http/html.ts';
@@ -11,6 +12,7 @@ import { firstUseFacts, replayedLinkId } from './replay-view.ts';
 import { badge, consolePage, requestLink, shopperHref, when, type Tone } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
 import type { SecurityEventRow } from '../audit/security-events.ts';
+import type { HandoffRow } from '../handoffs/handoffs.ts';
 import type { LinkViewRow } from '../magic-link/magic-link.ts';
 import type { PendingViewRow } from '../magic-link/pending.ts';
 import type { SessionViewRow } from '../sessions/sessions.ts';
@@ -29,6 +31,7 @@ export type ShopperView = {
   pendings: PendingViewRow[];
   sessions: SessionViewRow[];
   grants: Grant[];
+  handoffs: HandoffRow[];
   events: SecurityEventRow[];
   reports: ReportRow[];
   canEditGrants: boolean;
@@ -118,8 +121,12 @@ ${sessionHref ? html`<dt>Signed in</dt><dd><a href="${sessionHref}">that session
 function sessionItem(session: SessionViewRow, view: ShopperView): Html {
   const { now } = view;
   const state = sessionState(session, now);
-  return html`<li class="item" id="session-${session.id}"><div class="item-head">${badge(state.label, state.tone)}<strong>Signed in ${when(session.created_at, now)}</strong></div>
-<dl class="kv"><dt>Last seen</dt><dd>${when(session.last_seen_at, now)}</dd>
+  const scope =
+    session.scope === 'order'
+      ? html`<dt>Scope</dt><dd>${badge('one order', 'amber')} order <code>${session.order_id}</code>, from a checkout link: sees that order only until the shopper signs in with their email</dd>`
+      : '';
+  return html`<li class="item" id="session-${session.id}"><div class="item-head">${badge(state.label, state.tone)}<strong>${session.scope === 'order' ? 'Opened from a checkout link' : 'Signed in'} ${when(session.created_at, now)}</strong></div>
+<dl class="kv">${scope}<dt>Last seen</dt><dd>${when(session.last_seen_at, now)}</dd>
 ${session.revoked_at ? html`<dt>Revoked</dt><dd>${when(session.revoked_at, now)}</dd>` : html`<dt>Expires</dt><dd>${when(session.expires_at, now)}</dd>`}
 <dt>Browser</dt><dd>${deviceHtml(session.user_agent)}</dd>
 <dt>IP</dt><dd>${session.ip ?? '—'}</dd>
@@ -133,7 +140,26 @@ function grantItem(grant: Grant, view: ShopperView): Html {
 <dl class="kv"><dt>Kind</dt><dd>${grant.kind}${grant.title ? ` · ${grant.title}` : ''}${grant.orderId ? ` · order ${grant.orderId}` : ''}</dd>
 <dt>Granted</dt><dd>${when(grant.grantedAt, view.now)}</dd>
 <dt>Expires</dt><dd>${grant.expiresAt ? when(grant.expiresAt, view.now) : 'never'}</dd></dl>
-${view.canEditGrants ? html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(view.session.csrfToken, view.tenant.handle, { action: 'grant-remove', email: view.email, resource: grant.resource })}">Remove grant…</a></div>` : ''}</li>`;
+${view.canEditGrants ? html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(view.session.csrfToken, view.tenant.handle, { action: 'grant-remove', email: view.email, resource: grant.resource })}">Remove grant…</a>${live && grant.orderId ? html`<a class="btn sm danger-quiet" href="${confirmHref(view.session.csrfToken, view.tenant.handle, { action: 'revoke-order', email: view.email, orderId: grant.orderId })}">Revoke order ${grant.orderId} (refund)…</a>` : ''}</div>` : ''}</li>`;
+}
+
+function handoffState(handoff: HandoffRow, now: Date): { label: string; tone: Tone } {
+  if (handoff.used_at) return { label: 'used', tone: 'green' };
+  if (handoff.revoked_at) return { label: 'revoked', tone: 'gray' };
+  if (new Date(handoff.expires_at) <= now) return { label: 'expired', tone: 'gray' };
+  return { label: 'unused', tone: 'blue' };
+}
+
+function handoffItem(handoff: HandoffRow, view: ShopperView): Html {
+  const { now } = view;
+  const state = handoffState(handoff, now);
+  const session = handoff.used_by_session_id
+    ? html`<dt>Session</dt><dd><a href="${shopperHref(view.tenant.handle, view.email)}#session-${handoff.used_by_session_id}"><code>${handoff.used_by_session_id}</code></a></dd>`
+    : '';
+  return html`<li class="item"><div class="item-head">${badge(state.label, state.tone)}<strong>Order <code>${handoff.order_id}</code>, created ${when(handoff.created_at, now)}</strong></div>
+<dl class="kv">${handoff.used_at ? html`<dt>Opened</dt><dd>${when(handoff.used_at, now)}</dd>` : html`<dt>${state.label === 'expired' ? 'Expired' : 'Valid until'}</dt><dd>${when(handoff.expires_at, now)}</dd>`}
+${handoff.revoked_at ? html`<dt>Revoked</dt><dd>${when(handoff.revoked_at, now)} (the order was revoked)</dd>` : ''}${session}
+<dt>Returns to</dt><dd><code>${handoff.return_to}</code></dd></dl></li>`;
 }
 
 function grantForm(view: ShopperView): Html {
@@ -190,6 +216,7 @@ ${actions}
 <div class="cols"><div>
 ${section('Sign-in links', `${view.links.length} newest first`, view.links.length ? html`<ul class="items">${view.links.map((l) => linkItem(l, view))}</ul>` : empty('No sign-in links.'))}
 ${view.pendings.length ? section('Sign-ins from another device', `${view.pendings.length} newest first`, html`<ul class="items">${view.pendings.map((p) => pendingItem(p, view))}</ul>`) : ''}
+${view.handoffs.length ? section('Checkout links', `${view.handoffs.length} newest first`, html`<ul class="items">${view.handoffs.map((h) => handoffItem(h, view))}</ul>`) : ''}
 ${section('Sessions', `${active} active`, view.sessions.length ? html`<ul class="items">${view.sessions.map((s) => sessionItem(s, view))}</ul>` : empty('Never signed in.'))}
 </div><div>
 ${section('Support reports', `${view.reports.filter((r) => r.status === 'open').length} open`, reportList(tenant.handle, view.session.csrfToken, view.reports, now, email))}

@@ -78,6 +78,7 @@ export function consoleSignInRoutes(deps: AppDeps) {
       token: c.params.token ?? '',
       presenter: { requestId: c.requestId, ip: c.ctx.clientIp, userAgent: c.ctx.userAgent },
       accepts: (link) => link.return_to === CONSOLE_RETURN_TO,
+      purpose: 'console',
       heldSessionId: async () => {
         const current = await readConsoleSession(deps, c.jar);
         return current.kind === 'live' ? current.session.sessionId : null;
@@ -153,6 +154,7 @@ export function consoleSignInRoutes(deps: AppDeps) {
                 linkPath: CONSOLE_LINK_PATH,
                 mailCode: false, // the console has no code form: a link-only mail
                 requestId: c.requestId,
+                purpose: 'console',
               });
               c.ctx.facts.visitorId = visitorId;
             }

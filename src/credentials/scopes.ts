@@ -1,5 +1,13 @@
 // Scopes a server credential may hold. operator:* only on service PATs (no tenant).
-export const TENANT_SCOPES = ['access:read', 'access:write', 'visitor:write', 'support:read', 'webhooks:read', 'webhooks:write'] as const;
+export const TENANT_SCOPES = [
+  'access:read',
+  'access:write',
+  'visitor:write',
+  'support:read',
+  'webhooks:read',
+  'webhooks:write',
+  'handoff:write',
+] as const;
 export const OPERATOR_SCOPES = ['operator:read', 'operator:escalate'] as const;
 export type Scope = (typeof TENANT_SCOPES)[number] | (typeof OPERATOR_SCOPES)[number];
 

@@ -277,6 +277,14 @@ export const de: Messages = {
       title: 'Das war nicht die Zahl auf Ihrem anderen Bildschirm',
       text: 'Zu Ihrer Sicherheit wurde diese Anmeldung gestoppt, und es wurde niemand angemeldet. Fordern Sie eine neue Anmelde-E-Mail an und wählen Sie die Zahl, die Ihr Bildschirm zeigt.',
     },
+    invalid_handoff: {
+      title: 'Dieser Bestelllink funktioniert nicht',
+      text: 'Der Link ist vielleicht unvollständig oder gehört zu einem anderen Shop. Öffnen Sie ihn erneut aus Ihrer Kaufbestätigung, oder melden Sie sich mit der E-Mail-Adresse an, die Sie beim Kauf verwendet haben.',
+    },
+    step_up_required: {
+      title: 'Bitte melden Sie sich mit Ihrer E-Mail-Adresse an',
+      text: 'Sie haben eine Bestellung über einen Link aus dem Kauf geöffnet. Um Ihre anderen Käufe zu sehen, melden Sie sich mit der E-Mail-Adresse an, die Sie beim Kauf verwendet haben.',
+    },
   },
   problemPage: {
     tryAgain: 'Erneut versuchen',

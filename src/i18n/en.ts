@@ -260,6 +260,14 @@ export const en = {
       title: 'That was not the number on your other screen',
       text: 'For your safety, this sign-in was stopped and nothing was signed in. Ask for a new sign-in email and pick the number your screen shows.',
     },
+    invalid_handoff: {
+      title: 'This order link does not work',
+      text: 'The link may be incomplete or from another shop. Open it again from your receipt, or sign in with the email you used at checkout.',
+    },
+    step_up_required: {
+      title: 'Please sign in with your email',
+      text: 'You opened one order from a checkout link. To see your other purchases, sign in with the email you used at checkout.',
+    },
   } satisfies Record<ErrorCode, ProblemWords>,
   /** The ways on from such a page. */
   problemPage: {

@@ -10,6 +10,8 @@ import { sql } from '../db/sql.ts';
 import { AppError } from '../errors.ts';
 import { bodyLimitFor, invalid, readLimitedBody } from '../http/body.ts';
 import type { RequestContext } from '../http/request-context.ts';
+import type { KeyRing } from '../tokens/keys.ts';
+import { seal, unseal } from '../tokens/sealed.ts';
 import { idempotencyScope, type ScopeDeps } from './scope.ts';
 
 const KEEP_SECONDS = 24 * 3600;
@@ -24,7 +26,14 @@ const IDEMPOTENT_PATHS = new Set([
   '/v2/support/report',
   '/v2/public/content-report',
   '/v2/operator/escalations',
+  '/v2/access/handoffs',
 ]);
+/**
+ * Routes whose answer holds a live credential (a handoff's link): the stored body is sealed at rest
+ * (AES-GCM, bound to its scope and key), as the outbox seals a mail's link, and opened to replay.
+ */
+const SEALED_PATHS = new Set(['/v2/access/handoffs']);
+const SEALED_MARK = 'sealed:';
 const REISSUE_PATH = /^\/_edge\/visitor\/access\/t\/[^/]+\/reissue$/;
 
 /** Every POST except those that create a session (verify, link confirm): their answers hold live credentials. */
@@ -53,7 +62,7 @@ type StoredRow = {
   response_body: string | null;
 };
 
-export type IdempotencyDeps = { db: Db; clock: Clock };
+export type IdempotencyDeps = { db: Db; clock: Clock; keys: KeyRing };
 
 /**
  * Runs `handle` at most once per (scope, key, fingerprint). `handle` receives a fresh copy of the
@@ -87,7 +96,7 @@ export async function withIdempotency(
         headers: { 'retry-after': '1' },
       });
     }
-    return replay(stored);
+    return replay(deps.keys, stored, `${scope}\n${key}`);
   }
 
   let response: Response;
@@ -111,9 +120,10 @@ export async function withIdempotency(
         if (value !== null) headers[name] = value;
       }
     }
+    const stored = SEALED_PATHS.has(context.path) ? SEALED_MARK + (await seal(deps.keys, 'stored', text, `${scope}\n${key}`)) : text;
     await deps.db.many(sql`
       update idempotency_keys
-      set status = 'done', response_status = ${response.status}, response_headers = ${headers}, response_body = ${text}
+      set status = 'done', response_status = ${response.status}, response_headers = ${headers}, response_body = ${stored}
       where scope = ${scope} and key = ${key}`);
     return new Response(response.status === 204 || response.status === 304 ? null : text, response);
   }
@@ -141,16 +151,23 @@ async function release(db: Db, scope: string, key: string): Promise<void> {
   await db.many(sql`delete from idempotency_keys where scope = ${scope} and key = ${key} and status = 'running'`);
 }
 
-function replay(stored: StoredRow): Response {
+async function replay(keys: KeyRing, stored: StoredRow, aad: string): Promise<Response> {
+  let body = stored.response_body;
+  if (body?.startsWith(SEALED_MARK)) {
+    body = await unseal<string>(keys, 'stored', body.slice(SEALED_MARK.length), aad);
+    // Sealed by a secret no longer configured: the answer cannot be given again.
+    if (body === null)
+      throw new AppError('idempotency_key_reused', { detail: 'This stored answer can no longer be replayed; use a new Idempotency-Key.' });
+  }
   const headers = new Headers({ 'idempotent-replayed': 'true' });
   for (const [name, value] of Object.entries(stored.response_headers ?? {})) {
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
   }
   const status = stored.response_status!;
-  return new Response(status === 204 ? null : stored.response_body, { status, headers });
+  return new Response(status === 204 ? null : body, { status, headers });
 }
 
-export async function cleanupIdempotencyKeys(deps: IdempotencyDeps): Promise<number> {
+export async function cleanupIdempotencyKeys(deps: { db: Db; clock: Clock }): Promise<number> {
   const rows = await deps.db.many(sql`delete from idempotency_keys where expires_at < ${deps.clock.now()} returning key`);
   return rows.length;
 }

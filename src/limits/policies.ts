@@ -1,9 +1,18 @@
-// Limit policies: the defaults live in sql/0010, sql/0016 and sql/0021 (and docs/limits.md is generated from that table);
+// Limit policies: the defaults live in sql/0010, sql/0016, sql/0021 and sql/0022 (and docs/limits.md is generated from that table);
 // tenants may override a quota. Cached briefly: policies change rarely and every limited request reads them.
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
 
-export type LimitRoute = 'magic-link' | 'verify' | 'reissue' | 'link' | 'pending' | 'support-report' | 'content-report';
+export type LimitRoute =
+  | 'magic-link'
+  | 'verify'
+  | 'reissue'
+  | 'link'
+  | 'pending'
+  | 'support-report'
+  | 'content-report'
+  | 'handoff'
+  | 'handoff-page';
 /** `link`: the SHA-256 of a link token (never the token); `pending`: of a pending sign-in's id. */
 export type KeyType = 'ip' | 'tenant' | 'email' | 'handle' | 'credential' | 'link' | 'pending';
 

@@ -7,7 +7,7 @@ import { recordLinkReplay } from '../audit/security-events.ts';
 import type { Logger } from '../log.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { enqueueWebhookEvent } from '../webhooks/events.ts';
-import { classifyLink, consumeLink, type LinkState, type MagicLinkDeps, type NewSessionInfo } from './magic-link.ts';
+import { classifyLink, consumeLink, type LinkPurpose, type LinkState, type MagicLinkDeps, type NewSessionInfo } from './magic-link.ts';
 import type { LinkRow } from './queries.ts';
 
 /** Who presents the link, for the session it may create and the replay it may be. */
@@ -32,6 +32,8 @@ export type ConfirmInput<Answer> = {
   presenter: Presenter;
   /** Links this page serves (the console: its own); any other is invalid here. */
   accepts?: (link: LinkRow) => boolean;
+  /** Whose tokens this page takes (default `shopper`); another purpose's token is invalid here. */
+  purpose?: LinkPurpose;
   /** The id of the session this browser holds on this page, if any (asked only for a used link). */
   heldSessionId: () => Promise<string | null>;
   /** Noted for the request log once the link is known (the shoppers' page). */
@@ -47,7 +49,7 @@ export async function confirmLink<Answer>(
   deps: MagicLinkDeps & { logger: Logger },
   input: ConfirmInput<Answer>,
 ): Promise<Confirmation<Answer>> {
-  let state = await classifyLink(deps, input.tenant, input.token);
+  let state = await classifyLink(deps, input.tenant, input.token, input.purpose);
   if (state.kind !== 'invalid' && input.accepts && !input.accepts(state.link)) state = { kind: 'invalid' };
   if (state.kind !== 'invalid' && input.facts) Object.assign(input.facts, { tenantId: input.tenant.id, visitorId: state.link.visitor_id });
   if (state.kind !== 'valid') return settle(deps, input, state);
@@ -61,6 +63,7 @@ export async function confirmLink<Answer>(
     sessionTtlSeconds: input.consume.sessionTtlSeconds,
     requestId: presenter.requestId,
     via: 'link',
+    ...(input.purpose ? { purpose: input.purpose } : {}),
   });
   if (result.ok) return { kind: 'signed-in', link: state.link, session: result.session };
   // Lost the race, or it expired meanwhile: still valid means not consumable here.

@@ -24,6 +24,14 @@ export { findNewestLinkForEmail, listVisitorLinks, type LinkRow, type LinkViewRo
 
 export type MagicLinkDeps = { db: Db; keys: KeyRing; clock: Clock; outbox: MailOutbox; sessionTtlSeconds: number };
 
+/**
+ * Whose links these are: a shopper's (`vml_` link, `vs_` session) or the console's (`vcl_`, `vcs_`).
+ * The purpose is bound into each token's MAC, so one purpose's token is invalid at the other's pages.
+ */
+export type LinkPurpose = 'shopper' | 'console';
+const LINK_PREFIX = { shopper: 'vml', console: 'vcl' } as const;
+const SESSION_PREFIX = { shopper: 'vs', console: 'vcs' } as const;
+
 /** Where a shopper's link points (after its origin); the console's links point elsewhere. */
 export const VISITOR_LINK_PATH = '/_edge/visitor/access/t/';
 
@@ -52,9 +60,11 @@ export async function requestMagicLink(
     actor?: string;
     /** The asking browser's pending sign-in (pending.ts), written with the link. */
     pending?: NewPending;
+    /** Default `shopper`. */
+    purpose?: LinkPurpose;
   },
 ): Promise<{ visitorId: string }> {
-  const token = mintToken(deps.keys, 'vml');
+  const token = mintToken(deps.keys, LINK_PREFIX[input.purpose ?? 'shopper']);
   const code = mintCode();
   const { hash: codeHash, secretId } = hashCode(deps.keys, input.tenant.id, input.email, code);
   const messageId = `<${crypto.randomUUID()}@visitor-access>`;
@@ -92,8 +102,13 @@ export type LinkState =
   | { kind: 'used'; link: LinkRow; usedAt: Date };
 
 /** Forged or tampered tokens are rejected by their HMAC tag, before any query. */
-export async function classifyLink(deps: MagicLinkDeps, tenant: Tenant, token: string): Promise<LinkState> {
-  if (!verifyToken(deps.keys, 'vml', token)) return { kind: 'invalid' };
+export async function classifyLink(
+  deps: MagicLinkDeps,
+  tenant: Tenant,
+  token: string,
+  purpose: LinkPurpose = 'shopper',
+): Promise<LinkState> {
+  if (!verifyToken(deps.keys, LINK_PREFIX[purpose], token)) return { kind: 'invalid' };
   const link = await findLinkByTokenHash(deps.db, hashToken(token));
   // Another tenant's link is simply not a link here.
   if (!link || link.tenant_id !== tenant.id) return { kind: 'invalid' };
@@ -140,10 +155,12 @@ export async function consumeLink(
     requestId: string;
     via: 'link' | 'code';
     maxCodeAttempts?: number;
+    /** Default `shopper`: the session token's purpose follows the link's. */
+    purpose?: LinkPurpose;
   },
 ): Promise<{ ok: true; session: NewSessionInfo } | { ok: false; state: LinkState }> {
   const now = deps.clock.now();
-  const token = mintToken(deps.keys, 'vs');
+  const token = mintToken(deps.keys, SESSION_PREFIX[context.purpose ?? 'shopper']);
   const consumed = await consumeLinkIntoSession(
     deps.db,
     { linkId: link.id, ...(context.maxCodeAttempts === undefined ? {} : { maxCodeAttempts: context.maxCodeAttempts }) },

@@ -10,6 +10,7 @@ import { messagesFor } from '../i18n/messages.ts';
 import type { LimitResult } from '../limits/limiter.ts';
 import { routeContext, type RouteContext } from '../route-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
+import { endSupersededOrderSession } from '../sessions/current.ts';
 import { CHECK_COOKIE } from '../sessions/sessions.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { recordSecurityEvent } from '../audit/security-events.ts';
@@ -303,11 +304,15 @@ export function magicLinkRoutes(deps: AppDeps) {
       switch (outcome.kind) {
         case 'answered':
           return outcome.answer;
-        case 'signed-in':
+        case 'signed-in': {
           ctx.facts.sessionId = outcome.session.session_id;
+          // Read before the new cookie replaces the one this browser presented.
+          const held = await ctx.presentedSession();
           setSessionCookie(jar, outcome.session.token, ttl);
+          await endSupersededOrderSession(deps, held, outcome.session.visitor_id, ctx.requestId);
           logger.info('signed in by link', { requestId: ctx.requestId, tenant: tenant.handle, visitorId: outcome.session.visitor_id });
           return seeOther(set, outcome.session.return_to);
+        }
         case 'held':
           return seeOther(set, outcome.link.return_to);
         case 'bad':

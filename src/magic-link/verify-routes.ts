@@ -7,6 +7,7 @@ import { clearHostCookie, cookieString, seeOther, setHostCookie, type CookieJar,
 import { assertOriginAllowed } from '../http/csrf.ts';
 import { messagesFor } from '../i18n/messages.ts';
 import { type RouteContext, routeContext } from '../route-context.ts';
+import { endSupersededOrderSession } from '../sessions/current.ts';
 import { CHECK_COOKIE, PENDING_COOKIE } from '../sessions/sessions.ts';
 import { unseal } from '../tokens/sealed.ts';
 import { normaliseEmail } from '../visitors/email.ts';
@@ -162,7 +163,12 @@ export function verifyRoutes(deps: AppDeps) {
       }
       Object.assign(ctx.facts, { visitorId: session.visitor_id, sessionId: session.session_id });
       const delivery = body.delivery ?? 'cookie';
-      if (delivery === 'cookie') setSessionCookie(jar, session.token, ttl);
+      if (delivery === 'cookie') {
+        // Read before the new cookie replaces the one this browser presented.
+        const held = await ctx.presentedSession();
+        setSessionCookie(jar, session.token, ttl);
+        await endSupersededOrderSession(deps, held, session.visitor_id, ctx.requestId);
+      }
       logger.info('signed in by verify', { requestId: ctx.requestId, tenant: tenant.handle, visitorId: session.visitor_id, delivery });
       if (form) {
         clearHostCookie(jar, PENDING_COOKIE);

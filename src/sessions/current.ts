@@ -6,6 +6,7 @@ import { AppError } from '../errors.ts';
 import { cookieString, setHostCookie, type CookieJar } from '../http/cookies.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
+import { revokeSession } from './queries.ts';
 import { SESSION_COOKIE, sessionFromToken, sessionTokenFrom, touchSession, type VisitorSession } from './sessions.ts';
 
 /** Reading the session needs only the cookie values. */
@@ -39,6 +40,21 @@ export function signedIn({ session, tenant }: CurrentSession): { session: Visito
 }
 
 /**
+ * A full session (the address was proven), or 403 step_up_required: an order-scoped session
+ * (opened from a checkout handoff, whose address nobody verified) may not act on the address's
+ * other sessions.
+ */
+export function requireFullSession<T extends { session: VisitorSession }>(found: T, signInHref: string): T {
+  if (found.session.scope !== 'full') {
+    throw new AppError('step_up_required', {
+      detail: 'This session only opens one order. Sign in with your email to manage your sessions.',
+      fields: { signIn: signInHref },
+    });
+  }
+  return found;
+}
+
+/**
  * For a route that counts as using the session: its expiry slides (written at most once an hour,
  * never past SESSION_MAX_AGE after sign-in), and when it does, a cookie session gets its cookie again
  * with the new lifetime. The browser drops a cookie at its own Max-Age, set at sign-in, whatever the
@@ -56,4 +72,18 @@ export async function slideUsedSession(
     setHostCookie(jar, SESSION_COOKIE, cookieString(jar, SESSION_COOKIE)!, remainingSeconds);
   }
   return { session: live, tenant };
+}
+
+/**
+ * Step-up: a full sign-in (link or code) in a browser that held an order-scoped session of the same
+ * address replaces it; the old one ends, so it no longer counts against its order's cap. Likewise
+ * when another order's handoff is opened in that browser (one session cookie per browser).
+ */
+export async function endSupersededOrderSession(
+  deps: Pick<AppDeps, 'db' | 'clock'>,
+  held: VisitorSession | null,
+  visitorId: string,
+  requestId: string,
+): Promise<void> {
+  if (held?.scope === 'order' && held.visitor_id === visitorId) await revokeSession(deps.db, held.id, deps.clock.now(), requestId);
 }

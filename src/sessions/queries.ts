@@ -16,10 +16,22 @@ export type SessionRecord = {
   revoked_at: Date | null;
   user_agent: string | null;
   ip: string | null;
+  /** `full`: the address was proven (link or code); `order`: opened from a checkout handoff, sees one order. */
+  scope: SessionScope;
+  /** The order an order-scoped session sees (null for a full session). */
+  order_id: string | null;
 };
 
+export type SessionScope = 'full' | 'order';
+
+/** Most live order-scoped sessions per order; another needs the step-up (a full sign-in). */
+export const ORDER_SESSION_CAP = 5;
+
 /** A live session with whose it is (the cookie/bearer check). */
-export type SessionRow = Pick<SessionRecord, 'id' | 'tenant_id' | 'visitor_id' | 'created_at' | 'last_seen_at' | 'expires_at'> & {
+export type SessionRow = Pick<
+  SessionRecord,
+  'id' | 'tenant_id' | 'visitor_id' | 'created_at' | 'last_seen_at' | 'expires_at' | 'scope' | 'order_id'
+> & {
   email: string;
   handle: string;
 };
@@ -29,10 +41,26 @@ export function sessionInsert(select: Query): Query {
   return sql`insert into sessions (id, tenant_id, visitor_id, token_hash, magic_link_id, created_at, last_seen_at, expires_at, user_agent, ip) ${select}`;
 }
 
+/**
+ * An order-scoped session, for a composite statement: the caller's `select` yields the columns of
+ * `sessionInsert` followed by order_id. Full sessions keep using `sessionInsert` (scope's default).
+ */
+export function orderSessionInsert(select: Query): Query {
+  return sql`insert into sessions (id, tenant_id, visitor_id, token_hash, magic_link_id, created_at, last_seen_at, expires_at, user_agent, ip, order_id, scope)
+    select s.*, 'order' from (${select})
+      as s(id, tenant_id, visitor_id, token_hash, magic_link_id, created_at, last_seen_at, expires_at, user_agent, ip, order_id)`;
+}
+
+/** A condition for a composite statement: the order has room for one more live order-scoped session. */
+export function orderSessionRoom(tenantId: Query, orderId: Query, now: Date): Query {
+  return sql`(select count(*) from sessions os
+     where os.tenant_id = ${tenantId} and os.order_id = ${orderId} and os.revoked_at is null and os.expires_at > ${now}) < ${ORDER_SESSION_CAP}`;
+}
+
 /** One indexed lookup by token hash; revoked or expired sessions do not exist for callers. */
 export async function findLiveSessionByTokenHash(db: Db, tokenHash: string, now: Date): Promise<SessionRow | undefined> {
   return db.one<SessionRow>(sql`
-    select s.id, s.tenant_id, s.visitor_id, v.email, t.handle, s.created_at, s.last_seen_at, s.expires_at
+    select s.id, s.tenant_id, s.visitor_id, v.email, t.handle, s.created_at, s.last_seen_at, s.expires_at, s.scope, s.order_id
     from sessions s
     join visitors v on v.id = s.visitor_id
     join tenants t on t.id = s.tenant_id
@@ -81,17 +109,29 @@ export async function revokeSessions(db: Db, sessionIds: readonly string[], now:
   return rows.length;
 }
 
+/** Ends every live order-scoped session of an order (a refund or chargeback); returns how many. */
+export async function revokeOrderSessions(
+  db: Db,
+  tenantId: string,
+  orderId: string,
+  now: Date,
+  requestId: string | null = null,
+): Promise<number> {
+  const rows = await db.many(revoke(sql`tenant_id = ${tenantId}::uuid and order_id = ${orderId}`, now, requestId));
+  return rows.length;
+}
+
 export async function revokeVisitorSessions(db: Db, visitorId: string, now: Date, requestId: string | null = null): Promise<number> {
   const rows = await db.many(revoke(sql`visitor_id = ${visitorId}::uuid`, now, requestId));
   return rows.length;
 }
 
-export type SessionListRow = Pick<SessionRecord, 'id' | 'created_at' | 'last_seen_at' | 'user_agent'>;
+export type SessionListRow = Pick<SessionRecord, 'id' | 'created_at' | 'last_seen_at' | 'user_agent' | 'scope' | 'order_id'>;
 
 /** The visitor's live sessions, newest first. */
 export async function listLiveSessions(db: Db, visitorId: string, now: Date): Promise<SessionListRow[]> {
   return db.many<SessionListRow>(sql`
-    select id, created_at, last_seen_at, user_agent
+    select id, created_at, last_seen_at, user_agent, scope, order_id
     from sessions
     where visitor_id = ${visitorId}::uuid and revoked_at is null and expires_at > ${now}
     order by created_at desc`);
@@ -116,7 +156,7 @@ export type SessionViewRow = Omit<SessionRecord, 'tenant_id' | 'visitor_id'>;
 /** Every session of a visitor, live or not, newest first (the console's shopper page). */
 export async function listVisitorSessions(db: Db, visitorId: string, limit = 25): Promise<SessionViewRow[]> {
   return db.many<SessionViewRow>(sql`
-    select id, created_at, last_seen_at, expires_at, revoked_at, user_agent, ip, magic_link_id
+    select id, created_at, last_seen_at, expires_at, revoked_at, user_agent, ip, magic_link_id, scope, order_id
     from sessions
     where visitor_id = ${visitorId}::uuid
     order by created_at desc

@@ -8,8 +8,13 @@ import { clearHostCookie, type CookieJar } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
 import { IsoTime, operation, Text, VISITOR } from '../openapi/schemas.ts';
 import { routeContext } from '../route-context.ts';
+import { requireFullSession } from './current.ts';
 import { listLiveSessions, revokeOwnSession, revokeSession, revokeVisitorSessions } from './queries.ts';
 import { SESSION_COOKIE } from './sessions.ts';
+
+const SessionScope = t.Union([t.Literal('full'), t.Literal('order')], {
+  description: '`full`: the address was proven (link or code); `order`: opened from a checkout handoff, sees one order.',
+});
 
 const Me = t.Object({
   visitor: t.Object({ id: t.String(), email: t.String(), handle: t.String({ description: 'The storefront.' }) }),
@@ -18,6 +23,8 @@ const Me = t.Object({
     createdAt: IsoTime(),
     expiresAt: IsoTime(),
     via: t.Union([t.Literal('cookie'), t.Literal('bearer')]),
+    scope: SessionScope,
+    orderId: t.Optional(t.String({ description: 'The order an order-scoped session sees (scope "order" only).' })),
   }),
 });
 
@@ -26,11 +33,13 @@ const SessionItem = t.Object({
   createdAt: IsoTime(),
   lastSeenAt: IsoTime(),
   userAgent: t.Nullable(t.String()),
+  scope: SessionScope,
   current: t.Boolean({ description: 'The session this request came with.' }),
 });
 
 export function sessionRoutes(deps: AppDeps) {
   const { config } = deps;
+  const signInUrl = (tenant: { origins: readonly string[] }) => `${tenant.origins[0] ?? ''}/_edge/visitor/sign-in`;
 
   return new Elysia({ name: 'sessions' })
     .use(routeContext(deps))
@@ -40,7 +49,14 @@ export function sessionRoutes(deps: AppDeps) {
         const { session: live } = await ctx.requireUsedSession();
         return {
           visitor: { id: live.visitor_id, email: live.email, handle: live.handle },
-          session: { id: live.id, createdAt: live.created_at.toISOString(), expiresAt: live.expires_at.toISOString(), via: live.via },
+          session: {
+            id: live.id,
+            createdAt: live.created_at.toISOString(),
+            expiresAt: live.expires_at.toISOString(),
+            via: live.via,
+            scope: live.scope,
+            ...(live.order_id === null ? {} : { orderId: live.order_id }),
+          },
         };
       },
       {
@@ -52,13 +68,16 @@ export function sessionRoutes(deps: AppDeps) {
       '/v2/visitor/sessions',
       async ({ ctx }) => {
         const { session } = await ctx.requireUsedSession();
-        const rows = await listLiveSessions(deps.db, session.visitor_id, deps.clock.now());
+        // An order-scoped session sees itself only: the address's other sessions are the owner's business.
+        const live = await listLiveSessions(deps.db, session.visitor_id, deps.clock.now());
+        const rows = session.scope === 'full' ? live : live.filter((row) => row.id === session.id);
         return {
           items: rows.map((row) => ({
             id: row.id,
             createdAt: row.created_at.toISOString(),
             lastSeenAt: row.last_seen_at.toISOString(),
             userAgent: row.user_agent,
+            scope: row.scope,
             current: row.id === session.id,
           })),
         };
@@ -79,6 +98,7 @@ export function sessionRoutes(deps: AppDeps) {
         const { session, tenant } = await ctx.requireSession();
         // A cookie-authenticated write must come from the storefront itself.
         if (session.via === 'cookie') assertOriginAllowed(request, tenant, config);
+        if (params.id !== session.id) requireFullSession({ session }, signInUrl(tenant));
         if (!(await revokeOwnSession(deps.db, session.visitor_id, params.id, deps.clock.now(), ctx.requestId))) {
           throw new AppError('session_not_found', { detail: 'You have no live session with that id.' });
         }
@@ -101,7 +121,7 @@ export function sessionRoutes(deps: AppDeps) {
           summary: 'Revoke one of the shopper’s own sessions',
           tags: ['visitor'],
           security: VISITOR,
-          errors: ['not_signed_in', 'wrong_tenant', 'csrf_rejected', 'session_not_found'],
+          errors: ['not_signed_in', 'wrong_tenant', 'csrf_rejected', 'session_not_found', 'step_up_required'],
           bare: { 204: 'Revoked.' },
         }),
       },
@@ -122,6 +142,7 @@ export function sessionRoutes(deps: AppDeps) {
         if (session) {
           const now = deps.clock.now();
           const all = body.scope === 'all';
+          if (all && tenant) requireFullSession({ session }, signInUrl(tenant));
           if (all) await revokeVisitorSessions(deps.db, session.visitor_id, now, ctx.requestId);
           else await revokeSession(deps.db, session.id, now, ctx.requestId);
           await recordAudit(deps.db, {
@@ -151,7 +172,7 @@ export function sessionRoutes(deps: AppDeps) {
           description: 'Never fails for a missing or unreadable session. A form post is answered 303 to the storefront.',
           tags: ['visitor'],
           security: [...VISITOR, {}],
-          errors: ['wrong_tenant', 'csrf_rejected'],
+          errors: ['wrong_tenant', 'csrf_rejected', 'step_up_required'],
           bare: { 204: 'Signed out (JSON).', 303: 'Signed out (form): to the storefront’s first origin.' },
           idempotent: true,
           forms: true,

@@ -12,13 +12,18 @@ export const PENDING_COOKIE = '__Host-visitor_pending';
 // What other features may call: the sessions feature owns the `sessions` table, and nobody else
 // writes it (test/table-owners.test.ts) or imports its queries module.
 export {
+  ORDER_SESSION_CAP,
   findSessionOwner,
+  orderSessionInsert,
+  orderSessionRoom,
+  revokeOrderSessions,
   listVisitorSessions,
   revokeSession,
   revokeSessions,
   revokeVisitorSessions,
   sessionInsert,
   type SessionRecord,
+  type SessionScope,
   type SessionViewRow,
 } from './queries.ts';
 

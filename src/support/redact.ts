@@ -102,6 +102,9 @@ const RULES: Rule[] = [
   // The link token travels in the path: `/t/<token>` (also percent-encoded inside returnTo values).
   [/(\\?\/t\\?\/)(?!\[redacted\])[^/?#\s'"<>\\]+/g, (_, prefix) => `${prefix}${REDACTED}`],
   [/(%2Ft%2F)(?!\[redacted\])[^%&/?#\s'"<>\\]+/gi, (_, prefix) => `${prefix}${REDACTED}`],
+  // A checkout handoff's: `/_edge/visitor/access/h/<token>`.
+  [/(access\\?\/h\\?\/)(?!\[redacted\])[^/?#\s'"<>\\]+/g, (_, prefix) => `${prefix}${REDACTED}`],
+  [/(access%2Fh%2F)(?!\[redacted\])[^%&/?#\s'"<>\\]+/gi, (_, prefix) => `${prefix}${REDACTED}`],
   // HAR name/value objects: headers, query strings, form params.
   [
     /("name"\s*:\s*")([^"\\]{1,100})("\s*,\s*"value"\s*:\s*")((?:[^"\\]|\\.)*)(")/g,
@@ -147,8 +150,12 @@ const RULES: Rule[] = [
     /(?<![A-Za-z0-9_-])([A-Za-z][A-Za-z0-9_-]{0,63})=(?!\[redacted\])([^&#;,\s'"\\]+)/g,
     (whole, key) => (SECRET_KEY.test(key!) ? `${key}=${REDACTED}` : whole!),
   ],
-  // Our own tokens anywhere: link (`vml_`), session (`vs_`), PAT (`vapat_`); the kind stays readable.
-  [/(?:(?<=%[0-9A-Fa-f]{2})|(?<![A-Za-z_]))(vml|vs|vapat)_[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]+)?/g, (_, kind) => `${kind}_${REDACTED}`],
+  // Our own tokens anywhere: link (`vml_`), session (`vs_`), checkout handoff (`vh_`), console link and
+  // session (`vcl_`, `vcs_`), PAT (`vapat_`); the kind stays readable.
+  [
+    /(?:(?<=%[0-9A-Fa-f]{2})|(?<![A-Za-z_]))(vml|vs|vh|vcl|vcs|vapat)_[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]+)?/g,
+    (_, kind) => `${kind}_${REDACTED}`,
+  ],
   // JWTs (JWS eyJ….….…, JWE with five parts; an empty signature is `alg: none`).
   [/(?<![A-Za-z_-])eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+){0,2}/g, () => `eyJ${REDACTED}`],
   // Bearer credentials of any shape elsewhere in prose.

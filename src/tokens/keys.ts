@@ -11,6 +11,8 @@ export type SecretKeys = {
   cookie: CryptoKey;
   /** Credentials at rest (HS256 JWT secrets). */
   credential: CryptoKey;
+  /** Stored Idempotency-Key answers that hold a live credential (a handoff's link). */
+  stored: CryptoKey;
 };
 
 export type KeyRing = { current: SecretKeys; all: readonly SecretKeys[] };
@@ -39,6 +41,7 @@ async function deriveSecretKeys(secret: string): Promise<SecretKeys> {
     outbox: await aesKey(await hkdf(base, 'outbox-encryption')),
     cookie: await aesKey(await hkdf(base, 'cookie-encryption')),
     credential: await aesKey(await hkdf(base, 'credential-encryption')),
+    stored: await aesKey(await hkdf(base, 'stored-answer-encryption')),
   };
 }
 

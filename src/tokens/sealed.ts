@@ -1,9 +1,9 @@
-// AES-GCM sealing of small secrets at rest (outbox payloads) and in cookies, with the secret's id
+// AES-GCM sealing of small secrets at rest (outbox payloads, stored answers holding a link) and in cookies, with the secret's id
 // inside the sealed text so a rotated-out secret can still open what it sealed.
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from '@oslojs/encoding';
 import type { KeyRing, SecretKeys } from './keys.ts';
 
-type Purpose = 'outbox' | 'cookie' | 'credential';
+type Purpose = 'outbox' | 'cookie' | 'credential' | 'stored';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 

@@ -9,12 +9,16 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { encodeBase64urlNoPadding } from '@oslojs/encoding';
 import type { KeyRing } from './keys.ts';
 
-/** `vml`: a sign-in link; `vs`: a session; `vps`: a pending sign-in (its browser's cookie). */
-export type TokenPrefix = 'vml' | 'vs' | 'vps';
+/**
+ * The token's purpose, bound into its MAC (the tag covers `<prefix>_<random>`): a token minted for
+ * one purpose never verifies as another's. `vml`: a shopper's sign-in link, `vs`: a shopper's
+ * session, `vps`: a pending sign-in (its browser's cookie), `vh`: a checkout handoff, `vcl`: a console sign-in link, `vcs`: a console session.
+ */
+export type TokenPrefix = 'vml' | 'vs' | 'vps' | 'vh' | 'vcl' | 'vcs';
 
 const RANDOM_BYTES = 32; // 256 bits
 const TAG_BYTES = 16;
-const SHAPE = /^(vml|vs|vps)_([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{22})$/;
+const SHAPE = /^(vml|vs|vps|vh|vcl|vcs)_([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{22})$/;
 
 function tag(key: Uint8Array, prefix: string, random: string): Uint8Array {
   return createHmac('sha256', key).update(`${prefix}_${random}`).digest().subarray(0, TAG_BYTES);

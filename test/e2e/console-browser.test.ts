@@ -284,7 +284,7 @@ describe('the support console in a real browser', () => {
       await shoot(page, 'check-email');
       const consoleMail = await mailFor(LEAD, 1);
       const link = /https?:\/\/\S+\/console\/t\/\S+/.exec(consoleMail.text)![0];
-      expect(link).toStartWith(`${consoleOrigin}/console/t/vml_`);
+      expect(link).toStartWith(`${consoleOrigin}/console/t/vcl_`);
       expect((await goto(page, link)).status()).toBe(200);
       await shoot(page, 'link-confirm');
       await navigation(page, () => page.getByRole('button', { name: 'Continue' }).click());

@@ -35,6 +35,7 @@ export const LAYERS: Record<string, Layer> = {
   // (tenants, credentials, sessions) lazily, and the features' routes import it.
   'route-context.ts': 'feature',
   'access/': 'feature',
+  'handoffs/': 'feature',
   'audit/': 'feature',
   'console/': 'feature',
   'credentials/': 'feature',

@@ -72,12 +72,17 @@ export type Echo = {
 };
 
 /** The storefront's own back end: answers every request with JSON of what it received. */
-export function startStorefront() {
+/** `routes`: the test's own storefront pages (e.g. a checkout); null lets the echo answer. */
+export type StorefrontRoutes = (request: Request) => Response | Promise<Response> | null;
+
+export function startStorefront(routes?: StorefrontRoutes) {
   const received: Echo[] = [];
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
     fetch(request) {
+      const own = routes?.(request);
+      if (own) return own;
       const url = new URL(request.url);
       const echo: Echo = {
         method: request.method,

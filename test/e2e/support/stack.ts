@@ -12,7 +12,7 @@ import { findTenantByHandle } from '../../../src/tenants/tenants.ts';
 import { freshDatabase, usingPostgres, type TestDatabase } from '../../support/database.ts';
 import { MailCapture } from '../../support/mail-capture.ts';
 import { deployDocConfig, renderConfig, startNginx, type Nginx } from './nginx.ts';
-import { cli, reservePort, startService, startStorefront, type CliRun, type Service } from './processes.ts';
+import { cli, reservePort, startService, startStorefront, type CliRun, type Service, type StorefrontRoutes } from './processes.ts';
 
 export const HANDLE = 'gharart';
 export const EMAIL = 'demo@example.com';
@@ -62,6 +62,10 @@ export type StackOptions = {
   serviceEnv?: Record<string, string>;
   /** More shoppers granted GRANTED besides EMAIL (distinct addresses keep tests clear of the per-email mail limit). */
   grantEmails?: string[];
+  /** CLI work before the service starts (it then holds an embedded DATA_DIR): more grants, a PAT. */
+  beforeStart?: (env: Record<string, string>) => Promise<void>;
+  /** The storefront's own pages, answered before its echo. */
+  storefrontRoutes?: StorefrontRoutes;
 };
 
 export async function startStack(nginxBinary: string, options: StackOptions = {}): Promise<Stack> {
@@ -125,10 +129,11 @@ export async function startStack(nginxBinary: string, options: StackOptions = {}
     );
     const grantedWith = await addGrant(env, database);
     for (const email of options.grantEmails ?? []) await addGrant(env, database, email);
+    await options.beforeStart?.(env);
 
     const service = await startService(env);
     cleanups.push(() => service.stop());
-    const storefront = startStorefront();
+    const storefront = startStorefront(options.storefrontRoutes);
     cleanups.push(() => storefront.stop());
 
     const site = renderConfig(deployDocConfig(), {
