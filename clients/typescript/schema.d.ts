@@ -45,11 +45,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The link page: a "Continue" button (never consumes the link) */
-        get: operations["getEdgeVisitorAccessTToken"];
+        /**
+         * The link page: a "Continue" button (never consumes the link)
+         * @description Used → the 409 page, expired → the 410 page with a "Send me a fresh link" form; the browser already holding the session this link created is sent on.
+         */
+        get: operations["get_edgeVisitorAccessTByToken"];
         put?: never;
-        /** Continue: consume the link, set the session cookie */
-        post: operations["postEdgeVisitorAccessTToken"];
+        /** Continue: consume the link and set the session cookie; or, with `match`, approve the browser that asked */
+        post: operations["post_edgeVisitorAccessTByToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -65,8 +68,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a fresh link for an expired one */
-        post: operations["postEdgeVisitorAccessTTokenReissue"];
+        /** Send a fresh link and code for an expired, never-used one (up to 24 h old) */
+        post: operations["post_edgeVisitorAccessTByTokenReissue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -97,8 +100,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The "check your email" page with the code form */
-        get: operations["getEdgeVisitorCheckEmail"];
+        /** The "check your email" page: the address, the code form, and the pending sign-in’s number */
+        get: operations["get_edgeVisitorCheck-email"];
         put?: never;
         post?: never;
         delete?: never;
@@ -131,8 +134,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The hosted sign-in page */
-        get: operations["getEdgeVisitorSignIn"];
+        /** The hosted sign-in page: an email form posting to /v2/visitor/auth/magic-link */
+        get: operations["get_edgeVisitorSign-in"];
         put?: never;
         post?: never;
         delete?: never;
@@ -656,8 +659,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ask for a sign-in link and code by email (202 for every well-formed address) */
-        post: operations["postV2VisitorAuthMagicLink"];
+        /**
+         * Ask for a sign-in link and code by email (202 for every well-formed address)
+         * @description A browser’s request starts a pending sign-in (the `__Host-visitor_pending` cookie and `pending` in the answer); a storefront server’s (visitor:write) does not.
+         */
+        post: operations["postV2VisitorAuthMagic-link"];
         delete?: never;
         options?: never;
         head?: never;
@@ -690,7 +696,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with the link token or the 6-digit code */
+        /**
+         * Sign in with the link token or the 6-digit code
+         * @description A form post answers 303 to the returnTo; its wrong code or malformed address is the code form again (same status and code as the problem).
+         */
         post: operations["postV2VisitorAuthVerify"];
         delete?: never;
         options?: never;
@@ -1055,7 +1064,7 @@ export interface operations {
             };
         };
     };
-    getEdgeVisitorAccessTToken: {
+    get_edgeVisitorAccessTByToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -1066,15 +1075,27 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The page. */
+            /** @description The page (sets the test cookie `__Host-visitor_check`). */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "text/html": string;
                 };
+            };
+            /** @description Used by this browser already: to the returnTo. */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `invalid_magic_link`: This sign-in link is not valid; `invalid_request`: The request is malformed */
             400: {
@@ -1146,7 +1167,7 @@ export interface operations {
             };
         };
     };
-    postEdgeVisitorAccessTToken: {
+    post_edgeVisitorAccessTByToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -1155,12 +1176,37 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description "Sign in on my other screen": the two-digit number picked. */
+                    match?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** @description "Sign in on my other screen": the two-digit number picked. */
+                    match?: string;
+                };
+            };
+        };
         responses: {
-            /** @description Signed in: to returnTo. */
+            /** @description `match`, the right number: "your other screen is signing in" (nothing set on this browser). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Signed in (or already, by this browser): to the returnTo. */
             303: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1187,7 +1233,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `used_magic_link`: This sign-in link was already used */
+            /** @description `number_mismatch`: That was not the number on your other screen; `used_magic_link`: This sign-in link was already used */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1198,8 +1244,30 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `expired_magic_link`: This sign-in link has expired */
+            /** @description `expired_magic_link`: This sign-in link has expired; `pending_expired`: This sign-in can no longer finish here */
             410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1246,7 +1314,7 @@ export interface operations {
             };
         };
     };
-    postEdgeVisitorAccessTTokenReissue: {
+    post_edgeVisitorAccessTByTokenReissue: {
         parameters: {
             query?: never;
             header?: {
@@ -1260,7 +1328,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Form: to /_edge/visitor/check-email. */
+            /** @description Sent (or, past a per-email limit, not: the same answer). */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "sent";
+                        /** @description This request’s id (also in X-Request-Id). */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Form: to /_edge/visitor/check-email (the pending cookie set). */
             303: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1293,11 +1379,22 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `idempotency_in_progress`: A request with this Idempotency-Key is still running; `link_still_valid`: This sign-in link is still valid */
+            /** @description `idempotency_in_progress`: A request with this Idempotency-Key is still running; `link_still_valid`: This sign-in link is still valid; `used_magic_link`: This sign-in link was already used */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `expired_magic_link`: This sign-in link has expired */
+            410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1408,7 +1505,7 @@ export interface operations {
             };
         };
     };
-    getEdgeVisitorCheckEmail: {
+    "get_edgeVisitorCheck-email": {
         parameters: {
             query?: never;
             header?: never;
@@ -1417,7 +1514,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The page. */
+            /** @description The page (sets the test cookie `__Host-visitor_check`). */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -1426,6 +1523,14 @@ export interface operations {
                 content: {
                     "text/html": string;
                 };
+            };
+            /** @description Approved on the other device meanwhile: signed in, to the returnTo. */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `invalid_request`: The request is malformed */
             400: {
@@ -1562,9 +1667,11 @@ export interface operations {
             };
         };
     };
-    getEdgeVisitorSignIn: {
+    "get_edgeVisitorSign-in": {
         parameters: {
-            query?: never;
+            query?: {
+                returnTo?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4862,7 +4969,7 @@ export interface operations {
             };
         };
     };
-    postV2VisitorAuthMagicLink: {
+    "postV2VisitorAuthMagic-link": {
         parameters: {
             query?: never;
             header?: {
@@ -4875,19 +4982,25 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description The storefront; required on a host no storefront owns. */
                     handle?: string;
+                    /** @description The shopper’s address (a malformed one is 400 invalid_email). */
                     email: string;
+                    /** @description Where the link leads: an absolute URL on an allowed origin, or a path. Default: the storefront’s `/`. */
                     returnTo?: string;
                 };
                 "application/x-www-form-urlencoded": {
+                    /** @description The storefront; required on a host no storefront owns. */
                     handle?: string;
+                    /** @description The shopper’s address (a malformed one is 400 invalid_email). */
                     email: string;
+                    /** @description Where the link leads: an absolute URL on an allowed origin, or a path. Default: the storefront’s `/`. */
                     returnTo?: string;
                 };
             };
         };
         responses: {
-            /** @description Sent (or not: the same answer). */
+            /** @description Sent (or, past a per-email limit, not: the same answer). */
             202: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -4900,11 +5013,22 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         status: "sent";
+                        /** @description This request’s id (also in X-Request-Id). */
                         requestId: string;
+                        /** @description A browser’s request only: its pending sign-in. */
+                        pending?: {
+                            /** @description The number the link page will ask to pick. */
+                            number: string | number;
+                            /**
+                             * Format: date-time
+                             * @description When the pending sign-in ends if the mail goes out now.
+                             */
+                            expiresAt: string;
+                        };
                     };
                 };
             };
-            /** @description Form: to /_edge/visitor/check-email. */
+            /** @description Form: to /_edge/visitor/check-email (the pending cookie set). */
             303: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -4919,6 +5043,18 @@ export interface operations {
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credential */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5147,9 +5283,62 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The link token (`vml_…`); used when both token and code are sent. */
+                    token?: string;
+                    /** @description The storefront; required on a host no storefront owns. */
+                    handle?: string;
+                    /** @description With code. A form may omit it (taken from the pending cookie). */
+                    email?: string;
+                    /** @description The 6-digit code from the mail. */
+                    code?: string;
+                    /** @description `cookie` (default): sets `__Host-visitor_session`; `bearer`: the token in the answer. */
+                    delivery?: "cookie" | "bearer";
+                };
+                "application/x-www-form-urlencoded": {
+                    /** @description The link token (`vml_…`); used when both token and code are sent. */
+                    token?: string;
+                    /** @description The storefront; required on a host no storefront owns. */
+                    handle?: string;
+                    /** @description With code. A form may omit it (taken from the pending cookie). */
+                    email?: string;
+                    /** @description The 6-digit code from the mail. */
+                    code?: string;
+                    /** @description `cookie` (default): sets `__Host-visitor_session`; `bearer`: the token in the answer. */
+                    delivery?: "cookie" | "bearer";
+                };
+            };
+        };
         responses: {
-            /** @description Form: to the returnTo stored with the link. */
+            /** @description Signed in (JSON). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitor: {
+                            id: string;
+                            email: string;
+                            /** @description The storefront. */
+                            handle: string;
+                        };
+                        session: {
+                            id: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
+                        /** @description delivery=bearer only: `Authorization: Bearer vs_…` (no cookie is set). */
+                        sessionToken?: string;
+                    };
+                };
+            };
+            /** @description Form: signed in, to the returnTo stored with the link. */
             303: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -5205,6 +5394,28 @@ export interface operations {
             };
             /** @description `expired_magic_link`: This sign-in link has expired */
             410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;

@@ -8,6 +8,7 @@ import { cookieString, seeOther, setHostCookie, type CookieJar, type SetContext 
 import { assertOriginAllowed } from '../http/csrf.ts';
 import { messagesFor } from '../i18n/messages.ts';
 import type { LimitResult } from '../limits/limiter.ts';
+import { IsoTime, operation, PUBLIC, serverCaller, Text } from '../openapi/schemas.ts';
 import { routeContext, type RouteContext } from '../route-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { endSupersededOrderSession } from '../sessions/current.ts';
@@ -41,6 +42,18 @@ import { pendingCookie, pendingRoutes, wakeupsOf } from './pending-routes.ts';
 import type { LinkRow } from './queries.ts';
 import { hostedPageRoutes } from './page-routes.ts';
 import { verifyRoutes } from './verify-routes.ts';
+
+/** The link page's path parameter. */
+const LinkToken = t.Object({ token: Text({ description: 'The link token (`vml_…`) from the sign-in mail.' }) });
+
+/** What a request for a mail answers (JSON): the same for every well-formed address. */
+const Sent = t.Object(
+  {
+    status: t.Literal('sent'),
+    requestId: t.String({ description: 'This request’s id (also in X-Request-Id).' }),
+  },
+  { description: 'Sent (or, past a per-email limit, not: the same answer).' },
+);
 
 export function magicLinkRoutes(deps: AppDeps) {
   const { config, keys, clock, db, logger } = deps;
@@ -238,115 +251,223 @@ export function magicLinkRoutes(deps: AppDeps) {
         };
       },
       {
+        // email and returnTo are judged by the handler, not the schema: a browser form's bad value
+        // gets the form again with the error beside the field, not a bare problem.
         body: t.Object({
-          handle: t.Optional(t.String({ maxLength: 64 })),
-          email: t.String({ maxLength: 512 }),
-          returnTo: t.Optional(t.String({ maxLength: 2048 })),
+          handle: t.Optional(Text({ maxLength: 64, description: 'The storefront; required on a host no storefront owns.' })),
+          email: Text({ maxLength: 512, description: 'The shopper’s address (a malformed one is 400 invalid_email).' }),
+          returnTo: t.Optional(
+            Text({ description: 'Where the link leads: an absolute URL on an allowed origin, or a path. Default: the storefront’s `/`.' }),
+          ),
+        }),
+        response: {
+          202: t.Composite(
+            [
+              Sent,
+              t.Object({
+                pending: t.Optional(
+                  t.Object(
+                    {
+                      number: t.Integer({ minimum: 10, maximum: 99, description: 'The number the link page will ask to pick.' }),
+                      expiresAt: IsoTime('When the pending sign-in ends if the mail goes out now.'),
+                    },
+                    { description: 'A browser’s request only: its pending sign-in.' },
+                  ),
+                ),
+              }),
+            ],
+            { description: 'Sent (or, past a per-email limit, not: the same answer).' },
+          ),
+        },
+        detail: operation({
+          summary: 'Ask for a sign-in link and code by email (202 for every well-formed address)',
+          description:
+            'A browser’s request starts a pending sign-in (the `__Host-visitor_pending` cookie and `pending` in the answer); a storefront server’s (visitor:write) does not.',
+          tags: ['sign-in'],
+          security: [{}, ...serverCaller('visitor:write')],
+          errors: [
+            'invalid_email',
+            'invalid_return_to',
+            'unauthorized',
+            'insufficient_scope',
+            'wrong_tenant',
+            'csrf_rejected',
+            'unknown_handle',
+            'rate_limited',
+          ],
+          bare: { 303: 'Form: to /_edge/visitor/check-email (the pending cookie set).' },
+          rateLimited: true,
+          idempotent: true,
+          forms: true,
         }),
       },
     )
-    .get('/_edge/visitor/access/t/:token', async ({ ctx, params, set, cookie }) => {
-      const jar = cookie as CookieJar;
-      const tenant = await linkTenant(ctx);
-      if (!tenant) throw new AppError('invalid_magic_link');
-      await enforceLinkLimits(keys, ctx, tenant, params.token);
-      const action = `/_edge/visitor/access/t/${params.token}`;
-      // GET never consumes (mail scanners prefetch links): it shows a button and sets a test cookie.
-      const outcome = await confirmLink(linkDeps, shopperLink(ctx, tenant, params.token));
-      if (outcome.kind === 'held') return seeOther(set, outcome.link.return_to);
-      if (outcome.kind !== 'valid')
-        return badLinkPage(ctx, set, tenant, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' }, action, clock.now());
-      await auditVisitor(deps, ctx, tenant, 'link_opened', { visitorId: outcome.link.visitor_id, detail: { linkId: outcome.link.id } });
-      setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, outcome.link));
-      const other = await otherScreenOf(jar, outcome.link);
-      Object.assign(set.headers, pageHeaders(tenant));
-      return confirmPage({
-        tenant,
-        requestId: ctx.requestId,
-        locale: pageLocale(ctx, set, tenant),
-        action,
-        ...(other ? { choice: { numbers: other.choices } } : {}),
-        inApp: isInAppBrowser(ctx.userAgent),
-      });
-    })
-    .post('/_edge/visitor/access/t/:token', async ({ ctx, request, params, set, cookie, body }) => {
-      const jar = cookie as CookieJar;
-      const tenant = await linkTenant(ctx);
-      if (!tenant) throw new AppError('invalid_magic_link');
-      // Order matters (docs/api.md "The link page"): CSRF → token → test cookie → consume.
-      assertOriginAllowed(request, tenant, config);
-      await enforceLinkLimits(keys, ctx, tenant, params.token);
-      const action = `/_edge/visitor/access/t/${params.token}`;
-      const match = (body as Record<string, unknown> | undefined)?.match;
-      if (match !== undefined) return pickNumber(ctx, set, jar, tenant, params.token, match);
-      const ttl = sessionTtlFor(deps, tenant);
-      const outcome = await confirmLink(linkDeps, {
-        ...shopperLink(ctx, tenant, params.token),
-        consume: {
-          sessionTtlSeconds: ttl,
-          check: (link) => {
-            if (cookieString(jar, CHECK_COOKIE)) return undefined;
-            // The token stays untouched, so the same link works once cookies are allowed.
-            setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, link));
-            set.status = 400;
-            ctx.facts.code = 'cookie_blocked';
-            Object.assign(set.headers, pageHeaders(tenant));
-            return cookieBlockedPage({
-              tenant,
-              requestId: ctx.requestId,
-              locale: pageLocale(ctx, set, tenant),
-              action,
-              codePageUrl: `${ctx.linkOrigin(tenant)}${CODE_PAGE_PATH}`,
-            });
-          },
-        },
-      });
-      switch (outcome.kind) {
-        case 'answered':
-          return outcome.answer;
-        case 'signed-in': {
-          ctx.facts.sessionId = outcome.session.session_id;
-          // Read before the new cookie replaces the one this browser presented.
-          const held = await ctx.presentedSession();
-          setSessionCookie(jar, outcome.session.token, ttl);
-          await endSupersededOrderSession(deps, held, outcome.session.visitor_id, ctx.requestId);
-          logger.info('signed in by link', { requestId: ctx.requestId, tenant: tenant.handle, visitorId: outcome.session.visitor_id });
-          return seeOther(set, outcome.session.return_to);
-        }
-        case 'held':
-          return seeOther(set, outcome.link.return_to);
-        case 'bad':
-          return badLinkPage(ctx, set, tenant, outcome.state, action, clock.now());
-        case 'valid':
-          throw new AppError('invalid_magic_link'); // a POST always consumes: not reached
-      }
-    })
-    .post('/_edge/visitor/access/t/:token/reissue', async ({ ctx, request, params, set, cookie }) => {
-      const tenant = await linkTenant(ctx);
-      if (!tenant) throw new AppError('invalid_magic_link');
-      if (bodyKindOf(request) === 'form') assertOriginAllowed(request, tenant, config);
-      await ctx.enforceLimits('reissue', tenant.id, { ip: ctx.clientIp, tenant: tenant.id });
-      const expired = await linkToReissue(linkDeps, tenant, params.token);
-      ctx.facts.visitorId = expired.visitor_id;
-      // A fresh link is a sign-in mail like any other: it spends the address's per-email budget,
-      // so one expired link cannot be reissued into a flood of mail.
-      if (await mailBudgetLeft(ctx, tenant, expired.email)) {
-        await requestMagicLink(linkDeps, {
+    .get(
+      '/_edge/visitor/access/t/:token',
+      async ({ ctx, params, set, cookie }) => {
+        const jar = cookie as CookieJar;
+        const tenant = await linkTenant(ctx);
+        if (!tenant) throw new AppError('invalid_magic_link');
+        await enforceLinkLimits(keys, ctx, tenant, params.token);
+        const action = `/_edge/visitor/access/t/${params.token}`;
+        // GET never consumes (mail scanners prefetch links): it shows a button and sets a test cookie.
+        const outcome = await confirmLink(linkDeps, shopperLink(ctx, tenant, params.token));
+        if (outcome.kind === 'held') return seeOther(set, outcome.link.return_to);
+        if (outcome.kind !== 'valid')
+          return badLinkPage(ctx, set, tenant, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' }, action, clock.now());
+        await auditVisitor(deps, ctx, tenant, 'link_opened', { visitorId: outcome.link.visitor_id, detail: { linkId: outcome.link.id } });
+        setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, outcome.link));
+        const other = await otherScreenOf(jar, outcome.link);
+        Object.assign(set.headers, pageHeaders(tenant));
+        return confirmPage({
           tenant,
-          email: expired.email,
-          returnTo: expired.return_to,
-          linkOrigin: ctx.linkOrigin(tenant),
           requestId: ctx.requestId,
-          locale: requestLocale(ctx, tenant),
+          locale: pageLocale(ctx, set, tenant),
+          action,
+          ...(other ? { choice: { numbers: other.choices } } : {}),
+          inApp: isInAppBrowser(ctx.userAgent),
         });
-        await auditVisitor(deps, ctx, tenant, 'link_reissued', { visitorId: expired.visitor_id, detail: { expiredLinkId: expired.id } });
-      }
-      if (bodyKindOf(request) === 'form') {
-        return toCheckEmail(keys, cookie as CookieJar, set, { handle: tenant.handle, email: expired.email, returnTo: expired.return_to });
-      }
-      set.status = 202;
-      return { status: 'sent', requestId: ctx.requestId };
-    })
+      },
+      {
+        params: LinkToken,
+        detail: operation({
+          summary: 'The link page: a "Continue" button (never consumes the link)',
+          description:
+            'Used → the 409 page, expired → the 410 page with a "Send me a fresh link" form; the browser already holding the session this link created is sent on.',
+          tags: ['pages', 'sign-in'],
+          security: PUBLIC,
+          errors: ['invalid_magic_link', 'expired_magic_link', 'used_magic_link', 'rate_limited'],
+          html: { 200: 'The page (sets the test cookie `__Host-visitor_check`).' },
+          bare: { 303: 'Used by this browser already: to the returnTo.' },
+          rateLimited: true,
+        }),
+      },
+    )
+    .post(
+      '/_edge/visitor/access/t/:token',
+      async ({ ctx, request, params, set, cookie, body }) => {
+        const jar = cookie as CookieJar;
+        const tenant = await linkTenant(ctx);
+        if (!tenant) throw new AppError('invalid_magic_link');
+        // Order matters (docs/api.md "The link page"): CSRF → token → test cookie → consume.
+        assertOriginAllowed(request, tenant, config);
+        await enforceLinkLimits(keys, ctx, tenant, params.token);
+        const action = `/_edge/visitor/access/t/${params.token}`;
+        const match = body.match;
+        if (match !== undefined) return pickNumber(ctx, set, jar, tenant, params.token, match);
+        const ttl = sessionTtlFor(deps, tenant);
+        const outcome = await confirmLink(linkDeps, {
+          ...shopperLink(ctx, tenant, params.token),
+          consume: {
+            sessionTtlSeconds: ttl,
+            check: (link) => {
+              if (cookieString(jar, CHECK_COOKIE)) return undefined;
+              // The token stays untouched, so the same link works once cookies are allowed.
+              setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, link));
+              set.status = 400;
+              ctx.facts.code = 'cookie_blocked';
+              Object.assign(set.headers, pageHeaders(tenant));
+              return cookieBlockedPage({
+                tenant,
+                requestId: ctx.requestId,
+                locale: pageLocale(ctx, set, tenant),
+                action,
+                codePageUrl: `${ctx.linkOrigin(tenant)}${CODE_PAGE_PATH}`,
+              });
+            },
+          },
+        });
+        switch (outcome.kind) {
+          case 'answered':
+            return outcome.answer;
+          case 'signed-in': {
+            ctx.facts.sessionId = outcome.session.session_id;
+            // Read before the new cookie replaces the one this browser presented.
+            const held = await ctx.presentedSession();
+            setSessionCookie(jar, outcome.session.token, ttl);
+            await endSupersededOrderSession(deps, held, outcome.session.visitor_id, ctx.requestId);
+            logger.info('signed in by link', { requestId: ctx.requestId, tenant: tenant.handle, visitorId: outcome.session.visitor_id });
+            return seeOther(set, outcome.session.return_to);
+          }
+          case 'held':
+            return seeOther(set, outcome.link.return_to);
+          case 'bad':
+            return badLinkPage(ctx, set, tenant, outcome.state, action, clock.now());
+          case 'valid':
+            throw new AppError('invalid_magic_link'); // a POST always consumes: not reached
+        }
+      },
+      {
+        params: LinkToken,
+        // match is checked by the handler (two digits) after CSRF, as docs/api.md orders the checks.
+        body: t.Object({
+          match: t.Optional(Text({ description: '"Sign in on my other screen": the two-digit number picked.' })),
+        }),
+        detail: operation({
+          summary: 'Continue: consume the link and set the session cookie; or, with `match`, approve the browser that asked',
+          tags: ['pages', 'sign-in'],
+          security: PUBLIC,
+          errors: [
+            'invalid_request',
+            'invalid_magic_link',
+            'expired_magic_link',
+            'used_magic_link',
+            'cookie_blocked',
+            'number_mismatch',
+            'pending_expired',
+            'csrf_rejected',
+            'rate_limited',
+          ],
+          html: { 200: '`match`, the right number: "your other screen is signing in" (nothing set on this browser).' },
+          bare: { 303: 'Signed in (or already, by this browser): to the returnTo.' },
+          rateLimited: true,
+          forms: true,
+        }),
+      },
+    )
+    .post(
+      '/_edge/visitor/access/t/:token/reissue',
+      async ({ ctx, request, params, set, cookie }) => {
+        const tenant = await linkTenant(ctx);
+        if (!tenant) throw new AppError('invalid_magic_link');
+        if (bodyKindOf(request) === 'form') assertOriginAllowed(request, tenant, config);
+        await ctx.enforceLimits('reissue', tenant.id, { ip: ctx.clientIp, tenant: tenant.id });
+        const expired = await linkToReissue(linkDeps, tenant, params.token);
+        ctx.facts.visitorId = expired.visitor_id;
+        // A fresh link is a sign-in mail like any other: it spends the address's per-email budget,
+        // so one expired link cannot be reissued into a flood of mail.
+        if (await mailBudgetLeft(ctx, tenant, expired.email)) {
+          await requestMagicLink(linkDeps, {
+            tenant,
+            email: expired.email,
+            returnTo: expired.return_to,
+            linkOrigin: ctx.linkOrigin(tenant),
+            requestId: ctx.requestId,
+            locale: requestLocale(ctx, tenant),
+          });
+          await auditVisitor(deps, ctx, tenant, 'link_reissued', { visitorId: expired.visitor_id, detail: { expiredLinkId: expired.id } });
+        }
+        if (bodyKindOf(request) === 'form') {
+          return toCheckEmail(keys, cookie as CookieJar, set, { handle: tenant.handle, email: expired.email, returnTo: expired.return_to });
+        }
+        set.status = 202;
+        return { status: 'sent' as const, requestId: ctx.requestId };
+      },
+      {
+        params: LinkToken,
+        response: { 202: Sent },
+        detail: operation({
+          summary: 'Send a fresh link and code for an expired, never-used one (up to 24 h old)',
+          tags: ['sign-in'],
+          security: PUBLIC,
+          errors: ['invalid_magic_link', 'expired_magic_link', 'used_magic_link', 'link_still_valid', 'csrf_rejected', 'rate_limited'],
+          bare: { 303: 'Form: to /_edge/visitor/check-email (the pending cookie set).' },
+          rateLimited: true,
+          idempotent: true,
+          forms: true,
+        }),
+      },
+    )
     .use(verifyRoutes(deps))
     .use(pendingRoutes(deps, wakeups))
     .use(hostedPageRoutes(deps));

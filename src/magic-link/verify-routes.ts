@@ -6,6 +6,7 @@ import { bodyKindOf, invalid } from '../http/body.ts';
 import { clearHostCookie, cookieString, seeOther, setHostCookie, type CookieJar, type SetContext } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
 import { messagesFor } from '../i18n/messages.ts';
+import { IsoTime, operation, PUBLIC, Text } from '../openapi/schemas.ts';
 import { type RouteContext, routeContext } from '../route-context.ts';
 import { endSupersededOrderSession } from '../sessions/current.ts';
 import { CHECK_COOKIE, PENDING_COOKIE } from '../sessions/sessions.ts';
@@ -20,6 +21,13 @@ import { pageHeaders } from '../http/html.ts';
 import { classifyNoting, linkDepsOf, recordReplayed } from './link-state.ts';
 import { CODE_PAGE_PATH, checkEmailPage, cookieBlockedPage, expiredPage, type FieldError, usedPage } from './pages.ts';
 import { setSessionCookie, type Pending } from './sign-in-cookies.ts';
+
+/** The verify API's answer (JSON): who signed in, and the session; `sessionToken` with delivery=bearer. */
+const SignedIn = t.Object({
+  visitor: t.Object({ id: t.String(), email: t.String(), handle: t.String({ description: 'The storefront.' }) }),
+  session: t.Object({ id: t.String(), expiresAt: IsoTime() }),
+  sessionToken: t.Optional(t.String({ description: 'delivery=bearer only: `Authorization: Bearer vs_…` (no cookie is set).' })),
+});
 
 /** The verify API's answer: who signed in, and the session. */
 function sessionBody(tenant: Tenant, session: NewSessionInfo) {
@@ -177,12 +185,43 @@ export function verifyRoutes(deps: AppDeps) {
       return delivery === 'bearer' ? { ...sessionBody(tenant, session), sessionToken: session.token } : sessionBody(tenant, session);
     },
     {
+      // token, email and code are judged by the handler, not the schema: a browser form's wrong
+      // code or malformed address gets the code form again with the error beside the field.
       body: t.Object({
-        token: t.Optional(t.String({ maxLength: 256 })),
-        handle: t.Optional(t.String({ maxLength: 64 })),
-        email: t.Optional(t.String({ maxLength: 512 })),
-        code: t.Optional(t.String({ maxLength: 16 })),
-        delivery: t.Optional(t.Union([t.Literal('cookie'), t.Literal('bearer')])),
+        token: t.Optional(Text({ maxLength: 256, description: 'The link token (`vml_…`); used when both token and code are sent.' })),
+        handle: t.Optional(Text({ maxLength: 64, description: 'The storefront; required on a host no storefront owns.' })),
+        email: t.Optional(Text({ maxLength: 512, description: 'With code. A form may omit it (taken from the pending cookie).' })),
+        code: t.Optional(Text({ maxLength: 16, description: 'The 6-digit code from the mail.' })),
+        delivery: t.Optional(
+          t.Union([t.Literal('cookie'), t.Literal('bearer')], {
+            description: '`cookie` (default): sets `__Host-visitor_session`; `bearer`: the token in the answer.',
+          }),
+        ),
+      }),
+      // Not Elysia's `response`: a form's pages are strings it would type as the 200 answer. Documented only.
+      detail: operation({
+        summary: 'Sign in with the link token or the 6-digit code',
+        description:
+          'A form post answers 303 to the returnTo; its wrong code or malformed address is the code form again (same status and code as the problem).',
+        tags: ['sign-in'],
+        security: PUBLIC,
+        errors: [
+          'invalid_magic_link',
+          'expired_magic_link',
+          'used_magic_link',
+          'invalid_code',
+          'invalid_email',
+          'cookie_blocked',
+          'code_attempts_exceeded',
+          'wrong_tenant',
+          'csrf_rejected',
+          'unknown_handle',
+          'rate_limited',
+        ],
+        bare: { 303: 'Form: signed in, to the returnTo stored with the link.' },
+        documentedJson: { 200: { description: 'Signed in (JSON).', schema: SignedIn } },
+        rateLimited: true,
+        forms: true,
       }),
     },
   );
