@@ -136,8 +136,8 @@ export function magicLinkRoutes(deps: AppDeps) {
    * sign-in (the right one) or rejects it (any other); the link is used up either way and nothing
    * is set on this browser, so no test cookie is needed (CSRF was checked).
    */
-  async function pickNumber(ctx: RouteContext, set: SetContext, jar: CookieJar, tenant: Tenant, token: string, match: unknown) {
-    if (typeof match !== 'string' || !/^[1-9][0-9]$/.test(match)) throw invalid('match', 'Pick one of the two-digit numbers shown.');
+  async function pickNumber(ctx: RouteContext, set: SetContext, jar: CookieJar, tenant: Tenant, token: string, match: string) {
+    if (!/^[1-9][0-9]$/.test(match)) throw invalid('match', 'Pick one of the two-digit numbers shown.');
     const action = `/_edge/visitor/access/t/${token}`;
     const locale = pageLocale(ctx, set, tenant);
     const look = () => confirmLink(linkDeps, shopperLink(ctx, tenant, token));
