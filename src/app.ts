@@ -19,6 +19,7 @@ import { demoStorefrontRoutes } from './demo-storefront/routes.ts';
 import { diagnosticsRoutes } from './diagnostics/routes.ts';
 import { magicLinkRoutes } from './magic-link/routes.ts';
 import { openapiRoutes } from './openapi/routes.ts';
+import { metricsRoutes } from './ops/metrics-routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import { supportRoutes } from './support/routes.ts';
@@ -90,6 +91,8 @@ function isEdgeCheck(url: string): boolean {
 export function buildApp(deps: AppDeps): App {
   const { config, logger } = deps;
   const edge = createEdgeCheck(deps);
+  /** Each request's matched route template (by its context, which an idempotent replay's copy shares). */
+  const routes = new WeakMap<object, string>();
   const elysia = new Elysia()
     .onRequest(async ({ request, set }) => {
       const context = requestContext(request, config);
@@ -107,12 +110,17 @@ export function buildApp(deps: AppDeps): App {
     // Bodies are ours to read: JSON or browser forms, size-limited, malformed → 400 (never 500).
     // Every text field (body, query, params) then obeys one rule: no control characters, valid
     // Unicode, bounded length (src/http/text-fields.ts) — PostgreSQL would answer a NUL with a 500.
-    .onParse(async ({ request }) => {
+    .onParse(async ({ request, route }) => {
+      routes.set(requestContext(request, config), route); // also when the body is refused
       const path = requestContext(request, config).path;
       const body = await readBody(request, bodyLimitFor(path));
       return checkBodyText(path, bodyKindOf(request), body);
     })
-    .onTransform(({ request, params }) => checkUrlText(request.url, params as Record<string, unknown> | undefined))
+    .onTransform(({ request, params, route }) => {
+      // The matched route's template (`/v2/visitor/sessions/:id`), never the raw path: the metrics' label.
+      routes.set(requestContext(request, config), route);
+      return checkUrlText(request.url, params as Record<string, unknown> | undefined);
+    })
     .onError(async ({ request, error, code }) => {
       const context = requestContext(request, config);
       const appError = toAppError(error, code);
@@ -135,6 +143,7 @@ export function buildApp(deps: AppDeps): App {
       });
     })
     .use(opsRoutes(deps))
+    .use(metricsRoutes(deps))
     .use(magicLinkRoutes(deps))
     .use(sessionRoutes(deps))
     .use(accessRoutes(deps))
@@ -194,7 +203,9 @@ export function buildApp(deps: AppDeps): App {
       response = new Response(response.body, response); // immutable headers (e.g. Response.redirect)
       for (const [name, value] of Object.entries(extra)) if (!response.headers.has(name)) response.headers.set(name, value);
     }
-    const ms = Math.round((performance.now() - context.startedAt) * 10) / 10;
+    const elapsed = performance.now() - context.startedAt;
+    deps.metrics.observeRequest(routes.get(context) ?? null, request.method, response.status, elapsed / 1000);
+    const ms = Math.round(elapsed * 10) / 10;
     const path = redactPath(context.path);
     logger.info('request', {
       requestId: context.requestId,

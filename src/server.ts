@@ -3,6 +3,7 @@
 import type { Server } from 'bun';
 import { EDGE_PATH } from './access/edge.ts';
 import { SERVER_BODY_BACKSTOP } from './http/body.ts';
+import { metricsResponse } from './ops/metrics-routes.ts';
 import { announceListening, runtimeFromEnv } from './runtime.ts';
 
 // Everything this process creates (DATA_DIR: embedded database, dev secret, dev PATs) is for this
@@ -24,12 +25,22 @@ const server = Bun.serve({
   // The socket peer feeds the trusted-proxy and loopback checks; asked for only when needed.
   fetch: (request, srv) => app.fetch(request, () => srv.requestIP(request)?.address),
 });
+// METRICS_PORT: a listener for the scraper alone (firewalled to it), GET /metrics without a token.
+const metricsServer =
+  deps.config.metricsPort === null
+    ? null
+    : Bun.serve({
+        port: deps.config.metricsPort,
+        routes: { '/metrics': { GET: () => metricsResponse(deps) } },
+        fetch: () => new Response('Not found\n', { status: 404, headers: { 'content-type': 'text/plain' } }),
+      });
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   deps.logger.info('shutting down', { signal });
   await server.stop(); // stops accepting; resolves when in-flight requests are done
+  await metricsServer?.stop();
   await runtime.close();
   process.exit(0);
 }
@@ -41,4 +52,5 @@ process.on('unhandledRejection', (reason) => {
 });
 // Announce only once signals are handled: whoever waits for this line may stop us right away.
 runtime.startWorkers();
+if (metricsServer) deps.logger.info('metrics listening', { url: `http://localhost:${metricsServer.port}/metrics` });
 announceListening(deps, server.port!, 'bun');

@@ -27,6 +27,7 @@ function toParameters(values: readonly unknown[]): postgres.ParameterOrJSON<neve
 function wrap(client: Client, root: postgres.Sql, inTransaction: boolean): Db {
   const db: Db = {
     kind: 'postgres',
+    poolSize: root.options.max,
     async many<Row>(query: Query) {
       // Prepared: PostgreSQL parses and plans each statement once per connection, one round trip.
       return (await client.unsafe(query.text, toParameters(query.values), { prepare: true })) as unknown as Row[];
