@@ -66,7 +66,9 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
   if (!config.tokenSecrets || (!overrides.db && !config.databaseUrl) || seedDemo) makeDataDirPrivate(config.dataDir);
   const secrets = config.tokenSecrets ?? [devTokenSecret(config.dataDir)];
   const keys = await deriveKeyRing(secrets);
-  const metrics = new Metrics({ processMetrics: true });
+  // The queue gauges' 5 s cache runs on the injected clock (tests move it).
+  const metricsClock = overrides.clock ?? systemClock;
+  const metrics = new Metrics({ processMetrics: true, now: () => metricsClock.now().getTime() });
   const opened = overrides.db ?? (await openDatabase(config));
   // A database handed in (tests) serves every purpose; otherwise side pools for counters and mail.
   const openedPools: SidePools = overrides.db ? sharedPools(opened) : openSidePools(config, opened);
