@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { upsertGrant } from '../src/access/grants.ts';
 import { setOverride } from '../src/limits/policies.ts';
 import { freshDatabase, usingPostgres, type TestDatabase } from './support/database.ts';
-import { CookieJar, Harness, SERVICE_HOST } from './support/harness.ts';
+import { type CookieJar, Harness, SERVICE_HOST } from './support/harness.ts';
 import { MailCapture } from './support/mail-capture.ts';
 import { startService } from './support/service-process.ts';
 import { insertTestTenant } from './support/tenants.ts';
@@ -75,7 +75,7 @@ async function scrape(): Promise<{ text: string; samples: Sample[] }> {
 }
 
 /** The sum of a family's samples whose labels include `labels` (0 when none). */
-function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   return samples
     .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((sum, s) => sum + s.value, 0);
@@ -94,7 +94,7 @@ function edge(uri: string, jar?: CookieJar) {
 describe('GET /metrics exposition', () => {
   it('parses as Prometheus text, with process memory, event-loop lag and the pool gauges', async () => {
     const { samples } = await scrape();
-    expect(valueOf(samples, 'process_resident_memory_bytes')).toBeGreaterThan(1_000_000);
+    expect(sampleValue(samples, 'process_resident_memory_bytes')).toBeGreaterThan(1_000_000);
     expect(has(samples, 'nodejs_eventloop_lag_p99_seconds')).toBe(true);
     expect(has(samples, 'va_db_pool_in_use', { pool: 'main' })).toBe(true);
     expect(has(samples, 'va_db_pool_waiting')).toBe(true);
@@ -108,13 +108,14 @@ describe('GET /metrics exposition', () => {
     const { jar } = await h.signIn('metrics-sign-in@example.com');
     await h.fetch('/v2/visitor/me', { jar });
     const after = (await scrape()).samples;
-    expect(valueOf(after, 'va_http_requests_total', route) - valueOf(before, 'va_http_requests_total', route)).toBe(1);
+    expect(sampleValue(after, 'va_http_requests_total', route) - sampleValue(before, 'va_http_requests_total', route)).toBe(1);
     expect(
-      valueOf(after, 'va_http_request_duration_seconds_count', route) - valueOf(before, 'va_http_request_duration_seconds_count', route),
+      sampleValue(after, 'va_http_request_duration_seconds_count', route) -
+        sampleValue(before, 'va_http_request_duration_seconds_count', route),
     ).toBe(1);
     const link = { route: '/_edge/visitor/access/t/:token', method: 'POST', status: '303' };
-    expect(valueOf(after, 'va_http_requests_total', link) - valueOf(before, 'va_http_requests_total', link)).toBe(1);
-    expect(valueOf(after, 'va_http_requests_total', { route: '/v2/visitor/me', status: '200' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(after, 'va_http_requests_total', link) - sampleValue(before, 'va_http_requests_total', link)).toBe(1);
+    expect(sampleValue(after, 'va_http_requests_total', { route: '/v2/visitor/me', status: '200' })).toBeGreaterThanOrEqual(1);
   });
 
   it('counts an outbox send, and reads the outbox state at most every 5 s', async () => {
@@ -122,19 +123,19 @@ describe('GET /metrics exposition', () => {
     const response = await h.json('/v2/visitor/auth/magic-link', { email: 'metrics-outbox@example.com' });
     expect(response.status).toBe(202);
     // Within the 5 s the state was read in: the cached numbers.
-    expect(valueOf((await scrape()).samples, 'va_mail_outbox_pending')).toBe(valueOf(before, 'va_mail_outbox_pending'));
+    expect(sampleValue((await scrape()).samples, 'va_mail_outbox_pending')).toBe(sampleValue(before, 'va_mail_outbox_pending'));
     h.clock.advance(5);
     const waiting = (await scrape()).samples;
-    expect(valueOf(waiting, 'va_mail_outbox_pending')).toBe(1);
-    expect(valueOf(waiting, 'va_mail_outbox_oldest_age_seconds')).toBeGreaterThanOrEqual(5);
+    expect(sampleValue(waiting, 'va_mail_outbox_pending')).toBe(1);
+    expect(sampleValue(waiting, 'va_mail_outbox_oldest_age_seconds')).toBeGreaterThanOrEqual(5);
     await h.deliver();
     h.clock.advance(5);
     const after = (await scrape()).samples;
-    expect(valueOf(after, 'va_mail_outbox_pending')).toBe(0);
-    expect(valueOf(after, 'va_mail_outbox_oldest_age_seconds')).toBe(0);
-    expect(valueOf(after, 'va_mail_sends_total', { outcome: 'sent' }) - valueOf(before, 'va_mail_sends_total', { outcome: 'sent' })).toBe(
-      1,
-    );
+    expect(sampleValue(after, 'va_mail_outbox_pending')).toBe(0);
+    expect(sampleValue(after, 'va_mail_outbox_oldest_age_seconds')).toBe(0);
+    expect(
+      sampleValue(after, 'va_mail_sends_total', { outcome: 'sent' }) - sampleValue(before, 'va_mail_sends_total', { outcome: 'sent' }),
+    ).toBe(1);
     expect(has(after, 'va_webhook_deliveries_pending')).toBe(true);
   });
 
@@ -153,7 +154,7 @@ describe('GET /metrics exposition', () => {
     expect((await edge('/content/course/1')).status).toBe(401);
     expect((await edge('/about')).status).toBe(204);
     const after = (await scrape()).samples;
-    const delta = (name: string, labels: Record<string, string>) => valueOf(after, name, labels) - valueOf(before, name, labels);
+    const delta = (name: string, labels: Record<string, string>) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
     expect(delta('va_edge_decisions_total', { reason: 'granted', status: '204' })).toBe(2);
     expect(delta('va_edge_decisions_total', { reason: 'no_grant', status: '403' })).toBe(1);
     expect(delta('va_edge_decisions_total', { reason: 'not_signed_in', status: '401' })).toBe(1);
@@ -171,9 +172,11 @@ describe('GET /metrics exposition', () => {
     expect((await ask('metrics-limit-2@example.com')).status).toBe(429);
     const after = (await scrape()).samples;
     const policy = { policy: 'magic-link:per-tenant' };
-    expect(valueOf(after, 'va_rate_limit_refusals_total', policy) - valueOf(before, 'va_rate_limit_refusals_total', policy)).toBe(1);
+    expect(sampleValue(after, 'va_rate_limit_refusals_total', policy) - sampleValue(before, 'va_rate_limit_refusals_total', policy)).toBe(
+      1,
+    );
     const status = { route: '/v2/visitor/auth/magic-link', status: '429' };
-    expect(valueOf(after, 'va_http_requests_total', status) - valueOf(before, 'va_http_requests_total', status)).toBe(1);
+    expect(sampleValue(after, 'va_http_requests_total', status) - sampleValue(before, 'va_http_requests_total', status)).toBe(1);
     await h.deliver();
   });
 
@@ -186,15 +189,15 @@ describe('GET /metrics exposition', () => {
     const held = Array.from({ length: size + 1 }, () => h.deps.db.transaction(() => gate));
     try {
       const during = parseExposition(await h.deps.metrics.exposition());
-      expect(valueOf(during, 'va_db_pool_size', { pool: 'main' })).toBe(size);
-      expect(valueOf(during, 'va_db_pool_in_use', { pool: 'main' })).toBe(size);
-      expect(valueOf(during, 'va_db_pool_waiting', { pool: 'main' })).toBe(1);
+      expect(sampleValue(during, 'va_db_pool_size', { pool: 'main' })).toBe(size);
+      expect(sampleValue(during, 'va_db_pool_in_use', { pool: 'main' })).toBe(size);
+      expect(sampleValue(during, 'va_db_pool_waiting', { pool: 'main' })).toBe(1);
     } finally {
       release();
       await Promise.all(held);
     }
     const after = parseExposition(await h.deps.metrics.exposition());
-    expect(valueOf(after, 'va_db_pool_waiting', { pool: 'main' })).toBe(0);
+    expect(sampleValue(after, 'va_db_pool_waiting', { pool: 'main' })).toBe(0);
   });
 
   it('labels no email and no raw path: unmatched paths are "unmatched", matched ones their template', async () => {
@@ -285,10 +288,10 @@ describe('the METRICS_PORT listener (the real server process)', () => {
       const response = await fetch(url!);
       expect(response.status).toBe(200);
       const samples = parseExposition(await response.text());
-      expect(valueOf(samples, 'va_http_requests_total', { route: '/healthz', status: '200' })).toBe(1);
-      expect(valueOf(samples, 'process_resident_memory_bytes')).toBeGreaterThan(1_000_000);
+      expect(sampleValue(samples, 'va_http_requests_total', { route: '/healthz', status: '200' })).toBe(1);
+      expect(sampleValue(samples, 'process_resident_memory_bytes')).toBeGreaterThan(1_000_000);
       expect(has(samples, 'nodejs_eventloop_lag_p99_seconds')).toBe(true);
-      expect(valueOf(samples, 'va_db_pool_size', { pool: 'main' })).toBe(usingPostgres ? 10 : 1);
+      expect(sampleValue(samples, 'va_db_pool_size', { pool: 'main' })).toBe(usingPostgres ? 10 : 1);
       expect(has(samples, 'va_db_pool_waiting', { pool: 'main' })).toBe(true);
       expect((await fetch(url!.replace('/metrics', '/healthz'))).status).toBe(404);
       // No METRICS_TOKEN: the main listener does not serve it (and this host is the demo storefront's).
