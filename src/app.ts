@@ -10,7 +10,7 @@ import { contentSecurityPolicy } from './http/html.ts';
 import { problemResponse, wantsHtml } from './http/problem.ts';
 import { checkBodyText, checkUrlText } from './http/text-fields.ts';
 import { adoptRequestContext, requestContext, resolvePeer, socketPeers, type PeerSource } from './http/request-context.ts';
-import { acceptsIdempotencyKey, withIdempotency } from './idempotency/idempotency.ts';
+import { acceptsIdempotencyKey, idempotentRouteTemplate, withIdempotency } from './idempotency/idempotency.ts';
 import { redactPath } from './log.ts';
 import { createEdgeCheck, EDGE_PATH } from './access/edge.ts';
 import { accessRoutes } from './access/routes.ts';
@@ -204,7 +204,9 @@ export function buildApp(deps: AppDeps): App {
       for (const [name, value] of Object.entries(extra)) if (!response.headers.has(name)) response.headers.set(name, value);
     }
     const elapsed = performance.now() - context.startedAt;
-    deps.metrics.observeRequest(routes.get(context) ?? null, request.method, response.status, elapsed / 1000);
+    // A replay is answered from the store without routing: its route is the one its key belongs to.
+    const route = routes.get(context) ?? (request.headers.has('idempotency-key') ? idempotentRouteTemplate(context.path) : null);
+    deps.metrics.observeRequest(route, request.method, response.status, elapsed / 1000);
     const ms = Math.round(elapsed * 10) / 10;
     const path = redactPath(context.path);
     logger.info('request', {

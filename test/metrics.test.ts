@@ -118,6 +118,25 @@ describe('GET /metrics exposition', () => {
     expect(sampleValue(after, 'va_http_requests_total', { route: '/v2/visitor/me', status: '200' })).toBeGreaterThanOrEqual(1);
   });
 
+  it('counts an idempotent replay (answered before routing) under its route, not as unmatched', async () => {
+    const before = (await scrape()).samples;
+    const send = () =>
+      h.json(
+        '/v2/visitor/auth/magic-link',
+        { email: 'metrics-replay@example.com' },
+        { headers: { 'idempotency-key': 'metrics-replay-1' } },
+      );
+    expect((await send()).status).toBe(202);
+    const replay = await send();
+    expect([replay.status, replay.headers.get('idempotent-replayed')]).toEqual([202, 'true']);
+    const after = (await scrape()).samples;
+    const route = { route: '/v2/visitor/auth/magic-link', status: '202' };
+    expect(sampleValue(after, 'va_http_requests_total', route) - sampleValue(before, 'va_http_requests_total', route)).toBe(2);
+    const unmatched = { route: 'unmatched', status: '202' };
+    expect(sampleValue(after, 'va_http_requests_total', unmatched)).toBe(sampleValue(before, 'va_http_requests_total', unmatched));
+    await h.deliver();
+  });
+
   it('counts an outbox send, and reads the outbox state at most every 5 s', async () => {
     const before = (await scrape()).samples;
     const response = await h.json('/v2/visitor/auth/magic-link', { email: 'metrics-outbox@example.com' });
