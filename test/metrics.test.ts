@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { upsertGrant } from '../src/access/grants.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
 import { setOverride } from '../src/limits/policies.ts';
 import { freshDatabase, usingPostgres, type TestDatabase } from './support/database.ts';
 import { type CookieJar, Harness, SERVICE_HOST } from './support/harness.ts';
@@ -264,6 +265,22 @@ describe('who may read GET /metrics', () => {
       expect(response.status).toBe(404);
     } finally {
       await plain.close();
+    }
+  });
+});
+
+describe('METRICS_PORT and METRICS_TOKEN', () => {
+  it('are off by default, and a bad value stops start-up naming the variable', () => {
+    expect(loadConfig({})).toMatchObject({ metricsPort: null, metricsToken: null });
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_TOKEN: TOKEN })).toMatchObject({ metricsPort: 9464, metricsToken: TOKEN });
+    for (const [env, name] of [
+      [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
+      [{ METRICS_PORT: 'nine' }, 'METRICS_PORT'],
+      [{ METRICS_PORT: '70000' }, 'METRICS_PORT'],
+      [{ PORT: '3000', METRICS_PORT: '3000' }, 'METRICS_PORT'],
+    ] as const) {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(name);
     }
   });
 });
