@@ -111,8 +111,9 @@ export function buildApp(deps: AppDeps): App {
     // Every text field (body, query, params) then obeys one rule: no control characters, valid
     // Unicode, bounded length (src/http/text-fields.ts) — PostgreSQL would answer a NUL with a 500.
     .onParse(async ({ request, route }) => {
-      routes.set(requestContext(request, config), route); // also when the body is refused
-      const path = requestContext(request, config).path;
+      const context = requestContext(request, config);
+      routes.set(context, route); // also when the body is refused
+      const path = context.path;
       const body = await readBody(request, bodyLimitFor(path));
       return checkBodyText(path, bodyKindOf(request), body);
     })

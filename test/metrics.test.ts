@@ -138,6 +138,19 @@ describe('GET /metrics exposition', () => {
     await h.deliver();
   });
 
+  it('counts a refused body (400 before the handler) under its route', async () => {
+    const before = (await scrape()).samples;
+    const response = await h.fetch('/v2/visitor/auth/magic-link', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email": ',
+    });
+    expect(response.status).toBe(400);
+    const after = (await scrape()).samples;
+    const route = { route: '/v2/visitor/auth/magic-link', status: '400' };
+    expect(sampleValue(after, 'va_http_requests_total', route) - sampleValue(before, 'va_http_requests_total', route)).toBe(1);
+  });
+
   it('counts an outbox send, and reads the outbox state at most every 5 s', async () => {
     const before = (await scrape()).samples;
     const response = await h.json('/v2/visitor/auth/magic-link', { email: 'metrics-outbox@example.com' });

@@ -46,7 +46,8 @@ export class RateLimiter {
     private readonly db: Db,
     private readonly clock: Clock,
     options: {
-      ipv6Prefix?: number /** Metrics: a request refused, or silently not served, by this policy. */;
+      ipv6Prefix?: number;
+      /** Metrics: a request refused, or silently not served, by this policy. */
       onRefused?: (policy: string) => void;
     } = {},
   ) {
