@@ -5,6 +5,7 @@ import { plugin } from 'bun';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
+import { Metrics } from '../src/metrics/metrics.ts';
 
 const CLIENT_DIR = new URL('../clients/typescript/', import.meta.url);
 
@@ -29,7 +30,7 @@ const CONFIG_ENV = { NODE_ENV: 'production', PUBLIC_URL: 'https://id.example.com
 export async function generateClientFiles(): Promise<{ 'openapi.json': string; 'schema.d.ts': string }> {
   const config = loadConfig({ ...CONFIG_ENV, TOKEN_SECRET: 'x'.repeat(32), DATABASE_URL: 'postgres://unused', SMTP_URL: 'smtp://unused' });
   type Deps = Parameters<typeof buildApp>[0];
-  const app = buildApp({ config, logger: createLogger('error', () => {}) } as unknown as Deps);
+  const app = buildApp({ config, logger: createLogger('error', () => {}), metrics: new Metrics() } as unknown as Deps);
   const response = await app.elysia.handle(new Request('https://id.example.com/openapi.json'));
   if (response.status !== 200) throw new Error(`GET /openapi.json answered ${response.status}`);
   const document = await response.json();

@@ -8,6 +8,7 @@ import type { RateLimiter } from './limits/limiter.ts';
 import type { Logger } from './log.ts';
 import type { MailOutbox } from './mail/outbox.ts';
 import type { DevMailbox } from './mail/transport.ts';
+import type { Metrics } from './metrics/metrics.ts';
 import type { TenantDirectory } from './tenants/tenants.ts';
 import type { KeyRing } from './tokens/keys.ts';
 import type { UrlPolicy } from './webhooks/url-policy.ts';
@@ -29,6 +30,8 @@ export type AppDeps = {
   /** Where webhooks may go (checked at registration and before every delivery). */
   webhookUrlPolicy: UrlPolicy;
   webhooks: WebhookWorker;
+  /** Prometheus metrics (GET /metrics, METRICS_PORT). */
+  metrics: Metrics;
 };
 
 /** A new session's lifetime: the tenant's TTL or SESSION_TTL, never beyond the absolute SESSION_MAX_AGE. */

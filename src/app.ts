@@ -20,7 +20,7 @@ import {
 import { linkOriginFor } from './http/visitor-tenant.ts';
 import { negotiateLocale } from './i18n/locales.ts';
 import { isLoopback } from './net/cidr.ts';
-import { acceptsIdempotencyKey, withIdempotency } from './idempotency/idempotency.ts';
+import { acceptsIdempotencyKey, idempotentRouteTemplate, withIdempotency } from './idempotency/idempotency.ts';
 import { redactPath } from './log.ts';
 import { createEdgeCheck, EDGE_PATH } from './access/edge.ts';
 import { accessRoutes } from './access/routes.ts';
@@ -32,6 +32,7 @@ import { signInHref } from './magic-link/pages.ts';
 import { resolveReturnTo } from './magic-link/return-to.ts';
 import { magicLinkRoutes } from './magic-link/routes.ts';
 import { openapiRoutes } from './openapi/routes.ts';
+import { metricsRoutes } from './ops/metrics-routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import { supportRoutes } from './support/routes.ts';
@@ -103,6 +104,8 @@ function isEdgeCheck(url: string): boolean {
 export function buildApp(deps: AppDeps): App {
   const { config, logger } = deps;
   const edge = createEdgeCheck(deps);
+  /** Each request's matched route template (by its context, which an idempotent replay's copy shares). */
+  const routes = new WeakMap<object, string>();
   const elysia = new Elysia()
     .onRequest(async ({ request, set }) => {
       const context = requestContext(request, config);
@@ -120,12 +123,18 @@ export function buildApp(deps: AppDeps): App {
     // Bodies are ours to read: JSON or browser forms, size-limited, malformed → 400 (never 500).
     // Every text field (body, query, params) then obeys one rule: no control characters, valid
     // Unicode, bounded length (src/http/text-fields.ts) — PostgreSQL would answer a NUL with a 500.
-    .onParse(async ({ request }) => {
-      const path = requestContext(request, config).path;
+    .onParse(async ({ request, route }) => {
+      const context = requestContext(request, config);
+      routes.set(context, route); // also when the body is refused
+      const path = context.path;
       const body = await readBody(request, bodyLimitFor(path));
       return checkBodyText(path, bodyKindOf(request), body);
     })
-    .onTransform(({ request, params }) => checkUrlText(request.url, params as Record<string, unknown> | undefined))
+    .onTransform(({ request, params, route }) => {
+      // The matched route's template (`/v2/visitor/sessions/:id`), never the raw path: the metrics' label.
+      routes.set(requestContext(request, config), route);
+      return checkUrlText(request.url, params as Record<string, unknown> | undefined);
+    })
     .onError(async ({ request, error, code, set, body }) => {
       const context = requestContext(request, config);
       const appError = toAppError(error, code);
@@ -149,6 +158,7 @@ export function buildApp(deps: AppDeps): App {
       });
     })
     .use(opsRoutes(deps))
+    .use(metricsRoutes(deps))
     .use(magicLinkRoutes(deps))
     .use(sessionRoutes(deps))
     .use(accessRoutes(deps))
@@ -250,7 +260,11 @@ export function buildApp(deps: AppDeps): App {
       response = new Response(response.body, response); // immutable headers (e.g. Response.redirect)
       for (const [name, value] of Object.entries(extra)) if (!response.headers.has(name)) response.headers.set(name, value);
     }
-    const ms = Math.round((performance.now() - context.startedAt) * 10) / 10;
+    const elapsed = performance.now() - context.startedAt;
+    // A replay is answered from the store without routing: its route is the one its key belongs to.
+    const route = routes.get(context) ?? (request.headers.has('idempotency-key') ? idempotentRouteTemplate(context.path) : null);
+    deps.metrics.observeRequest(route, request.method, response.status, elapsed / 1000);
+    const ms = Math.round(elapsed * 10) / 10;
     const path = redactPath(context.path);
     logger.info('request', {
       requestId: context.requestId,

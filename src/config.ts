@@ -34,6 +34,10 @@ export type Config = Readonly<{
   /** The rendered API reference at /docs: always in development and test, in production only with API_DOCS=on. */
   apiDocs: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** A second listener serving only GET /metrics (Bun entry); null: none. */
+  metricsPort: number | null;
+  /** GET /metrics on the main listener answers only `Authorization: Bearer` this; null: 404 there. */
+  metricsToken: string | null;
 }>;
 
 /** A bad variable: the message is one line that names it. */
@@ -134,6 +138,11 @@ export function loadConfig(env: Env): Config {
     ? url('ERRORS_DOC_BASE_URL', env.ERRORS_DOC_BASE_URL, ['http:', 'https:'])
     : `${new URL(publicUrl).origin}/docs/errors`;
   if (errorsDocBaseUrl.includes('#')) throw new ConfigError('ERRORS_DOC_BASE_URL', 'must not contain a fragment (#code is appended)');
+  const metricsPort = env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0) : null;
+  if (metricsPort !== null && metricsPort > 65535) throw new ConfigError('METRICS_PORT', 'must be ≤ 65535');
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) throw new ConfigError('METRICS_PORT', 'must differ from PORT');
+  const metricsToken = env.METRICS_TOKEN || null;
+  if (metricsToken !== null && metricsToken.length < 32) throw new ConfigError('METRICS_TOKEN', 'must be at least 32 characters');
   const apiDocsRaw = env.API_DOCS || (production ? 'off' : 'on');
   if (apiDocsRaw !== 'on' && apiDocsRaw !== 'off') throw new ConfigError('API_DOCS', `must be on or off, got "${apiDocsRaw}"`);
 
@@ -160,5 +169,7 @@ export function loadConfig(env: Env): Config {
     errorsDocBaseUrl,
     apiDocs: apiDocsRaw === 'on',
     logLevel,
+    metricsPort,
+    metricsToken,
   });
 }

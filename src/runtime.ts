@@ -17,6 +17,8 @@ import { RateLimiter } from './limits/limiter.ts';
 import { MailOutbox } from './mail/outbox.ts';
 import { mailKinds } from './magic-link/mail-kind.ts';
 import { createSmtpTransport, DevMailbox, type MailTransport } from './mail/transport.ts';
+import { countPoolUse } from './metrics/db-pool.ts';
+import { Metrics } from './metrics/metrics.ts';
 import { Janitor } from './ops/janitor.ts';
 import { TenantDirectory } from './tenants/tenants.ts';
 import { deriveKeyRing } from './tokens/keys.ts';
@@ -65,12 +67,23 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
   if (!config.tokenSecrets || (!overrides.db && !config.databaseUrl) || seedDemo) makeDataDirPrivate(config.dataDir);
   const secrets = config.tokenSecrets ?? [devTokenSecret(config.dataDir)];
   const keys = await deriveKeyRing(secrets);
-  const db = overrides.db ?? (await openDatabase(config));
+  // The queue gauges' 5 s cache runs on the injected clock (tests move it).
+  const metricsClock = overrides.clock ?? systemClock;
+  const metrics = new Metrics({ processMetrics: true, now: () => metricsClock.now().getTime() });
+  const opened = overrides.db ?? (await openDatabase(config));
   // A database handed in (tests) serves every purpose; otherwise side pools for counters and mail.
-  let pools: SidePools = sharedPools(db);
+  // Every pool's statements are counted for va_db_pool_* (a shared pool once, as `main`).
+  const db = countPoolUse(opened, metrics.trackPool('main', opened.poolSize ?? null));
+  const counted = (pool: Db, name: string) => (pool === opened ? db : countPoolUse(pool, metrics.trackPool(name, pool.poolSize ?? null)));
+  const countedPools = (side: SidePools): SidePools => ({
+    counters: counted(side.counters, 'counters'),
+    outbox: counted(side.outbox, 'outbox'),
+    close: () => side.close(),
+  });
+  let pools: SidePools = countedPools(sharedPools(opened));
   const replicas = openReplicas(config, db, logger);
   try {
-    if (!overrides.db) pools = await openSidePools(config, db);
+    if (!overrides.db) pools = countedPools(await openSidePools(config, opened));
     replicas?.start();
     const applied = await migrate(db);
     if (applied.length) logger.info('migrations applied', { applied });
@@ -95,9 +108,22 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       defaultFrom: config.mailFrom,
       kinds: mailKinds(config.magicLinkTtlSeconds),
       leaseSeconds: config.outboxLeaseSeconds,
+      counts: metrics.mail,
     });
     const webhookUrlPolicy = { production: config.nodeEnv === 'production', resolve: overrides.resolveHost ?? systemResolver };
-    const webhooks = new WebhookWorker({ db, keys, clock, logger, urlPolicy: webhookUrlPolicy, ...overrides.webhooks });
+    const webhooks = new WebhookWorker({
+      db,
+      keys,
+      clock,
+      logger,
+      urlPolicy: webhookUrlPolicy,
+      counts: metrics.webhooks,
+      ...overrides.webhooks,
+    });
+    metrics.setQueueProbe(async () => {
+      const [mail, deliveries] = await Promise.all([outbox.state(), webhooks.state()]);
+      return { mail, webhooks: deliveries };
+    });
     const deps: AppDeps = {
       config,
       db,
@@ -108,10 +134,14 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       outbox,
       devMailbox,
       tenants: new TenantDirectory(db),
-      limiter: new RateLimiter(pools.counters, clock, { ipv6Prefix: config.ipv6LimitPrefix }),
+      limiter: new RateLimiter(pools.counters, clock, {
+        ipv6Prefix: config.ipv6LimitPrefix,
+        onRefused: (policy) => metrics.refused(policy),
+      }),
       requestLog: new RequestLog(pools.counters, logger),
       webhookUrlPolicy,
       webhooks,
+      metrics,
     };
     if (seedDemo) await seedDemoTenant(db, config, logger);
     const janitor = new Janitor(deps);

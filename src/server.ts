@@ -4,6 +4,7 @@ import type { Server } from 'bun';
 import { EDGE_PATH } from './access/edge.ts';
 import { SERVER_BODY_BACKSTOP } from './http/body.ts';
 import { PENDING_POLL_IDLE_SECONDS, PENDING_POLL_PATH, releaseHeldPolls } from './magic-link/pending-routes.ts';
+import { metricsResponse } from './ops/metrics-routes.ts';
 import { announceListening, runtimeFromEnv } from './runtime.ts';
 
 // Everything this process creates (DATA_DIR: embedded database, dev secret, dev PATs) is for this
@@ -30,6 +31,15 @@ const server = Bun.serve({
     return app.fetch(request, () => srv.requestIP(request)?.address);
   },
 });
+// METRICS_PORT: a listener for the scraper alone (firewalled to it), GET /metrics without a token.
+const metricsServer =
+  deps.config.metricsPort === null
+    ? null
+    : Bun.serve({
+        port: deps.config.metricsPort,
+        routes: { '/metrics': { GET: () => metricsResponse(deps) } },
+        fetch: () => new Response('Not found\n', { status: 404, headers: { 'content-type': 'text/plain' } }),
+      });
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
@@ -37,6 +47,7 @@ async function shutdown(signal: string) {
   deps.logger.info('shutting down', { signal });
   releaseHeldPolls(deps);
   await server.stop(); // stops accepting; resolves when in-flight requests are done
+  await metricsServer?.stop();
   await runtime.close();
   process.exit(0);
 }
@@ -48,4 +59,5 @@ process.on('unhandledRejection', (reason) => {
 });
 // Announce only once signals are handled: whoever waits for this line may stop us right away.
 runtime.startWorkers();
+if (metricsServer) deps.logger.info('metrics listening', { url: `http://localhost:${metricsServer.port}/metrics` });
 announceListening(deps, server.port!, 'bun');

@@ -32,9 +32,15 @@ describe('docs/api.md', () => {
     const { loadConfig } = await import('../src/config.ts');
     const { createLogger } = await import('../src/log.ts');
     const { DevMailbox } = await import('../src/mail/transport.ts');
+    const { Metrics } = await import('../src/metrics/metrics.ts');
     type Deps = Parameters<typeof buildApp>[0];
     // Building the app does no I/O; development with a dev mailbox also mounts /_dev/mailbox.
-    const deps = { config: loadConfig({ NODE_ENV: 'development' }), devMailbox: new DevMailbox(), logger: createLogger('error', () => {}) };
+    const deps = {
+      config: loadConfig({ NODE_ENV: 'development' }),
+      devMailbox: new DevMailbox(),
+      logger: createLogger('error', () => {}),
+      metrics: new Metrics(),
+    };
     const app = buildApp(deps as unknown as Deps);
     const routes = app.elysia.routes.map((route) => ({ method: String(route.method), path: String(route.path) }));
     routes.push({ method: 'GET', path: EDGE_PATH }); // answered before Elysia's routing

@@ -64,8 +64,14 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(grants.responses).sort()).toEqual(['200', '201', '400', '401', '403', '413', '415', '500', '503']);
   });
 
-  it('declares the four security schemes, the rate-limit and idempotency headers', () => {
-    expect(Object.keys(doc.components.securitySchemes!).sort()).toEqual(['pat', 'storefrontJwt', 'visitorBearer', 'visitorCookie']);
+  it('declares the five security schemes, the rate-limit and idempotency headers', () => {
+    expect(Object.keys(doc.components.securitySchemes!).sort()).toEqual([
+      'metricsToken',
+      'pat',
+      'storefrontJwt',
+      'visitorBearer',
+      'visitorCookie',
+    ]);
     expect(doc.components.securitySchemes!.visitorCookie).toMatchObject({ type: 'apiKey', in: 'cookie', name: '__Host-visitor_session' });
     const report = doc.paths['/v2/support/report']!.post! as Operation & { parameters: unknown[] };
     expect(report.parameters).toContainEqual({ $ref: '#/components/parameters/IdempotencyKey' });

@@ -158,6 +158,7 @@ const GRANT_BASE = {
 const ROUTES: Record<string, Route> = {
   'GET /healthz': { fields: {}, send: () => h.fetch('/healthz') },
   'GET /readyz': { fields: {}, send: () => h.fetch('/readyz') },
+  'GET /metrics': { fields: {}, send: () => h.fetch('/metrics', { host: SERVICE_HOST }) },
   'GET /openapi.json': { fields: {}, send: () => h.fetch('/openapi.json', { host: SERVICE_HOST }) },
   'GET /docs/errors': { fields: {}, send: () => h.fetch('/docs/errors', { host: SERVICE_HOST }) },
   'GET /docs': { fields: {}, send: () => h.fetch('/docs', { host: SERVICE_HOST }) },

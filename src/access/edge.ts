@@ -43,6 +43,8 @@ export function createEdgeCheck(deps: AppDeps) {
   // A replica may answer when at most half the cache's lifetime behind (edge-identity.ts).
   const identities = createIdentityLoader(deps.reads, (config.edgeCacheSeconds * 1000) / 2, () => clock.now().getTime());
   const debug = config.logLevel === 'debug';
+  // Pre-bound metric children: the hot path adds one to a plain number (src/metrics/metrics.ts).
+  const { decisions, cacheHit, cacheMiss } = deps.metrics.edge;
 
   type Facts = ReturnType<typeof edgeRequestFacts>;
 
@@ -52,6 +54,7 @@ export function createEdgeCheck(deps: AppDeps) {
     headers.set('x-request-id', facts.requestId);
     if (reason) headers.set('x-visitor-reason', reason);
     if (name) headers.set(name, value!);
+    decisions[reason ?? (name ? 'granted' : 'not_gated')].inc();
     if (debug) logger.debug('edge decision', { requestId: facts.requestId, status, reason, host: facts.hostname });
     return new Response(null, { status, headers });
   }
@@ -68,7 +71,11 @@ export function createEdgeCheck(deps: AppDeps) {
     const token = sessionToken(request);
     if (!token) return signIn(facts, tenant, uri!);
     const cached = cache.get(token, nowMs);
-    if (cached !== undefined) return allowed(facts, tenant, cached, path, uri!, nowMs);
+    if (cached !== undefined) {
+      cacheHit.inc();
+      return allowed(facts, tenant, cached, path, uri!, nowMs);
+    }
+    cacheMiss.inc();
     // Forged tokens never reach the database (nor the cache).
     if (!verifyToken(keys, 'vs', token)) return signIn(facts, tenant, uri!);
     return identities.load(token).then(({ identity, asOfMs }) => {

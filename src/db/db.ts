@@ -3,6 +3,8 @@ import type { Query } from './sql.ts';
 
 export interface Db {
   readonly kind: 'postgres' | 'pglite';
+  /** Connections the pool may open (metrics); unknown for a handle that wraps another. */
+  readonly poolSize?: number;
   /** All rows of one statement. */
   many<Row>(query: Query): Promise<Row[]>;
   /** The first row, or undefined. */

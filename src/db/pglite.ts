@@ -8,6 +8,7 @@ type Client = PGlite | Transaction;
 function wrap(client: Client, root: PGlite, inTransaction: boolean): Db {
   const db: Db = {
     kind: 'pglite',
+    poolSize: 1,
     async many<Row>(query: Query) {
       try {
         const result = await client.query<Row>(query.text, query.values as unknown[]);

@@ -27,6 +27,7 @@ function toParameters(values: readonly unknown[]): postgres.ParameterOrJSON<neve
 function wrap(client: Client, root: postgres.Sql, inTransaction: boolean, prepare: boolean): Db {
   const db: Db = {
     kind: 'postgres',
+    poolSize: root.options.max,
     async many<Row>(query: Query) {
       // Prepared: PostgreSQL parses and plans each statement once per connection, one round trip.
       // Not behind a transaction pooler that cannot keep them (PgBouncer < 1.21): the next

@@ -41,6 +41,12 @@ export function acceptsIdempotencyKey(method: string, path: string): boolean {
   return method === 'POST' && (IDEMPOTENT_PATHS.has(path) || REISSUE_PATH.test(path));
 }
 
+/** The route template of a path that takes a key: metrics label a replay (answered before routing) by it. */
+export function idempotentRouteTemplate(path: string): string | null {
+  if (IDEMPOTENT_PATHS.has(path)) return path;
+  return REISSUE_PATH.test(path) ? '/_edge/visitor/access/t/:token/reissue' : null;
+}
+
 /** Surrounding quotes stripped (the IETF draft writes `"…"`); 1–255 visible ASCII characters. */
 function parseIdempotencyKey(header: string): string {
   const trimmed = header.trim();

@@ -40,14 +40,20 @@ export class RateLimiter {
   readonly policies: PolicyCache;
 
   private readonly ipv6Prefix: number;
+  private readonly onRefused: (policy: string) => void;
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    options: { ipv6Prefix?: number } = {},
+    options: {
+      ipv6Prefix?: number;
+      /** Metrics: a request refused, or silently not served, by this policy. */
+      onRefused?: (policy: string) => void;
+    } = {},
   ) {
     this.policies = new PolicyCache(db);
     this.ipv6Prefix = options.ipv6Prefix ?? 64;
+    this.onRefused = options.onRefused ?? (() => {});
   }
 
   /** The counter key part of one policy: every `ip` key is the client's limit key (IPv6 by prefix). */
@@ -107,12 +113,12 @@ export class RateLimiter {
         .map((o) => `"${o.policy.label}";r=${o.remaining};t=${Math.max(0, Math.ceil((o.resetAt.getTime() - nowMs) / 1000))}`)
         .join(', ');
     }
-    return {
-      outcomes,
-      headers,
-      blocking: visible.find((o) => o.exceeded && o.counted) ?? null,
-      silentExceeded: outcomes.some((o) => o.policy.silent && o.exceeded && o.counted),
-    };
+    const blocking = visible.find((o) => o.exceeded && o.counted) ?? null;
+    const silent = outcomes.filter((o) => o.policy.silent && o.exceeded && o.counted);
+    // Every caller refuses a blocking outcome (429) and skips the work of a silent one.
+    if (blocking) this.onRefused(blocking.policy.name);
+    for (const o of silent) this.onRefused(o.policy.name);
+    return { outcomes, headers, blocking, silentExceeded: silent.length > 0 };
   }
 
   /**

@@ -20,6 +20,7 @@ import { addSeconds, type Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
 import { Raw, sql, type Query } from '../db/sql.ts';
 import type { Logger } from '../log.ts';
+import type { Tally } from '../metrics/metrics.ts';
 import type { TenantBranding } from '../tenants/branding.ts';
 import type { KeyRing } from '../tokens/keys.ts';
 import { unseal } from '../tokens/sealed.ts';
@@ -85,7 +86,12 @@ export type OutboxOptions = {
   maxAttempts?: number;
   leaseSeconds?: number;
   pollMs?: number;
+  /** Counts of this instance's attempts (metrics). */
+  counts?: { sent: Tally; retried: Tally; dead: Tally };
 };
+
+/** The outbox as a scrape sees it (all instances): waiting, claimed, and the oldest not yet sent. */
+export type OutboxState = { pending: number; sending: number; oldestAgeSeconds: number };
 
 export function backoffSeconds(attempt: number): number {
   // 5 s, 10 s, 20 s … capped at 15 min.
@@ -116,6 +122,7 @@ export class MailOutbox {
 
   /** The kinds' statements of the record statement, as CTEs after `sent` (fixed at construction). */
   private readonly onAccepted: Query;
+  private readonly counts: NonNullable<OutboxOptions['counts']> | null;
 
   constructor(private readonly options: OutboxOptions) {
     const parts = Object.values(options.kinds).flatMap((kind) => (kind.onAccepted ? [kind.onAccepted].flat() : []));
@@ -124,6 +131,16 @@ export class MailOutbox {
     this.maxInFlight = Math.max(this.batchSize, options.maxInFlight ?? 2 * this.batchSize);
     this.maxAttempts = options.maxAttempts ?? 8;
     this.leaseSeconds = options.leaseSeconds ?? 60;
+    this.counts = options.counts ?? null;
+  }
+
+  /** One statement over the unsent rows only (the partial index `mail_outbox_due_idx`). */
+  async state(): Promise<OutboxState> {
+    const row = await this.options.db.one<{ pending: number; sending: number; oldest: number }>(sql`
+      select count(*) filter (where status = 'pending')::int as pending, count(*) filter (where status = 'sending')::int as sending,
+             coalesce(extract(epoch from ${this.options.clock.now()}::timestamptz - min(created_at)), 0)::float8 as oldest
+      from mail_outbox where status in ('pending', 'sending')`);
+    return { pending: row?.pending ?? 0, sending: row?.sending ?? 0, oldestAgeSeconds: Math.max(0, row?.oldest ?? 0) };
   }
 
   /** Polls for due mail (retries, other instances' leftovers) and sends new mail right away. */
@@ -262,6 +279,7 @@ export class MailOutbox {
         await this.options.db.many(sql`
           update mail_outbox set status = 'pending', next_attempt_at = ${retryAt}, last_error = ${reason}
           where id = ${row.id}::uuid and status = 'sending'`);
+        this.counts?.retried.inc();
         await this.audit(row, 'mail_retry_scheduled', { attempt: row.attempts, reason, retryAt: retryAt.toISOString() });
         logger.warn('mail send failed; will retry', { ...log, reason, retryAt: retryAt.toISOString() });
       }
@@ -289,6 +307,7 @@ export class MailOutbox {
         const group = this.sent.splice(0, MAX_RECORD);
         try {
           await this.markSent(group);
+          this.counts?.sent.inc(group.length);
           for (const item of group) item.done();
         } catch (error) {
           for (const item of group) item.failed(error);
@@ -341,6 +360,7 @@ export class MailOutbox {
       update mail_outbox
       set status = 'failed', failed_at = ${this.options.clock.now()}, payload = null, last_error = ${reason}
       where id = ${row.id}::uuid`);
+    this.counts?.dead.inc();
   }
 }
 

@@ -67,6 +67,11 @@ const SECURITY_SCHEMES = {
     bearerFormat: 'JWT',
     description: 'A JWT signed with a key registered for the storefront (docs/credentials.md); scopes in its `scope` claim.',
   },
+  metricsToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'METRICS_TOKEN, for a Prometheus scraper (GET /metrics only).',
+  },
 };
 
 /** Every route may answer these: the text rule covers any query parameter, read or not (docs/api.md "Bodies"). */

@@ -38,7 +38,7 @@ export const Problem = t.Object(
 );
 
 /** How a caller proves who it is; the names are the document's security schemes. */
-export type SecurityScheme = 'visitorCookie' | 'visitorBearer' | 'pat' | 'storefrontJwt';
+export type SecurityScheme = 'visitorCookie' | 'visitorBearer' | 'pat' | 'storefrontJwt' | 'metricsToken';
 export type Security = Partial<Record<SecurityScheme, string[]>>[];
 
 /** A signed-in shopper: the session cookie on an edge host, or `Authorization: Bearer vs_…`. */
@@ -61,6 +61,8 @@ export type OperationSpec = {
   bare?: Record<number, string>;
   /** Statuses answered with HTML (hosted pages). */
   html?: Record<number, string>;
+  /** Statuses answered with text/plain (the metrics exposition). */
+  plainText?: Record<number, string>;
   /** Counted by rate limits: answers carry RateLimit / RateLimit-Policy, and may be 429. */
   rateLimited?: boolean;
   /** Accepts Idempotency-Key. */
@@ -87,7 +89,7 @@ export function operation(spec: OperationSpec) {
       ]),
     ),
   };
-  const responses =
+  const json =
     spec.documentedJson &&
     Object.fromEntries(
       Object.entries(spec.documentedJson).map(([status, { description, schema, alsoHtml }]) => [
@@ -98,6 +100,15 @@ export function operation(spec: OperationSpec) {
         },
       ]),
     );
+  const text =
+    spec.plainText &&
+    Object.fromEntries(
+      Object.entries(spec.plainText).map(([status, description]) => [
+        status,
+        { description, content: { 'text/plain': { schema: { type: 'string' } } } },
+      ]),
+    );
+  const responses = json || text ? { ...json, ...text } : undefined;
   return {
     ...(requestBody ? { requestBody } : {}),
     ...(responses ? { responses } : {}),

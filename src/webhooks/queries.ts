@@ -273,3 +273,15 @@ export async function webhookOwner(db: Db, what: 'endpoint' | 'delivery', id: st
 export async function findDelivery(db: Db, tenantId: string, id: string): Promise<DeliveryRow | undefined> {
   return (await listDeliveriesWhere(db, sql`d.id = ${id}::uuid and d.tenant_id = ${tenantId}::uuid`, 1))[0];
 }
+
+export type DeliveryState = { pending: number; sending: number; dead: number; oldestAgeSeconds: number };
+
+/** For metrics: the unsent deliveries (partial index `webhook_deliveries_due_idx`) and the dead ones (`…_dead_idx`). */
+export async function deliveryState(db: Db, now: Date): Promise<DeliveryState> {
+  const row = await db.one<{ pending: number; sending: number; dead: number; oldest: number }>(sql`
+    select count(*) filter (where status = 'pending')::int as pending, count(*) filter (where status = 'sending')::int as sending,
+           coalesce(extract(epoch from ${now}::timestamptz - min(created_at)), 0)::float8 as oldest,
+           (select count(*)::int from webhook_deliveries where status = 'dead') as dead
+    from webhook_deliveries where status in ('pending', 'sending')`);
+  return { pending: row?.pending ?? 0, sending: row?.sending ?? 0, dead: row?.dead ?? 0, oldestAgeSeconds: Math.max(0, row?.oldest ?? 0) };
+}

@@ -19,9 +19,19 @@ import { Webhook } from 'standardwebhooks';
 import { addSeconds, type Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
 import type { Logger } from '../log.ts';
+import type { Tally } from '../metrics/metrics.ts';
 import type { KeyRing } from '../tokens/keys.ts';
 import { openSecrets, secretsSigningAt } from './endpoints.ts';
-import { claimDeliveries, markDead, markDelivered, markRetry, sweepOpenedWithoutConfirm, type ClaimedDelivery } from './queries.ts';
+import {
+  claimDeliveries,
+  deliveryState,
+  markDead,
+  markDelivered,
+  markRetry,
+  sweepOpenedWithoutConfirm,
+  type ClaimedDelivery,
+  type DeliveryState,
+} from './queries.ts';
 import { checkWebhookUrl, WebhookUrlRefused, type UrlPolicy } from './url-policy.ts';
 
 export type WebhookWorkerOptions = {
@@ -44,6 +54,8 @@ export type WebhookWorkerOptions = {
   sweepMs?: number;
   /** Jitter source (tests pin it). */
   random?: () => number;
+  /** Counts of this instance's attempts (metrics). */
+  counts?: { delivered: Tally; retried: Tally; dead: Tally };
 };
 
 /** Opened endpoint secrets kept in memory at most (the map starts afresh past it). */
@@ -91,6 +103,11 @@ export class WebhookWorker {
     if (this.timer) return;
     this.timer = setInterval(() => this.poll(), this.options.pollMs ?? 1000);
     this.poll();
+  }
+
+  /** The deliveries as a scrape sees them (all instances). */
+  state(): Promise<DeliveryState> {
+    return deliveryState(this.options.db, this.options.clock.now());
   }
 
   /** Stops claiming and waits for the deliveries in flight to be recorded. */
@@ -192,6 +209,7 @@ export class WebhookWorker {
     const secrets = opened ? secretsSigningAt(opened, row.previous_secret_expires_at, now) : null;
     if (!secrets) {
       await markDead(this.options.db, row.id, { status: null, error: 'the signing secret cannot be opened (TOKEN_SECRET removed?)', now });
+      this.options.counts?.dead.inc();
       logger.error('webhook dead: signing secret cannot be opened', log);
       return;
     }
@@ -211,16 +229,19 @@ export class WebhookWorker {
     const done = clock.now();
     if (outcome.ok) {
       await this.recordDelivered(row.id, outcome.status);
+      this.options.counts?.delivered.inc();
       logger.info('webhook delivered', { ...log, status: outcome.status });
       return;
     }
     const retryAt = addSeconds(done, retryDelaySeconds(row.attempts, this.options.random));
     if (retryAt > addSeconds(row.created_at, this.retryWindowSeconds)) {
       await markDead(this.options.db, row.id, { status: outcome.status, error: outcome.error, now: done });
+      this.options.counts?.dead.inc();
       logger.error('webhook dead after retries', { ...log, status: outcome.status, reason: outcome.error });
       return;
     }
     await markRetry(this.options.db, row.id, { status: outcome.status, error: outcome.error, retryAt });
+    this.options.counts?.retried.inc();
     logger.warn('webhook delivery failed; will retry', {
       ...log,
       status: outcome.status,

@@ -66,6 +66,7 @@ export async function freshDatabase(): Promise<TestDatabase> {
 export function countingDb(inner: Db, counter: { queries: number }): Db {
   const wrap = (db: Db): Db => ({
     kind: db.kind,
+    poolSize: db.poolSize,
     many: (q) => {
       counter.queries++;
       return db.many(q);

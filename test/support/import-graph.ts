@@ -58,6 +58,7 @@ export const LAYERS: Record<string, Layer> = {
   'http/': 'platform',
   'i18n/': 'platform',
   'net/': 'platform',
+  'metrics/': 'platform',
   'mail/transport.ts': 'platform',
   'mail/smtp-pool.ts': 'platform',
   'mail/mime.ts': 'platform',
