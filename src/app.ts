@@ -8,7 +8,7 @@ import { bodyKindOf, bodyLimitFor, readBody } from './http/body.ts';
 import { corsHeaders } from './http/cors.ts';
 import { contentSecurityPolicy } from './http/html.ts';
 import { type ProblemStorefront, type ProblemWays, problemResponse, wantsHtml } from './http/problem.ts';
-import { checkBodyText, checkUrlText } from './http/text-fields.ts';
+import { checkBodyText, checkUrlText, fieldPath } from './http/text-fields.ts';
 import {
   adoptRequestContext,
   type RequestContext,
@@ -63,7 +63,10 @@ function toAppError(error: unknown, code: string | number | undefined): AppError
   // A response that fails its own schema is our bug: it falls through to internal_error (logged).
   if (code === 'VALIDATION' && (error as { type?: string }).type !== 'response') {
     const all = (error as { all?: { path?: string; message?: string; summary?: string }[] }).all ?? [];
-    const errors = all.map((e) => ({ path: e.path ?? '', message: e.summary ?? e.message ?? 'invalid' }));
+    // One entry per bad field (a field can break several keywords, e.g. maxLength and format).
+    const byPath = new Map<string, string>();
+    for (const e of all) if (!byPath.has(fieldPath(e.path ?? ''))) byPath.set(fieldPath(e.path ?? ''), e.summary ?? e.message ?? 'invalid');
+    const errors = [...byPath].map(([path, message]) => ({ path, message }));
     return new AppError('invalid_request', { detail: 'Some fields are missing or have the wrong type.', fields: { errors } });
   }
   if (code === 'INVALID_COOKIE_SIGNATURE') return new AppError('invalid_request', { detail: 'A cookie is malformed.' });

@@ -150,6 +150,10 @@ describe('the webhooks page', () => {
     const noEvents = await addEndpoint(admin, { url: hookUrl('/none') });
     expect(noEvents.status).toBe(400);
     expect(await noEvents.text()).toContain('data-field-error="events"');
+    // The route's schema is permissive on purpose: a long description is the form's error, beside its field.
+    const longDescription = await addEndpoint(admin, { url: hookUrl('/long'), 'event.*': 'on', description: 'd'.repeat(201) });
+    expect(longDescription.status).toBe(400);
+    expect(await longDescription.text()).toContain('data-field-error="description"');
     const rows = await h.db.many<{ url: string }>(sql`select url from webhook_endpoints`);
     expect(rows.map((r) => r.url)).toEqual([hookUrl('/all')]);
   });

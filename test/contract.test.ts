@@ -221,14 +221,14 @@ describe('answers of the sign-in routes (src/magic-link/)', () => {
 
   it('answers wrong types and missing fields from JSON callers with 400 invalid_request and errors[] (never a 500)', async () => {
     const cases: [string, unknown, string][] = [
-      ['/v2/visitor/auth/magic-link', {}, '/email'],
-      ['/v2/visitor/auth/magic-link', { email: 5 }, '/email'],
-      ['/v2/visitor/auth/magic-link', { email: 'a@example.com', returnTo: ['/x'] }, '/returnTo'],
-      ['/v2/visitor/auth/verify', { email: 'a@example.com', code: 123456 }, '/code'],
-      ['/v2/visitor/auth/verify', { token: 'vml_x', delivery: 'sms' }, '/delivery'],
+      ['/v2/visitor/auth/magic-link', {}, 'email'],
+      ['/v2/visitor/auth/magic-link', { email: 5 }, 'email'],
+      ['/v2/visitor/auth/magic-link', { email: 'a@example.com', returnTo: ['/x'] }, 'returnTo'],
+      ['/v2/visitor/auth/verify', { email: 'a@example.com', code: 123456 }, 'code'],
+      ['/v2/visitor/auth/verify', { token: 'vml_x', delivery: 'sms' }, 'delivery'],
     ];
     const link = await asked('contract-types@example.com');
-    cases.push([link.path, { match: 12 }, '/match']);
+    cases.push([link.path, { match: 12 }, 'match']);
     for (const [path, body, field] of cases) {
       const response = await s.json(path, body, { ip: freshIp(), headers: { origin: 'http://localhost' } });
       const problem = await response.json();

@@ -47,6 +47,29 @@ describe('GET /openapi.json', () => {
     }
   });
 
+  it('documents the request bodies that are enforced: a described route’s body is its own validator (Elysia `body`), never documented only', () => {
+    const documentedOnly = h.runtime.app.elysia.routes
+      .filter((r) => {
+        const detail = r.hooks?.detail as { 'x-error-codes'?: unknown; requestBody?: unknown } | undefined;
+        return detail?.['x-error-codes'] && detail.requestBody && !r.hooks?.body;
+      })
+      .map((r) => `${r.method} ${r.path}`);
+    expect(documentedOnly).toEqual([]);
+    const required = (path: string) =>
+      (doc.paths[path]!.post as unknown as { requestBody?: { content: Record<string, { schema: { required?: string[] } }> } }).requestBody
+        ?.content['application/json']?.schema.required;
+    expect(required('/v2/support/report')).toEqual(['summary', 'details']);
+    expect(required('/v2/public/content-report')).toEqual(['url', 'reason']);
+    expect(required('/v2/operator/escalations')).toEqual(['summary', 'severity']);
+  });
+
+  it('describes a route for every method once, as its GET, with one operationId per operation', () => {
+    const star = doc.paths['/console/t/{token}/*']!;
+    expect(Object.keys(star)).toEqual(['get']);
+    const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => (op as { operationId?: string }).operationId));
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  });
+
   it('generates each operation’s problem responses from the one catalogue, with the right status', () => {
     let checked = 0;
     for (const item of Object.values(doc.paths)) {

@@ -610,6 +610,19 @@ describe('nested values, line ends and lengths', () => {
     expect(((await tooDeep.json()) as Problem).code).toBe('invalid_request');
   });
 
+  it('names fields in a schema’s errors as the text rule does (email, not /email), one entry per bad field', async () => {
+    const typed = await h.json(
+      '/v2/access/grants',
+      { email: 42, resource: 7, kind: 'order' },
+      { method: 'PUT', host: SERVICE_HOST, headers: bearer(pat) },
+    );
+    expect(typed.status).toBe(400);
+    expect(((await typed.json()) as Problem).errors?.map((e) => e.path).sort()).toEqual(['email', 'resource']);
+    // details over 8 KiB breaks two keywords (maxLength, the UTF-8 byte format): still one entry.
+    const twice = await report({ details: 'd'.repeat(DETAILS_MAX_BYTES + 1) });
+    expect(((await twice.json()) as Problem).errors?.map((e) => e.path)).toEqual(['details']);
+  });
+
   it('keeps tab, LF and CRLF from JSON as sent; turns a form textarea’s CRLF into LF; refuses a lone CR', async () => {
     const viaJson = await report({ details: 'line 1\r\nline 2\n\tindented' });
     expect(viaJson.status).toBe(201);

@@ -186,7 +186,7 @@ export interface paths {
             cookie?: never;
         };
         /** Console: check your email */
-        get: operations["getConsoleCheckEmail"];
+        get: operations["getConsoleCheck-email"];
         put?: never;
         post?: never;
         delete?: never;
@@ -202,7 +202,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Console: find a shopper, storefront or request */
+        /** Console: find a shopper at a storefront */
         get: operations["getConsoleFind"];
         put?: never;
         post?: never;
@@ -219,7 +219,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Console: recent requests */
+        /** Console: one request’s story (404 page when unknown) */
         get: operations["getConsoleRequests"];
         put?: never;
         post?: never;
@@ -236,8 +236,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Console: one request’s story */
-        get: operations["getConsoleRequestsRequestId"];
+        /** Console: a request’s story, by path */
+        get: operations["getConsoleRequestsByRequestId"];
         put?: never;
         post?: never;
         delete?: never;
@@ -254,10 +254,13 @@ export interface paths {
             cookie?: never;
         };
         /** Console: operator sign-in page */
-        get: operations["getConsoleSignIn"];
+        get: operations["getConsoleSign-in"];
         put?: never;
-        /** Console: ask for an operator sign-in link */
-        post: operations["postConsoleSignIn"];
+        /**
+         * Console: ask for an operator sign-in link
+         * @description A bad address or blocked cookies: the form again (400), the error beside it.
+         */
+        post: operations["postConsoleSign-in"];
         delete?: never;
         options?: never;
         head?: never;
@@ -274,7 +277,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Console: sign out */
-        post: operations["postConsoleSignOut"];
+        post: operations["postConsoleSign-out"];
         delete?: never;
         options?: never;
         head?: never;
@@ -288,11 +291,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Console: the operator link page */
-        get: operations["getConsoleTToken"];
+        /** Console: the operator link page (a Continue button; never signs in) */
+        get: operations["getConsoleTByToken"];
         put?: never;
-        /** Console: consume the operator link */
-        post: operations["postConsoleTToken"];
+        /** Console: consume the operator link, start a console session */
+        post: operations["postConsoleTByToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -306,7 +309,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Console: anything under a link path (not found) */
+        /** Console: anything under a link’s path (not found; the token kept out of the logs) */
         get: operations["getConsoleTTokenAny"];
         put?: never;
         post?: never;
@@ -324,7 +327,7 @@ export interface paths {
             cookie?: never;
         };
         /** Console: a storefront */
-        get: operations["getConsoleTenantsHandle"];
+        get: operations["getConsoleTenantsByHandle"];
         put?: never;
         post?: never;
         delete?: never;
@@ -342,8 +345,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Console: carry out a confirmed action */
-        post: operations["postConsoleTenantsHandleActionsAction"];
+        /**
+         * Console: carry out a confirmed action
+         * @description Answers 200 with the new signing secret (webhook-rotate, shown once), else 303 back with `?ref=`.
+         */
+        post: operations["postConsoleTenantsByHandleActionsByAction"];
         delete?: never;
         options?: never;
         head?: never;
@@ -358,10 +364,13 @@ export interface paths {
             cookie?: never;
         };
         /** Console: a storefront’s branding (admins edit, support reads) */
-        get: operations["getConsoleTenantsHandleBranding"];
+        get: operations["getConsoleTenantsByHandleBranding"];
         put?: never;
-        /** Console: save a storefront’s branding (admins; errors beside their fields, 400) */
-        post: operations["postConsoleTenantsHandleBranding"];
+        /**
+         * Console: save a storefront’s branding (admins)
+         * @description A field left out counts as empty (cleared). Bad values: the form again (400), each error beside its field.
+         */
+        post: operations["postConsoleTenantsByHandleBranding"];
         delete?: never;
         options?: never;
         head?: never;
@@ -375,11 +384,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Console: confirm an action */
-        get: operations["getConsoleTenantsHandleConfirm"];
+        /** Console: confirm an action (changes nothing) */
+        get: operations["getConsoleTenantsByHandleConfirm"];
         put?: never;
-        /** Console: open a confirmation link for an action */
-        post: operations["postConsoleTenantsHandleConfirm"];
+        /** Console: confirm an action typed into a console form (a new grant) */
+        post: operations["postConsoleTenantsByHandleConfirm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -394,7 +403,7 @@ export interface paths {
             cookie?: never;
         };
         /** Console: a shopper at a storefront */
-        get: operations["getConsoleTenantsHandleShopper"];
+        get: operations["getConsoleTenantsByHandleShopper"];
         put?: never;
         post?: never;
         delete?: never;
@@ -411,10 +420,13 @@ export interface paths {
             cookie?: never;
         };
         /** Console: a storefront’s webhook endpoints and dead deliveries (admins change, support reads) */
-        get: operations["getConsoleTenantsHandleWebhooks"];
+        get: operations["getConsoleTenantsByHandleWebhooks"];
         put?: never;
-        /** Console: add a webhook endpoint (admins; the secret is shown once; errors beside their fields, 400) */
-        post: operations["postConsoleTenantsHandleWebhooks"];
+        /**
+         * Console: add a webhook endpoint (admins; the secret is shown once)
+         * @description Answers 200 with the new endpoint’s signing secret. Bad values: the form again (400), each error beside its field.
+         */
+        post: operations["postConsoleTenantsByHandleWebhooks"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1829,6 +1841,14 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description Not signed in: to /console/sign-in. */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description `invalid_request`: The request is malformed */
             400: {
                 headers: {
@@ -1876,7 +1896,7 @@ export interface operations {
             };
         };
     };
-    getConsoleCheckEmail: {
+    "getConsoleCheck-email": {
         parameters: {
             query?: never;
             header?: never;
@@ -1933,156 +1953,23 @@ export interface operations {
     };
     getConsoleFind: {
         parameters: {
-            query?: never;
+            query?: {
+                tenant?: string;
+                email?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The page. */
-            200: {
+            /** @description To the shopper’s page (or, signed out, to /console/sign-in). */
+            303: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
-                content: {
-                    "text/html": string;
-                };
-            };
-            /** @description `invalid_request`: The request is malformed */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "text/html": string;
-                };
-            };
-            /** @description `not_signed_in`: You are not signed in */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "text/html": string;
-                };
-            };
-            /** @description `internal_error`: Something went wrong on our side */
-            500: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "text/html": string;
-                };
-            };
-            /** @description `service_unavailable`: The service is temporarily unavailable */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "text/html": string;
-                };
-            };
-        };
-    };
-    getConsoleRequests: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The page. */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
-            };
-            /** @description `invalid_request`: The request is malformed */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "text/html": string;
-                };
-            };
-            /** @description `not_signed_in`: You are not signed in */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "text/html": string;
-                };
-            };
-            /** @description `internal_error`: Something went wrong on our side */
-            500: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "text/html": string;
-                };
-            };
-            /** @description `service_unavailable`: The service is temporarily unavailable */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "text/html": string;
-                };
-            };
-        };
-    };
-    getConsoleRequestsRequestId: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                requestId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The page. */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
+                content?: never;
             };
             /** @description `invalid_request`: The request is malformed */
             400: {
@@ -2142,9 +2029,11 @@ export interface operations {
             };
         };
     };
-    getConsoleSignIn: {
+    getConsoleRequests: {
         parameters: {
-            query?: never;
+            query?: {
+                id?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2160,6 +2049,102 @@ export interface operations {
                 content: {
                     "text/html": string;
                 };
+            };
+            /** @description Not signed in: to /console/sign-in. */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request`: The request is malformed */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `not_signed_in`: You are not signed in */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `wrong_audience`: This route is not for this caller */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `not_found`: Not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `service_unavailable`: The service is temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getConsoleRequestsByRequestId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To /console/requests?id=…. */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `invalid_request`: The request is malformed */
             400: {
@@ -2197,9 +2182,11 @@ export interface operations {
             };
         };
     };
-    postConsoleSignIn: {
+    "getConsoleSign-in": {
         parameters: {
-            query?: never;
+            query?: {
+                notice?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2216,7 +2203,97 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description Already signed in: to /console/. */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description `invalid_request`: The request is malformed */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `service_unavailable`: The service is temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    "postConsoleSign-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The form’s CSRF token: the console session’s, or before sign-in the test cookie’s. */
+                    csrf?: string;
+                    /** @description The operator’s email address. */
+                    email?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** @description The form’s CSRF token: the console session’s, or before sign-in the test cookie’s. */
+                    csrf?: string;
+                    /** @description The operator’s email address. */
+                    email?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To /console/check-email, the same answer for every address (only operators get a mail). */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `cookie_blocked`: Your browser blocked our sign-in cookie; `invalid_email`: That is not a valid email address; `invalid_request`: The request is malformed */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -2229,6 +2306,28 @@ export interface operations {
             };
             /** @description `csrf_rejected`: The request did not come from an allowed origin */
             403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -2275,24 +2374,33 @@ export interface operations {
             };
         };
     };
-    postConsoleSignOut: {
+    "postConsoleSign-out": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The form’s CSRF token: the console session’s, or before sign-in the test cookie’s. */
+                    csrf?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** @description The form’s CSRF token: the console session’s, or before sign-in the test cookie’s. */
+                    csrf?: string;
+                };
+            };
+        };
         responses: {
-            /** @description The page. */
-            200: {
+            /** @description Signed out (or no session): to /console/sign-in?notice=signed-out. */
+            303: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
                 };
-                content: {
-                    "text/html": string;
-                };
+                content?: never;
             };
             /** @description `invalid_request`: The request is malformed */
             400: {
@@ -2316,6 +2424,28 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
             /** @description `internal_error`: Something went wrong on our side */
             500: {
                 headers: {
@@ -2341,7 +2471,7 @@ export interface operations {
             };
         };
     };
-    getConsoleTToken: {
+    getConsoleTByToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -2361,6 +2491,14 @@ export interface operations {
                 content: {
                     "text/html": string;
                 };
+            };
+            /** @description This browser already holds the session this link started: to /console/. */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `invalid_magic_link`: This sign-in link is not valid; `invalid_request`: The request is malformed */
             400: {
@@ -2373,6 +2511,28 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description `used_magic_link`: This sign-in link was already used */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `expired_magic_link`: This sign-in link has expired */
+            410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
             /** @description `internal_error`: Something went wrong on our side */
             500: {
                 headers: {
@@ -2398,7 +2558,7 @@ export interface operations {
             };
         };
     };
-    postConsoleTToken: {
+    postConsoleTByToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -2407,7 +2567,18 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The form’s CSRF token: the console session’s, or before sign-in the test cookie’s. */
+                    csrf?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** @description The form’s CSRF token: the console session’s, or before sign-in the test cookie’s. */
+                    csrf?: string;
+                };
+            };
+        };
         responses: {
             /** @description The page. */
             200: {
@@ -2419,7 +2590,15 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `invalid_magic_link`: This sign-in link is not valid; `invalid_request`: The request is malformed */
+            /** @description Signed in: to /console/. */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `cookie_blocked`: Your browser blocked our sign-in cookie; `invalid_magic_link`: This sign-in link is not valid; `invalid_request`: The request is malformed */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -2432,6 +2611,50 @@ export interface operations {
             };
             /** @description `csrf_rejected`: The request did not come from an allowed origin */
             403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `used_magic_link`: This sign-in link was already used */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `expired_magic_link`: This sign-in link has expired */
+            410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -2477,16 +2700,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The page. */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
-            };
             /** @description `invalid_request`: The request is malformed */
             400: {
                 headers: {
@@ -2534,9 +2747,11 @@ export interface operations {
             };
         };
     };
-    getConsoleTenantsHandle: {
+    getConsoleTenantsByHandle: {
         parameters: {
-            query?: never;
+            query?: {
+                ref?: string;
+            };
             header?: never;
             path: {
                 handle: string;
@@ -2554,6 +2769,14 @@ export interface operations {
                 content: {
                     "text/html": string;
                 };
+            };
+            /** @description Not signed in: to /console/sign-in. */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `invalid_request`: The request is malformed */
             400: {
@@ -2577,87 +2800,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `not_found`: Not found */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "text/html": string;
-                };
-            };
-            /** @description `internal_error`: Something went wrong on our side */
-            500: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "text/html": string;
-                };
-            };
-            /** @description `service_unavailable`: The service is temporarily unavailable */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "text/html": string;
-                };
-            };
-        };
-    };
-    postConsoleTenantsHandleActionsAction: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                handle: string;
-                action: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The page. */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
-            };
-            /** @description `invalid_request`: The request is malformed */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "text/html": string;
-                };
-            };
-            /** @description `not_signed_in`: You are not signed in */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "text/html": string;
-                };
-            };
-            /** @description `csrf_rejected`: The request did not come from an allowed origin */
+            /** @description `wrong_audience`: This route is not for this caller */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -2704,9 +2847,199 @@ export interface operations {
             };
         };
     };
-    getConsoleTenantsHandleBranding: {
+    postConsoleTenantsByHandleActionsByAction: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                handle: string;
+                action: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The form’s CSRF token: the console session’s, or before sign-in the test cookie’s. */
+                    csrf?: string;
+                    /** @description The shopper’s email address. */
+                    email?: string;
+                    /** @description A session id (revoke-session). */
+                    session?: string;
+                    /** @description A grant’s resource (grant-add, grant-remove). */
+                    resource?: string;
+                    /** @description content or order (grant-add). */
+                    kind?: string;
+                    /** @description A grant’s title (grant-add). */
+                    title?: string;
+                    /** @description A grant’s order id (grant-add). */
+                    orderId?: string;
+                    /** @description When a grant expires, RFC 3339 with a zone (grant-add). */
+                    expiresAt?: string;
+                    /** @description A support report id (report-handled). */
+                    report?: string;
+                    /** @description The operator’s note (report-handled). */
+                    note?: string;
+                    /** @description A webhook endpoint id (webhook-remove, webhook-rotate). */
+                    endpoint?: string;
+                    /** @description A dead webhook delivery id (webhook-resend). */
+                    delivery?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** @description The form’s CSRF token: the console session’s, or before sign-in the test cookie’s. */
+                    csrf?: string;
+                    /** @description The shopper’s email address. */
+                    email?: string;
+                    /** @description A session id (revoke-session). */
+                    session?: string;
+                    /** @description A grant’s resource (grant-add, grant-remove). */
+                    resource?: string;
+                    /** @description content or order (grant-add). */
+                    kind?: string;
+                    /** @description A grant’s title (grant-add). */
+                    title?: string;
+                    /** @description A grant’s order id (grant-add). */
+                    orderId?: string;
+                    /** @description When a grant expires, RFC 3339 with a zone (grant-add). */
+                    expiresAt?: string;
+                    /** @description A support report id (report-handled). */
+                    report?: string;
+                    /** @description The operator’s note (report-handled). */
+                    note?: string;
+                    /** @description A webhook endpoint id (webhook-remove, webhook-rotate). */
+                    endpoint?: string;
+                    /** @description A dead webhook delivery id (webhook-resend). */
+                    delivery?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Done: back to the action’s page with ?ref= (its banner). */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_email`: That is not a valid email address; `invalid_request`: The request is malformed; `invalid_resource`: The resource is not a normalised path */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `not_signed_in`: You are not signed in */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `csrf_rejected`: The request did not come from an allowed origin; `wrong_audience`: This route is not for this caller */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `not_found`: Not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `daily_limit_reached`: Daily limit reached; `rate_limited`: Too many requests */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `service_unavailable`: The service is temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getConsoleTenantsByHandleBranding: {
+        parameters: {
+            query?: {
+                ref?: string;
+            };
             header?: never;
             path: {
                 handle: string;
@@ -2725,6 +3058,14 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description Not signed in: to /console/sign-in. */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description `invalid_request`: The request is malformed */
             400: {
                 headers: {
@@ -2738,6 +3079,17 @@ export interface operations {
             };
             /** @description `not_signed_in`: You are not signed in */
             401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `wrong_audience`: This route is not for this caller */
+            403: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -2783,7 +3135,7 @@ export interface operations {
             };
         };
     };
-    postConsoleTenantsHandleBranding: {
+    postConsoleTenantsByHandleBranding: {
         parameters: {
             query?: never;
             header?: never;
@@ -2792,7 +3144,38 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The form’s CSRF token: the console session’s, or before sign-in the test cookie’s. */
+                    csrf?: string;
+                    /** @description An https URL; empty clears it. */
+                    logoUrl?: string;
+                    /** @description Pixels; empty clears it. */
+                    logoWidth?: string;
+                    /** @description Pixels; empty clears it. */
+                    logoHeight?: string;
+                    /** @description #rrggbb; empty clears it. */
+                    accentColor?: string;
+                    /** @description An email address or https URL; empty clears it. */
+                    supportContact?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** @description The form’s CSRF token: the console session’s, or before sign-in the test cookie’s. */
+                    csrf?: string;
+                    /** @description An https URL; empty clears it. */
+                    logoUrl?: string;
+                    /** @description Pixels; empty clears it. */
+                    logoWidth?: string;
+                    /** @description Pixels; empty clears it. */
+                    logoHeight?: string;
+                    /** @description #rrggbb; empty clears it. */
+                    accentColor?: string;
+                    /** @description An email address or https URL; empty clears it. */
+                    supportContact?: string;
+                };
+            };
+        };
         responses: {
             /** @description The page. */
             200: {
@@ -2803,6 +3186,14 @@ export interface operations {
                 content: {
                     "text/html": string;
                 };
+            };
+            /** @description Saved: to the branding page with ?ref=. */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `invalid_request`: The request is malformed */
             400: {
@@ -2848,8 +3239,8 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `internal_error`: Something went wrong on our side */
-            500: {
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -2859,65 +3250,8 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `service_unavailable`: The service is temporarily unavailable */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    "Retry-After": components["headers"]["RetryAfter"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "text/html": string;
-                };
-            };
-        };
-    };
-    getConsoleTenantsHandleConfirm: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                handle: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The page. */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
-            };
-            /** @description `invalid_request`: The request is malformed */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "text/html": string;
-                };
-            };
-            /** @description `not_signed_in`: You are not signed in */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "text/html": string;
-                };
-            };
-            /** @description `not_found`: Not found */
-            404: {
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -2952,9 +3286,23 @@ export interface operations {
             };
         };
     };
-    postConsoleTenantsHandleConfirm: {
+    getConsoleTenantsByHandleConfirm: {
         parameters: {
-            query?: never;
+            query?: {
+                action?: string;
+                seal?: string;
+                email?: string;
+                session?: string;
+                resource?: string;
+                kind?: string;
+                title?: string;
+                orderId?: string;
+                expiresAt?: string;
+                report?: string;
+                note?: string;
+                endpoint?: string;
+                delivery?: string;
+            };
             header?: never;
             path: {
                 handle: string;
@@ -2973,7 +3321,15 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `invalid_request`: The request is malformed */
+            /** @description Not sealed by this session, or from another site: back to the action’s page (signed out: to /console/sign-in). */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_email`: That is not a valid email address; `invalid_request`: The request is malformed; `invalid_resource`: The resource is not a normalised path */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -2995,7 +3351,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `csrf_rejected`: The request did not come from an allowed origin */
+            /** @description `wrong_audience`: This route is not for this caller */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -3042,9 +3398,183 @@ export interface operations {
             };
         };
     };
-    getConsoleTenantsHandleShopper: {
+    postConsoleTenantsByHandleConfirm: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                handle: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The form’s CSRF token: the console session’s, or before sign-in the test cookie’s. */
+                    csrf?: string;
+                    /** @description The action to confirm. */
+                    action?: string;
+                    /** @description The shopper’s email address. */
+                    email?: string;
+                    /** @description A session id (revoke-session). */
+                    session?: string;
+                    /** @description A grant’s resource (grant-add, grant-remove). */
+                    resource?: string;
+                    /** @description content or order (grant-add). */
+                    kind?: string;
+                    /** @description A grant’s title (grant-add). */
+                    title?: string;
+                    /** @description A grant’s order id (grant-add). */
+                    orderId?: string;
+                    /** @description When a grant expires, RFC 3339 with a zone (grant-add). */
+                    expiresAt?: string;
+                    /** @description A support report id (report-handled). */
+                    report?: string;
+                    /** @description The operator’s note (report-handled). */
+                    note?: string;
+                    /** @description A webhook endpoint id (webhook-remove, webhook-rotate). */
+                    endpoint?: string;
+                    /** @description A dead webhook delivery id (webhook-resend). */
+                    delivery?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** @description The form’s CSRF token: the console session’s, or before sign-in the test cookie’s. */
+                    csrf?: string;
+                    /** @description The action to confirm. */
+                    action?: string;
+                    /** @description The shopper’s email address. */
+                    email?: string;
+                    /** @description A session id (revoke-session). */
+                    session?: string;
+                    /** @description A grant’s resource (grant-add, grant-remove). */
+                    resource?: string;
+                    /** @description content or order (grant-add). */
+                    kind?: string;
+                    /** @description A grant’s title (grant-add). */
+                    title?: string;
+                    /** @description A grant’s order id (grant-add). */
+                    orderId?: string;
+                    /** @description When a grant expires, RFC 3339 with a zone (grant-add). */
+                    expiresAt?: string;
+                    /** @description A support report id (report-handled). */
+                    report?: string;
+                    /** @description The operator’s note (report-handled). */
+                    note?: string;
+                    /** @description A webhook endpoint id (webhook-remove, webhook-rotate). */
+                    endpoint?: string;
+                    /** @description A dead webhook delivery id (webhook-resend). */
+                    delivery?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description `invalid_email`: That is not a valid email address; `invalid_request`: The request is malformed; `invalid_resource`: The resource is not a normalised path */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `not_signed_in`: You are not signed in */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `csrf_rejected`: The request did not come from an allowed origin; `wrong_audience`: This route is not for this caller */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `not_found`: Not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `internal_error`: Something went wrong on our side */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `service_unavailable`: The service is temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getConsoleTenantsByHandleShopper: {
+        parameters: {
+            query?: {
+                email?: string;
+                ref?: string;
+            };
             header?: never;
             path: {
                 handle: string;
@@ -3063,7 +3593,15 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description `invalid_request`: The request is malformed */
+            /** @description Not signed in: to /console/sign-in. */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_email`: That is not a valid email address; `invalid_request`: The request is malformed */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -3076,6 +3614,17 @@ export interface operations {
             };
             /** @description `not_signed_in`: You are not signed in */
             401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `wrong_audience`: This route is not for this caller */
+            403: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -3121,9 +3670,11 @@ export interface operations {
             };
         };
     };
-    getConsoleTenantsHandleWebhooks: {
+    getConsoleTenantsByHandleWebhooks: {
         parameters: {
-            query?: never;
+            query?: {
+                ref?: string;
+            };
             header?: never;
             path: {
                 handle: string;
@@ -3142,6 +3693,14 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description Not signed in: to /console/sign-in. */
+            303: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description `invalid_request`: The request is malformed */
             400: {
                 headers: {
@@ -3155,6 +3714,17 @@ export interface operations {
             };
             /** @description `not_signed_in`: You are not signed in */
             401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `wrong_audience`: This route is not for this caller */
+            403: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -3200,7 +3770,7 @@ export interface operations {
             };
         };
     };
-    postConsoleTenantsHandleWebhooks: {
+    postConsoleTenantsByHandleWebhooks: {
         parameters: {
             query?: never;
             header?: never;
@@ -3209,7 +3779,58 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The form’s CSRF token: the console session’s, or before sign-in the test cookie’s. */
+                    csrf?: string;
+                    /** @description The URL that receives the events. */
+                    url?: string;
+                    /** @description At most 200 characters, one line. */
+                    description?: string;
+                    /** @description Checked (any value): payloads carry the shopper’s email. */
+                    includeEmail?: string;
+                    /** @description Checked: every event, now and later. */
+                    "event.*"?: string;
+                    /** @description Checked: magic_link.sent. */
+                    "event.magic_link.sent"?: string;
+                    /** @description Checked: magic_link.opened_without_confirm. */
+                    "event.magic_link.opened_without_confirm"?: string;
+                    /** @description Checked: magic_link.replayed. */
+                    "event.magic_link.replayed"?: string;
+                    /** @description Checked: visitor.signed_in. */
+                    "event.visitor.signed_in"?: string;
+                    /** @description Checked: session.revoked. */
+                    "event.session.revoked"?: string;
+                    /** @description Checked: grant.changed. */
+                    "event.grant.changed"?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** @description The form’s CSRF token: the console session’s, or before sign-in the test cookie’s. */
+                    csrf?: string;
+                    /** @description The URL that receives the events. */
+                    url?: string;
+                    /** @description At most 200 characters, one line. */
+                    description?: string;
+                    /** @description Checked (any value): payloads carry the shopper’s email. */
+                    includeEmail?: string;
+                    /** @description Checked: every event, now and later. */
+                    "event.*"?: string;
+                    /** @description Checked: magic_link.sent. */
+                    "event.magic_link.sent"?: string;
+                    /** @description Checked: magic_link.opened_without_confirm. */
+                    "event.magic_link.opened_without_confirm"?: string;
+                    /** @description Checked: magic_link.replayed. */
+                    "event.magic_link.replayed"?: string;
+                    /** @description Checked: visitor.signed_in. */
+                    "event.visitor.signed_in"?: string;
+                    /** @description Checked: session.revoked. */
+                    "event.session.revoked"?: string;
+                    /** @description Checked: grant.changed. */
+                    "event.grant.changed"?: string;
+                };
+            };
+        };
         responses: {
             /** @description The page. */
             200: {
@@ -3256,6 +3877,28 @@ export interface operations {
             };
             /** @description `not_found`: Not found */
             404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported content type */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -4219,10 +4862,10 @@ export interface operations {
                 "application/json": {
                     /**
                      * Format: uuid
-                     * @description The support report escalated.
+                     * @description The support report escalated (a UUID).
                      */
                     reportId?: string;
-                    /** @description A request id the escalation cites. */
+                    /** @description A request id the escalation cites. Like req_0123… (8–128 letters, digits, '.', '_' or '-'). */
                     requestId?: string;
                     summary: string;
                     severity: "low" | "medium" | "high" | "critical";
@@ -4500,18 +5143,34 @@ export interface operations {
             content: {
                 "application/json": {
                     handle?: string;
-                    /** @description Absolute http(s) URL of the content. */
+                    /**
+                     * Format: http-url
+                     * @description Absolute http(s) URL of the content.
+                     */
                     url: string;
                     reason: string;
+                    /**
+                     * Format: utf8-max-8192-bytes
+                     * @description At most 8 KiB (UTF-8).
+                     */
                     details?: string;
+                    /** @description Where the reporter may be reached; a valid address (400 invalid_email otherwise). */
                     reporterEmail?: string;
                 };
                 "application/x-www-form-urlencoded": {
                     handle?: string;
-                    /** @description Absolute http(s) URL of the content. */
+                    /**
+                     * Format: http-url
+                     * @description Absolute http(s) URL of the content.
+                     */
                     url: string;
                     reason: string;
+                    /**
+                     * Format: utf8-max-8192-bytes
+                     * @description At most 8 KiB (UTF-8).
+                     */
                     details?: string;
+                    /** @description Where the reporter may be reached; a valid address (400 invalid_email otherwise). */
                     reporterEmail?: string;
                 };
             };
@@ -4676,24 +5335,36 @@ export interface operations {
                     /** @description Required on a host no storefront owns. */
                     handle?: string;
                     summary: string;
-                    /** @description May be empty; at most 8 KiB. */
+                    /**
+                     * Format: utf8-max-8192-bytes
+                     * @description Must be sent, may be empty; at most 8 KiB (UTF-8).
+                     */
                     details: string;
-                    /** @description A request id the shopper cites. */
+                    /** @description A request id the shopper cites. Like req_0123… (8–128 letters, digits, '.', '_' or '-'). */
                     requestId?: string;
                     sessionId?: string;
-                    /** @description At most 64 KiB (a HAR excerpt, a log); redacted before storage. */
+                    /**
+                     * Format: utf8-max-65536-bytes
+                     * @description At most 64 KiB (UTF-8): a HAR excerpt, a log; redacted before storage.
+                     */
                     reproArtifact?: string;
                 };
                 "application/x-www-form-urlencoded": {
                     /** @description Required on a host no storefront owns. */
                     handle?: string;
                     summary: string;
-                    /** @description May be empty; at most 8 KiB. */
+                    /**
+                     * Format: utf8-max-8192-bytes
+                     * @description Must be sent, may be empty; at most 8 KiB (UTF-8).
+                     */
                     details: string;
-                    /** @description A request id the shopper cites. */
+                    /** @description A request id the shopper cites. Like req_0123… (8–128 letters, digits, '.', '_' or '-'). */
                     requestId?: string;
                     sessionId?: string;
-                    /** @description At most 64 KiB (a HAR excerpt, a log); redacted before storage. */
+                    /**
+                     * Format: utf8-max-65536-bytes
+                     * @description At most 64 KiB (UTF-8): a HAR excerpt, a log; redacted before storage.
+                     */
                     reproArtifact?: string;
                 };
             };

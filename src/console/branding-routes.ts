@@ -10,6 +10,7 @@ import { parseBranding, type BrandingField, type BrandingFields } from '../tenan
 import { updateTenant } from '../tenants/tenants.ts';
 import { visibleTenant, wrongAudience } from './access.ts';
 import { consoleHandler, SeeOther } from './handler.ts';
+import { BrandingBody, consoleOperation, HandleParams, RefQuery } from './route-schemas.ts';
 import { assertCsrfToken, assertSameOrigin } from './session.ts';
 import { brandingFormOf, brandingPage, type BrandingForm, type Flash } from './tenant-pages.ts';
 
@@ -42,6 +43,17 @@ export function consoleBrandingRoutes(deps: AppDeps) {
           flash: await savedFlash(viewer.session.operator.id, c.query.ref),
         });
       }),
+      {
+        params: HandleParams,
+        query: RefQuery,
+        detail: consoleOperation(
+          'Console: a storefront’s branding (admins edit, support reads)',
+          ['not_signed_in', 'wrong_audience', 'not_found'],
+          {
+            bare: { 303: 'Not signed in: to /console/sign-in.' },
+          },
+        ),
+      },
     )
     .post(
       '/console/tenants/:handle/branding',
@@ -77,5 +89,18 @@ export function consoleBrandingRoutes(deps: AppDeps) {
         });
         throw new SeeOther(`/console/tenants/${view.handle}/branding?ref=${encodeURIComponent(c.requestId)}`);
       }),
+      {
+        params: HandleParams,
+        body: BrandingBody,
+        detail: consoleOperation(
+          'Console: save a storefront’s branding (admins)',
+          ['not_signed_in', 'invalid_request', 'csrf_rejected', 'wrong_audience', 'not_found'],
+          {
+            description: 'A field left out counts as empty (cleared). Bad values: the form again (400), each error beside its field.',
+            bare: { 303: 'Saved: to the branding page with ?ref=.' },
+            forms: true,
+          },
+        ),
+      },
     );
 }

@@ -3,7 +3,7 @@
 // page that changes nothing (reached by a sealed link or a console form: confirm-links.ts) and a POST
 // carrying the session's CSRF token; after the POST the operator lands back with the action's request
 // id (`?ref=`), checked against the audit trail.
-import { Elysia } from 'elysia';
+import { Elysia, t } from 'elysia';
 import { listGrants } from '../access/grants.ts';
 import { auditOfActorInRequest, operatorActor } from '../audit/audit.ts';
 import { listVisitorSecurityEvents } from '../audit/security-events.ts';
@@ -12,7 +12,8 @@ import { listVisitorPendingSignIns } from '../magic-link/pending.ts';
 import { listVisitorHandoffs } from '../handoffs/handoffs.ts';
 import { listVisitorSessions } from '../sessions/sessions.ts';
 import type { AppDeps } from '../app-deps.ts';
-import { AppError } from '../errors.ts';
+import { AppError, type ErrorCode } from '../errors.ts';
+import { Text } from '../openapi/schemas.ts';
 import { routeContext } from '../route-context.ts';
 import { REQUEST_ID_SHAPE } from '../support/reports.ts';
 import { lookUpRequest } from '../support/request-lookup.ts';
@@ -29,6 +30,7 @@ import { CONSOLE_HANDLE } from './console-tenant.ts';
 import { consoleHandler, SeeOther, type ConsoleRequest } from './handler.ts';
 import { operatorEmails } from './operators.ts';
 import { requestPage } from './request-page.ts';
+import { ActionBody, ConfirmBody, ConfirmQuery, consoleOperation, HandleParams, RefQuery } from './route-schemas.ts';
 import { assertCsrfToken, assertSameOrigin } from './session.ts';
 import { shopperPage } from './shopper-page.ts';
 import { homePage, tenantPage, type Flash } from './tenant-pages.ts';
@@ -74,6 +76,11 @@ function describeDone(kind: string, detail: Record<string, unknown>): { tone: 'o
       return null;
   }
 }
+
+/** A page's redirect when there is no console session. */
+const SIGN_IN_FIRST = { 303: 'Not signed in: to /console/sign-in.' };
+/** What naming an action may answer (actions.ts: parseAction, authorizeAction). */
+const ACTION_ERRORS: ErrorCode[] = ['not_signed_in', 'invalid_request', 'invalid_email', 'invalid_resource', 'wrong_audience', 'not_found'];
 
 export function consolePageRoutes(deps: AppDeps) {
   const { db, config } = deps;
@@ -153,6 +160,7 @@ export function consolePageRoutes(deps: AppDeps) {
         );
         return homePage({ session: viewer.session, requestId: c.requestId, now: c.now, summaries, isAdmin: viewer.isAdmin });
       }),
+      { detail: consoleOperation('Console: home', ['not_signed_in'], { bare: SIGN_IN_FIRST }) },
     )
     .get(
       '/console/find',
@@ -162,6 +170,16 @@ export function consolePageRoutes(deps: AppDeps) {
         if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(handle)) throw new AppError('not_found', { detail: 'Choose a storefront.' });
         throw new SeeOther(`/console/tenants/${handle}/shopper?${new URLSearchParams({ email: c.query.email ?? '' })}`);
       }),
+      {
+        query: t.Object({
+          tenant: t.Optional(Text({ description: 'The storefront’s handle.' })),
+          email: t.Optional(Text({ description: 'The shopper’s email address.' })),
+        }),
+        detail: consoleOperation('Console: find a shopper at a storefront', ['not_signed_in', 'not_found'], {
+          html: false,
+          bare: { 303: 'To the shopper’s page (or, signed out, to /console/sign-in).' },
+        }),
+      },
     )
     .get(
       '/console/tenants/:handle',
@@ -177,6 +195,11 @@ export function consolePageRoutes(deps: AppDeps) {
         ]);
         return tenantPage({ session: viewer.session, requestId: c.requestId, now: c.now, tenant: view, health, problems, reports, flash });
       }),
+      {
+        params: HandleParams,
+        query: RefQuery,
+        detail: consoleOperation('Console: a storefront', ['not_signed_in', 'wrong_audience', 'not_found'], { bare: SIGN_IN_FIRST }),
+      },
     )
     .get(
       '/console/tenants/:handle/shopper',
@@ -225,6 +248,13 @@ export function consolePageRoutes(deps: AppDeps) {
           flash,
         });
       }),
+      {
+        params: HandleParams,
+        query: t.Object({ email: t.Optional(Text({ description: 'The shopper’s email address.' })), ref: RefQuery.properties.ref }),
+        detail: consoleOperation('Console: a shopper at a storefront', ['not_signed_in', 'invalid_email', 'wrong_audience', 'not_found'], {
+          bare: SIGN_IN_FIRST,
+        }),
+      },
     )
     .get(
       '/console/tenants/:handle/confirm',
@@ -241,6 +271,13 @@ export function consolePageRoutes(deps: AppDeps) {
         const facts = await confirmFacts(view, action, c.now);
         return confirmActionPage({ session: viewer.session, requestId: c.requestId, tenant: view, action, facts });
       }),
+      {
+        params: HandleParams,
+        query: ConfirmQuery,
+        detail: consoleOperation('Console: confirm an action (changes nothing)', ACTION_ERRORS, {
+          bare: { 303: 'Not sealed by this session, or from another site: back to the action’s page (signed out: to /console/sign-in).' },
+        }),
+      },
     )
     .post(
       '/console/tenants/:handle/confirm',
@@ -250,6 +287,17 @@ export function consolePageRoutes(deps: AppDeps) {
         const facts = await confirmFacts(view, action, c.now);
         return confirmActionPage({ session: viewer.session, requestId: c.requestId, tenant: view, action, facts });
       }),
+      {
+        params: HandleParams,
+        body: ConfirmBody,
+        detail: consoleOperation(
+          'Console: confirm an action typed into a console form (a new grant)',
+          [...ACTION_ERRORS, 'csrf_rejected'],
+          {
+            forms: true,
+          },
+        ),
+      },
     )
     .post(
       '/console/tenants/:handle/actions/:action',
@@ -262,11 +310,31 @@ export function consolePageRoutes(deps: AppDeps) {
         const back = backHref(view, action);
         throw new SeeOther(`${back}${back.includes('?') ? '&' : '?'}ref=${encodeURIComponent(c.requestId)}`);
       }),
+      {
+        params: t.Object({ handle: HandleParams.properties.handle, action: Text({ description: 'The action (actions.ts).' }) }),
+        body: ActionBody,
+        detail: consoleOperation(
+          'Console: carry out a confirmed action',
+          [...ACTION_ERRORS, 'csrf_rejected', 'rate_limited', 'daily_limit_reached'],
+          {
+            description: 'Answers 200 with the new signing secret (webhook-rotate, shown once), else 303 back with `?ref=`.',
+            bare: { 303: 'Done: back to the action’s page with ?ref= (its banner).' },
+            forms: true,
+          },
+        ),
+      },
     )
     .get(
       '/console/requests/:requestId',
       ({ params }) =>
         new Response(null, { status: 303, headers: { location: `/console/requests?id=${encodeURIComponent(params.requestId)}` } }),
+      {
+        params: t.Object({ requestId: Text({ description: 'A request id.' }) }),
+        detail: consoleOperation('Console: a request’s story, by path', [], {
+          html: false,
+          bare: { 303: 'To /console/requests?id=….' },
+        }),
+      },
     )
     .get(
       '/console/requests',
@@ -313,5 +381,11 @@ export function consolePageRoutes(deps: AppDeps) {
           operators,
         });
       }),
+      {
+        query: t.Object({ id: t.Optional(Text({ description: 'A request id as typed (any case).' })) }),
+        detail: consoleOperation('Console: one request’s story (404 page when unknown)', ['not_signed_in', 'wrong_audience', 'not_found'], {
+          bare: SIGN_IN_FIRST,
+        }),
+      },
     );
 }

@@ -5,9 +5,10 @@
 // registered operators get a mail; everyone gets the same answer. The confirm page's POST consumes
 // (Origin + double-submit token + test cookie) and starts a console session.
 import { humanDuration } from '../mail/magic-link-mail.ts';
-import { Elysia } from 'elysia';
+import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
-import { AppError } from '../errors.ts';
+import { AppError, type ErrorCode } from '../errors.ts';
+import { Text } from '../openapi/schemas.ts';
 import { routeContext } from '../route-context.ts';
 import { confirmLink, type BadLink, type Confirmation, type ConfirmInput } from '../magic-link/confirm.ts';
 import { requestMagicLink } from '../magic-link/magic-link.ts';
@@ -18,6 +19,7 @@ import { normaliseEmail } from '../visitors/email.ts';
 import { CONSOLE_LINK_PATH, CONSOLE_RETURN_TO, CONSOLE_SESSION_SECONDS, findConsoleTenant } from './console-tenant.ts';
 import { consoleHandler, SeeOther, type ConsoleRequest } from './handler.ts';
 import { findOperatorByEmail, type Operator } from './operators.ts';
+import { consoleOperation, CsrfBody, SignInBody, TokenParams } from './route-schemas.ts';
 import { insertConsoleSession } from './session-queries.ts';
 import {
   assertCsrfToken,
@@ -36,6 +38,8 @@ import { checkEmailPage, confirmPage, cookieBlockedPage, linkProblemPage, signIn
 
 const CHECK_SECONDS = 3600;
 const NOTICES = new Set(['signed-out', 'idle', 'absolute']);
+/** What a link's page may answer instead (badLink): 400 invalid, 409 used, 410 expired. */
+const LINK_ERRORS: ErrorCode[] = ['invalid_magic_link', 'used_magic_link', 'expired_magic_link'];
 
 export function consoleSignInRoutes(deps: AppDeps) {
   const { config, db, clock, logger } = deps;
@@ -99,6 +103,10 @@ export function consoleSignInRoutes(deps: AppDeps) {
           const notice = NOTICES.has(c.query.notice ?? '') ? (c.query.notice as SignInNotice) : null;
           return signInPage({ requestId: c.requestId, csrf: checkToken(c), notice });
         }),
+        {
+          query: t.Object({ notice: t.Optional(Text({ description: 'Why the operator is here again: signed-out, idle or absolute.' })) }),
+          detail: consoleOperation('Console: operator sign-in page', [], { bare: { 303: 'Already signed in: to /console/.' } }),
+        },
       )
       .post(
         '/console/sign-in',
@@ -161,6 +169,15 @@ export function consoleSignInRoutes(deps: AppDeps) {
           }
           throw new SeeOther('/console/check-email');
         }),
+        {
+          body: SignInBody,
+          detail: consoleOperation('Console: ask for an operator sign-in link', ['invalid_email', 'cookie_blocked', 'csrf_rejected'], {
+            description: 'A bad address or blocked cookies: the form again (400), the error beside it.',
+            bare: { 303: 'To /console/check-email, the same answer for every address (only operators get a mail).' },
+            rateLimited: true,
+            forms: true,
+          }),
+        },
       )
       .get(
         '/console/check-email',
@@ -169,6 +186,7 @@ export function consoleSignInRoutes(deps: AppDeps) {
           const ttl = tenant?.magicLinkTtlSeconds ?? config.magicLinkTtlSeconds;
           return checkEmailPage({ requestId: c.requestId, validity: humanDuration(ttl) });
         }),
+        { detail: consoleOperation('Console: check your email', []) },
       )
       // A GET never signs in (mail scanners prefetch links): it shows a Continue button.
       .get(
@@ -179,6 +197,12 @@ export function consoleSignInRoutes(deps: AppDeps) {
           if (outcome.kind !== 'valid') return badLink(c, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' });
           return confirmPage({ requestId: c.requestId, action: `${CONSOLE_LINK_PATH}${c.params.token}`, csrf: checkToken(c) });
         }),
+        {
+          params: TokenParams,
+          detail: consoleOperation('Console: the operator link page (a Continue button; never signs in)', LINK_ERRORS, {
+            bare: { 303: 'This browser already holds the session this link started: to /console/.' },
+          }),
+        },
       )
       .post(
         '/console/t/:token',
@@ -235,6 +259,18 @@ export function consoleSignInRoutes(deps: AppDeps) {
               return badLink(c, { kind: 'invalid' }); // a POST always consumes: not reached
           }
         }),
+        {
+          params: TokenParams,
+          body: CsrfBody,
+          detail: consoleOperation(
+            'Console: consume the operator link, start a console session',
+            [...LINK_ERRORS, 'cookie_blocked', 'csrf_rejected'],
+            {
+              bare: { 303: 'Signed in: to /console/.' },
+              forms: true,
+            },
+          ),
+        },
       )
       // Anything below a link's path is no page, but its token must stay out of the logs all the same.
       .all(
@@ -243,6 +279,13 @@ export function consoleSignInRoutes(deps: AppDeps) {
           c.ctx.logPathAs(`${CONSOLE_LINK_PATH}[redacted]/…`);
           throw new AppError('not_found', { detail: 'No such console page.' });
         }),
+        {
+          // The rest of the path (`*`) is no parameter of the document's: allowed, not described.
+          params: t.Object(TokenParams.properties, { additionalProperties: true }),
+          detail: consoleOperation('Console: anything under a link’s path (not found; the token kept out of the logs)', ['not_found'], {
+            html: false,
+          }),
+        },
       )
       .post(
         '/console/sign-out',
@@ -267,6 +310,14 @@ export function consoleSignInRoutes(deps: AppDeps) {
           clearConsoleCookie(c.jar, HINT_COOKIE);
           throw new SeeOther('/console/sign-in?notice=signed-out');
         }),
+        {
+          body: CsrfBody,
+          detail: consoleOperation('Console: sign out', ['csrf_rejected'], {
+            bare: { 303: 'Signed out (or no session): to /console/sign-in?notice=signed-out.' },
+            html: false,
+            forms: true,
+          }),
+        },
       )
   );
 }

@@ -19,6 +19,7 @@ import {
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/events.ts';
 import { visibleTenant, wrongAudience, type Viewer } from './access.ts';
 import { consoleHandler, type ConsoleRequest } from './handler.ts';
+import { consoleOperation, HandleParams, RefQuery, WebhookAddBody } from './route-schemas.ts';
 import { assertCsrfToken, assertSameOrigin } from './session.ts';
 import type { Flash } from './tenant-pages.ts';
 import { ALL_EVENTS_FIELD, EMPTY_WEBHOOK_FORM, eventField, secretPage, webhooksPage, type WebhookForm } from './webhook-pages.ts';
@@ -94,6 +95,15 @@ export function consoleWebhookRoutes(deps: AppDeps) {
         const viewer = await c.viewer();
         return page(c, viewer, EMPTY_WEBHOOK_FORM, await flashFor(viewer, c.query.ref));
       }),
+      {
+        params: HandleParams,
+        query: RefQuery,
+        detail: consoleOperation(
+          'Console: a storefront’s webhook endpoints and dead deliveries (admins change, support reads)',
+          ['not_signed_in', 'wrong_audience', 'not_found'],
+          { bare: { 303: 'Not signed in: to /console/sign-in.' } },
+        ),
+      },
     )
     .post(
       '/console/tenants/:handle/webhooks',
@@ -154,5 +164,18 @@ export function consoleWebhookRoutes(deps: AppDeps) {
           secret: created.secret,
         });
       }),
+      {
+        params: HandleParams,
+        body: WebhookAddBody,
+        detail: consoleOperation(
+          'Console: add a webhook endpoint (admins; the secret is shown once)',
+          ['not_signed_in', 'invalid_request', 'invalid_webhook_url', 'csrf_rejected', 'wrong_audience', 'not_found'],
+          {
+            description:
+              'Answers 200 with the new endpoint’s signing secret. Bad values: the form again (400), each error beside its field.',
+            forms: true,
+          },
+        ),
+      },
     );
 }

@@ -53,6 +53,19 @@ function childPath(parent: string, key: string | number): string {
   return `${parent}[${JSON.stringify(key)}]`;
 }
 
+/**
+ * A schema error's JSON Pointer (`/detail/foo`, `/items/2`, as Elysia reports it) in the same
+ * words as the text rule's paths (`detail.foo`, `items[2]`), so every 400 names fields alike.
+ */
+export function fieldPath(pointer: string): string {
+  if (!pointer.startsWith('/')) return pointer;
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce<string>((path, segment) => childPath(path, /^(0|[1-9]\d*)$/.test(segment) ? Number(segment) : segment), '');
+}
+
 class TextChecks {
   readonly errors: FieldError[] = [];
   constructor(private readonly limitOf: (path: string) => number) {}

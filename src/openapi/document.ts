@@ -87,7 +87,7 @@ function problemExample(code: ErrorCode, typeBase: string) {
     code,
     requestId: 'req_0123456789abcdef01234567',
   };
-  if (code === 'invalid_request') example.errors = [{ path: '/email', message: 'Expected string' }];
+  if (code === 'invalid_request') example.errors = [{ path: 'email', message: 'Expected string' }];
   if (code === 'insufficient_scope') example.requiredScope = 'access:write';
   return example;
 }
@@ -172,6 +172,8 @@ function complete(operation: Operation, path: string, typeBase: string, body?: u
 }
 
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
+const operationIdOf = (method: string, path: string) =>
+  `${method}${path.replace('*', 'Any').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`;
 
 /**
  * The plugin also writes OpenAPI 3.0's `nullable`; 3.1 says null in `type` (which it writes too).
@@ -196,17 +198,20 @@ export function buildDocument(app: AnyElysia, config: Config): OpenApiDocument {
     paths[path] ??= {};
     paths[path][method] = complete(operation, path, typeBase, bodies.get(`${method} ${path}`));
   };
+  // A route for every method (`.all`) is listed once, as its GET: the plugin copies it to every method.
+  const anyMethod = new Set(app.routes.filter((route) => route.method === 'ALL').map((route) => toOpenApiPath(route.path)));
   for (const [path, item] of Object.entries(generated.paths)) {
     for (const [method, operation] of Object.entries(item)) {
       // Only routes that describe themselves (schemas.ts `operation()`); the rest come from the supplement.
-      if (METHODS.includes(method) && operation['x-error-codes']) add(path, method, operation);
+      if (!METHODS.includes(method) || !operation['x-error-codes']) continue;
+      if (!anyMethod.has(path)) add(path, method, operation);
+      else if (method === 'get') add(path, method, { ...operation, operationId: operationIdOf(method, path) });
     }
   }
   for (const route of [...PENDING_ROUTES, ...OUTSIDE_ROUTER]) {
     const path = toOpenApiPath(route.path);
     const method = route.method === 'ALL' ? 'get' : route.method.toLowerCase();
-    const operationId = `${method}${path.replace('*', 'Any').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`;
-    add(path, method, { ...(route.detail as Operation), operationId });
+    add(path, method, { ...(route.detail as Operation), operationId: operationIdOf(method, path) });
   }
   const sortedPaths = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b)));
   return JSON.parse(

@@ -3,12 +3,35 @@
 // Elysia's own (`t`), so they validate too; the problem responses are generated from the one error
 // catalogue (document.ts) from the codes an operation names here.
 import { t, type TSchema } from 'elysia';
+import { FormatRegistry } from 'elysia/type-system';
 import { ERRORS, type ErrorCode } from '../errors.ts';
 import { DEFAULT_MAX_CHARS } from '../http/text-fields.ts';
 
 /** A text field under the one text rule (src/http/text-fields.ts): bounded, so the document says so. */
-export const Text = (options: { maxLength?: number; description?: string; examples?: string[] } = {}) =>
+export const Text = (options: { maxLength?: number; pattern?: string; format?: string; description?: string; examples?: string[] } = {}) =>
   t.String({ maxLength: DEFAULT_MAX_CHARS, ...options });
+
+/**
+ * A string format that JSON Schema has no keyword for, checked by `check`: Elysia validates it with
+ * the rest of the body (every bad field in one 400) and the document names it. Returns the name.
+ */
+export function customFormat(name: string, check: (value: string) => boolean): string {
+  if (!FormatRegistry.Has(name)) FormatRegistry.Set(name, check);
+  return name;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Free text bounded in UTF-8 bytes, what it costs to store (a report's 8 KiB details). A UTF-16
+ * code unit is at least one byte, so `maxLength` (code units) holds too and tells clients early.
+ */
+export const Utf8Text = (maxBytes: number, description?: string) =>
+  t.String({
+    maxLength: maxBytes,
+    format: customFormat(`utf8-max-${maxBytes}-bytes`, (value) => utf8.encode(value).length <= maxBytes),
+    description,
+  });
 
 export const IsoTime = (description?: string) => t.String({ format: 'date-time', description });
 
@@ -69,10 +92,7 @@ export type OperationSpec = {
   idempotent?: boolean;
   /** Takes application/x-www-form-urlencoded too (browser forms), with the same schema as JSON. */
   forms?: boolean;
-  /**
-   * A body validated by hand (src/support/reports.ts: every bad field in one 400, trimming, byte
-   * limits) rather than by Elysia: described here only.
-   */
+  /** A body validated by hand rather than by Elysia's `body` (the supplement's magic-link routes): described here only. */
   documentedBody?: TSchema;
   /** JSON answers not checked by Elysia's `response` (a route that answers HTML on the same status). */
   documentedJson?: Record<number, { description: string; schema: TSchema; alsoHtml?: boolean }>;

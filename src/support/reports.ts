@@ -1,7 +1,11 @@
-// What a support report, content report or escalation must look like, and filing them: validated
-// as a whole (every bad field in one 400), free text redacted before it reaches the database.
+// What a support report, content report or escalation must look like, and filing them. The body
+// schemas below are the routes' Elysia `body` (so the document's request bodies are the ones
+// enforced, every bad field in one 400); `blankAsAbsent` runs before them, free text is redacted
+// after them, before it reaches the database.
+import { t, type Static } from 'elysia';
 import type { Db } from '../db/db.ts';
 import { AppError } from '../errors.ts';
+import { customFormat, Text, Utf8Text } from '../openapi/schemas.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { redactSecrets } from './redact.ts';
 
@@ -15,60 +19,64 @@ export const DETAILS_MAX_BYTES = 8 * 1024;
 export const ARTIFACT_MAX_BYTES = 64 * 1024;
 const REASON_MAX_CHARS = 500;
 const URL_MAX_CHARS = 2048;
-const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
 
 /** The shape of our request ids (and of those a trusted proxy may pass in). */
 export const REQUEST_ID_SHAPE = /^[A-Za-z0-9._-]{8,128}$/;
-const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_SHAPE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
-type FieldError = { path: string; message: string };
+const CitedRequestId = (description: string) =>
+  Text({
+    maxLength: 128,
+    pattern: REQUEST_ID_SHAPE.source,
+    description: `${description} Like req_0123… (8–128 letters, digits, '.', '_' or '-').`,
+  });
 
-class Checks {
-  readonly errors: FieldError[] = [];
+const HTTP_URL = customFormat('http-url', isWebUrl);
 
-  /** A string field; '' and null count as absent (browser forms send every field). */
-  text(path: string, value: unknown, rule: { required: boolean; maxChars?: number; maxBytes?: number }): string | null {
-    if (value !== undefined && value !== null && typeof value !== 'string') {
-      this.errors.push({ path, message: `${path} must be a string.` });
-      return null;
-    }
-    const text = typeof value === 'string' ? value : null;
-    if (text === null || text.trim() === '') {
-      if (rule.required) this.errors.push({ path, message: `${path} is required.` });
-      return null;
-    }
-    if (rule.maxChars !== undefined && [...text].length > rule.maxChars) {
-      this.errors.push({ path, message: `${path} must be at most ${rule.maxChars} characters.` });
-    }
-    if (rule.maxBytes !== undefined && new TextEncoder().encode(text).length > rule.maxBytes) {
-      this.errors.push({ path, message: `${path} must be at most ${rule.maxBytes / 1024} KiB.` });
-    }
-    return text;
-  }
+export const SupportReportBody = t.Object({
+  handle: t.Optional(Text({ maxLength: 64, description: 'Required on a host no storefront owns.' })),
+  summary: Text({ maxLength: SUMMARY_MAX_CHARS }),
+  details: Utf8Text(DETAILS_MAX_BYTES, 'Must be sent, may be empty; at most 8 KiB (UTF-8).'),
+  requestId: t.Optional(CitedRequestId('A request id the shopper cites.')),
+  sessionId: t.Optional(Text({ maxLength: 128 })),
+  reproArtifact: t.Optional(Utf8Text(ARTIFACT_MAX_BYTES, 'At most 64 KiB (UTF-8): a HAR excerpt, a log; redacted before storage.')),
+});
 
-  requestId(path: string, value: unknown): string | null {
-    const text = this.text(path, value, { required: false });
-    if (text === null) return null;
-    const trimmed = text.trim();
-    if (!REQUEST_ID_SHAPE.test(trimmed))
-      this.errors.push({ path, message: `${path} must look like req_0123… (8–128 letters, digits, '.', '_' or '-').` });
-    return trimmed;
-  }
+export const ContentReportBody = t.Object({
+  handle: t.Optional(Text({ maxLength: 64 })),
+  url: Text({ maxLength: URL_MAX_CHARS, format: HTTP_URL, description: 'Absolute http(s) URL of the content.' }),
+  reason: Text({ maxLength: REASON_MAX_CHARS }),
+  details: t.Optional(Utf8Text(DETAILS_MAX_BYTES, 'At most 8 KiB (UTF-8).')),
+  reporterEmail: t.Optional(Text({ description: 'Where the reporter may be reached; a valid address (400 invalid_email otherwise).' })),
+});
 
-  uuid(path: string, value: unknown): string | null {
-    const text = this.text(path, value, { required: false });
-    if (text === null) return null;
-    if (!UUID_SHAPE.test(text.trim())) this.errors.push({ path, message: `${path} must be a UUID.` });
-    return text.trim().toLowerCase();
-  }
+export const EscalationBody = t.Object({
+  reportId: t.Optional(Text({ format: 'uuid', pattern: UUID_SHAPE.source, description: 'The support report escalated (a UUID).' })),
+  requestId: t.Optional(CitedRequestId('A request id the escalation cites.')),
+  summary: Text({ maxLength: SUMMARY_MAX_CHARS }),
+  severity: t.Union([t.Literal('low'), t.Literal('medium'), t.Literal('high'), t.Literal('critical')]),
+});
+export type Severity = Static<typeof EscalationBody>['severity'];
 
-  done(): void {
-    if (this.errors.length) {
-      throw new AppError('invalid_request', { detail: this.errors.map((e) => e.message).join(' '), fields: { errors: this.errors } });
-    }
+/**
+ * Before the schema: '' and null count as absent (browser forms send every field; clients send
+ * null), and the one-line fields are trimmed, so a blank summary is "required" and ' req_… ' is
+ * an id. `mayBeEmpty` fields (a report's details: sent, possibly empty) keep their ''.
+ */
+export function blankAsAbsent(body: unknown, fields: { trimmed: readonly string[]; mayBeEmpty?: readonly string[] }): void {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+  const record = body as Record<string, unknown>;
+  for (const [key, value] of Object.entries(record)) {
+    const text = typeof value === 'string' && fields.trimmed.includes(key) ? value.trim() : value;
+    if (fields.mayBeEmpty?.includes(key)) continue;
+    if (text === null || (typeof text === 'string' && text.trim() === '')) delete record[key];
+    else record[key] = text;
   }
 }
+
+export const SUPPORT_REPORT_FIELDS = { trimmed: ['summary', 'requestId', 'sessionId'], mayBeEmpty: ['details'] } as const;
+export const CONTENT_REPORT_FIELDS = { trimmed: ['url', 'reason', 'reporterEmail'] } as const;
+export const ESCALATION_FIELDS = { trimmed: ['reportId', 'requestId', 'summary'] } as const;
 
 export type SupportReportInput = {
   summary: string;
@@ -78,45 +86,29 @@ export type SupportReportInput = {
   reproArtifact: string | null;
 };
 
-/** Validates and redacts a support report (summary and session id too: shoppers paste anything anywhere). */
-export function parseSupportReport(body: Record<string, unknown>): SupportReportInput {
-  const checks = new Checks();
-  const summary = checks.text('summary', body.summary, { required: true, maxChars: SUMMARY_MAX_CHARS });
-  // details must be sent, but may be empty: some shoppers say it all in the summary.
-  const details = checks.text('details', body.details, { required: false, maxBytes: DETAILS_MAX_BYTES }) ?? '';
-  if (body.details === undefined || body.details === null) checks.errors.push({ path: 'details', message: 'details is required.' });
-  const citedRequestId = checks.requestId('requestId', body.requestId);
-  const citedSessionId = checks.text('sessionId', body.sessionId, { required: false, maxChars: 128 });
-  const reproArtifact = checks.text('reproArtifact', body.reproArtifact, { required: false, maxBytes: ARTIFACT_MAX_BYTES });
-  checks.done();
+/** A valid support report, redacted (summary and session id too: shoppers paste anything anywhere). */
+export function supportReportInput(body: Static<typeof SupportReportBody>): SupportReportInput {
   return {
-    summary: redactSecrets(summary!.trim()),
-    details: redactSecrets(details),
-    citedRequestId,
-    citedSessionId: citedSessionId === null ? null : redactSecrets(citedSessionId.trim()),
-    reproArtifact: reproArtifact === null ? null : redactSecrets(reproArtifact),
+    summary: redactSecrets(body.summary),
+    details: body.details.trim() === '' ? '' : redactSecrets(body.details),
+    citedRequestId: body.requestId ?? null,
+    citedSessionId: body.sessionId === undefined ? null : redactSecrets(body.sessionId),
+    reproArtifact: body.reproArtifact === undefined ? null : redactSecrets(body.reproArtifact),
   };
 }
 
 export type ContentReportInput = { url: string; reason: string; details: string | null; reporterEmail: string | null };
 
-export function parseContentReport(body: Record<string, unknown>): ContentReportInput {
-  const checks = new Checks();
-  const url = checks.text('url', body.url, { required: true, maxChars: URL_MAX_CHARS });
-  if (url !== null && !isWebUrl(url.trim())) checks.errors.push({ path: 'url', message: 'url must be an absolute http(s) URL.' });
-  const reason = checks.text('reason', body.reason, { required: true, maxChars: REASON_MAX_CHARS });
-  const details = checks.text('details', body.details, { required: false, maxBytes: DETAILS_MAX_BYTES });
-  const email = checks.text('reporterEmail', body.reporterEmail, { required: false });
-  checks.done();
+export function contentReportInput(body: Static<typeof ContentReportBody>): ContentReportInput {
   let reporterEmail: string | null = null;
-  if (email !== null) {
-    reporterEmail = normaliseEmail(email);
+  if (body.reporterEmail !== undefined) {
+    reporterEmail = normaliseEmail(body.reporterEmail);
     if (!reporterEmail) throw new AppError('invalid_email', { detail: 'reporterEmail must be a valid email address (or left out).' });
   }
   return {
-    url: redactSecrets(url!.trim()),
-    reason: redactSecrets(reason!.trim()),
-    details: details === null ? null : redactSecrets(details),
+    url: redactSecrets(body.url),
+    reason: redactSecrets(body.reason),
+    details: body.details === undefined ? null : redactSecrets(body.details),
     reporterEmail,
   };
 }
@@ -141,13 +133,11 @@ export function markReportHandled(db: Db, reportId: string, handling: Handling):
 
 export type EscalationInput = { reportId: string | null; citedRequestId: string | null; summary: string; severity: Severity };
 
-export function parseEscalation(body: Record<string, unknown>): EscalationInput {
-  const checks = new Checks();
-  const reportId = checks.uuid('reportId', body.reportId);
-  const citedRequestId = checks.requestId('requestId', body.requestId);
-  const summary = checks.text('summary', body.summary, { required: true, maxChars: SUMMARY_MAX_CHARS });
-  const severity = SEVERITIES.find((s) => s === body.severity);
-  if (!severity) checks.errors.push({ path: 'severity', message: `severity must be one of ${SEVERITIES.join(', ')}.` });
-  checks.done();
-  return { reportId, citedRequestId, summary: redactSecrets(summary!.trim()), severity: severity! };
+export function escalationInput(body: Static<typeof EscalationBody>): EscalationInput {
+  return {
+    reportId: body.reportId?.toLowerCase() ?? null,
+    citedRequestId: body.requestId ?? null,
+    summary: redactSecrets(body.summary),
+    severity: body.severity,
+  };
 }

@@ -9,36 +9,25 @@ import { assertOriginAllowed, originAllowed } from '../http/csrf.ts';
 import { pageHeaders } from '../http/html.ts';
 import { languageHeaders, negotiateLocale } from '../i18n/locales.ts';
 import { AppError } from '../errors.ts';
-import { operation, PUBLIC, Text, VISITOR } from '../openapi/schemas.ts';
+import { operation, PUBLIC, VISITOR } from '../openapi/schemas.ts';
 import { routeContext, type RouteContext } from '../route-context.ts';
 import type { VisitorSession } from '../sessions/sessions.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { operatorRoutes } from './operator-routes.ts';
 import { reportSentPage, REPORT_SENT_PATH } from './pages.ts';
 import { insertContentReport, insertSupportReport } from './queries.ts';
-import { parseContentReport, parseSupportReport } from './reports.ts';
-
-type Body = Record<string, unknown>;
+import {
+  blankAsAbsent,
+  CONTENT_REPORT_FIELDS,
+  ContentReportBody,
+  contentReportInput,
+  SUPPORT_REPORT_FIELDS,
+  SupportReportBody,
+  supportReportInput,
+} from './reports.ts';
 
 const Filed = t.Object({ reportId: t.String(), requestId: t.String({ description: 'The request that filed it.' }) });
 const FORM_LANDING = `Form: to ${REPORT_SENT_PATH}.`;
-// The body shapes for the document; reports.ts validates them as a whole (trimming, byte limits,
-// '' as absent for forms), so these are not hooked into Elysia's validation.
-const SupportReportBody = t.Object({
-  handle: t.Optional(Text({ maxLength: 64, description: 'Required on a host no storefront owns.' })),
-  summary: Text({ maxLength: 200 }),
-  details: Text({ maxLength: 8192, description: 'May be empty; at most 8 KiB.' }),
-  requestId: t.Optional(Text({ maxLength: 128, description: 'A request id the shopper cites.' })),
-  sessionId: t.Optional(Text({ maxLength: 128 })),
-  reproArtifact: t.Optional(t.String({ description: 'At most 64 KiB (a HAR excerpt, a log); redacted before storage.' })),
-});
-const ContentReportBody = t.Object({
-  handle: t.Optional(Text({ maxLength: 64 })),
-  url: Text({ maxLength: 2048, description: 'Absolute http(s) URL of the content.' }),
-  reason: Text({ maxLength: 500 }),
-  details: t.Optional(Text({ maxLength: 8192 })),
-  reporterEmail: t.Optional(Text({ maxLength: 512 })),
-});
 
 export function supportRoutes(deps: AppDeps) {
   const { config, db, clock } = deps;
@@ -75,13 +64,12 @@ export function supportRoutes(deps: AppDeps) {
   return (
     new Elysia({ name: 'support' })
       .use(routeContext(deps))
-      // Bodies are validated by hand (reports.ts): one 400 lists every bad field, types and lengths alike.
+      // Bodies are validated by their schemas (reports.ts): one 400 lists every bad field, types and lengths alike.
       .post(
         '/v2/support/report',
-        async ({ ctx, request, body: raw, set }) => {
-          const body = raw as Body;
-          const input = parseSupportReport(body);
-          const { tenant } = await ctx.visitorTenant(body.handle ?? undefined);
+        async ({ ctx, request, body, set }) => {
+          const input = supportReportInput(body);
+          const { tenant } = await ctx.visitorTenant(body.handle);
           const form = bodyKindOf(request) === 'form';
           if (form) assertOriginAllowed(request, tenant, config);
           const session = await attachableSession(ctx, tenant);
@@ -117,6 +105,8 @@ export function supportRoutes(deps: AppDeps) {
           return { reportId, requestId: ctx.requestId };
         },
         {
+          transform: ({ body }) => blankAsAbsent(body, SUPPORT_REPORT_FIELDS),
+          body: SupportReportBody,
           response: { 201: Filed },
           detail: operation({
             summary: 'A shopper’s support report (anonymous unless a live session comes with it)',
@@ -127,16 +117,14 @@ export function supportRoutes(deps: AppDeps) {
             rateLimited: true,
             idempotent: true,
             forms: true,
-            documentedBody: SupportReportBody,
           }),
         },
       )
       .post(
         '/v2/public/content-report',
-        async ({ ctx, request, body: raw, set }) => {
-          const body = raw as Body;
-          const input = parseContentReport(body);
-          const { tenant } = await ctx.visitorTenant(body.handle ?? undefined);
+        async ({ ctx, request, body, set }) => {
+          const input = contentReportInput(body);
+          const { tenant } = await ctx.visitorTenant(body.handle);
           const form = bodyKindOf(request) === 'form';
           if (form) assertOriginAllowed(request, tenant, config);
           await ctx.enforceLimits('content-report', tenant.id, { ip: ctx.clientIp });
@@ -163,6 +151,8 @@ export function supportRoutes(deps: AppDeps) {
           return { reportId, requestId: ctx.requestId };
         },
         {
+          transform: ({ body }) => blankAsAbsent(body, CONTENT_REPORT_FIELDS),
+          body: ContentReportBody,
           response: { 202: Filed },
           detail: operation({
             summary: 'Report content on a storefront (anyone)',
@@ -173,7 +163,6 @@ export function supportRoutes(deps: AppDeps) {
             rateLimited: true,
             idempotent: true,
             forms: true,
-            documentedBody: ContentReportBody,
           }),
         },
       )
