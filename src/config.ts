@@ -17,6 +17,9 @@ export type Config = Readonly<{
   magicLinkTtlSeconds: number;
   /** A checkout handoff's validity when the storefront names none (it may ask for 60 s to 7 days). */
   handoffTtlSeconds: number;
+  /** A console session's absolute lifetime and its idle timeout (CONSOLE_SESSION_TTL, CONSOLE_IDLE_TIMEOUT). */
+  consoleSessionSeconds: number;
+  consoleIdleSeconds: number;
   sessionTtlSeconds: number;
   /** Absolute session lifetime: a sliding session ends this long after sign-in, however active. */
   sessionMaxAgeSeconds: number;
@@ -133,6 +136,11 @@ export function loadConfig(env: Env): Config {
   if (sessionMaxAgeSeconds < sessionTtlSeconds) throw new ConfigError('SESSION_MAX_AGE', `must be ≥ SESSION_TTL (${sessionTtlSeconds})`);
   const handoffTtlSeconds = integer(env, 'HANDOFF_TTL', 1800, 60);
   if (handoffTtlSeconds > 604_800) throw new ConfigError('HANDOFF_TTL', 'must be ≤ 604800 (7 days)');
+  const consoleSessionSeconds = integer(env, 'CONSOLE_SESSION_TTL', 43_200, 300);
+  if (consoleSessionSeconds > 604_800) throw new ConfigError('CONSOLE_SESSION_TTL', 'must be ≤ 604800 (7 days)');
+  const consoleIdleSeconds = integer(env, 'CONSOLE_IDLE_TIMEOUT', 1800, 60);
+  if (consoleIdleSeconds > consoleSessionSeconds)
+    throw new ConfigError('CONSOLE_IDLE_TIMEOUT', `must be ≤ CONSOLE_SESSION_TTL (${consoleSessionSeconds})`);
 
   const errorsDocBaseUrl = env.ERRORS_DOC_BASE_URL
     ? url('ERRORS_DOC_BASE_URL', env.ERRORS_DOC_BASE_URL, ['http:', 'https:'])
@@ -158,6 +166,8 @@ export function loadConfig(env: Env): Config {
     tokenSecrets: tokenSecrets ? Object.freeze(tokenSecrets) : null,
     magicLinkTtlSeconds: integer(env, 'MAGIC_LINK_TTL', 900, 1),
     handoffTtlSeconds,
+    consoleSessionSeconds,
+    consoleIdleSeconds,
     sessionTtlSeconds,
     sessionMaxAgeSeconds,
     edgeCacheSeconds: integer(env, 'EDGE_CACHE_SECONDS', 5, 0),

@@ -62,6 +62,8 @@ describe('configuration', () => {
     expect(errorOf({ NODE_ENV: 'staging' })).toContain('NODE_ENV');
     expect(errorOf({ HANDOFF_TTL: '59' })).toContain('HANDOFF_TTL');
     expect(errorOf({ HANDOFF_TTL: '604801' })).toContain('HANDOFF_TTL');
+    expect(errorOf({ CONSOLE_SESSION_TTL: '299' })).toContain('CONSOLE_SESSION_TTL');
+    expect(errorOf({ CONSOLE_SESSION_TTL: '3600', CONSOLE_IDLE_TIMEOUT: '7200' })).toContain('CONSOLE_IDLE_TIMEOUT');
   });
 
   it('accepts several secrets (the first signs) and trusted proxy CIDRs', () => {

@@ -12,8 +12,11 @@ const CONSOLE_NAME = 'Visitor Access support console';
 export const CONSOLE_LINK_PATH = '/console/t/';
 /** The returnTo stored with console links: not a URL, so no visitor route ever produces it. */
 export const CONSOLE_RETURN_TO = 'console:';
-/** 12 h absolute and 30 min idle (docs/console.md), both enforced on every request (session.ts). */
-export const CONSOLE_SESSION_SECONDS = 12 * 3600;
+/**
+ * The console tenant row's session TTL. What sessions get, and what session.ts enforces on every
+ * request, is CONSOLE_SESSION_TTL (default the same 12 h) and CONSOLE_IDLE_TIMEOUT (30 min).
+ */
+const CONSOLE_SESSION_SECONDS = 12 * 3600;
 
 export async function ensureConsoleTenant(db: Db): Promise<void> {
   await ensureInternalTenant(db, {

@@ -12,7 +12,6 @@ import { AppError } from '../errors.ts';
 import type { CookieJar } from '../http/cookies.ts';
 import { requestContext } from '../http/request-context.ts';
 import { hashToken, verifyToken } from '../tokens/tokens.ts';
-import { CONSOLE_SESSION_SECONDS } from './console-tenant.ts';
 import type { OperatorRole } from './operators.ts';
 import { revokeSession } from '../sessions/sessions.ts';
 import { findConsoleSession, touchConsoleSession } from './session-queries.ts';
@@ -25,7 +24,6 @@ export const CHECK_COOKIE = '__Host-console_check';
  * the console answers with a same-origin refresh (which does carry it) instead of the sign-in page.
  */
 export const HINT_COOKIE = '__Host-console_hint';
-const IDLE_SECONDS = 30 * 60;
 const TOUCH_EVERY_SECONDS = 60;
 
 export type ConsoleSession = {
@@ -72,9 +70,10 @@ export async function readConsoleSession(deps: AppDeps, jar: CookieJar): Promise
   const now = deps.clock.now();
   const age = (now.getTime() - new Date(row.created_at).getTime()) / 1000;
   const idle = (now.getTime() - new Date(row.last_active_at).getTime()) / 1000;
-  if (age >= CONSOLE_SESSION_SECONDS || idle >= IDLE_SECONDS) {
+  const { consoleSessionSeconds, consoleIdleSeconds } = deps.config;
+  if (age >= consoleSessionSeconds || idle >= consoleIdleSeconds) {
     await revokeSession(deps.db, row.session_id, now);
-    return { kind: 'ended', reason: age >= CONSOLE_SESSION_SECONDS ? 'absolute' : 'idle' };
+    return { kind: 'ended', reason: age >= consoleSessionSeconds ? 'absolute' : 'idle' };
   }
   if (idle >= TOUCH_EVERY_SECONDS) await touchConsoleSession(deps.db, row.session_id, now);
   return {

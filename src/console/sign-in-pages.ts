@@ -1,6 +1,7 @@
 // The console's sign-in pages: the email form, "check your email", the link's confirm page (a GET
 // never signs in: mail scanners prefetch links) and what a bad link or a blocked cookie shows.
 import { html, readableTime, type Html } from '../http/html.ts';
+import { humanDuration } from '../mail/magic-link-mail.ts';
 import { consolePage, hidden } from './layout.ts';
 
 type Base = { requestId: string };
@@ -11,16 +12,32 @@ function narrow(body: Html, extraClass = ''): Html {
 
 export type SignInNotice = 'signed-out' | 'idle' | 'absolute' | 'signed-in-elsewhere' | null;
 
-const NOTICES: Record<Exclude<SignInNotice, null>, string> = {
-  'signed-out': 'You signed out.',
-  idle: 'Your console session ended after 30 minutes without activity. Sign in again to continue.',
-  absolute: 'Console sessions last 12 hours. Sign in again to continue.',
-  'signed-in-elsewhere': 'Sign in to continue.',
-};
+/** `lifetimes`: CONSOLE_IDLE_TIMEOUT and CONSOLE_SESSION_TTL, as the notices name them. */
+function noticeText(notice: Exclude<SignInNotice, null>, lifetimes: { idleSeconds: number; sessionSeconds: number }): string {
+  switch (notice) {
+    case 'signed-out':
+      return 'You signed out.';
+    case 'idle':
+      return `Your console session ended after ${humanDuration(lifetimes.idleSeconds)} without activity. Sign in again to continue.`;
+    case 'absolute':
+      return `Console sessions last ${humanDuration(lifetimes.sessionSeconds)}. Sign in again to continue.`;
+    case 'signed-in-elsewhere':
+      return 'Sign in to continue.';
+  }
+}
 
-export function signInPage(input: Base & { csrf: string; notice?: SignInNotice; email?: string; error?: string }): string {
+export function signInPage(
+  input: Base & {
+    csrf: string;
+    notice?: SignInNotice;
+    email?: string;
+    error?: string;
+    lifetimes?: { idleSeconds: number; sessionSeconds: number };
+  },
+): string {
+  const lifetimes = input.lifetimes ?? { idleSeconds: 1800, sessionSeconds: 43_200 };
   const notice = input.notice
-    ? html`<div class="${input.notice === 'signed-out' ? 'flash' : 'flash warn'}" role="status"><p>${NOTICES[input.notice]}</p></div>`
+    ? html`<div class="${input.notice === 'signed-out' ? 'flash' : 'flash warn'}" role="status"><p>${noticeText(input.notice, lifetimes)}</p></div>`
     : '';
   const error = input.error ? html`<div class="flash warn" role="alert"><p>${input.error}</p></div>` : '';
   return consolePage({

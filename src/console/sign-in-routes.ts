@@ -16,7 +16,7 @@ import { operatorActor, recordAudit } from '../audit/audit.ts';
 import { recordSecurityEvent } from '../audit/security-events.ts';
 import { revokeSession } from '../sessions/sessions.ts';
 import { normaliseEmail } from '../visitors/email.ts';
-import { CONSOLE_LINK_PATH, CONSOLE_RETURN_TO, CONSOLE_SESSION_SECONDS, findConsoleTenant } from './console-tenant.ts';
+import { CONSOLE_LINK_PATH, CONSOLE_RETURN_TO, findConsoleTenant } from './console-tenant.ts';
 import { consoleHandler, SeeOther, type ConsoleRequest } from './handler.ts';
 import { findOperatorByEmail, type Operator } from './operators.ts';
 import { consoleOperation, CsrfBody, SignInBody, TokenParams } from './route-schemas.ts';
@@ -43,7 +43,7 @@ const LINK_ERRORS: ErrorCode[] = ['invalid_magic_link', 'used_magic_link', 'expi
 
 export function consoleSignInRoutes(deps: AppDeps) {
   const { config, db, clock, logger } = deps;
-  const linkDeps = { db, keys: deps.keys, clock, logger, outbox: deps.outbox, sessionTtlSeconds: CONSOLE_SESSION_SECONDS };
+  const linkDeps = { db, keys: deps.keys, clock, logger, outbox: deps.outbox, sessionTtlSeconds: config.consoleSessionSeconds };
 
   /** The test cookie, which doubles as the CSRF token of the forms shown before sign-in. */
   function checkToken(c: ConsoleRequest, fresh = false): string {
@@ -101,7 +101,8 @@ export function consoleSignInRoutes(deps: AppDeps) {
           if (current.kind === 'live') throw new SeeOther('/console/');
           if (current.kind === 'ended') clearConsoleCookie(c.jar, SESSION_COOKIE);
           const notice = NOTICES.has(c.query.notice ?? '') ? (c.query.notice as SignInNotice) : null;
-          return signInPage({ requestId: c.requestId, csrf: checkToken(c), notice });
+          const lifetimes = { idleSeconds: config.consoleIdleSeconds, sessionSeconds: config.consoleSessionSeconds };
+          return signInPage({ requestId: c.requestId, csrf: checkToken(c), notice, lifetimes });
         }),
         {
           query: t.Object({ notice: t.Optional(Text({ description: 'Why the operator is here again: signed-out, idle or absolute.' })) }),
@@ -212,7 +213,7 @@ export function consoleSignInRoutes(deps: AppDeps) {
           const action = `${CONSOLE_LINK_PATH}${c.params.token}`;
           let operator: Operator | null = null;
           const outcome = await confirm(c, {
-            sessionTtlSeconds: CONSOLE_SESSION_SECONDS,
+            sessionTtlSeconds: config.consoleSessionSeconds,
             check: async (link) => {
               const expected = cookieValue(c.jar, CHECK_COOKIE);
               if (!expected) {
@@ -245,8 +246,8 @@ export function consoleSignInRoutes(deps: AppDeps) {
                 at: now,
               });
               Object.assign(c.ctx.facts, { tenantId: link.tenant_id, visitorId: session.visitor_id, sessionId: session.session_id });
-              setConsoleCookie(c.jar, SESSION_COOKIE, session.token, CONSOLE_SESSION_SECONDS);
-              setHintCookie(c.jar, CONSOLE_SESSION_SECONDS);
+              setConsoleCookie(c.jar, SESSION_COOKIE, session.token, config.consoleSessionSeconds);
+              setHintCookie(c.jar, config.consoleSessionSeconds);
               clearConsoleCookie(c.jar, CHECK_COOKIE);
               logger.info('operator signed in to the console', { requestId: c.requestId, operatorId });
               throw new SeeOther('/console/');
