@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { upsertGrant } from '../src/access/grants.ts';
 import { upsertOperator } from '../src/console/operators.ts';
 import { createPat } from '../src/credentials/pats.ts';
+import { PENDING_COOKIE } from '../src/sessions/sessions.ts';
+import { seal, unseal } from '../src/tokens/sealed.ts';
 import { ConsoleClient, consoleLinkOf } from './console-client.ts';
 import { CookieJar, Harness, SERVICE_HOST } from './support/harness.ts';
 
@@ -25,6 +27,11 @@ beforeAll(async () => {
   // A shopper's sign-in link (unused) and session.
   tokens['sign-in link'] = new URL((await h.requestLink('kinds@example.com')).link!).pathname.split('/').at(-1)!;
   tokens['shopper session'] = (await h.signIn('kinds@example.com')).jar.values.get('__Host-visitor_session')!;
+  // A pending sign-in (a browser waiting for its number to be picked): its id rides sealed in a cookie.
+  const asking = new CookieJar();
+  expect((await h.json('/v2/visitor/auth/magic-link', { email: 'kinds-pending@example.com' }, { jar: asking })).status).toBe(202);
+  const pending = await unseal<{ id: string }>(h.runtime.deps.keys, 'cookie', asking.values.get(PENDING_COOKIE)!, PENDING_COOKIE);
+  tokens['pending sign-in'] = pending!.id;
   // A checkout handoff (unused).
   const pat = (await createPat(h.db, { tenantId: h.gharart.id, name: 'checkout', scopes: ['handoff:write'] })).token;
   const handoff = await h.json(
@@ -63,6 +70,16 @@ const ROUTES: Record<string, (token: string) => Promise<boolean>> = {
         .status === 204;
     expect([token.slice(0, 4), byCookie, byBearer]).toEqual([token.slice(0, 4), atEdge, atEdge]);
     return atEdge;
+  },
+  // The id sealed the way the service seals it: only the cookie's content is the token under test.
+  'pending sign-in': async (token) => {
+    const sealed = await seal(
+      h.runtime.deps.keys,
+      'cookie',
+      { handle: 'gharart', email: 'kinds-pending@example.com', returnTo: 'http://localhost/', id: token },
+      PENDING_COOKIE,
+    );
+    return (await h.fetch('/v2/visitor/auth/pending', { jar: cookie(PENDING_COOKIE, sealed) })).status === 200;
   },
   'console session': async (token) =>
     (await h.fetch('/console/', { host: SERVICE_HOST, jar: cookie('__Host-console_session', token), headers: { accept: 'text/html' } }))
