@@ -386,6 +386,27 @@ describe('at most 5 order-scoped sessions per order', () => {
   });
 });
 
+describe('at most 5 order-scoped sessions per order, under concurrency', () => {
+  it('ten browsers pressing Continue at once on ten links of one order: exactly five get a session', async () => {
+    const orderId = 'C-RACE';
+    await grant('race@example.com', '/orders/C-RACE', orderId);
+    const browsers = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        const path = await handoffPath({ email: 'race@example.com', orderId, returnTo: '/orders/C-RACE' });
+        const jar = new CookieJar();
+        const ip = `198.51.100.${200 + i}`;
+        await h.fetch(path, { jar, ip });
+        return { path, jar, ip };
+      }),
+    );
+    const answers = await Promise.all(browsers.map(({ path, jar, ip }) => h.form(path, {}, { jar, ip })));
+    const opened = answers.filter((r) => r.headers.get('location') === 'http://localhost/orders/C-RACE').length;
+    const live = await h.db.one<{ n: number }>(sql`
+      select count(*)::int as n from sessions where order_id = ${orderId} and revoked_at is null`);
+    expect([opened, live?.n]).toEqual([5, 5]);
+  });
+});
+
 describe('POST /v2/access/orders/{orderId}/revoke (refunds and chargebacks)', () => {
   it('ends the order’s grants and order-scoped sessions; the edge denies within EDGE_CACHE_SECONDS', async () => {
     await grant('refund@example.com', '/orders/R-1', 'R-1');

@@ -93,10 +93,21 @@ export type ConsumedHandoff = { session_id: string; visitor_id: string; return_t
  * Single use, decided by one statement: the handoff is marked used only if it is still unused,
  * unrevoked, unexpired and its order has room for another order-scoped session; the session,
  * the audit row and the `visitor.signed_in` webhook (method `handoff`) come from the same row.
- * Under concurrent opens of different handoffs of one order the cap may be passed by the few
- * that raced; each stays one order's session.
+ * The cap is exact under concurrency: opens of one order's handoffs queue on a transaction-scoped
+ * advisory lock keyed by tenant and order, so each counts the sessions the one before it committed
+ * (a row lock would not do: the racing opens are of different handoffs, and the sessions they
+ * count do not exist yet).
  */
 export async function consumeHandoffIntoSession(db: Db, handoffId: string, session: NewOrderSession): Promise<ConsumedHandoff | undefined> {
+  return db.transaction(async (tx) => {
+    await tx.many(sql`
+      select pg_advisory_xact_lock(hashtextextended('handoff-order:' || tenant_id::text || ':' || order_id, 0))
+      from handoffs where id = ${handoffId}::uuid`);
+    return consumeLocked(tx, handoffId, session);
+  });
+}
+
+function consumeLocked(db: Db, handoffId: string, session: NewOrderSession): Promise<ConsumedHandoff | undefined> {
   return db.one<ConsumedHandoff>(sql`
     with used as (
       update handoffs
