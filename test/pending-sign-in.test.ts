@@ -249,7 +249,12 @@ describe('approving on the other device: the link page', () => {
   it('approves at most once and signs in once, however many picks and polls race', async () => {
     const { laptop, number, path } = await start('races@example.com');
     const picks = await Promise.all(Array.from({ length: 6 }, () => pick(path, String(number))));
-    expect(picks.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
+    // One approves; each loser is refused, as the link already used (409) or, when it read the
+    // pending sign-in after the winner approved it but before the link showed used, as no longer
+    // waiting (410): which one is timing, both change nothing.
+    const statuses = picks.map((r) => r.status).sort();
+    expect(statuses[0]).toBe(200);
+    expect(statuses.slice(1).every((status) => status === 409 || status === 410)).toBe(true);
     const sealed = laptop.values.get(PENDING)!;
     const tabs = Array.from({ length: 6 }, () => new CookieJar());
     for (const tab of tabs) tab.values.set(PENDING, sealed);
