@@ -176,6 +176,16 @@ export const CODE_EXPLANATIONS: Record<ErrorCode, CodeExplanation> = {
       'The shopper is signed in for one order only (they came from a checkout link), and this needs their email proven; ask them to sign in with the link or code we email them, from the same browser (playbook 8).',
     playbook: 8,
   },
+  passkey_challenge_invalid: {
+    sentence:
+      'The shopper’s browser answered a passkey request that was already used, older than 5 minutes, or made for another storefront or host, so nothing was signed in; ask them to try again (the page asks for a fresh one).',
+    playbook: null,
+  },
+  passkey_rejected: {
+    sentence:
+      'The passkey the shopper offered is not registered on this storefront host, was removed, or its signature did not check out, so nothing was signed in; they can sign in with the link or code we email them and register a new passkey.',
+    playbook: null,
+  },
 };
 
 const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(CODE_EXPLANATIONS, code);

@@ -285,6 +285,14 @@ export const de: Messages = {
       title: 'Bitte melden Sie sich mit Ihrer E-Mail-Adresse an',
       text: 'Sie haben eine Bestellung über einen Link aus dem Kauf geöffnet. Um Ihre anderen Käufe zu sehen, melden Sie sich mit der E-Mail-Adresse an, die Sie beim Kauf verwendet haben.',
     },
+    passkey_challenge_invalid: {
+      title: 'Diese Passkey-Anfrage ist abgelaufen',
+      text: 'Passkey-Anfragen gelten nur einmal und nur wenige Minuten. Bitte versuchen Sie es erneut.',
+    },
+    passkey_rejected: {
+      title: 'Dieser Passkey hat Sie nicht angemeldet',
+      text: 'Er wurde möglicherweise entfernt oder gehört zu einem anderen Shop. Versuchen Sie es erneut, oder melden Sie sich mit Ihrer E-Mail-Adresse an.',
+    },
   },
   problemPage: {
     tryAgain: 'Erneut versuchen',

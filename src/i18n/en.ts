@@ -268,6 +268,14 @@ export const en = {
       title: 'Please sign in with your email',
       text: 'You opened one order from a checkout link. To see your other purchases, sign in with the email you used at checkout.',
     },
+    passkey_challenge_invalid: {
+      title: 'This passkey request has expired',
+      text: 'Passkey requests work once and for a few minutes. Please try again.',
+    },
+    passkey_rejected: {
+      title: 'That passkey did not sign you in',
+      text: 'It may have been removed, or it belongs to another shop. Try again, or sign in with your email.',
+    },
   } satisfies Record<ErrorCode, ProblemWords>,
   /** The ways on from such a page. */
   problemPage: {
