@@ -221,6 +221,11 @@ const ROUTES: Record<string, Route> = {
     fields: { credential: 'json', returnTo: 'json' },
     send: json('POST', '/v2/visitor/auth/passkey/verify', { credential: {}, returnTo: '/content/a' }),
   },
+  'GET /_edge/visitor/passkeys/new': {
+    fields: { returnTo: 'query' },
+    send: query('/_edge/visitor/passkeys/new', { returnTo: '/content/a' }),
+  },
+  'GET /_edge/visitor/assets/passkeys.js': { fields: {}, send: () => h.fetch('/_edge/visitor/assets/passkeys.js') },
   'GET /v2/visitor/passkeys': { fields: {}, send: () => h.fetch('/v2/visitor/passkeys', { jar: visitor }) },
   'DELETE /v2/visitor/passkeys/:id': {
     fields: { id: 'param' },

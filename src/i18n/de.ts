@@ -349,4 +349,18 @@ export const de: Messages = {
     title: 'Ihr anderer Bildschirm wartet nicht mehr',
     body: 'Die Anmeldung auf Ihrem anderen Bildschirm ist abgeschlossen oder abgelaufen. Mit diesem Link können Sie sich weiterhin auf diesem Gerät anmelden.',
   },
+  /** Passkeys: der Passkey-Teil der Anmeldeseite und das Angebot nach einer Anmeldung per E-Mail. */
+  passkeys: {
+    signInButton: 'Mit einem Passkey anmelden',
+    signInIntro: 'Haben Sie hier schon einen Passkey erstellt? Verwenden Sie ihn statt einer E-Mail.',
+    working: 'Folgen Sie den Schritten, die Ihr Browser anzeigt …',
+    signInFailed: 'Dieser Passkey hat Sie nicht angemeldet. Versuchen Sie es erneut, oder melden Sie sich mit Ihrer E-Mail-Adresse an.',
+    offerTitle: 'Beim nächsten Mal schneller anmelden',
+    offerIntro:
+      'Erstellen Sie einen Passkey für diesen Shop auf diesem Gerät. Beim nächsten Mal melden Sie sich mit Fingerabdruck, Gesicht oder Bildschirmsperre an – ohne E-Mail.',
+    offerButton: 'Passkey erstellen',
+    offerDone: 'Ihr Passkey ist bereit. Es geht gleich weiter …',
+    offerFailed: 'Es wurde kein Passkey erstellt. Sie können es erneut versuchen oder ohne Passkey fortfahren.',
+    notNow: 'Jetzt nicht',
+  },
 };

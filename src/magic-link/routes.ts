@@ -41,6 +41,8 @@ import { pendingCookie, pendingRoutes, wakeupsOf } from './pending-routes.ts';
 import type { LinkRow } from './queries.ts';
 import { hostedPageRoutes } from './page-routes.ts';
 import { verifyRoutes } from './verify-routes.ts';
+import { landingAfterSignIn, passkeyHostOf } from '../passkeys/offer.ts';
+import { PASSKEY_SCRIPT_PATH } from '../passkeys/passkey-script.ts';
 
 export function magicLinkRoutes(deps: AppDeps) {
   const { config, keys, clock, db, logger } = deps;
@@ -259,14 +261,18 @@ export function magicLinkRoutes(deps: AppDeps) {
       await auditVisitor(deps, ctx, tenant, 'link_opened', { visitorId: outcome.link.visitor_id, detail: { linkId: outcome.link.id } });
       setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, outcome.link));
       const other = await otherScreenOf(jar, outcome.link);
-      Object.assign(set.headers, pageHeaders(tenant));
+      const inApp = isInAppBrowser(ctx.userAgent);
+      // On the storefront's own origin (a passkey's home), a browser that can make one is offered it after signing in.
+      const passkeyScript = !inApp && passkeyHostOf(tenant, ctx) ? PASSKEY_SCRIPT_PATH : undefined;
+      Object.assign(set.headers, pageHeaders(tenant, { script: passkeyScript !== undefined }));
       return confirmPage({
         tenant,
         requestId: ctx.requestId,
         locale: pageLocale(ctx, set, tenant),
         action,
         ...(other ? { choice: { numbers: other.choices } } : {}),
-        inApp: isInAppBrowser(ctx.userAgent),
+        inApp,
+        ...(passkeyScript ? { passkeyScript } : {}),
       });
     })
     .post('/_edge/visitor/access/t/:token', async ({ ctx, request, params, set, cookie, body }) => {
@@ -311,7 +317,11 @@ export function magicLinkRoutes(deps: AppDeps) {
           setSessionCookie(jar, outcome.session.token, ttl);
           await endSupersededOrderSession(deps, held, outcome.session.visitor_id, ctx.requestId);
           logger.info('signed in by link', { requestId: ctx.requestId, tenant: tenant.handle, visitorId: outcome.session.visitor_id });
-          return seeOther(set, outcome.session.return_to);
+          // The link page's script says the browser can make a passkey: offer one before going on.
+          const offer = (body as Record<string, unknown> | undefined)?.passkey === 'offer';
+          const where = { tenant, hostname: ctx.hostname, origin: ctx.origin };
+          const next = offer ? await landingAfterSignIn(deps.db, where, outcome.session.visitor_id, outcome.session.return_to) : null;
+          return seeOther(set, next ?? outcome.session.return_to);
         }
         case 'held':
           return seeOther(set, outcome.link.return_to);

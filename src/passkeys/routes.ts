@@ -5,8 +5,10 @@ import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simp
 import { Elysia, t } from 'elysia';
 import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
-import type { CookieJar } from '../http/cookies.ts';
+import { type CookieJar, seeOther } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
+import { pageHeaders } from '../http/html.ts';
+import { pageLocale } from '../magic-link/link-pages.ts';
 import { resolveReturnTo } from '../magic-link/return-to.ts';
 import { setSessionCookie } from '../magic-link/sign-in-cookies.ts';
 import { IsoTime, operation, PUBLIC, Text, VISITOR } from '../openapi/schemas.ts';
@@ -22,6 +24,9 @@ import {
   removePasskey,
   signInByPasskey,
 } from './passkeys.ts';
+import { passkeyHostOf } from './offer.ts';
+import { passkeyOfferPage } from './pages.ts';
+import { PASSKEY_SCRIPT } from './passkey-script.ts';
 
 const Base64Url = (description: string) => Text({ maxLength: 2048, description });
 
@@ -227,6 +232,56 @@ export function passkeyRoutes(deps: AppDeps) {
           ],
           rateLimited: true,
         }),
+      },
+    )
+    .get(
+      '/_edge/visitor/passkeys/new',
+      async ({ ctx, query, set }) => {
+        const tenant = await ctx.hostTenant();
+        if (!tenant) throw new AppError('not_found', { detail: 'This host is not a storefront.' });
+        let returnTo: string;
+        try {
+          returnTo = resolveReturnTo(typeof query.returnTo === 'string' ? query.returnTo : undefined, tenant, ctx.linkOrigin(tenant));
+        } catch {
+          returnTo = resolveReturnTo(undefined, tenant, ctx.linkOrigin(tenant));
+        }
+        // Nothing to offer (not signed in with a full session, or not a passkey's host): just go on.
+        const { session } = await ctx.session().catch(() => ({ session: null }));
+        if (session?.scope !== 'full' || !passkeyHostOf(tenant, ctx)) return seeOther(set, returnTo);
+        set.headers['cache-control'] = 'no-store';
+        Object.assign(set.headers, pageHeaders(tenant, { script: true }));
+        return passkeyOfferPage({ tenant, requestId: ctx.requestId, locale: pageLocale(ctx, set, tenant), returnTo });
+      },
+      {
+        query: t.Object({ returnTo: t.Optional(Text({ maxLength: 2048, description: 'Where "Not now" (and a new passkey) go on to.' })) }),
+        detail: operation({
+          summary: '"Sign in faster next time": the offer to create a passkey after an email sign-in',
+          tags: ['pages'],
+          security: VISITOR,
+          errors: ['not_found'],
+          html: { 200: 'The offer page.' },
+          bare: { 303: 'Nothing to offer (no full session here, or not the storefront’s own origin): on to returnTo.' },
+        }),
+      },
+    )
+    .get(
+      '/_edge/visitor/assets/passkeys.js',
+      ({ set }) => {
+        set.headers['content-type'] = 'text/javascript; charset=utf-8';
+        // The pages ask for it by a versioned URL (passkey-script.ts), so it may be kept for good.
+        set.headers['cache-control'] = 'public, max-age=31536000, immutable';
+        return PASSKEY_SCRIPT;
+      },
+      {
+        detail: {
+          ...operation({
+            summary: 'The pages’ passkey script: @simplewebauthn/browser and its driver (versioned URL, immutable)',
+            tags: ['pages'],
+            security: PUBLIC,
+            errors: [],
+          }),
+          responses: { 200: { description: 'The script.', content: { 'text/javascript': { schema: { type: 'string' } } } } },
+        },
       },
     )
     .get(
