@@ -262,8 +262,8 @@ export function magicLinkRoutes(deps: AppDeps) {
       setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, outcome.link));
       const other = await otherScreenOf(jar, outcome.link);
       const inApp = isInAppBrowser(ctx.userAgent);
-      // On the storefront's own origin (a passkey's home), a browser that can make one is offered it after signing in.
-      const passkeyScript = !inApp && passkeyHostOf(tenant, ctx) ? PASSKEY_SCRIPT_PATH : undefined;
+      // On the storefront's own host (a passkey's home), a browser that can make one is offered it after signing in.
+      const passkeyScript = !inApp && passkeyHostOf(tenant, ctx.hostname) ? PASSKEY_SCRIPT_PATH : undefined;
       Object.assign(set.headers, pageHeaders(tenant, { script: passkeyScript !== undefined }));
       return confirmPage({
         tenant,
@@ -319,7 +319,7 @@ export function magicLinkRoutes(deps: AppDeps) {
           logger.info('signed in by link', { requestId: ctx.requestId, tenant: tenant.handle, visitorId: outcome.session.visitor_id });
           // The link page's script says the browser can make a passkey: offer one before going on.
           const offer = (body as Record<string, unknown> | undefined)?.passkey === 'offer';
-          const where = { tenant, hostname: ctx.hostname, origin: ctx.origin };
+          const where = { tenant, hostname: ctx.hostname };
           const next = offer ? await landingAfterSignIn(deps.db, where, outcome.session.visitor_id, outcome.session.return_to) : null;
           return seeOther(set, next ?? outcome.session.return_to);
         }

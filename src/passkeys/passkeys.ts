@@ -12,8 +12,11 @@ import {
 } from '@simplewebauthn/server';
 import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { addSeconds, type Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
 import type { Db } from '../db/db.ts';
 import { AppError } from '../errors.ts';
+import { originAllowed } from '../http/csrf.ts';
+import { requestContext } from '../http/request-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import type { KeyRing } from '../tokens/keys.ts';
 import { hashToken, mintToken } from '../tokens/tokens.ts';
@@ -46,13 +49,28 @@ export type RelyingParty = { tenant: Tenant; rpId: string; origin: string };
 
 /**
  * The relying party of a request, or 400: passkeys belong to a storefront host (never the
- * service's own), reached through one of the storefront's origins.
+ * service's own). The ceremony's origin is the page's: the request's `Origin` when the CSRF rule
+ * accepts it (behind nginx the forwarded host carries no port, the browser's origin does), else
+ * the request's own origin when it is one of the storefront's; its host must be the request's.
  */
-export function relyingPartyOf(tenant: Tenant | null, hostname: string, origin: string): RelyingParty {
-  if (!tenant?.origins.includes(origin) || new URL(origin).hostname !== hostname) {
+export function relyingPartyOf(tenant: Tenant | null, request: Request, config: Config): RelyingParty {
+  const context = requestContext(request, config);
+  const header = request.headers.get('origin');
+  const origin = header && header !== 'null' ? header : context.origin;
+  const allowed =
+    header && header !== 'null' ? tenant !== null && originAllowed(request, tenant, config) : tenant?.origins.includes(origin);
+  if (!tenant || !allowed || !tenant.hosts.includes(context.hostname) || hostnameOf(origin) !== context.hostname) {
     throw new AppError('invalid_request', { detail: 'Passkeys work only on the storefront’s own host, through one of its origins.' });
   }
-  return { tenant, rpId: hostname, origin };
+  return { tenant, rpId: context.hostname, origin };
+}
+
+function hostnameOf(origin: string): string | null {
+  try {
+    return new URL(origin).hostname;
+  } catch {
+    return null;
+  }
 }
 
 async function newChallenge(

@@ -96,15 +96,16 @@ export function passkeyRoutes(deps: AppDeps) {
     const found = await ctx.requireSession();
     const { session, tenant } = requireFullSession(found, signInUrl(found.tenant));
     if (session.via === 'cookie') assertOriginAllowed(request, tenant, config);
-    const rp = relyingPartyOf(await ctx.hostTenant(), ctx.hostname, ctx.origin);
+    const rp = relyingPartyOf(await ctx.hostTenant(), request, config);
     return { rp, visitor: { visitorId: session.visitor_id, email: session.email, sessionId: session.id } };
   }
 
   /** The storefront of this host, for a sign-in (browser POSTs: exact origin). */
   async function signingIn(ctx: RouteContext, request: Request) {
-    const rp = relyingPartyOf(await ctx.hostTenant(), ctx.hostname, ctx.origin);
+    const tenant = await ctx.hostTenant();
+    if (tenant) assertOriginAllowed(request, tenant, config);
+    const rp = relyingPartyOf(tenant, request, config);
     ctx.facts.tenantId = rp.tenant.id;
-    assertOriginAllowed(request, rp.tenant, config);
     await ctx.enforceLimits('passkey', rp.tenant.id, { ip: ctx.clientIp, tenant: rp.tenant.id });
     return rp;
   }
@@ -247,7 +248,7 @@ export function passkeyRoutes(deps: AppDeps) {
         }
         // Nothing to offer (not signed in with a full session, or not a passkey's host): just go on.
         const { session } = await ctx.session().catch(() => ({ session: null }));
-        if (session?.scope !== 'full' || !passkeyHostOf(tenant, ctx)) return seeOther(set, returnTo);
+        if (session?.scope !== 'full' || !passkeyHostOf(tenant, ctx.hostname)) return seeOther(set, returnTo);
         set.headers['cache-control'] = 'no-store';
         Object.assign(set.headers, pageHeaders(tenant, { script: true }));
         return passkeyOfferPage({ tenant, requestId: ctx.requestId, locale: pageLocale(ctx, set, tenant), returnTo });
