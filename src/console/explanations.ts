@@ -217,6 +217,15 @@ function successSentence(found: Lookup, now: Date, operators: Operators): Html {
         const from = found.client ? ` from ${found.client.ip}` : '';
         return html`The shopper signed in on ${device}${from}${at(entry.at)} with their ${entry.kind === 'code_consumed' ? '6-digit code' : 'link'}; nothing to do, unless that was not them: then revoke the session on their shopper page.`;
       }
+      case 'passkey_signed_in': {
+        const device = deviceName(found.client?.userAgent);
+        const from = found.client ? ` from ${found.client.ip}` : '';
+        return html`The shopper signed in on ${device}${from}${at(entry.at)} with a passkey registered on ${String(entry.detail?.rpId ?? 'this storefront’s host')}; nothing to do, unless that was not them: then revoke the session and remove the passkey on their shopper page.`;
+      }
+      case 'passkey_registered':
+        return html`The shopper created a passkey for ${String(entry.detail?.rpId ?? 'this storefront’s host')}${at(entry.at)}; from now on it signs them in there without a mail.`;
+      case 'passkey_removed':
+        return html`${by} removed a passkey of ${email}${at(entry.at)}; it no longer signs in.`;
       case 'sign_in_requested': {
         const mail = found.mail[0];
         const asker =

@@ -23,6 +23,7 @@ import { hashToken, mintToken } from '../tokens/tokens.ts';
 import {
   type ChallengePurpose,
   findLivePasskey,
+  findPasskey,
   hasLivePasskey,
   insertChallenge,
   insertPasskey,
@@ -36,6 +37,11 @@ import {
 
 export type { PasskeyRow } from './queries.ts';
 export { hasLivePasskey, listPasskeys, removePasskey };
+
+/** Whose a passkey is (tenant and address), for support's actions; undefined when no passkey has this id. */
+export function passkeyOwner(db: Db, passkeyId: string): Promise<(PasskeyRow & { email: string }) | undefined> {
+  return findPasskey(db, passkeyId);
+}
 
 /** How long a challenge may be answered (and the browser's timeout for the ceremony). */
 export const CHALLENGE_SECONDS = 300;

@@ -205,3 +205,10 @@ export async function hasLivePasskey(db: Db, visitorId: string, rpId: string): P
     select id from passkeys where visitor_id = ${visitorId}::uuid and rp_id = ${rpId} and removed_at is null limit 1`);
   return row !== undefined;
 }
+
+/** One passkey (removed ones too) with the address of its shopper: for support's confirmations and checks. */
+export async function findPasskey(db: Db, passkeyId: string): Promise<(PasskeyRow & { email: string }) | undefined> {
+  return db.one<PasskeyRow & { email: string }>(sql`
+    select ${PASSKEY_COLUMNS}, v.email from passkeys p join visitors v on v.id = p.visitor_id
+    where p.id = ${passkeyId}::uuid`);
+}
