@@ -75,20 +75,25 @@ describe('the sign-in page', () => {
   });
 });
 
-describe('the offer after a link sign-in', () => {
-  it('the link page asks for it only through its script: without the script the link lands on returnTo as before', async () => {
+/** What the passkey script notes in a browser with a platform authenticator. */
+function capable(jar: CookieJar): CookieJar {
+  jar.values.set('__Host-visitor_passkey', '1');
+  return jar;
+}
+
+describe('the offer after a sign-in by link or code', () => {
+  it('the link page loads the script that notes the browser can make one; without that note the link lands on returnTo as before', async () => {
     const { path, jar, page } = await openLink('offer-plain@example.com');
     const html = await page.text();
-    expect(html).toMatch(/<form method="post" action="[^"]+" data-passkey-capable>/);
     expect(html).toMatch(SCRIPT_TAG);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     const response = await h.form(path, {}, { jar });
     expect([response.status, response.headers.get('location')]).toEqual([303, 'http://localhost/content/a']);
   });
 
-  it('with passkey=offer (a browser that can make one) the sign-in lands on the offer page, which goes on to returnTo', async () => {
+  it('a browser that can make a passkey lands on the offer page after the link, which goes on to returnTo', async () => {
     const { path, jar } = await openLink('offer@example.com');
-    const response = await h.form(path, { passkey: 'offer' }, { jar });
+    const response = await h.form(path, {}, { jar: capable(jar) });
     expect(response.status).toBe(303);
     const offerPath = response.headers.get('location')!;
     expect(offerPath).toBe('/_edge/visitor/passkeys/new?returnTo=http%3A%2F%2Flocalhost%2Fcontent%2Fa');
@@ -101,9 +106,23 @@ describe('the offer after a link sign-in', () => {
     expect(offer.headers.get('content-security-policy')).toContain("script-src 'self'");
   });
 
+  it('and after the 6-digit code typed into the check-email page’s form', async () => {
+    const jar = capable(new CookieJar());
+    const asked = await h.form('/v2/visitor/auth/magic-link', { email: 'offer-code@example.com', returnTo: '/content/c' }, { jar });
+    expect(asked.status).toBe(303);
+    await h.deliver();
+    await h.fetch('/_edge/visitor/check-email', { jar, headers: HTML });
+    const code = h.mail.to('offer-code@example.com').at(-1)!.code!;
+    const signedIn = await h.form('/v2/visitor/auth/verify', { code }, { jar });
+    expect([signedIn.status, signedIn.headers.get('location')]).toEqual([
+      303,
+      '/_edge/visitor/passkeys/new?returnTo=http%3A%2F%2Flocalhost%2Fcontent%2Fc',
+    ]);
+  });
+
   it('is not offered again once the shopper has a passkey on this host', async () => {
     const first = await openLink('offered-once@example.com');
-    await h.form(first.path, { passkey: 'offer' }, { jar: first.jar });
+    await h.form(first.path, {}, { jar: capable(first.jar) });
     const options = await h.json(
       '/v2/visitor/passkeys/registration/options',
       {},
@@ -120,7 +139,7 @@ describe('the offer after a link sign-in', () => {
     );
     expect(registered.status).toBe(201);
     const again = await openLink('offered-once@example.com');
-    const response = await h.form(again.path, { passkey: 'offer' }, { jar: again.jar });
+    const response = await h.form(again.path, {}, { jar: capable(again.jar) });
     expect([response.status, response.headers.get('location')]).toEqual([303, 'http://localhost/content/a']);
   });
 

@@ -64,13 +64,13 @@ export function confirmPage({
   choice?: OtherScreenChoice;
   inApp?: boolean;
   code?: string;
-  /** The passkey script: on a browser that can make a passkey, "continue here" asks for the offer after signing in. */
+  /** The passkey script: it notes whether this browser can make a passkey, so signing in here can offer one. */
   passkeyScript?: string;
 }): string {
   const messages = messagesFor(locale);
   const m = messages.confirm;
   const here = (label: string, secondary: boolean) =>
-    html`<form method="post" action="${action}"${passkeyScript ? html` data-passkey-capable` : ''}><button type="submit"${secondary ? html` class="secondary"` : ''}>${label}</button></form>`;
+    html`<form method="post" action="${action}"><button type="submit"${secondary ? html` class="secondary"` : ''}>${label}</button></form>`;
   const body = inApp
     ? html`<p data-in-app>${choice ? messages.inApp.advice : messages.inApp.adviceWithoutChoice}</p>
 ${choice ? otherScreenForms(locale, action, choice) : ''}

@@ -41,7 +41,7 @@ import { pendingCookie, pendingRoutes, wakeupsOf } from './pending-routes.ts';
 import type { LinkRow } from './queries.ts';
 import { hostedPageRoutes } from './page-routes.ts';
 import { verifyRoutes } from './verify-routes.ts';
-import { landingAfterSignIn, passkeyHostOf } from '../passkeys/offer.ts';
+import { landingAfterSignIn, passkeyCapable, passkeyHostOf } from '../passkeys/offer.ts';
 import { PASSKEY_SCRIPT_PATH } from '../passkeys/passkey-script.ts';
 
 export function magicLinkRoutes(deps: AppDeps) {
@@ -262,7 +262,7 @@ export function magicLinkRoutes(deps: AppDeps) {
       setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, outcome.link));
       const other = await otherScreenOf(jar, outcome.link);
       const inApp = isInAppBrowser(ctx.userAgent);
-      // On the storefront's own host (a passkey's home), a browser that can make one is offered it after signing in.
+      // On the storefront's own host (a passkey's home) the script notes whether this browser can make one.
       const passkeyScript = !inApp && passkeyHostOf(tenant, ctx.hostname) ? PASSKEY_SCRIPT_PATH : undefined;
       Object.assign(set.headers, pageHeaders(tenant, { script: passkeyScript !== undefined }));
       return confirmPage({
@@ -317,8 +317,8 @@ export function magicLinkRoutes(deps: AppDeps) {
           setSessionCookie(jar, outcome.session.token, ttl);
           await endSupersededOrderSession(deps, held, outcome.session.visitor_id, ctx.requestId);
           logger.info('signed in by link', { requestId: ctx.requestId, tenant: tenant.handle, visitorId: outcome.session.visitor_id });
-          // The link page's script says the browser can make a passkey: offer one before going on.
-          const offer = (body as Record<string, unknown> | undefined)?.passkey === 'offer';
+          // The passkey script noted that this browser can make a passkey: offer one before going on.
+          const offer = passkeyCapable(jar);
           const where = { tenant, hostname: ctx.hostname };
           const next = offer ? await landingAfterSignIn(deps.db, where, outcome.session.visitor_id, outcome.session.return_to) : null;
           return seeOther(set, next ?? outcome.session.return_to);

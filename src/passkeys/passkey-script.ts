@@ -3,8 +3,8 @@
 // @simplewebauthn/browser's own build followed by the few lines that drive it. On the sign-in page
 // (`[data-passkey-signin]`) it offers the browser's passkeys in the email field's autofill
 // (conditional UI) and behind a button; on the offer page after an email sign-in
-// (`[data-passkey-offer]`) it registers one; on the link page (`form[data-passkey-capable]`) it asks
-// for that offer when the browser has a platform authenticator. The words come from the page (data attributes), in the
+// (`[data-passkey-offer]`) it registers one; wherever it loads (the link page too) it notes in a
+// cookie whether the browser has a platform authenticator, so a sign-in there lands on the offer. The words come from the page (data attributes), in the
 // page's language. Without JavaScript or WebAuthn the passkey parts stay hidden.
 import { createHash } from 'node:crypto';
 import { WEBAUTHN_BROWSER } from './webauthn-browser.ts';
@@ -54,20 +54,11 @@ const DRIVER = `'use strict';
     W.browserSupportsWebAuthnAutofill().then(function (supported) { if (supported) start(true); });
   }
 
-  // The link page: a browser that can make a passkey asks, with its "continue", for the offer after signing in.
-  var capable = document.querySelectorAll('form[data-passkey-capable]');
-  if (capable.length) {
-    W.platformAuthenticatorIsAvailable().then(function (available) {
-      if (!available) return;
-      for (var i = 0; i < capable.length; i++) {
-        var field = document.createElement('input');
-        field.type = 'hidden';
-        field.name = 'passkey';
-        field.value = 'offer';
-        capable[i].appendChild(field);
-      }
-    });
-  }
+  // Whether this browser can make a passkey, for the server: a sign-in by link or code here then
+  // lands on the offer (a hint the server reads, no secret; __Host-: this host only).
+  W.platformAuthenticatorIsAvailable().then(function (available) {
+    if (available) document.cookie = '__Host-visitor_passkey=1; Path=/; Max-Age=86400; Secure; SameSite=Lax';
+  });
 
   var offer = document.querySelector('[data-passkey-offer]');
   if (offer) {
