@@ -52,6 +52,21 @@ describe('the shopper page', () => {
   });
 });
 
+describe('the request lookup', () => {
+  it('tells a passkey sign-in by its request id, and a refused one by its code', async () => {
+    const signedIn = await signInWithPasskey();
+    const page = await (await support.get(`/console/requests?id=${signedIn.headers.get('x-request-id')}`)).text();
+    expect(page).toContain('with a passkey registered on localhost');
+    const options = await h.json('/v2/visitor/auth/passkey/options', {}, { headers: LOCAL });
+    const replayed = await authenticator.authenticate((await options.json()) as Record<string, unknown>, 'http://localhost');
+    expect((await h.json('/v2/visitor/auth/passkey/verify', { credential: replayed }, { headers: LOCAL })).status).toBe(200);
+    const again = await h.json('/v2/visitor/auth/passkey/verify', { credential: replayed }, { headers: LOCAL });
+    expect(again.status).toBe(400);
+    const refused = await (await support.get(`/console/requests?id=${again.headers.get('x-request-id')}`)).text();
+    expect(refused).toContain('already used, older than 5 minutes');
+  });
+});
+
 describe('removing a passkey', () => {
   it('an operator of another storefront cannot remove it', async () => {
     const refused = await outsider.action('gharart', 'passkey-remove', { email: SHOPPER, passkey: passkeyId });
