@@ -21,7 +21,7 @@ const STRICT_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const LOGO_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https://cdn.branded.example; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-/** What the sign-in page adds for its one script (the passkey box), served from our own origin. */
+/** What the sign-in and link pages add for their one script (passkeys), served from our own origin. */
 const WITH_SCRIPT = "; script-src 'self'; connect-src 'self'";
 
 beforeAll(async () => {
@@ -100,7 +100,7 @@ describe('hosted pages', () => {
 
     const linkPage = await page(new URL(mail.link!).pathname);
     expect(linkPage.status).toBe(200);
-    expect(linkPage.headers.get('content-security-policy')).toBe(LOGO_CSP);
+    expect(linkPage.headers.get('content-security-policy')).toBe(LOGO_CSP + WITH_SCRIPT);
     expect(brandingOf(await linkPage.text())).toEqual({ logo: LOGO_TAG, accent: '#7a1fa2', contact: CONTACT_LINE });
   });
 
