@@ -185,7 +185,7 @@ export function passkeyRoutes(deps: AppDeps) {
       async ({ ctx, request, body, cookie }) => {
         const jar = cookie as CookieJar;
         const rp = await signingIn(ctx, request);
-        const returnTo = resolveReturnTo(body.returnTo, rp.tenant, ctx.origin);
+        const returnTo = resolveReturnTo(body.returnTo, rp.tenant, ctx.linkOrigin(rp.tenant));
         const ttl = sessionTtlFor(deps, rp.tenant);
         const session = await signInByPasskey(deps, rp, body.credential as AuthenticationResponseJSON, {
           requestId: ctx.requestId,
