@@ -34,18 +34,21 @@ const DRIVER = `'use strict';
   if (signIn) {
     var returnTo = signIn.getAttribute('data-return-to');
     var start = function (autofill) {
+      var answered = false;
       return post('/v2/visitor/auth/passkey/options').then(function (options) {
         if (options.status !== 200) throw new Error(options.body && options.body.code);
         if (!autofill) say(signIn, 'working');
         return W.startAuthentication({ optionsJSON: options.body, useBrowserAutofill: autofill });
       }).then(function (credential) {
+        answered = true;
         return post('/v2/visitor/auth/passkey/verify', { credential: credential, returnTo: returnTo });
       }).then(function (answer) {
         if (answer.status !== 200) throw new Error(answer.body && answer.body.code);
         window.location.assign(answer.body.returnTo);
       }).catch(function (error) {
-        // A conditional request is ended by the button's own (AbortError): nothing to say.
-        if (aborted(error)) return;
+        // The autofill request says nothing until a passkey was picked (it ends quietly when the
+        // browser has none, or when the button starts its own: AbortError).
+        if (aborted(error) || (autofill && !answered)) return;
         say(signIn, 'failed');
       });
     };
