@@ -34,6 +34,7 @@ import { magicLinkRoutes } from './magic-link/routes.ts';
 import { openapiRoutes } from './openapi/routes.ts';
 import { metricsRoutes } from './ops/metrics-routes.ts';
 import { opsRoutes } from './ops/routes.ts';
+import { passkeyRoutes } from './passkeys/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import { supportRoutes } from './support/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
@@ -166,6 +167,7 @@ export function buildApp(deps: AppDeps): App {
     .use(sessionRoutes(deps))
     .use(accessRoutes(deps))
     .use(handoffRoutes(deps))
+    .use(passkeyRoutes(deps))
     .use(diagnosticsRoutes(deps))
     .use(supportRoutes(deps))
     .use(webhookRoutes(deps))

@@ -38,6 +38,8 @@ export const ERRORS = {
   number_mismatch: { status: 409, title: 'That was not the number on your other screen' },
   invalid_handoff: { status: 400, title: 'This order link is not valid' },
   step_up_required: { status: 403, title: 'Sign in with your email to see this' },
+  passkey_challenge_invalid: { status: 400, title: 'This passkey request has expired or was already used' },
+  passkey_rejected: { status: 400, title: 'That passkey did not sign in' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -21,6 +21,8 @@ const STRICT_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const LOGO_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https://cdn.branded.example; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/** What the sign-in and link pages add for their one script (passkeys), served from our own origin. */
+const WITH_SCRIPT = "; script-src 'self'; connect-src 'self'";
 
 beforeAll(async () => {
   h = await Harness.start();
@@ -68,13 +70,16 @@ describe('hosted pages', () => {
   });
 
   it("send a CSP that stays strict and allows images only from the page itself and the logo's origin", async () => {
-    for (const path of ['/_edge/visitor/sign-in', '/_edge/visitor/check-email']) {
-      const response = await page(path);
-      expect([path, response.headers.get('content-security-policy')]).toEqual([path, LOGO_CSP]);
+    for (const [path, csp] of [
+      ['/_edge/visitor/sign-in', LOGO_CSP + WITH_SCRIPT],
+      ['/_edge/visitor/check-email', LOGO_CSP],
+    ]) {
+      const response = await page(path!);
+      expect([path, response.headers.get('content-security-policy')]).toEqual([path, csp]);
     }
     // A storefront without a logo (and the service's own pages) keep img-src 'self' alone.
     const plain = await page('/_edge/visitor/sign-in', 'localhost');
-    expect(plain.headers.get('content-security-policy')).toBe(STRICT_CSP);
+    expect(plain.headers.get('content-security-policy')).toBe(STRICT_CSP + WITH_SCRIPT);
     expect(brandingOf(await plain.text())).toEqual({ logo: null, accent: null, contact: null });
     expect((await h.fetch('/healthz')).headers.get('content-security-policy')).toBe(STRICT_CSP);
   });
@@ -95,7 +100,7 @@ describe('hosted pages', () => {
 
     const linkPage = await page(new URL(mail.link!).pathname);
     expect(linkPage.status).toBe(200);
-    expect(linkPage.headers.get('content-security-policy')).toBe(LOGO_CSP);
+    expect(linkPage.headers.get('content-security-policy')).toBe(LOGO_CSP + WITH_SCRIPT);
     expect(brandingOf(await linkPage.text())).toEqual({ logo: LOGO_TAG, accent: '#7a1fa2', contact: CONTACT_LINE });
   });
 
@@ -178,7 +183,7 @@ describe('the console branding page', () => {
     // Empty fields clear: the storefront is back to its name and neutral colours.
     expect((await saveBranding(admin, {})).status).toBe(303);
     const cleared = await page('/_edge/visitor/sign-in');
-    expect(cleared.headers.get('content-security-policy')).toBe(STRICT_CSP);
+    expect(cleared.headers.get('content-security-policy')).toBe(STRICT_CSP + WITH_SCRIPT);
     expect(brandingOf(await cleared.text())).toEqual({ logo: null, accent: null, contact: null });
   });
 

@@ -25,6 +25,8 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   jwt_keys: 'src/credentials/',
   grants: 'src/access/grants.ts',
   handoffs: 'src/handoffs/',
+  passkeys: 'src/passkeys/',
+  passkey_challenges: 'src/passkeys/',
   rate_limit_policies: 'src/limits/',
   rate_limit_overrides: 'src/limits/',
   rate_limit_counters: 'src/limits/',

@@ -205,6 +205,34 @@ const ROUTES: Record<string, Route> = {
       h.fetch(`/v2/visitor/sessions/${enc(value)}`, { method: 'DELETE', jar: visitor, headers: { origin: 'http://localhost' } }),
   },
   'POST /v2/visitor/auth/logout': { fields: { scope: 'json' }, send: json('POST', '/v2/visitor/auth/logout', { scope: 'current' }) },
+  'POST /v2/visitor/passkeys/registration/options': {
+    fields: {},
+    send: () =>
+      h.fetch('/v2/visitor/passkeys/registration/options', { method: 'POST', jar: visitor, headers: { origin: 'http://localhost' } }),
+  },
+  'POST /v2/visitor/passkeys/registration/verify': {
+    fields: { credential: 'json' },
+    send: (field, value) => json('POST', '/v2/visitor/passkeys/registration/verify', { credential: {} }, { jar: visitor })(field, value),
+  },
+  'POST /v2/visitor/auth/passkey/options': {
+    fields: {},
+    send: () => h.fetch('/v2/visitor/auth/passkey/options', { method: 'POST', ip: freshIp(), headers: { origin: 'http://localhost' } }),
+  },
+  'POST /v2/visitor/auth/passkey/verify': {
+    fields: { credential: 'json', returnTo: 'json' },
+    send: json('POST', '/v2/visitor/auth/passkey/verify', { credential: {}, returnTo: '/content/a' }),
+  },
+  'GET /_edge/visitor/passkeys/new': {
+    fields: { returnTo: 'query' },
+    send: query('/_edge/visitor/passkeys/new', { returnTo: '/content/a' }),
+  },
+  'GET /_edge/visitor/assets/passkeys.js': { fields: {}, send: () => h.fetch('/_edge/visitor/assets/passkeys.js') },
+  'GET /v2/visitor/passkeys': { fields: {}, send: () => h.fetch('/v2/visitor/passkeys', { jar: visitor }) },
+  'DELETE /v2/visitor/passkeys/:id': {
+    fields: { id: 'param' },
+    send: (_, value) =>
+      h.fetch(`/v2/visitor/passkeys/${enc(value)}`, { method: 'DELETE', jar: visitor, headers: { origin: 'http://localhost' } }),
+  },
   'PUT /v2/access/grants': {
     fields: { handle: 'json', email: 'json', resource: 'json', kind: 'json', title: 'json', orderId: 'json', expiresAt: 'json' },
     send: json(

@@ -37,7 +37,10 @@ export type AuditKind =
   | 'handoff_created'
   | 'handoff_opened'
   | 'handoff_consumed'
-  | 'order_revoked';
+  | 'order_revoked'
+  | 'passkey_registered'
+  | 'passkey_signed_in'
+  | 'passkey_removed';
 
 export type AuditEvent = {
   kind: AuditKind;

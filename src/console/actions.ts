@@ -11,6 +11,7 @@ import { requestContext } from '../http/request-context.ts';
 import { operatorActor, recordAudit, type AuditKind } from '../audit/audit.ts';
 import { revokeOrder } from '../handoffs/handoffs.ts';
 import { findNewestLinkForEmail, requestMagicLink } from '../magic-link/magic-link.ts';
+import { passkeyOwner, removePasskey } from '../passkeys/passkeys.ts';
 import { findSessionOwner, revokeSession, revokeVisitorSessions } from '../sessions/sessions.ts';
 import { findReportTenant, markReportHandled } from '../support/reports.ts';
 import type { Tenant } from '../tenants/tenants.ts';
@@ -31,6 +32,7 @@ const ACTIONS = [
   'webhook-rotate',
   'webhook-resend',
   'revoke-order',
+  'passkey-remove',
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
@@ -45,7 +47,9 @@ export type Action =
   | { name: 'webhook-rotate'; endpointId: string; email?: undefined }
   | { name: 'webhook-resend'; deliveryId: string; email?: undefined }
   /** A refund or chargeback: the order's grants, order-scoped sessions and unused handoffs end. */
-  | { name: 'revoke-order'; email: string; orderId: string };
+  | { name: 'revoke-order'; email: string; orderId: string }
+  /** A passkey the shopper lost, or one they did not make: it never signs in again. */
+  | { name: 'passkey-remove'; email: string; passkeyId: string };
 
 /** What an action leaves to show once: a rotated webhook secret (never stored, never redirected to). */
 export type ActionResult = { rotatedSecret: { endpointId: string; secret: string; previousSecretExpiresAt: string } } | null;
@@ -150,6 +154,8 @@ export function parseAction(name: string, fields: Fields): Action {
       if (!orderId) throw invalid('orderId', 'orderId is required.');
       return { name: 'revoke-order', email: emailOf(fields), orderId };
     }
+    case 'passkey-remove':
+      return { name: 'passkey-remove', email: emailOf(fields), passkeyId: uuidOf(fields, 'passkey') };
     default:
       throw new AppError('not_found', { detail: 'The console has no such action.' });
   }
@@ -168,6 +174,11 @@ export async function authorizeAction(deps: AppDeps, viewer: Viewer, tenant: Con
     const owner = await findSessionOwner(deps.db, action.sessionId);
     assertBelongs(owner?.tenant_id, tenant, 'session');
     if (owner!.email !== action.email) throw new AppError('not_found', { detail: 'This session is not this shopper’s.' });
+  }
+  if (action.name === 'passkey-remove') {
+    const owner = await passkeyOwner(deps.db, action.passkeyId);
+    assertBelongs(owner?.tenant_id, tenant, 'passkey');
+    if (owner!.email !== action.email) throw new AppError('not_found', { detail: 'This passkey is not this shopper’s.' });
   }
   if (action.name === 'report-handled') {
     assertBelongs((await findReportTenant(deps.db, action.reportId))?.tenantId, tenant, 'support report');
@@ -262,6 +273,22 @@ export async function performAction(
         actor: operatorActor(operatorId),
         requestId: context.requestId,
       });
+      return null;
+    }
+    case 'passkey-remove': {
+      // Audited inside (with the removal, as this operator); an already removed one is audited here.
+      const removed =
+        visitor !== undefined &&
+        (await removePasskey(deps.db, {
+          visitorId: visitor.id,
+          passkeyId: action.passkeyId,
+          actor: operatorActor(operatorId),
+          requestId: context.requestId,
+          sessionId: null,
+          now,
+        }));
+      if (!removed)
+        await audit('passkey_removed', { visitorId: visitor?.id ?? null, detail: { passkeyId: action.passkeyId, removed: false } });
       return null;
     }
     case 'report-handled': {

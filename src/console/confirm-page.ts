@@ -8,6 +8,7 @@ import { consolePage, hidden, shopperHref, webhooksHref } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
 import type { ConsoleTenant } from './tenant-queries.ts';
 import type { DeliveryRow, Endpoint } from '../webhooks/endpoints.ts';
+import type { PasskeyRow } from '../passkeys/passkeys.ts';
 
 type Described = {
   title: string;
@@ -23,7 +24,14 @@ type Described = {
  * What a confirmation shows of what it acts on: the sessions a revoke ends (device, place, time),
  * the webhook endpoint or delivery of a webhook action.
  */
-export type ConfirmFacts = { now: Date; sessions: SessionFacts[]; endpoint?: Endpoint | null; delivery?: DeliveryRow | null };
+export type ConfirmFacts = {
+  now: Date;
+  sessions: SessionFacts[];
+  endpoint?: Endpoint | null;
+  delivery?: DeliveryRow | null;
+  /** The passkey a removal names (its host and when it was made and last used). */
+  passkey?: PasskeyRow | null;
+};
 
 /** "Safari on iPhone, signed in from 203.0.113.7 today at 14:05 UTC (12 minutes ago)". */
 function sessionWords(session: SessionFacts, now: Date): Html {
@@ -135,6 +143,19 @@ function describe(action: Action, tenant: ConsoleTenant, facts: ConfirmFacts): D
         button: 'Re-send',
         danger: false,
         fields: { delivery: action.deliveryId },
+      };
+    }
+    case 'passkey-remove': {
+      const passkey = facts.passkey;
+      const made = passkey
+        ? html`<p class="lead">Remove the passkey of <strong>${action.email}</strong> for <code>${passkey.rp_id}</code>, created ${readableTime(passkey.created_at, facts.now)}, ${passkey.last_used_at ? html`last used ${readableTime(passkey.last_used_at, facts.now)}` : 'never used'}?</p>`
+        : '';
+      return {
+        title: 'Remove this passkey?',
+        body: html`${made}<p>The passkey <code>${action.passkeyId}</code> stops signing in at once, on every device it is synced to. The shopper signs in by email again, and can create a new passkey after that. Their sessions stay; revoke them too if the passkey was not theirs.</p>`,
+        button: 'Remove the passkey',
+        danger: true,
+        fields: { email: action.email, passkey: action.passkeyId },
       };
     }
   }

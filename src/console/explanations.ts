@@ -176,6 +176,16 @@ export const CODE_EXPLANATIONS: Record<ErrorCode, CodeExplanation> = {
       'The shopper is signed in for one order only (they came from a checkout link), and this needs their email proven; ask them to sign in with the link or code we email them, from the same browser (playbook 8).',
     playbook: 8,
   },
+  passkey_challenge_invalid: {
+    sentence:
+      'The shopper’s browser answered a passkey request that was already used, older than 5 minutes, or made for another storefront or host, so nothing was signed in; ask them to try again (the page asks for a fresh one).',
+    playbook: null,
+  },
+  passkey_rejected: {
+    sentence:
+      'The passkey the shopper offered is not registered on this storefront host, was removed, or its signature did not check out, so nothing was signed in; they can sign in with the link or code we email them and register a new passkey.',
+    playbook: null,
+  },
 };
 
 const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(CODE_EXPLANATIONS, code);
@@ -207,6 +217,15 @@ function successSentence(found: Lookup, now: Date, operators: Operators): Html {
         const from = found.client ? ` from ${found.client.ip}` : '';
         return html`The shopper signed in on ${device}${from}${at(entry.at)} with their ${entry.kind === 'code_consumed' ? '6-digit code' : 'link'}; nothing to do, unless that was not them: then revoke the session on their shopper page.`;
       }
+      case 'passkey_signed_in': {
+        const device = deviceName(found.client?.userAgent);
+        const from = found.client ? ` from ${found.client.ip}` : '';
+        return html`The shopper signed in on ${device}${from}${at(entry.at)} with a passkey registered on ${String(entry.detail?.rpId ?? 'this storefront’s host')}; nothing to do, unless that was not them: then revoke the session and remove the passkey on their shopper page.`;
+      }
+      case 'passkey_registered':
+        return html`The shopper created a passkey for ${String(entry.detail?.rpId ?? 'this storefront’s host')}${at(entry.at)}; from now on it signs them in there without a mail.`;
+      case 'passkey_removed':
+        return html`${by} removed a passkey of ${email}${at(entry.at)}; it no longer signs in.`;
       case 'sign_in_requested': {
         const mail = found.mail[0];
         const asker =

@@ -11,6 +11,7 @@ import { listVisitorLinks } from '../magic-link/magic-link.ts';
 import { listVisitorPendingSignIns } from '../magic-link/pending.ts';
 import { listVisitorHandoffs } from '../handoffs/handoffs.ts';
 import { listVisitorSessions } from '../sessions/sessions.ts';
+import { listPasskeys, passkeyOwner } from '../passkeys/passkeys.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
 import { Text } from '../openapi/schemas.ts';
@@ -68,6 +69,10 @@ function describeDone(kind: string, detail: Record<string, unknown>): { tone: 'o
         message: `Order ${String(detail.orderId)} revoked: ${n('revokedGrants', 'grant')} ended, ${n('endedSessions', 'order session')} ended, ${n('revokedHandoffs', 'unused checkout link')} stopped.`,
       };
     }
+    case 'passkey_removed':
+      return detail.removed === false
+        ? { tone: 'warn', message: 'This passkey was already removed.' }
+        : { tone: 'ok', message: 'Passkey removed: it no longer signs in.' };
     case 'report_handled':
       return detail.alreadyHandled
         ? { tone: 'warn', message: 'This report was already handled.' }
@@ -142,6 +147,10 @@ export function consolePageRoutes(deps: AppDeps) {
       return { now, sessions: [], endpoint: await tenantEndpoint(db, view.id, action.endpointId) };
     if (action.name === 'webhook-resend')
       return { now, sessions: [], delivery: (await findDelivery(db, view.id, action.deliveryId)) ?? null };
+    if (action.name === 'passkey-remove') {
+      const passkey = await passkeyOwner(db, action.passkeyId);
+      return { now, sessions: [], passkey: passkey?.tenant_id === view.id && passkey.email === action.email ? passkey : null };
+    }
     return { now, sessions: [] };
   }
 
@@ -210,7 +219,7 @@ export function consolePageRoutes(deps: AppDeps) {
         const email = normaliseEmail(c.query.email);
         if (!email) throw new AppError('invalid_email', { detail: 'Enter the shopper’s email address, like name@example.com.' });
         const visitor = (await findVisitor(db, view.id, email)) ?? null;
-        const [links, pendings, sessions, grants, events, reports, flash, handoffs] = await Promise.all([
+        const [links, pendings, sessions, grants, events, reports, flash, handoffs, passkeys] = await Promise.all([
           visitor ? listVisitorLinks(db, visitor.id) : [],
           visitor ? listVisitorPendingSignIns(db, visitor.id) : [],
           visitor ? listVisitorSessions(db, visitor.id) : [],
@@ -219,6 +228,7 @@ export function consolePageRoutes(deps: AppDeps) {
           visitor ? shopperReports(db, view.id, visitor.id) : [],
           flashFor(viewer, c.query.ref),
           visitor ? listVisitorHandoffs(db, visitor.id) : [],
+          visitor ? listPasskeys(db, visitor.id, { live: false }) : [],
         ]);
         const operatorIds = links
           .map((l) => l.requested_by)
@@ -241,6 +251,7 @@ export function consolePageRoutes(deps: AppDeps) {
           sessions,
           grants,
           handoffs,
+          passkeys,
           events,
           reports,
           canEditGrants: canEditGrants(viewer, view),

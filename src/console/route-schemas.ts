@@ -32,12 +32,13 @@ const ACTION_FIELDS = {
   resource: field('A grant’s resource (grant-add, grant-remove).'),
   kind: field('content or order (grant-add).'),
   title: field('A grant’s title (grant-add).'),
-  orderId: field('A grant’s order id (grant-add).'),
+  orderId: field('An order id (grant-add, revoke-order).'),
   expiresAt: field('When a grant expires, RFC 3339 with a zone (grant-add).'),
   report: field('A support report id (report-handled).'),
   note: field('The operator’s note (report-handled).'),
   endpoint: field('A webhook endpoint id (webhook-remove, webhook-rotate).'),
   delivery: field('A dead webhook delivery id (webhook-resend).'),
+  passkey: field('A passkey id (passkey-remove).'),
 };
 
 export const ActionBody = t.Object({ csrf, ...ACTION_FIELDS });

@@ -16,6 +16,7 @@ import type { HandoffRow } from '../handoffs/handoffs.ts';
 import type { LinkViewRow } from '../magic-link/magic-link.ts';
 import type { PendingViewRow } from '../magic-link/pending.ts';
 import type { SessionViewRow } from '../sessions/sessions.ts';
+import type { PasskeyRow } from '../passkeys/passkeys.ts';
 import type { VisitorRow } from '../visitors/visitors.ts';
 import { flashBox, reportList, type Flash } from './tenant-pages.ts';
 import type { ConsoleTenant, ReportRow } from './tenant-queries.ts';
@@ -32,6 +33,8 @@ export type ShopperView = {
   sessions: SessionViewRow[];
   grants: Grant[];
   handoffs: HandoffRow[];
+  /** The shopper's passkeys, removed ones too. */
+  passkeys: PasskeyRow[];
   events: SecurityEventRow[];
   reports: ReportRow[];
   canEditGrants: boolean;
@@ -189,6 +192,18 @@ function eventItem(event: SecurityEventRow, view: ShopperView): Html {
 ${linkId ? firstUseFacts(first, { ip: event.ip, userAgent: event.user_agent }, sessionHref, now) : ''}</dl></li>`;
 }
 
+function passkeyItem(passkey: PasskeyRow, view: ShopperView): Html {
+  const { now } = view;
+  const state = passkey.removed_at ? badge('removed', 'gray') : badge('active', 'green');
+  const removedBy =
+    passkey.removed_by === 'visitor' ? 'the shopper' : passkey.removed_by?.startsWith('operator:') ? 'support' : passkey.removed_by;
+  return html`<li data-passkey="${passkey.id}"><div>${state} <code>${passkey.rp_id}</code> · ${passkey.device_type === 'multiDevice' ? (passkey.backed_up ? 'synced' : 'multi-device, not backed up') : 'this device only'}</div>
+<dl class="kv"><dt>Created</dt><dd>${when(passkey.created_at, now)}</dd>
+<dt>Last used</dt><dd>${passkey.last_used_at ? when(passkey.last_used_at, now) : 'never'}</dd>
+${passkey.removed_at ? html`<dt>Removed</dt><dd>${when(passkey.removed_at, now)} by ${removedBy ?? '—'}</dd>` : ''}</dl>
+${passkey.removed_at ? '' : html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(view.session.csrfToken, view.tenant.handle, { action: 'passkey-remove', email: view.email, passkey: passkey.id })}">Remove this passkey…</a></div>`}</li>`;
+}
+
 function section(title: string, count: string, body: Html): Html {
   return html`<section class="card"><h2>${title} <span class="count">${count}</span></h2>${body}</section>`;
 }
@@ -218,6 +233,7 @@ ${section('Sign-in links', `${view.links.length} newest first`, view.links.lengt
 ${view.pendings.length ? section('Sign-ins from another device', `${view.pendings.length} newest first`, html`<ul class="items">${view.pendings.map((p) => pendingItem(p, view))}</ul>`) : ''}
 ${view.handoffs.length ? section('Checkout links', `${view.handoffs.length} newest first`, html`<ul class="items">${view.handoffs.map((h) => handoffItem(h, view))}</ul>`) : ''}
 ${section('Sessions', `${active} active`, view.sessions.length ? html`<ul class="items">${view.sessions.map((s) => sessionItem(s, view))}</ul>` : empty('Never signed in.'))}
+${section('Passkeys', `${view.passkeys.filter((p) => !p.removed_at).length} active`, view.passkeys.length ? html`<ul class="items">${view.passkeys.map((p) => passkeyItem(p, view))}</ul>` : empty('No passkeys: signs in by email only.'))}
 </div><div>
 ${section('Support reports', `${view.reports.filter((r) => r.status === 'open').length} open`, reportList(tenant.handle, view.session.csrfToken, view.reports, now, email))}
 ${section('Grants', String(view.grants.length), html`${view.grants.length ? html`<ul class="items">${view.grants.map((g) => grantItem(g, view))}</ul>` : empty('No grants: this shopper sees no gated page.')}<div style="margin-top:.75rem">${grantForm(view)}</div>`)}

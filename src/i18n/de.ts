@@ -285,6 +285,14 @@ export const de: Messages = {
       title: 'Bitte melden Sie sich mit Ihrer E-Mail-Adresse an',
       text: 'Sie haben eine Bestellung über einen Link aus dem Kauf geöffnet. Um Ihre anderen Käufe zu sehen, melden Sie sich mit der E-Mail-Adresse an, die Sie beim Kauf verwendet haben.',
     },
+    passkey_challenge_invalid: {
+      title: 'Diese Passkey-Anfrage ist abgelaufen',
+      text: 'Passkey-Anfragen gelten nur einmal und nur wenige Minuten. Bitte versuchen Sie es erneut.',
+    },
+    passkey_rejected: {
+      title: 'Dieser Passkey hat Sie nicht angemeldet',
+      text: 'Er wurde möglicherweise entfernt oder gehört zu einem anderen Shop. Versuchen Sie es erneut, oder melden Sie sich mit Ihrer E-Mail-Adresse an.',
+    },
   },
   problemPage: {
     tryAgain: 'Erneut versuchen',
@@ -340,5 +348,19 @@ export const de: Messages = {
   pendingEnded: {
     title: 'Ihr anderer Bildschirm wartet nicht mehr',
     body: 'Die Anmeldung auf Ihrem anderen Bildschirm ist abgeschlossen oder abgelaufen. Mit diesem Link können Sie sich weiterhin auf diesem Gerät anmelden.',
+  },
+  /** Passkeys: der Passkey-Teil der Anmeldeseite und das Angebot nach einer Anmeldung per E-Mail. */
+  passkeys: {
+    signInButton: 'Mit einem Passkey anmelden',
+    signInIntro: 'Haben Sie hier schon einen Passkey erstellt? Verwenden Sie ihn statt einer E-Mail.',
+    working: 'Folgen Sie den Schritten, die Ihr Browser anzeigt …',
+    signInFailed: 'Dieser Passkey hat Sie nicht angemeldet. Versuchen Sie es erneut, oder melden Sie sich mit Ihrer E-Mail-Adresse an.',
+    offerTitle: 'Beim nächsten Mal schneller anmelden',
+    offerIntro:
+      'Erstellen Sie einen Passkey für diesen Shop auf diesem Gerät. Beim nächsten Mal melden Sie sich mit Fingerabdruck, Gesicht oder Bildschirmsperre an – ohne E-Mail.',
+    offerButton: 'Passkey erstellen',
+    offerDone: 'Ihr Passkey ist bereit. Es geht gleich weiter …',
+    offerFailed: 'Es wurde kein Passkey erstellt. Sie können es erneut versuchen oder ohne Passkey fortfahren.',
+    notNow: 'Jetzt nicht',
   },
 };

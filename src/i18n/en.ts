@@ -268,6 +268,14 @@ export const en = {
       title: 'Please sign in with your email',
       text: 'You opened one order from a checkout link. To see your other purchases, sign in with the email you used at checkout.',
     },
+    passkey_challenge_invalid: {
+      title: 'This passkey request has expired',
+      text: 'Passkey requests work once and for a few minutes. Please try again.',
+    },
+    passkey_rejected: {
+      title: 'That passkey did not sign you in',
+      text: 'It may have been removed, or it belongs to another shop. Try again, or sign in with your email.',
+    },
   } satisfies Record<ErrorCode, ProblemWords>,
   /** The ways on from such a page. */
   problemPage: {
@@ -324,6 +332,20 @@ export const en = {
   pendingEnded: {
     title: 'Your other screen is no longer waiting',
     body: 'The sign-in on your other screen has finished or expired. You can still sign in on this device with this link.',
+  },
+  /** Passkeys: the sign-in page's passkey part, and the offer after an email sign-in. */
+  passkeys: {
+    signInButton: 'Sign in with a passkey',
+    signInIntro: 'Created a passkey here before? Use it instead of an email.',
+    working: 'Follow the steps your browser shows…',
+    signInFailed: 'That passkey did not sign you in. Try again, or sign in with your email.',
+    offerTitle: 'Sign in faster next time',
+    offerIntro:
+      'Create a passkey for this shop on this device. Next time you sign in with your fingerprint, face or screen lock — no email needed.',
+    offerButton: 'Create a passkey',
+    offerDone: 'Your passkey is ready. Taking you on…',
+    offerFailed: 'No passkey was created. You can try again, or continue without one.',
+    notNow: 'Not now',
   },
 };
 

@@ -17,6 +17,7 @@ import { resolveReturnTo } from './return-to.ts';
 import { pageLocale } from './link-pages.ts';
 import { pageHeaders } from '../http/html.ts';
 import type { Pending } from './sign-in-cookies.ts';
+import { passkeySignInBox } from '../passkeys/pages.ts';
 
 /**
  * No storefront lives on this host. In development, someone who opened the service by its loopback
@@ -73,9 +74,11 @@ export function hostedPageRoutes(deps: AppDeps) {
           ctx.facts.code = notice.code;
         }
         const pending = await pendingFor(cookie as CookieJar, tenant.handle);
-        Object.assign(set.headers, pageHeaders(tenant));
+        // The passkey box's script (hidden without WebAuthn); the form works without it.
+        Object.assign(set.headers, pageHeaders(tenant, { script: true }));
         // "Not you? Change it" and "send me a new sign-in email" land here: keep the address to correct.
-        return signInPage({ tenant, requestId: ctx.requestId, locale, returnTo, email: pending?.email, notice });
+        const passkeys = passkeySignInBox(locale, returnTo);
+        return signInPage({ tenant, requestId: ctx.requestId, locale, returnTo, email: pending?.email, notice, passkeys });
       },
       {
         // returnTo is judged by the handler: a bad one is the form still, with a word why.

@@ -58,7 +58,15 @@ export function confirmPage({
   choice,
   inApp,
   code,
-}: PageBase & { action: string; choice?: OtherScreenChoice; inApp?: boolean; code?: string }): string {
+  passkeyScript,
+}: PageBase & {
+  action: string;
+  choice?: OtherScreenChoice;
+  inApp?: boolean;
+  code?: string;
+  /** The passkey script: it notes whether this browser can make a passkey, so signing in here can offer one. */
+  passkeyScript?: string;
+}): string {
   const messages = messagesFor(locale);
   const m = messages.confirm;
   const here = (label: string, secondary: boolean) =>
@@ -73,7 +81,8 @@ ${here(messages.otherScreen.continueHere, false)}
 <div class="alt">${otherScreenForms(locale, action, choice)}</div>`
       : html`<p>${m.intro}</p>
 ${here(m.button, false)}`;
-  return page({ brand: tenant.name, branding: tenant, title: m.title(tenant.name), code, requestId, locale, body });
+  const script = passkeyScript ? html`\n<script src="${passkeyScript}" defer></script>` : '';
+  return page({ brand: tenant.name, branding: tenant, title: m.title(tenant.name), code, requestId, locale, body: html`${body}${script}` });
 }
 
 /** The right number was picked here: the other screen signs in; nothing was signed in on this device. */
@@ -225,7 +234,15 @@ export function signInPage({
   email,
   error,
   notice,
-}: PageBase & { returnTo: string; email?: string; error?: FieldError; notice?: { message: string; code: string } }): string {
+  passkeys,
+}: PageBase & {
+  returnTo: string;
+  email?: string;
+  error?: FieldError;
+  notice?: { message: string; code: string };
+  /** The passkey box (passkeys/pages.ts): the email field then also offers passkeys in its autofill. */
+  passkeys?: Html;
+}): string {
   const m = messagesFor(locale).signIn;
   const state = fieldState('email', error, 'email');
   return page({
@@ -237,8 +254,8 @@ export function signInPage({
     locale,
     body: html`${notice ? html`<p role="alert">${notice.message}</p>\n` : ''}<p>${m.intro}</p>
 <form method="post" action="/v2/visitor/auth/magic-link">
-<label for="email">${m.emailLabel}</label><input id="email" name="email" type="email" autocomplete="email" spellcheck="false" placeholder="you@example.com"${email ? html` value="${email}"` : ''}${state.attrs} required>
-${state.message}<input type="hidden" name="returnTo" value="${returnTo}"><button type="submit">${m.submit}</button></form>`,
+<label for="email">${m.emailLabel}</label><input id="email" name="email" type="email" autocomplete="${passkeys ? 'username webauthn' : 'email'}" spellcheck="false" placeholder="you@example.com"${email ? html` value="${email}"` : ''}${state.attrs} required>
+${state.message}<input type="hidden" name="returnTo" value="${returnTo}"><button type="submit">${m.submit}</button></form>${passkeys ?? ''}`,
   });
 }
 

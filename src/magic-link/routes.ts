@@ -42,6 +42,8 @@ import { pendingCookie, pendingRoutes, wakeupsOf } from './pending-routes.ts';
 import type { LinkRow } from './queries.ts';
 import { hostedPageRoutes } from './page-routes.ts';
 import { verifyRoutes } from './verify-routes.ts';
+import { landingAfterSignIn, passkeyCapable, passkeyHostOf } from '../passkeys/offer.ts';
+import { PASSKEY_SCRIPT_PATH } from '../passkeys/passkey-script.ts';
 
 /** The link page's path parameter. */
 const LinkToken = t.Object({ token: Text({ description: 'The link token (`vml_…`) from the sign-in mail.' }) });
@@ -318,14 +320,18 @@ export function magicLinkRoutes(deps: AppDeps) {
         await auditVisitor(deps, ctx, tenant, 'link_opened', { visitorId: outcome.link.visitor_id, detail: { linkId: outcome.link.id } });
         setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, outcome.link));
         const other = await otherScreenOf(jar, outcome.link);
-        Object.assign(set.headers, pageHeaders(tenant));
+        const inApp = isInAppBrowser(ctx.userAgent);
+        // On the storefront's own host (a passkey's home) the script notes whether this browser can make one.
+        const passkeyScript = !inApp && passkeyHostOf(tenant, ctx.hostname) ? PASSKEY_SCRIPT_PATH : undefined;
+        Object.assign(set.headers, pageHeaders(tenant, { script: passkeyScript !== undefined }));
         return confirmPage({
           tenant,
           requestId: ctx.requestId,
           locale: pageLocale(ctx, set, tenant),
           action,
           ...(other ? { choice: { numbers: other.choices } } : {}),
-          inApp: isInAppBrowser(ctx.userAgent),
+          inApp,
+          ...(passkeyScript ? { passkeyScript } : {}),
         });
       },
       {
@@ -387,7 +393,11 @@ export function magicLinkRoutes(deps: AppDeps) {
             setSessionCookie(jar, outcome.session.token, ttl);
             await endSupersededOrderSession(deps, held, outcome.session.visitor_id, ctx.requestId);
             logger.info('signed in by link', { requestId: ctx.requestId, tenant: tenant.handle, visitorId: outcome.session.visitor_id });
-            return seeOther(set, outcome.session.return_to);
+            // The passkey script noted that this browser can make a passkey: offer one before going on.
+            const offer = passkeyCapable(jar);
+            const where = { tenant, hostname: ctx.hostname };
+            const next = offer ? await landingAfterSignIn(deps.db, where, outcome.session.visitor_id, outcome.session.return_to) : null;
+            return seeOther(set, next ?? outcome.session.return_to);
           }
           case 'held':
             return seeOther(set, outcome.link.return_to);

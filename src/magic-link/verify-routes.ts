@@ -21,6 +21,7 @@ import { pageHeaders } from '../http/html.ts';
 import { classifyNoting, linkDepsOf, recordReplayed } from './link-state.ts';
 import { CODE_PAGE_PATH, checkEmailPage, cookieBlockedPage, expiredPage, type FieldError, usedPage } from './pages.ts';
 import { setSessionCookie, type Pending } from './sign-in-cookies.ts';
+import { landingAfterSignIn, passkeyCapable } from '../passkeys/offer.ts';
 
 /** The verify API's answer (JSON): who signed in, and the session; `sessionToken` with delivery=bearer. */
 const SignedIn = t.Object({
@@ -180,7 +181,10 @@ export function verifyRoutes(deps: AppDeps) {
       logger.info('signed in by verify', { requestId: ctx.requestId, tenant: tenant.handle, visitorId: session.visitor_id, delivery });
       if (form) {
         clearHostCookie(jar, PENDING_COOKIE);
-        return seeOther(set, session.return_to);
+        // The passkey script noted that this browser can make a passkey: offer one before going on.
+        const where = { tenant, hostname: ctx.hostname };
+        const next = passkeyCapable(jar) ? await landingAfterSignIn(deps.db, where, session.visitor_id, session.return_to) : null;
+        return seeOther(set, next ?? session.return_to);
       }
       return delivery === 'bearer' ? { ...sessionBody(tenant, session), sessionToken: session.token } : sessionBody(tenant, session);
     },

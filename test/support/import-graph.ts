@@ -36,6 +36,7 @@ export const LAYERS: Record<string, Layer> = {
   'route-context.ts': 'feature',
   'access/': 'feature',
   'handoffs/': 'feature',
+  'passkeys/': 'feature',
   'audit/': 'feature',
   'console/': 'feature',
   'credentials/': 'feature',
