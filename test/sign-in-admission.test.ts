@@ -135,9 +135,9 @@ describe('sign-in admission (SIGN_IN_MAX_IN_FLIGHT)', () => {
     expect((await requestLink('after-failures@example.com')).status).toBe(202);
   });
 
-  it('defaults to four per connection of the main pool, and refuses a bound below 1', () => {
+  it('defaults to eight per connection of the main pool, and refuses a bound below 1', () => {
     expect(loadConfig({ NODE_ENV: 'test' }).signInMaxInFlight).toBeNull();
-    expect(DEFAULT_SIGN_IN_MAX_IN_FLIGHT).toBe(40);
+    expect(DEFAULT_SIGN_IN_MAX_IN_FLIGHT).toBe(80);
     expect(loadConfig({ NODE_ENV: 'test', SIGN_IN_MAX_IN_FLIGHT: '8' }).signInMaxInFlight).toBe(8);
     expect(() => loadConfig({ NODE_ENV: 'test', SIGN_IN_MAX_IN_FLIGHT: '0' })).toThrow('SIGN_IN_MAX_IN_FLIGHT');
   });

@@ -11,12 +11,14 @@ import { POOL_SIZE } from '../db/postgres.ts';
 import { AppError } from '../errors.ts';
 
 /**
- * The default bound: four requests per connection of the main pool. A sign-in request holds a
- * connection for two short statements, so with four per connection an admitted request waits a
- * few statements at most for one; more would only queue. (40 with the pool's 10: above the
- * bench's 32 connections, so a flat-out but healthy load is never refused.)
+ * The default bound: eight requests per connection of the main pool. A sign-in request holds a
+ * connection for two short statements (about a millisecond each when PostgreSQL keeps up), so an
+ * admitted request waits some 10–20 ms at most for one; more would only queue. With the pool's 10
+ * that is 80: clients that hang up leave their requests finishing (a sign-in is never abandoned
+ * half-way), so a steady 32-connection load that reconnects can briefly have 64 at work without
+ * being overloaded.
  */
-export const DEFAULT_SIGN_IN_MAX_IN_FLIGHT = 4 * POOL_SIZE;
+export const DEFAULT_SIGN_IN_MAX_IN_FLIGHT = 8 * POOL_SIZE;
 
 /** Seconds a refused caller is asked to wait: overload passes quickly, or the refusals go on. */
 const RETRY_AFTER_SECONDS = 1;
