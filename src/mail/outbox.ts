@@ -99,7 +99,8 @@ type Outcome = { row: ClaimedRow; done: () => void; failed: (error: unknown) => 
   | { kind: 'sent'; sentAt: Date; expiresAt: Date }
   /** Back to 'pending' until `retryAt`, or 'failed' for good. */
   | { kind: 'retry'; at: Date; retryAt: Date; reason: string }
-  | { kind: 'failed'; at: Date; reason: string }
+  /** `lastError`: the row's last_error when it says more to an operator than the audit row's reason. */
+  | { kind: 'failed'; at: Date; reason: string; lastError?: string }
 );
 type Sent = Extract<Outcome, { kind: 'sent' }>;
 type Unsent = Exclude<Outcome, Sent>;
@@ -245,7 +246,8 @@ export class MailOutbox {
     const payload = row.payload && kind ? await unseal<unknown>(this.options.keys, 'outbox', row.payload, row.message_id) : null;
     if (!payload || !kind) {
       const reason = kind ? 'undecryptable payload' : `no mail kind "${row.kind}"`;
-      await this.settle({ kind: 'failed', row, at: this.options.clock.now(), reason });
+      const lastError = kind ? 'payload cannot be decrypted (TOKEN_SECRET removed?)' : reason;
+      await this.settle({ kind: 'failed', row, at: this.options.clock.now(), reason, lastError });
       logger.error('mail failed permanently', { ...log, reason });
       return;
     }
@@ -367,7 +369,7 @@ export class MailOutbox {
       with outcome as (
         select * from unnest(
           ${group.map((o) => o.row.id)}::uuid[], ${group.map((o) => o.row.visitor_id)}::uuid[], ${group.map((o) => (retry(o) ? 'pending' : 'failed'))}::text[],
-          ${group.map((o) => (o.kind === 'retry' ? o.retryAt.toISOString() : null))}::timestamptz[], ${group.map((o) => o.reason)}::text[],
+          ${group.map((o) => (o.kind === 'retry' ? o.retryAt.toISOString() : null))}::timestamptz[], ${group.map((o) => (o.kind === 'failed' && o.lastError) || o.reason)}::text[],
           ${group.map((o) => o.at.toISOString())}::timestamptz[],
           ${group.map((o) => JSON.stringify(o.kind === 'retry' ? { outboxId: o.row.id, attempt: o.row.attempts, reason: o.reason, retryAt: o.retryAt.toISOString() } : { outboxId: o.row.id, attempt: o.row.attempts, reason: o.reason }))}::text[]
         ) as a(id, visitor_id, status, retry_at, reason, at, detail)
