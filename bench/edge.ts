@@ -13,11 +13,19 @@
 // BENCH_CPU_PROF=dir (profile the service scenarios with bun --cpu-prof; slows them down),
 // BENCH_QUIET_WAIT=s (before each scenario, wait up to s seconds for other processes to go quiet),
 // BENCH_RETRIES=n (run a scenario disturbed by other processes up to n more times, keep the quietest).
+//
+// Overload: edge-cached-overload and edge-uncached-overload are edge-cached and edge-uncached while
+// a second wrk (on wrk's CPU, 256 connections, a fresh address per request) asks for sign-in links
+// flat out, far past SIGN_IN_MAX_IN_FLIGHT (a refused connection waits Retry-After, 1 s, as told): the edge check's p99 is compared with its unloaded p99
+// in the same run (target ≤ 2×), and the sign-in answers are counted (202 accepted, 503 refused).
+// Mail delivery is deferred during these scenarios (as in bench/sign-in.ts's ours-request).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { CROWD, seed, type BenchDatabase, type Seed } from './lib/database.ts';
 import { findTool, loadAverage } from './lib/process.ts';
+import { raiseLimits } from './lib/sign-in-data.ts';
+import postgres from 'postgres';
 import {
   BenchError,
   fmt,
@@ -29,12 +37,13 @@ import {
   stopLive,
   table,
   type Load,
+  type Monitor,
   type Result,
   type Scenario,
   type Settings,
 } from './lib/runner.ts';
 import { serviceCommand, serviceEnv } from './lib/service.ts';
-import { WRK_INSTALL_HINT, type DynamicRequest } from './lib/wrk.ts';
+import { runWrk, WRK_INSTALL_HINT, type DynamicRequest, type WrkResult } from './lib/wrk.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EDGE_PATH = '/_edge/visitor/access';
@@ -43,7 +52,16 @@ const EDGE_PATH = '/_edge/visitor/access';
 // What is measured
 
 /** Everything a scenario may need to build its server command and its request. */
-type Context = { database: BenchDatabase; seed: Seed; tokenSecret: string; dataDir: string; crowdFile: string };
+type Context = {
+  database: BenchDatabase;
+  seed: Seed;
+  tokenSecret: string;
+  dataDir: string;
+  crowdFile: string;
+  settings: Settings;
+  /** The running server's base URL (set by an overload scenario's prepare, for its monitor). */
+  baseUrl?: string;
+};
 
 /** What an edge scenario declares; `edgeScenario` turns it into the shared runner's Scenario. */
 type EdgeScenario = {
@@ -58,9 +76,14 @@ type EdgeScenario = {
   /** Checked once with fetch before any load: the status, and headers that must be present with this value. */
   expect: (ctx: Context) => { status: number; headers?: Record<string, string> };
   usesDatabase: boolean;
+  /** Sign-in requested flat out beside the measured load (the overload scenarios). */
+  overload?: boolean;
 };
 
 const bun = process.execPath;
+
+/** The sign-in flood's connections: far past the default SIGN_IN_MAX_IN_FLIGHT (80). */
+const OVERLOAD_CONNECTIONS = 256;
 
 function edgeEnv(ctx: Context, port: number, edgeCacheSeconds: number): Record<string, string> {
   return serviceEnv({ port, tokenSecret: ctx.tokenSecret, databaseUrl: ctx.database.url, dataDir: ctx.dataDir, edgeCacheSeconds });
@@ -132,6 +155,17 @@ const EDGE_SCENARIOS: EdgeScenario[] = [
     usesDatabase: true,
   },
 ];
+// The same two checks while sign-in is overloaded.
+for (const id of ['edge-cached', 'edge-uncached']) {
+  const base = EDGE_SCENARIOS.find((e) => e.id === id)!;
+  EDGE_SCENARIOS.push({
+    ...base,
+    id: `${id}-overload`,
+    label: `${base.label}, while ${OVERLOAD_CONNECTIONS} connections request sign-in links flat out`,
+    argv: () => serviceCommand(`${id}-overload`),
+    overload: true,
+  });
+}
 
 type Ratio = { label: string; numerator: string; denominator: string; target: number };
 
@@ -139,6 +173,61 @@ const RATIOS: Ratio[] = [
   { label: 'cached edge / ceiling', numerator: 'edge-cached', denominator: 'ceiling', target: 0.6 },
   { label: 'uncached edge / select-1 floor', numerator: 'edge-uncached', denominator: 'select1', target: 0.8 },
 ];
+
+/** p99 under sign-in overload ÷ p99 alone, same run: at most this. */
+const OVERLOAD_P99_FACTOR = 2;
+
+/**
+ * Sign-in flat out beside the measured load: a wrk of its own, started before the warm-up and
+ * running past the measured window. Mail is deferred meanwhile (a trigger, as in ours-request), so
+ * that what competes with the edge is the sign-in requests themselves.
+ */
+function overloadMonitor(ctx: Context): Monitor {
+  let flood: Promise<WrkResult> | null = null;
+  const admin = () => postgres(ctx.database.url, { max: 1, onnotice: () => {} });
+  return {
+    async start() {
+      const sql = admin();
+      await sql.unsafe(`
+        create or replace function bench_defer_mail() returns trigger language plpgsql as
+          $$ begin new.next_attempt_at := new.next_attempt_at + interval '10 minutes'; return new; end $$;
+        drop trigger if exists bench_defer_mail on mail_outbox;
+        create trigger bench_defer_mail before insert on mail_outbox for each row execute function bench_defer_mail();`);
+      await sql.end();
+      flood = runWrk({
+        url: `${ctx.baseUrl}/v2/visitor/auth/magic-link`,
+        headers: { Host: ctx.seed.host, 'X-Forwarded-For': '127.0.0.1', 'Content-Type': 'application/json' },
+        dynamic: {
+          method: 'POST',
+          path: '/v2/visitor/auth/magic-link',
+          body: '{"email":"{v}"}',
+          source: `email:${crypto.randomUUID().slice(0, 8)}`,
+        },
+        seconds: ctx.settings.warmup + ctx.settings.seconds + 1,
+        threads: 1,
+        connections: OVERLOAD_CONNECTIONS,
+        cpu: ctx.settings.pinning.loadCpu,
+        retryAfterMs: 1000, // refused clients come back after Retry-After (1 s), as browsers and servers are told to
+      });
+    },
+    measureStart() {},
+    measureEnd() {},
+    async finish() {
+      const result = await flood!;
+      const sql = admin();
+      await sql.unsafe(`drop trigger if exists bench_defer_mail on mail_outbox; delete from mail_outbox where status = 'pending';`);
+      await sql.end();
+      return {
+        signInRps: result.rps,
+        signInRefused: result.non2xx,
+        signInAnswered: result.requests,
+        signInP50Us: result.p50Us,
+        signInP99Us: result.p99Us,
+        signInSocketErrors: result.socketErrors,
+      };
+    },
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // How it is measured: bench/lib/runner.ts (the method shared by every section)
@@ -155,6 +244,15 @@ function edgeScenario(edge: EdgeScenario): Scenario<Context> {
     env: edge.env,
     cwd: ROOT,
     database: edge.usesDatabase ? (ctx) => ctx.database : null,
+    ...(edge.overload
+      ? {
+          async prepare(ctx: Context, baseUrl: string) {
+            ctx.baseUrl = baseUrl;
+            await raiseLimits(ctx.database.url, 'bench');
+          },
+          monitor: overloadMonitor,
+        }
+      : {}),
     async sample(ctx, baseUrl) {
       const dynamic = edge.dynamic?.(ctx);
       const headers = edge.headers(ctx);
@@ -256,6 +354,28 @@ function report(results: Result[], settings: Settings): { misses: number } {
       );
     }
   }
+  for (const id of ['edge-cached', 'edge-uncached']) {
+    const alone = byId.get(id);
+    const loaded = byId.get(`${id}-overload`);
+    if (!loaded) continue;
+    const flood = loaded.monitor as { signInRps: number; signInRefused: number; signInAnswered: number; signInP99Us: number } | null;
+    if (flood)
+      console.log(
+        `  ${`${id} under sign-in overload`.padEnd(32)} sign-in: ${fmt.int(flood.signInAnswered)} answered, ${fmt.int(flood.signInRefused)} refused (503), ` +
+          `${fmt.int(flood.signInRps)} req/s, p99 ${fmt.us(flood.signInP99Us)}`,
+      );
+    if (!alone) {
+      console.log(`  ${`${id} p99 overload / alone`.padEnd(32)} (${id} not run)`);
+      continue;
+    }
+    const factor = loaded.p99Us / alone.p99Us;
+    const pass = factor <= OVERLOAD_P99_FACTOR && loaded.non2xx + loaded.socketErrors === 0;
+    if (!pass) misses++;
+    console.log(
+      `  ${`${id} p99 overload / alone`.padEnd(32)} ${factor.toFixed(2).padStart(5)} ×   target ≤ ${OVERLOAD_P99_FACTOR} ×   ${pass ? 'PASS' : 'MISS'}` +
+        `   | p99 ${fmt.us(loaded.p99Us)} vs ${fmt.us(alone.p99Us)}; req/s ${fmt.int(loaded.rps)} vs ${fmt.int(alone.rps)}`,
+    );
+  }
   const noisy = results.filter((r) => r.otherCpuPercent > NOISY);
   if (noisy.length) {
     console.log(
@@ -312,7 +432,7 @@ async function main(): Promise<number> {
     const crowdFile = `${dataDir}/crowd-tokens.txt`;
     writeFileSync(crowdFile, `${seeded.crowdTokens.join('\n')}\n`);
     const results: Result[] = [];
-    const ctx: Context = { database, seed: seeded, tokenSecret, dataDir, crowdFile };
+    const ctx: Context = { database, seed: seeded, tokenSecret, dataDir, crowdFile, settings };
     // On a shared machine, BENCH_RETRIES runs a disturbed scenario again and keeps the quietest run.
     for (const scenario of scenarios) results.push(await runWithRetries(scenario, ctx, settings));
     const { misses } = report(results, settings);
@@ -327,7 +447,10 @@ async function main(): Promise<number> {
       writeFileSync(process.env.BENCH_OUT, `${JSON.stringify(out, null, 2)}\n`);
     }
     console.log(`load average at the end: ${loadAverage()}`);
-    const computed = RATIOS.filter((r) => results.some((x) => x.id === r.numerator) && results.some((x) => x.id === r.denominator)).length;
+    const computed =
+      RATIOS.filter((r) => results.some((x) => x.id === r.numerator) && results.some((x) => x.id === r.denominator)).length +
+      ['edge-cached', 'edge-uncached'].filter((id) => results.some((x) => x.id === id) && results.some((x) => x.id === `${id}-overload`))
+        .length;
     if (computed === 0) console.log('\nno ratio computed (BENCH_ONLY left out a scenario of each pair)');
     else
       console.log(

@@ -7,6 +7,9 @@
 --                out, the value is "exhausted-<n>", which the server rejects: it shows as errors
 --   cycle:FILE   the lines of FILE, round robin (e.g. many sessions)
 -- Static headers come from wrk -H as usual. The report line at the end comes from wrk-report.lua.
+-- With WRK_RETRY_AFTER_MS set (bench/lib/wrk.ts: retryAfterMs), the clients honour a 503: the next
+-- request after one waits that long, as a client told `Retry-After` would (wrk measures latency
+-- from the moment a request is written, so the wait is not counted as latency).
 local here = debug.getinfo(1, 'S').source:sub(2):match('(.*/)') or './'
 dofile(here .. 'wrk-report.lua')
 
@@ -63,4 +66,17 @@ request = function()
   if header_name then headers[header_name] = header_value:gsub('{v}', v) end
   local b = body and body:gsub('{v}', v) or nil
   return wrk.format(method, (path:gsub('{v}', v)), headers, b)
+end
+
+local retry_after_ms = tonumber(os.getenv('WRK_RETRY_AFTER_MS') or '')
+if retry_after_ms then
+  local waits = 0
+  response = function(status)
+    if status == 503 then waits = waits + 1 end
+  end
+  delay = function()
+    if waits == 0 then return 0 end
+    waits = waits - 1
+    return retry_after_ms
+  end
 end

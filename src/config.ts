@@ -26,6 +26,8 @@ export type Config = Readonly<{
   edgeCacheSeconds: number;
   /** How long a worker owns a claimed mail before another may retry it (a crashed worker's lease). */
   outboxLeaseSeconds: number;
+  /** Sign-in requests doing their work at once, beyond which one is refused with 503 (magic-link/admission.ts); null: its default. */
+  signInMaxInFlight: number | null;
   /** How long GET /v2/visitor/auth/pending may hold a waiting answer (0–25 s). */
   pendingHoldSeconds: number;
   trustedProxies: readonly Cidr[];
@@ -172,6 +174,7 @@ export function loadConfig(env: Env): Config {
     sessionMaxAgeSeconds,
     edgeCacheSeconds: integer(env, 'EDGE_CACHE_SECONDS', 5, 0),
     outboxLeaseSeconds: integer(env, 'OUTBOX_LEASE_SECONDS', 60, 1),
+    signInMaxInFlight: env.SIGN_IN_MAX_IN_FLIGHT ? integer(env, 'SIGN_IN_MAX_IN_FLIGHT', 0, 1) : null,
     pendingHoldSeconds,
     trustedProxies: Object.freeze(trustedProxies),
     ipv6LimitPrefix,

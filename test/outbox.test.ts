@@ -99,6 +99,34 @@ describe('mail outbox', () => {
     expect(h.logs.some((line) => line.includes('mail resent after an interrupted attempt'))).toBe(true);
   });
 
+  it('retries SMTP 4xx answers (421, 450, 451, 452) and 503, and fails other 5xx answers for good', async () => {
+    for (const code of [421, 450, 451, 452, 503]) {
+      const email = `temporary-${code}@example.com`;
+      h.mail.failNext(1, code);
+      await h.json('/v2/visitor/auth/magic-link', { email }, { ip: `10.8.1.${code % 256}` });
+      await h.deliver();
+      // 421 closes the connection: the pool sends once more on a new one at once; the others wait for their retry.
+      const first = await outboxRow(email);
+      expect(first!.status).not.toBe('failed');
+      h.clock.advance(backoffSeconds(1));
+      await h.deliver();
+      expect(h.mail.to(email)).toHaveLength(1);
+      expect(await outboxRow(email)).toMatchObject({ status: 'sent', payload: null, last_error: null });
+    }
+    for (const code of [550, 552, 553, 554]) {
+      const email = `permanent-${code}@example.com`;
+      h.mail.failNext(1, code);
+      await h.json('/v2/visitor/auth/magic-link', { email }, { ip: `10.8.2.${code % 256}` });
+      await h.deliver();
+      h.clock.advance(3600);
+      await h.deliver();
+      expect(h.mail.to(email)).toHaveLength(0);
+      const row = await outboxRow(email);
+      expect(row).toMatchObject({ status: 'failed', attempts: 1, payload: null });
+      expect(row!.last_error).toContain(String(code));
+    }
+  });
+
   it('lets two workers share the queue without sending anything twice', async () => {
     for (let i = 0; i < 30; i++) await h.json('/v2/visitor/auth/magic-link', { email: `bulk${i}@example.com` });
     await Promise.all([h.deliver(), h.deliver(), h.deliver()]);
@@ -230,6 +258,62 @@ describe('mail outbox: per-group recording and streaming', () => {
     }
     // The mails carry working links.
     expect(transport.sent.map((m) => m.to).sort()).toEqual(emails);
+  });
+
+  it('records a group of retries and failures in one statement, with their audit rows', async () => {
+    const emails = Array.from({ length: 10 }, (_, i) => `refused-${String(i).padStart(2, '0')}@example.com`);
+    await queue(emails);
+    // Even addresses: a temporary refusal (4xx); odd ones: a permanent one (5xx).
+    const transport: MailTransport = {
+      async send(mail) {
+        const n = Number(/refused-(\d+)@/.exec(mail.to)![1]);
+        throw new MailSendError(n % 2 ? 'EENVELOPE 550' : 'EENVELOPE 451', n % 2 === 1);
+      },
+      close() {},
+    };
+    const counter = { queries: 0 };
+    const outbox = outboxWith(transport, { db: countingDb(h.db, counter), batchSize: 50 });
+    expect(await outbox.tick()).toBe(10);
+    expect(counter.queries).toBe(2); // the claim, and one statement for all ten outcomes
+    const rows = await h.db.many<{
+      id: string;
+      to_address: string;
+      status: string;
+      payload: string | null;
+      last_error: string;
+      next_attempt_at: Date;
+      failed_at: Date | null;
+    }>(sql`
+      select id, to_address, status, payload, last_error, next_attempt_at, failed_at from mail_outbox
+      where to_address like 'refused-%' order by to_address`);
+    const now = h.clock.now().getTime();
+    rows.forEach((row, i) => {
+      if (i % 2) {
+        expect(row).toMatchObject({ status: 'failed', payload: null, last_error: 'EENVELOPE 550' });
+        expect(row.failed_at!.getTime()).toBe(now);
+      } else {
+        expect(row).toMatchObject({ status: 'pending', last_error: 'EENVELOPE 451', failed_at: null });
+        expect(row.payload).not.toBeNull(); // kept for the retry
+        expect(row.next_attempt_at.getTime()).toBe(now + backoffSeconds(1) * 1000);
+      }
+    });
+    const audit = await auditFor(rows.map((r) => r.id));
+    expect(audit).toHaveLength(10);
+    for (const [i, row] of rows.entries()) {
+      const event = audit.find((a) => a.detail.outboxId === row.id)!;
+      expect(event).toMatchObject({
+        kind: i % 2 ? 'mail_failed' : 'mail_retry_scheduled',
+        actor: 'system',
+        detail: { attempt: 1, reason: row.last_error },
+      });
+      expect(event.visitor_id).toBeTruthy();
+      expect(event.request_id).toBeTruthy();
+      if (!(i % 2)) expect(event.detail.retryAt).toBe(row.next_attempt_at.toISOString());
+    }
+    // The retries go out once due, through the real transport.
+    h.clock.advance(backoffSeconds(1));
+    await h.deliver();
+    for (const [i, email] of emails.entries()) expect(h.mail.to(email)).toHaveLength(i % 2 ? 0 : 1);
   });
 
   it('in one batch, marks the accepted mails sent and the one refused permanently (5xx) failed', async () => {

@@ -11,6 +11,15 @@ export function serviceCommand(scenarioId: string): string[] {
   return [process.execPath, ...profile, 'src/server.ts'];
 }
 
+/**
+ * The JavaScriptCore settings the service runs with (the Dockerfile's ENV, `bun run start`): a
+ * heap sized for a 128 MiB machine (JSC then collects before garbage piles up: the RSS peak under
+ * load falls from ~145 to ~106 MiB) and no FTL tier (its compiler's memory). docs/performance.md,
+ * "RSS". BENCH_MEMORY_FLAGS=0 runs the service with Bun's defaults instead, to compare.
+ */
+export const MEMORY_ENV: Record<string, string> =
+  process.env.BENCH_MEMORY_FLAGS === '0' ? {} : { BUN_JSC_forceRAMSize: '134217728', BUN_JSC_useFTLJIT: '0' };
+
 export type ServiceOptions = {
   port: number;
   tokenSecret: string;
@@ -33,5 +42,6 @@ export function serviceEnv(options: ServiceOptions): Record<string, string> {
     LOG_LEVEL: 'warn',
     ...(options.edgeCacheSeconds === undefined ? {} : { EDGE_CACHE_SECONDS: String(options.edgeCacheSeconds) }),
     DATA_DIR: options.dataDir,
+    ...MEMORY_ENV,
   };
 }

@@ -20,6 +20,8 @@ export type WrkOptions = {
   cpu: string | null;
   /** Per-request values through bench/wrk-dynamic.lua; without it, every request is the same. */
   dynamic?: DynamicRequest;
+  /** With `dynamic`: after a 503, the next request waits this long (clients that honour Retry-After). */
+  retryAfterMs?: number;
 };
 
 export type WrkResult = {
@@ -67,7 +69,8 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
         ]
       : []),
   ];
-  const child = Bun.spawn(pinned(options.cpu, argv), { stdout: 'pipe', stderr: 'pipe' });
+  const env = options.retryAfterMs === undefined ? process.env : { ...process.env, WRK_RETRY_AFTER_MS: String(options.retryAfterMs) };
+  const child = Bun.spawn(pinned(options.cpu, argv), { stdout: 'pipe', stderr: 'pipe', env });
   const [raw, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   if (code !== 0) throw new Error(`wrk exited with ${code}: ${err.trim() || raw.trim()}`);
   const line = raw.split('\n').find((l) => l.startsWith('BENCH_JSON '));

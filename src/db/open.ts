@@ -6,7 +6,6 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { makeDataDirPrivate } from './data-dir.ts';
 import type { Db } from './db.ts';
-import { openPglite } from './pglite.ts';
 import { openPostgres, openPostgresAsyncCommit } from './postgres.ts';
 import { ReplicaSet } from './replicas.ts';
 
@@ -44,6 +43,8 @@ export async function openDatabase(config: Config): Promise<Db> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl, { prepare: config.databasePrepare });
   const unlock = lockDataDir(config.dataDir);
   try {
+    // Loaded only here: with DATABASE_URL the embedded database's module never takes memory.
+    const { openPglite } = await import('./pglite.ts');
     const { db } = await openPglite({ dataDir: `${config.dataDir}/pglite` });
     // PGlite creates its files as the umask allows (Deno's entry sets none): tighten them too.
     makeDataDirPrivate(config.dataDir);

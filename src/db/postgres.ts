@@ -51,6 +51,9 @@ function wrap(client: Client, root: postgres.Sql, inTransaction: boolean, prepar
   return db;
 }
 
+/** Connections of a pool unless its caller asks otherwise (the main pool's size; sign-in admission derives its bound from it). */
+export const POOL_SIZE = 10;
+
 export type PostgresOptions = {
   max?: number;
   applicationName?: string;
@@ -62,7 +65,7 @@ export type PostgresOptions = {
 
 export function openPostgres(url: string, options: PostgresOptions = {}): Db {
   const root = postgres(url, {
-    max: options.max ?? 10,
+    max: options.max ?? POOL_SIZE,
     onnotice: () => {},
     fetch_types: false,
     connect_timeout: 5,

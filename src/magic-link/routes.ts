@@ -15,6 +15,7 @@ import { endSupersededOrderSession } from '../sessions/current.ts';
 import { CHECK_COOKIE } from '../sessions/sessions.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { recordSecurityEvent } from '../audit/security-events.ts';
+import { admitSignIn } from './admission.ts';
 import { confirmLink } from './confirm.ts';
 import { linkToReissue, requestMagicLink } from './magic-link.ts';
 import {
@@ -193,6 +194,7 @@ export function magicLinkRoutes(deps: AppDeps) {
     .post(
       '/v2/visitor/auth/magic-link',
       async ({ ctx, request, body, set, cookie }) => {
+        using _admitted = admitSignIn(deps); // before any database work: 503 beyond SIGN_IN_MAX_IN_FLIGHT
         // A storefront server may ask on a shopper's behalf (right after checkout) with visitor:write.
         const server = await ctx.caller();
         const tenant = server ? await serverTenant(deps, ctx, server, body.handle) : (await ctx.visitorTenant(body.handle)).tenant;

@@ -10,7 +10,9 @@
 // mails accepted while the previous record statement ran are marked sent, their links started and
 // their `mail_sent` audit rows written in ONE statement. While mail goes out, the worker thus has
 // at most two statements running (a claim and a record) whatever the rate, which suits its own
-// small pool; retries and failures (rare) are still written per row.
+// small pool. Retries and failures are grouped the same way: one statement per group marks the
+// rows and writes their audit rows, so a relay answering 4xx to every mail costs no more
+// statements than one accepting them.
 //
 // The outbox knows no feature: what a row of a given `kind` says, and what its acceptance starts,
 // come from a MailKind the app registers (runtime.ts; magic-link/mail-kind.ts for sign-in mail).
@@ -98,8 +100,16 @@ export function backoffSeconds(attempt: number): number {
   return Math.min(5 * 2 ** (attempt - 1), 900);
 }
 
-/** A mail SMTP accepted, waiting to be recorded with the others of its group. */
-type Sent = { row: ClaimedRow; sentAt: Date; expiresAt: Date; done: () => void; failed: (error: unknown) => void };
+/** An attempt's outcome, waiting to be recorded with the others of its group. */
+type Outcome = { row: ClaimedRow; done: () => void; failed: (error: unknown) => void } & (
+  | { kind: 'sent'; sentAt: Date; expiresAt: Date }
+  /** Back to 'pending' until `retryAt`, or 'failed' for good. */
+  | { kind: 'retry'; at: Date; retryAt: Date; reason: string }
+  /** `lastError`: the row's last_error when it says more to an operator than the audit row's reason. */
+  | { kind: 'failed'; at: Date; reason: string; lastError?: string }
+);
+type Sent = Extract<Outcome, { kind: 'sent' }>;
+type Unsent = Exclude<Outcome, Sent>;
 
 /** Most successes one record statement carries (its arrays grow with it). */
 const MAX_RECORD = 500;
@@ -117,7 +127,7 @@ export class MailOutbox {
   private due = false;
   /** Everything the worker started and has not finished: what stop() waits for. */
   private readonly active = new Set<Promise<unknown>>();
-  private sent: Sent[] = [];
+  private outcomes: Outcome[] = [];
   private recording = false;
 
   /** The kinds' statements of the record statement, as CTEs after `sent` (fixed at construction). */
@@ -253,8 +263,8 @@ export class MailOutbox {
     const payload = row.payload && kind ? await unseal<unknown>(this.options.keys, 'outbox', row.payload, row.message_id) : null;
     if (!payload || !kind) {
       const reason = kind ? 'undecryptable payload' : `no mail kind "${row.kind}"`;
-      await this.markFailed(row, kind ? 'payload cannot be decrypted (TOKEN_SECRET removed?)' : reason);
-      await this.audit(row, 'mail_failed', { attempt: row.attempts, reason });
+      const lastError = kind ? 'payload cannot be decrypted (TOKEN_SECRET removed?)' : reason;
+      await this.settle({ kind: 'failed', row, at: this.options.clock.now(), reason, lastError });
       logger.error('mail failed permanently', { ...log, reason });
       return;
     }
@@ -270,51 +280,71 @@ export class MailOutbox {
     } catch (error) {
       const permanent = error instanceof MailSendError && error.permanent;
       const reason = (error as Error).message;
+      const at = this.options.clock.now();
       if (permanent || row.attempts >= this.maxAttempts) {
-        await this.markFailed(row, reason);
-        await this.audit(row, 'mail_failed', { attempt: row.attempts, reason });
+        await this.settle({ kind: 'failed', row, at, reason });
         logger.error('mail failed permanently', { ...log, reason });
       } else {
-        const retryAt = addSeconds(this.options.clock.now(), backoffSeconds(row.attempts));
-        await this.options.db.many(sql`
-          update mail_outbox set status = 'pending', next_attempt_at = ${retryAt}, last_error = ${reason}
-          where id = ${row.id}::uuid and status = 'sending'`);
-        this.counts?.retried.inc();
-        await this.audit(row, 'mail_retry_scheduled', { attempt: row.attempts, reason, retryAt: retryAt.toISOString() });
+        const retryAt = addSeconds(at, backoffSeconds(row.attempts));
+        await this.settle({ kind: 'retry', row, at, retryAt, reason });
         logger.warn('mail send failed; will retry', { ...log, reason, retryAt: retryAt.toISOString() });
       }
       return;
     }
     // The link's validity starts now, when SMTP accepted the mail (not when the group is written).
     const sentAt = this.options.clock.now();
-    await new Promise<void>((done, failed) => {
-      this.sent.push({ row, sentAt, expiresAt: addSeconds(sentAt, validForSeconds), done, failed });
-      if (!this.recording) void this.track(this.record());
-    });
+    await this.settle({ kind: 'sent', row, sentAt, expiresAt: addSeconds(sentAt, validForSeconds) });
     logger.info('mail sent', log);
   }
 
+  /** Queues an outcome for the next group's statement; resolves once it is written. */
+  private settle(outcome: DistributiveOmit<Outcome, 'done' | 'failed'>): Promise<void> {
+    return new Promise<void>((done, failed) => {
+      this.outcomes.push({ ...outcome, done, failed } as Outcome);
+      if (!this.recording) void this.track(this.record());
+    });
+  }
+
   /**
-   * Writes the accepted mails, group by group, one statement per group: whatever was accepted
-   * while the previous statement ran goes into the next (the first waits one event-loop turn, so
-   * that mails accepted together are written together).
+   * Writes the outcomes, group by group: whatever was settled while the previous statements ran
+   * goes into the next group (the first waits one event-loop turn, so that mails settled together
+   * are written together). A group costs one statement for its accepted mails and one for its
+   * retries and failures.
    */
   private async record(): Promise<void> {
     this.recording = true;
     try {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      while (this.sent.length) {
-        const group = this.sent.splice(0, MAX_RECORD);
-        try {
-          await this.markSent(group);
-          this.counts?.sent.inc(group.length);
-          for (const item of group) item.done();
-        } catch (error) {
-          for (const item of group) item.failed(error);
+      while (this.outcomes.length) {
+        const group = this.outcomes.splice(0, MAX_RECORD);
+        const sent = group.filter((o): o is Sent => o.kind === 'sent');
+        const unsent = group.filter((o): o is Unsent => o.kind !== 'sent');
+        for (const [part, write] of [
+          [sent, () => this.markSent(sent)],
+          [unsent, () => this.markUnsent(unsent)],
+        ] as const) {
+          if (!part.length) continue;
+          try {
+            await write();
+            this.countRecorded(part);
+            for (const item of part) item.done();
+          } catch (error) {
+            for (const item of part) item.failed(error);
+          }
         }
       }
     } finally {
       this.recording = false;
+    }
+  }
+
+  /** va_mail_* counters: this instance's recorded outcomes (metrics). */
+  private countRecorded(part: readonly Outcome[]): void {
+    if (!this.counts) return;
+    for (const outcome of part) {
+      if (outcome.kind === 'sent') this.counts.sent.inc();
+      else if (outcome.kind === 'retry') this.counts.retried.inc();
+      else this.counts.dead.inc();
     }
   }
 
@@ -342,7 +372,7 @@ export class MailOutbox {
       from sent`)}`);
   }
 
-  /** Mail events join the audit trail under the request that asked for the mail. */
+  /** A mail event outside any group (a resend after a crash: rare) joins the audit trail under the request that asked for the mail. */
   private audit(row: ClaimedRow, kind: AuditKind, detail: Record<string, unknown>): Promise<void> {
     return recordAudit(this.options.db, {
       kind,
@@ -355,14 +385,42 @@ export class MailOutbox {
     });
   }
 
-  private async markFailed(row: ClaimedRow, reason: string): Promise<void> {
+  /**
+   * One statement per group of retries and failures: the rows go back to 'pending' until their
+   * retry, or become 'failed' with their payload wiped, and each gets its audit row
+   * (`mail_retry_scheduled` or `mail_failed`) under the request that asked for the mail. A retry
+   * only touches a row still 'sending' (another worker may have taken it over after the lease).
+   */
+  private async markUnsent(group: Unsent[]): Promise<void> {
+    const retry = (o: Unsent) => o.kind === 'retry';
     await this.options.db.many(sql`
-      update mail_outbox
-      set status = 'failed', failed_at = ${this.options.clock.now()}, payload = null, last_error = ${reason}
-      where id = ${row.id}::uuid`);
-    this.counts?.dead.inc();
+      with outcome as (
+        select * from unnest(
+          ${group.map((o) => o.row.id)}::uuid[], ${group.map((o) => o.row.visitor_id)}::uuid[], ${group.map((o) => (retry(o) ? 'pending' : 'failed'))}::text[],
+          ${group.map((o) => (o.kind === 'retry' ? o.retryAt.toISOString() : null))}::timestamptz[], ${group.map((o) => (o.kind === 'failed' && o.lastError) || o.reason)}::text[],
+          ${group.map((o) => o.at.toISOString())}::timestamptz[],
+          ${group.map((o) => JSON.stringify(o.kind === 'retry' ? { outboxId: o.row.id, attempt: o.row.attempts, reason: o.reason, retryAt: o.retryAt.toISOString() } : { outboxId: o.row.id, attempt: o.row.attempts, reason: o.reason }))}::text[]
+        ) as a(id, visitor_id, status, retry_at, reason, at, detail)
+      ), changed as (
+        update mail_outbox o
+        set status = a.status,
+            next_attempt_at = coalesce(a.retry_at, o.next_attempt_at),
+            failed_at = case when a.status = 'failed' then a.at else o.failed_at end,
+            payload = case when a.status = 'failed' then null else o.payload end,
+            last_error = a.reason
+        from outcome a
+        where o.id = a.id and (a.status = 'failed' or o.status = 'sending')
+        returning o.tenant_id, o.request_id, a.visitor_id, a.status, a.detail, a.at
+      )
+      ${auditInsert(sql`
+      select tenant_id, visitor_id, null::uuid, request_id,
+             case when status = 'pending' then 'mail_retry_scheduled' else 'mail_failed' end, 'system', detail::jsonb, at
+      from changed`)}`);
   }
 }
+
+/** Omit over each member of a union (the plain Omit merges them). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 function errorText(error: unknown): string {
   return String((error as Error)?.message ?? error);

@@ -1,6 +1,6 @@
 // Where mail goes: SMTP through a pool of nodemailer connections (smtp-pool.ts), or the in-memory
 // dev mailbox when SMTP_URL is unset in development. Failures say whether retrying can help (4xx,
-// network) or not (5xx).
+// network, a session that failed) or not (5xx to this message): see isPermanent.
 import MimeNode from 'nodemailer/lib/mime-node';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import { composeMime, type OutgoingMail } from './mime.ts';
@@ -99,7 +99,7 @@ export function createSmtpTransport(url: string): SmtpTransport {
         await pool.send(envelopeOf(mail), composeMime(mail));
       } catch (error) {
         const responseCode = (error as { responseCode?: number }).responseCode;
-        const permanent = typeof responseCode === 'number' && responseCode >= 500;
+        const permanent = isPermanent(error);
         // The server's words may contain the address but never our token: the token is only in the body.
         throw new MailSendError(`${(error as { code?: string }).code ?? 'ESEND'} ${responseCode ?? ''}`.trim(), permanent);
       }
@@ -108,6 +108,24 @@ export function createSmtpTransport(url: string): SmtpTransport {
       pool.close();
     },
   };
+}
+
+/**
+ * Whether the server refused this message for good. Only a refusal of the message itself counts
+ * (nodemailer's EENVELOPE: MAIL FROM or every RCPT TO; EMESSAGE: DATA), and only a permanent one:
+ * nodemailer's own `permanent` (RFC 5321: 5yz, except 503, a command out of sequence), or 5yz where
+ * an older nodemailer sets none; or a refusal by nodemailer itself before the server said anything. 4yz (421, 450, 451, 452) is temporary. A 5yz to the session
+ * (greeting, EHLO, STARTTLS, AUTH: a relay misconfigured or credentials being rotated) is not about
+ * this mail, so it is retried with backoff like a network failure rather than failing every mail
+ * queued meanwhile.
+ */
+export function isPermanent(error: unknown): boolean {
+  const { code, responseCode, permanent } = error as { code?: string; responseCode?: number; permanent?: boolean };
+  if (code !== 'EENVELOPE' && code !== 'EMESSAGE') return false;
+  // Refused before any reply (an address nodemailer cannot send to, a message over the server's SIZE): the same again.
+  if (typeof responseCode !== 'number') return true;
+  if (typeof permanent === 'boolean') return permanent;
+  return responseCode >= 500 && responseCode < 600;
 }
 
 /** SMTP envelope: addresses as stored, unless one needs nodemailer's IDN handling (punycode). */

@@ -1,0 +1,144 @@
+// Overload without harm: while the database holds sign-in requests up, at most
+// SIGN_IN_MAX_IN_FLIGHT of them wait for it; the next ones are refused at once (503
+// service_unavailable, Retry-After) instead of queueing, and the edge check keeps answering.
+// The database is held for real: on PostgreSQL another connection locks `magic_links` (which every
+// sign-in request writes), so the edge's own lookups still run; on PGlite (one backend) an open
+// transaction holds the only connection, and the edge answers from its cache.
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import postgres from 'postgres';
+import { loadConfig } from '../src/config.ts';
+import { sql } from '../src/db/sql.ts';
+import { DEFAULT_SIGN_IN_MAX_IN_FLIGHT, signInsInFlight } from '../src/magic-link/admission.ts';
+import { upsertGrant } from '../src/access/grants.ts';
+import { type CookieJar, Harness } from './support/harness.ts';
+import { usingPostgres } from './support/database.ts';
+
+const MAX = 3;
+let h: Harness;
+let jar: CookieJar;
+
+beforeAll(async () => {
+  // On PostgreSQL the edge looks up every time (no cache): its lookups must not wait behind sign-ins.
+  h = await Harness.start({ env: { SIGN_IN_MAX_IN_FLIGHT: String(MAX), EDGE_CACHE_SECONDS: usingPostgres ? '0' : '5' } });
+  await upsertGrant(
+    h.db,
+    h.gharart.id,
+    { email: 'held@example.com', resource: '/content/course-1/*', kind: 'content', title: null, orderId: null, expiresAt: null },
+    h.clock.now(),
+  );
+  ({ jar } = await h.signIn('held@example.com'));
+});
+afterAll(() => h.close());
+
+let ip = 0;
+function requestLink(email: string) {
+  ip++;
+  return h.json('/v2/visitor/auth/magic-link', { email }, { ip: `10.7.${ip >> 8}.${ip & 255}` });
+}
+
+function edge() {
+  return h.fetch('/_edge/visitor/access', { headers: { 'x-original-uri': '/content/course-1/intro', cookie: jar.header() } });
+}
+
+function expectAllowed(response: Response) {
+  expect(response.status).toBe(204);
+  expect(response.headers.get('x-visitor-id')).toBeTruthy();
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(5);
+  }
+}
+
+/** Holds the database for sign-in requests until the returned function is called. */
+async function holdDatabase(): Promise<() => Promise<void>> {
+  if (usingPostgres) {
+    const other = postgres(h.databaseUrl!, { max: 1, onnotice: () => {} });
+    const locked = Promise.withResolvers<void>();
+    const release = Promise.withResolvers<void>();
+    const done = other
+      .begin(async (tx) => {
+        await tx.unsafe('lock table magic_links in access exclusive mode');
+        locked.resolve();
+        await release.promise;
+      })
+      .catch(locked.reject);
+    await locked.promise;
+    return async () => {
+      release.resolve();
+      await done;
+      await other.end();
+    };
+  }
+  const held = Promise.withResolvers<void>();
+  const release = Promise.withResolvers<void>();
+  const done = h.db.transaction(async (tx) => {
+    await tx.many(sql`select 1`);
+    held.resolve();
+    await release.promise;
+  });
+  await held.promise;
+  return async () => {
+    release.resolve();
+    await done;
+  };
+}
+
+describe('sign-in admission (SIGN_IN_MAX_IN_FLIGHT)', () => {
+  it('refuses sign-in requests beyond the bound at once with 503 and Retry-After while the database holds the others; the edge check still answers', async () => {
+    expectAllowed(await edge()); // the session's first check (and, on PGlite, its cache)
+    const release = await holdDatabase();
+    let waiting: Promise<Response>[] = [];
+    try {
+      waiting = Array.from({ length: MAX }, (_, i) => requestLink(`held-${i}@example.com`));
+      await until(() => signInsInFlight(h.deps) === MAX, `${MAX} sign-in requests waiting for the database`);
+
+      const started = performance.now();
+      const refused = await requestLink('one-too-many@example.com');
+      expect(performance.now() - started).toBeLessThan(1000); // refused, not queued
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('content-type')).toBe('application/problem+json');
+      expect(refused.headers.get('retry-after')).toBe('1');
+      const problem = (await refused.json()) as { code: string; requestId: string };
+      expect(problem.code).toBe('service_unavailable');
+      expect(problem.requestId).toBeTruthy();
+
+      // The CDN's check is never refused and does not wait behind the held sign-ins.
+      const edgeStarted = performance.now();
+      expectAllowed(await edge());
+      expect(performance.now() - edgeStarted).toBeLessThan(1000);
+      expect(signInsInFlight(h.deps)).toBe(MAX);
+    } finally {
+      await release();
+    }
+    // The held ones finish normally, each with its mail queued, and free their slots.
+    for (const response of await Promise.all(waiting)) expect(response.status).toBe(202);
+    expect(signInsInFlight(h.deps)).toBe(0);
+    const [queued] = await h.db.many<{ n: number }>(sql`select count(*)::int as n from mail_outbox where to_address like 'held-%'`);
+    expect(queued!.n).toBe(MAX);
+    // Nothing was done for the refused one, and the next request is served.
+    const [none] = await h.db.many<{ n: number }>(
+      sql`select count(*)::int as n from mail_outbox where to_address = 'one-too-many@example.com'`,
+    );
+    expect(none!.n).toBe(0);
+    expect((await requestLink('one-too-many@example.com')).status).toBe(202);
+  });
+
+  it('frees the slot of a request that fails, so refusals never outlast the overload', async () => {
+    for (let i = 0; i < MAX + 2; i++) {
+      expect((await requestLink('not an address')).status).toBe(400);
+    }
+    expect(signInsInFlight(h.deps)).toBe(0);
+    expect((await requestLink('after-failures@example.com')).status).toBe(202);
+  });
+
+  it('defaults to eight per connection of the main pool, and refuses a bound below 1', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).signInMaxInFlight).toBeNull();
+    expect(DEFAULT_SIGN_IN_MAX_IN_FLIGHT).toBe(80);
+    expect(loadConfig({ NODE_ENV: 'test', SIGN_IN_MAX_IN_FLIGHT: '8' }).signInMaxInFlight).toBe(8);
+    expect(() => loadConfig({ NODE_ENV: 'test', SIGN_IN_MAX_IN_FLIGHT: '0' })).toThrow('SIGN_IN_MAX_IN_FLIGHT');
+  });
+});
