@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page, Response as PageResponse } from 'playwright-core';
 import type { CapturedMail } from '../support/mail-capture.ts';
-import { browsers, findChromium, LAPTOP, PHONE, type Browsers } from './support/browser.ts';
+import { browsers, findChromium, LAPTOP, PHONE, type Browsers, navigation, goto } from './support/browser.ts';
 import { findNginx } from './support/nginx.ts';
 import type { Echo } from './support/processes.ts';
 import { EMAIL, startStack, type Stack } from './support/stack.ts';
@@ -47,23 +47,6 @@ async function mailFor(stack: Stack, email: string, count = 1): Promise<Captured
   const mail = stack.mail.to(email)[count - 1]!;
   expect(mail.link?.startsWith(`${stack.origin}/_edge/visitor/access/t/vml_`)).toBe(true);
   return { ...mail, seenAt: Date.now() };
-}
-
-/** Runs `act` (a click) and returns the answer to the navigation it causes, once the page has loaded. */
-async function navigation(page: Page, act: () => Promise<unknown>): Promise<PageResponse> {
-  const answer = page.waitForResponse(
-    (r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400),
-  );
-  await act();
-  const response = await answer;
-  await page.waitForLoadState('load');
-  return response;
-}
-
-async function goto(page: Page, url: string): Promise<PageResponse> {
-  const response = await page.goto(url);
-  if (!response) throw new Error(`no answer for ${url}`);
-  return response;
 }
 
 /** The storefront's own answer (nginx passed the request on), with the identity nginx gave it. */

@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bu
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page, Response as PageResponse } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { deviceName } from '../../src/console/device-names.ts';
 import { freshDatabase, usingPostgres } from '../support/database.ts';
 import { MailCapture, type CapturedMail } from '../support/mail-capture.ts';
-import { browsers, findChromium, LAPTOP, PHONE, type Browsers } from './support/browser.ts';
+import { browsers, findChromium, LAPTOP, PHONE, type Browsers, navigation, goto } from './support/browser.ts';
 import { deployDocConfig, findNginx, renderConfig, startNginx } from './support/nginx.ts';
 import { cli, reservePort, startService, startStorefront, type CliRun, type Echo } from './support/processes.ts';
 
@@ -156,22 +156,6 @@ async function mailFor(email: string, count: number): Promise<CapturedMail> {
     await Bun.sleep(25);
   }
   return stack.mail.to(email)[count - 1]!;
-}
-
-async function navigation(page: Page, act: () => Promise<unknown>): Promise<PageResponse> {
-  const answer = page.waitForResponse(
-    (r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400),
-  );
-  await act();
-  const response = await answer;
-  await page.waitForLoadState('load');
-  return response;
-}
-
-async function goto(page: Page, url: string): Promise<PageResponse> {
-  const response = await page.goto(url);
-  if (!response) throw new Error(`no answer for ${url}`);
-  return response;
 }
 
 /**

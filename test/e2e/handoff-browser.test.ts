@@ -5,8 +5,8 @@
 // code it opens; after a refund, the order's page is denied.
 // Without Chromium or nginx the tests are skipped locally (visibly) and fail in CI.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
-import type { Page, Response as PageResponse } from 'playwright-core';
-import { browsers, findChromium, type Browsers } from './support/browser.ts';
+import type { Response as PageResponse } from 'playwright-core';
+import { browsers, findChromium, type Browsers, navigation } from './support/browser.ts';
 import { findNginx } from './support/nginx.ts';
 import { cli, type Echo } from './support/processes.ts';
 import { startStack, type Stack } from './support/stack.ts';
@@ -39,16 +39,6 @@ async function checkout(request: Request): Promise<Response> {
   if (created.status !== 201) return new Response(await created.text(), { status: 500 });
   const { url } = (await created.json()) as { url: string };
   return new Response(null, { status: 303, headers: { location: url } });
-}
-
-async function navigation(page: Page, act: () => Promise<unknown>): Promise<PageResponse> {
-  const answer = page.waitForResponse(
-    (r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400),
-  );
-  await act();
-  const response = await answer;
-  await page.waitForLoadState('load');
-  return response;
 }
 
 async function storefrontEcho(response: PageResponse): Promise<Echo> {

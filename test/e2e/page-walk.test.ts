@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Page, Response as PageResponse } from 'playwright-core';
 import { freshDatabase, usingPostgres } from '../support/database.ts';
 import { MailCapture, type CapturedMail } from '../support/mail-capture.ts';
-import { browsers, findChromium, LAPTOP, PHONE, type Browsers } from './support/browser.ts';
+import { browsers, findChromium, LAPTOP, PHONE, type Browsers, navigation, goto } from './support/browser.ts';
 import { cli, reservePort, startService, type CliRun, type Service } from './support/processes.ts';
 
 const chromiumBin = findChromium();
@@ -58,23 +58,6 @@ async function mailFor(email: string, count = 1): Promise<CapturedMail> {
     await Bun.sleep(25);
   }
   return mail.to(email)[count - 1]!;
-}
-
-/** Runs `act` (a click) and returns the answer to the navigation it causes, once the page has loaded. */
-async function navigation(page: Page, act: () => Promise<unknown>): Promise<PageResponse> {
-  const answer = page.waitForResponse(
-    (r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400),
-  );
-  await act();
-  const response = await answer;
-  await page.waitForLoadState('load');
-  return response;
-}
-
-async function goto(page: Page, url: string): Promise<PageResponse> {
-  const response = await page.goto(url);
-  if (!response) throw new Error(`no answer for ${url}`);
-  return response;
 }
 
 /** What is wrong with the page as shown now, in words (empty when nothing). */

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page, type Response as PageResponse } from 'playwright-core';
 
 /** CHROMIUM_BIN when set, else Debian's chromium (/usr/bin/chromium, or on PATH); null when missing. */
 export function findChromium(): string | null {
@@ -76,4 +76,22 @@ export function browsers(executablePath: string): Browsers {
       }
     },
   };
+}
+
+/** Runs `act` (a click) and returns the answer to the navigation it causes, once the page has loaded. */
+export async function navigation(page: Page, act: () => Promise<unknown>): Promise<PageResponse> {
+  const answer = page.waitForResponse(
+    (r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400),
+  );
+  await act();
+  const response = await answer;
+  await page.waitForLoadState('load');
+  return response;
+}
+
+/** Opens `url` and returns its answer (a navigation always has one). */
+export async function goto(page: Page, url: string): Promise<PageResponse> {
+  const response = await page.goto(url);
+  if (!response) throw new Error(`no answer for ${url}`);
+  return response;
 }
