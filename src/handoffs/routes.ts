@@ -11,8 +11,8 @@ import { cookieString, seeOther, setHostCookie, type CookieJar, type SetContext 
 import { assertOriginAllowed } from '../http/csrf.ts';
 import { IsoTime, operation, PUBLIC, serverCaller, Text } from '../openapi/schemas.ts';
 import { pageHeaders } from '../http/html.ts';
-import { pageLocale } from '../magic-link/link-pages.ts';
-import { CODE_PAGE_PATH, confirmPage, cookieBlockedPage, signInHref } from '../magic-link/pages.ts';
+import { cookieBlockedAnswer, pageLocale } from '../magic-link/link-pages.ts';
+import { confirmPage, signInHref } from '../magic-link/pages.ts';
 import { resolveReturnTo } from '../magic-link/return-to.ts';
 import { setSessionCookie } from '../magic-link/sign-in-cookies.ts';
 import { type RouteContext, routeContext } from '../route-context.ts';
@@ -216,17 +216,7 @@ export function handoffRoutes(deps: AppDeps) {
         }
         if (!cookieString(jar, CHECK_COOKIE)) {
           // The handoff stays unused, so the same link works once cookies are allowed.
-          setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(handoff));
-          set.status = 400;
-          ctx.facts.code = 'cookie_blocked';
-          Object.assign(set.headers, pageHeaders(tenant));
-          return cookieBlockedPage({
-            tenant,
-            requestId: ctx.requestId,
-            locale: pageLocale(ctx, set, tenant),
-            action,
-            codePageUrl: `${ctx.linkOrigin(tenant)}${CODE_PAGE_PATH}`,
-          });
+          return cookieBlockedAnswer(ctx, set, jar, tenant, { checkSeconds: checkCookieSeconds(handoff), action });
         }
         const ttl = sessionTtlFor(deps, tenant);
         const outcome = await openHandoff(deps, handoff, {

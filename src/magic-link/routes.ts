@@ -18,19 +18,10 @@ import { recordSecurityEvent } from '../audit/security-events.ts';
 import { admitSignIn } from './admission.ts';
 import { confirmLink } from './confirm.ts';
 import { linkToReissue, requestMagicLink } from './magic-link.ts';
-import {
-  approvedElsewherePage,
-  CODE_PAGE_PATH,
-  confirmPage,
-  cookieBlockedPage,
-  type FieldError,
-  numberMismatchPage,
-  pendingEndedPage,
-  signInPage,
-} from './pages.ts';
+import { approvedElsewherePage, confirmPage, type FieldError, numberMismatchPage, pendingEndedPage, signInPage } from './pages.ts';
 import { resolveReturnTo } from './return-to.ts';
 import { enforceLinkLimits } from './link-limits.ts';
-import { badLinkPage, pageLocale, requestLocale } from './link-pages.ts';
+import { badLinkPage, cookieBlockedAnswer, pageLocale, requestLocale } from './link-pages.ts';
 import { pageHeaders } from '../http/html.ts';
 import { auditVisitor, heldSessionId, linkDepsOf, linkTenant, presenterOf } from './link-state.ts';
 import { serverTenant } from './server-tenant.ts';
@@ -371,17 +362,7 @@ export function magicLinkRoutes(deps: AppDeps) {
             check: (link) => {
               if (cookieString(jar, CHECK_COOKIE)) return undefined;
               // The token stays untouched, so the same link works once cookies are allowed.
-              setHostCookie(jar, CHECK_COOKIE, '1', checkCookieSeconds(deps, link));
-              set.status = 400;
-              ctx.facts.code = 'cookie_blocked';
-              Object.assign(set.headers, pageHeaders(tenant));
-              return cookieBlockedPage({
-                tenant,
-                requestId: ctx.requestId,
-                locale: pageLocale(ctx, set, tenant),
-                action,
-                codePageUrl: `${ctx.linkOrigin(tenant)}${CODE_PAGE_PATH}`,
-              });
+              return cookieBlockedAnswer(ctx, set, jar, tenant, { checkSeconds: checkCookieSeconds(deps, link), action });
             },
           },
         });

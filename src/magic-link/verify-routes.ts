@@ -3,7 +3,7 @@ import { Elysia, t } from 'elysia';
 import { sessionTtlFor, type AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { bodyKindOf, invalid } from '../http/body.ts';
-import { clearHostCookie, cookieString, seeOther, setHostCookie, type CookieJar, type SetContext } from '../http/cookies.ts';
+import { clearHostCookie, cookieString, seeOther, type CookieJar, type SetContext } from '../http/cookies.ts';
 import { assertOriginAllowed } from '../http/csrf.ts';
 import { messagesFor } from '../i18n/messages.ts';
 import { IsoTime, operation, PUBLIC, Text } from '../openapi/schemas.ts';
@@ -16,10 +16,10 @@ import type { Tenant } from '../tenants/tenants.ts';
 import { consumeLink, linkStateError, type NewSessionInfo } from './magic-link.ts';
 import { verifyCode } from './codes.ts';
 import { WRONG_CODES } from './link-limits.ts';
-import { pageLocale } from './link-pages.ts';
+import { cookieBlockedAnswer, pageLocale } from './link-pages.ts';
 import { pageHeaders } from '../http/html.ts';
 import { classifyNoting, linkDepsOf, recordReplayed } from './link-state.ts';
-import { CODE_PAGE_PATH, checkEmailPage, cookieBlockedPage, expiredPage, type FieldError, usedPage } from './pages.ts';
+import { checkEmailPage, expiredPage, type FieldError, usedPage } from './pages.ts';
 import { setSessionCookie, type Pending } from './sign-in-cookies.ts';
 import { landingAfterSignIn, passkeyCapable } from '../passkeys/offer.ts';
 
@@ -100,16 +100,7 @@ export function verifyRoutes(deps: AppDeps) {
       const ttl = sessionTtlFor(deps, tenant);
       if (form && body.delivery !== 'bearer' && !cookieString(jar, CHECK_COOKIE)) {
         // Same rule as the link: never burn a code into a session cookie the browser will drop.
-        setHostCookie(jar, CHECK_COOKIE, '1', config.magicLinkTtlSeconds);
-        set.status = 400;
-        ctx.facts.code = 'cookie_blocked';
-        Object.assign(set.headers, pageHeaders(tenant));
-        return cookieBlockedPage({
-          tenant,
-          requestId: ctx.requestId,
-          locale: pageLocale(ctx, set, tenant),
-          codePageUrl: `${ctx.linkOrigin(tenant)}${CODE_PAGE_PATH}`,
-        });
+        return cookieBlockedAnswer(ctx, set, jar, tenant, { checkSeconds: config.magicLinkTtlSeconds });
       }
       // A code is a guess until compared: it reserves its place in the per-IP wrong-code quota in
       // the same atomic statement as the other limits, BEFORE comparing, so a concurrent burst
