@@ -3,28 +3,24 @@
 // sees), admin-only, validated by tenants/branding.ts (the CLI's rules) and written to the audit trail.
 import { Elysia } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
-import { auditOfActorInRequest, operatorActor, recordAudit } from '../audit/audit.ts';
+import { operatorActor, recordAudit } from '../audit/audit.ts';
 import { routeContext } from '../route-context.ts';
-import { REQUEST_ID_SHAPE } from '../support/reports.ts';
 import { parseBranding, type BrandingField, type BrandingFields } from '../tenants/branding.ts';
 import { updateTenant } from '../tenants/tenants.ts';
-import { visibleTenant, wrongAudience } from './access.ts';
+import { visibleTenant, wrongAudience, type Viewer } from './access.ts';
+import { actionFlash, postedTenantForm } from './flash.ts';
 import { consoleHandler, SeeOther } from './handler.ts';
 import { BrandingBody, consoleOperation, HandleParams, RefQuery } from './route-schemas.ts';
-import { assertCsrfToken, assertSameOrigin } from './session.ts';
-import { brandingFormOf, brandingPage, type BrandingForm, type Flash } from './tenant-pages.ts';
+import { brandingFormOf, brandingPage, type BrandingForm } from './tenant-pages.ts';
 
 const FIELDS: BrandingField[] = ['logoUrl', 'logoWidth', 'logoHeight', 'accentColor', 'supportContact'];
 
 export function consoleBrandingRoutes(deps: AppDeps) {
-  const { db, config } = deps;
+  const { db } = deps;
 
   /** "Branding saved." after the POST, only for this operator's own save in that request. */
-  async function savedFlash(operatorId: string, ref: string | undefined): Promise<Flash> {
-    if (!ref || !REQUEST_ID_SHAPE.test(ref)) return null;
-    const saved = (await auditOfActorInRequest(db, operatorActor(operatorId), ref)).some((row) => row.kind === 'tenant_branding_set');
-    return saved ? { tone: 'ok', message: 'Branding saved.', requestId: ref } : null;
-  }
+  const savedFlash = (viewer: Viewer, ref: string | undefined) =>
+    actionFlash(db, viewer, ref, (kind) => (kind === 'tenant_branding_set' ? { tone: 'ok', message: 'Branding saved.' } : null));
 
   return new Elysia({ name: 'console-branding' })
     .use(routeContext(deps))
@@ -40,7 +36,7 @@ export function consoleBrandingRoutes(deps: AppDeps) {
           tenant: view,
           form: brandingFormOf(tenant),
           editable: viewer.isAdmin,
-          flash: await savedFlash(viewer.session.operator.id, c.query.ref),
+          flash: await savedFlash(viewer, c.query.ref),
         });
       }),
       {
@@ -58,11 +54,7 @@ export function consoleBrandingRoutes(deps: AppDeps) {
     .post(
       '/console/tenants/:handle/branding',
       consoleHandler(deps, async (c) => {
-        const viewer = await c.viewer();
-        assertSameOrigin(c.request, config);
-        assertCsrfToken(c.body.csrf, viewer.session.csrfToken);
-        const { tenant, view } = await visibleTenant(deps, viewer, c.params.handle!);
-        c.ctx.facts.tenantId = view.id;
+        const { viewer, tenant, view } = await postedTenantForm(deps, c);
         if (!viewer.isAdmin) throw wrongAudience(`Only admins change ${view.name}’s branding.`);
         // A browser form sends every field; one left out (another client) counts as empty: cleared.
         const fields = Object.fromEntries(

@@ -5,7 +5,6 @@
 // id (`?ref=`), checked against the audit trail.
 import { Elysia, t } from 'elysia';
 import { listGrants } from '../access/grants.ts';
-import { auditOfActorInRequest, operatorActor } from '../audit/audit.ts';
 import { listVisitorSecurityEvents } from '../audit/security-events.ts';
 import { listVisitorLinks } from '../magic-link/magic-link.ts';
 import { listVisitorPendingSignIns } from '../magic-link/pending.ts';
@@ -32,9 +31,9 @@ import { consoleHandler, SeeOther, type ConsoleRequest } from './handler.ts';
 import { operatorEmails } from './operators.ts';
 import { requestPage } from './request-page.ts';
 import { ActionBody, ConfirmBody, ConfirmQuery, consoleOperation, HandleParams, RefQuery } from './route-schemas.ts';
-import { assertCsrfToken, assertSameOrigin } from './session.ts';
+import { actionFlash, postedTenantForm } from './flash.ts';
 import { shopperPage } from './shopper-page.ts';
-import { homePage, tenantPage, type Flash } from './tenant-pages.ts';
+import { homePage, tenantPage } from './tenant-pages.ts';
 import { secretPage } from './webhook-pages.ts';
 import { countOpenReports, outboxHealth, outboxProblems, shopperReports, tenantReports, type ConsoleTenant } from './tenant-queries.ts';
 
@@ -88,24 +87,13 @@ const SIGN_IN_FIRST = { 303: 'Not signed in: to /console/sign-in.' };
 const ACTION_ERRORS: ErrorCode[] = ['not_signed_in', 'invalid_request', 'invalid_email', 'invalid_resource', 'wrong_audience', 'not_found'];
 
 export function consolePageRoutes(deps: AppDeps) {
-  const { db, config } = deps;
+  const { db } = deps;
 
-  /** The banner after an action: only for an action this operator did in that request. */
-  async function flashFor(viewer: Viewer, ref: string | undefined): Promise<Flash> {
-    if (!ref || !REQUEST_ID_SHAPE.test(ref)) return null;
-    for (const row of await auditOfActorInRequest(db, operatorActor(viewer.session.operator.id), ref)) {
-      const done = describeDone(row.kind, row.detail ?? {});
-      if (done) return { ...done, requestId: ref };
-    }
-    return null;
-  }
+  const flashFor = (viewer: Viewer, ref: string | undefined) => actionFlash(db, viewer, ref, describeDone);
 
   /** A console form naming an action: same origin, the session's CSRF token, a tenant and action the operator may use. */
   async function postedAction(c: ConsoleRequest, name: string) {
-    const viewer = await c.viewer();
-    assertSameOrigin(c.request, config);
-    assertCsrfToken(c.body.csrf, viewer.session.csrfToken);
-    const { tenant, view } = await visibleTenant(deps, viewer, c.params.handle!);
+    const { viewer, tenant, view } = await postedTenantForm(deps, c);
     const action = parseAction(name, c.body);
     await authorizeAction(deps, viewer, view, action);
     return { viewer, tenant, view, action };

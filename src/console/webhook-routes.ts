@@ -5,9 +5,8 @@
 // only. Removing, rotating and re-sending are confirmed actions (actions.ts).
 import { Elysia } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
-import { auditOfActorInRequest, operatorActor, recordAudit } from '../audit/audit.ts';
+import { operatorActor, recordAudit } from '../audit/audit.ts';
 import { routeContext } from '../route-context.ts';
-import { REQUEST_ID_SHAPE } from '../support/reports.ts';
 import {
   createEndpoint,
   InvalidWebhookEvents,
@@ -20,7 +19,7 @@ import { WEBHOOK_EVENT_TYPES } from '../webhooks/events.ts';
 import { visibleTenant, wrongAudience, type Viewer } from './access.ts';
 import { consoleHandler, type ConsoleRequest } from './handler.ts';
 import { consoleOperation, HandleParams, RefQuery, WebhookAddBody } from './route-schemas.ts';
-import { assertCsrfToken, assertSameOrigin } from './session.ts';
+import { actionFlash, postedTenantForm } from './flash.ts';
 import type { Flash } from './tenant-pages.ts';
 import { ALL_EVENTS_FIELD, EMPTY_WEBHOOK_FORM, eventField, secretPage, webhooksPage, type WebhookForm } from './webhook-pages.ts';
 
@@ -56,16 +55,9 @@ function formValues(body: Record<string, unknown>): WebhookForm['values'] {
 }
 
 export function consoleWebhookRoutes(deps: AppDeps) {
-  const { db, config } = deps;
+  const { db } = deps;
 
-  async function flashFor(viewer: Viewer, ref: string | undefined): Promise<Flash> {
-    if (!ref || !REQUEST_ID_SHAPE.test(ref)) return null;
-    for (const row of await auditOfActorInRequest(db, operatorActor(viewer.session.operator.id), ref)) {
-      const done = describeDone(row.kind, row.detail ?? {});
-      if (done) return { ...done, requestId: ref };
-    }
-    return null;
-  }
+  const flashFor = (viewer: Viewer, ref: string | undefined) => actionFlash(db, viewer, ref, describeDone);
 
   async function page(c: ConsoleRequest, viewer: Viewer, form: WebhookForm, flash: Flash): Promise<string> {
     const { view } = await visibleTenant(deps, viewer, c.params.handle!);
@@ -108,11 +100,7 @@ export function consoleWebhookRoutes(deps: AppDeps) {
     .post(
       '/console/tenants/:handle/webhooks',
       consoleHandler(deps, async (c) => {
-        const viewer = await c.viewer();
-        assertSameOrigin(c.request, config);
-        assertCsrfToken(c.body.csrf, viewer.session.csrfToken);
-        const { tenant, view } = await visibleTenant(deps, viewer, c.params.handle!);
-        c.ctx.facts.tenantId = view.id;
+        const { viewer, tenant, view } = await postedTenantForm(deps, c);
         if (!viewer.isAdmin) throw wrongAudience(`Only admins add webhook endpoints for ${view.name}.`);
         const values = formValues(c.body);
         const errors: WebhookForm['errors'] = {};
