@@ -46,6 +46,14 @@ export function invalidArgument(message: string): CliError {
   return new CliError('invalid_argument', message);
 }
 
+/** Runs the command `args[0]` names among `verbs`; a missing or unknown verb answers with the ones there are. */
+export function dispatchVerb(noun: string, args: string[], verbs: Record<string, (rest: string[]) => Command>): Command {
+  const [verb, ...rest] = args;
+  const run = verb !== undefined && Object.hasOwn(verbs, verb) ? verbs[verb] : undefined;
+  if (run) return run(rest);
+  throw invalidArgument(`${verb ? `unknown verb "${noun} ${verb}"` : 'missing verb'}: use ${noun} ${Object.keys(verbs).join('|')}`);
+}
+
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** node:util parseArgs in strict mode, with its errors turned into one-line `invalid_argument`s. */

@@ -6,7 +6,7 @@ import { isNormalisedResource } from '../access/paths.ts';
 import { systemClock } from '../clock.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { parseHandleFlag, parseText, requireFlag, requireTenant, table, when } from './cli-flags.ts';
-import { CliError, invalidArgument, parseVerbArgs, type Command } from './command.ts';
+import { CliError, invalidArgument, parseVerbArgs, type Command, dispatchVerb } from './command.ts';
 
 const TARGET_FLAGS = {
   handle: { type: 'string' },
@@ -29,17 +29,11 @@ const LIST_FLAGS = { handle: { type: 'string' }, email: { type: 'string' }, json
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2})?(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/i;
 
 export function grantCommand(args: string[]): Command {
-  const [verb, ...rest] = args;
-  switch (verb) {
-    case 'add':
-      return addCommand(rest);
-    case 'remove':
-      return removeCommand(rest);
-    case 'list':
-      return listCommand(rest);
-    default:
-      throw invalidArgument(`${verb ? `unknown verb "grant ${verb}"` : 'missing verb'}: use grant add|remove|list`);
-  }
+  return dispatchVerb('grant', args, {
+    add: addCommand,
+    remove: removeCommand,
+    list: listCommand,
+  });
 }
 
 function parseEmail(verb: string, raw: string | undefined): string {

@@ -6,7 +6,7 @@ import { insertJwtKey, isJwtAlg, JWT_ALGS, listJwtKeys, looksLikeKid, newKid, re
 import { deriveKeyRing } from '../tokens/keys.ts';
 import { seal } from '../tokens/sealed.ts';
 import { parseHandleFlag, requireFlag, requireTenant, table, when } from './cli-flags.ts';
-import { CliError, invalidArgument, parseVerbArgs, type Command } from './command.ts';
+import { CliError, invalidArgument, parseVerbArgs, type Command, dispatchVerb } from './command.ts';
 import { parseKeyMaterial, readKeyFile } from './jwt-key-material.ts';
 
 const ADD_FLAGS = {
@@ -19,17 +19,11 @@ const ADD_FLAGS = {
 const JSON_ONLY = { json: { type: 'boolean' } } as const;
 
 export function jwtKeyCommand(args: string[]): Command {
-  const [verb, ...rest] = args;
-  switch (verb) {
-    case 'add':
-      return addCommand(rest);
-    case 'list':
-      return listCommand(rest);
-    case 'remove':
-      return removeCommand(rest);
-    default:
-      throw invalidArgument(`${verb ? `unknown verb "jwt-key ${verb}"` : 'missing verb'}: use jwt-key add|list|remove`);
-  }
+  return dispatchVerb('jwt-key', args, {
+    add: addCommand,
+    list: listCommand,
+    remove: removeCommand,
+  });
 }
 
 function addCommand(args: string[]): Command {

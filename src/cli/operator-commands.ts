@@ -13,7 +13,7 @@ import {
 } from '../console/operators.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { requireFlag, requireTenant, table, when } from './cli-flags.ts';
-import { CliError, invalidArgument, parseVerbArgs, type Command } from './command.ts';
+import { CliError, invalidArgument, parseVerbArgs, type Command, dispatchVerb } from './command.ts';
 import { HANDLE } from '../tenants/tenants.ts';
 
 const ADD_FLAGS = {
@@ -25,17 +25,11 @@ const ADD_FLAGS = {
 const JSON_ONLY = { json: { type: 'boolean' } } as const;
 
 export function operatorCommand(args: string[]): Command {
-  const [verb, ...rest] = args;
-  switch (verb) {
-    case 'add':
-      return addCommand(rest);
-    case 'list':
-      return listCommand(rest);
-    case 'remove':
-      return removeCommand(rest);
-    default:
-      throw invalidArgument(`${verb ? `unknown verb "operator ${verb}"` : 'missing verb'}: use operator add|list|remove`);
-  }
+  return dispatchVerb('operator', args, {
+    add: addCommand,
+    list: listCommand,
+    remove: removeCommand,
+  });
 }
 
 function parseEmail(raw: string): string {

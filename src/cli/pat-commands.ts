@@ -5,7 +5,7 @@ import { systemClock } from '../clock.ts';
 import { createPat, listPats, revokePat, type Pat } from '../credentials/pats.ts';
 import { isOperatorScope, isScope, OPERATOR_SCOPES, TENANT_SCOPES } from '../credentials/scopes.ts';
 import { parseHandleFlag, parseText, requireTenant, table, when } from './cli-flags.ts';
-import { CliError, invalidArgument, parseVerbArgs, type Command } from './command.ts';
+import { CliError, invalidArgument, parseVerbArgs, type Command, dispatchVerb } from './command.ts';
 
 const CREATE_FLAGS = {
   handle: { type: 'string' },
@@ -19,17 +19,11 @@ const JSON_ONLY = { json: { type: 'boolean' } } as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function patCommand(args: string[]): Command {
-  const [verb, ...rest] = args;
-  switch (verb) {
-    case 'create':
-      return createCommand(rest);
-    case 'list':
-      return listCommand(rest);
-    case 'revoke':
-      return revokeCommand(rest);
-    default:
-      throw invalidArgument(`${verb ? `unknown verb "pat ${verb}"` : 'missing verb'}: use pat create|list|revoke`);
-  }
+  return dispatchVerb('pat', args, {
+    create: createCommand,
+    list: listCommand,
+    revoke: revokeCommand,
+  });
 }
 
 /** `--scopes a,b` (or repeated): every scope known, tenant scopes with --handle, operator scopes with --operator. */

@@ -3,26 +3,19 @@
 import type { Db } from '../db/db.ts';
 import { isUniqueViolation } from '../db/db.ts';
 import { findTenantByHandle, insertTenant, listTenants, updateTenant, type Tenant } from '../tenants/tenants.ts';
-import { CliError, invalidArgument, parseVerbArgs, type Command } from './command.ts';
+import { CliError, invalidArgument, parseVerbArgs, type Command, dispatchVerb } from './command.ts';
 import { describeTenant, tenantTable } from './tenant-output.ts';
 import { newTenantInput, parseHandle, TENANT_FLAGS, tenantChanges } from './tenant-flags.ts';
 
 const JSON_ONLY = { json: { type: 'boolean' } } as const;
 
 export function tenantCommand(args: string[]): Command {
-  const [verb, ...rest] = args;
-  switch (verb) {
-    case 'add':
-      return addTenant(rest);
-    case 'update':
-      return changeTenant(rest);
-    case 'list':
-      return listAll(rest);
-    case 'show':
-      return showTenant(rest);
-    default:
-      throw invalidArgument(`${verb ? `unknown verb "tenant ${verb}"` : 'missing verb'}: use tenant add|update|list|show`);
-  }
+  return dispatchVerb('tenant', args, {
+    add: addTenant,
+    update: changeTenant,
+    list: listAll,
+    show: showTenant,
+  });
 }
 
 function addTenant(args: string[]): Command {

@@ -21,7 +21,7 @@ import {
   type Endpoint,
 } from '../webhooks/endpoints.ts';
 import { parseHandleFlag, parseText, requireFlag, requireTenant, table, when } from './cli-flags.ts';
-import { CliError, invalidArgument, parseVerbArgs, type Command } from './command.ts';
+import { CliError, invalidArgument, parseVerbArgs, type Command, dispatchVerb } from './command.ts';
 
 const JSON_ONLY = { json: { type: 'boolean' } } as const;
 const HANDLE = { handle: { type: 'string' }, json: { type: 'boolean' } } as const;
@@ -36,29 +36,16 @@ const ADD_FLAGS = {
 const DELIVERIES_FLAGS = { handle: { type: 'string' }, dead: { type: 'boolean' }, json: { type: 'boolean' } } as const;
 
 export function webhookCommand(args: string[]): Command {
-  const [verb, ...rest] = args;
-  if (verb === 'endpoint') return endpointCommand(rest);
-  if (verb === 'deliveries') return deliveriesCommand(rest);
-  if (verb === 'resend') return resendCommand(rest);
-  throw invalidArgument(`${verb ? `unknown verb "webhook ${verb}"` : 'missing verb'}: use webhook endpoint|deliveries|resend`);
+  return dispatchVerb('webhook', args, { endpoint: endpointCommand, deliveries: deliveriesCommand, resend: resendCommand });
 }
 
 function endpointCommand(args: string[]): Command {
-  const [verb, ...rest] = args;
-  switch (verb) {
-    case 'add':
-      return addCommand(rest);
-    case 'list':
-      return listCommand(rest);
-    case 'remove':
-      return removeCommand(rest);
-    case 'rotate':
-      return rotateCommand(rest);
-    default:
-      throw invalidArgument(
-        `${verb ? `unknown verb "webhook endpoint ${verb}"` : 'missing verb'}: use webhook endpoint add|list|remove|rotate`,
-      );
-  }
+  return dispatchVerb('webhook endpoint', args, {
+    add: addCommand,
+    list: listCommand,
+    remove: removeCommand,
+    rotate: rotateCommand,
+  });
 }
 
 async function keyRing(config: Config) {
