@@ -6,7 +6,7 @@ import { endOrderGrants } from '../access/grants.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { addSeconds, type Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
-import { revokeOrderSessions } from '../sessions/sessions.ts';
+import { mintNewSession, revokeOrderSessions } from '../sessions/sessions.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import type { KeyRing } from '../tokens/keys.ts';
 import { hashToken, mintToken, verifyToken } from '../tokens/tokens.ts';
@@ -97,16 +97,8 @@ export async function openHandoff(
   context: { userAgent: string | null; ip: string; sessionTtlSeconds: number; requestId: string },
 ): Promise<HandoffOutcome> {
   const now = deps.clock.now();
-  const token = mintToken(deps.keys, 'vs');
-  const consumed = await consumeHandoffIntoSession(deps.db, handoff.id, {
-    sessionId: crypto.randomUUID(),
-    tokenHash: hashToken(token),
-    expiresAt: addSeconds(now, context.sessionTtlSeconds),
-    userAgent: context.userAgent?.slice(0, 512) ?? null,
-    ip: context.ip,
-    requestId: context.requestId,
-    now,
-  });
+  const { token, row } = mintNewSession(deps.keys, now, context);
+  const consumed = await consumeHandoffIntoSession(deps.db, handoff.id, row);
   if (consumed) return { kind: 'opened', session: { ...consumed, token } };
   const again = await findHandoffById(deps.db, handoff.id);
   const state = again ? stateOf(again, now) : ({ kind: 'invalid' } as const);

@@ -4,7 +4,7 @@
 import { auditInsert } from '../audit/audit.ts';
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
-import { orderSessionInsert, orderSessionRoom } from '../sessions/sessions.ts';
+import { type NewSessionRow, orderSessionInsert, orderSessionRoom } from '../sessions/sessions.ts';
 import { visitorUpsert } from '../visitors/visitors.ts';
 import { webhookEventInsert } from '../webhooks/events.ts';
 
@@ -77,16 +77,6 @@ export async function listVisitorHandoffs(db: Db, visitorId: string, limit = 25)
     where h.visitor_id = ${visitorId}::uuid order by h.created_at desc limit ${limit}`);
 }
 
-export type NewOrderSession = {
-  sessionId: string;
-  tokenHash: string;
-  expiresAt: Date;
-  userAgent: string | null;
-  ip: string;
-  requestId: string;
-  now: Date;
-};
-
 export type ConsumedHandoff = { session_id: string; visitor_id: string; return_to: string; expires_at: Date };
 
 /**
@@ -98,7 +88,7 @@ export type ConsumedHandoff = { session_id: string; visitor_id: string; return_t
  * (a row lock would not do: the racing opens are of different handoffs, and the sessions they
  * count do not exist yet).
  */
-export async function consumeHandoffIntoSession(db: Db, handoffId: string, session: NewOrderSession): Promise<ConsumedHandoff | undefined> {
+export async function consumeHandoffIntoSession(db: Db, handoffId: string, session: NewSessionRow): Promise<ConsumedHandoff | undefined> {
   return db.transaction(async (tx) => {
     await tx.many(sql`
       select pg_advisory_xact_lock(hashtextextended('handoff-order:' || tenant_id::text || ':' || order_id, 0))
@@ -107,7 +97,7 @@ export async function consumeHandoffIntoSession(db: Db, handoffId: string, sessi
   });
 }
 
-function consumeLocked(db: Db, handoffId: string, session: NewOrderSession): Promise<ConsumedHandoff | undefined> {
+function consumeLocked(db: Db, handoffId: string, session: NewSessionRow): Promise<ConsumedHandoff | undefined> {
   return db.one<ConsumedHandoff>(sql`
     with used as (
       update handoffs

@@ -19,7 +19,8 @@ import { originAllowed } from '../http/csrf.ts';
 import { requestContext } from '../http/request-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import type { KeyRing } from '../tokens/keys.ts';
-import { hashToken, mintToken } from '../tokens/tokens.ts';
+import { mintNewSession } from '../sessions/sessions.ts';
+import { hashToken } from '../tokens/tokens.ts';
 import {
   type ChallengePurpose,
   findLivePasskey,
@@ -249,18 +250,12 @@ export async function signInByPasskey(
   }).catch(() => null);
   if (!verified?.verified) throw rejected();
   const now = deps.clock.now();
-  const token = mintToken(deps.keys, 'vs');
+  const { token, row } = mintNewSession(deps.keys, now, context);
   const session = await signInWithPasskey(deps.db, {
     passkey,
     newSignCount: verified.authenticationInfo.newCounter,
     backedUp: verified.authenticationInfo.credentialBackedUp,
-    sessionId: crypto.randomUUID(),
-    tokenHash: hashToken(token),
-    expiresAt: addSeconds(now, context.sessionTtlSeconds),
-    userAgent: context.userAgent?.slice(0, 512) ?? null,
-    ip: context.ip,
-    requestId: context.requestId,
-    now,
+    ...row,
   });
   if (!session) throw rejected();
   return { ...session, token };

@@ -4,7 +4,7 @@
 import { auditInsert } from '../audit/audit.ts';
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
-import { sessionInsert } from '../sessions/sessions.ts';
+import { type NewSessionRow, sessionInsert } from '../sessions/sessions.ts';
 import { webhookEventInsert } from '../webhooks/events.ts';
 
 export type ChallengePurpose = 'registration' | 'authentication';
@@ -147,18 +147,11 @@ export async function removePasskey(
   return row !== undefined;
 }
 
-export type PasskeySignIn = {
+export type PasskeySignIn = NewSessionRow & {
   passkey: PasskeyRow;
   /** What the verified assertion reported. */
   newSignCount: number;
   backedUp: boolean;
-  sessionId: string;
-  tokenHash: string;
-  expiresAt: Date;
-  userAgent: string | null;
-  ip: string;
-  requestId: string;
-  now: Date;
 };
 
 export type PasskeySessionRow = { visitor_id: string; email: string; session_id: string; expires_at: Date; created_at: Date };

@@ -2,7 +2,7 @@
 import { addSeconds, type Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
 import type { KeyRing } from '../tokens/keys.ts';
-import { hashToken, verifyToken } from '../tokens/tokens.ts';
+import { hashToken, mintToken, verifyToken } from '../tokens/tokens.ts';
 import { findLiveSessionByTokenHash, slideSession, type SessionRow } from './queries.ts';
 
 export const SESSION_COOKIE = '__Host-visitor_session';
@@ -26,6 +26,41 @@ export {
   type SessionScope,
   type SessionViewRow,
 } from './queries.ts';
+
+/** A session about to be written by a composite statement: the row's values, the token's hash only. */
+export type NewSessionRow = {
+  sessionId: string;
+  tokenHash: string;
+  expiresAt: Date;
+  userAgent: string | null;
+  ip: string;
+  requestId: string;
+  now: Date;
+};
+
+/**
+ * Mints a session token (`vs_…`) and the row that will hold its hash, for whichever feature opens
+ * the session (link or code, handoff, passkey, a pending sign-in's other browser).
+ */
+export function mintNewSession(
+  keys: KeyRing,
+  now: Date,
+  context: { userAgent: string | null; ip: string; sessionTtlSeconds: number; requestId: string },
+): { token: string; row: NewSessionRow } {
+  const token = mintToken(keys, 'vs');
+  return {
+    token,
+    row: {
+      sessionId: crypto.randomUUID(),
+      tokenHash: hashToken(token),
+      expiresAt: addSeconds(now, context.sessionTtlSeconds),
+      userAgent: context.userAgent?.slice(0, 512) ?? null,
+      ip: context.ip,
+      requestId: context.requestId,
+      now,
+    },
+  };
+}
 
 const SLIDE_EVERY_SECONDS = 3600;
 
