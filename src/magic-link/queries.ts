@@ -256,3 +256,19 @@ export const LINKS_SENT_WEBHOOK = webhookEventInsert(sql`
                sent.to_address, sent.request_id, sent.sent_at
         from sent
         where sent.magic_link_id is not null`);
+
+/**
+ * Retention: deletes up to `limit` links that ended (expired, or never sent) before `before`; a
+ * used link stays while the session it made is kept (the console's story of that session starts
+ * with it). Their mails and pending sign-ins go with them (on delete cascade). Returns how many.
+ */
+export async function deleteEndedLinksBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const rows = await db.many(sql`
+    delete from magic_links where ctid = any(array(
+      select l.ctid from magic_links l
+      where coalesce(l.expires_at, l.created_at) < ${before}
+        and (l.used_by_session_id is null or not exists (select 1 from sessions s where s.id = l.used_by_session_id))
+      limit ${limit}))
+    returning 1`);
+  return rows.length;
+}
