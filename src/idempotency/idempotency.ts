@@ -27,6 +27,7 @@ const IDEMPOTENT_PATHS = new Set([
   '/v2/public/content-report',
   '/v2/operator/escalations',
   '/v2/access/handoffs',
+  '/v2/access/visitors/sign-out',
 ]);
 /**
  * Routes whose answer holds a live credential (a handoff's link): the stored body is sealed at rest
