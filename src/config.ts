@@ -215,13 +215,14 @@ function retentionFrom(env: Env, sessionMaxAgeSeconds: number): Readonly<Record<
     Object.entries(RETENTION_SETTINGS).map(([kind, setting]) => [kind, integer(env, setting.env, setting.days, 1)]),
   ) as Record<RetentionKind, number>;
   // The console tells a shopper's story from audit rows: how each kept session and link began
-  // (sign_in_requested, link_consumed). A session is kept up to SESSION_MAX_AGE plus its retention
-  // after sign-in, so the audit rows must outlive that.
-  const needed = Math.max(Math.ceil(sessionMaxAgeSeconds / 86_400) + days.sessions, days.magicLinks + 1);
+  // (sign_in_requested, link_consumed). A session, and the link it was made by, are kept up to
+  // SESSION_MAX_AGE plus RETENTION_SESSIONS_DAYS after sign-in; an unused link RETENTION_MAGIC_LINKS_DAYS
+  // after it expired. The audit rows must outlive both (a day more: a link may be used hours after it was asked for).
+  const needed = Math.max(Math.ceil(sessionMaxAgeSeconds / 86_400) + days.sessions, days.magicLinks) + 1;
   if (days.auditEvents < needed) {
     throw new ConfigError(
       'RETENTION_AUDIT_DAYS',
-      `must be ≥ ${needed} (SESSION_MAX_AGE in days + RETENTION_SESSIONS_DAYS, and more than RETENTION_MAGIC_LINKS_DAYS), got ${days.auditEvents}`,
+      `must be ≥ ${needed} (the longer of SESSION_MAX_AGE in days + RETENTION_SESSIONS_DAYS and RETENTION_MAGIC_LINKS_DAYS, plus a day), got ${days.auditEvents}`,
     );
   }
   return Object.freeze(days);

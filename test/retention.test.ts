@@ -76,12 +76,11 @@ async function session(input: { expiresAt: Date; revokedAt?: Date | null; create
   return row!.id;
 }
 
-async function link(input: { expiresAt: Date | null; createdAt?: Date; usedBy?: string | null }): Promise<string> {
+async function link(input: { expiresAt: Date | null; createdAt?: Date; usedAt?: Date }): Promise<string> {
   const row = await h.db.one<{ id: string }>(sql`
-    insert into magic_links (tenant_id, visitor_id, token_hash, code_hash, secret_id, return_to, request_id, created_at, sent_at, expires_at, used_at, used_by_session_id)
+    insert into magic_links (tenant_id, visitor_id, token_hash, code_hash, secret_id, return_to, request_id, created_at, sent_at, expires_at, used_at)
     values (${h.gharart.id}::uuid, ${visitorId}::uuid, ${crypto.randomUUID()}, 'x', 's', '/', 'req_link',
-            ${input.createdAt ?? input.expiresAt}, ${input.expiresAt}, ${input.expiresAt},
-            ${input.usedBy ? input.expiresAt : null}, ${input.usedBy ?? null}::uuid)
+            ${input.createdAt ?? input.expiresAt}, ${input.expiresAt}, ${input.expiresAt}, ${input.usedAt ?? null})
     returning id`);
   return row!.id;
 }
@@ -142,7 +141,7 @@ describe('the janitor keeps each table for its retention, and not longer', () =>
     expect(await left('mail_outbox', ids)).toEqual([ids[0]!, ids[3]!].sort());
   });
 
-  it('sessions: revoked or expired past the window go; a used link stays while its session does', async () => {
+  it('sessions: revoked or expired past the window go; a used link stays as long as its session may', async () => {
     const window = edges(days().sessions);
     const live = await session({ expiresAt: ago(-DAY) });
     const revokedInside = await session({ expiresAt: ago(-DAY), revokedAt: window.inside });
@@ -154,15 +153,18 @@ describe('the janitor keeps each table for its retention, and not longer', () =>
     const unusedInside = await link({ expiresAt: links.inside });
     const unusedPast = await link({ expiresAt: links.past });
     const neverSent = await link({ expiresAt: null, createdAt: links.past });
-    const usedByKept = await link({ expiresAt: links.past, usedBy: revokedInside });
-    const usedByGone = await link({ expiresAt: links.past, usedBy: revokedPast });
+    // A used link is kept SESSION_MAX_AGE + RETENTION_SESSIONS_DAYS after its use: by then its session is gone too.
+    const used = edges(h.deps.config.sessionMaxAgeSeconds / DAY + days().sessions);
+    const usedInside = await link({ expiresAt: used.inside, usedAt: used.inside });
+    const usedPast = await link({ expiresAt: used.past, usedAt: used.past });
+    const usedLately = await link({ expiresAt: links.past, usedAt: links.past });
 
     await h.runtime.janitor.sweep();
     expect(await left('sessions', [live, revokedInside, revokedPast, expiredInside, expiredPast])).toEqual(
       [live, revokedInside, expiredInside].sort(),
     );
-    expect(await left('magic_links', [unusedInside, unusedPast, neverSent, usedByKept, usedByGone])).toEqual(
-      [unusedInside, usedByKept].sort(),
+    expect(await left('magic_links', [unusedInside, unusedPast, neverSent, usedInside, usedPast, usedLately])).toEqual(
+      [unusedInside, usedInside, usedLately].sort(),
     );
   });
 
@@ -288,7 +290,8 @@ describe('bounded batches', () => {
       'handoffs_expires_idx',
       'console_sessions_active_idx',
       'sessions_ended_idx',
-      'magic_links_ended_idx',
+      'magic_links_unused_ended_idx',
+      'magic_links_used_idx',
       'mail_outbox_finished_idx',
       'webhook_deliveries_finished_idx',
       'security_events_seen_idx',
@@ -327,44 +330,53 @@ describe('bounded batches', () => {
 });
 
 describe('the console’s story of a shopper', () => {
-  it('a kept session still shows the link it came from and who asked for it; both go together after the session’s window', async () => {
+  let consoleIp = 50;
+  /** The console's shopper page, read by an admin signed in afresh (console sessions last hours, the clock moves days). */
+  async function shopperPage(email: string): Promise<string> {
+    const admin = await new ConsoleClient(h, 'story-admin@ops.test', `192.0.2.${consoleIp++}`).signIn();
+    return (await admin.get(`/console/tenants/gharart/shopper?email=${encodeURIComponent(email)}`)).text();
+  }
+
+  it('a kept session still shows the link it came from and who asked for it; the link outlives it, the audit rows both', async () => {
+    await upsertOperator(h.db, { email: 'story-admin@ops.test', role: 'admin', tenantIds: [], now: h.clock.now() });
     const email = 'story@example.com';
     const { jar } = await h.signIn(email);
     expect((await h.json('/v2/visitor/auth/logout', {}, { jar, headers: { origin: 'http://localhost' } })).status).toBe(204);
     const requestId = (await h.db.one<{ request_id: string }>(sql`
       select l.request_id from magic_links l join visitors v on v.id = l.visitor_id where v.email = ${email}`))!.request_id;
 
-    // Just inside the sessions' window after the logout: the link expired long ago, but stays.
+    // Just inside the sessions' window after the logout: the session, its link (expired long ago) and who asked.
     h.clock.advance(days().sessions * DAY - MINUTE);
     await h.runtime.janitor.sweep();
-    await upsertOperator(h.db, { email: 'story-admin@ops.test', role: 'admin', tenantIds: [], now: h.clock.now() });
-    let page = await (
-      await (
-        await new ConsoleClient(h, 'story-admin@ops.test', '192.0.2.50').signIn()
-      ).get(`/console/tenants/gharart/shopper?email=${encodeURIComponent(email)}`)
-    ).text();
+    let page = await shopperPage(email);
+    expect(page).toContain('id="session-');
     expect(page).toContain(requestId);
     expect(page).toMatch(/Requested by<\/dt><dd>the shopper/);
-    expect(page).toContain('Signed in');
 
+    // Past it: the session goes; the link stays, with who asked for it.
     h.clock.advance(2 * MINUTE);
     await h.runtime.janitor.sweep();
-    page = await (
-      await (
-        await new ConsoleClient(h, 'story-admin@ops.test', '192.0.2.51').signIn()
-      ).get(`/console/tenants/gharart/shopper?email=${encodeURIComponent(email)}`)
-    ).text();
+    page = await shopperPage(email);
+    expect(page).not.toContain('id="session-');
+    expect(page).toContain(requestId);
+    expect(page).toMatch(/Requested by<\/dt><dd>the shopper/);
+
+    // The longest a session of that sign-in could have been kept (SESSION_MAX_AGE + its window): the link goes.
+    h.clock.advance(h.deps.config.sessionMaxAgeSeconds);
+    await h.runtime.janitor.sweep();
+    page = await shopperPage(email);
     expect(page).not.toContain(requestId);
     // The audit trail of that sign-in outlives both (RETENTION_AUDIT_DAYS ≥ what the console needs).
     const [audit] = await h.db.many<{ n: number }>(sql`select count(*)::int as n from audit_events where request_id = ${requestId}`);
     expect(audit!.n).toBeGreaterThan(0);
   });
 
-  it('RETENTION_AUDIT_DAYS may not be shorter than the sessions the console shows', () => {
+  it('RETENTION_AUDIT_DAYS may not be shorter than the sessions and links the console shows', () => {
     const base = { NODE_ENV: 'test' };
     expect(loadConfig(base).retentionDays).toMatchObject({ requestLog: 30, auditEvents: 365, sessions: 90, magicLinks: 30 });
-    expect(() => loadConfig({ ...base, RETENTION_AUDIT_DAYS: '179' })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...base, RETENTION_AUDIT_DAYS: '180' })).not.toThrow();
+    expect(() => loadConfig({ ...base, RETENTION_AUDIT_DAYS: '180' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, RETENTION_AUDIT_DAYS: '181' })).not.toThrow();
+    expect(() => loadConfig({ ...base, RETENTION_MAGIC_LINKS_DAYS: '365' })).toThrow('RETENTION_AUDIT_DAYS');
     expect(() => loadConfig({ ...base, RETENTION_REQUEST_LOG_DAYS: '0' })).toThrow('RETENTION_REQUEST_LOG_DAYS');
   });
 });

@@ -23,7 +23,7 @@ import { deleteExpiredHandoffsBefore } from '../handoffs/handoffs.ts';
 import { deleteExpiredIdempotencyKeys } from '../idempotency/idempotency.ts';
 import { deleteExpiredCountersBefore } from '../limits/limiter.ts';
 import type { Logger } from '../log.ts';
-import { deleteEndedLinksBefore } from '../magic-link/magic-link.ts';
+import { deleteUnusedLinksBefore, deleteUsedLinksBefore } from '../magic-link/magic-link.ts';
 import { deleteExpiredPendingBefore } from '../magic-link/pending.ts';
 import { deleteFinishedMailBefore } from '../mail/outbox.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -43,13 +43,13 @@ export type JanitorDeps = {
   db: Db;
   clock: Clock;
   logger: Logger;
-  config: Pick<Config, 'retentionDays' | 'consoleIdleSeconds'>;
+  config: Pick<Config, 'retentionDays' | 'consoleIdleSeconds' | 'sessionMaxAgeSeconds'>;
   metrics?: Pick<Metrics, 'rowsDeleted'>;
 };
 
 export type JanitorOptions = { everyMs?: number; batchSize?: number; maxBatches?: number };
 
-/** The sweep's tables in order: sessions before links (a used link waits for its session), the big logs last. */
+/** The sweep's tables in order, the big logs last; a table may have several steps (rows that end differently). */
 function steps(config: JanitorDeps['config']): Step[] {
   const days = config.retentionDays;
   const ago = (seconds: number) => (now: Date) => addSeconds(now, -seconds);
@@ -66,7 +66,14 @@ function steps(config: JanitorDeps['config']): Step[] {
       remove: deleteIdleConsoleSessionsBefore,
     },
     { table: 'sessions', before: ago(days.sessions * DAY), remove: deleteEndedSessionsBefore },
-    { table: 'magic_links', before: ago(days.magicLinks * DAY), remove: deleteEndedLinksBefore },
+    { table: 'magic_links', before: ago(days.magicLinks * DAY), remove: deleteUnusedLinksBefore },
+    // A used link stays as long as the session it made can be kept: SESSION_MAX_AGE after sign-in,
+    // then RETENTION_SESSIONS_DAYS (one index range, no look-up of each link's session).
+    {
+      table: 'magic_links',
+      before: ago(Math.max(days.magicLinks * DAY, config.sessionMaxAgeSeconds + days.sessions * DAY)),
+      remove: deleteUsedLinksBefore,
+    },
     { table: 'mail_outbox', before: ago(days.mail * DAY), remove: deleteFinishedMailBefore },
     { table: 'webhook_deliveries', before: ago(days.webhookDeliveries * DAY), remove: deleteFinishedDeliveriesBefore },
     { table: 'security_events', before: ago(days.securityEvents * DAY), remove: deleteSecurityEventsBefore },
@@ -152,7 +159,7 @@ export class Janitor {
   }
 
   private record(removed: Map<string, number>, table: string, count: number): void {
-    removed.set(table, count);
+    removed.set(table, (removed.get(table) ?? 0) + count);
     if (count > 0) this.deps.metrics?.rowsDeleted(table, count);
   }
 }
