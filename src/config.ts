@@ -43,7 +43,28 @@ export type Config = Readonly<{
   metricsPort: number | null;
   /** GET /metrics on the main listener answers only `Authorization: Bearer` this; null: 404 there. */
   metricsToken: string | null;
+  /** How many days each kind of record is kept after it ended (RETENTION_*_DAYS; the janitor deletes the rest). */
+  retentionDays: Readonly<Record<RetentionKind, number>>;
 }>;
+
+/**
+ * What the janitor deletes, and after how many days by default (docs/deploy.md, "Retention"): each
+ * counted from when the record ended — written, sent, expired, revoked — not from when it began.
+ */
+export const RETENTION_SETTINGS = {
+  requestLog: { env: 'RETENTION_REQUEST_LOG_DAYS', days: 30 },
+  auditEvents: { env: 'RETENTION_AUDIT_DAYS', days: 365 },
+  securityEvents: { env: 'RETENTION_SECURITY_EVENTS_DAYS', days: 365 },
+  mail: { env: 'RETENTION_MAIL_DAYS', days: 30 },
+  magicLinks: { env: 'RETENTION_MAGIC_LINKS_DAYS', days: 30 },
+  pendingSignIns: { env: 'RETENTION_PENDING_SIGN_INS_DAYS', days: 30 },
+  passkeyChallenges: { env: 'RETENTION_PASSKEY_CHALLENGES_DAYS', days: 1 },
+  webhookDeliveries: { env: 'RETENTION_WEBHOOK_DELIVERIES_DAYS', days: 30 },
+  consoleSessions: { env: 'RETENTION_CONSOLE_SESSIONS_DAYS', days: 7 },
+  handoffs: { env: 'RETENTION_HANDOFFS_DAYS', days: 30 },
+  sessions: { env: 'RETENTION_SESSIONS_DAYS', days: 90 },
+} as const;
+export type RetentionKind = keyof typeof RETENTION_SETTINGS;
 
 /** A bad variable: the message is one line that names it. */
 export class ConfigError extends Error {
@@ -153,6 +174,7 @@ export function loadConfig(env: Env): Config {
   if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) throw new ConfigError('METRICS_PORT', 'must differ from PORT');
   const metricsToken = env.METRICS_TOKEN || null;
   if (metricsToken !== null && metricsToken.length < 32) throw new ConfigError('METRICS_TOKEN', 'must be at least 32 characters');
+  const retentionDays = retentionFrom(env, sessionMaxAgeSeconds);
   const apiDocsRaw = env.API_DOCS || (production ? 'off' : 'on');
   if (apiDocsRaw !== 'on' && apiDocsRaw !== 'off') throw new ConfigError('API_DOCS', `must be on or off, got "${apiDocsRaw}"`);
 
@@ -184,5 +206,24 @@ export function loadConfig(env: Env): Config {
     logLevel,
     metricsPort,
     metricsToken,
+    retentionDays,
   });
+}
+
+function retentionFrom(env: Env, sessionMaxAgeSeconds: number): Readonly<Record<RetentionKind, number>> {
+  const days = Object.fromEntries(
+    Object.entries(RETENTION_SETTINGS).map(([kind, setting]) => [kind, integer(env, setting.env, setting.days, 1)]),
+  ) as Record<RetentionKind, number>;
+  // The console tells a shopper's story from audit rows: how each kept session and link began
+  // (sign_in_requested, link_consumed). A session, and the link it was made by, are kept up to
+  // SESSION_MAX_AGE plus RETENTION_SESSIONS_DAYS after sign-in; an unused link RETENTION_MAGIC_LINKS_DAYS
+  // after it expired. The audit rows must outlive both (a day more: a link may be used hours after it was asked for).
+  const needed = Math.max(Math.ceil(sessionMaxAgeSeconds / 86_400) + days.sessions, days.magicLinks) + 1;
+  if (days.auditEvents < needed) {
+    throw new ConfigError(
+      'RETENTION_AUDIT_DAYS',
+      `must be ≥ ${needed} (the longer of SESSION_MAX_AGE in days + RETENTION_SESSIONS_DAYS and RETENTION_MAGIC_LINKS_DAYS, plus a day), got ${days.auditEvents}`,
+    );
+  }
+  return Object.freeze(days);
 }

@@ -208,6 +208,7 @@ describe('a storefront’s credential works only on its own host', () => {
         () => json('DELETE', '/v2/access/grants', { email: 'buyer@example.com', resource: '/content/absent/*' }),
       ],
       ['GET /v2/visitor/access', () => h.fetch('/v2/visitor/access?email=buyer@example.com', { host, ip: freshIp(), headers: auth })],
+      ['POST /v2/access/visitors/sign-out', () => json('POST', '/v2/access/visitors/sign-out', { email: 'buyer@example.com' })],
       ['POST /v2/visitor/auth/magic-link', () => json('POST', '/v2/visitor/auth/magic-link', { email: `link-${n}@example.com` })],
     ];
   }

@@ -250,7 +250,11 @@ const ROUTES: Record<string, Route> = {
   'GET /v2/access/grants': {
     fields: { email: 'query', handle: 'query' },
     send: (field, value) =>
-      query('/v2/access/grants', { email: 'text-fields@example.com', handle: 'gharart' }, { ...SHOP, headers: bearer(pat) })(field, value),
+      query(
+        '/v2/access/grants',
+        { email: 'nobody-signed-in@example.com', handle: 'gharart' },
+        { ...SHOP, headers: bearer(pat) },
+      )(field, value),
   },
   'DELETE /v2/access/grants': {
     fields: { handle: 'json', email: 'json', resource: 'json' },
@@ -283,6 +287,16 @@ const ROUTES: Record<string, Route> = {
   'POST /v2/access/orders/:orderId/revoke': {
     fields: { orderId: 'param' },
     send: (_, value) => h.json(`/v2/access/orders/${enc(value)}/revoke`, {}, { host: SERVICE_HOST, headers: bearer(pat) }),
+  },
+  'POST /v2/access/visitors/sign-out': {
+    fields: { email: 'json', handle: 'json' },
+    send: (field, value) =>
+      json(
+        'POST',
+        '/v2/access/visitors/sign-out',
+        { email: 'nobody-signed-in@example.com', handle: 'gharart' },
+        { host: SERVICE_HOST, headers: bearer(pat) },
+      )(field, value),
   },
   'POST /v2/webhooks/endpoints': {
     fields: { url: 'json', description: 'json' },

@@ -40,6 +40,21 @@ export class EdgeCache {
     this.entries.set(token, { identity, until: nowMs + this.ttlMs });
   }
 
+  /**
+   * Drops this visitor's cached answers (their sessions were just ended here): this instance refuses
+   * them at once, others within their cache's lifetime. A scan of at most `maxEntries`, on a rare write.
+   */
+  forgetVisitor(visitorId: string): number {
+    let dropped = 0;
+    for (const [token, entry] of this.entries) {
+      if (entry.identity?.visitorId === visitorId) {
+        this.entries.delete(token);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -95,3 +95,12 @@ export async function auditOfActorInRequest(db: Db, actor: string, requestId: st
     where request_id = ${requestId} and actor = ${actor}
     order by created_at`);
 }
+
+/** Retention: deletes up to `limit` audit rows written before `before`; returns how many (the janitor repeats). */
+export async function deleteAuditEventsBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const rows = await db.many(sql`
+    delete from audit_events where ctid = any(array(
+      select ctid from audit_events where created_at < ${before} limit ${limit}))
+    returning 1`);
+  return rows.length;
+}

@@ -65,3 +65,12 @@ export class RequestLog {
     }
   }
 }
+
+/** Retention: deletes up to `limit` request log rows written before `before`; returns how many (the janitor repeats). */
+export async function deleteRequestLogBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const rows = await db.many(sql`
+    delete from request_log where ctid = any(array(
+      select ctid from request_log where created_at < ${before} limit ${limit}))
+    returning 1`);
+  return rows.length;
+}

@@ -73,3 +73,15 @@ export async function listVisitorSecurityEvents(db: Db, visitorId: string, limit
     order by created_at desc
     limit ${limit}`);
 }
+
+/**
+ * Retention: deletes up to `limit` security events last seen before `before` (a replayed link's
+ * event counts from its latest replay); returns how many (the janitor repeats).
+ */
+export async function deleteSecurityEventsBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const rows = await db.many(sql`
+    delete from security_events where ctid = any(array(
+      select ctid from security_events where coalesce(last_seen_at, created_at) < ${before} limit ${limit}))
+    returning 1`);
+  return rows.length;
+}

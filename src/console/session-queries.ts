@@ -38,3 +38,16 @@ export async function insertConsoleSession(
 export async function touchConsoleSession(db: Db, sessionId: string, now: Date): Promise<void> {
   await db.many(sql`update console_sessions set last_active_at = ${now} where session_id = ${sessionId}::uuid`);
 }
+
+/**
+ * Retention: deletes up to `limit` console session rows last active before `before` (the janitor
+ * passes a time past the idle timeout, so each of them has ended); returns how many. The session
+ * row itself is the sessions feature's, kept and deleted by its own retention.
+ */
+export async function deleteIdleConsoleSessionsBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const rows = await db.many(sql`
+    delete from console_sessions where ctid = any(array(
+      select ctid from console_sessions where last_active_at < ${before} limit ${limit}))
+    returning 1`);
+  return rows.length;
+}

@@ -16,6 +16,8 @@ import type { OperatorRole } from './operators.ts';
 import { revokeSession } from '../sessions/sessions.ts';
 import { findConsoleSession, touchConsoleSession } from './session-queries.ts';
 
+export { deleteIdleConsoleSessionsBefore } from './session-queries.ts';
+
 export const SESSION_COOKIE = '__Host-console_session';
 export const CHECK_COOKIE = '__Host-console_check';
 /**

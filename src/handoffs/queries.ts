@@ -147,3 +147,12 @@ export async function revokeOrderHandoffs(db: Db, tenantId: string, orderId: str
     returning id`);
   return rows.length;
 }
+
+/** Retention: deletes up to `limit` handoffs that expired before `before` (used or not); returns how many. */
+export async function deleteExpiredHandoffsBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const rows = await db.many(sql`
+    delete from handoffs where ctid = any(array(
+      select ctid from handoffs where expires_at < ${before} limit ${limit}))
+    returning 1`);
+  return rows.length;
+}

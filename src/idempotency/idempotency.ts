@@ -27,6 +27,7 @@ const IDEMPOTENT_PATHS = new Set([
   '/v2/public/content-report',
   '/v2/operator/escalations',
   '/v2/access/handoffs',
+  '/v2/access/visitors/sign-out',
 ]);
 /**
  * Routes whose answer holds a live credential (a handoff's link): the stored body is sealed at rest
@@ -173,7 +174,11 @@ async function replay(keys: KeyRing, stored: StoredRow, aad: string): Promise<Re
   return new Response(status === 204 ? null : body, { status, headers });
 }
 
-export async function cleanupIdempotencyKeys(deps: { db: Db; clock: Clock }): Promise<number> {
-  const rows = await deps.db.many(sql`delete from idempotency_keys where expires_at < ${deps.clock.now()} returning key`);
+/** Deletes up to `limit` records that expired before `before` (24 h after their request; the janitor repeats). */
+export async function deleteExpiredIdempotencyKeys(db: Db, before: Date, limit: number): Promise<number> {
+  const rows = await db.many(sql`
+    delete from idempotency_keys where ctid = any(array(
+      select ctid from idempotency_keys where expires_at < ${before} limit ${limit}))
+    returning 1`);
   return rows.length;
 }

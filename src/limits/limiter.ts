@@ -145,10 +145,13 @@ export class RateLimiter {
       headers: { 'retry-after': retryAfter },
     });
   }
+}
 
-  /** Removes expired counters (the janitor calls this). */
-  async cleanup(): Promise<number> {
-    const rows = await this.db.many(sql`delete from rate_limit_counters where expires_at < ${this.clock.now()} returning key`);
-    return rows.length;
-  }
+/** Deletes up to `limit` counters whose window ended before `before` (the janitor repeats); returns how many. */
+export async function deleteExpiredCountersBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const rows = await db.many(sql`
+    delete from rate_limit_counters where ctid = any(array(
+      select ctid from rate_limit_counters where expires_at < ${before} limit ${limit}))
+    returning 1`);
+  return rows.length;
 }

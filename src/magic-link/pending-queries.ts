@@ -241,3 +241,12 @@ export async function listVisitorPendingSignIns(db: Db, visitorId: string, limit
     order by p.created_at desc
     limit ${limit}`);
 }
+
+/** Retention: deletes up to `limit` pending sign-ins that expired before `before`; returns how many. */
+export async function deleteExpiredPendingBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const rows = await db.many(sql`
+    delete from pending_sign_ins where ctid = any(array(
+      select ctid from pending_sign_ins where expires_at < ${before} limit ${limit}))
+    returning 1`);
+  return rows.length;
+}

@@ -19,7 +19,7 @@ import {
   type PendingRow,
 } from './pending-queries.ts';
 
-export { listVisitorPendingSignIns, type PendingRow, type PendingViewRow } from './pending-queries.ts';
+export { deleteExpiredPendingBefore, listVisitorPendingSignIns, type PendingRow, type PendingViewRow } from './pending-queries.ts';
 
 /** How long after its approval the waiting browser may still claim the session. */
 export const CLAIM_SECONDS = 600;

@@ -256,3 +256,28 @@ export const LINKS_SENT_WEBHOOK = webhookEventInsert(sql`
                sent.to_address, sent.request_id, sent.sent_at
         from sent
         where sent.magic_link_id is not null`);
+
+/**
+ * Retention: deletes up to `limit` links never used that ended (expired, or never sent) before
+ * `before`. Their mails and pending sign-ins go with them (on delete cascade). Returns how many.
+ */
+export async function deleteUnusedLinksBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const rows = await db.many(sql`
+    delete from magic_links where ctid = any(array(
+      select ctid from magic_links where used_at is null and coalesce(expires_at, created_at) < ${before} limit ${limit}))
+    returning 1`);
+  return rows.length;
+}
+
+/**
+ * Retention: deletes up to `limit` links used before `before` — the janitor passes a time by which
+ * the session each made has been deleted too (the console's story of a session starts with its
+ * link). As above, their mails and pending sign-ins go with them. Returns how many.
+ */
+export async function deleteUsedLinksBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const rows = await db.many(sql`
+    delete from magic_links where ctid = any(array(
+      select ctid from magic_links where used_at < ${before} limit ${limit}))
+    returning 1`);
+  return rows.length;
+}

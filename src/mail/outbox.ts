@@ -40,6 +40,20 @@ export function outboxInsert(select: Query): Query {
 }
 
 /** A kind of mail (`mail_outbox.kind`), registered by the app. */
+/**
+ * Retention: deletes up to `limit` mails sent or failed for good before `before` (pending and
+ * sending ones stay whatever their age); returns how many (the janitor repeats).
+ */
+export async function deleteFinishedMailBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const rows = await db.many(sql`
+    delete from mail_outbox where ctid = any(array(
+      select ctid from mail_outbox
+      where status in ('sent', 'failed') and coalesce(sent_at, failed_at) < ${before}
+      limit ${limit}))
+    returning 1`);
+  return rows.length;
+}
+
 export type MailKind = {
   /**
    * The message for a claimed row, from its unsealed payload, and for how long what it carries is

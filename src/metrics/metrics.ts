@@ -73,6 +73,7 @@ export class Metrics {
   private readonly requests: Counter<'route' | 'method' | 'status'>;
   private readonly latency: Histogram<'route' | 'method' | 'status'>;
   private readonly refusals: Counter<'policy'>;
+  private readonly deletions: Counter<'table'>;
   private readonly pools: PoolUse[] = [];
   private probe: (() => Promise<QueueState>) | null = null;
   private state: { at: number; value: Promise<QueueState> } | null = null;
@@ -102,6 +103,13 @@ export class Metrics {
       name: 'va_rate_limit_refusals_total',
       help: 'Requests refused by a rate or daily limit (429), and silent per-email limits reached, by policy.',
       labelNames: ['policy'],
+      registers,
+    });
+
+    this.deletions = new Counter({
+      name: 'va_janitor_rows_deleted_total',
+      help: 'Rows the janitor deleted (retention, expired counters and idempotency keys), by table.',
+      labelNames: ['table'],
       registers,
     });
 
@@ -195,6 +203,11 @@ export class Metrics {
 
   refused(policy: string): void {
     this.refusals.inc({ policy });
+  }
+
+  /** Rows the janitor deleted from a table (one of its fixed list: bounded labels). */
+  rowsDeleted(table: string, count: number): void {
+    this.deletions.inc({ table }, count);
   }
 
   /** Counts a pool's use; the Db wrapper updates `inFlight`. */

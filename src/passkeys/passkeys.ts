@@ -38,6 +38,7 @@ import {
 
 export type { PasskeyRow } from './queries.ts';
 export { hasLivePasskey, listPasskeys, removePasskey };
+export { deleteExpiredChallengesBefore } from './queries.ts';
 
 /** Whose a passkey is (tenant and address), for support's actions; undefined when no passkey has this id. */
 export function passkeyOwner(db: Db, passkeyId: string): Promise<(PasskeyRow & { email: string }) | undefined> {

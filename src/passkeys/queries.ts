@@ -205,3 +205,12 @@ export async function findPasskey(db: Db, passkeyId: string): Promise<(PasskeyRo
     select ${PASSKEY_COLUMNS}, v.email from passkeys p join visitors v on v.id = p.visitor_id
     where p.id = ${passkeyId}::uuid`);
 }
+
+/** Retention: deletes up to `limit` passkey challenges that expired before `before`; returns how many. */
+export async function deleteExpiredChallengesBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const rows = await db.many(sql`
+    delete from passkey_challenges where ctid = any(array(
+      select ctid from passkey_challenges where expires_at < ${before} limit ${limit}))
+    returning 1`);
+  return rows.length;
+}

@@ -173,3 +173,15 @@ export async function findSessionOwner(
     from sessions s join visitors v on v.id = s.visitor_id
     where s.id = ${sessionId}::uuid`);
 }
+
+/**
+ * Retention: deletes up to `limit` sessions that ended (revoked or expired) before `before`;
+ * returns how many. A console session's row goes with it (on delete cascade).
+ */
+export async function deleteEndedSessionsBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const rows = await db.many(sql`
+    delete from sessions where ctid = any(array(
+      select ctid from sessions where least(revoked_at, expires_at) < ${before} limit ${limit}))
+    returning 1`);
+  return rows.length;
+}

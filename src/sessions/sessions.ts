@@ -13,6 +13,7 @@ export const PENDING_COOKIE = '__Host-visitor_pending';
 // writes it (test/table-owners.test.ts) or imports its queries module.
 export {
   ORDER_SESSION_CAP,
+  deleteEndedSessionsBefore,
   findSessionOwner,
   orderSessionInsert,
   orderSessionRoom,

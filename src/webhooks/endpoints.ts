@@ -25,6 +25,7 @@ import {
 import { checkWebhookUrl, type UrlPolicy } from './url-policy.ts';
 
 export { findDelivery, listDeliveries, resendDelivery, webhookOwner, type DeliveryRow };
+export { deleteFinishedDeliveriesBefore } from './queries.ts';
 export { WebhookUrlRefused, systemResolver, type Resolver, type UrlPolicy } from './url-policy.ts';
 
 /** How long the previous secret keeps signing after a rotation. */

@@ -285,3 +285,14 @@ export async function deliveryState(db: Db, now: Date): Promise<DeliveryState> {
     from webhook_deliveries where status in ('pending', 'sending')`);
   return { pending: row?.pending ?? 0, sending: row?.sending ?? 0, dead: row?.dead ?? 0, oldestAgeSeconds: Math.max(0, row?.oldest ?? 0) };
 }
+
+/** Retention: deletes up to `limit` deliveries delivered or dead before `before` (pending ones stay); returns how many. */
+export async function deleteFinishedDeliveriesBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const rows = await db.many(sql`
+    delete from webhook_deliveries where ctid = any(array(
+      select ctid from webhook_deliveries
+      where status in ('delivered', 'dead') and coalesce(delivered_at, dead_at) < ${before}
+      limit ${limit}))
+    returning 1`);
+  return rows.length;
+}
