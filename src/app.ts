@@ -35,6 +35,7 @@ import { openapiRoutes } from './openapi/routes.ts';
 import { metricsRoutes } from './ops/metrics-routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { passkeyRoutes } from './passkeys/routes.ts';
+import { privacyRoutes } from './privacy/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import { supportRoutes } from './support/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
@@ -168,6 +169,7 @@ export function buildApp(deps: AppDeps): App {
     .use(accessRoutes(deps))
     .use(handoffRoutes(deps))
     .use(passkeyRoutes(deps))
+    .use(privacyRoutes(deps))
     .use(diagnosticsRoutes(deps))
     .use(supportRoutes(deps))
     .use(webhookRoutes(deps))

@@ -8,13 +8,34 @@ export type EdgeIdentity = { tenantId: string; visitorId: string; sessionExpires
 
 type Entry = { identity: EdgeIdentity | null; until: number };
 
+/** This process's caches (one per app; tests build several), for forgetting an erased visitor at once. */
+const caches = new Set<WeakRef<EdgeCache>>();
+
+/**
+ * An erased visitor's sessions stop passing the edge in this instance at once (other instances'
+ * caches let them pass for EDGE_CACHE_SECONDS at most). A scan of at most `maxEntries`: erasures are rare.
+ */
+export function forgetVisitorAtTheEdge(visitorId: string): void {
+  for (const ref of caches) {
+    const cache = ref.deref();
+    if (cache) cache.forgetVisitor(visitorId);
+    else caches.delete(ref);
+  }
+}
+
 export class EdgeCache {
   private readonly entries = new Map<string, Entry>();
 
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries = 20_000,
-  ) {}
+  ) {
+    caches.add(new WeakRef(this));
+  }
+
+  forgetVisitor(visitorId: string): void {
+    for (const [token, entry] of this.entries) if (entry.identity?.visitorId === visitorId) this.entries.delete(token);
+  }
 
   get enabled(): boolean {
     return this.ttlMs > 0;
