@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { visitorCommand } from '../src/cli/visitor-commands.ts';
 import { upsertOperator } from '../src/console/operators.ts';
+import { recordAudit } from '../src/audit/audit.ts';
 import { createPat } from '../src/credentials/pats.ts';
 import { Raw, sql } from '../src/db/sql.ts';
 import { PENDING_COOKIE } from '../src/sessions/sessions.ts';
@@ -25,7 +26,11 @@ const ORIGIN = { origin: 'http://localhost' };
 beforeAll(async () => {
   h = await Harness.start();
   storefront = (
-    await createPat(h.db, { tenantId: h.gharart.id, name: 'shop', scopes: ['access:write', 'handoff:write', 'visitor:delete'] })
+    await createPat(h.db, {
+      tenantId: h.gharart.id,
+      name: 'shop',
+      scopes: ['access:write', 'handoff:write', 'visitor:delete', 'webhooks:write'],
+    })
   ).token;
   readOnly = (await createPat(h.db, { tenantId: h.gharart.id, name: 'no delete', scopes: ['access:write', 'access:read'] })).token;
 });
@@ -68,6 +73,13 @@ describe('a buyer who used every feature, exported and erased', () => {
   let logsBefore: number;
 
   beforeAll(async () => {
+    // A webhook endpoint that asked for addresses (its deliveries wait: no worker runs here).
+    const hook = await h.json(
+      '/v2/webhooks/endpoints',
+      { url: 'http://127.0.0.1:9/hooks', events: ['*'], includeEmail: true },
+      { ...SERVICE, headers: bearer(storefront) },
+    );
+    expect(hook.status).toBe(201);
     // A grant for the address, before any sign-in.
     const granted = await h.json(
       '/v2/access/grants',
@@ -121,6 +133,15 @@ describe('a buyer who used every feature, exported and erased', () => {
       reporterEmail: TYPED,
     });
     expect(content.status).toBe(202);
+    // An operator's grant in the console names the address in its audit detail (as actions.ts writes it).
+    await recordAudit(h.db, {
+      kind: 'grant_set',
+      actor: 'operator:00000000-0000-4000-8000-000000000000',
+      requestId: 'req_console0000000000000000',
+      tenantId: h.gharart.id,
+      detail: { email: ADDRESS, resource: '/content/extra/*' },
+      at: h.clock.now(),
+    });
     // The storefront asked about the address by query string (logged before paths were redacted).
     await h.fetch(`/v2/visitor/access?email=${encodeURIComponent(TYPED)}`, { ...SERVICE, headers: bearer(readOnly) });
     // The edge lets the session in (and caches it).
@@ -133,7 +154,19 @@ describe('a buyer who used every feature, exported and erased', () => {
     expect(download.headers.get('cache-control')).toBe('no-store');
     exported = (await download.json()) as Record<string, unknown>;
     await h.deps.requestLog.flush();
-    expect(Object.keys(await tablesMentioning(ADDRESS)).length).toBeGreaterThan(5); // the scan finds what is there
+    // The scan finds what is there: the address in the tables of every feature used above.
+    expect(Object.keys(await tablesMentioning(ADDRESS)).sort()).toEqual(
+      expect.arrayContaining([
+        'audit_events',
+        'content_reports',
+        'grants',
+        'mail_outbox',
+        'rate_limit_counters',
+        'support_reports',
+        'visitors',
+        'webhook_deliveries',
+      ]),
+    );
     logsBefore = h.logs.length;
   });
 
@@ -210,6 +243,13 @@ describe('a buyer who used every feature, exported and erased', () => {
         sql`select count(*)::int as n from request_log where visitor_id = ${visitorId}::uuid or (ip is not null and session_id is not null and status = 200 and path = '/v2/visitor/me')`,
       );
       expect(logged).toEqual({ n: 0 });
+    });
+
+    it('queues visitor.deleted (ids only) and leaves no address in queued deliveries', async () => {
+      const deleted = await h.db.many(sql`select data, email from webhook_deliveries where type = 'visitor.deleted'`);
+      expect(deleted).toEqual([{ data: { visitorId, requestId: expect.stringMatching(/^req_/) }, email: null }]);
+      const before = await h.db.one<{ n: number }>(sql`select count(*)::int as n from webhook_deliveries where type = 'visitor.signed_in'`);
+      expect(before!.n).toBeGreaterThan(0); // the endpoint had events of the buyer, now without the address
     });
 
     it('lets the address start again as a new visitor', async () => {
