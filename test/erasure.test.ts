@@ -314,6 +314,11 @@ describe('a shopper’s own erasure: the session plus a fresh code mailed for it
     // A sign-in code for the same address (another purpose).
     const signInCode = (await h.requestLink(email)).code!;
     expect(await code(await confirm(jar, signInCode, ip))).toEqual([400, 'invalid_code']);
+    // …and the other way round: an erasure code signs nobody in.
+    expect(await code(await h.json('/v2/visitor/auth/verify', { handle: 'gharart', email, code: fresh }, { ip }))).toEqual([
+      400,
+      'invalid_code',
+    ]);
     // The same visitor in another browser: not the session that asked.
     const other = (await h.signIn(email)).jar;
     expect(await code(await confirm(other, fresh, ip))).toEqual([400, 'invalid_code']);
