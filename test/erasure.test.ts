@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { visitorCommand } from '../src/cli/visitor-commands.ts';
 import { upsertOperator } from '../src/console/operators.ts';
 import { recordAudit } from '../src/audit/audit.ts';
+import { insertJwtKey, newKid } from '../src/credentials/jwt-keys.ts';
 import { createPat } from '../src/credentials/pats.ts';
+import { seal } from '../src/tokens/sealed.ts';
+import { SignJWT } from 'jose';
 import { Raw, sql } from '../src/db/sql.ts';
 import { PENDING_COOKIE } from '../src/sessions/sessions.ts';
 import { ConsoleClient } from './console-client.ts';
@@ -259,6 +262,36 @@ describe('a buyer who used every feature, exported and erased', () => {
       // The old grant went with the erasure.
       expect((await edge('/content/course/1', again.jar)).status).toBe(403);
     });
+  });
+});
+
+describe('DELETE /v2/access/visitors with a storefront JWT', () => {
+  async function jwt(scope: string): Promise<string> {
+    const secret = 'erasure-jwt-secret-0123456789-abcdefghijklmnop';
+    const kid = newKid();
+    await insertJwtKey(h.db, {
+      kid,
+      tenantId: h.gharart.id,
+      alg: 'HS256',
+      publicJwk: null,
+      secretSealed: await seal(h.deps.keys, 'credential', secret, kid),
+    });
+    const now = Math.floor(h.clock.now().getTime() / 1000);
+    return new SignJWT({ aud: 'visitor-access', iat: now, exp: now + 300, scope })
+      .setProtectedHeader({ alg: 'HS256', kid, typ: 'JWT' })
+      .sign(new TextEncoder().encode(secret));
+  }
+
+  it('erases with the visitor:delete scope (audited as the key), refuses without it (403 insufficient_scope)', async () => {
+    const { jar } = await h.signIn('jwt-erase@example.com');
+    expect(await code(await erase('jwt-erase@example.com', await jwt('access:write')))).toEqual([403, 'insufficient_scope']);
+    const erased = await erase('jwt-erase@example.com', await jwt('visitor:delete'));
+    expect(erased.status).toBe(204);
+    expect(await code(await h.fetch('/v2/visitor/me', { jar }))).toEqual([401, 'not_signed_in']);
+    const audit = await h.db.many(
+      sql`select actor from audit_events where kind = 'visitor_erased' and request_id = ${erased.headers.get('x-request-id')}`,
+    );
+    expect(audit).toEqual([{ actor: expect.stringMatching(/^jwt:/) }]);
   });
 });
 
