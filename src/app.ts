@@ -35,6 +35,7 @@ import { openapiRoutes } from './openapi/routes.ts';
 import { metricsRoutes } from './ops/metrics-routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { passkeyRoutes } from './passkeys/routes.ts';
+import { privacyRoutes } from './privacy/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import { signOutRoutes } from './sessions/sign-out-routes.ts';
 import { supportRoutes } from './support/routes.ts';
@@ -166,10 +167,11 @@ export function buildApp(deps: AppDeps): App {
     .use(metricsRoutes(deps))
     .use(magicLinkRoutes(deps))
     .use(sessionRoutes(deps))
-    .use(signOutRoutes(deps, edge.cache))
+    .use(signOutRoutes(deps))
     .use(accessRoutes(deps))
     .use(handoffRoutes(deps))
     .use(passkeyRoutes(deps))
+    .use(privacyRoutes(deps))
     .use(diagnosticsRoutes(deps))
     .use(supportRoutes(deps))
     .use(webhookRoutes(deps))

@@ -10,6 +10,7 @@ import { operatorCommand } from './cli/operator-commands.ts';
 import { limitCommand } from './cli/limit-commands.ts';
 import { patCommand } from './cli/pat-commands.ts';
 import { tenantCommand } from './cli/tenant-commands.ts';
+import { visitorCommand } from './cli/visitor-commands.ts';
 import { webhookCommand } from './cli/webhook-commands.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { isDatabaseUnavailable, type Db } from './db/db.ts';
@@ -69,11 +70,18 @@ const USAGE = `usage: bun run cli <verb> [flags] [--json]
   webhook deliveries [--handle <h>] [--dead]
   webhook resend <id>                 a dead (or delivered) delivery goes out again, same webhook-id
 
+  visitors export --handle <h> --email <e>
+                                      everything held about the buyer at this storefront (JSON),
+                                      as GET /v2/visitor/export gives the buyer
+  visitors erase --handle <h> --email <e>
+                                      erases the buyer (as DELETE /v2/access/visitors); audit and
+                                      security rows are kept pseudonymised (docs/security.md)
+
   migrate
 
 Repeat a flag for several values (--origin https://a.example --origin https://b.example).
 --host defaults to the hostnames of the origins; the first origin is the public one.
-Tenant scopes: access:read, access:write, visitor:write, support:read, webhooks:read, webhooks:write (docs/credentials.md).`;
+Tenant scopes: access:read, access:write, visitor:write, support:read, webhooks:read, webhooks:write, handoff:write, visitor:delete (docs/credentials.md).`;
 
 function parseCommand(argv: string[]): Command {
   const [verb, ...rest] = argv;
@@ -84,9 +92,10 @@ function parseCommand(argv: string[]): Command {
   if (verb === 'operator') return operatorCommand(rest);
   if (verb === 'limit') return limitCommand(rest);
   if (verb === 'webhook') return webhookCommand(rest);
+  if (verb === 'visitors') return visitorCommand(rest);
   if (verb === 'migrate') return migrateCommand(rest);
   throw invalidArgument(
-    `${verb === undefined || verb.startsWith('-') ? 'missing verb' : `unknown verb "${verb}"`}: use tenant, pat, jwt-key, grant, operator, limit, webhook or migrate (see --help)`,
+    `${verb === undefined || verb.startsWith('-') ? 'missing verb' : `unknown verb "${verb}"`}: use tenant, pat, jwt-key, grant, operator, limit, webhook, visitors or migrate (see --help)`,
   );
 }
 

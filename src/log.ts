@@ -21,7 +21,12 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 
-/** Link tokens (shoppers' and operators') travel in the path: never log them. */
+/**
+ * Link tokens (shoppers' and operators') travel in the path, addresses in some query strings
+ * (`?email=`): never log them — an erased shopper's address must not outlive them in the logs.
+ */
 export function redactPath(path: string): string {
-  return path.replace(/(\/_edge\/visitor\/access\/[th]\/|\/console\/t\/)[^/?#]+/, '$1[redacted]');
+  return path
+    .replace(/(\/_edge\/visitor\/access\/[th]\/|\/console\/t\/)[^/?#]+/, '$1[redacted]')
+    .replace(/([?&]email=)[^&#]*/gi, '$1[redacted]');
 }

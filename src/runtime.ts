@@ -16,6 +16,8 @@ import { createLogger, type Logger } from './log.ts';
 import { RateLimiter } from './limits/limiter.ts';
 import { MailOutbox } from './mail/outbox.ts';
 import { mailKinds } from './magic-link/mail-kind.ts';
+import { ERASURE_CODE_MAIL } from './privacy/erasure-codes.ts';
+import { erasureCodeMailKind } from './privacy/erasure-mail.ts';
 import { createSmtpTransport, DevMailbox, type MailTransport } from './mail/transport.ts';
 import { countPoolUse } from './metrics/db-pool.ts';
 import { Metrics } from './metrics/metrics.ts';
@@ -106,7 +108,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       transport,
       logger,
       defaultFrom: config.mailFrom,
-      kinds: mailKinds(config.magicLinkTtlSeconds),
+      kinds: { ...mailKinds(config.magicLinkTtlSeconds), [ERASURE_CODE_MAIL]: erasureCodeMailKind() },
       leaseSeconds: config.outboxLeaseSeconds,
       counts: metrics.mail,
     });

@@ -53,6 +53,7 @@ describe('docs/playbooks.md', () => {
       'playbook-other-device',
       'playbook-paid',
       'playbook-lost-device',
+      'playbook-forget',
     ]);
   });
 

@@ -40,6 +40,7 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   schema_migrations: 'src/db/migrate.ts',
   webhook_endpoints: 'src/webhooks/',
   webhook_deliveries: 'src/webhooks/',
+  erasure_codes: 'src/privacy/',
 };
 
 export type Write = { table: string; verb: 'insert' | 'update' | 'delete' | 'truncate' | 'merge'; file: string; line: number };

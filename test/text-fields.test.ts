@@ -233,6 +233,27 @@ const ROUTES: Record<string, Route> = {
     send: (_, value) =>
       h.fetch(`/v2/visitor/passkeys/${enc(value)}`, { method: 'DELETE', jar: visitor, headers: { origin: 'http://localhost' } }),
   },
+  'GET /v2/visitor/export': { fields: {}, send: () => h.fetch('/v2/visitor/export', { jar: visitor }) },
+  'GET /_edge/visitor/delete': { fields: { sent: 'query', error: 'query' }, send: query('/_edge/visitor/delete', { sent: '1' }) },
+  'GET /_edge/visitor/deleted': { fields: {}, send: () => h.fetch('/_edge/visitor/deleted') },
+  'POST /v2/visitor/delete/code': {
+    fields: {},
+    send: () => h.json('/v2/visitor/delete/code', {}, { jar: visitor, headers: { origin: 'http://localhost' } }),
+  },
+  'POST /v2/visitor/delete': {
+    fields: { code: 'json' },
+    send: (field, value) =>
+      json('POST', '/v2/visitor/delete', { code: '000000' }, { jar: visitor, headers: { origin: 'http://localhost' } })(field, value),
+  },
+  'DELETE /v2/access/visitors': {
+    fields: { email: 'query', handle: 'query' },
+    send: (field, value) =>
+      h.fetch(withQuery('/v2/access/visitors', { email: 'nobody@example.com', handle: 'gharart' }, field, value), {
+        method: 'DELETE',
+        host: SERVICE_HOST,
+        headers: bearer(pat),
+      }),
+  },
   'PUT /v2/access/grants': {
     fields: { handle: 'json', email: 'json', resource: 'json', kind: 'json', title: 'json', orderId: 'json', expiresAt: 'json' },
     send: json(
@@ -465,6 +486,14 @@ const ROUTES: Record<string, Route> = {
     send: form(
       (field, value) => fill('/console/tenants/:handle/actions/:action', { handle: 'gharart', action: 'grant-add' }, field, value),
       () => ({ csrf: consoleClient.csrf, ...GRANT_BASE }),
+      () => consoleClient.jar,
+    ),
+  },
+  'POST /console/tenants/:handle/shopper/export': {
+    fields: { handle: 'param', csrf: 'form', email: 'form' },
+    send: form(
+      (field, value) => fill('/console/tenants/:handle/shopper/export', { handle: 'gharart' }, field, value),
+      () => ({ csrf: consoleClient.csrf, email: 'text-fields@example.com' }),
       () => consoleClient.jar,
     ),
   },

@@ -8,13 +8,32 @@ export type EdgeIdentity = { tenantId: string; visitorId: string; sessionExpires
 
 type Entry = { identity: EdgeIdentity | null; until: number };
 
+/** This process's caches (one per app; tests build several), for forgetting a visitor at once. */
+const caches = new Set<WeakRef<EdgeCache>>();
+
+/**
+ * A visitor whose sessions were just ended here (erasure, sign out everywhere, a console revoke)
+ * stops passing this instance's edge at once; other instances' caches let them pass for
+ * EDGE_CACHE_SECONDS at most. A scan of at most `maxEntries` per cache, on a rare write. Callers
+ * include the CLI and the console, which hold no app, hence a registry rather than a parameter.
+ */
+export function forgetVisitorAtTheEdge(visitorId: string): void {
+  for (const ref of caches) {
+    const cache = ref.deref();
+    if (cache) cache.forgetVisitor(visitorId);
+    else caches.delete(ref);
+  }
+}
+
 export class EdgeCache {
   private readonly entries = new Map<string, Entry>();
 
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries = 20_000,
-  ) {}
+  ) {
+    caches.add(new WeakRef(this));
+  }
 
   get enabled(): boolean {
     return this.ttlMs > 0;

@@ -1,6 +1,7 @@
 // Grants: "this email may see this resource at this tenant". Every SQL statement of grants.
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
+import type { PersonalData } from '../privacy/subject.ts';
 import { webhookEventInsert } from '../webhooks/events.ts';
 
 export type GrantKind = 'content' | 'order';
@@ -158,3 +159,21 @@ export async function listTenantGrants(db: Db, tenantId: string): Promise<Grant[
     select ${COLUMNS} from grants where tenant_id = ${tenantId} order by email, resource`);
   return rows.map(toGrant);
 }
+
+/**
+ * Grants in export and erasure: every grant of the subject's addresses, live or not. Erasure deletes
+ * them without `grant.changed` events (whose copies could carry the address to an endpoint):
+ * `visitor.deleted` reports the erasure.
+ */
+export const GRANT_DATA: PersonalData = {
+  name: 'grants',
+  export: async (db, subject) => {
+    const rows = await db.many<GrantRow>(sql`
+      select ${COLUMNS} from grants where tenant_id = ${subject.tenantId}::uuid and email = any(${[...subject.emails]}::text[])
+      order by email, resource`);
+    return rows.map(toGrant);
+  },
+  erase: async (tx, erasure) => {
+    await tx.many(sql`delete from grants where tenant_id = ${erasure.tenantId}::uuid and email = any(${[...erasure.emails]}::text[])`);
+  },
+};

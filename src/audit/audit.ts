@@ -40,7 +40,10 @@ export type AuditKind =
   | 'order_revoked'
   | 'passkey_registered'
   | 'passkey_signed_in'
-  | 'passkey_removed';
+  | 'passkey_removed'
+  | 'visitor_erased'
+  | 'erasure_code_sent'
+  | 'visitor_exported';
 
 export type AuditEvent = {
   kind: AuditKind;

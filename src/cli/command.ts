@@ -30,7 +30,8 @@ export type CliErrorCode =
   | 'operator_not_found'
   | 'webhook_endpoint_not_found'
   | 'webhook_delivery_not_found'
-  | 'invalid_webhook_url';
+  | 'invalid_webhook_url'
+  | 'visitor_not_found';
 
 export class CliError extends Error {
   constructor(

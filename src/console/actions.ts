@@ -13,6 +13,7 @@ import { revokeOrder } from '../handoffs/handoffs.ts';
 import { findNewestLinkForEmail, requestMagicLink } from '../magic-link/magic-link.ts';
 import { passkeyOwner, removePasskey } from '../passkeys/passkeys.ts';
 import { findSessionOwner, revokeSession, revokeVisitorSessions } from '../sessions/sessions.ts';
+import { forgetVisitorAtTheEdge } from '../access/edge-cache.ts';
 import { findReportTenant, markReportHandled } from '../support/reports.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { normaliseEmail } from '../visitors/email.ts';
@@ -240,6 +241,8 @@ export async function performAction(
     }
     case 'revoke-session': {
       const revoked = await revokeSession(deps.db, action.sessionId, now);
+      // The cache is keyed by token, which the console never sees: forget the whole visitor here.
+      if (visitor) forgetVisitorAtTheEdge(visitor.id);
       await audit('session_revoked', {
         visitorId: visitor?.id ?? null,
         sessionId: action.sessionId,
@@ -249,6 +252,7 @@ export async function performAction(
     }
     case 'revoke-all': {
       const count = visitor ? await revokeVisitorSessions(deps.db, visitor.id, now) : 0;
+      if (visitor) forgetVisitorAtTheEdge(visitor.id);
       await audit('sessions_revoked_all', { visitorId: visitor?.id ?? null, detail: { reason: 'revoked by support', count } });
       return null;
     }

@@ -226,6 +226,12 @@ function successSentence(found: Lookup, now: Date, operators: Operators): Html {
         return html`The shopper created a passkey for ${String(entry.detail?.rpId ?? 'this storefront’s host')}${at(entry.at)}; from now on it signs them in there without a mail.`;
       case 'passkey_removed':
         return html`${by} removed a passkey of ${email}${at(entry.at)}; it no longer signs in.`;
+      case 'visitor_exported':
+        return html`${by} downloaded everything held about ${email}${at(entry.at)} (the shopper page's export).`;
+      case 'erasure_code_sent':
+        return html`The shopper asked for a code to delete their account${at(entry.at)}; nothing is deleted until they enter it on the storefront's page.`;
+      case 'visitor_erased':
+        return html`A shopper was erased${at(entry.at)} by ${entry.actor === 'visitor' ? 'their own request (session and mailed code)' : by}: their sessions, links, passkeys, grants and mail are gone; what is kept names them only as ${String(entry.detail?.subject ?? 'a pseudonym')}.`;
       case 'sign_in_requested': {
         const mail = found.mail[0];
         const asker =

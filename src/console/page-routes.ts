@@ -5,6 +5,7 @@
 // id (`?ref=`), checked against the audit trail.
 import { Elysia, t } from 'elysia';
 import { listGrants } from '../access/grants.ts';
+import { operatorActor, recordAudit } from '../audit/audit.ts';
 import { listVisitorSecurityEvents } from '../audit/security-events.ts';
 import { listVisitorLinks } from '../magic-link/magic-link.ts';
 import { listVisitorPendingSignIns } from '../magic-link/pending.ts';
@@ -14,6 +15,7 @@ import { listPasskeys, passkeyOwner } from '../passkeys/passkeys.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
 import { Text } from '../openapi/schemas.ts';
+import { exportVisitor } from '../privacy/personal-data.ts';
 import { routeContext } from '../route-context.ts';
 import { REQUEST_ID_SHAPE } from '../support/reports.ts';
 import { lookUpRequest } from '../support/request-lookup.ts';
@@ -30,7 +32,7 @@ import { CONSOLE_HANDLE } from './console-tenant.ts';
 import { consoleHandler, SeeOther, type ConsoleRequest } from './handler.ts';
 import { operatorEmails } from './operators.ts';
 import { requestPage } from './request-page.ts';
-import { ActionBody, ConfirmBody, ConfirmQuery, consoleOperation, HandleParams, RefQuery } from './route-schemas.ts';
+import { ActionBody, ConfirmBody, ConfirmQuery, consoleOperation, ExportBody, HandleParams, RefQuery } from './route-schemas.ts';
 import { actionFlash, postedTenantForm } from './flash.ts';
 import { shopperPage } from './shopper-page.ts';
 import { homePage, tenantPage } from './tenant-pages.ts';
@@ -253,6 +255,47 @@ export function consolePageRoutes(deps: AppDeps) {
         detail: consoleOperation('Console: a shopper at a storefront', ['not_signed_in', 'invalid_email', 'wrong_audience', 'not_found'], {
           bare: SIGN_IN_FIRST,
         }),
+      },
+    )
+    .post(
+      '/console/tenants/:handle/shopper/export',
+      consoleHandler(deps, async (c) => {
+        // Everything held about a shopper, for a buyer who asked support; audited as the operator.
+        const { viewer, view } = await postedTenantForm(deps, c);
+        const email = normaliseEmail(c.body.email);
+        if (!email) throw new AppError('invalid_email', { detail: 'Enter the shopper’s email address, like name@example.com.' });
+        const held = await exportVisitor(deps, view, email);
+        if (!held)
+          throw new AppError('not_found', { detail: 'This address never signed in at this storefront: nothing is held about it.' });
+        await recordAudit(db, {
+          kind: 'visitor_exported',
+          actor: operatorActor(viewer.session.operator.id),
+          requestId: c.requestId,
+          tenantId: view.id,
+          visitorId: (held.visitor as { id: string }).id,
+          at: c.now,
+        });
+        c.set.headers['content-type'] = 'application/json; charset=utf-8';
+        c.set.headers['content-disposition'] = `attachment; filename="${view.handle}-export.json"`;
+        return JSON.stringify(held, null, 2);
+      }),
+      {
+        params: HandleParams,
+        body: ExportBody,
+        detail: consoleOperation(
+          'Console: download everything held about a shopper (JSON, audited)',
+          ['not_signed_in', 'invalid_email', 'wrong_audience', 'not_found', 'csrf_rejected'],
+          {
+            forms: true,
+            html: false,
+            json: {
+              200: {
+                description: 'The export, as GET /v2/visitor/export gives the shopper (an attachment).',
+                schema: t.Object({}, { additionalProperties: true }),
+              },
+            },
+          },
+        ),
       },
     )
     .get(

@@ -4,7 +4,7 @@
 // the text rule bounds every string. A console form's mistakes (a bad address, a missing URL, a
 // long description, a bad id) are answered by its handler with the form or page again, the error
 // beside the field; a stricter schema would pre-empt that with a bare problem page.
-import { t } from 'elysia';
+import { type TSchema, t } from 'elysia';
 import type { ErrorCode } from '../errors.ts';
 import { operation, PUBLIC, Text } from '../openapi/schemas.ts';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/events.ts';
@@ -49,6 +49,9 @@ export const ConfirmQuery = t.Object({
   ...ACTION_FIELDS,
 });
 
+/** The shopper page's "Download export" form. */
+export const ExportBody = t.Object({ csrf, email: field('The shopper’s email address.') });
+
 export const BrandingBody = t.Object({
   csrf,
   logoUrl: field('An https URL; empty clears it.'),
@@ -75,7 +78,15 @@ export const WebhookAddBody = t.Object({
 export function consoleOperation(
   summary: string,
   errors: ErrorCode[],
-  more: { bare?: Record<number, string>; html?: boolean; forms?: boolean; rateLimited?: boolean; description?: string } = {},
+  more: {
+    bare?: Record<number, string>;
+    html?: boolean;
+    forms?: boolean;
+    rateLimited?: boolean;
+    description?: string;
+    /** A JSON answer instead of the page (the shopper export's download). */
+    json?: Record<number, { description: string; schema: TSchema }>;
+  } = {},
 ) {
   return operation({
     summary,
@@ -87,5 +98,6 @@ export function consoleOperation(
     ...(more.bare ? { bare: more.bare } : {}),
     ...(more.forms ? { forms: true } : {}),
     ...(more.rateLimited ? { rateLimited: true } : {}),
+    ...(more.json ? { documentedJson: more.json } : {}),
   });
 }

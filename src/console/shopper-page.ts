@@ -9,7 +9,7 @@ import { confirmHref } from './confirm-links.ts';
 import { deviceHtml } from './device-names.ts';
 import type { FirstUse } from './device-queries.ts';
 import { firstUseFacts, replayedLinkId } from './replay-view.ts';
-import { badge, consolePage, requestLink, shopperHref, when, type Tone } from './layout.ts';
+import { badge, consolePage, hidden, requestLink, shopperHref, when, type Tone } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
 import type { SecurityEventRow } from '../audit/security-events.ts';
 import type { HandoffRow } from '../handoffs/handoffs.ts';
@@ -208,6 +208,17 @@ function section(title: string, count: string, body: Html): Html {
   return html`<section class="card"><h2>${title} <span class="count">${count}</span></h2>${body}</section>`;
 }
 
+/**
+ * A buyer asked what is held about them: the same JSON as their own GET /v2/visitor/export, as a
+ * download (audited as the operator). To be forgotten, they delete their account on the storefront's
+ * page, or the storefront or an operator erases them (docs/playbooks.md).
+ */
+function exportForm(view: ShopperView): Html {
+  return html`<form method="post" action="/console/tenants/${view.tenant.handle}/shopper/export" class="after">
+${hidden({ csrf: view.session.csrfToken, email: view.email })}<p class="muted">A buyer who asks what is held about them gets this file (sessions, sign-ins, grants, passkeys, reports, audit and security events at ${view.tenant.name}); your download is recorded.</p>
+<button type="submit" class="btn">Download export (JSON)</button></form>`;
+}
+
 export function shopperPage(view: ShopperView): string {
   const { tenant, email, visitor, now } = view;
   const active = view.sessions.filter((s) => sessionState(s, now).label === 'active').length;
@@ -218,7 +229,8 @@ export function shopperPage(view: ShopperView): string {
   const actions = html`<section class="card"><h2>Actions</h2>
 <p class="muted">${newest ? html`Newest link: ${badge(linkState(newest, now).label, linkState(newest, now).tone)} ` : ''}A re-sent link goes to this address from ${tenant.name}, with the usual sign-in limits (5 mails per 15 minutes, 20 a day).</p>
 <div class="actions"><a class="btn" href="${confirmHref(view.session.csrfToken, tenant.handle, { action: 'resend', email })}">Re-send sign-in link…</a>
-${active ? html`<a class="btn danger-quiet after" href="${confirmHref(view.session.csrfToken, tenant.handle, { action: 'revoke-all', email })}">${active === 1 ? 'Revoke the active session…' : `Revoke all ${active} active sessions…`}</a>` : ''}</div></section>`;
+${active ? html`<a class="btn danger-quiet after" href="${confirmHref(view.session.csrfToken, tenant.handle, { action: 'revoke-all', email })}">${active === 1 ? 'Revoke the active session…' : `Revoke all ${active} active sessions…`}</a>` : ''}</div>
+${visitor ? exportForm(view) : ''}</section>`;
   const empty = (text: string) => html`<p class="empty">${text}</p>`;
   return consolePage({
     title: email,

@@ -18,6 +18,7 @@ const EVENT_WORDS: Record<(typeof WEBHOOK_EVENT_TYPES)[number], string> = {
   'visitor.signed_in': 'a link or code signed a shopper in',
   'session.revoked': 'a session was ended',
   'grant.changed': 'a grant was created, changed or deleted',
+  'visitor.deleted': 'a shopper was erased (on their request or the storefront’s)',
 };
 
 /** The form field of an event type's checkbox (a form keeps one value per name). */

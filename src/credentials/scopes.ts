@@ -7,6 +7,7 @@ export const TENANT_SCOPES = [
   'webhooks:read',
   'webhooks:write',
   'handoff:write',
+  'visitor:delete',
 ] as const;
 export const OPERATOR_SCOPES = ['operator:read', 'operator:escalate'] as const;
 export type Scope = (typeof TENANT_SCOPES)[number] | (typeof OPERATOR_SCOPES)[number];

@@ -363,4 +363,36 @@ export const de: Messages = {
     offerFailed: 'Es wurde kein Passkey erstellt. Sie können es erneut versuchen oder ohne Passkey fortfahren.',
     notNow: 'Jetzt nicht',
   },
+  /** Löschen des Kontos in einem Shop: die Seite, ihre Bestätigung und die E-Mail mit dem Code. */
+  erasure: {
+    title: (store: string) => `Ihr Konto bei ${store} löschen`,
+    signInFirst:
+      'Um Ihr Konto zu löschen, melden Sie sich zuerst mit Ihrer E-Mail-Adresse an. Danach senden wir Ihnen einen Code zur Bestätigung.',
+    signIn: 'Anmelden',
+    signedInAs: (email) => ['Sie sind angemeldet als ', email, '.'],
+    whatGoes:
+      'Wenn Sie Ihr Konto löschen, werden Sie überall abgemeldet, und Ihre Anmeldungen, Passkeys, Ihr Zugang zu Käufen in diesem Shop, Bestelllinks und die persönlichen Angaben Ihrer Supportanfragen werden entfernt.',
+    whatStays:
+      'Ein Nachweis, dass Ereignisse stattgefunden haben (für die Sicherheit und unsere Pflichten), bleibt ohne Ihre E-Mail-Adresse, IP-Adresse und Browserangaben erhalten. Der Shop kann eigene Unterlagen zu Ihren Bestellungen aufbewahren.',
+    download: 'Vorher herunterladen, was wir über Sie speichern (JSON)',
+    sendCode: 'Code zur Bestätigung per E-Mail senden',
+    codeSent: (email) => ['Wir haben einen 6-stelligen Code an ', email, ' gesendet. Er ist 15 Minuten gültig.'],
+    codeLabel: '6-stelliger Code',
+    confirm: 'Mein Konto löschen',
+    sendNewCode: 'Neuen Code senden',
+    wrongCode:
+      'Dieser Code ist nicht richtig oder abgelaufen. Verwenden Sie den neuesten Code, den wir Ihnen gesendet haben, oder fordern Sie einen neuen an.',
+    tooManyTries: 'Für diesen Code gab es zu viele falsche Versuche. Fordern Sie einen neuen Code an.',
+    orderOnly:
+      'Sie haben diese Seite über einen Bestelllink geöffnet. Melden Sie sich mit Ihrer E-Mail-Adresse an, um Ihr Konto zu löschen.',
+    deletedTitle: 'Ihr Konto ist gelöscht',
+    deletedBody: (store: string) =>
+      `Ihr Konto bei ${store} ist gelöscht, und Sie sind abgemeldet. Wenn Sie sich erneut mit derselben Adresse anmelden, beginnen Sie als neuer Kunde.`,
+    backToShop: 'Zurück zum Shop',
+    mailSubject: (store: string) => `Ihr Code zum Löschen Ihres Kontos bei ${store}`,
+    mailIntro: (store: string) =>
+      `Jemand – hoffentlich Sie – möchte Ihr Konto bei ${store} löschen. Geben Sie zur Bestätigung diesen Code ein:`,
+    mailValidity: 'Der Code ist 15 Minuten gültig.',
+    mailIgnore: 'Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: Ohne den Code wird nichts gelöscht.',
+  },
 };

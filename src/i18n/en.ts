@@ -347,6 +347,34 @@ export const en = {
     offerFailed: 'No passkey was created. You can try again, or continue without one.',
     notNow: 'Not now',
   },
+  /** Deleting the shopper's account at a storefront (erasure): the page, its confirmation and the code mail. */
+  erasure: {
+    title: (store: string) => `Delete your account at ${store}`,
+    signInFirst: 'To delete your account, sign in with your email first. We then email you a code to confirm.',
+    signIn: 'Sign in',
+    signedInAs: (email: unknown): Rich => ['You are signed in as ', email, '.'],
+    whatGoes:
+      'Deleting your account signs you out everywhere and removes your sign-ins, passkeys, purchase access at this shop, order links and the personal details of your support messages.',
+    whatStays:
+      'A record that events happened (for security and our obligations) is kept without your email address, IP address or browser details. The shop may keep its own records of your orders.',
+    download: 'Download what we hold about you (JSON) first',
+    sendCode: 'Email me a code to confirm',
+    codeSent: (email: unknown): Rich => ['We sent a 6-digit code to ', email, '. It is valid for 15 minutes.'],
+    codeLabel: '6-digit code',
+    confirm: 'Delete my account',
+    sendNewCode: 'Send a new code',
+    wrongCode: 'That code is not right, or it has expired. Use the newest code we emailed, or ask for a new one.',
+    tooManyTries: 'That code had too many wrong tries. Ask for a new code.',
+    orderOnly: 'You opened this from an order link. Sign in with your email to delete your account.',
+    deletedTitle: 'Your account is deleted',
+    deletedBody: (store: string) =>
+      `Your account at ${store} is deleted and you are signed out. If you sign in again with the same address, you start as a new customer.`,
+    backToShop: 'Back to the shop',
+    mailSubject: (store: string) => `Your code to delete your account at ${store}`,
+    mailIntro: (store: string) => `Someone — hopefully you — asked to delete your account at ${store}. To confirm, enter this code:`,
+    mailValidity: 'The code is valid for 15 minutes.',
+    mailIgnore: 'If you did not ask for this, ignore this email: nothing is deleted without the code.',
+  },
 };
 
 /** The shape every catalogue matches: a missing or extra key is a type error. */

@@ -26,6 +26,7 @@ import type { Tally } from '../metrics/metrics.ts';
 import type { TenantBranding } from '../tenants/branding.ts';
 import type { KeyRing } from '../tokens/keys.ts';
 import { unseal } from '../tokens/sealed.ts';
+import type { PersonalData } from '../privacy/subject.ts';
 import { parseSender } from './magic-link-mail.ts';
 import { MailSendError, type MailTransport, type OutgoingMail } from './transport.ts';
 
@@ -439,3 +440,21 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 function errorText(error: unknown): string {
   return String((error as Error)?.message ?? error);
 }
+
+/**
+ * Mail in export and erasure: what was sent to the subject's addresses and when (its kind and
+ * state; never the sealed payload, which held a link or code). Erasure deletes the rows, unsent
+ * ones too: a sign-in mail for an erased visitor has nothing left to sign in to.
+ */
+export const MAIL_DATA: PersonalData = {
+  name: 'mail',
+  export: (db, subject) =>
+    db.many(sql`
+      select id, kind, status, created_at as "createdAt", sent_at as "sentAt", failed_at as "failedAt"
+      from mail_outbox where tenant_id = ${subject.tenantId}::uuid and lower(to_address) = any(${[...subject.emails]}::text[])
+      order by created_at`),
+  erase: async (tx, erasure) => {
+    await tx.many(sql`
+      delete from mail_outbox where tenant_id = ${erasure.tenantId}::uuid and lower(to_address) = any(${[...erasure.emails]}::text[])`);
+  },
+};

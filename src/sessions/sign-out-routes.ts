@@ -5,7 +5,7 @@
 // refuses them at once on this instance (its cache forgets the visitor) and within
 // EDGE_CACHE_SECONDS on the others. An unknown address answers like one without sessions.
 import { Elysia, t } from 'elysia';
-import type { EdgeCache } from '../access/edge-cache.ts';
+import { forgetVisitorAtTheEdge } from '../access/edge-cache.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { AppError } from '../errors.ts';
@@ -18,7 +18,7 @@ import { revokeVisitorSessions } from './queries.ts';
 
 export const SIGN_OUT_PATH = '/v2/access/visitors/sign-out';
 
-export function signOutRoutes(deps: AppDeps, edgeCache: Pick<EdgeCache, 'forgetVisitor'>) {
+export function signOutRoutes(deps: AppDeps) {
   return new Elysia({ name: 'visitor-sign-out' }).use(routeContext(deps)).post(
     SIGN_OUT_PATH,
     async ({ ctx, request, body }) => {
@@ -49,7 +49,7 @@ export function signOutRoutes(deps: AppDeps, edgeCache: Pick<EdgeCache, 'forgetV
       });
       if (visitorId) {
         ctx.facts.visitorId = visitorId;
-        edgeCache.forgetVisitor(visitorId);
+        forgetVisitorAtTheEdge(visitorId);
       }
       return { revoked };
     },

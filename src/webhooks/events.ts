@@ -12,6 +12,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'visitor.signed_in',
   'session.revoked',
   'grant.changed',
+  'visitor.deleted',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

@@ -1,6 +1,6 @@
 // A walk through every page a shopper can land on (sign-in, check-email, link confirm, used,
 // mangled and expired links, cookies blocked, wrong code, invalid email, bad returnTo, diagnostics, the demo
-// storefront, its 403) at 390 px and 1280 px, and the support console's pages at 1280 px, in a real
+// storefront, its 403, deleting the account) at 390 px and 1280 px, and the support console's pages at 1280 px, in a real
 // (headless Debian) Chromium driven by playwright-core against the real service process in
 // development (the demo storefront is served in-process; mail is captured over real SMTP). On each
 // page and width it fails on: sideways overflow (the document or any element wider than the
@@ -320,9 +320,25 @@ describe('the page walk', () => {
       await walk(lp, 'console-shopper', shopper, [LAPTOP]);
       await walk(lp, 'console-requests', await goto(lp, `${origin}/console/requests`), [LAPTOP]);
 
+      // Last: the newcomer deletes their account (ask for a code, a wrong one, the right one).
+      const erasure = await goto(page, `${origin}/_edge/visitor/delete`);
+      expect(erasure.status()).toBe(200);
+      await walk(page, 'erasure', erasure);
+      const mailsBefore = mail.to(DEMO).length;
+      const codeForm = await navigation(page, () => page.getByRole('button', { name: 'Email me a code to confirm' }).click());
+      await walk(page, 'erasure-code', codeForm);
+      const erasureCode = /^(\d{6})$/m.exec((await mailFor(DEMO, mailsBefore + 1)).text)![1]!;
+      await page.getByLabel('6-digit code').fill(erasureCode === '000000' ? '111111' : '000000');
+      const wrongErasureCode = await navigation(page, () => page.getByRole('button', { name: 'Delete my account' }).click());
+      await walk(page, 'erasure-wrong-code', wrongErasureCode);
+      await page.getByLabel('6-digit code').fill(erasureCode);
+      const erased = await navigation(page, () => page.getByRole('button', { name: 'Delete my account' }).click());
+      expect(new URL(page.url()).pathname).toBe('/_edge/visitor/deleted');
+      await walk(page, 'erased', erased);
+
       const failures = walked.filter((w) => w.problems.length > 0).map((w) => `${w.name} (${w.status}): ${w.problems.join('; ')}`);
       expect(failures).toEqual([]);
-      expect(walked.length).toBe(26); // 16 shopper pages, 10 console pages
+      expect(walked.length).toBe(30); // 20 shopper pages, 10 console pages
     },
   );
 });

@@ -37,6 +37,7 @@ export const LAYERS: Record<string, Layer> = {
   'access/': 'feature',
   'handoffs/': 'feature',
   'passkeys/': 'feature',
+  'privacy/': 'feature',
   'audit/': 'feature',
   'console/': 'feature',
   'credentials/': 'feature',
