@@ -14,6 +14,8 @@ create table erasure_codes (
   created_at timestamptz not null,
   expires_at timestamptz not null
 );
+-- The janitor deletes expired codes through it (docs/deploy.md, Retention).
+create index erasure_codes_expires_idx on erasure_codes (expires_at);
 
 -- Asking for such codes is limited per client IP (each one is a mail).
 insert into rate_limit_policies (name, route, label, key_type, quota, window_seconds, daily, silent, description) values

@@ -224,7 +224,22 @@ describe('the janitor keeps each table for its retention, and not longer', () =>
         values ('retention-test', ${keys[i]}, 'f', 'done', ${ago(DAY)}, ${expires})`);
     }
 
+    // Erasure codes live 15 minutes and are of no use afterwards: they go at expiry.
+    const codeHolders: string[] = [];
+    for (const [i, expires] of [ago(-MINUTE), ago(MINUTE)].entries()) {
+      const holder = await h.db.one<{ id: string }>(sql`
+        insert into visitors (tenant_id, email, created_at) values (${h.gharart.id}::uuid, ${`erasing-${i}@example.com`}, ${ago(DAY)}) returning id`);
+      await h.db.many(sql`
+        insert into erasure_codes (visitor_id, tenant_id, session_id, code_hash, secret_id, request_id, created_at, expires_at)
+        values (${holder!.id}::uuid, ${h.gharart.id}::uuid, ${crypto.randomUUID()}::uuid, 'h', 's', 'req_e', ${ago(DAY)}, ${expires})`);
+      codeHolders.push(holder!.id);
+    }
+
     const removed = await h.runtime.janitor.sweepTables();
+    const codesLeft = await h.db.many<{ id: string }>(
+      sql`select visitor_id::text as id from erasure_codes where visitor_id = any(${codeHolders}::uuid[])`,
+    );
+    expect(codesLeft.map((r) => r.id)).toEqual([codeHolders[0]!]);
     expect(await left('pending_sign_ins', pendingIds)).toEqual([pendingIds[0]!]);
     expect(await left('passkey_challenges', challengeIds)).toEqual([challengeIds[0]!]);
     expect(await left('handoffs', handoffIds)).toEqual([handoffIds[0]!]);
@@ -239,6 +254,7 @@ describe('the janitor keeps each table for its retention, and not longer', () =>
       webhook_deliveries: 2,
       console_sessions: 1,
       idempotency_keys: 1,
+      erasure_codes: 1,
     });
     // Counted per table for GET /metrics.
     const metrics = await h.deps.metrics.exposition();
@@ -285,6 +301,7 @@ describe('bounded batches', () => {
     const indexes = [
       'rate_limit_counters_expires_idx',
       'idempotency_keys_expires_idx',
+      'erasure_codes_expires_idx',
       'passkey_challenges_expires_idx',
       'pending_sign_ins_expires_idx',
       'handoffs_expires_idx',

@@ -28,6 +28,7 @@ import { deleteExpiredPendingBefore } from '../magic-link/pending.ts';
 import { deleteFinishedMailBefore } from '../mail/outbox.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { deleteExpiredChallengesBefore } from '../passkeys/passkeys.ts';
+import { deleteExpiredErasureCodesBefore } from '../privacy/erasure-codes.ts';
 import { deleteEndedSessionsBefore } from '../sessions/sessions.ts';
 import { deleteFinishedDeliveriesBefore } from '../webhooks/endpoints.ts';
 
@@ -56,6 +57,7 @@ function steps(config: JanitorDeps['config']): Step[] {
   return [
     { table: 'rate_limit_counters', before: ago(0), remove: deleteExpiredCountersBefore },
     { table: 'idempotency_keys', before: ago(0), remove: deleteExpiredIdempotencyKeys },
+    { table: 'erasure_codes', before: ago(0), remove: deleteExpiredErasureCodesBefore },
     { table: 'passkey_challenges', before: ago(days.passkeyChallenges * DAY), remove: deleteExpiredChallengesBefore },
     { table: 'pending_sign_ins', before: ago(days.pendingSignIns * DAY), remove: deleteExpiredPendingBefore },
     { table: 'handoffs', before: ago(days.handoffs * DAY), remove: deleteExpiredHandoffsBefore },

@@ -119,3 +119,12 @@ export const ERASURE_CODE_DATA: PersonalData = {
     if (erasure.visitorId) await tx.many(sql`delete from erasure_codes where visitor_id = ${erasure.visitorId}::uuid`);
   },
 };
+
+/** The janitor's step: codes past their expiry, at most `limit` a statement (a used code goes with its visitor). */
+export async function deleteExpiredErasureCodesBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const rows = await db.many(sql`
+    delete from erasure_codes where ctid = any(array(
+      select ctid from erasure_codes where expires_at < ${before} limit ${limit}))
+    returning 1`);
+  return rows.length;
+}
