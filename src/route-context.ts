@@ -105,8 +105,14 @@ export class RouteContext {
   }
 
   /** Counts the request against the route's limits; the RateLimit headers go on whatever answer follows. */
-  async enforceLimits(route: LimitRoute, tenantId: string, keys: LimitKeys, count?: (policy: Policy) => boolean): Promise<LimitResult> {
-    const limits = await this.deps.limiter.hit(route, tenantId, keys, count);
+  async enforceLimits(
+    route: LimitRoute,
+    tenantId: string,
+    keys: LimitKeys,
+    count?: (policy: Policy) => boolean,
+    options?: { batch?: boolean },
+  ): Promise<LimitResult> {
+    const limits = await this.deps.limiter.hit(route, tenantId, keys, count, options);
     Object.assign(this.base.responseHeaders, limits.headers);
     if (limits.blocking) throw this.deps.limiter.refusal(limits.blocking);
     return limits;

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
 import { AppError } from '../errors.ts';
+import { CounterBatch, type Bump } from './hit-batch.ts';
 import { ipLimitKey } from './ip-key.ts';
 import { PolicyCache, type KeyType, type LimitRoute, type Policy } from './policies.ts';
 
@@ -39,6 +40,7 @@ function windowOf(policy: Policy, nowMs: number): { start: number; end: number }
 export class RateLimiter {
   readonly policies: PolicyCache;
 
+  private readonly batch: CounterBatch;
   private readonly ipv6Prefix: number;
   private readonly onRefused: (policy: string) => void;
 
@@ -52,6 +54,7 @@ export class RateLimiter {
     } = {},
   ) {
     this.policies = new PolicyCache(db);
+    this.batch = new CounterBatch(db, (bumps) => this.countAlone(bumps, []));
     this.ipv6Prefix = options.ipv6Prefix ?? 64;
     this.onRefused = options.onRefused ?? (() => {});
   }
@@ -71,6 +74,8 @@ export class RateLimiter {
     tenantId: string | null,
     keys: LimitKeys,
     count: (policy: Policy) => boolean = () => true,
+    /** `batch`: counted with the other batched requests of this event-loop turn in one statement (hit-batch.ts). */
+    options: { batch?: boolean } = {},
   ): Promise<LimitResult> {
     const policies = (await this.policies.forRoute(route, tenantId)).filter((p) => keys[p.keyType] !== undefined);
     const nowMs = this.clock.now().getTime();
@@ -86,19 +91,15 @@ export class RateLimiter {
     });
     const bump = planned.filter((p) => p.bump);
     const read = planned.filter((p) => !p.bump);
-    const rows = planned.length
-      ? await this.db.many<{ key: string; count: number }>(sql`
-          with bumped as (
-            insert into rate_limit_counters (key, count, expires_at)
-            select k, 1, e::timestamptz from unnest(${bump.map((p) => p.key)}::text[], ${bump.map((p) => new Date(p.window.end).toISOString())}::text[]) as t(k, e)
-            on conflict (key) do update set count = rate_limit_counters.count + 1
-            returning key, count
-          )
-          select key, count from bumped
-          union all
-          select key, count from rate_limit_counters where key = any(${read.map((p) => p.key)}::text[])`)
-      : [];
-    const counts = new Map(rows.map((r) => [r.key, r.count]));
+    const bumps = bump.map((p) => ({ key: p.key, expiresAt: new Date(p.window.end).toISOString() }));
+    // Batched only when every policy is bumped: a read-only key must not share a statement with a bump of it.
+    const counts =
+      options.batch && read.length === 0 && bumps.length > 0
+        ? await this.batch.bump(bumps)
+        : await this.countAlone(
+            bumps,
+            read.map((p) => p.key),
+          );
     const outcomes = planned.map(({ policy, window, key, bump: bumped }) => {
       const count = counts.get(key) ?? 0;
       // A read-only policy is exceeded once the quota is used up; a bumped one when this request is past it.
@@ -119,6 +120,23 @@ export class RateLimiter {
     if (blocking) this.onRefused(blocking.policy.name);
     for (const o of silent) this.onRefused(o.policy.name);
     return { outcomes, headers, blocking, silentExceeded: silent.length > 0 };
+  }
+
+  /** One request's bumps and reads in one statement: each key's count. Bumps in key order (hit-batch.ts: no deadlocks). */
+  private async countAlone(bumps: Bump[], readKeys: string[]): Promise<Map<string, number>> {
+    if (bumps.length === 0 && readKeys.length === 0) return new Map();
+    const rows = await this.db.many<{ key: string; count: number }>(sql`
+      with bumped as (
+        insert into rate_limit_counters (key, count, expires_at)
+        select k, 1, e::timestamptz from unnest(${bumps.map((b) => b.key)}::text[], ${bumps.map((b) => b.expiresAt)}::text[]) as t(k, e)
+        order by k
+        on conflict (key) do update set count = rate_limit_counters.count + 1
+        returning key, count
+      )
+      select key, count from bumped
+      union all
+      select key, count from rate_limit_counters where key = any(${readKeys}::text[])`);
+    return new Map(rows.map((r) => [r.key, r.count]));
   }
 
   /**

@@ -5,6 +5,7 @@ import { AppError } from '../errors.ts';
 import type { MailOutbox } from '../mail/outbox.ts';
 import { hashCode, mintCode } from '../tokens/codes.ts';
 import type { Locale } from '../i18n/locales.ts';
+import type { Logger } from '../log.ts';
 import type { KeyRing } from '../tokens/keys.ts';
 import { seal } from '../tokens/sealed.ts';
 import { hashToken, mintToken, verifyToken } from '../tokens/tokens.ts';
@@ -16,7 +17,9 @@ import {
   insertLinkWithMail,
   type ConsumedRow,
   type LinkRow,
+  type NewLink,
 } from './queries.ts';
+import { linkBatchOf } from './request-batch.ts';
 import type { NewPending } from './pending-queries.ts';
 
 // What other features may read (the console): the magic-link feature owns `magic_links`.
@@ -29,7 +32,7 @@ export {
   type LinkViewRow,
 } from './queries.ts';
 
-export type MagicLinkDeps = { db: Db; keys: KeyRing; clock: Clock; outbox: MailOutbox; sessionTtlSeconds: number };
+export type MagicLinkDeps = { db: Db; keys: KeyRing; clock: Clock; outbox: MailOutbox; sessionTtlSeconds: number; logger?: Logger };
 
 /**
  * Whose links these are: a shopper's (`vml_` link, `vs_` session) or the console's (`vcl_`, `vcs_`).
@@ -49,28 +52,30 @@ export const VISITOR_LINK_PATH = '/_edge/visitor/access/t/';
  */
 export type MagicLinkPayload = { token: string; code: string | null; linkOrigin: string; linkPath?: string; locale?: Locale };
 
-export async function requestMagicLink(
-  deps: MagicLinkDeps,
-  input: {
-    tenant: Tenant;
-    email: string;
-    returnTo: string;
-    linkOrigin: string;
-    requestId: string;
-    /** The page that consumes the link (default: the shopper's link page). */
-    linkPath?: string;
-    /** false: the mail carries no code (the console has no code form). Default true. */
-    mailCode?: boolean;
-    /** The mail's language: the asking request's (default: the tenant's default). */
-    locale?: Locale;
-    /** Who asked, for the audit trail (default `visitor`; an operator re-sending: `operator:<id>`). */
-    actor?: string;
-    /** The asking browser's pending sign-in (pending.ts), written with the link. */
-    pending?: NewPending;
-    /** Default `shopper`. */
-    purpose?: LinkPurpose;
-  },
-): Promise<{ visitorId: string }> {
+type LinkRequest = {
+  tenant: Tenant;
+  email: string;
+  returnTo: string;
+  linkOrigin: string;
+  requestId: string;
+  /** The page that consumes the link (default: the shopper's link page). */
+  linkPath?: string;
+  /** false: the mail carries no code (the console has no code form). Default true. */
+  mailCode?: boolean;
+  /** The mail's language: the asking request's (default: the tenant's default). */
+  locale?: Locale;
+  /** Who asked, for the audit trail (default `visitor`; an operator re-sending: `operator:<id>`). */
+  actor?: string;
+  /** The asking browser's pending sign-in (pending.ts), written with the link. */
+  pending?: NewPending;
+  /** Default `shopper`. */
+  purpose?: LinkPurpose;
+  /** Written with the other batched requests of this event-loop turn, in one statement (request-batch.ts). */
+  batch?: boolean;
+};
+
+/** The link's rows: its token and code (only their hashes), the mail's sealed payload. */
+async function newLink(deps: MagicLinkDeps, input: LinkRequest): Promise<NewLink> {
   const token = mintToken(deps.keys, LINK_PREFIX[input.purpose ?? 'shopper']);
   const code = mintCode();
   const { hash: codeHash, secretId } = hashCode(deps.keys, input.tenant.id, input.email, code);
@@ -82,7 +87,7 @@ export async function requestMagicLink(
     ...(input.linkPath ? { linkPath: input.linkPath } : {}),
     locale: input.locale ?? input.tenant.locale,
   };
-  const result = await insertLinkWithMail(deps.db, {
+  return {
     linkId: crypto.randomUUID(),
     outboxId: crypto.randomUUID(),
     tenantId: input.tenant.id,
@@ -97,7 +102,14 @@ export async function requestMagicLink(
     sealedPayload: await seal(deps.keys, 'outbox', payload, messageId),
     ...(input.pending ? { pending: input.pending } : {}),
     now: deps.clock.now(),
-  });
+  };
+}
+
+export async function requestMagicLink(deps: MagicLinkDeps, input: LinkRequest): Promise<{ visitorId: string }> {
+  // Not awaited before joining a batch: the payload is sealed off the event loop (crypto.subtle), so
+  // the requests of one turn would finish sealing in different turns; the batch waits for them.
+  const link = newLink(deps, input);
+  const result = input.batch ? await linkBatchOf(deps.db, deps.logger).insert(link) : await insertLinkWithMail(deps.db, await link);
   deps.outbox.wake();
   return result;
 }

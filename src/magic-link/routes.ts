@@ -205,11 +205,14 @@ export function magicLinkRoutes(deps: AppDeps) {
         }
         // Same work and same answer for every well-formed address: no account enumeration.
         // Server callers: per-tenant (and per-email) limits apply, per-IP ones do not.
-        const limits = await ctx.enforceLimits('magic-link', tenant.id, {
-          ip: server ? undefined : ctx.clientIp,
-          tenant: tenant.id,
-          email,
-        });
+        // Counted, and the link written, together with the other sign-in requests of this turn.
+        const limits = await ctx.enforceLimits(
+          'magic-link',
+          tenant.id,
+          { ip: server ? undefined : ctx.clientIp, tenant: tenant.id, email },
+          undefined,
+          { batch: true },
+        );
         // A browser (not a storefront server) waits for its sign-in: a pending sign-in bound to it,
         // started the same way whether or not a mail goes out, so its answer tells nothing either.
         const pending = server
@@ -229,6 +232,7 @@ export function magicLinkRoutes(deps: AppDeps) {
             requestId: ctx.requestId,
             locale: requestLocale(ctx, tenant),
             ...(pending ? { pending: pending.row } : {}),
+            batch: true,
           });
           ctx.facts.visitorId = visitorId;
         }

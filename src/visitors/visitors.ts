@@ -14,6 +14,17 @@ export function visitorUpsert(visitor: { tenantId: string; email: string; now: D
       returning id`;
 }
 
+/**
+ * Many visitors at once, created where new — a CTE part for a batched statement (the sign-in
+ * requests of one turn). `select` yields tenant_id, email, created_at, each (tenant, email) once.
+ */
+export function visitorsUpsert(select: Query): Query {
+  return sql`
+      insert into visitors (tenant_id, email, created_at) ${select}
+      on conflict (tenant_id, email) do update set email = excluded.email
+      returning id, tenant_id, email`;
+}
+
 export async function findVisitor(db: Db, tenantId: string, email: string): Promise<VisitorRow | undefined> {
   return db.one<VisitorRow>(sql`select id, email, created_at from visitors where tenant_id = ${tenantId}::uuid and email = ${email}`);
 }
