@@ -36,6 +36,7 @@ import { metricsRoutes } from './ops/metrics-routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { passkeyRoutes } from './passkeys/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
+import { addressRoutes } from './visitors/routes.ts';
 import { supportRoutes } from './support/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 
@@ -165,6 +166,7 @@ export function buildApp(deps: AppDeps): App {
     .use(metricsRoutes(deps))
     .use(magicLinkRoutes(deps))
     .use(sessionRoutes(deps))
+    .use(addressRoutes(deps))
     .use(accessRoutes(deps))
     .use(handoffRoutes(deps))
     .use(passkeyRoutes(deps))

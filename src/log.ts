@@ -23,5 +23,5 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
 
 /** Link tokens (shoppers' and operators') travel in the path: never log them. */
 export function redactPath(path: string): string {
-  return path.replace(/(\/_edge\/visitor\/access\/[th]\/|\/console\/t\/)[^/?#]+/, '$1[redacted]');
+  return path.replace(/(\/_edge\/visitor\/access\/[th]\/|\/_edge\/visitor\/emails\/(?:t|revert)\/|\/console\/t\/)[^/?#]+/, '$1[redacted]');
 }

@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './log.ts';
 import { RateLimiter } from './limits/limiter.ts';
 import { MailOutbox } from './mail/outbox.ts';
 import { mailKinds } from './magic-link/mail-kind.ts';
+import { visitorMailKinds } from './visitors/mail-kind.ts';
 import { createSmtpTransport, DevMailbox, type MailTransport } from './mail/transport.ts';
 import { countPoolUse } from './metrics/db-pool.ts';
 import { Metrics } from './metrics/metrics.ts';
@@ -106,7 +107,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       transport,
       logger,
       defaultFrom: config.mailFrom,
-      kinds: mailKinds(config.magicLinkTtlSeconds),
+      kinds: { ...mailKinds(config.magicLinkTtlSeconds), ...visitorMailKinds() },
       leaseSeconds: config.outboxLeaseSeconds,
       counts: metrics.mail,
     });

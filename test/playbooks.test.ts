@@ -52,6 +52,7 @@ describe('docs/playbooks.md', () => {
       'playbook-limits',
       'playbook-other-device',
       'playbook-paid',
+      'playbook-other-email',
     ]);
   });
 

@@ -16,6 +16,7 @@ import type { Db } from '../db/db.ts';
 import type { ReadRouter, ReadSource } from '../db/replicas.ts';
 import { sql } from '../db/sql.ts';
 import { hashToken } from '../tokens/tokens.ts';
+import { furtherAddressesOf } from '../visitors/visitors.ts';
 import type { EdgeIdentity } from './edge-cache.ts';
 
 type IdentityRow = {
@@ -40,15 +41,16 @@ const afterThisTurn: (run: () => void) => void = globalThis.setImmediate ?? ((ru
 
 /**
  * The session's tenant, visitor, scope and live grants (each with its order id, which an
- * order-scoped session is held to), for many token hashes in one indexed statement.
+ * order-scoped session is held to), for many token hashes in one indexed statement. The grants are
+ * those of every address of the visitor: the primary and the verified further ones.
  */
 async function loadIdentities(db: Db, hashes: string[], now: Date): Promise<Map<string, EdgeIdentity>> {
   const rows = await db.many<IdentityRow>(sql`
     select s.token_hash, s.tenant_id, s.visitor_id, s.expires_at, s.order_id,
            coalesce((select json_agg(json_build_object('r', g.resource, 'e', g.expires_at, 'o', g.order_id))
-                     from grants g
-                     where g.tenant_id = s.tenant_id and g.email = v.email
-                       and (g.expires_at is null or g.expires_at > ${now})), '[]'::json) as grants
+                     from (select v.email union all ${furtherAddressesOf(sql`s.visitor_id`)}) a
+                     join grants g on g.tenant_id = s.tenant_id and g.email = a.email
+                     where g.expires_at is null or g.expires_at > ${now}), '[]'::json) as grants
     from sessions s
     join visitors v on v.id = s.visitor_id
     where s.token_hash = any(${hashes}::text[]) and s.revoked_at is null and s.expires_at > ${now}`);

@@ -40,7 +40,13 @@ export type AuditKind =
   | 'order_revoked'
   | 'passkey_registered'
   | 'passkey_signed_in'
-  | 'passkey_removed';
+  | 'passkey_removed'
+  | 'email_added'
+  | 'email_verified'
+  | 'email_removed'
+  | 'visitors_merged'
+  | 'primary_email_changed'
+  | 'primary_email_reverted';
 
 export type AuditEvent = {
   kind: AuditKind;
@@ -94,4 +100,10 @@ export async function auditOfActorInRequest(db: Db, actor: string, requestId: st
     from audit_events
     where request_id = ${requestId} and actor = ${actor}
     order by created_at`);
+}
+/** A merge of two visitors (visitors/addresses.ts): the absorbed one's audit rows, security events and request log entries become the survivor's. */
+export async function moveVisitorRecords(db: Db, from: string, into: string): Promise<void> {
+  await db.many(sql`update audit_events set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
+  await db.many(sql`update security_events set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
+  await db.many(sql`update request_log set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
 }

@@ -43,7 +43,7 @@ export type NewHandoff = {
 /** Visitor upsert, handoff and audit row in one statement. */
 export async function insertHandoff(db: Db, handoff: NewHandoff): Promise<{ visitorId: string }> {
   const row = await db.one<{ visitor_id: string }>(sql`
-    with visitor as (${visitorUpsert({ tenantId: handoff.tenantId, email: handoff.email, now: handoff.now })}),
+    with ${visitorUpsert({ tenantId: handoff.tenantId, email: handoff.email, now: handoff.now })},
     handoff as (
       insert into handoffs (id, tenant_id, visitor_id, order_id, token_hash, return_to, request_id, created_at, expires_at)
       select ${handoff.id}::uuid, ${handoff.tenantId}::uuid, visitor.id, ${handoff.orderId}, ${handoff.tokenHash}, ${handoff.returnTo},
@@ -156,4 +156,8 @@ export async function revokeOrderHandoffs(db: Db, tenantId: string, orderId: str
     where tenant_id = ${tenantId}::uuid and order_id = ${orderId} and used_at is null and revoked_at is null
     returning id`);
   return rows.length;
+}
+/** A merge of two visitors (visitors/addresses.ts): the absorbed one's handoffs become the survivor's. */
+export async function moveHandoffs(db: Db, from: string, into: string): Promise<void> {
+  await db.many(sql`update handoffs set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
 }

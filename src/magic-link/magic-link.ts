@@ -20,7 +20,8 @@ import {
 import type { NewPending } from './pending-queries.ts';
 
 // What other features may read (the console): the magic-link feature owns `magic_links`.
-export { findNewestLinkForEmail, listVisitorLinks, type LinkRow, type LinkViewRow } from './queries.ts';
+export { findNewestLinkForEmail, listVisitorLinks, moveLinks, type LinkRow, type LinkViewRow } from './queries.ts';
+export { movePendingSignIns } from './pending-queries.ts';
 
 export type MagicLinkDeps = { db: Db; keys: KeyRing; clock: Clock; outbox: MailOutbox; sessionTtlSeconds: number };
 

@@ -241,3 +241,7 @@ export async function listVisitorPendingSignIns(db: Db, visitorId: string, limit
     order by p.created_at desc
     limit ${limit}`);
 }
+/** A merge of two visitors (visitors/addresses.ts): the absorbed one's pending sign-ins become the survivor's. */
+export async function movePendingSignIns(db: Db, from: string, into: string): Promise<void> {
+  await db.many(sql`update pending_sign_ins set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
+}

@@ -28,6 +28,7 @@ import {
   insertChallenge,
   insertPasskey,
   listPasskeys,
+  movePasskeys,
   type PasskeyRow,
   type PasskeySessionRow,
   removePasskey,
@@ -36,7 +37,7 @@ import {
 } from './queries.ts';
 
 export type { PasskeyRow } from './queries.ts';
-export { hasLivePasskey, listPasskeys, removePasskey };
+export { hasLivePasskey, listPasskeys, movePasskeys, removePasskey };
 
 /** Whose a passkey is (tenant and address), for support's actions; undefined when no passkey has this id. */
 export function passkeyOwner(db: Db, passkeyId: string): Promise<(PasskeyRow & { email: string }) | undefined> {

@@ -212,3 +212,8 @@ export async function findPasskey(db: Db, passkeyId: string): Promise<(PasskeyRo
     select ${PASSKEY_COLUMNS}, v.email from passkeys p join visitors v on v.id = p.visitor_id
     where p.id = ${passkeyId}::uuid`);
 }
+/** A merge of two visitors (visitors/addresses.ts): the absorbed one's passkeys and registration challenges become the survivor's. */
+export async function movePasskeys(db: Db, from: string, into: string): Promise<void> {
+  await db.many(sql`update passkeys set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
+  await db.many(sql`update passkey_challenges set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
+}

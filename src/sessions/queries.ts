@@ -173,3 +173,7 @@ export async function findSessionOwner(
     from sessions s join visitors v on v.id = s.visitor_id
     where s.id = ${sessionId}::uuid`);
 }
+/** A merge of two visitors (visitors/addresses.ts): the absorbed one's sessions become the survivor's. */
+export async function moveVisitorSessions(db: Db, from: string, into: string): Promise<void> {
+  await db.many(sql`update sessions set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
+}

@@ -18,6 +18,7 @@ export {
   orderSessionRoom,
   revokeOrderSessions,
   listVisitorSessions,
+  moveVisitorSessions,
   revokeSession,
   revokeSessions,
   revokeVisitorSessions,
