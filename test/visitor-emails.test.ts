@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { upsertGrant } from '../src/access/grants.ts';
 import { sql } from '../src/db/sql.ts';
 import { visitorEmails } from '../src/visitors/addresses.ts';
+import { upsertOperator } from '../src/console/operators.ts';
+import { ConsoleClient, refOf } from './console-client.ts';
 import { CookieJar, Harness } from './support/harness.ts';
 
 let h: Harness;
@@ -374,5 +376,52 @@ describe('the addresses page', () => {
     expect((await list(jar))[1]).toMatchObject({ email: 'paged@example.com', verified: true });
     const german = await h.fetch('/_edge/visitor/emails', { jar, headers: { 'accept-language': 'de' } });
     expect(await german.text()).toContain('Ihre E-Mail-Adressen');
+  });
+});
+
+describe('the console', () => {
+  it('lists a shopper’s addresses, and an operator merges two shoppers after a confirmation naming both addresses (audited)', async () => {
+    const now = h.clock.now();
+    await upsertOperator(h.db, { email: 'merge-admin@ops.test', role: 'admin', tenantIds: [], now });
+    await upsertOperator(h.db, { email: 'merge-outsider@ops.test', role: 'admin', tenantIds: [h.other.id], now });
+    const admin = await new ConsoleClient(h, 'merge-admin@ops.test', '192.0.2.60').signIn();
+    await grant('console-b@example.com', '/content/console-b/*');
+    const a = await signedIn('console-a@example.com');
+    const b = await signedIn('console-b@example.com');
+    await add(a.jar, 'console-pending@example.com');
+    const page = await (await admin.get(`/console/tenants/gharart/shopper?email=${encodeURIComponent('console-a@example.com')}`)).text();
+    expect(page).toContain('Addresses <span class="count">2</span>');
+    expect(page).toContain('data-address="console-pending@example.com"');
+    expect(page).toContain('not confirmed');
+    // The typed other address goes to a confirmation that names both.
+    const confirm = await admin.post('/console/tenants/gharart/confirm', {
+      csrf: admin.csrf,
+      action: 'visitors-merge',
+      email: 'console-a@example.com',
+      other: 'console-b@example.com',
+    });
+    expect(confirm.status).toBe(200);
+    const confirmation = await confirm.text();
+    expect(confirmation).toContain('Merge <strong>console-b@example.com</strong> into <strong>console-a@example.com</strong>');
+    // Nothing changed yet.
+    expect(await visitorOf(b.jar)).toBe(b.visitorId);
+    const done = await admin.action('gharart', 'visitors-merge', { email: 'console-a@example.com', other: 'console-b@example.com' });
+    expect(done.status).toBe(303);
+    const ref = refOf(done);
+    expect(await visitorOf(b.jar)).toBe(a.visitorId);
+    expect(await access(a.jar)).toEqual(['/content/console-b/*']);
+    const audit = await h.db.many<{ actor: string; visitor_id: string }>(
+      sql`select actor, visitor_id from audit_events where request_id = ${ref} and kind = 'visitors_merged'`,
+    );
+    expect(audit.length).toBe(1);
+    expect(audit[0]!.actor.startsWith('operator:')).toBe(true);
+    expect(audit[0]!.visitor_id).toBe(a.visitorId);
+    // Done twice: they are one shopper already.
+    const again = await admin.action('gharart', 'visitors-merge', { email: 'console-a@example.com', other: 'console-b@example.com' });
+    expect(again.status).toBe(404);
+    // An operator of another storefront cannot (not even see that the storefront exists).
+    const outsider = await new ConsoleClient(h, 'merge-outsider@ops.test', '192.0.2.61').signIn();
+    const refused = await outsider.action('gharart', 'visitors-merge', { email: 'console-a@example.com', other: 'x@example.com' });
+    expect(refused.status).toBe(404);
   });
 });

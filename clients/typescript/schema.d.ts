@@ -4307,6 +4307,8 @@ export interface operations {
                     delivery?: string;
                     /** @description A passkey id (passkey-remove). */
                     passkey?: string;
+                    /** @description The other address of the shopper, whose account joins this one (visitors-merge). */
+                    other?: string;
                 };
                 "application/x-www-form-urlencoded": {
                     /** @description The form’s CSRF token: the console session’s, or before sign-in the test cookie’s. */
@@ -4335,6 +4337,8 @@ export interface operations {
                     delivery?: string;
                     /** @description A passkey id (passkey-remove). */
                     passkey?: string;
+                    /** @description The other address of the shopper, whose account joins this one (visitors-merge). */
+                    other?: string;
                 };
             };
         };
@@ -4728,6 +4732,7 @@ export interface operations {
                 endpoint?: string;
                 delivery?: string;
                 passkey?: string;
+                other?: string;
             };
             header?: never;
             path: {
@@ -4864,6 +4869,8 @@ export interface operations {
                     delivery?: string;
                     /** @description A passkey id (passkey-remove). */
                     passkey?: string;
+                    /** @description The other address of the shopper, whose account joins this one (visitors-merge). */
+                    other?: string;
                 };
                 "application/x-www-form-urlencoded": {
                     /** @description The form’s CSRF token: the console session’s, or before sign-in the test cookie’s. */
@@ -4894,6 +4901,8 @@ export interface operations {
                     delivery?: string;
                     /** @description A passkey id (passkey-remove). */
                     passkey?: string;
+                    /** @description The other address of the shopper, whose account joins this one (visitors-merge). */
+                    other?: string;
                 };
             };
         };

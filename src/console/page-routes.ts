@@ -19,6 +19,7 @@ import { routeContext } from '../route-context.ts';
 import { REQUEST_ID_SHAPE } from '../support/reports.ts';
 import { lookUpRequest } from '../support/request-lookup.ts';
 import { normaliseEmail } from '../visitors/email.ts';
+import { listAddresses } from '../visitors/addresses.ts';
 import { findVisitor } from '../visitors/visitors.ts';
 import { findDelivery, tenantEndpoint } from '../webhooks/endpoints.ts';
 import { canEditGrants, canSeeTenant, visibleTenant, wrongAudience, NOT_YOURS, type Viewer } from './access.ts';
@@ -219,7 +220,7 @@ export function consolePageRoutes(deps: AppDeps) {
         const email = normaliseEmail(c.query.email);
         if (!email) throw new AppError('invalid_email', { detail: 'Enter the shopper’s email address, like name@example.com.' });
         const visitor = (await findVisitor(db, view.id, email)) ?? null;
-        const [links, pendings, sessions, grants, events, reports, flash, handoffs, passkeys] = await Promise.all([
+        const [links, pendings, sessions, grants, events, reports, flash, handoffs, passkeys, addresses] = await Promise.all([
           visitor ? listVisitorLinks(db, visitor.id) : [],
           visitor ? listVisitorPendingSignIns(db, visitor.id) : [],
           visitor ? listVisitorSessions(db, visitor.id) : [],
@@ -229,6 +230,7 @@ export function consolePageRoutes(deps: AppDeps) {
           flashFor(viewer, c.query.ref),
           visitor ? listVisitorHandoffs(db, visitor.id) : [],
           visitor ? listPasskeys(db, visitor.id, { live: false }) : [],
+          visitor ? listAddresses(db, visitor.id) : [],
         ]);
         const operatorIds = links
           .map((l) => l.requested_by)
@@ -252,6 +254,7 @@ export function consolePageRoutes(deps: AppDeps) {
           grants,
           handoffs,
           passkeys,
+          addresses,
           events,
           reports,
           canEditGrants: canEditGrants(viewer, view),

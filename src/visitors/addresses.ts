@@ -39,7 +39,7 @@ import {
   type VisitorEmailRow,
 } from './address-queries.ts';
 import { CHANGE_MAIL, type AddressMailPayload } from './mail-kind.ts';
-import { deleteVisitor, findVisitorById } from './visitors.ts';
+import { deleteVisitor, findVisitor, findVisitorById } from './visitors.ts';
 
 export type { EmailChangeRow, VisitorEmailRow };
 
@@ -205,6 +205,32 @@ export async function mergeVisitors(
     visitorId: merge.into,
     detail: { from: merge.from, address: merge.address },
     at: merge.now,
+  });
+}
+
+/**
+ * Support merges two shoppers of a storefront (the console's confirmed action, naming both
+ * addresses): the visitor of `other` becomes part of the visitor of `email`. Undefined when either
+ * address has no visitor there, or both are the same visitor.
+ */
+export async function mergeShoppers(
+  deps: Pick<AddressDeps, 'db' | 'clock'>,
+  input: { tenantId: string; email: string; other: string; actor: string; requestId: string },
+): Promise<{ into: string; from: string } | undefined> {
+  return deps.db.transaction(async (tx) => {
+    const into = await findVisitor(tx, input.tenantId, input.email);
+    const from = await findVisitor(tx, input.tenantId, input.other);
+    if (!into || !from || into.id === from.id) return undefined;
+    await mergeVisitors(tx, {
+      from: from.id,
+      into: into.id,
+      tenantId: input.tenantId,
+      requestId: input.requestId,
+      actor: input.actor,
+      now: deps.clock.now(),
+      address: input.other,
+    });
+    return { into: into.id, from: from.id };
   });
 }
 
