@@ -182,15 +182,18 @@ export async function authorizeAction(deps: AppDeps, viewer: Viewer, tenant: Con
   ) {
     throw wrongAudience(`Only admins change grants at ${tenant.name}; support operators may when the storefront allows it.`);
   }
+  // The shopper the page is about, by any of their addresses (its primary is what owners name).
+  const shopperEmail =
+    'email' in action && action.email ? ((await findVisitor(deps.db, tenant.id, action.email))?.email ?? action.email) : null;
   if (action.name === 'revoke-session') {
     const owner = await findSessionOwner(deps.db, action.sessionId);
     assertBelongs(owner?.tenant_id, tenant, 'session');
-    if (owner!.email !== action.email) throw new AppError('not_found', { detail: 'This session is not this shopper’s.' });
+    if (owner!.email !== shopperEmail) throw new AppError('not_found', { detail: 'This session is not this shopper’s.' });
   }
   if (action.name === 'passkey-remove') {
     const owner = await passkeyOwner(deps.db, action.passkeyId);
     assertBelongs(owner?.tenant_id, tenant, 'passkey');
-    if (owner!.email !== action.email) throw new AppError('not_found', { detail: 'This passkey is not this shopper’s.' });
+    if (owner!.email !== shopperEmail) throw new AppError('not_found', { detail: 'This passkey is not this shopper’s.' });
   }
   if (action.name === 'report-handled') {
     assertBelongs((await findReportTenant(deps.db, action.reportId))?.tenantId, tenant, 'support report');
