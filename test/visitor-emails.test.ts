@@ -376,6 +376,10 @@ describe('the addresses page', () => {
     expect((await list(jar))[1]).toMatchObject({ email: 'paged@example.com', verified: true });
     const german = await h.fetch('/_edge/visitor/emails', { jar, headers: { 'accept-language': 'de' } });
     expect(await german.text()).toContain('Ihre E-Mail-Adressen');
+    // The diagnostics page a signed-in shopper already knows leads there.
+    await h.fetch('/_edge/visitor/diagnostics', { jar }); // sets its test cookie, answers 303
+    const diagnostics = await h.fetch('/_edge/visitor/diagnostics?check=1', { jar });
+    expect(await diagnostics.text()).toContain('<a href="/_edge/visitor/emails" data-addresses-link>Your email addresses</a>');
   });
 });
 
