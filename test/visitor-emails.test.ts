@@ -302,6 +302,26 @@ describe('changing the primary address', () => {
     expect((await h.form(path, {})).status).toBe(400);
   });
 
+  it('refuses the revert (400, not 500) when the old address became another shopper’s meanwhile', async () => {
+    const { jar } = await signedIn('lost-old@example.com');
+    const mail = await add(jar, 'lost-new@example.com');
+    expect((await verify(jar, 'lost-new@example.com', mail.code!)).status).toBe(200);
+    const primaryPath = `/v2/visitor/emails/${encodeURIComponent('lost-new@example.com')}/primary`;
+    expect((await h.fetch(primaryPath, { method: 'POST', jar, headers: ORIGIN })).status).toBe(200);
+    await h.deliver();
+    const path = Harness.pathOf(h.mail.messages.at(-1)!.link!);
+    const removed = await h.fetch(`/v2/visitor/emails/${encodeURIComponent('lost-old@example.com')}`, {
+      method: 'DELETE',
+      jar,
+      headers: ORIGIN,
+    });
+    expect(removed.status).toBe(204);
+    await signedIn('lost-old@example.com'); // now a shopper of its own
+    const refused = await h.form(path, {});
+    expect(refused.status).toBe(400);
+    expect((await h.fetch('/v2/visitor/me', { jar })).status).toBe(200); // nothing changed
+  });
+
   it('the revert link expires after 7 days', async () => {
     const { jar } = await signedIn('slow@example.com');
     const mail = await add(jar, 'slow-new@example.com');

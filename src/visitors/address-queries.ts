@@ -140,8 +140,9 @@ export async function moveAddresses(
 ): Promise<void> {
   await db.many(sql`
     delete from visitor_emails
-    where visitor_id = ${merge.from}::uuid and email in (select email from visitor_emails where visitor_id = ${merge.into}::uuid)
-      and verified_at is null`);
+    where visitor_id = ${merge.from}::uuid and verified_at is null
+      and (email in (select email from visitor_emails where visitor_id = ${merge.into}::uuid)
+           or email = (select email from visitors where id = ${merge.into}::uuid))`);
   await db.many(sql`
     delete from visitor_emails
     where visitor_id = ${merge.into}::uuid and verified_at is null

@@ -6,7 +6,7 @@
 // visitors.ts's fragments).
 import { moveVisitorRecords, recordAudit } from '../audit/audit.ts';
 import { addSeconds, type Clock } from '../clock.ts';
-import type { Db } from '../db/db.ts';
+import { isUniqueViolation, type Db } from '../db/db.ts';
 import { AppError } from '../errors.ts';
 import { moveHandoffs } from '../handoffs/handoffs.ts';
 import type { Locale } from '../i18n/locales.ts';
@@ -146,25 +146,43 @@ export type Verified = { email: string; visitorId: string; merged: string | null
  * signed in, whoever verified it opened the mail — so the other visitor is merged into this one.
  */
 async function completeProof(deps: AddressDeps, proof: VisitorEmailRow, requestId: string, actor: string): Promise<Verified> {
-  return deps.db.transaction(async (tx) => {
-    const now = deps.clock.now();
-    const row = await lockProof(tx, proof.id);
-    if (!row) throw new AppError('invalid_email_link', { detail: 'This address was verified or removed meanwhile.' });
-    const other = await otherHolderOf(tx, row.tenant_id, row.visitor_id, row.email);
-    if (other)
-      await mergeVisitors(tx, { from: other, into: row.visitor_id, tenantId: row.tenant_id, requestId, actor, now, address: row.email });
-    await markVerified(tx, row.id, now);
-    await recordAudit(tx, {
-      kind: 'email_verified',
-      actor,
-      requestId,
-      tenantId: row.tenant_id,
-      visitorId: row.visitor_id,
-      detail: { addressId: row.id, ...(other ? { merged: other } : {}) },
-      at: now,
+  return takenMeanwhile(
+    deps.db.transaction(async (tx) => {
+      const now = deps.clock.now();
+      const row = await lockProof(tx, proof.id);
+      if (!row) throw new AppError('invalid_email_link', { detail: 'This address was verified or removed meanwhile.' });
+      const other = await otherHolderOf(tx, row.tenant_id, row.visitor_id, row.email);
+      if (other)
+        await mergeVisitors(tx, { from: other, into: row.visitor_id, tenantId: row.tenant_id, requestId, actor, now, address: row.email });
+      await markVerified(tx, row.id, now);
+      await recordAudit(tx, {
+        kind: 'email_verified',
+        actor,
+        requestId,
+        tenantId: row.tenant_id,
+        visitorId: row.visitor_id,
+        detail: { addressId: row.id, ...(other ? { merged: other } : {}) },
+        at: now,
+      });
+      return { email: row.email, visitorId: row.visitor_id, merged: other ?? null };
+    }),
+  );
+}
+
+/**
+ * An address another account took between the check and the write (a concurrent verification, or
+ * a sign-in with an address removed meanwhile): the unique index refuses it, and the shopper is
+ * told so instead of a 500.
+ */
+async function takenMeanwhile<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    throw new AppError('invalid_email_link', {
+      detail: 'That address belongs to another account of this storefront now; nothing changed. Ask support to merge the accounts.',
     });
-    return { email: row.email, visitorId: row.visitor_id, merged: other ?? null };
-  });
+  }
 }
 
 /**
@@ -308,46 +326,48 @@ export async function makePrimary(
     validForSeconds: REVERT_SECONDS,
   };
   const sealedPayload = await seal(deps.keys, 'outbox', payload, messageId);
-  await deps.db.transaction(async (tx) => {
-    const current = await findVisitorById(tx, input.visitorId);
-    if (current?.email === input.email) return; // already primary: nothing to change, nothing to mail
-    const swapped = await swapPrimary(tx, {
-      id: crypto.randomUUID(),
-      visitorId: input.visitorId,
-      email: input.email,
-      tokenHash: hashToken(token),
-      requestId: input.requestId,
-      now,
-      expiresAt: addSeconds(now, REVERT_SECONDS),
-    });
-    if (!swapped) {
-      const rows = await visitorEmailRows(tx, input.visitorId);
-      if (rows.some((row) => row.email === input.email)) {
-        throw new AppError('email_not_verified', { detail: 'Only a verified address can become primary. Verify it first.' });
+  await takenMeanwhile(
+    deps.db.transaction(async (tx) => {
+      const current = await findVisitorById(tx, input.visitorId);
+      if (current?.email === input.email) return; // already primary: nothing to change, nothing to mail
+      const swapped = await swapPrimary(tx, {
+        id: crypto.randomUUID(),
+        visitorId: input.visitorId,
+        email: input.email,
+        tokenHash: hashToken(token),
+        requestId: input.requestId,
+        now,
+        expiresAt: addSeconds(now, REVERT_SECONDS),
+      });
+      if (!swapped) {
+        const rows = await visitorEmailRows(tx, input.visitorId);
+        if (rows.some((row) => row.email === input.email)) {
+          throw new AppError('email_not_verified', { detail: 'Only a verified address can become primary. Verify it first.' });
+        }
+        throw new AppError('email_not_found', { detail: 'That address is not one of yours.' });
       }
-      throw new AppError('email_not_found', { detail: 'That address is not one of yours.' });
-    }
-    await insertOutboxMail(tx, {
-      id: crypto.randomUUID(),
-      tenantId: input.tenant.id,
-      kind: CHANGE_MAIL,
-      to: swapped.oldEmail,
-      messageId,
-      secretId: deps.keys.current.id,
-      sealedPayload,
-      requestId: input.requestId,
-      now,
-    });
-    await recordAudit(tx, {
-      kind: 'primary_email_changed',
-      actor: 'visitor',
-      requestId: input.requestId,
-      tenantId: input.tenant.id,
-      visitorId: input.visitorId,
-      detail: {},
-      at: now,
-    });
-  });
+      await insertOutboxMail(tx, {
+        id: crypto.randomUUID(),
+        tenantId: input.tenant.id,
+        kind: CHANGE_MAIL,
+        to: swapped.oldEmail,
+        messageId,
+        secretId: deps.keys.current.id,
+        sealedPayload,
+        requestId: input.requestId,
+        now,
+      });
+      await recordAudit(tx, {
+        kind: 'primary_email_changed',
+        actor: 'visitor',
+        requestId: input.requestId,
+        tenantId: input.tenant.id,
+        visitorId: input.visitorId,
+        detail: {},
+        at: now,
+      });
+    }),
+  );
   deps.outbox.wake();
 }
 
@@ -366,19 +386,21 @@ export async function classifyRevertLink(deps: AddressDeps, tenant: Tenant, toke
 export async function revertPrimaryChange(deps: AddressDeps, tenant: Tenant, token: string, requestId: string): Promise<void> {
   const state = await classifyRevertLink(deps, tenant, token);
   if (state.kind !== 'valid') throw proofStateError(state);
-  await deps.db.transaction(async (tx) => {
-    const now = deps.clock.now();
-    const reverted = await revertChange(tx, state.change.id, now);
-    if (!reverted) throw proofStateError({ kind: 'invalid' });
-    await revokeVisitorSessions(tx, reverted.visitorId, now, requestId);
-    await recordAudit(tx, {
-      kind: 'primary_email_reverted',
-      actor: 'visitor',
-      requestId,
-      tenantId: reverted.tenantId,
-      visitorId: reverted.visitorId,
-      detail: { changeId: state.change.id },
-      at: now,
-    });
-  });
+  await takenMeanwhile(
+    deps.db.transaction(async (tx) => {
+      const now = deps.clock.now();
+      const reverted = await revertChange(tx, state.change.id, now);
+      if (!reverted) throw proofStateError({ kind: 'invalid' });
+      await revokeVisitorSessions(tx, reverted.visitorId, now, requestId);
+      await recordAudit(tx, {
+        kind: 'primary_email_reverted',
+        actor: 'visitor',
+        requestId,
+        tenantId: reverted.tenantId,
+        visitorId: reverted.visitorId,
+        detail: { changeId: state.change.id },
+        at: now,
+      });
+    }),
+  );
 }
