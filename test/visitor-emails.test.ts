@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { upsertGrant } from '../src/access/grants.ts';
 import { sql } from '../src/db/sql.ts';
-import { visitorEmails } from '../src/visitors/addresses.ts';
+import { visitorEmailChanges, visitorEmails } from '../src/visitors/addresses.ts';
 import { upsertOperator } from '../src/console/operators.ts';
 import { ConsoleClient, refOf } from './console-client.ts';
 import { CookieJar, Harness } from './support/harness.ts';
@@ -298,6 +298,9 @@ describe('changing the primary address', () => {
     const back = await signedIn('old@example.com');
     expect(back.visitorId).toBe(visitorId);
     expect((await list(back.jar)).map((i) => i.email)).toEqual(['old@example.com']);
+    // The erasure helper's reader of the changes (they hold both addresses).
+    const changes = await visitorEmailChanges(h.db, visitorId);
+    expect(changes.map((c) => [c.old_email, c.new_email, c.reverted_at !== null])).toEqual([['old@example.com', 'new@example.com', true]]);
     // Used once.
     expect((await h.form(path, {})).status).toBe(400);
   });

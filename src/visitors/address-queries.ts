@@ -202,6 +202,13 @@ export type EmailChangeRow = {
 
 const CHANGE = sql`id, tenant_id, visitor_id, old_email, new_email, created_at, expires_at, reverted_at`;
 
+/** Every primary change of a visitor, oldest first (export and erasure read this too: it holds addresses). */
+export async function visitorEmailChangeRows(db: Db, visitorId: string): Promise<EmailChangeRow[]> {
+  return db.many<EmailChangeRow>(
+    sql`select ${CHANGE} from visitor_email_changes where visitor_id = ${visitorId}::uuid order by created_at`,
+  );
+}
+
 export async function findChangeByTokenHash(db: Db, tokenHash: string): Promise<EmailChangeRow | undefined> {
   return db.one<EmailChangeRow>(sql`select ${CHANGE} from visitor_email_changes where token_hash = ${tokenHash}`);
 }

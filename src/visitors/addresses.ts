@@ -33,6 +33,7 @@ import {
   reserveProofAttempt,
   revertChange,
   swapPrimary,
+  visitorEmailChangeRows,
   visitorEmailRows,
   type EmailChangeRow,
   type ProofRow,
@@ -45,6 +46,8 @@ export type { EmailChangeRow, VisitorEmailRow };
 
 /** Every further address row of a visitor, verified or not (for export and erasure). */
 export const visitorEmails = visitorEmailRows;
+/** Every primary address change of a visitor, reverted or not, with both addresses (for export and erasure). */
+export const visitorEmailChanges = visitorEmailChangeRows;
 
 /** How long an added address's link and code work, from the request. */
 export const ADDRESS_PROOF_SECONDS = 3600;
