@@ -7,8 +7,9 @@ import { upsertGrant } from '../src/access/grants.ts';
 import { sql } from '../src/db/sql.ts';
 import { visitorEmailChanges, visitorEmails } from '../src/visitors/addresses.ts';
 import { upsertOperator } from '../src/console/operators.ts';
+import { createPat } from '../src/credentials/pats.ts';
 import { ConsoleClient, refOf } from './console-client.ts';
-import { CookieJar, Harness } from './support/harness.ts';
+import { CookieJar, Harness, SERVICE_HOST } from './support/harness.ts';
 
 let h: Harness;
 const ORIGIN = { origin: 'http://localhost' };
@@ -103,7 +104,7 @@ describe('a further address', () => {
     expect((await visitorEmails(h.db, visitorId)).map((row) => row.email)).toEqual(['second@example.com']);
   });
 
-  it('signs in as the same visitor', async () => {
+  it('signs in as the same visitor (link, code, checkout handoff)', async () => {
     const { jar, visitorId } = await signedIn('one@example.com');
     const mail = await add(jar, 'two@example.com');
     expect((await verify(jar, 'two@example.com', mail.code!)).status).toBe(200);
@@ -121,6 +122,19 @@ describe('a further address', () => {
     expect(await visitorOf(byCode)).toBe(visitorId);
     const visitors = await h.db.many(sql`select id from visitors where email = 'two@example.com'`);
     expect(visitors).toEqual([]);
+    // A checkout handoff for the further address opens a session of the same visitor.
+    const pat = (await createPat(h.db, { tenantId: h.gharart.id, name: 'checkout', scopes: ['handoff:write'] })).token;
+    const created = await h.json(
+      '/v2/access/handoffs',
+      { email: 'two@example.com', orderId: 'T-2' },
+      { host: SERVICE_HOST, headers: { authorization: `Bearer ${pat}` } },
+    );
+    expect(created.status).toBe(201);
+    const handoffPath = new URL(((await created.json()) as { url: string }).url).pathname;
+    const fromCheckout = new CookieJar();
+    await h.fetch(handoffPath, { jar: fromCheckout });
+    await h.form(handoffPath, {}, { jar: fromCheckout });
+    expect(await visitorOf(fromCheckout)).toBe(visitorId);
   });
 
   it('is verified by its link page: GET shows a button and changes nothing, POST confirms', async () => {
