@@ -451,6 +451,10 @@ describe('the console', () => {
     const ref = refOf(done);
     expect(await visitorOf(b.jar)).toBe(a.visitorId);
     expect(await access(a.jar)).toEqual(['/content/console-b/*']);
+    // The shopper page shows the grants of every confirmed address, each saying which.
+    const merged = await (await admin.get(`/console/tenants/gharart/shopper?email=${encodeURIComponent('console-a@example.com')}`)).text();
+    expect(merged).toContain('<code>/content/console-b/*</code>');
+    expect(merged).toContain('<dt>Address</dt><dd>console-b@example.com</dd>');
     const audit = await h.db.many<{ actor: string; visitor_id: string }>(
       sql`select actor, visitor_id from audit_events where request_id = ${ref} and kind = 'visitors_merged'`,
     );

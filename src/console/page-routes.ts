@@ -232,6 +232,9 @@ export function consolePageRoutes(deps: AppDeps) {
           visitor ? listPasskeys(db, visitor.id, { live: false }) : [],
           visitor ? listAddresses(db, visitor.id) : [],
         ]);
+        // The grants of every verified address count for this shopper: show them all.
+        const further = addresses.filter((a) => a.verified && a.email !== email);
+        for (const extra of await Promise.all(further.map((a) => listGrants(db, view.id, a.email)))) grants.push(...extra);
         const operatorIds = links
           .map((l) => l.requested_by)
           .filter((a): a is string => Boolean(a?.startsWith('operator:')))

@@ -143,10 +143,10 @@ ${state.label === 'active' ? html`<div class="actions"><a class="btn sm secondar
 function grantItem(grant: Grant, view: ShopperView): Html {
   const live = !grant.expiresAt || new Date(grant.expiresAt) > view.now;
   return html`<li class="item"><div class="item-head">${live ? badge('live', 'green') : badge('expired', 'gray')}<code>${grant.resource}</code></div>
-<dl class="kv"><dt>Kind</dt><dd>${grant.kind}${grant.title ? ` · ${grant.title}` : ''}${grant.orderId ? ` · order ${grant.orderId}` : ''}</dd>
+<dl class="kv">${grant.email === view.email ? '' : html`<dt>Address</dt><dd>${grant.email}</dd>`}<dt>Kind</dt><dd>${grant.kind}${grant.title ? ` · ${grant.title}` : ''}${grant.orderId ? ` · order ${grant.orderId}` : ''}</dd>
 <dt>Granted</dt><dd>${when(grant.grantedAt, view.now)}</dd>
 <dt>Expires</dt><dd>${grant.expiresAt ? when(grant.expiresAt, view.now) : 'never'}</dd></dl>
-${view.canEditGrants ? html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(view.session.csrfToken, view.tenant.handle, { action: 'grant-remove', email: view.email, resource: grant.resource })}">Remove grant…</a>${live && grant.orderId ? html`<a class="btn sm danger-quiet" href="${confirmHref(view.session.csrfToken, view.tenant.handle, { action: 'revoke-order', email: view.email, orderId: grant.orderId })}">Revoke order ${grant.orderId} (refund)…</a>` : ''}</div>` : ''}</li>`;
+${view.canEditGrants ? html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(view.session.csrfToken, view.tenant.handle, { action: 'grant-remove', email: grant.email, resource: grant.resource })}">Remove grant…</a>${live && grant.orderId ? html`<a class="btn sm danger-quiet" href="${confirmHref(view.session.csrfToken, view.tenant.handle, { action: 'revoke-order', email: view.email, orderId: grant.orderId })}">Revoke order ${grant.orderId} (refund)…</a>` : ''}</div>` : ''}</li>`;
 }
 
 function handoffState(handoff: HandoffRow, now: Date): { label: string; tone: Tone } {
