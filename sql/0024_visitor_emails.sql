@@ -19,8 +19,11 @@ create table visitor_emails (
   constraint visitor_emails_token_hash_key unique (token_hash)
 );
 create unique index visitor_emails_verified_key on visitor_emails (tenant_id, email) where verified_at is not null;
--- the edge check's lookup of a session's further addresses: index-only
-create index visitor_emails_visitor_verified_idx on visitor_emails (visitor_id) include (email) where verified_at is not null;
+
+-- The verified further addresses, copied onto the visitor (kept equal by src/visitors/ in the same
+-- transaction as every change): the edge check reads grants by `email = any(primary + these)` in
+-- its one index scan of grants, with no second lookup on the hot path.
+alter table visitors add column further_emails text[] not null default '{}';
 
 -- purpose: a change of primary address, and its "this wasn't me" link to the old address (7 days,
 -- the `vec_` token stored as its SHA-256 only); used once, it reverts the change and ends every session.

@@ -181,6 +181,8 @@ describe('a further address', () => {
     const mail = await add(jar, 'gone@example.com');
     expect((await verify(jar, 'gone@example.com', mail.code!)).status).toBe(200);
     expect(await access(jar)).toEqual(['/content/gone/*']);
+    h.clock.advance(6);
+    expect((await edge('/content/gone/x', jar)).status).toBe(204);
     const primary = await h.fetch(`/v2/visitor/emails/${encodeURIComponent('stays@example.com')}`, {
       method: 'DELETE',
       jar,
@@ -195,6 +197,8 @@ describe('a further address', () => {
     });
     expect(removed.status).toBe(204);
     expect(await access(jar)).toEqual([]);
+    h.clock.advance(6); // past the edge cache
+    expect((await edge('/content/gone/x', jar)).status).toBe(403);
     const again = await h.fetch(`/v2/visitor/emails/${encodeURIComponent('gone@example.com')}`, { method: 'DELETE', jar, headers: ORIGIN });
     expect(again.status).toBe(404);
     expect(((await again.json()) as { code: string }).code).toBe('email_not_found');
@@ -233,6 +237,9 @@ describe('merging', () => {
     const verified = await verify(home.jar, 'work@example.com', mail.code!);
     expect(await verified.json()).toEqual({ email: 'work@example.com', merged: true });
     expect(await access(home.jar)).toEqual(['/content/work/*']);
+    h.clock.advance(6);
+    expect((await edge('/content/work/x', home.jar)).status).toBe(204);
+    expect((await edge('/content/work/x', work.jar)).status).toBe(204);
     // The other visitor's session is the survivor's now; the other visitor is gone.
     expect(await visitorOf(work.jar)).toBe(home.visitorId);
     expect(await h.db.many(sql`select id from visitors where id = ${work.visitorId}::uuid`)).toEqual([]);
@@ -271,6 +278,8 @@ describe('merging', () => {
 
 describe('changing the primary address', () => {
   it('needs a verified address, mails the old one a "this wasn’t me" link whose POST reverts it and ends every session', async () => {
+    await grant('old@example.com', '/content/old/*');
+    await grant('new@example.com', '/content/new/*');
     const { jar, visitorId } = await signedIn('old@example.com');
     const other = (await signedIn('old@example.com')).jar;
     const mail = await add(jar, 'new@example.com');
@@ -294,6 +303,10 @@ describe('changing the primary address', () => {
     expect(notice.code).toBeNull();
     const me = (await (await h.fetch('/v2/visitor/me', { jar })).json()) as { visitor: { email: string } };
     expect(me.visitor.email).toBe('new@example.com');
+    // Both addresses' grants still count, the old one's now as a further address.
+    h.clock.advance(6);
+    expect((await edge('/content/old/x', jar)).status).toBe(204);
+    expect((await edge('/content/new/x', jar)).status).toBe(204);
 
     // GET shows; scanners opening it change nothing.
     const path = Harness.pathOf(notice.link!);
@@ -311,6 +324,9 @@ describe('changing the primary address', () => {
     expect((await h.fetch('/v2/visitor/me', { jar: other })).status).toBe(401);
     const back = await signedIn('old@example.com');
     expect(back.visitorId).toBe(visitorId);
+    // The changed-to address left the account: its grants no longer count.
+    expect((await edge('/content/old/x', back.jar)).status).toBe(204);
+    expect((await edge('/content/new/x', back.jar)).status).toBe(403);
     expect((await list(back.jar)).map((i) => i.email)).toEqual(['old@example.com']);
     // The erasure helper's reader of the changes (they hold both addresses).
     const changes = await visitorEmailChanges(h.db, visitorId);

@@ -16,7 +16,7 @@ import type { Db } from '../db/db.ts';
 import type { ReadRouter, ReadSource } from '../db/replicas.ts';
 import { sql } from '../db/sql.ts';
 import { hashToken } from '../tokens/tokens.ts';
-import { furtherAddressesOf } from '../visitors/visitors.ts';
+import { visitorGrantEmails } from '../visitors/visitors.ts';
 import type { EdgeIdentity } from './edge-cache.ts';
 
 type IdentityRow = {
@@ -48,9 +48,9 @@ async function loadIdentities(db: Db, hashes: string[], now: Date): Promise<Map<
   const rows = await db.many<IdentityRow>(sql`
     select s.token_hash, s.tenant_id, s.visitor_id, s.expires_at, s.order_id,
            coalesce((select json_agg(json_build_object('r', g.resource, 'e', g.expires_at, 'o', g.order_id))
-                     from (select v.email union all ${furtherAddressesOf(sql`s.visitor_id`)}) a
-                     join grants g on g.tenant_id = s.tenant_id and g.email = a.email
-                     where g.expires_at is null or g.expires_at > ${now}), '[]'::json) as grants
+                     from grants g
+                     where g.tenant_id = s.tenant_id and g.email = any(${visitorGrantEmails(sql`v`)})
+                       and (g.expires_at is null or g.expires_at > ${now})), '[]'::json) as grants
     from sessions s
     join visitors v on v.id = s.visitor_id
     where s.token_hash = any(${hashes}::text[]) and s.revoked_at is null and s.expires_at > ${now}`);

@@ -123,6 +123,18 @@ export async function otherHolderOf(db: Db, tenantId: string, visitorId: string,
   return row?.id;
 }
 
+/**
+ * `visitors.further_emails` made equal to the visitor's verified further addresses again: run in
+ * the transaction of every change of them (verify, remove, merge, primary change and its revert).
+ */
+export async function syncFurtherEmails(db: Db, visitorId: string): Promise<void> {
+  await db.many(sql`
+    update visitors
+    set further_emails = coalesce((select array_agg(email order by email) from visitor_emails
+                                   where visitor_id = ${visitorId}::uuid and verified_at is not null), '{}')
+    where id = ${visitorId}::uuid`);
+}
+
 /** The proof succeeded: the address counts from now; its link and code are gone. */
 export async function markVerified(db: Db, id: string, now: Date): Promise<void> {
   await db.many(sql`

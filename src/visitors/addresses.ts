@@ -33,6 +33,7 @@ import {
   reserveProofAttempt,
   revertChange,
   swapPrimary,
+  syncFurtherEmails,
   visitorEmailChangeRows,
   visitorEmailRows,
   type EmailChangeRow,
@@ -158,6 +159,7 @@ async function completeProof(deps: AddressDeps, proof: VisitorEmailRow, requestI
       if (other)
         await mergeVisitors(tx, { from: other, into: row.visitor_id, tenantId: row.tenant_id, requestId, actor, now, address: row.email });
       await markVerified(tx, row.id, now);
+      await syncFurtherEmails(tx, row.visitor_id);
       await recordAudit(tx, {
         kind: 'email_verified',
         actor,
@@ -218,6 +220,7 @@ export async function mergeVisitors(
   await moveSupportReports(tx, merge.from, merge.into);
   await moveVisitorRecords(tx, merge.from, merge.into);
   await deleteVisitor(tx, merge.from);
+  await syncFurtherEmails(tx, merge.into);
   await recordAudit(tx, {
     kind: 'visitors_merged',
     actor: merge.actor,
@@ -297,9 +300,12 @@ export async function removeAddress(
   if (current?.email === email) {
     throw new AppError('email_is_primary', { detail: 'This is your primary address. Make another verified address primary first.' });
   }
-  if (!(await deleteAddress(deps.db, visitor.id, email))) {
-    throw new AppError('email_not_found', { detail: 'That address is not one of yours.' });
-  }
+  const removed = await deps.db.transaction(async (tx) => {
+    if (!(await deleteAddress(tx, visitor.id, email))) return false;
+    await syncFurtherEmails(tx, visitor.id);
+    return true;
+  });
+  if (!removed) throw new AppError('email_not_found', { detail: 'That address is not one of yours.' });
   await recordAudit(deps.db, {
     kind: 'email_removed',
     actor: 'visitor',
@@ -349,6 +355,7 @@ export async function makePrimary(
         }
         throw new AppError('email_not_found', { detail: 'That address is not one of yours.' });
       }
+      await syncFurtherEmails(tx, input.visitorId);
       await insertOutboxMail(tx, {
         id: crypto.randomUUID(),
         tenantId: input.tenant.id,
@@ -394,6 +401,7 @@ export async function revertPrimaryChange(deps: AddressDeps, tenant: Tenant, tok
       const now = deps.clock.now();
       const reverted = await revertChange(tx, state.change.id, now);
       if (!reverted) throw proofStateError({ kind: 'invalid' });
+      await syncFurtherEmails(tx, reverted.visitorId);
       await revokeVisitorSessions(tx, reverted.visitorId, now, requestId);
       await recordAudit(tx, {
         kind: 'primary_email_reverted',

@@ -51,11 +51,12 @@ export function visitorAddressesOf(visitorId: Query): Query {
 }
 
 /**
- * The visitor's verified further addresses — a subquery yielding `email` for the edge check's one
- * statement, which has the primary already (index-only on visitor_emails_visitor_verified_idx).
+ * Every address whose grants the visitor holds, as an array, from a `visitors` row the statement
+ * already has (`row`: its alias) — the edge check's `g.email = any(…)`, one index scan of grants and
+ * no further lookup: `further_emails` mirrors the verified further addresses (address-queries.ts).
  */
-export function furtherAddressesOf(visitorId: Query): Query {
-  return sql`select e.email from visitor_emails e where e.visitor_id = ${visitorId} and e.verified_at is not null`;
+export function visitorGrantEmails(row: Query): Query {
+  return sql`array_prepend(${row}.email, ${row}.further_emails)`;
 }
 
 export async function findVisitor(db: Db, tenantId: string, email: string): Promise<VisitorRow | undefined> {
