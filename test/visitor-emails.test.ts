@@ -148,6 +148,7 @@ describe('a further address', () => {
     const body = await page.text();
     expect(body).toContain('linked@example.com');
     expect(body).toContain(`action="${path}"`);
+    expect(body).not.toContain('data-merge-notice');
     expect((await list(jar))[1]!.verified).toBe(false);
     // A form post from elsewhere is refused.
     expect((await h.form(path, {}, { headers: { origin: 'https://evil.test' } })).status).toBe(403);
@@ -232,8 +233,10 @@ describe('merging', () => {
     const home = await signedIn('home@example.com');
     const work = await signedIn('work@example.com');
     expect(work.visitorId).not.toBe(home.visitorId);
-    // The answer is the same as for anyone's address.
+    // The answer is the same as for anyone's address; the mail's reader is told on the link page.
     const mail = await add(home.jar, 'work@example.com');
+    const linkPage = await (await h.fetch(Harness.pathOf(mail.link!))).text();
+    expect(linkPage).toContain('data-merge-notice');
     const verified = await verify(home.jar, 'work@example.com', mail.code!);
     expect(await verified.json()).toEqual({ email: 'work@example.com', merged: true });
     expect(await access(home.jar)).toEqual(['/content/work/*']);

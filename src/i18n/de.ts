@@ -197,6 +197,11 @@ export const de: Messages = {
       ' hinzufügen? Käufe mit dieser Adresse öffnen sich, wenn Sie angemeldet sind.',
     ],
     confirmButton: 'Adresse bestätigen',
+    mergeNotice: (email) => [
+      'Diese Adresse hat hier bereits ein eigenes Konto. Wenn Sie bestätigen, werden beide Konten zu einem zusammengeführt: Käufe, Anmeldungen und Geräte von ',
+      email,
+      ' und des Kontos, das sie hinzugefügt hat, sind dann zusammen.',
+    ],
     confirmed: 'Adresse bestätigt',
     confirmedText: 'Käufe mit dieser Adresse öffnen sich jetzt, wenn Sie angemeldet sind.',
     revertTitle: 'Änderung Ihrer Hauptadresse rückgängig machen',

@@ -194,6 +194,11 @@ export const en = {
       '? Purchases made with it will open when you are signed in.',
     ],
     confirmButton: 'Confirm address',
+    mergeNotice: (email: unknown): Rich => [
+      'This address already has its own account here. Confirming joins the two accounts into one: purchases, sign-ins and devices of ',
+      email,
+      ' and of the account that added it are then together.',
+    ],
     confirmed: 'Address confirmed',
     confirmedText: 'Purchases made with this address now open when you are signed in.',
     revertTitle: 'Undo the change of your main address',

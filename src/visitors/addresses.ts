@@ -132,6 +132,14 @@ export async function classifyAddressLink(deps: AddressDeps, tenant: Tenant, tok
   return { kind: 'valid', proof };
 }
 
+/**
+ * Whether confirming this proof merges another account (for the link page, whose reader holds the
+ * address: they are told before they press the button).
+ */
+export async function proofMerges(deps: Pick<AddressDeps, 'db'>, proof: VisitorEmailRow): Promise<boolean> {
+  return (await otherHolderOf(deps.db, proof.tenant_id, proof.visitor_id, proof.email)) !== undefined;
+}
+
 export function proofStateError(state: Exclude<ProofState, { kind: 'valid' }>): AppError {
   if (state.kind === 'expired') {
     return new AppError('expired_email_link', {

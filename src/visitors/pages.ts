@@ -47,7 +47,14 @@ ${pending.map(
   });
 }
 
-export function confirmAddressPage({ tenant, requestId, locale, email, action }: PageBase & { email: string; action: string }): string {
+export function confirmAddressPage({
+  tenant,
+  requestId,
+  locale,
+  email,
+  action,
+  merges,
+}: PageBase & { email: string; action: string; merges: boolean }): string {
   const m = messagesFor(locale).addresses;
   return page({
     brand: tenant.name,
@@ -56,6 +63,7 @@ export function confirmAddressPage({ tenant, requestId, locale, email, action }:
     requestId,
     locale,
     body: html`<p>${m.confirmIntro(html`<strong>${email}</strong>`, tenant.name)}</p>
+${merges ? html`<p data-merge-notice><strong>${m.mergeNotice(html`<strong>${email}</strong>`)}</strong></p>` : ''}
 <form method="post" action="${action}"><button type="submit">${m.confirmButton}</button></form>`,
   });
 }

@@ -20,6 +20,7 @@ import {
   confirmAddressLink,
   listAddresses,
   makePrimary,
+  proofMerges,
   proofStateError,
   removeAddress,
   REVERT_LINK_PATH,
@@ -368,6 +369,7 @@ export function addressRoutes(deps: AppDeps) {
             locale,
             email: state.proof.email,
             action: `${ADDRESS_LINK_PATH}${params.token}`,
+            merges: await proofMerges(addressDeps, state.proof),
           });
         },
         {
