@@ -38,6 +38,7 @@ import { passkeyRoutes } from './passkeys/routes.ts';
 import { privacyRoutes } from './privacy/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import { signOutRoutes } from './sessions/sign-out-routes.ts';
+import { addressRoutes } from './visitors/routes.ts';
 import { supportRoutes } from './support/routes.ts';
 import { webhookRoutes } from './webhooks/routes.ts';
 
@@ -168,6 +169,7 @@ export function buildApp(deps: AppDeps): App {
     .use(magicLinkRoutes(deps))
     .use(sessionRoutes(deps))
     .use(signOutRoutes(deps))
+    .use(addressRoutes(deps))
     .use(accessRoutes(deps))
     .use(handoffRoutes(deps))
     .use(passkeyRoutes(deps))

@@ -40,6 +40,11 @@ export const ERRORS = {
   step_up_required: { status: 403, title: 'Sign in with your email to see this' },
   passkey_challenge_invalid: { status: 400, title: 'This passkey request has expired or was already used' },
   passkey_rejected: { status: 400, title: 'That passkey did not sign in' },
+  email_not_found: { status: 404, title: 'That address is not one of yours' },
+  email_is_primary: { status: 409, title: 'The primary address cannot be removed' },
+  email_not_verified: { status: 409, title: 'That address is not verified yet' },
+  invalid_email_link: { status: 400, title: 'This address link is not valid' },
+  expired_email_link: { status: 410, title: 'This address link has expired' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

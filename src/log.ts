@@ -27,6 +27,6 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
  */
 export function redactPath(path: string): string {
   return path
-    .replace(/(\/_edge\/visitor\/access\/[th]\/|\/console\/t\/)[^/?#]+/, '$1[redacted]')
+    .replace(/(\/_edge\/visitor\/access\/[th]\/|\/_edge\/visitor\/emails\/(?:t|revert)\/|\/console\/t\/)[^/?#]+/, '$1[redacted]')
     .replace(/([?&]email=)[^&#]*/gi, '$1[redacted]');
 }

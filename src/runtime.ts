@@ -18,6 +18,7 @@ import { MailOutbox } from './mail/outbox.ts';
 import { mailKinds } from './magic-link/mail-kind.ts';
 import { ERASURE_CODE_MAIL } from './privacy/erasure-codes.ts';
 import { erasureCodeMailKind } from './privacy/erasure-mail.ts';
+import { visitorMailKinds } from './visitors/mail-kind.ts';
 import { createSmtpTransport, DevMailbox, type MailTransport } from './mail/transport.ts';
 import { countPoolUse } from './metrics/db-pool.ts';
 import { Metrics } from './metrics/metrics.ts';
@@ -108,7 +109,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       transport,
       logger,
       defaultFrom: config.mailFrom,
-      kinds: { ...mailKinds(config.magicLinkTtlSeconds), [ERASURE_CODE_MAIL]: erasureCodeMailKind() },
+      kinds: { ...mailKinds(config.magicLinkTtlSeconds), [ERASURE_CODE_MAIL]: erasureCodeMailKind(), ...visitorMailKinds() },
       leaseSeconds: config.outboxLeaseSeconds,
       counts: metrics.mail,
     });

@@ -23,6 +23,9 @@ let readOnly: string;
 
 const TYPED = 'Erase.Me@Example.com';
 const ADDRESS = 'erase.me@example.com';
+/** The buyer's second address (verified, with a grant of its own) and one they added but never confirmed. */
+const SECOND = 'erase.me.at.work@example.com';
+const UNCONFIRMED = 'erase.me.maybe@example.com';
 const SERVICE = { host: SERVICE_HOST };
 const ORIGIN = { origin: 'http://localhost' };
 
@@ -121,6 +124,21 @@ describe('a buyer who used every feature, exported and erased', () => {
       'http://localhost',
     );
     expect((await h.json('/v2/visitor/passkeys/registration/verify', { credential }, { jar, headers: ORIGIN })).status).toBe(201);
+    // A second address, confirmed by its code, whose purchase the buyer sees; and one never confirmed.
+    expect(
+      (
+        await h.json(
+          '/v2/access/grants',
+          { email: SECOND, resource: '/content/workshop/*', kind: 'content', title: 'Workshop', orderId: 'E-2' },
+          { ...SERVICE, method: 'PUT', headers: bearer(storefront) },
+        )
+      ).status,
+    ).toBe(201);
+    for (const email of [SECOND, UNCONFIRMED])
+      expect((await h.json('/v2/visitor/emails', { email }, { jar, headers: ORIGIN })).status).toBe(202);
+    await h.deliver();
+    const secondCode = h.mail.to(SECOND).at(-1)!.code!;
+    expect((await h.json('/v2/visitor/emails/verify', { email: SECOND, code: secondCode }, { jar, headers: ORIGIN })).status).toBe(200);
     // A support report with the session (naming the address in the text), a content report with it as contact.
     const report = await h.json(
       '/v2/support/report',
@@ -177,7 +195,14 @@ describe('a buyer who used every feature, exported and erased', () => {
     expect(exported.storefront).toBe('gharart');
     expect(exported.visitor).toEqual({ id: visitorId, email: ADDRESS, createdAt: expect.any(String) });
     const count = (key: string) => (exported[key] as unknown[]).length;
-    expect((exported.grants as { resource: string }[]).map((g) => g.resource)).toEqual(['/content/course/*']);
+    expect((exported.grants as { resource: string }[]).map((g) => g.resource).sort()).toEqual(['/content/course/*', '/content/workshop/*']);
+    expect(exported.addresses).toEqual({
+      further: [
+        { email: SECOND, addedAt: expect.any(String), verifiedAt: expect.any(String) },
+        { email: UNCONFIRMED, addedAt: expect.any(String), verifiedAt: null },
+      ],
+      primaryChanges: [],
+    });
     expect(count('sessions')).toBe(3); // link, code, handoff
     expect(count('passkeys')).toBe(1);
     expect(count('handoffs')).toBe(1);
@@ -213,8 +238,8 @@ describe('a buyer who used every feature, exported and erased', () => {
     });
 
     it('leaves the address in no table (every column of every table, any case, URL-encoded too)', async () => {
-      for (const needle of [ADDRESS, ADDRESS.toUpperCase(), TYPED, ADDRESS.replace('@', '%40')])
-        expect(await tablesMentioning(needle)).toEqual({});
+      for (const needle of [ADDRESS, ADDRESS.toUpperCase(), TYPED, ADDRESS.replace('@', '%40'), SECOND, UNCONFIRMED])
+        expect([needle, await tablesMentioning(needle)]).toEqual([needle, {}]);
     });
 
     it('writes no log line naming the address afterwards', () => {

@@ -54,6 +54,7 @@ describe('docs/playbooks.md', () => {
       'playbook-paid',
       'playbook-lost-device',
       'playbook-forget',
+      'playbook-other-email',
     ]);
   });
 

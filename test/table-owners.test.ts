@@ -14,6 +14,8 @@ const ROOT = join(import.meta.dir, '..');
 export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   tenants: 'src/tenants/',
   visitors: 'src/visitors/',
+  visitor_emails: 'src/visitors/',
+  visitor_email_changes: 'src/visitors/',
   magic_links: 'src/magic-link/',
   pending_sign_ins: 'src/magic-link/',
   sessions: 'src/sessions/',

@@ -205,6 +205,61 @@ const ROUTES: Record<string, Route> = {
       h.fetch(`/v2/visitor/sessions/${enc(value)}`, { method: 'DELETE', jar: visitor, headers: { origin: 'http://localhost' } }),
   },
   'POST /v2/visitor/auth/logout': { fields: { scope: 'json' }, send: json('POST', '/v2/visitor/auth/logout', { scope: 'current' }) },
+  // A shopper's further addresses (visitors/routes.ts).
+  'GET /v2/visitor/emails': { fields: {}, send: () => h.fetch('/v2/visitor/emails', { jar: visitor }) },
+  'POST /v2/visitor/emails': {
+    fields: { email: 'json' },
+    send: (field, value) => json('POST', '/v2/visitor/emails', { email: 'added@example.com' }, { jar: visitor })(field, value),
+  },
+  'POST /v2/visitor/emails/verify': {
+    fields: { email: 'json', code: 'json' },
+    send: (field, value) =>
+      json('POST', '/v2/visitor/emails/verify', { email: 'added@example.com', code: '000000' }, { jar: visitor })(field, value),
+  },
+  'DELETE /v2/visitor/emails/:email': {
+    fields: { email: 'param' },
+    send: (_, value) =>
+      h.fetch(`/v2/visitor/emails/${enc(value)}`, { method: 'DELETE', jar: visitor, headers: { origin: 'http://localhost' } }),
+  },
+  'POST /v2/visitor/emails/:email/primary': {
+    fields: { email: 'param' },
+    send: (_, value) =>
+      h.fetch(`/v2/visitor/emails/${enc(value)}/primary`, { method: 'POST', jar: visitor, headers: { origin: 'http://localhost' } }),
+  },
+  'GET /_edge/visitor/emails': { fields: {}, send: () => h.fetch('/_edge/visitor/emails', { jar: visitor }) },
+  'POST /_edge/visitor/emails/add': {
+    fields: { email: 'form' },
+    send: (_, value) => h.form('/_edge/visitor/emails/add', { email: value }, { jar: visitor, ip: freshIp() }),
+  },
+  'POST /_edge/visitor/emails/verify': {
+    fields: { email: 'form', code: 'form' },
+    send: (field, value) =>
+      h.form('/_edge/visitor/emails/verify', { email: 'added@example.com', code: '000000', [field]: value }, { jar: visitor }),
+  },
+  'POST /_edge/visitor/emails/primary': {
+    fields: { email: 'form' },
+    send: (_, value) => h.form('/_edge/visitor/emails/primary', { email: value }, { jar: visitor }),
+  },
+  'POST /_edge/visitor/emails/remove': {
+    fields: { email: 'form' },
+    send: (_, value) => h.form('/_edge/visitor/emails/remove', { email: value }, { jar: visitor }),
+  },
+  'GET /_edge/visitor/emails/t/:token': {
+    fields: { token: 'param' },
+    send: (_, value) => h.fetch(`/_edge/visitor/emails/t/${enc(value)}`, { ip: freshIp() }),
+  },
+  'POST /_edge/visitor/emails/t/:token': {
+    fields: { token: 'param' },
+    send: (_, value) => h.form(`/_edge/visitor/emails/t/${enc(value)}`, {}, { ip: freshIp() }),
+  },
+  'GET /_edge/visitor/emails/revert/:token': {
+    fields: { token: 'param' },
+    send: (_, value) => h.fetch(`/_edge/visitor/emails/revert/${enc(value)}`, { ip: freshIp() }),
+  },
+  'POST /_edge/visitor/emails/revert/:token': {
+    fields: { token: 'param' },
+    send: (_, value) => h.form(`/_edge/visitor/emails/revert/${enc(value)}`, {}, { ip: freshIp() }),
+  },
   'POST /v2/visitor/passkeys/registration/options': {
     fields: {},
     send: () =>
@@ -547,6 +602,12 @@ const ROUTES: Record<string, Route> = {
 const LONG: Record<string, Record<string, number>> = {
   'POST /v2/support/report': { details: DETAILS_MAX_BYTES, reproArtifact: ARTIFACT_MAX_BYTES },
   'POST /v2/public/content-report': { details: DETAILS_MAX_BYTES },
+  'POST /v2/visitor/emails': { email: 512 },
+  'POST /v2/visitor/emails/verify': { email: 512, code: 16 },
+  'POST /_edge/visitor/emails/add': { email: 512 },
+  'POST /_edge/visitor/emails/verify': { email: 512, code: 16 },
+  'POST /_edge/visitor/emails/primary': { email: 512 },
+  'POST /_edge/visitor/emails/remove': { email: 512 },
 };
 
 // ——— what a refusal must look like ———

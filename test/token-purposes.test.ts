@@ -47,6 +47,22 @@ beforeAll(async () => {
   const other = new ConsoleClient(h, 'purposes@ops.test', '192.0.2.41');
   expect((await other.requestLink()).status).toBe(303);
   tokens['console link'] = new URL(consoleLinkOf(await other.mail())).pathname.split('/').at(-1)!;
+  // A further address's verification link (unused), and the "this wasn't me" link of a primary change.
+  const { jar: owner } = await h.signIn('kinds-owner@example.com');
+  const origin = { origin: 'http://localhost' };
+  expect((await h.json('/v2/visitor/emails', { email: 'kinds-added@example.com' }, { jar: owner, headers: origin })).status).toBe(202);
+  await h.deliver();
+  tokens['address link'] = h.mail.messages.at(-1)!.token!;
+  expect((await h.json('/v2/visitor/emails', { email: 'kinds-new@example.com' }, { jar: owner, headers: origin })).status).toBe(202);
+  await h.deliver();
+  const code = h.mail.messages.at(-1)!.code!;
+  expect(
+    (await h.json('/v2/visitor/emails/verify', { email: 'kinds-new@example.com', code }, { jar: owner, headers: origin })).status,
+  ).toBe(200);
+  const primary = await h.fetch('/v2/visitor/emails/kinds-new%40example.com/primary', { method: 'POST', jar: owner, headers: origin });
+  expect(primary.status).toBe(200);
+  await h.deliver();
+  tokens['revert link'] = h.mail.messages.at(-1)!.token!;
 });
 afterAll(() => h.close());
 
@@ -61,6 +77,8 @@ const ROUTES: Record<string, (token: string) => Promise<boolean>> = {
   'sign-in link': async (token) => (await h.fetch(`/_edge/visitor/access/t/${token}`)).status === 200,
   handoff: async (token) => (await h.fetch(`/_edge/visitor/access/h/${token}`)).status === 200,
   'console link': async (token) => (await h.fetch(`/console/t/${token}`, { host: SERVICE_HOST })).status === 200,
+  'address link': async (token) => (await h.fetch(`/_edge/visitor/emails/t/${token}`)).status === 200,
+  'revert link': async (token) => (await h.fetch(`/_edge/visitor/emails/revert/${token}`)).status === 200,
   'shopper session': async (token) => {
     const byCookie = (await h.fetch('/v2/visitor/me', { jar: cookie('__Host-visitor_session', token) })).status === 200;
     const byBearer =

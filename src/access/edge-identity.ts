@@ -16,6 +16,7 @@ import type { Db } from '../db/db.ts';
 import type { ReadRouter, ReadSource } from '../db/replicas.ts';
 import { sql } from '../db/sql.ts';
 import { hashToken } from '../tokens/tokens.ts';
+import { visitorGrantEmails } from '../visitors/visitors.ts';
 import type { EdgeIdentity } from './edge-cache.ts';
 
 type IdentityRow = {
@@ -40,14 +41,15 @@ const afterThisTurn: (run: () => void) => void = globalThis.setImmediate ?? ((ru
 
 /**
  * The session's tenant, visitor, scope and live grants (each with its order id, which an
- * order-scoped session is held to), for many token hashes in one indexed statement.
+ * order-scoped session is held to), for many token hashes in one indexed statement. The grants are
+ * those of every address of the visitor: the primary and the verified further ones.
  */
 async function loadIdentities(db: Db, hashes: string[], now: Date): Promise<Map<string, EdgeIdentity>> {
   const rows = await db.many<IdentityRow>(sql`
     select s.token_hash, s.tenant_id, s.visitor_id, s.expires_at, s.order_id,
            coalesce((select json_agg(json_build_object('r', g.resource, 'e', g.expires_at, 'o', g.order_id))
                      from grants g
-                     where g.tenant_id = s.tenant_id and g.email = v.email
+                     where g.tenant_id = s.tenant_id and g.email = any(${visitorGrantEmails(sql`v`)})
                        and (g.expires_at is null or g.expires_at > ${now})), '[]'::json) as grants
     from sessions s
     join visitors v on v.id = s.visitor_id

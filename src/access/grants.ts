@@ -2,6 +2,7 @@
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
 import type { PersonalData } from '../privacy/subject.ts';
+import { visitorAddressesOf } from '../visitors/visitors.ts';
 import { webhookEventInsert } from '../webhooks/events.ts';
 
 export type GrantKind = 'content' | 'order';
@@ -150,6 +151,23 @@ export async function listLiveGrants(db: Db, tenantId: string, email: string, no
     where tenant_id = ${tenantId} and email = ${email} and (expires_at is null or expires_at > ${now})
       ${orderId === null ? sql`` : sql`and order_id = ${orderId}`}
     order by resource`);
+  return rows.map(toGrant);
+}
+
+/** The live grants of every address of a visitor (primary and verified further ones); `orderId` as above. */
+export async function listVisitorLiveGrants(
+  db: Db,
+  tenantId: string,
+  visitorId: string,
+  now: Date,
+  orderId: string | null = null,
+): Promise<Grant[]> {
+  const rows = await db.many<GrantRow>(sql`
+    select ${COLUMNS} from grants
+    where tenant_id = ${tenantId} and email in ${visitorAddressesOf(sql`${visitorId}::uuid`)}
+      and (expires_at is null or expires_at > ${now})
+      ${orderId === null ? sql`` : sql`and order_id = ${orderId}`}
+    order by resource, email`);
   return rows.map(toGrant);
 }
 

@@ -8,7 +8,7 @@ import { IsoTime, operation, serverCaller, VISITOR } from '../openapi/schemas.ts
 import { routeContext } from '../route-context.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { normaliseEmail } from '../visitors/email.ts';
-import { deleteGrant, listGrants, listLiveGrants, upsertGrant, type Grant } from './grants.ts';
+import { deleteGrant, listGrants, listLiveGrants, listVisitorLiveGrants, upsertGrant, type Grant } from './grants.ts';
 import { isNormalisedResource } from './paths.ts';
 
 function jsonOnly(request: Request): void {
@@ -179,8 +179,8 @@ export function accessRoutes(deps: AppDeps) {
           return { items: grants.map(visitorItem) };
         }
         const { session, tenant } = await ctx.requireUsedSession();
-        // An order-scoped session (from a checkout handoff) sees that order's grants only.
-        const grants = await listLiveGrants(deps.db, tenant.id, session.email, deps.clock.now(), session.order_id);
+        // Every verified address's grants; an order-scoped session (from a checkout handoff) sees that order's only.
+        const grants = await listVisitorLiveGrants(deps.db, tenant.id, session.visitor_id, deps.clock.now(), session.order_id);
         return { items: grants.map(visitorItem) };
       },
       {

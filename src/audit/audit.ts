@@ -43,7 +43,13 @@ export type AuditKind =
   | 'passkey_removed'
   | 'visitor_erased'
   | 'erasure_code_sent'
-  | 'visitor_exported';
+  | 'visitor_exported'
+  | 'email_added'
+  | 'email_verified'
+  | 'email_removed'
+  | 'visitors_merged'
+  | 'primary_email_changed'
+  | 'primary_email_reverted';
 
 export type AuditEvent = {
   kind: AuditKind;
@@ -106,4 +112,11 @@ export async function deleteAuditEventsBefore(db: Db, before: Date, limit: numbe
       select ctid from audit_events where created_at < ${before} limit ${limit}))
     returning 1`);
   return rows.length;
+}
+
+/** A merge of two visitors (visitors/addresses.ts): the absorbed one's audit rows, security events and request log entries become the survivor's. */
+export async function moveVisitorRecords(db: Db, from: string, into: string): Promise<void> {
+  await db.many(sql`update audit_events set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
+  await db.many(sql`update security_events set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
+  await db.many(sql`update request_log set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
 }

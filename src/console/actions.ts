@@ -18,6 +18,7 @@ import { findReportTenant, markReportHandled } from '../support/reports.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { normaliseEmail } from '../visitors/email.ts';
 import { removeEndpoint, resendDelivery, rotateSecret, tenantEndpoint, webhookOwner } from '../webhooks/endpoints.ts';
+import { mergeShoppers } from '../visitors/addresses.ts';
 import { findVisitor } from '../visitors/visitors.ts';
 import { assertBelongs, canEditGrants, wrongAudience, type Viewer } from './access.ts';
 import type { ConsoleTenant } from './tenant-queries.ts';
@@ -34,6 +35,7 @@ const ACTIONS = [
   'webhook-resend',
   'revoke-order',
   'passkey-remove',
+  'visitors-merge',
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
@@ -50,7 +52,9 @@ export type Action =
   /** A refund or chargeback: the order's grants, order-scoped sessions and unused handoffs end. */
   | { name: 'revoke-order'; email: string; orderId: string }
   /** A passkey the shopper lost, or one they did not make: it never signs in again. */
-  | { name: 'passkey-remove'; email: string; passkeyId: string };
+  | { name: 'passkey-remove'; email: string; passkeyId: string }
+  /** Two accounts of one buyer: the shopper of `other` becomes part of the shopper of `email`. */
+  | { name: 'visitors-merge'; email: string; other: string };
 
 /** What an action leaves to show once: a rotated webhook secret (never stored, never redirected to). */
 export type ActionResult = { rotatedSecret: { endpointId: string; secret: string; previousSecretExpiresAt: string } } | null;
@@ -157,6 +161,11 @@ export function parseAction(name: string, fields: Fields): Action {
     }
     case 'passkey-remove':
       return { name: 'passkey-remove', email: emailOf(fields), passkeyId: uuidOf(fields, 'passkey') };
+    case 'visitors-merge': {
+      const other = normaliseEmail(text(fields, 'other'));
+      if (!other) throw invalid('other', 'Enter the other address of the shopper, like name@example.com.');
+      return { name: 'visitors-merge', email: emailOf(fields), other };
+    }
     default:
       throw new AppError('not_found', { detail: 'The console has no such action.' });
   }
@@ -168,18 +177,24 @@ export function isWebhookAction(action: Action): action is Extract<Action, { nam
 
 /** Role and tenant checks of an action, also against ids guessed from another tenant. */
 export async function authorizeAction(deps: AppDeps, viewer: Viewer, tenant: ConsoleTenant, action: Action): Promise<void> {
-  if ((action.name === 'grant-add' || action.name === 'grant-remove' || action.name === 'revoke-order') && !canEditGrants(viewer, tenant)) {
+  if (
+    (action.name === 'grant-add' || action.name === 'grant-remove' || action.name === 'revoke-order' || action.name === 'visitors-merge') &&
+    !canEditGrants(viewer, tenant)
+  ) {
     throw wrongAudience(`Only admins change grants at ${tenant.name}; support operators may when the storefront allows it.`);
   }
+  // The shopper the page is about, by any of their addresses (its primary is what owners name).
+  const shopperEmail =
+    'email' in action && action.email ? ((await findVisitor(deps.db, tenant.id, action.email))?.email ?? action.email) : null;
   if (action.name === 'revoke-session') {
     const owner = await findSessionOwner(deps.db, action.sessionId);
     assertBelongs(owner?.tenant_id, tenant, 'session');
-    if (owner!.email !== action.email) throw new AppError('not_found', { detail: 'This session is not this shopper’s.' });
+    if (owner!.email !== shopperEmail) throw new AppError('not_found', { detail: 'This session is not this shopper’s.' });
   }
   if (action.name === 'passkey-remove') {
     const owner = await passkeyOwner(deps.db, action.passkeyId);
     assertBelongs(owner?.tenant_id, tenant, 'passkey');
-    if (owner!.email !== action.email) throw new AppError('not_found', { detail: 'This passkey is not this shopper’s.' });
+    if (owner!.email !== shopperEmail) throw new AppError('not_found', { detail: 'This passkey is not this shopper’s.' });
   }
   if (action.name === 'report-handled') {
     assertBelongs((await findReportTenant(deps.db, action.reportId))?.tenantId, tenant, 'support report');
@@ -293,6 +308,19 @@ export async function performAction(
         }));
       if (!removed)
         await audit('passkey_removed', { visitorId: visitor?.id ?? null, detail: { passkeyId: action.passkeyId, removed: false } });
+      return null;
+    }
+    case 'visitors-merge': {
+      // Audited inside (visitors_merged, as this operator, on the surviving shopper).
+      const merged = await mergeShoppers(deps, {
+        tenantId: tenant.id,
+        email: action.email,
+        other: action.other,
+        actor: operatorActor(operatorId),
+        requestId: context.requestId,
+      });
+      if (!merged)
+        throw new AppError('not_found', { detail: 'Both addresses must be shoppers of this storefront, and not already the same one.' });
       return null;
     }
     case 'report-handled': {

@@ -145,6 +145,15 @@ function describe(action: Action, tenant: ConsoleTenant, facts: ConfirmFacts): D
         fields: { delivery: action.deliveryId },
       };
     }
+    case 'visitors-merge':
+      return {
+        title: 'Merge these two shoppers?',
+        body: html`<p class="lead">Merge <strong>${action.other}</strong> into <strong>${action.email}</strong> at ${tenant.name}?</p>
+<p>They become one shopper, known by <strong>${action.email}</strong>; <strong>${action.other}</strong> stays one of its confirmed addresses. Its sessions (still signed in), passkeys, sign-in links, checkout links and reports move over, and the purchases of both addresses open for both. This cannot be undone from the console. Do it only when you are sure both addresses are the same person’s (they wrote to you from both).</p>`,
+        button: 'Merge the shoppers',
+        danger: true,
+        fields: { email: action.email, other: action.other },
+      };
     case 'passkey-remove': {
       const passkey = facts.passkey;
       const made = passkey

@@ -3,6 +3,7 @@
 // again (the replay), so support can tell a mail scanner or a forward from the shopper.
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
+import { visitorIdOfEmail } from '../visitors/visitors.ts';
 
 export type SessionFacts = {
   id: string;
@@ -18,7 +19,7 @@ export async function shopperSession(db: Db, tenantId: string, email: string, se
   return db.one<SessionFacts>(sql`
     select s.id, s.created_at, s.expires_at, s.revoked_at, s.ip, s.user_agent
     from sessions s join visitors v on v.id = s.visitor_id
-    where s.id = ${sessionId}::uuid and v.tenant_id = ${tenantId}::uuid and v.email = ${email}`);
+    where s.id = ${sessionId}::uuid and v.tenant_id = ${tenantId}::uuid and v.id = ${visitorIdOfEmail(tenantId, email)}`);
 }
 
 /** A shopper's live sessions at a storefront, newest first: what "revoke all" ends. */
@@ -26,7 +27,7 @@ export async function liveShopperSessions(db: Db, tenantId: string, email: strin
   return db.many<SessionFacts>(sql`
     select s.id, s.created_at, s.expires_at, s.revoked_at, s.ip, s.user_agent
     from sessions s join visitors v on v.id = s.visitor_id
-    where v.tenant_id = ${tenantId}::uuid and v.email = ${email} and s.revoked_at is null and s.expires_at > ${now}
+    where v.tenant_id = ${tenantId}::uuid and v.id = ${visitorIdOfEmail(tenantId, email)} and s.revoked_at is null and s.expires_at > ${now}
     order by s.created_at desc`);
 }
 

@@ -186,6 +186,30 @@ export const CODE_EXPLANATIONS: Record<ErrorCode, CodeExplanation> = {
       'The passkey the shopper offered is not registered on this storefront host, was removed, or its signature did not check out, so nothing was signed in; they can sign in with the link or code we email them and register a new passkey.',
     playbook: null,
   },
+  email_not_found: {
+    sentence:
+      'The shopper named an address that is not among their addresses (or has no verification in flight); they can add it again from their addresses page (playbook 11).',
+    playbook: 11,
+  },
+  email_is_primary: {
+    sentence: 'The shopper tried to remove their primary address; they first make another verified address primary (playbook 11).',
+    playbook: 11,
+  },
+  email_not_verified: {
+    sentence:
+      'The shopper tried to make an address primary that is not verified yet; they open the link or enter the code sent to it first (playbook 11).',
+    playbook: 11,
+  },
+  invalid_email_link: {
+    sentence:
+      'The address link the shopper opened is not valid here (mistyped, replaced by a newer mail, already used, or another shop’s); nothing changed (playbook 11).',
+    playbook: 11,
+  },
+  expired_email_link: {
+    sentence:
+      'The address link expired (verification: 1 hour; "this wasn’t me": 7 days); they add the address again, or support undoes the change (playbook 11).',
+    playbook: 11,
+  },
 };
 
 const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(CODE_EXPLANATIONS, code);

@@ -20,6 +20,7 @@ import { routeContext } from '../route-context.ts';
 import { REQUEST_ID_SHAPE } from '../support/reports.ts';
 import { lookUpRequest } from '../support/request-lookup.ts';
 import { normaliseEmail } from '../visitors/email.ts';
+import { listAddresses } from '../visitors/addresses.ts';
 import { findVisitor } from '../visitors/visitors.ts';
 import { findDelivery, tenantEndpoint } from '../webhooks/endpoints.ts';
 import { canEditGrants, canSeeTenant, visibleTenant, wrongAudience, NOT_YOURS, type Viewer } from './access.ts';
@@ -209,7 +210,7 @@ export function consolePageRoutes(deps: AppDeps) {
         const email = normaliseEmail(c.query.email);
         if (!email) throw new AppError('invalid_email', { detail: 'Enter the shopper’s email address, like name@example.com.' });
         const visitor = (await findVisitor(db, view.id, email)) ?? null;
-        const [links, pendings, sessions, grants, events, reports, flash, handoffs, passkeys] = await Promise.all([
+        const [links, pendings, sessions, grants, events, reports, flash, handoffs, passkeys, addresses] = await Promise.all([
           visitor ? listVisitorLinks(db, visitor.id) : [],
           visitor ? listVisitorPendingSignIns(db, visitor.id) : [],
           visitor ? listVisitorSessions(db, visitor.id) : [],
@@ -219,7 +220,11 @@ export function consolePageRoutes(deps: AppDeps) {
           flashFor(viewer, c.query.ref),
           visitor ? listVisitorHandoffs(db, visitor.id) : [],
           visitor ? listPasskeys(db, visitor.id, { live: false }) : [],
+          visitor ? listAddresses(db, visitor.id) : [],
         ]);
+        // The grants of every verified address count for this shopper: show them all.
+        const further = addresses.filter((a) => a.verified && a.email !== email);
+        for (const extra of await Promise.all(further.map((a) => listGrants(db, view.id, a.email)))) grants.push(...extra);
         const operatorIds = links
           .map((l) => l.requested_by)
           .filter((a): a is string => Boolean(a?.startsWith('operator:')))
@@ -242,6 +247,7 @@ export function consolePageRoutes(deps: AppDeps) {
           grants,
           handoffs,
           passkeys,
+          addresses,
           events,
           reports,
           canEditGrants: canEditGrants(viewer, view),

@@ -39,6 +39,7 @@ const ACTION_FIELDS = {
   endpoint: field('A webhook endpoint id (webhook-remove, webhook-rotate).'),
   delivery: field('A dead webhook delivery id (webhook-resend).'),
   passkey: field('A passkey id (passkey-remove).'),
+  other: field('The other address of the shopper, whose account joins this one (visitors-merge).'),
 };
 
 export const ActionBody = t.Object({ csrf, ...ACTION_FIELDS });

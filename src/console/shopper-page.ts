@@ -17,6 +17,7 @@ import type { LinkViewRow } from '../magic-link/magic-link.ts';
 import type { PendingViewRow } from '../magic-link/pending.ts';
 import type { SessionViewRow } from '../sessions/sessions.ts';
 import type { PasskeyRow } from '../passkeys/passkeys.ts';
+import type { AddressItem } from '../visitors/addresses.ts';
 import type { VisitorRow } from '../visitors/visitors.ts';
 import { flashBox, reportList, type Flash } from './tenant-pages.ts';
 import type { ConsoleTenant, ReportRow } from './tenant-queries.ts';
@@ -35,6 +36,8 @@ export type ShopperView = {
   handoffs: HandoffRow[];
   /** The shopper's passkeys, removed ones too. */
   passkeys: PasskeyRow[];
+  /** The shopper's addresses: the primary and the further ones (verified or not). */
+  addresses: AddressItem[];
   events: SecurityEventRow[];
   reports: ReportRow[];
   canEditGrants: boolean;
@@ -140,10 +143,10 @@ ${state.label === 'active' ? html`<div class="actions"><a class="btn sm secondar
 function grantItem(grant: Grant, view: ShopperView): Html {
   const live = !grant.expiresAt || new Date(grant.expiresAt) > view.now;
   return html`<li class="item"><div class="item-head">${live ? badge('live', 'green') : badge('expired', 'gray')}<code>${grant.resource}</code></div>
-<dl class="kv"><dt>Kind</dt><dd>${grant.kind}${grant.title ? ` · ${grant.title}` : ''}${grant.orderId ? ` · order ${grant.orderId}` : ''}</dd>
+<dl class="kv">${grant.email === view.email ? '' : html`<dt>Address</dt><dd>${grant.email}</dd>`}<dt>Kind</dt><dd>${grant.kind}${grant.title ? ` · ${grant.title}` : ''}${grant.orderId ? ` · order ${grant.orderId}` : ''}</dd>
 <dt>Granted</dt><dd>${when(grant.grantedAt, view.now)}</dd>
 <dt>Expires</dt><dd>${grant.expiresAt ? when(grant.expiresAt, view.now) : 'never'}</dd></dl>
-${view.canEditGrants ? html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(view.session.csrfToken, view.tenant.handle, { action: 'grant-remove', email: view.email, resource: grant.resource })}">Remove grant…</a>${live && grant.orderId ? html`<a class="btn sm danger-quiet" href="${confirmHref(view.session.csrfToken, view.tenant.handle, { action: 'revoke-order', email: view.email, orderId: grant.orderId })}">Revoke order ${grant.orderId} (refund)…</a>` : ''}</div>` : ''}</li>`;
+${view.canEditGrants ? html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(view.session.csrfToken, view.tenant.handle, { action: 'grant-remove', email: grant.email, resource: grant.resource })}">Remove grant…</a>${live && grant.orderId ? html`<a class="btn sm danger-quiet" href="${confirmHref(view.session.csrfToken, view.tenant.handle, { action: 'revoke-order', email: view.email, orderId: grant.orderId })}">Revoke order ${grant.orderId} (refund)…</a>` : ''}</div>` : ''}</li>`;
 }
 
 function handoffState(handoff: HandoffRow, now: Date): { label: string; tone: Tone } {
@@ -204,6 +207,26 @@ ${passkey.removed_at ? html`<dt>Removed</dt><dd>${when(passkey.removed_at, now)}
 ${passkey.removed_at ? '' : html`<div class="actions"><a class="btn sm secondary" href="${confirmHref(view.session.csrfToken, view.tenant.handle, { action: 'passkey-remove', email: view.email, passkey: passkey.id })}">Remove this passkey…</a></div>`}</li>`;
 }
 
+function addressItem(address: AddressItem, view: ShopperView): Html {
+  const state = address.primary
+    ? badge('primary', 'green')
+    : address.verified
+      ? badge('confirmed', 'green')
+      : badge('not confirmed', 'gray');
+  return html`<li data-address="${address.email}"><div>${state} <strong>${address.email}</strong></div>
+<dl class="kv"><dt>Added</dt><dd>${when(new Date(address.addedAt), view.now)}</dd>
+${address.verifiedAt && !address.primary ? html`<dt>Confirmed</dt><dd>${when(new Date(address.verifiedAt), view.now)}</dd>` : ''}</dl></li>`;
+}
+
+/** Merging two accounts of one buyer: typed, posted to the confirmation (which names both addresses). */
+function mergeForm(view: ShopperView): Html | '' {
+  if (!view.visitor || !view.canEditGrants) return '';
+  return html`<form method="post" action="/console/tenants/${view.tenant.handle}/confirm" class="form-row">
+<input type="hidden" name="action" value="visitors-merge"><input type="hidden" name="email" value="${view.email}"><input type="hidden" name="csrf" value="${view.session.csrfToken}">
+<div class="field"><label for="merge-other">Their other address (another shopper here)</label><input id="merge-other" name="other" type="email" required spellcheck="false"></div>
+<div class="field"><button type="submit" class="secondary">Merge into this shopper…</button></div></form>`;
+}
+
 function section(title: string, count: string, body: Html): Html {
   return html`<section class="card"><h2>${title} <span class="count">${count}</span></h2>${body}</section>`;
 }
@@ -245,6 +268,7 @@ ${section('Sign-in links', `${view.links.length} newest first`, view.links.lengt
 ${view.pendings.length ? section('Sign-ins from another device', `${view.pendings.length} newest first`, html`<ul class="items">${view.pendings.map((p) => pendingItem(p, view))}</ul>`) : ''}
 ${view.handoffs.length ? section('Checkout links', `${view.handoffs.length} newest first`, html`<ul class="items">${view.handoffs.map((h) => handoffItem(h, view))}</ul>`) : ''}
 ${section('Sessions', `${active} active`, view.sessions.length ? html`<ul class="items">${view.sessions.map((s) => sessionItem(s, view))}</ul>` : empty('Never signed in.'))}
+${view.visitor ? section('Addresses', String(view.addresses.length), html`<ul class="items">${view.addresses.map((a) => addressItem(a, view))}</ul><div style="margin-top:.75rem">${mergeForm(view)}</div>`) : ''}
 ${section('Passkeys', `${view.passkeys.filter((p) => !p.removed_at).length} active`, view.passkeys.length ? html`<ul class="items">${view.passkeys.map((p) => passkeyItem(p, view))}</ul>` : empty('No passkeys: signs in by email only.'))}
 </div><div>
 ${section('Support reports', `${view.reports.filter((r) => r.status === 'open').length} open`, reportList(tenant.handle, view.session.csrfToken, view.reports, now, email))}

@@ -70,7 +70,7 @@ export function diagnosticsRoutes(deps: AppDeps) {
         ? html`<p><strong>${m.noCookies}</strong> ${m.noCookiesAdvice}</p>`
         : !facts.sessionLive
           ? html`<p>${m.notSignedIn(html`<a href="/_edge/visitor/sign-in">${m.signIn}</a>`)}</p>`
-          : html`<p>${m.allGood}</p>`;
+          : html`<p>${m.allGood}</p><p><a href="/_edge/visitor/emails" data-addresses-link>${messagesFor(locale).addresses.title}</a></p>`;
       Object.assign(set.headers, pageHeaders(tenant));
       languageHeaders(set.headers, locale);
       return page({

@@ -22,7 +22,7 @@ import {
 } from './queries.ts';
 
 // What other features may read (the console): the handoffs feature owns `handoffs`.
-export { deleteExpiredHandoffsBefore, listVisitorHandoffs, type HandoffRow } from './queries.ts';
+export { deleteExpiredHandoffsBefore, listVisitorHandoffs, moveHandoffs, type HandoffRow } from './queries.ts';
 
 /** Where a handoff points (after the storefront's origin), followed by the token. */
 export const HANDOFF_PATH = '/_edge/visitor/access/h/';

@@ -43,7 +43,7 @@ export type NewHandoff = {
 /** Visitor upsert, handoff and audit row in one statement. */
 export async function insertHandoff(db: Db, handoff: NewHandoff): Promise<{ visitorId: string }> {
   const row = await db.one<{ visitor_id: string }>(sql`
-    with visitor as (${visitorUpsert({ tenantId: handoff.tenantId, email: handoff.email, now: handoff.now })}),
+    with ${visitorUpsert({ tenantId: handoff.tenantId, email: handoff.email, now: handoff.now })},
     handoff as (
       insert into handoffs (id, tenant_id, visitor_id, order_id, token_hash, return_to, request_id, created_at, expires_at)
       select ${handoff.id}::uuid, ${handoff.tenantId}::uuid, visitor.id, ${handoff.orderId}, ${handoff.tokenHash}, ${handoff.returnTo},
@@ -155,4 +155,9 @@ export async function deleteExpiredHandoffsBefore(db: Db, before: Date, limit: n
       select ctid from handoffs where expires_at < ${before} limit ${limit}))
     returning 1`);
   return rows.length;
+}
+
+/** A merge of two visitors (visitors/addresses.ts): the absorbed one's handoffs become the survivor's. */
+export async function moveHandoffs(db: Db, from: string, into: string): Promise<void> {
+  await db.many(sql`update handoffs set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
 }

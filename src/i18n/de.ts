@@ -140,6 +140,83 @@ export const de: Messages = {
     preheaderLinkAndCode: (store, duration) => `Ihr Anmeldelink und Code für ${store}, ${duration} gültig.`,
     ignore: 'Wenn Sie keine Anmeldung angefordert haben, können Sie diese E-Mail ignorieren.',
   },
+  addressMail: {
+    needHelp: (contact) => ['Brauchen Sie Hilfe? Wenden Sie sich an ', contact, '.'],
+    subject: (store) => `Bestätigen Sie Ihre E-Mail-Adresse für ${store}`,
+    title: (store) => `Diese Adresse zu Ihrem Konto bei ${store} hinzufügen`,
+    openLink: 'Öffnen Sie diesen Link, um sie zu bestätigen:',
+    button: 'Adresse bestätigen',
+    buttonFallback: 'Falls die Schaltfläche nicht funktioniert, kopieren Sie diesen Link in Ihren Browser:',
+    orCode: 'Oder geben Sie diesen Code auf Ihrer Adressen-Seite ein:',
+    validLink: (duration) => `Der Link funktioniert einmal und ist ${duration} gültig.`,
+    validLinkAndCode: (duration) => `Link und Code funktionieren einmal und sind ${duration} gültig.`,
+    preheaderLink: (store, duration) => `Bestätigen Sie Ihre Adresse für ${store}, ${duration} gültig.`,
+    preheaderLinkAndCode: (store, duration) => `Bestätigen Sie Ihre Adresse für ${store}: Link und Code, ${duration} gültig.`,
+    ignore: 'Wenn Sie diese Adresse nicht hinzugefügt haben, können Sie diese E-Mail ignorieren: Es ändert sich nichts.',
+  },
+  changeMail: {
+    needHelp: (contact) => ['Brauchen Sie Hilfe? Wenden Sie sich an ', contact, '.'],
+    subject: (store) => `Ihre Haupt-E-Mail-Adresse für ${store} wurde geändert`,
+    title: (store) => `Ihre Hauptadresse für ${store} wurde geändert`,
+    openLink:
+      'Eine andere Adresse ist jetzt die Hauptadresse Ihres Kontos. Wenn Sie das nicht waren, öffnen Sie diesen Link, um es rückgängig zu machen und alle Geräte abzumelden:',
+    button: 'Das war ich nicht',
+    buttonFallback: 'Falls die Schaltfläche nicht funktioniert, kopieren Sie diesen Link in Ihren Browser:',
+    orCode: 'Oder geben Sie diesen Code ein:',
+    validLink: (duration) => `Der Link funktioniert einmal und ist ${duration} gültig.`,
+    validLinkAndCode: (duration) => `Der Link funktioniert einmal und ist ${duration} gültig.`,
+    preheaderLink: (store, duration) =>
+      `Ihre Hauptadresse für ${store} wurde geändert. Nicht Sie? Innerhalb von ${duration} rückgängig machen.`,
+    preheaderLinkAndCode: (store, duration) =>
+      `Ihre Hauptadresse für ${store} wurde geändert. Nicht Sie? Innerhalb von ${duration} rückgängig machen.`,
+    ignore: 'Wenn Sie diese Änderung selbst vorgenommen haben, können Sie diese E-Mail ignorieren.',
+  },
+  addresses: {
+    title: 'Ihre E-Mail-Adressen',
+    intro: 'Käufe mit einer bestätigten Adresse öffnen sich, wenn Sie mit einer beliebigen davon angemeldet sind.',
+    primary: 'Hauptadresse',
+    verified: 'bestätigt',
+    unverified: 'noch nicht bestätigt',
+    makePrimary: 'Zur Hauptadresse machen',
+    remove: 'Entfernen',
+    addLabel: 'Adresse hinzufügen',
+    addButton: 'Bestätigungs-E-Mail senden',
+    sent: (email) => [
+      'Wir haben einen Link und einen Code an ',
+      email,
+      ' geschickt. Öffnen Sie den Link, oder geben Sie den Code hier ein.',
+    ],
+    codeLabel: 'Code aus der E-Mail',
+    verifyButton: 'Bestätigen',
+    confirmTitle: 'Diese Adresse bestätigen',
+    confirmIntro: (email, store) => [
+      'Möchten Sie ',
+      email,
+      ' zu Ihrem Konto bei ',
+      store,
+      ' hinzufügen? Käufe mit dieser Adresse öffnen sich, wenn Sie angemeldet sind.',
+    ],
+    confirmButton: 'Adresse bestätigen',
+    mergeNotice: (email) => [
+      'Diese Adresse hat hier bereits ein eigenes Konto. Wenn Sie bestätigen, werden beide Konten zu einem zusammengeführt: Käufe, Anmeldungen und Geräte von ',
+      email,
+      ' und des Kontos, das sie hinzugefügt hat, sind dann zusammen.',
+    ],
+    confirmed: 'Adresse bestätigt',
+    confirmedText: 'Käufe mit dieser Adresse öffnen sich jetzt, wenn Sie angemeldet sind.',
+    revertTitle: 'Änderung Ihrer Hauptadresse rückgängig machen',
+    revertIntro: (old, changed) => [
+      'Ihre Hauptadresse wurde von ',
+      old,
+      ' zu ',
+      changed,
+      ' geändert. Wenn Sie das nicht waren, machen Sie es rückgängig: Ihre alte Adresse wird wieder die Hauptadresse, die andere wird entfernt, und alle Geräte werden abgemeldet.',
+    ],
+    revertButton: 'Das war ich nicht – rückgängig machen',
+    reverted: 'Die Änderung wurde rückgängig gemacht',
+    revertedText:
+      'Ihre Hauptadresse ist wiederhergestellt, und alle Geräte wurden abgemeldet. Melden Sie sich mit Ihrer Hauptadresse erneut an.',
+  },
   problems: {
     invalid_request: {
       title: 'Bei dieser Anfrage stimmte etwas nicht',
@@ -292,6 +369,26 @@ export const de: Messages = {
     passkey_rejected: {
       title: 'Dieser Passkey hat Sie nicht angemeldet',
       text: 'Er wurde möglicherweise entfernt oder gehört zu einem anderen Shop. Versuchen Sie es erneut, oder melden Sie sich mit Ihrer E-Mail-Adresse an.',
+    },
+    email_not_found: {
+      title: 'Diese Adresse gehört nicht zu Ihren',
+      text: 'Prüfen Sie die Adresse, oder fügen Sie sie auf Ihrer Adressen-Seite erneut hinzu.',
+    },
+    email_is_primary: {
+      title: 'Ihre Hauptadresse kann nicht entfernt werden',
+      text: 'Machen Sie zuerst eine andere bestätigte Adresse zu Ihrer Hauptadresse und entfernen Sie dann diese.',
+    },
+    email_not_verified: {
+      title: 'Diese Adresse ist noch nicht bestätigt',
+      text: 'Öffnen Sie den Link oder geben Sie den Code ein, den wir an diese Adresse geschickt haben, und versuchen Sie es dann erneut.',
+    },
+    invalid_email_link: {
+      title: 'Dieser Link funktioniert nicht',
+      text: 'Er ist möglicherweise unvollständig, schon benutzt oder durch eine neuere E-Mail ersetzt. Fügen Sie die Adresse erneut hinzu, um einen neuen Link zu erhalten.',
+    },
+    expired_email_link: {
+      title: 'Dieser Link ist abgelaufen',
+      text: 'Fügen Sie die Adresse erneut hinzu, um einen neuen Link zu erhalten. Wenn Sie die Änderung Ihrer Hauptadresse rückgängig machen möchten, wenden Sie sich an den Support.',
     },
   },
   problemPage: {

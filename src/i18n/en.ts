@@ -140,6 +140,79 @@ export const en = {
     preheaderLinkAndCode: (store: string, duration: string) => `Your sign-in link and code for ${store}, valid ${duration}.`,
     ignore: "If you didn't ask to sign in, you can ignore this email.",
   },
+  /** The mail that confirms an address a signed-in shopper added (same layout as the sign-in mail). */
+  addressMail: {
+    needHelp: (contact: unknown): Rich => ['Need help? Contact ', contact, '.'],
+    subject: (store: string) => `Confirm your email address for ${store}`,
+    title: (store: string) => `Add this address to your ${store} account`,
+    openLink: 'Open this link to confirm it:',
+    button: 'Confirm this address',
+    buttonFallback: 'If the button does not work, copy this link into your browser:',
+    orCode: 'Or enter this code:',
+    validLink: (duration: string) => `The link works once, for ${duration}.`,
+    validLinkAndCode: (duration: string) => `The link and the code work once, for ${duration}.`,
+    preheaderLink: (store: string, duration: string) => `Confirm your address for ${store}, valid ${duration}.`,
+    preheaderLinkAndCode: (store: string, duration: string) => `Confirm your address for ${store}: link and code, valid ${duration}.`,
+    ignore: "If you didn't add this address, you can ignore this email: nothing changes.",
+  },
+  /** The notice to the old address when another one became primary, with its "this wasn't me" link. */
+  changeMail: {
+    needHelp: (contact: unknown): Rich => ['Need help? Contact ', contact, '.'],
+    subject: (store: string) => `Your main email address for ${store} was changed`,
+    title: (store: string) => `Your main address for ${store} was changed`,
+    openLink: "Another address is now your account's main one. If this wasn't you, open this link to undo it and sign out every device:",
+    button: "This wasn't me",
+    buttonFallback: 'If the button does not work, copy this link into your browser:',
+    orCode: 'Or enter this code:',
+    validLink: (duration: string) => `The link works once, for ${duration}.`,
+    validLinkAndCode: (duration: string) => `The link works once, for ${duration}.`,
+    preheaderLink: (store: string, duration: string) => `Your main address for ${store} was changed. Not you? Undo it within ${duration}.`,
+    preheaderLinkAndCode: (store: string, duration: string) =>
+      `Your main address for ${store} was changed. Not you? Undo it within ${duration}.`,
+    ignore: 'If you made this change, you can ignore this email.',
+  },
+  /** The shopper's addresses page, the confirm page of an address link, and the "this wasn't me" page. */
+  addresses: {
+    title: 'Your email addresses',
+    intro: 'Purchases made with any confirmed address open when you are signed in with any of them.',
+    primary: 'main address',
+    verified: 'confirmed',
+    unverified: 'not confirmed yet',
+    makePrimary: 'Make main address',
+    remove: 'Remove',
+    addLabel: 'Add an address',
+    addButton: 'Send a confirmation email',
+    sent: (email: unknown): Rich => ['We sent a link and a code to ', email, '. Open the link, or enter the code here.'],
+    codeLabel: 'Code from the email',
+    verifyButton: 'Confirm',
+    confirmTitle: 'Confirm this address',
+    confirmIntro: (email: unknown, store: unknown): Rich => [
+      'Add ',
+      email,
+      ' to your account at ',
+      store,
+      '? Purchases made with it will open when you are signed in.',
+    ],
+    confirmButton: 'Confirm address',
+    mergeNotice: (email: unknown): Rich => [
+      'This address already has its own account here. Confirming joins the two accounts into one: purchases, sign-ins and devices of ',
+      email,
+      ' and of the account that added it are then together.',
+    ],
+    confirmed: 'Address confirmed',
+    confirmedText: 'Purchases made with this address now open when you are signed in.',
+    revertTitle: 'Undo the change of your main address',
+    revertIntro: (old: unknown, changed: unknown): Rich => [
+      'Your main address was changed from ',
+      old,
+      ' to ',
+      changed,
+      '. If this was not you, undo it: your old address becomes the main one again, the other is removed, and every device is signed out.',
+    ],
+    revertButton: "This wasn't me — undo it",
+    reverted: 'The change was undone',
+    revertedText: 'Your main address is back, and every device was signed out. Sign in again with your main address.',
+  },
   /**
    * Error pages of the generic problem path, in the shopper's words: one entry per error code
    * (a code without one is a type error here). The API's problem+json keeps its own title and detail.
@@ -275,6 +348,23 @@ export const en = {
     passkey_rejected: {
       title: 'That passkey did not sign you in',
       text: 'It may have been removed, or it belongs to another shop. Try again, or sign in with your email.',
+    },
+    email_not_found: { title: 'That address is not one of yours', text: 'Check the address, or add it again on your addresses page.' },
+    email_is_primary: {
+      title: 'Your main address cannot be removed',
+      text: 'Make another confirmed address your main one first, then remove this one.',
+    },
+    email_not_verified: {
+      title: 'That address is not confirmed yet',
+      text: 'Open the link or enter the code we emailed to it, then try again.',
+    },
+    invalid_email_link: {
+      title: 'This link does not work',
+      text: 'It may be incomplete, already used, or replaced by a newer email. Add the address again for a new link.',
+    },
+    expired_email_link: {
+      title: 'This link has expired',
+      text: 'Add the address again for a new link. If you need to undo a change of your main address, contact support.',
     },
   } satisfies Record<ErrorCode, ProblemWords>,
   /** The ways on from such a page. */

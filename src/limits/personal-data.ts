@@ -7,7 +7,7 @@ import type { PersonalData } from '../privacy/subject.ts';
 export const RATE_LIMIT_DATA: PersonalData = {
   name: 'rateLimitCounters',
   erase: async (tx, erasure) => {
-    const parts = erasure.emails.map((email) => `|${erasure.tenantId}|${email}|`);
+    const parts = erasure.named.map((email) => `|${erasure.tenantId}|${email}|`);
     await tx.many(
       sql`delete from rate_limit_counters where exists (select 1 from unnest(${parts}::text[]) as p(part) where position(p.part in key) > 0)`,
     );

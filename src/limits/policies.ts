@@ -1,4 +1,4 @@
-// Limit policies: the defaults live in sql/0010, sql/0016, sql/0021, sql/0022, sql/0023 and sql/0025 (and docs/limits.md is generated from that table);
+// Limit policies: the defaults live in sql/0010, sql/0016, sql/0021, sql/0022, sql/0023, sql/0025 and sql/0026 (and docs/limits.md is generated from that table);
 // tenants may override a quota. Cached briefly: policies change rarely and every limited request reads them.
 import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
@@ -15,9 +15,10 @@ export type LimitRoute =
   | 'handoff-page'
   | 'passkey'
   | 'passkey-register'
-  | 'erasure-code';
+  | 'erasure-code'
+  | 'visitor-email';
 /** `link`: the SHA-256 of a link token (never the token); `pending`: of a pending sign-in's id. */
-export type KeyType = 'ip' | 'tenant' | 'email' | 'handle' | 'credential' | 'link' | 'pending';
+export type KeyType = 'ip' | 'tenant' | 'email' | 'handle' | 'credential' | 'link' | 'pending' | 'visitor';
 
 export type Policy = {
   name: string;

@@ -28,9 +28,11 @@ export {
   deleteUsedLinksBefore,
   findNewestLinkForEmail,
   listVisitorLinks,
+  moveLinks,
   type LinkRow,
   type LinkViewRow,
 } from './queries.ts';
+export { movePendingSignIns } from './pending-queries.ts';
 
 export type MagicLinkDeps = { db: Db; keys: KeyRing; clock: Clock; outbox: MailOutbox; sessionTtlSeconds: number; logger?: Logger };
 

@@ -250,3 +250,8 @@ export async function deleteExpiredPendingBefore(db: Db, before: Date, limit: nu
     returning 1`);
   return rows.length;
 }
+
+/** A merge of two visitors (visitors/addresses.ts): the absorbed one's pending sign-ins become the survivor's. */
+export async function movePendingSignIns(db: Db, from: string, into: string): Promise<void> {
+  await db.many(sql`update pending_sign_ins set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
+}

@@ -6,7 +6,7 @@ import type { Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
 import { outboxInsert } from '../mail/outbox.ts';
 import { sessionInsert } from '../sessions/sessions.ts';
-import { visitorUpsert } from '../visitors/visitors.ts';
+import { visitorIdOfEmail, visitorUpsert } from '../visitors/visitors.ts';
 import { webhookEventInsert } from '../webhooks/events.ts';
 import { pendingWithLink, type NewPending } from './pending-queries.ts';
 
@@ -66,7 +66,7 @@ export type NewLink = {
  */
 export async function insertLinkWithMail(db: Db, link: NewLink): Promise<{ visitorId: string }> {
   const row = await db.one<{ visitor_id: string }>(sql`
-    with visitor as (${visitorUpsert({ tenantId: link.tenantId, email: link.email, now: link.now })}),
+    with ${visitorUpsert({ tenantId: link.tenantId, email: link.email, now: link.now })},
     link as (
       insert into magic_links (id, tenant_id, visitor_id, token_hash, code_hash, secret_id, return_to, request_id, created_at)
       select ${link.linkId}::uuid, ${link.tenantId}::uuid, visitor.id, ${link.tokenHash}, ${link.codeHash}, ${link.secretId},
@@ -109,9 +109,9 @@ export async function findLinkById(db: Db, id: string): Promise<LinkRow | undefi
 export async function findNewestLinkForEmail(db: Db, tenantId: string, email: string): Promise<LinkRow | undefined> {
   return db.one<LinkRow>(sql`
     select ${LINK_COLUMNS}
-    from visitors v
-    join magic_links l on l.visitor_id = v.id
-    where v.tenant_id = ${tenantId} and v.email = ${email}
+    from magic_links l
+    join visitors v on v.id = l.visitor_id
+    where l.visitor_id = ${visitorIdOfEmail(tenantId, email)}
     order by l.seq desc
     limit 1`);
 }
@@ -208,9 +208,8 @@ export async function reserveCodeAttempt(db: Db, tenantId: string, email: string
   const row = await db.one<LinkRow & { reserved_attempt: number | null }>(sql`
     with newest as (
       select l.id
-      from visitors v
-      join magic_links l on l.visitor_id = v.id
-      where v.tenant_id = ${tenantId} and v.email = ${email}
+      from magic_links l
+      where l.visitor_id = ${visitorIdOfEmail(tenantId, email)}
       order by l.seq desc
       limit 1
     ),
@@ -280,4 +279,9 @@ export async function deleteUsedLinksBefore(db: Db, before: Date, limit: number)
       select ctid from magic_links where used_at < ${before} limit ${limit}))
     returning 1`);
   return rows.length;
+}
+
+/** A merge of two visitors (visitors/addresses.ts): the absorbed one's sign-in links become the survivor's. */
+export async function moveLinks(db: Db, from: string, into: string): Promise<void> {
+  await db.many(sql`update magic_links set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
 }

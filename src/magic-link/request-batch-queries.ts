@@ -41,8 +41,8 @@ function rowOf(link: NewLink) {
 
 /**
  * Every link of the batch with its visitor, audit row, pending sign-in and outbox message: one
- * statement. Visitors are upserted once per (tenant, email), in sorted order, so two batches
- * naming the same addresses lock them in the same order. Answers each link's visitor.
+ * statement. Each address's visitor (a verified further address signs in as its visitor) is
+ * upserted once per (tenant, email), in sorted order (visitorsUpsert). Answers each link's visitor.
  */
 export async function insertLinksWithMail(db: Db, links: readonly NewLink[]): Promise<Map<string, string>> {
   const rows = await db.many<{ link_id: string; visitor_id: string }>(sql`
@@ -53,8 +53,8 @@ export async function insertLinksWithMail(db: Db, links: readonly NewLink[]): Pr
         pending_number smallint, pending_choices smallint[], pending_request_id text, pending_ip text, pending_user_agent text,
         pending_expires_at timestamptz)
     ),
-    visitor as (${visitorsUpsert(sql`
-      select distinct on (tenant_id, email) tenant_id, email, now from input order by tenant_id, email, now`)}),
+    ${visitorsUpsert(sql`
+      select distinct on (tenant_id, email) tenant_id, email, now as created_at from input order by tenant_id, email, now`)},
     link as (
       insert into magic_links (id, tenant_id, visitor_id, token_hash, code_hash, secret_id, return_to, request_id, created_at)
       select input.link_id, input.tenant_id, visitor.id, input.token_hash, input.code_hash, input.secret_id,

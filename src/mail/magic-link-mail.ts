@@ -32,6 +32,8 @@ export function magicLinkMail(input: {
   branding?: MailBranding | null;
   /** Of the request that asked (default English). */
   locale?: Locale;
+  /** Which words (default the sign-in mail's): another mail of the same layout, e.g. `addressMail`. */
+  words?: 'mail' | 'addressMail' | 'changeMail';
 }): {
   subject: string;
   text: string;
@@ -39,7 +41,7 @@ export function magicLinkMail(input: {
 } {
   const { tenantName, link, code } = input;
   const locale = input.locale ?? DEFAULT_LOCALE;
-  const m = messagesFor(locale).mail;
+  const m = messagesFor(locale)[input.words ?? 'mail'];
   const lifetime = humanDuration(input.ttlSeconds, locale);
   const validity = code === null ? m.validLink(lifetime) : m.validLinkAndCode(lifetime);
   // The preheader is the line a mail list shows after the subject.

@@ -463,10 +463,10 @@ export const MAIL_DATA: PersonalData = {
   export: (db, subject) =>
     db.many(sql`
       select id, kind, status, created_at as "createdAt", sent_at as "sentAt", failed_at as "failedAt"
-      from mail_outbox where tenant_id = ${subject.tenantId}::uuid and lower(to_address) = any(${[...subject.emails]}::text[])
+      from mail_outbox where tenant_id = ${subject.tenantId}::uuid and lower(to_address) = any(${[...subject.named]}::text[])
       order by created_at`),
   erase: async (tx, erasure) => {
     await tx.many(sql`
-      delete from mail_outbox where tenant_id = ${erasure.tenantId}::uuid and lower(to_address) = any(${[...erasure.emails]}::text[])`);
+      delete from mail_outbox where tenant_id = ${erasure.tenantId}::uuid and lower(to_address) = any(${[...erasure.named]}::text[])`);
   },
 };

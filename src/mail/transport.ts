@@ -147,7 +147,7 @@ export class DevMailbox implements MailTransport {
       to: mail.to,
       subject: mail.subject,
       text: mail.text,
-      link: /https?:\/\/\S+\/_edge\/visitor\/access\/t\/\S+/.exec(mail.text)?.[0] ?? null,
+      link: /https?:\/\/\S+\/_edge\/visitor\/(?:access\/t|emails\/t|emails\/revert)\/\S+/.exec(mail.text)?.[0] ?? null,
       code: /\b(\d{6})\b/.exec(mail.text)?.[1] ?? null,
       sentAt: new Date().toISOString(),
     });

@@ -29,6 +29,7 @@ import {
   insertChallenge,
   insertPasskey,
   listPasskeys,
+  movePasskeys,
   type PasskeyRow,
   type PasskeySessionRow,
   removePasskey,
@@ -37,7 +38,7 @@ import {
 } from './queries.ts';
 
 export type { PasskeyRow } from './queries.ts';
-export { hasLivePasskey, listPasskeys, removePasskey };
+export { hasLivePasskey, listPasskeys, movePasskeys, removePasskey };
 export { deleteExpiredChallengesBefore } from './queries.ts';
 
 /** Whose a passkey is (tenant and address), for support's actions; undefined when no passkey has this id. */

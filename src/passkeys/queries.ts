@@ -214,3 +214,9 @@ export async function deleteExpiredChallengesBefore(db: Db, before: Date, limit:
     returning 1`);
   return rows.length;
 }
+
+/** A merge of two visitors (visitors/addresses.ts): the absorbed one's passkeys and registration challenges become the survivor's. */
+export async function movePasskeys(db: Db, from: string, into: string): Promise<void> {
+  await db.many(sql`update passkeys set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
+  await db.many(sql`update passkey_challenges set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
+}

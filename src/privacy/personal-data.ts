@@ -15,7 +15,7 @@ import { MAIL_DATA } from '../mail/outbox.ts';
 import { PASSKEY_DATA } from '../passkeys/personal-data.ts';
 import { SESSION_DATA } from '../sessions/personal-data.ts';
 import { CONTENT_REPORT_DATA, SUPPORT_REPORT_DATA } from '../support/personal-data.ts';
-import { findDataSubject, VISITOR_DATA } from '../visitors/personal-data.ts';
+import { findDataSubject, VISITOR_DATA, VISITOR_EMAIL_DATA } from '../visitors/personal-data.ts';
 import { WEBHOOK_DATA } from '../webhooks/personal-data.ts';
 import { ERASURE_CODE_DATA } from './erasure-codes.ts';
 import type { DataSubject, Erasure, PersonalData } from './subject.ts';
@@ -36,12 +36,13 @@ export const PERSONAL_DATA: readonly PersonalData[] = [
   GRANT_DATA,
   RATE_LIMIT_DATA,
   ERASURE_CODE_DATA,
+  VISITOR_EMAIL_DATA,
   // last: the address may start again as a new visitor
   VISITOR_DATA,
 ];
 
 /** The export's own order: who first, then what they did. */
-const EXPORT_ORDER = ['visitor', 'grants', 'sessions', 'passkeys', 'handoffs', 'signInLinks', 'pendingSignIns', 'mail'];
+const EXPORT_ORDER = ['visitor', 'addresses', 'grants', 'sessions', 'passkeys', 'handoffs', 'signInLinks', 'pendingSignIns', 'mail'];
 
 export type VisitorExport = { exportedAt: string; storefront: string; note: string } & Record<string, unknown>;
 
@@ -93,7 +94,7 @@ export async function eraseVisitor(
   const pseudonym = `erased:${crypto.randomUUID()}`;
   const subject: DataSubject = await deps.db.transaction(async (tx) => {
     const found = await findDataSubject(tx, input.tenantId, input.email);
-    const erasure: Erasure = { ...found, pseudonym, addressPattern: addressPattern(found.emails), now, requestId: input.requestId };
+    const erasure: Erasure = { ...found, pseudonym, addressPattern: addressPattern(found.named), now, requestId: input.requestId };
     for (const part of PERSONAL_DATA) await part.erase(tx, erasure);
     if (found.visitorId) {
       await recordAudit(tx, {

@@ -4,8 +4,13 @@
 // every feature may import it without a cycle.
 import type { Db } from '../db/db.ts';
 
-/** A visitor of one tenant: its id (null when no visitor row exists) and every address it holds (normalised). */
-export type DataSubject = { tenantId: string; visitorId: string | null; emails: readonly string[] };
+/**
+ * A visitor of one tenant: its id (null when no visitor row exists); `emails`, every address it
+ * holds (primary and verified further ones, normalised: their grants are its grants); `named`, those
+ * and every other address its rows name (additions never verified, addresses a primary change
+ * replaced) — mail and free text are erased for all of them, grants only for the held ones.
+ */
+export type DataSubject = { tenantId: string; visitorId: string | null; emails: readonly string[]; named: readonly string[] };
 
 /**
  * One erasure: `pseudonym` (`erased:<random id>`) replaces the visitor in the rows kept for the

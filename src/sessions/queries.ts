@@ -185,3 +185,8 @@ export async function deleteEndedSessionsBefore(db: Db, before: Date, limit: num
     returning 1`);
   return rows.length;
 }
+
+/** A merge of two visitors (visitors/addresses.ts): the absorbed one's sessions become the survivor's. */
+export async function moveVisitorSessions(db: Db, from: string, into: string): Promise<void> {
+  await db.many(sql`update sessions set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
+}

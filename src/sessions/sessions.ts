@@ -19,6 +19,7 @@ export {
   orderSessionRoom,
   revokeOrderSessions,
   listVisitorSessions,
+  moveVisitorSessions,
   revokeSession,
   revokeSessions,
   revokeVisitorSessions,

@@ -102,3 +102,7 @@ export async function updateReportHandled(db: Db, reportId: string, handling: Ha
     where id = ${reportId}::uuid and status = 'open'
     returning handled_note as note`);
 }
+/** A merge of two visitors (visitors/addresses.ts): the absorbed one's support reports become the survivor's. */
+export async function moveSupportReports(db: Db, from: string, into: string): Promise<void> {
+  await db.many(sql`update support_reports set visitor_id = ${into}::uuid where visitor_id = ${from}::uuid`);
+}

@@ -12,7 +12,7 @@ import { redactSecrets } from './redact.ts';
 import { type Handling, updateReportHandled } from './queries.ts';
 
 // What other features may call (the console handles reports): support owns its tables.
-export { findReportTenant } from './queries.ts';
+export { findReportTenant, moveSupportReports } from './queries.ts';
 
 const SUMMARY_MAX_CHARS = 200;
 export const DETAILS_MAX_BYTES = 8 * 1024;

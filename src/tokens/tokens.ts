@@ -12,13 +12,14 @@ import type { KeyRing } from './keys.ts';
 /**
  * The token's purpose, bound into its MAC (the tag covers `<prefix>_<random>`): a token minted for
  * one purpose never verifies as another's. `vml`: a shopper's sign-in link, `vs`: a shopper's
- * session, `vps`: a pending sign-in (its browser's cookie), `vh`: a checkout handoff, `vcl`: a console sign-in link, `vcs`: a console session.
+ * session, `vps`: a pending sign-in (its browser's cookie), `vh`: a checkout handoff, `vcl`: a console sign-in link, `vcs`: a console session,
+ * `vae`: the link that verifies a shopper's further address, `vec`: the "this wasn't me" link of a primary address change.
  */
-export type TokenPrefix = 'vml' | 'vs' | 'vps' | 'vh' | 'vcl' | 'vcs';
+export type TokenPrefix = 'vml' | 'vs' | 'vps' | 'vh' | 'vcl' | 'vcs' | 'vae' | 'vec';
 
 const RANDOM_BYTES = 32; // 256 bits
 const TAG_BYTES = 16;
-const SHAPE = /^(vml|vs|vps|vh|vcl|vcs)_([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{22})$/;
+const SHAPE = /^(vml|vs|vps|vh|vcl|vcs|vae|vec)_([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{22})$/;
 
 function tag(key: Uint8Array, prefix: string, random: string): Uint8Array {
   return createHmac('sha256', key).update(`${prefix}_${random}`).digest().subarray(0, TAG_BYTES);

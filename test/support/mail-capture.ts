@@ -40,7 +40,7 @@ export class MailCapture {
           const parsed = await simpleParser(Buffer.concat(chunks));
           // Links are read from the text part: in HTML `&` appears as `&amp;`.
           const text = parsed.text ?? '';
-          const link = /https?:\/\/\S+\/_edge\/visitor\/access\/t\/\S+/.exec(text)?.[0] ?? null;
+          const link = /https?:\/\/\S+\/_edge\/visitor\/(?:access\/t|emails\/t|emails\/revert)\/\S+/.exec(text)?.[0] ?? null;
           this.messages.push({
             to: (Array.isArray(parsed.to) ? parsed.to[0] : parsed.to)?.value[0]?.address ?? '',
             from: parsed.from?.text ?? '',
@@ -49,7 +49,7 @@ export class MailCapture {
             html: typeof parsed.html === 'string' ? parsed.html : '',
             messageId: parsed.messageId ?? '',
             link,
-            token: link ? decodeURIComponent(link.split('/t/')[1]!) : null,
+            token: link ? decodeURIComponent(link.split('/').at(-1)!) : null,
             code: /code: (\d{6})/.exec(text)?.[1] ?? null,
             raw: parsed,
           });
