@@ -42,7 +42,7 @@ export type WebhookWorkerOptions = {
   urlPolicy: UrlPolicy;
   /** Per attempt, connection to last byte of the answer's head. */
   timeoutMs?: number;
-  /** Deliveries in flight per endpoint at most (per worker). */
+  /** Deliveries in flight per endpoint at most (per worker); default 16. */
   perEndpoint?: number;
   /** Deliveries in flight at most (per worker). */
   maxInFlight?: number;
@@ -60,6 +60,11 @@ export type WebhookWorkerOptions = {
 
 /** Opened endpoint secrets kept in memory at most (the map starts afresh past it). */
 const SECRETS_KEPT = 1000;
+/** How long a finished delivery's freed slot waits for others before it is claimed again. */
+const PUMP_SOON_MS = 20;
+/** How long a success waits for others to be recorded with (while running), and how many are written at once. */
+const RECORD_WAIT_MS = 10;
+const RECORD_GROUP = 32;
 
 /** A link opened but not confirmed within this long is reported (the mail-scanner signal). */
 export const OPENED_GRACE_SECONDS = 60;
@@ -83,6 +88,8 @@ export class WebhookWorker {
   private flushing: Promise<void> | null = null;
   private claiming = false;
   private claimAgain = false;
+  private soon: ReturnType<typeof setTimeout> | null = null;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private lastSweep = 0;
   private readonly timeoutMs: number;
   private readonly perEndpoint: number;
@@ -92,7 +99,7 @@ export class WebhookWorker {
 
   constructor(private readonly options: WebhookWorkerOptions) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.perEndpoint = options.perEndpoint ?? 4;
+    this.perEndpoint = options.perEndpoint ?? 16;
     this.maxInFlight = options.maxInFlight ?? 64;
     // Longer than an attempt can take, so a live worker's delivery is never claimed twice.
     this.leaseSeconds = Math.max(options.leaseSeconds ?? 60, Math.ceil(this.timeoutMs / 1000) + 5);
@@ -114,6 +121,8 @@ export class WebhookWorker {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.soon) clearTimeout(this.soon);
+    this.soon = null;
     while (this.active.size) await Promise.allSettled([...this.active]);
   }
 
@@ -139,6 +148,14 @@ export class WebhookWorker {
       void this.track(this.sweep()).catch((error) => this.options.logger.error('webhooks: sweep failed', { error: errorText(error) }));
     }
     this.pump();
+  }
+
+  private pumpSoon(): void {
+    if (this.soon || !this.timer) return;
+    this.soon = setTimeout(() => {
+      this.soon = null;
+      this.pump();
+    }, PUMP_SOON_MS);
   }
 
   private pump(): void {
@@ -169,7 +186,12 @@ export class WebhookWorker {
                 const left = (this.busy.get(row.endpoint_id) ?? 1) - 1;
                 if (left > 0) this.busy.set(row.endpoint_id, left);
                 else this.busy.delete(row.endpoint_id);
-                this.pump();
+                // Claim for this endpoint once half its slots are free, not for every finished
+                // delivery: under load a claim then brings several rows instead of one each (one
+                // statement per delivery was most of what webhooks cost sign-in). Other endpoints'
+                // due rows wait for the next claim at most PUMP_SOON_MS.
+                if (left <= this.perEndpoint / 2) this.pump();
+                else this.pumpSoon();
               });
           }
         },
@@ -275,8 +297,22 @@ export class WebhookWorker {
   private recordDelivered(id: string, status: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.delivered.push({ id, status, resolve, reject });
-      this.flushing ??= this.flushDelivered();
+      if (this.flushing) return; // the statement running now is followed by one for these
+      // While running, successes wait up to RECORD_WAIT_MS for others (an answer seldom finishes in
+      // the same turn as another); one pass (tick) writes at once.
+      if (!this.timer || this.delivered.length >= RECORD_GROUP) this.flushNow();
+      else
+        this.flushTimer ??= setTimeout(() => {
+          this.flushTimer = null;
+          if (!this.flushing) this.flushNow();
+        }, RECORD_WAIT_MS);
     });
+  }
+
+  private flushNow(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.flushing = this.flushDelivered();
   }
 
   private async flushDelivered(): Promise<void> {
