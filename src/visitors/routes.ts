@@ -105,9 +105,16 @@ export function addressRoutes(deps: AppDeps) {
   }
 
   /** The tenant of an edge host's link page (another host: not a link here). */
-  async function linkPageTenant(ctx: RouteContext): Promise<Tenant> {
+  /**
+   * A mailed link's page (GET or its button's POST): the token kept out of the request log, the
+   * host's storefront, a form's origin checked, then the per-IP limit of link pages.
+   */
+  async function linkPageTenant(ctx: RouteContext, path: string, form?: Request): Promise<Tenant> {
+    ctx.logPathAs(`${path}[redacted]`);
     const tenant = await ctx.hostTenant();
     if (!tenant) throw new AppError('invalid_email_link');
+    if (form) assertOriginAllowed(form, tenant, config);
+    await ctx.enforceLimits('link', tenant.id, { ip: ctx.clientIp });
     return tenant;
   }
 
@@ -357,9 +364,7 @@ export function addressRoutes(deps: AppDeps) {
       .get(
         `${ADDRESS_LINK_PATH}:token`,
         async ({ ctx, params, set }) => {
-          ctx.logPathAs(`${ADDRESS_LINK_PATH}[redacted]`);
-          const tenant = await linkPageTenant(ctx);
-          await ctx.enforceLimits('link', tenant.id, { ip: ctx.clientIp });
+          const tenant = await linkPageTenant(ctx, ADDRESS_LINK_PATH);
           const state = await classifyAddressLink(addressDeps, tenant, params.token);
           if (state.kind !== 'valid') throw proofStateError(state);
           const locale = pageLocale(ctx, set, tenant);
@@ -387,10 +392,7 @@ export function addressRoutes(deps: AppDeps) {
       .post(
         `${ADDRESS_LINK_PATH}:token`,
         async ({ ctx, request, params, set }) => {
-          ctx.logPathAs(`${ADDRESS_LINK_PATH}[redacted]`);
-          const tenant = await linkPageTenant(ctx);
-          assertOriginAllowed(request, tenant, config);
-          await ctx.enforceLimits('link', tenant.id, { ip: ctx.clientIp });
+          const tenant = await linkPageTenant(ctx, ADDRESS_LINK_PATH, request);
           await confirmAddressLink(addressDeps, tenant, params.token, ctx.requestId);
           return addressConfirmedPage({ tenant, requestId: ctx.requestId, locale: pageLocale(ctx, set, tenant) });
         },
@@ -412,9 +414,7 @@ export function addressRoutes(deps: AppDeps) {
       .get(
         `${REVERT_LINK_PATH}:token`,
         async ({ ctx, params, set }) => {
-          ctx.logPathAs(`${REVERT_LINK_PATH}[redacted]`);
-          const tenant = await linkPageTenant(ctx);
-          await ctx.enforceLimits('link', tenant.id, { ip: ctx.clientIp });
+          const tenant = await linkPageTenant(ctx, REVERT_LINK_PATH);
           const state = await classifyRevertLink(addressDeps, tenant, params.token);
           if (state.kind !== 'valid') throw proofStateError(state);
           return revertPage({
@@ -441,10 +441,7 @@ export function addressRoutes(deps: AppDeps) {
       .post(
         `${REVERT_LINK_PATH}:token`,
         async ({ ctx, request, params, set }) => {
-          ctx.logPathAs(`${REVERT_LINK_PATH}[redacted]`);
-          const tenant = await linkPageTenant(ctx);
-          assertOriginAllowed(request, tenant, config);
-          await ctx.enforceLimits('link', tenant.id, { ip: ctx.clientIp });
+          const tenant = await linkPageTenant(ctx, REVERT_LINK_PATH, request);
           await revertPrimaryChange(addressDeps, tenant, params.token, ctx.requestId);
           return revertedPage({ tenant, requestId: ctx.requestId, locale: pageLocale(ctx, set, tenant) });
         },
