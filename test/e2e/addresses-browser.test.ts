@@ -4,15 +4,13 @@
 // address on "Your email addresses", types the code from its mail, and the course opens.
 // Without Chromium or nginx the test is skipped locally (visibly) and fails in CI.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
-import { browsers, findChromium, navigation, type Browsers } from './support/browser.ts';
-import { findNginx } from './support/nginx.ts';
+import { browsers, navigation, type Browsers } from './support/browser.ts';
 import { cli, type Echo } from './support/processes.ts';
 import { startStack, type Stack } from './support/stack.ts';
+import { e2eTools, stopWithoutTools } from './support/tools.ts';
 
-const nginx = findNginx();
-const chromiumBin = findChromium();
-const inCi = process.env.CI === 'true';
-const skip = !nginx || !chromiumBin;
+const tools = e2eTools(['nginx', 'chromium']);
+const { nginx, chromium: chromiumBin, skip } = tools;
 setDefaultTimeout(60_000);
 
 const HOME = 'home-buyer@example.com';
@@ -32,13 +30,7 @@ async function mailTo(to: string, count: number) {
 }
 
 describe('adding a second address in a browser, behind nginx', () => {
-  if (skip && inCi) {
-    it('has nginx and Chromium installed', () => {
-      throw new Error('nginx and Chromium are required in CI for the addresses browser test');
-    });
-    return;
-  }
-  if (skip) console.warn('addresses browser e2e: nginx or Chromium not found: skipping');
+  if (stopWithoutTools('addresses browser test', tools)) return;
 
   beforeAll(async () => {
     if (skip) return;

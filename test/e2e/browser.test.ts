@@ -9,19 +9,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page, Response as PageResponse } from 'playwright-core';
 import type { CapturedMail } from '../support/mail-capture.ts';
-import { browsers, findChromium, LAPTOP, PHONE, type Browsers, navigation, goto } from './support/browser.ts';
-import { findNginx } from './support/nginx.ts';
+import { browsers, LAPTOP, PHONE, type Browsers, navigation, goto } from './support/browser.ts';
 import type { Echo } from './support/processes.ts';
 import { EMAIL, startStack, type Stack } from './support/stack.ts';
+import { e2eTools, stopWithoutTools } from './support/tools.ts';
 
-const nginx = findNginx();
-const chromiumBin = findChromium();
-const inCi = process.env.CI === 'true';
-const missing = [
-  !chromiumBin && 'Chromium (apt-get install -y chromium, or set CHROMIUM_BIN)',
-  !nginx && 'nginx (apt-get install -y nginx-light, or set NGINX_BIN)',
-].filter(Boolean);
-const skip = missing.length > 0;
+const tools = e2eTools(['chromium', 'nginx']);
+const { nginx, chromium: chromiumBin, skip } = tools;
 setDefaultTimeout(30_000);
 
 /** Short link lifetime of the second stack, for the expired-link scenario. */
@@ -107,15 +101,7 @@ async function shoot(page: Page, name: string) {
 }
 
 describe('in a real browser, through nginx', () => {
-  if (skip && inCi) {
-    it('has Chromium and nginx installed', () => {
-      throw new Error(
-        `missing ${missing.join(' and ')}: this CI run must drive the sign-in flow in a real browser (.ci/run installs both)`,
-      );
-    });
-    return;
-  }
-  if (skip) console.warn(`browser e2e: missing ${missing.join(' and ')}: skipping`);
+  if (stopWithoutTools('browser sign-in test', tools)) return;
 
   beforeAll(async () => {
     if (skip) return;

@@ -12,18 +12,13 @@ import type { Page } from 'playwright-core';
 import { deviceName } from '../../src/console/device-names.ts';
 import { freshDatabase, usingPostgres } from '../support/database.ts';
 import { MailCapture, type CapturedMail } from '../support/mail-capture.ts';
-import { browsers, findChromium, LAPTOP, PHONE, type Browsers, navigation, goto } from './support/browser.ts';
-import { deployDocConfig, findNginx, renderConfig, startNginx } from './support/nginx.ts';
+import { browsers, LAPTOP, PHONE, type Browsers, navigation, goto } from './support/browser.ts';
+import { deployDocConfig, renderConfig, startNginx } from './support/nginx.ts';
 import { cli, reservePort, startService, startStorefront, type CliRun, type Echo } from './support/processes.ts';
+import { e2eTools, stopWithoutTools } from './support/tools.ts';
 
-const nginxBin = findNginx();
-const chromiumBin = findChromium();
-const inCi = process.env.CI === 'true';
-const missing = [
-  !chromiumBin && 'Chromium (apt-get install -y chromium, or set CHROMIUM_BIN)',
-  !nginxBin && 'nginx (apt-get install -y nginx-light, or set NGINX_BIN)',
-].filter(Boolean);
-const skip = missing.length > 0;
+const tools = e2eTools(['chromium', 'nginx']);
+const { nginx: nginxBin, chromium: chromiumBin, skip } = tools;
 setDefaultTimeout(60_000);
 
 const ARTIFACTS = join(import.meta.dir, '..', 'artifacts');
@@ -211,13 +206,7 @@ async function shoot(page: Page, name: string) {
 }
 
 describe('the support console in a real browser', () => {
-  if (skip && inCi) {
-    it('has Chromium and nginx installed', () => {
-      throw new Error(`missing ${missing.join(' and ')}: this CI run must drive the console in a real browser (.ci/run installs both)`);
-    });
-    return;
-  }
-  if (skip) console.warn(`console browser e2e: missing ${missing.join(' and ')}: skipping`);
+  if (stopWithoutTools('console browser test', tools)) return;
 
   beforeAll(async () => {
     if (skip) return;

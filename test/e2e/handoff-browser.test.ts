@@ -6,15 +6,13 @@
 // Without Chromium or nginx the tests are skipped locally (visibly) and fail in CI.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
 import type { Response as PageResponse } from 'playwright-core';
-import { browsers, findChromium, type Browsers, navigation } from './support/browser.ts';
-import { findNginx } from './support/nginx.ts';
+import { browsers, type Browsers, navigation } from './support/browser.ts';
 import { cli, type Echo } from './support/processes.ts';
 import { startStack, type Stack } from './support/stack.ts';
+import { e2eTools, stopWithoutTools } from './support/tools.ts';
 
-const nginx = findNginx();
-const chromiumBin = findChromium();
-const inCi = process.env.CI === 'true';
-const skip = !nginx || !chromiumBin;
+const tools = e2eTools(['nginx', 'chromium']);
+const { nginx, chromium: chromiumBin, skip } = tools;
 setDefaultTimeout(60_000);
 
 const BUYER = 'buyer@example.com';
@@ -47,13 +45,7 @@ async function storefrontEcho(response: PageResponse): Promise<Echo> {
 }
 
 describe('checkout handoff in a browser, behind nginx', () => {
-  if (skip && inCi) {
-    it('has nginx and Chromium installed', () => {
-      throw new Error('nginx and Chromium are required in CI for the handoff browser test');
-    });
-    return;
-  }
-  if (skip) console.warn('handoff browser e2e: nginx or Chromium not found: skipping');
+  if (stopWithoutTools('handoff browser test', tools)) return;
 
   beforeAll(async () => {
     if (skip) return;

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { updateTenant } from '../../src/tenants/tenants.ts';
 import { Harness } from '../support/harness.ts';
-import { CHROMIUM_ARGS, findChromium, LAPTOP, PHONE } from './support/browser.ts';
+import { CHROMIUM_ARGS, LAPTOP, PHONE } from './support/browser.ts';
+import { e2eTools, stopWithoutTools } from './support/tools.ts';
 
-const chromiumBin = findChromium();
-const inCi = process.env.CI === 'true';
-const skip = !chromiumBin;
+const tools = e2eTools(['chromium']);
+const { chromium: chromiumBin, skip } = tools;
 setDefaultTimeout(30_000);
 
 const ARTIFACTS = join(import.meta.dir, '..', 'artifacts');
@@ -33,13 +33,7 @@ async function measure(page: Page) {
 }
 
 describe('the sign-in mail in a real browser', () => {
-  if (skip && inCi) {
-    it('has Chromium installed', () => {
-      throw new Error('missing Chromium: this CI run must render the sign-in mail in a real browser (.ci/run installs it)');
-    });
-    return;
-  }
-  if (skip) console.warn('mail-render e2e: missing Chromium (apt-get install -y chromium, or set CHROMIUM_BIN): skipping');
+  if (stopWithoutTools('mail rendering test', tools)) return;
 
   beforeAll(async () => {
     if (skip) return;

@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bu
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deployDocConfig, findNginx, renderConfig, startNginx } from './support/nginx.ts';
+import { deployDocConfig, renderConfig, startNginx } from './support/nginx.ts';
 import { Jar, reservePort, type Echo } from './support/processes.ts';
 import { EMAIL, startStack, type Stack } from './support/stack.ts';
+import { e2eTools, stopWithoutTools } from './support/tools.ts';
 
-const nginx = findNginx();
-const inCi = process.env.CI === 'true';
-const skip = !nginx;
+const tools = e2eTools(['nginx']);
+const { nginx, skip } = tools;
 const HEX32 = /^[0-9a-f]{32}$/;
 // bun's default is 5 s per test (bunfig.toml's [test] timeout is not applied): mail delivery and the
 // revocation wait need more on a slow machine.
@@ -91,15 +91,7 @@ function signInUrl(returnTo: string): string {
 }
 
 describe('behind nginx, configured as docs/deploy.md says', () => {
-  if (!nginx && inCi) {
-    it('has nginx installed', () => {
-      throw new Error(
-        'nginx is not installed: this CI run must test docs/deploy.md behind a real nginx (.ci/run installs nginx-light; install it by hand with `apt-get install -y nginx-light`)',
-      );
-    });
-    return;
-  }
-  if (skip) console.warn('nginx e2e: nginx not found (apt-get install -y nginx-light, or set NGINX_BIN): skipping');
+  if (stopWithoutTools('nginx test of docs/deploy.md', tools)) return;
 
   beforeAll(async () => {
     if (skip) return;

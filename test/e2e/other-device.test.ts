@@ -5,15 +5,12 @@
 // show the rejection. Skipped locally without Chromium or nginx, failing in CI (as browser.test.ts).
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
 import type { Page } from 'playwright-core';
-import { browsers, findChromium, PHONE, type Browsers } from './support/browser.ts';
-import { findNginx } from './support/nginx.ts';
+import { browsers, PHONE, type Browsers } from './support/browser.ts';
 import { EMAIL, startStack, type Stack } from './support/stack.ts';
+import { e2eTools, stopWithoutTools } from './support/tools.ts';
 
-const nginx = findNginx();
-const chromiumBin = findChromium();
-const inCi = process.env.CI === 'true';
-const missing = [!chromiumBin && 'Chromium', !nginx && 'nginx'].filter(Boolean);
-const skip = missing.length > 0;
+const tools = e2eTools(['nginx', 'chromium']);
+const { nginx, chromium: chromiumBin, skip } = tools;
 setDefaultTimeout(45_000);
 
 const INSTAGRAM =
@@ -49,13 +46,7 @@ async function laptopAsks(page: Page, email: string, returnTo: string): Promise<
 }
 
 describe('sign in where you started: a laptop and a phone', () => {
-  if (skip && inCi) {
-    it('has Chromium and nginx installed', () => {
-      throw new Error(`missing ${missing.join(' and ')}: this CI run must drive the flow in a real browser`);
-    });
-    return;
-  }
-  if (skip) console.warn(`other-device e2e: missing ${missing.join(' and ')}: skipping`);
+  if (stopWithoutTools('other-device browser test', tools)) return;
 
   beforeAll(async () => {
     if (skip) return;

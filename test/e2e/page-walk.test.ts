@@ -15,12 +15,12 @@ import { join } from 'node:path';
 import type { Page, Response as PageResponse } from 'playwright-core';
 import { freshDatabase, usingPostgres } from '../support/database.ts';
 import { MailCapture, type CapturedMail } from '../support/mail-capture.ts';
-import { browsers, findChromium, LAPTOP, PHONE, type Browsers, navigation, goto } from './support/browser.ts';
+import { browsers, LAPTOP, PHONE, type Browsers, navigation, goto } from './support/browser.ts';
 import { cli, reservePort, startService, type CliRun, type Service } from './support/processes.ts';
+import { e2eTools, stopWithoutTools } from './support/tools.ts';
 
-const chromiumBin = findChromium();
-const inCi = process.env.CI === 'true';
-const skip = !chromiumBin;
+const tools = e2eTools(['chromium']);
+const { chromium: chromiumBin, skip } = tools;
 setDefaultTimeout(120_000);
 
 const OUTPUT = join(import.meta.dir, '..', '..', 'test-output', 'page-walk');
@@ -173,13 +173,7 @@ afterAll(async () => {
 }, 30_000);
 
 describe('the page walk', () => {
-  if (skip && inCi) {
-    it('has Chromium installed', () => {
-      throw new Error('missing Chromium: this CI run must walk the pages in a real browser (.ci/run installs it)');
-    });
-    return;
-  }
-  if (skip) console.warn('page walk: Chromium is missing: skipping');
+  if (stopWithoutTools('page walk', tools)) return;
 
   it.skipIf(skip)(
     'every shopper page at 390 and 1280 px and every console page at 1280 px: no overflow, <html lang>, labelled controls, errors lead on',

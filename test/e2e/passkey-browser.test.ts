@@ -9,16 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
-import { browsers, findChromium, type Browsers } from './support/browser.ts';
-import { deployDocConfig, findNginx, renderConfig, startNginx, type Nginx } from './support/nginx.ts';
+import { browsers, type Browsers } from './support/browser.ts';
+import { deployDocConfig, renderConfig, startNginx, type Nginx } from './support/nginx.ts';
 import { cli, reservePort } from './support/processes.ts';
 import { EMAIL, startStack, type Stack } from './support/stack.ts';
+import { e2eTools, stopWithoutTools } from './support/tools.ts';
 
-const nginx = findNginx();
-const chromiumBin = findChromium();
-const inCi = process.env.CI === 'true';
-const missing = [!chromiumBin && 'Chromium', !nginx && 'nginx'].filter(Boolean);
-const skip = missing.length > 0;
+const tools = e2eTools(['nginx', 'chromium']);
+const { nginx, chromium: chromiumBin, skip } = tools;
 setDefaultTimeout(60_000);
 
 let shop: Stack;
@@ -78,13 +76,7 @@ async function passkeySignIn(page: Page, url: string): Promise<{ status: number;
 }
 
 describe('passkeys in a real browser', () => {
-  if (skip && inCi) {
-    it('has Chromium and nginx installed', () => {
-      throw new Error(`missing ${missing.join(' and ')}: this CI run must drive passkeys in a real browser`);
-    });
-    return;
-  }
-  if (skip) console.warn(`passkey e2e: missing ${missing.join(' and ')}: skipping`);
+  if (stopWithoutTools('passkey browser test', tools)) return;
 
   beforeAll(async () => {
     if (skip) return;
