@@ -64,8 +64,15 @@ export type PostgresOptions = {
 };
 
 export function openPostgres(url: string, options: PostgresOptions = {}): Db {
+  const prepare = options.prepare ?? true;
   const root = postgres(url, {
     max: options.max ?? POOL_SIZE,
+    // Also for the statements postgres.js sends itself: `sql.begin` ends a transaction with a
+    // `commit` that is otherwise a named prepared statement, parsed once per client connection.
+    // Behind the pooler, a later transaction on another server connection found no such statement:
+    // the error aborted the transaction, postgres.js re-sent the COMMIT, and PostgreSQL answered a
+    // COMMIT in an aborted transaction with a ROLLBACK, no error: the work lost, reported committed.
+    prepare,
     onnotice: () => {},
     fetch_types: false,
     connect_timeout: 5,
@@ -77,7 +84,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
     },
     // Keep int8 out of our schema; counts are cast to int in SQL.
   });
-  return wrap(root, root, false, options.prepare ?? true);
+  return wrap(root, root, false, prepare);
 }
 
 /**
