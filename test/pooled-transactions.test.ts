@@ -1,11 +1,11 @@
 // Transactions behind a transaction pooler (PgBouncer < 1.21 in transaction mode, DATABASE_PREPARE=false):
-// each transaction of one of our client connections may run on a different server connection. A
-// transaction's COMMIT used to go out as a named prepared statement, parsed once per client
-// connection: on the next server connection the name did not exist, the error aborted the
-// transaction, postgres.js re-sent COMMIT, and PostgreSQL answered a COMMIT in an aborted
-// transaction with a ROLLBACK and no error. The transaction's work was silently lost while its
-// caller saw it succeed (the janitor's delete of expired counters, test/limits.test.ts, showed it).
-// Only through the pooler: without one a client connection is its server connection.
+// each transaction of one of our client connections may run on a different server connection. Were
+// the COMMIT that ends it a named prepared statement (parsed once per client connection), the next
+// server connection would not know the name: the error aborts the transaction, postgres.js re-sends
+// the COMMIT, and PostgreSQL answers a COMMIT in an aborted transaction with ROLLBACK and no error.
+// The work is lost while the caller sees success (it showed as the janitor's delete of expired
+// counters not being kept, test/limits.test.ts). Only through the pooler (the PgBouncer set of
+// .ci/run): without one a client connection is its server connection.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import postgres from 'postgres';
 import type { Db } from '../src/db/db.ts';

@@ -67,11 +67,12 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
   const prepare = options.prepare ?? true;
   const root = postgres(url, {
     max: options.max ?? POOL_SIZE,
-    // Also for the statements postgres.js sends itself: `sql.begin` ends a transaction with a
-    // `commit` that is otherwise a named prepared statement, parsed once per client connection.
-    // Behind the pooler, a later transaction on another server connection found no such statement:
-    // the error aborted the transaction, postgres.js re-sent the COMMIT, and PostgreSQL answered a
-    // COMMIT in an aborted transaction with a ROLLBACK, no error: the work lost, reported committed.
+    // Also for the statements postgres.js sends itself: `sql.begin` ends each transaction with a
+    // `commit` that would otherwise be a named prepared statement, parsed once per client connection.
+    // Behind the pooler, a later transaction on another server connection finds no such statement:
+    // the error aborts the transaction, postgres.js re-sends the COMMIT, and PostgreSQL answers a
+    // COMMIT in an aborted transaction with ROLLBACK and no error — the work is lost, reported
+    // committed (test/pooled-transactions.test.ts).
     prepare,
     onnotice: () => {},
     fetch_types: false,
