@@ -64,8 +64,16 @@ export type PostgresOptions = {
 };
 
 export function openPostgres(url: string, options: PostgresOptions = {}): Db {
+  const prepare = options.prepare ?? true;
   const root = postgres(url, {
     max: options.max ?? POOL_SIZE,
+    // Also for the statements postgres.js sends itself: `sql.begin` ends each transaction with a
+    // `commit` that would otherwise be a named prepared statement, parsed once per client connection.
+    // Behind the pooler, a later transaction on another server connection finds no such statement:
+    // the error aborts the transaction, postgres.js re-sends the COMMIT, and PostgreSQL answers a
+    // COMMIT in an aborted transaction with ROLLBACK and no error — the work is lost, reported
+    // committed (test/pooled-transactions.test.ts).
+    prepare,
     onnotice: () => {},
     fetch_types: false,
     connect_timeout: 5,
@@ -77,7 +85,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
     },
     // Keep int8 out of our schema; counts are cast to int in SQL.
   });
-  return wrap(root, root, false, options.prepare ?? true);
+  return wrap(root, root, false, prepare);
 }
 
 /**
