@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import postgres from 'postgres';
 import { loadConfig } from '../src/config.ts';
 import { sql } from '../src/db/sql.ts';
-import { DEFAULT_SIGN_IN_MAX_IN_FLIGHT, signInsInFlight } from '../src/magic-link/admission.ts';
+import {
+  DEFAULT_SIGN_IN_MAX_IN_FLIGHT,
+  DEFAULT_SIGN_IN_MAX_LOOP_LAG_MS,
+  EDGE_BUSY_CHECKS,
+  signInsInFlight,
+} from '../src/magic-link/admission.ts';
 import { upsertGrant } from '../src/access/grants.ts';
 import { type CookieJar, Harness } from './support/harness.ts';
 import { usingPostgres } from './support/database.ts';
@@ -140,5 +145,85 @@ describe('sign-in admission (SIGN_IN_MAX_IN_FLIGHT)', () => {
     expect(DEFAULT_SIGN_IN_MAX_IN_FLIGHT).toBe(80);
     expect(loadConfig({ NODE_ENV: 'test', SIGN_IN_MAX_IN_FLIGHT: '8' }).signInMaxInFlight).toBe(8);
     expect(() => loadConfig({ NODE_ENV: 'test', SIGN_IN_MAX_IN_FLIGHT: '0' })).toThrow('SIGN_IN_MAX_IN_FLIGHT');
+  });
+});
+
+// Sign-in yields the event loop to a busy edge: the loop is blocked for real (a synchronous busy
+// wait of BLOCK_MS, far beyond the bound), so that no timing of the machine decides the outcome.
+describe('sign-in admission under a busy edge (SIGN_IN_MAX_LOOP_LAG_MS)', () => {
+  const LAG_BOUND_MS = 150;
+  const BLOCK_MS = 400;
+  let busy: Harness;
+  let busyJar: CookieJar;
+
+  beforeAll(async () => {
+    busy = await Harness.start({ env: { SIGN_IN_MAX_LOOP_LAG_MS: String(LAG_BOUND_MS), EDGE_CACHE_SECONDS: '5' } });
+    await upsertGrant(
+      busy.db,
+      busy.gharart.id,
+      { email: 'shopper@example.com', resource: '/content/course-1/*', kind: 'content', title: null, orderId: null, expiresAt: null },
+      busy.clock.now(),
+    );
+    ({ jar: busyJar } = await busy.signIn('shopper@example.com'));
+  });
+  afterAll(() => busy.close());
+
+  let n = 0;
+  function requestLinkHere(email: string) {
+    n++;
+    return busy.json('/v2/visitor/auth/magic-link', { email }, { ip: `10.8.${n >> 8}.${n & 255}` });
+  }
+
+  function blockTheLoop(): void {
+    const until = performance.now() + BLOCK_MS;
+    while (performance.now() < until) {
+      // the event loop does nothing else meanwhile: every timer, the lag probe's included, is late
+    }
+  }
+
+  async function queued(email: string): Promise<number> {
+    const [row] = await busy.db.many<{ n: number }>(sql`select count(*)::int as n from mail_outbox where to_address = ${email}`);
+    return row!.n;
+  }
+
+  it('without edge traffic, a lagging loop refuses no sign-in (sign-in may use the whole loop)', async () => {
+    expect((await requestLinkHere('before-lag@example.com')).status).toBe(202); // the lag probe runs
+    blockTheLoop();
+    const response = await requestLinkHere('quiet-edge@example.com');
+    expect(response.status).toBe(202);
+    expect(await queued('quiet-edge@example.com')).toBe(1);
+  });
+
+  it('with the edge busy, a sign-in arriving while the loop lags is refused at once (503, Retry-After, nothing written); later ones are served', async () => {
+    expect((await requestLinkHere('warm@example.com')).status).toBe(202); // the lag probe runs
+    for (let i = 0; i < EDGE_BUSY_CHECKS; i++) {
+      const response = await busy.fetch('/_edge/visitor/access', {
+        headers: { 'x-original-uri': '/content/course-1/intro', cookie: busyJar.header() },
+      });
+      expect(response.status).toBe(204);
+    }
+    blockTheLoop();
+    const refused = await requestLinkHere('while-lagging@example.com');
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(((await refused.json()) as { code: string }).code).toBe('service_unavailable');
+    expect(await queued('while-lagging@example.com')).toBe(0);
+    expect(signInsInFlight(busy.deps)).toBe(0);
+
+    // Once the loop keeps time again, sign-in is admitted (the refusal lasts about as long as the lag).
+    let status = 0;
+    for (let attempt = 0; attempt < 100 && status !== 202; attempt++) {
+      await Bun.sleep(BLOCK_MS / 4);
+      status = (await requestLinkHere('after-lag@example.com')).status;
+    }
+    expect(status).toBe(202);
+    expect(await queued('after-lag@example.com')).toBe(1);
+  });
+
+  it('defaults to 2 ms, and 0 turns it off', () => {
+    expect(DEFAULT_SIGN_IN_MAX_LOOP_LAG_MS).toBe(2);
+    expect(loadConfig({ NODE_ENV: 'test' }).signInMaxLoopLagMs).toBeNull();
+    expect(loadConfig({ NODE_ENV: 'test', SIGN_IN_MAX_LOOP_LAG_MS: '0' }).signInMaxLoopLagMs).toBe(0);
+    expect(() => loadConfig({ NODE_ENV: 'test', SIGN_IN_MAX_LOOP_LAG_MS: '-1' })).toThrow('SIGN_IN_MAX_LOOP_LAG_MS');
   });
 });
