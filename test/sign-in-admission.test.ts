@@ -9,6 +9,7 @@ import postgres from 'postgres';
 import { loadConfig } from '../src/config.ts';
 import { sql } from '../src/db/sql.ts';
 import {
+  ALWAYS_ADMITTED,
   DEFAULT_SIGN_IN_MAX_IN_FLIGHT,
   DEFAULT_SIGN_IN_MAX_LOOP_LAG_MS,
   EDGE_BUSY_CHECKS,
@@ -59,9 +60,9 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 }
 
 /** Holds the database for sign-in requests until the returned function is called. */
-async function holdDatabase(): Promise<() => Promise<void>> {
+async function holdDatabase(on: Harness = h): Promise<() => Promise<void>> {
   if (usingPostgres) {
-    const other = postgres(h.databaseUrl!, { max: 1, onnotice: () => {} });
+    const other = postgres(on.databaseUrl!, { max: 1, onnotice: () => {} });
     const locked = Promise.withResolvers<void>();
     const release = Promise.withResolvers<void>();
     const done = other
@@ -80,7 +81,7 @@ async function holdDatabase(): Promise<() => Promise<void>> {
   }
   const held = Promise.withResolvers<void>();
   const release = Promise.withResolvers<void>();
-  const done = h.db.transaction(async (tx) => {
+  const done = on.db.transaction(async (tx) => {
     await tx.many(sql`select 1`);
     held.resolve();
     await release.promise;
@@ -150,6 +151,7 @@ describe('sign-in admission (SIGN_IN_MAX_IN_FLIGHT)', () => {
 
 // Sign-in yields the event loop to a busy edge: the loop is blocked for real (a synchronous busy
 // wait of BLOCK_MS, far beyond the bound), so that no timing of the machine decides the outcome.
+// The database is held (as above) so that sign-ins stay at work meanwhile.
 describe('sign-in admission under a busy edge (SIGN_IN_MAX_LOOP_LAG_MS)', () => {
   const LAG_BOUND_MS = 150;
   const BLOCK_MS = 400;
@@ -174,6 +176,13 @@ describe('sign-in admission under a busy edge (SIGN_IN_MAX_LOOP_LAG_MS)', () => 
     return busy.json('/v2/visitor/auth/magic-link', { email }, { ip: `10.8.${n >> 8}.${n & 255}` });
   }
 
+  async function edgeHere(): Promise<void> {
+    const response = await busy.fetch('/_edge/visitor/access', {
+      headers: { 'x-original-uri': '/content/course-1/intro', cookie: busyJar.header() },
+    });
+    expect(response.status).toBe(204);
+  }
+
   function blockTheLoop(): void {
     const until = performance.now() + BLOCK_MS;
     while (performance.now() < until) {
@@ -186,29 +195,53 @@ describe('sign-in admission under a busy edge (SIGN_IN_MAX_LOOP_LAG_MS)', () => 
     return row!.n;
   }
 
+  /** ALWAYS_ADMITTED sign-ins waiting for the held database (never refused for lag). */
+  async function signInsAtWork(prefix: string): Promise<Promise<Response>[]> {
+    const waiting = Array.from({ length: ALWAYS_ADMITTED }, (_, i) => requestLinkHere(`${prefix}-${i}@example.com`));
+    await until(() => signInsInFlight(busy.deps) === ALWAYS_ADMITTED, `${ALWAYS_ADMITTED} sign-in requests waiting for the database`);
+    return waiting;
+  }
+
   it('without edge traffic, a lagging loop refuses no sign-in (sign-in may use the whole loop)', async () => {
     expect((await requestLinkHere('before-lag@example.com')).status).toBe(202); // the lag probe runs
-    blockTheLoop();
-    const response = await requestLinkHere('quiet-edge@example.com');
-    expect(response.status).toBe(202);
+    const release = await holdDatabase(busy);
+    let waiting: Promise<Response>[] = [];
+    try {
+      waiting = await signInsAtWork('quiet-held');
+      blockTheLoop();
+      waiting.push(requestLinkHere('quiet-edge@example.com'));
+      await until(() => signInsInFlight(busy.deps) === ALWAYS_ADMITTED + 1, 'the third sign-in admitted');
+    } finally {
+      await release();
+    }
+    for (const response of await Promise.all(waiting)) expect(response.status).toBe(202);
     expect(await queued('quiet-edge@example.com')).toBe(1);
   });
 
-  it('with the edge busy, a sign-in arriving while the loop lags is refused at once (503, Retry-After, nothing written); later ones are served', async () => {
+  it('with the edge busy, a sign-in beyond two at work arriving while the loop lags is refused at once (503, Retry-After, nothing written); later ones are served', async () => {
     expect((await requestLinkHere('warm@example.com')).status).toBe(202); // the lag probe runs
-    for (let i = 0; i < EDGE_BUSY_CHECKS; i++) {
-      const response = await busy.fetch('/_edge/visitor/access', {
-        headers: { 'x-original-uri': '/content/course-1/intro', cookie: busyJar.header() },
-      });
-      expect(response.status).toBe(204);
+    await edgeHere(); // the session in the edge's cache, before the database is held
+    const release = await holdDatabase(busy);
+    let waiting: Promise<Response>[] = [];
+    try {
+      waiting = await signInsAtWork('busy-held');
+      // Twice the busy rate: however the checks straddle the probe's one-second windows, one holds enough.
+      for (let i = 0; i < 2 * EDGE_BUSY_CHECKS; i++) await edgeHere();
+      blockTheLoop();
+      // Refused, or (without the lag bound) admitted to wait for the database with the others.
+      let answered: Response | null = null;
+      void requestLinkHere('while-lagging@example.com').then((response) => (answered = response));
+      await until(() => answered !== null || signInsInFlight(busy.deps) > ALWAYS_ADMITTED, 'the sign-in refused or admitted');
+      const refused = answered as Response | null;
+      expect(refused?.status).toBe(503);
+      expect(refused!.headers.get('retry-after')).toBe('1');
+      expect(((await refused!.json()) as { code: string }).code).toBe('service_unavailable');
+      expect(signInsInFlight(busy.deps)).toBe(ALWAYS_ADMITTED);
+    } finally {
+      await release();
     }
-    blockTheLoop();
-    const refused = await requestLinkHere('while-lagging@example.com');
-    expect(refused.status).toBe(503);
-    expect(refused.headers.get('retry-after')).toBe('1');
-    expect(((await refused.json()) as { code: string }).code).toBe('service_unavailable');
+    for (const response of await Promise.all(waiting)) expect(response.status).toBe(202);
     expect(await queued('while-lagging@example.com')).toBe(0);
-    expect(signInsInFlight(busy.deps)).toBe(0);
 
     // Once the loop keeps time again, sign-in is admitted (the refusal lasts about as long as the lag).
     let status = 0;

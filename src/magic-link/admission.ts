@@ -8,8 +8,8 @@
 // The edge check also shares this process's event loop (and its core) with admitted sign-ins: a
 // turn spent on sign-in work is a turn every waiting edge check waits for. So while the edge is
 // busy, sign-in yields: the loop's lag is probed every 5 ms; a lag L beyond SIGN_IN_MAX_LOOP_LAG_MS
-// refuses sign-in for the next L ms and halves an adaptive in-flight limit, which grows back by one
-// per probe without lag (AIMD, as in Netflix's concurrency-limits). Without edge traffic, sign-in may use the whole loop (the fixed bound only).
+// refuses sign-in beyond two at work for the next L ms, and halves an adaptive in-flight limit,
+// which grows back by one per probe without lag (AIMD, as in Netflix's concurrency-limits). Without edge traffic, sign-in may use the whole loop (the fixed bound only).
 //
 // Per runtime (keyed by its deps): each instance bounds its own work; the bound is per process.
 import type { AppDeps } from '../app-deps.ts';
@@ -53,8 +53,12 @@ const PROBE_EVERY_MS = 5;
 const EDGE_WINDOW_MS = 1000;
 /** The probe stops this long after the last sign-in request (it costs a timer every 5 ms). */
 const PROBE_IDLE_MS = 1000;
-/** The adaptive limit never goes below this: sign-in slows under a busy edge, it never stops. */
-const MIN_ADAPTIVE_LIMIT = 2;
+/**
+ * Lag never refuses a sign-in while fewer than this many are at work, and the adaptive limit never
+ * goes below it: lag from elsewhere (a collection, a neighbour on the core) must not refuse a
+ * lone shopper, and under a busy edge sign-in slows, it never stops.
+ */
+export const ALWAYS_ADMITTED = 2;
 
 class Gate {
   inFlight = 0;
@@ -131,7 +135,7 @@ class Gate {
       this.windowStart = now;
     }
     if (!this.edgeBusy()) this.limit = this.max;
-    else if (lagMs > this.maxLagMs) this.limit = Math.max(MIN_ADAPTIVE_LIMIT, Math.floor(this.limit / 2));
+    else if (lagMs > this.maxLagMs) this.limit = Math.max(ALWAYS_ADMITTED, Math.floor(this.limit / 2));
     else this.limit = Math.min(this.max, this.limit + 1);
     if (now - this.lastSignInAt < PROBE_IDLE_MS || this.inFlight > 0) this.schedule(now);
     else {
@@ -187,7 +191,7 @@ export function admitSignIn(deps: AppDeps): Disposable {
   const now = performance.now();
   gate.signInArrived(now);
   if (gate.inFlight >= gate.max) refuse(deps, gate, 'limit');
-  if (gate.maxLagMs > 0 && gate.edgeBusy()) {
+  if (gate.inFlight >= ALWAYS_ADMITTED && gate.maxLagMs > 0 && gate.edgeBusy()) {
     if (gate.lagging(now)) refuse(deps, gate, 'lag');
     if (gate.inFlight >= gate.limit) refuse(deps, gate, 'limit');
   }
