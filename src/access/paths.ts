@@ -123,7 +123,7 @@ export function isGated(path: string, gatedPrefixes: readonly string[]): boolean
   const lower = path.toLowerCase();
   for (const prefix of gatedPrefixes) {
     const p = prefix.toLowerCase();
-    if (lower.startsWith(p) || `${lower}/` === p) return true;
+    if (lower.startsWith(p) || (p.length === lower.length + 1 && p.endsWith('/') && p.startsWith(lower))) return true;
   }
   return false;
 }
