@@ -51,7 +51,7 @@ const LOG_EVERY_MS = 10_000;
 const PROBE_EVERY_MS = 5;
 /** The edge's checks are counted over windows this long. */
 const EDGE_WINDOW_MS = 1000;
-/** The probe stops this long after the last sign-in request (it costs a timer every 5 ms). */
+/** The probe stops this long after the last sign-in request, or when the edge is no longer busy (it costs a timer every 5 ms). */
 const PROBE_IDLE_MS = 1000;
 /**
  * Lag never refuses a sign-in while fewer than this many are at work, and the adaptive limit never
@@ -99,6 +99,16 @@ class Gate {
     return this.edgeLastWindow >= EDGE_BUSY_CHECKS || this.edgeChecks() - this.edgeAtWindowStart >= EDGE_BUSY_CHECKS;
   }
 
+  /** Starts a new window once this one is a window long (per second, if it ran longer while nobody looked). */
+  private rollWindow(now: number): void {
+    const elapsed = now - this.windowStart;
+    if (elapsed < EDGE_WINDOW_MS) return;
+    const checks = this.edgeChecks();
+    this.edgeLastWindow = ((checks - this.edgeAtWindowStart) * EDGE_WINDOW_MS) / elapsed;
+    this.edgeAtWindowStart = checks;
+    this.windowStart = now;
+  }
+
   /**
    * Whether the loop lags: a probe found it late within the last such lag, or the next probe is
    * overdue beyond the bound right now (this very turn is a long one).
@@ -107,16 +117,11 @@ class Gate {
     return now < this.laggingUntil || (this.probeDue !== null && now - this.probeDue > this.maxLagMs);
   }
 
-  /** Keeps the probe running while sign-ins arrive. */
+  /** Runs the probe while sign-ins arrive and the edge is busy: otherwise it costs nothing. */
   signInArrived(now: number): void {
     this.lastSignInAt = now;
-    if (this.maxLagMs > 0 && this.probeDue === null) {
-      // Edge checks counted while the probe slept are spread over an unknown time: count afresh.
-      this.edgeAtWindowStart = this.edgeChecks();
-      this.windowStart = now;
-      this.edgeLastWindow = 0;
-      this.schedule(now);
-    }
+    this.rollWindow(now);
+    if (this.maxLagMs > 0 && this.probeDue === null && this.edgeBusy()) this.schedule(now);
   }
 
   private schedule(now: number): void {
@@ -128,20 +133,13 @@ class Gate {
     const now = performance.now();
     const lagMs = now - this.probeDue!;
     if (lagMs > this.maxLagMs) this.laggingUntil = now + lagMs;
-    if (now - this.windowStart >= EDGE_WINDOW_MS) {
-      const checks = this.edgeChecks();
-      this.edgeLastWindow = checks - this.edgeAtWindowStart;
-      this.edgeAtWindowStart = checks;
-      this.windowStart = now;
-    }
-    if (!this.edgeBusy()) this.limit = this.max;
+    this.rollWindow(now);
+    const busy = this.edgeBusy();
+    if (!busy) this.limit = this.max;
     else if (lagMs > this.maxLagMs) this.limit = Math.max(ALWAYS_ADMITTED, Math.floor(this.limit / 2));
     else this.limit = Math.min(this.max, this.limit + 1);
-    if (now - this.lastSignInAt < PROBE_IDLE_MS || this.inFlight > 0) this.schedule(now);
-    else {
-      this.probeDue = null;
-      this.limit = this.max;
-    }
+    if (busy && (now - this.lastSignInAt < PROBE_IDLE_MS || this.inFlight > 0)) this.schedule(now);
+    else this.probeDue = null;
   }
 }
 
