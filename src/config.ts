@@ -28,6 +28,8 @@ export type Config = Readonly<{
   outboxLeaseSeconds: number;
   /** Sign-in requests doing their work at once, beyond which one is refused with 503 (magic-link/admission.ts); null: its default. */
   signInMaxInFlight: number | null;
+  /** While the edge is busy, event-loop lag (ms) beyond which sign-in is refused and its limit halved (admission.ts); 0: off; null: its default. */
+  signInMaxLoopLagMs: number | null;
   /** How long GET /v2/visitor/auth/pending may hold a waiting answer (0–25 s). */
   pendingHoldSeconds: number;
   trustedProxies: readonly Cidr[];
@@ -197,6 +199,7 @@ export function loadConfig(env: Env): Config {
     edgeCacheSeconds: integer(env, 'EDGE_CACHE_SECONDS', 5, 0),
     outboxLeaseSeconds: integer(env, 'OUTBOX_LEASE_SECONDS', 60, 1),
     signInMaxInFlight: env.SIGN_IN_MAX_IN_FLIGHT ? integer(env, 'SIGN_IN_MAX_IN_FLIGHT', 0, 1) : null,
+    signInMaxLoopLagMs: env.SIGN_IN_MAX_LOOP_LAG_MS ? integer(env, 'SIGN_IN_MAX_LOOP_LAG_MS', 0, 0) : null,
     pendingHoldSeconds,
     trustedProxies: Object.freeze(trustedProxies),
     ipv6LimitPrefix,

@@ -16,7 +16,6 @@ export const EDGE_PATH = '/_edge/visitor/access';
 type Reason = 'not_signed_in' | 'no_grant' | 'step_up_required' | 'unknown_host' | 'bad_path' | 'unavailable';
 
 const COOKIE_PREFIX = `${SESSION_COOKIE}=`;
-const BASE_HEADERS = new Headers({ 'cache-control': 'private, no-store' });
 
 function sessionToken(request: Request): string | null {
   const authorization = request.headers.get('authorization');
@@ -48,9 +47,14 @@ export function createEdgeCheck(deps: AppDeps) {
 
   type Facts = ReturnType<typeof edgeRequestFacts>;
 
+  // One Headers per shape of answer, refilled for each: `new Response` copies its init's headers
+  // (Fetch standard), so the next answer cannot change this one's, and no Headers is built per
+  // check (filling one from an object costs more than copying one; refilling, less than both).
+  // Each shape always sets the same names, so no header of an earlier answer is left behind.
+  const shapes = Array.from({ length: 4 }, () => new Headers({ 'cache-control': 'private, no-store' }));
+
   function answer(facts: Facts, status: 204 | 401 | 403, reason: Reason | null, name?: string, value?: string): Response {
-    // Copying a prepared Headers costs ~18 % fewer instructions than filling one from an object.
-    const headers = new Headers(BASE_HEADERS);
+    const headers = shapes[(reason ? 2 : 0) + (name ? 1 : 0)]!;
     headers.set('x-request-id', facts.requestId);
     if (reason) headers.set('x-visitor-reason', reason);
     if (name) headers.set(name, value!);

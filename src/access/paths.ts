@@ -123,7 +123,7 @@ export function isGated(path: string, gatedPrefixes: readonly string[]): boolean
   const lower = path.toLowerCase();
   for (const prefix of gatedPrefixes) {
     const p = prefix.toLowerCase();
-    if (lower.startsWith(p) || `${lower}/` === p) return true;
+    if (lower.startsWith(p) || (p.length === lower.length + 1 && p.endsWith('/') && p.startsWith(lower))) return true;
   }
   return false;
 }
@@ -131,9 +131,11 @@ export function isGated(path: string, gatedPrefixes: readonly string[]): boolean
 /** Grants match case-sensitively: exact, or `/p/*` = `/p` and everything under `/p/` (whole segments). */
 export function grantCovers(resource: string, path: string): boolean {
   if (!resource.endsWith('/*')) return resource === path;
-  const base = resource.slice(0, -2);
-  if (base === '') return true; // `/*`: the whole site
-  return path === base || path.startsWith(`${base}/`);
+  const baseLength = resource.length - 2;
+  if (baseLength === 0) return true; // `/*`: the whole site
+  // `path` is the base, or the base and a `/` and more: compared in place (every edge check runs this).
+  if (path.length !== baseLength && path.charCodeAt(baseLength) !== 47 /* / */) return false;
+  return resource.startsWith(path.length === baseLength ? path : path.slice(0, baseLength));
 }
 
 /** A grant resource must already be in normalised form: `/a/b` or `/a/*` (or `/*`). */

@@ -40,20 +40,22 @@ export function resolvePeer(request: Request, peer: PeerSource): string | undefi
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 const contexts = new WeakMap<Request, RequestContext>();
 
-// Request ids on every request (the edge check included): random bytes drawn from a pool, hex by table.
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-const idPool = new Uint8Array(4096);
-let idPoolAt = idPool.length;
+// Request ids on every request (the edge check included): random bytes drawn in bulk and hex-encoded
+// in bulk (natively), 24 digits cut per id; a digit-by-digit string cost the cached edge check ~7 %.
+const ID_HEX_DIGITS = 24;
+const idBytes = new Uint8Array((ID_HEX_DIGITS / 2) * 341);
+let idHex = '';
+let idHexAt = 0;
 
 export function newRequestId(): string {
-  if (idPoolAt + 12 > idPool.length) {
-    crypto.getRandomValues(idPool);
-    idPoolAt = 0;
+  if (idHexAt + ID_HEX_DIGITS > idHex.length) {
+    crypto.getRandomValues(idBytes);
+    idHex = Buffer.from(idBytes.buffer).toString('hex');
+    idHexAt = 0;
   }
-  let out = 'req_';
-  for (let i = idPoolAt; i < idPoolAt + 12; i++) out += HEX[idPool[i]!];
-  idPoolAt += 12;
-  return out;
+  const id = `req_${idHex.slice(idHexAt, idHexAt + ID_HEX_DIGITS)}`;
+  idHexAt += ID_HEX_DIGITS;
+  return id;
 }
 
 // Whether an address is a trusted proxy, memoised per address (bounded): parsing CIDRs on every
