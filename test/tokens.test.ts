@@ -5,6 +5,7 @@ import { hmac } from '@oslojs/crypto/hmac';
 import { SHA256, sha256 } from '@oslojs/crypto/sha2';
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding, encodeHexLowerCase } from '@oslojs/encoding';
 import { deriveKeyRing } from '../src/tokens/keys.ts';
+import { compareCode, hashCode, mintCode } from '../src/tokens/codes.ts';
 import { hashToken, mintToken, verifyToken } from '../src/tokens/tokens.ts';
 
 const encoder = new TextEncoder();
@@ -63,5 +64,23 @@ describe('session and link tokens', async () => {
     const fresh = mintToken(rotated, 'vs');
     expect(verifyToken(rotated, 'vs', fresh)).toBe(true);
     expect(verifyToken(keys, 'vs', fresh)).toBe(false);
+  });
+});
+
+describe('sign-in codes', async () => {
+  const keys = await deriveKeyRing(['first-secret-of-at-least-32-characters!!']);
+  const tenantId = '00000000-0000-4000-8000-000000000001';
+
+  test('the stored hash is HMAC-SHA-256(tenant|email|code) hex, as @oslojs computes it', () => {
+    for (const email of ['a@example.com', 'jörg@example.de']) {
+      const code = mintCode();
+      const { hash, secretId } = hashCode(keys, tenantId, email, code);
+      expect(hash).toBe(encodeHexLowerCase(hmac(SHA256, keys.current.codeMac, encoder.encode(`${tenantId}|${email}|${code}`))));
+      expect(secretId).toBe(keys.current.id);
+      expect(compareCode(keys, { secretId, hash }, tenantId, email, code)).toBe(true);
+      expect(compareCode(keys, { secretId, hash }, tenantId, email, code === '000000' ? '000001' : '000000')).toBe(false);
+      expect(compareCode(keys, { secretId, hash: hash.slice(2) }, tenantId, email, code)).toBe(false);
+      expect(compareCode(keys, null, tenantId, email, code)).toBe(false);
+    }
   });
 });

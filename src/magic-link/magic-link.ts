@@ -108,8 +108,8 @@ async function newLink(deps: MagicLinkDeps, input: LinkRequest): Promise<NewLink
 }
 
 export async function requestMagicLink(deps: MagicLinkDeps, input: LinkRequest): Promise<{ visitorId: string }> {
-  // Not awaited before joining a batch: the payload is sealed off the event loop (crypto.subtle), so
-  // the requests of one turn would finish sealing in different turns; the batch waits for them.
+  // Not awaited before joining a batch: the request joins this turn's batch before its first await,
+  // and the batch waits for every link (its payload sealed) before writing them.
   const link = newLink(deps, input);
   const result = input.batch ? await linkBatchOf(deps.db, deps.logger).insert(link) : await insertLinkWithMail(deps.db, await link);
   deps.outbox.wake();

@@ -1,12 +1,9 @@
 // 6-digit sign-in codes. Stored as HMAC(code subkey, tenant|email|code): a plain SHA-256 of a
 // 6-digit number would be reversed in milliseconds.
-import { hmac } from '@oslojs/crypto/hmac';
-import { SHA256 } from '@oslojs/crypto/sha2';
-import { constantTimeEqual } from '@oslojs/crypto/subtle';
-import { decodeHex, encodeHexLowerCase } from '@oslojs/encoding';
+//
+// The HMAC is node:crypto's (native), as for tokens (tokens.ts): every sign-in request hashes a code.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { KeyRing } from './keys.ts';
-
-const encoder = new TextEncoder();
 
 export function mintCode(): string {
   // Rejection sampling: uniform over 000000–999999.
@@ -17,18 +14,20 @@ export function mintCode(): string {
   }
 }
 
-function codeMac(key: Uint8Array, tenantId: string, email: string, code: string): Uint8Array {
-  return hmac(SHA256, key, encoder.encode(`${tenantId}|${email}|${code}`));
+function codeMac(key: Uint8Array, tenantId: string, email: string, code: string): Buffer {
+  return createHmac('sha256', key).update(`${tenantId}|${email}|${code}`, 'utf8').digest();
 }
 
 export function hashCode(keys: KeyRing, tenantId: string, email: string, code: string): { hash: string; secretId: string } {
-  return { hash: encodeHexLowerCase(codeMac(keys.current.codeMac, tenantId, email, code)), secretId: keys.current.id };
+  return { hash: codeMac(keys.current.codeMac, tenantId, email, code).toString('hex'), secretId: keys.current.id };
 }
 
 function codeMatches(keys: KeyRing, secretId: string, storedHash: string, tenantId: string, email: string, code: string): boolean {
   const secret = keys.all.find((k) => k.id === secretId);
   if (!secret || !/^\d{6}$/.test(code)) return false;
-  return constantTimeEqual(codeMac(secret.codeMac, tenantId, email, code), decodeHex(storedHash));
+  const mac = codeMac(secret.codeMac, tenantId, email, code);
+  const stored = Buffer.from(storedHash, 'hex');
+  return stored.length === mac.length && timingSafeEqual(mac, stored);
 }
 
 const NO_CODE_HASH = '00'.repeat(32);

@@ -1,5 +1,6 @@
 // Per-purpose subkeys derived from each TOKEN_SECRET with HKDF, so one leaked subkey opens one door.
 // The first secret signs and encrypts; all of them verify and decrypt (rotation).
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 
 export type SecretKeys = {
@@ -7,12 +8,13 @@ export type SecretKeys = {
   id: string;
   tokenMac: Uint8Array;
   codeMac: Uint8Array;
-  outbox: CryptoKey;
-  cookie: CryptoKey;
+  /** AES-256-GCM keys (sealed.ts; node:crypto, not WebCrypto: it seals on every sign-in request). */
+  outbox: KeyObject;
+  cookie: KeyObject;
   /** Credentials at rest (HS256 JWT secrets). */
-  credential: CryptoKey;
+  credential: KeyObject;
   /** Stored Idempotency-Key answers that hold a live credential (a handoff's link). */
-  stored: CryptoKey;
+  stored: KeyObject;
 };
 
 export type KeyRing = { current: SecretKeys; all: readonly SecretKeys[] };
@@ -28,8 +30,8 @@ async function hkdf(base: CryptoKey, info: string, bytes = 32): Promise<Uint8Arr
   return new Uint8Array(bits);
 }
 
-async function aesKey(raw: Uint8Array): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', raw as BufferSource, 'AES-GCM', false, ['encrypt', 'decrypt']);
+function aesKey(raw: Uint8Array): KeyObject {
+  return createSecretKey(raw);
 }
 
 async function deriveSecretKeys(secret: string): Promise<SecretKeys> {
@@ -38,10 +40,10 @@ async function deriveSecretKeys(secret: string): Promise<SecretKeys> {
     id: encodeHexLowerCase(await hkdf(base, 'key-id', 6)),
     tokenMac: await hkdf(base, 'token-mac'),
     codeMac: await hkdf(base, 'code-mac'),
-    outbox: await aesKey(await hkdf(base, 'outbox-encryption')),
-    cookie: await aesKey(await hkdf(base, 'cookie-encryption')),
-    credential: await aesKey(await hkdf(base, 'credential-encryption')),
-    stored: await aesKey(await hkdf(base, 'stored-answer-encryption')),
+    outbox: aesKey(await hkdf(base, 'outbox-encryption')),
+    cookie: aesKey(await hkdf(base, 'cookie-encryption')),
+    credential: aesKey(await hkdf(base, 'credential-encryption')),
+    stored: aesKey(await hkdf(base, 'stored-answer-encryption')),
   };
 }
 

@@ -6,7 +6,6 @@
 // elsewhere: these two run on every session check, where verify + hash cost 12.6–13.8 µs in pure
 // JS against 6.0–8.4 µs native (one pinned core). test/tokens.test.ts pins them to @oslojs' results.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { encodeBase64urlNoPadding } from '@oslojs/encoding';
 import type { KeyRing } from './keys.ts';
 
 /**
@@ -21,13 +20,15 @@ const RANDOM_BYTES = 32; // 256 bits
 const TAG_BYTES = 16;
 const SHAPE = /^(vml|vs|vps|vh|vcl|vcs|vae|vec)_([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{22})$/;
 
-function tag(key: Uint8Array, prefix: string, random: string): Uint8Array {
+function tag(key: Uint8Array, prefix: string, random: string): Buffer {
   return createHmac('sha256', key).update(`${prefix}_${random}`).digest().subarray(0, TAG_BYTES);
 }
 
+// Random bytes from getRandomValues (node:crypto's randomBytes costs ~0.75 µs in Bun, this ~0.1) into
+// a pooled Buffer, whose base64url (unpadded) is native: ~0.2 µs against ~0.55 with @oslojs' encoder.
 export function mintToken(keys: KeyRing, prefix: TokenPrefix): string {
-  const random = encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(RANDOM_BYTES)));
-  return `${prefix}_${random}.${encodeBase64urlNoPadding(tag(keys.current.tokenMac, prefix, random))}`;
+  const random = crypto.getRandomValues(Buffer.allocUnsafe(RANDOM_BYTES)).toString('base64url');
+  return `${prefix}_${random}.${tag(keys.current.tokenMac, prefix, random).toString('base64url')}`;
 }
 
 /** True when the token has our shape and a tag from any configured secret (constant-time compare). */
