@@ -6,7 +6,7 @@ import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app-deps.ts';
 import { AppError } from '../errors.ts';
 import { cookieString, seeOther, setHostCookie, type CookieJar } from '../http/cookies.ts';
-import { html, page, pageHeaders, supportContactHref } from '../http/html.ts';
+import { html, pageHeaders, supportContactHref, storefrontPage } from '../http/html.ts';
 import { languageHeaders, negotiateLocale } from '../i18n/locales.ts';
 import { messagesFor } from '../i18n/messages.ts';
 import { operation, PUBLIC } from '../openapi/schemas.ts';
@@ -73,13 +73,11 @@ export function diagnosticsRoutes(deps: AppDeps) {
           : html`<p>${m.allGood}</p><p><a href="/_edge/visitor/emails" data-addresses-link>${messagesFor(locale).addresses.title}</a></p>`;
       Object.assign(set.headers, pageHeaders(tenant));
       languageHeaders(set.headers, locale);
-      return page({
-        brand: tenant.name,
-        branding: tenant,
-        title: m.title,
-        requestId: ctx.requestId,
-        locale,
-        body: html`${advice}
+      return storefrontPage(
+        { tenant, requestId: ctx.requestId, locale },
+        {
+          title: m.title,
+          body: html`${advice}
 <dl class="facts">
 <dt>${m.sessionCookieArrived}</dt><dd>${yesNo(facts.sessionCookieArrived)}</dd>
 <dt>${m.testCookieKept}</dt><dd>${yesNo(facts.testCookieKept)}</dd>
@@ -89,7 +87,8 @@ export function diagnosticsRoutes(deps: AppDeps) {
 </dl>
 <p>${m.copyIntro(tenant.supportContact ? html`<a href="${supportContactHref(tenant.supportContact)}">${tenant.supportContact}</a>` : m.support)}</p>
 <pre class="copy" aria-label="${m.copyLabel}">${copy}</pre>`,
-      });
+        },
+      );
     },
     {
       query: t.Object({ check: t.Optional(t.String({ maxLength: 8, description: '`1` on the second visit.' })) }),

@@ -183,6 +183,14 @@ export function page(options: {
 </div></main></body></html>`.value;
 }
 
+/** Whose page it is and for whom: the storefront (its name and branding), the request, the shopper's language. */
+export type StorefrontPageFor = { tenant: PageBranding; requestId: string; locale: Locale };
+
+/** A hosted page in the storefront's name and branding (the one layout, `page`). */
+export function storefrontPage(on: StorefrontPageFor, content: { title: string; body: Html; code?: string }): string {
+  return page({ brand: on.tenant.name, branding: on.tenant, requestId: on.requestId, locale: on.locale, ...content });
+}
+
 /**
  * A past moment as a person reads it: "today at 14:05 UTC (12 minutes ago)", in `locale` (default
  * English). The `<time>` element keeps the exact instant (to the second, never milliseconds) for machines.

@@ -1,7 +1,7 @@
 // Hosted pages of the sign-in flow: tenant-branded, mobile-first, no JavaScript needed (the
 // check-email page's one script only saves a reload), in the shopper's language (src/i18n/). Every error page offers the next step: the form again with the
 // error beside its field, a fresh email, or a way that works in this browser's situation.
-import { type Html, html, page, readableTime } from '../http/html.ts';
+import { type Html, html, readableTime, storefrontPage } from '../http/html.ts';
 import type { Locale } from '../i18n/locales.ts';
 import { messagesFor } from '../i18n/messages.ts';
 import type { Tenant } from '../tenants/tenants.ts';
@@ -82,43 +82,41 @@ ${here(messages.otherScreen.continueHere, false)}
       : html`<p>${m.intro}</p>
 ${here(m.button, false)}`;
   const script = passkeyScript ? html`\n<script src="${passkeyScript}" defer></script>` : '';
-  return page({ brand: tenant.name, branding: tenant, title: m.title(tenant.name), code, requestId, locale, body: html`${body}${script}` });
+  return storefrontPage({ tenant, requestId, locale }, { title: m.title(tenant.name), code, body: html`${body}${script}` });
 }
 
 /** The right number was picked here: the other screen signs in; nothing was signed in on this device. */
 export function approvedElsewherePage({ tenant, requestId, locale }: PageBase): string {
   const m = messagesFor(locale).approvedElsewhere;
-  return page({ brand: tenant.name, branding: tenant, title: m.title, requestId, locale, body: html`<p data-approved>${m.body}</p>` });
+  return storefrontPage({ tenant, requestId, locale }, { title: m.title, body: html`<p data-approved>${m.body}</p>` });
 }
 
 /** A wrong number was picked here: the sign-in stopped, the link is used up (409 number_mismatch). */
 export function numberMismatchPage({ tenant, requestId, locale, returnTo }: PageBase & { returnTo: string }): string {
   const m = messagesFor(locale).numberMismatch;
-  return page({
-    brand: tenant.name,
-    branding: tenant,
-    title: m.title,
-    code: 'number_mismatch',
-    requestId,
-    locale,
-    body: html`<p>${m.body}</p>
+  return storefrontPage(
+    { tenant, requestId, locale },
+    {
+      title: m.title,
+      code: 'number_mismatch',
+      body: html`<p>${m.body}</p>
 <p><a class="button" href="${signInHref(returnTo)}">${m.newEmail}</a></p>`,
-  });
+    },
+  );
 }
 
 /** A number was picked, but the other screen no longer waits (410 pending_expired): this link still works here. */
 export function pendingEndedPage({ tenant, requestId, locale, action }: PageBase & { action: string }): string {
   const m = messagesFor(locale);
-  return page({
-    brand: tenant.name,
-    branding: tenant,
-    title: m.pendingEnded.title,
-    code: 'pending_expired',
-    requestId,
-    locale,
-    body: html`<p>${m.pendingEnded.body}</p>
+  return storefrontPage(
+    { tenant, requestId, locale },
+    {
+      title: m.pendingEnded.title,
+      code: 'pending_expired',
+      body: html`<p>${m.pendingEnded.body}</p>
 <form method="post" action="${action}"><button type="submit">${m.otherScreen.continueHere}</button></form>`,
-  });
+    },
+  );
 }
 
 /**
@@ -137,20 +135,19 @@ export function cookieBlockedPage({
 }: PageBase & { action?: string; codePageUrl: string }): string {
   const m = messagesFor(locale).cookieBlocked;
   const not = html`<strong>${m.not}</strong>`;
-  return page({
-    brand: tenant.name,
-    branding: tenant,
-    title: m.title,
-    code: 'cookie_blocked',
-    requestId,
-    locale,
-    body: html`<p>${action ? m.linkNotUsed(not) : m.codeNotUsed(not)}</p>
+  return storefrontPage(
+    { tenant, requestId, locale },
+    {
+      title: m.title,
+      code: 'cookie_blocked',
+      body: html`<p>${action ? m.linkNotUsed(not) : m.codeNotUsed(not)}</p>
 <p>${m.choose}</p>
 <ul><li>${action ? m.allowThenRetry : m.allowThenReopen}</li>
 <li>${m.elsewhere(tenant.name, html`<code data-code-page>${codePageUrl}</code>`)}</li></ul>
 ${action ? html`<form method="post" action="${action}"><button type="submit">${m.tryAgain}</button></form>` : ''}
 <p><a href="/_edge/visitor/diagnostics">${m.diagnostics}</a></p>`,
-  });
+    },
+  );
 }
 
 /**
@@ -175,17 +172,16 @@ export function expiredPage({
     reissue.what === 'link'
       ? html`<form method="post" action="${reissue.action}"><button type="submit">${m.freshLink}</button></form>`
       : freshEmailForm(reissue.email, reissue.returnTo, m.freshCode);
-  return page({
-    brand: tenant.name,
-    branding: tenant,
-    title: reissue.what === 'link' ? m.linkTitle : m.codeTitle,
-    code: 'expired_magic_link',
-    requestId,
-    locale,
-    body: html`<p>${reissue.what === 'link' ? m.link(when) : m.code(when)}
+  return storefrontPage(
+    { tenant, requestId, locale },
+    {
+      title: reissue.what === 'link' ? m.linkTitle : m.codeTitle,
+      code: 'expired_magic_link',
+      body: html`<p>${reissue.what === 'link' ? m.link(when) : m.code(when)}
 ${m.sendToSame}</p>
 ${again}`,
-  });
+    },
+  );
 }
 
 /** A button that asks for a new sign-in email to `email` (a new link and code), back to the same place. */
@@ -209,16 +205,15 @@ export function usedPage({
 }: PageBase & { usedAt: Date; now: Date; what: 'link' | 'code'; returnTo?: string }): string {
   const m = messagesFor(locale).used;
   const when = readableTime(usedAt, now, locale);
-  return page({
-    brand: tenant.name,
-    branding: tenant,
-    title: m.title,
-    code: 'used_magic_link',
-    requestId,
-    locale,
-    body: html`<p>${what === 'link' ? m.link(when) : m.code(when)}</p>
+  return storefrontPage(
+    { tenant, requestId, locale },
+    {
+      title: m.title,
+      code: 'used_magic_link',
+      body: html`<p>${what === 'link' ? m.link(when) : m.code(when)}</p>
 <p><a class="button" href="${signInHref(returnTo)}">${m.newEmail}</a></p>`,
-  });
+    },
+  );
 }
 
 /**
@@ -245,18 +240,17 @@ export function signInPage({
 }): string {
   const m = messagesFor(locale).signIn;
   const state = fieldState('email', error, 'email');
-  return page({
-    brand: tenant.name,
-    branding: tenant,
-    title: m.title(tenant.name),
-    code: error?.code ?? notice?.code,
-    requestId,
-    locale,
-    body: html`${notice ? html`<p role="alert">${notice.message}</p>\n` : ''}<p>${m.intro}</p>
+  return storefrontPage(
+    { tenant, requestId, locale },
+    {
+      title: m.title(tenant.name),
+      code: error?.code ?? notice?.code,
+      body: html`${notice ? html`<p role="alert">${notice.message}</p>\n` : ''}<p>${m.intro}</p>
 <form method="post" action="/v2/visitor/auth/magic-link">
 <label for="email">${m.emailLabel}</label><input id="email" name="email" type="email" autocomplete="${passkeys ? 'username webauthn' : 'email'}" spellcheck="false" placeholder="you@example.com"${email ? html` value="${email}"` : ''}${state.attrs} required>
 ${state.message}<input type="hidden" name="returnTo" value="${returnTo}"><button type="submit">${m.submit}</button></form>${passkeys ?? ''}`,
-  });
+    },
+  );
 }
 
 /**
@@ -298,21 +292,18 @@ export function checkEmailPage({
   const emailState = fieldState('code-email', error, 'email');
   const codeState = fieldState('code', error, 'code');
   const known = pending?.email ?? (error?.field === 'code' ? email : undefined);
-  return page({
-    brand: tenant.name,
-    branding: tenant,
-    title: m.title,
-    code: error?.code,
-    requestId,
-    locale,
-    // The full address, not masked: a typo is what the shopper needs to see here.
-    body: html`${
-      pending
-        ? html`<p>${m.sentTo(html`<strong>${pending.email}</strong>`)}</p>
+  return storefrontPage(
+    { tenant, requestId, locale },
+    {
+      title: m.title,
+      code: error?.code, // The full address, not masked: a typo is what the shopper needs to see here.
+      body: html`${
+        pending
+          ? html`<p>${m.sentTo(html`<strong>${pending.email}</strong>`)}</p>
 <p class="nowrap">${m.notYou} <a href="${signInHref(pending.returnTo)}">${m.changeIt}</a></p>
 ${waiting ? waitingBox(locale, waiting, pending.email, pending.returnTo) : ''}`
-        : html`<p>${m.onItsWay}</p>`
-    }
+          : html`<p>${m.onItsWay}</p>`
+      }
 <p>${m.otherDevice(html`<span class="nowrap">${m.sixDigit}</span>`)}</p>
 <form method="post" action="/v2/visitor/auth/verify">
 ${
@@ -326,5 +317,6 @@ ${error?.field === 'code' && known ? freshEmailForm(known, pending?.returnTo, m.
 <div class="alt"><p>${pending ? m.didntGetOrResend : m.didntGet}</p>
 ${pending && !error ? freshEmailForm(pending.email, pending.returnTo, m.sendAgain, 'secondary') : ''}
 <p><a href="${signInHref(pending?.returnTo)}">${pending ? m.useDifferentEmail : m.askNewLink}</a></p></div>`,
-  });
+    },
+  );
 }

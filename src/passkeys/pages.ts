@@ -1,7 +1,7 @@
 // The passkey parts of the hosted pages: the sign-in page's box (hidden until the script finds
 // WebAuthn) and the offer after an email sign-in ("Sign in faster next time"). Both load the one
 // passkey script from our origin; their words ride on data attributes for it, in the page's language.
-import { html, type Html, page } from '../http/html.ts';
+import { html, type Html, storefrontPage } from '../http/html.ts';
 import type { Locale } from '../i18n/locales.ts';
 import { messagesFor } from '../i18n/messages.ts';
 import type { Tenant } from '../tenants/tenants.ts';
@@ -33,17 +33,16 @@ export function passkeyOfferPage({
   returnTo: string;
 }): string {
   const m = messagesFor(locale).passkeys;
-  return page({
-    brand: tenant.name,
-    branding: tenant,
-    title: m.offerTitle,
-    requestId,
-    locale,
-    body: html`<p>${m.offerIntro}</p>
+  return storefrontPage(
+    { tenant, requestId, locale },
+    {
+      title: m.offerTitle,
+      body: html`<p>${m.offerIntro}</p>
 <div data-passkey-offer hidden data-return-to="${returnTo}" data-working="${m.working}" data-done="${m.offerDone}" data-failed="${m.offerFailed}">
 <p><button type="button" data-passkey-button>${m.offerButton}</button></p>
 <p data-passkey-status></p></div>
 <p><a class="button secondary" href="${returnTo}" data-passkey-later>${m.notNow}</a></p>
 <script src="${PASSKEY_SCRIPT_PATH}" defer></script>`,
-  });
+    },
+  );
 }

@@ -1,7 +1,7 @@
 // The shopper's "delete my account" page on the storefront's host and the page after it, in the
 // shopper's language. No JavaScript: two plain forms (ask for a code, then confirm with it), each
 // posted to the API route, which answers a form post with 303 back here.
-import { html, page } from '../http/html.ts';
+import { html, storefrontPage } from '../http/html.ts';
 import type { Locale } from '../i18n/locales.ts';
 import { messagesFor } from '../i18n/messages.ts';
 import type { Tenant } from '../tenants/tenants.ts';
@@ -29,16 +29,15 @@ export function erasurePage({
   const explain = html`<p>${m.whatGoes}</p>
 <p>${m.whatStays}</p>`;
   if (state.kind === 'sign-in') {
-    return page({
-      brand: tenant.name,
-      branding: tenant,
-      title: m.title(tenant.name),
-      requestId,
-      locale,
-      body: html`<p>${state.orderOnly ? m.orderOnly : m.signInFirst}</p>
+    return storefrontPage(
+      { tenant, requestId, locale },
+      {
+        title: m.title(tenant.name),
+        body: html`<p>${state.orderOnly ? m.orderOnly : m.signInFirst}</p>
 ${explain}
 <p><a class="button" href="${state.signInHref}">${m.signIn}</a></p>`,
-    });
+      },
+    );
   }
   const email = html`<strong>${state.email}</strong>`;
   const sendCode = (label: string, secondary: boolean) =>
@@ -51,17 +50,16 @@ ${explain}
   }>
 ${error ? html`<p id="code-error" class="field-error">${error}</p>\n` : ''}<button type="submit" data-confirm-erasure>${m.confirm}</button></form>
 <div class="alt">${sendCode(m.sendNewCode, true)}</div>`;
-  return page({
-    brand: tenant.name,
-    branding: tenant,
-    title: m.title(tenant.name),
-    requestId,
-    locale,
-    body: html`<p>${m.signedInAs(email)}</p>
+  return storefrontPage(
+    { tenant, requestId, locale },
+    {
+      title: m.title(tenant.name),
+      body: html`<p>${m.signedInAs(email)}</p>
 ${explain}
 <p><a href="/v2/visitor/export" download>${m.download}</a></p>
 ${state.sent ? codeForm : sendCode(m.sendCode, false)}`,
-  });
+    },
+  );
 }
 
 export function erasedPage({
@@ -76,13 +74,12 @@ export function erasedPage({
   home: string;
 }): string {
   const m = messagesFor(locale).erasure;
-  return page({
-    brand: tenant.name,
-    branding: tenant,
-    title: m.deletedTitle,
-    requestId,
-    locale,
-    body: html`<p>${m.deletedBody(tenant.name)}</p>
+  return storefrontPage(
+    { tenant, requestId, locale },
+    {
+      title: m.deletedTitle,
+      body: html`<p>${m.deletedBody(tenant.name)}</p>
 <p><a class="button" href="${home}">${m.backToShop}</a></p>`,
-  });
+    },
+  );
 }

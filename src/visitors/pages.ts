@@ -2,7 +2,7 @@
 // addresses" (add, confirm by code, make primary, remove), the address link's confirm page and the
 // "this wasn't me" page. Every change is a form post; GET never changes anything (mail scanners
 // open links).
-import { html, page } from '../http/html.ts';
+import { html, storefrontPage } from '../http/html.ts';
 import type { Locale } from '../i18n/locales.ts';
 import { messagesFor } from '../i18n/messages.ts';
 import type { Tenant } from '../tenants/tenants.ts';
@@ -28,13 +28,11 @@ export function addressesPage({ tenant, requestId, locale, items, sentTo }: Page
     return html`<li data-address="${item.email}" data-verified="${String(item.verified)}" data-primary="${String(item.primary)}"><strong>${item.email}</strong> — ${state}${actions}</li>`;
   });
   const pending = items.filter((item) => !item.verified);
-  return page({
-    brand: tenant.name,
-    branding: tenant,
-    title: m.title,
-    requestId,
-    locale,
-    body: html`<p>${m.intro}</p>
+  return storefrontPage(
+    { tenant, requestId, locale },
+    {
+      title: m.title,
+      body: html`<p>${m.intro}</p>
 <ul data-addresses>${rows}</ul>
 ${sentTo ? html`<p data-sent>${m.sent(html`<strong>${sentTo}</strong>`)}</p>` : ''}
 ${pending.map(
@@ -44,7 +42,8 @@ ${pending.map(
 )}
 <form method="post" action="${ADDRESSES_PAGE_PATH}/add"><label for="new-email">${m.addLabel}</label><input id="new-email" name="email" type="email" autocomplete="email" spellcheck="false" required>
 <button type="submit">${m.addButton}</button></form>`,
-  });
+    },
+  );
 }
 
 export function confirmAddressPage({
@@ -56,28 +55,26 @@ export function confirmAddressPage({
   merges,
 }: PageBase & { email: string; action: string; merges: boolean }): string {
   const m = messagesFor(locale).addresses;
-  return page({
-    brand: tenant.name,
-    branding: tenant,
-    title: m.confirmTitle,
-    requestId,
-    locale,
-    body: html`<p>${m.confirmIntro(html`<strong>${email}</strong>`, tenant.name)}</p>
+  return storefrontPage(
+    { tenant, requestId, locale },
+    {
+      title: m.confirmTitle,
+      body: html`<p>${m.confirmIntro(html`<strong>${email}</strong>`, tenant.name)}</p>
 ${merges ? html`<p data-merge-notice><strong>${m.mergeNotice(html`<strong>${email}</strong>`)}</strong></p>` : ''}
 <form method="post" action="${action}"><button type="submit">${m.confirmButton}</button></form>`,
-  });
+    },
+  );
 }
 
 export function addressConfirmedPage({ tenant, requestId, locale }: PageBase): string {
   const m = messagesFor(locale).addresses;
-  return page({
-    brand: tenant.name,
-    branding: tenant,
-    title: m.confirmed,
-    requestId,
-    locale,
-    body: html`<p data-confirmed>${m.confirmedText}</p><p><a class="button" href="${tenant.origins[0] ?? ''}/">${tenant.name}</a></p>`,
-  });
+  return storefrontPage(
+    { tenant, requestId, locale },
+    {
+      title: m.confirmed,
+      body: html`<p data-confirmed>${m.confirmedText}</p><p><a class="button" href="${tenant.origins[0] ?? ''}/">${tenant.name}</a></p>`,
+    },
+  );
 }
 
 export function revertPage({
@@ -89,25 +86,17 @@ export function revertPage({
   action,
 }: PageBase & { oldEmail: string; newEmail: string; action: string }): string {
   const m = messagesFor(locale).addresses;
-  return page({
-    brand: tenant.name,
-    branding: tenant,
-    title: m.revertTitle,
-    requestId,
-    locale,
-    body: html`<p>${m.revertIntro(html`<strong>${oldEmail}</strong>`, html`<strong>${newEmail}</strong>`)}</p>
+  return storefrontPage(
+    { tenant, requestId, locale },
+    {
+      title: m.revertTitle,
+      body: html`<p>${m.revertIntro(html`<strong>${oldEmail}</strong>`, html`<strong>${newEmail}</strong>`)}</p>
 <form method="post" action="${action}"><button type="submit">${m.revertButton}</button></form>`,
-  });
+    },
+  );
 }
 
 export function revertedPage({ tenant, requestId, locale }: PageBase): string {
   const m = messagesFor(locale).addresses;
-  return page({
-    brand: tenant.name,
-    branding: tenant,
-    title: m.reverted,
-    requestId,
-    locale,
-    body: html`<p data-reverted>${m.revertedText}</p>`,
-  });
+  return storefrontPage({ tenant, requestId, locale }, { title: m.reverted, body: html`<p data-reverted>${m.revertedText}</p>` });
 }
