@@ -10,11 +10,8 @@
 // leaves the row to be claimed again after its lease.
 //
 // SSRF: the URL is checked again before every attempt and the connection goes to the address that
-// check resolved (node:http(s) `lookup` answers with it; the Host header and TLS server name stay
-// the URL's host), so a DNS answer that changed since registration cannot reach a private address.
-import http from 'node:http';
-import https from 'node:https';
-import type { LookupFunction } from 'node:net';
+// check resolved (transport.ts; the Host header and TLS server name stay the URL's host), so a DNS
+// answer that changed since registration cannot reach a private address.
 import { Webhook } from 'standardwebhooks';
 import { addSeconds, type Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
@@ -32,6 +29,7 @@ import {
   type ClaimedDelivery,
   type DeliveryState,
 } from './queries.ts';
+import { runtimeTransport, type DeliveryOutcome, type WebhookTransport } from './transport.ts';
 import { checkWebhookUrl, WebhookUrlRefused, type UrlPolicy } from './url-policy.ts';
 
 export type WebhookWorkerOptions = {
@@ -56,6 +54,8 @@ export type WebhookWorkerOptions = {
   random?: () => number;
   /** Counts of this instance's attempts (metrics). */
   counts?: { delivered: Tally; retried: Tally; dead: Tally };
+  /** How deliveries are POSTed; default the runtime's (transport.ts). */
+  transport?: WebhookTransport;
 };
 
 /** Opened endpoint secrets kept in memory at most (the map starts afresh past it). */
@@ -75,14 +75,15 @@ export function retryDelaySeconds(attempt: number, random: () => number = Math.r
   return Math.round(base * (1 + random() / 2));
 }
 
-type Outcome = { ok: true; status: number } | { ok: false; status: number | null; error: string };
+/** An endpoint's secrets as signers (a `Webhook` decodes its key once). */
+type Signers = { current: Webhook; previous: Webhook | null };
 
 export class WebhookWorker {
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly active = new Set<Promise<unknown>>();
   private readonly busy = new Map<string, number>();
   private inFlight = 0;
-  private readonly secrets = new Map<string, { current: string; previous: string | null }>();
+  private readonly signers = new Map<string, Signers>();
   /** Successes waiting for the statement that records them (recordDelivered). */
   private readonly delivered: { id: string; status: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private flushing: Promise<void> | null = null;
@@ -96,6 +97,7 @@ export class WebhookWorker {
   private readonly maxInFlight: number;
   private readonly leaseSeconds: number;
   private readonly retryWindowSeconds: number;
+  private readonly transport: WebhookTransport;
 
   constructor(private readonly options: WebhookWorkerOptions) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -104,6 +106,7 @@ export class WebhookWorker {
     // Longer than an attempt can take, so a live worker's delivery is never claimed twice.
     this.leaseSeconds = Math.max(options.leaseSeconds ?? 60, Math.ceil(this.timeoutMs / 1000) + 5);
     this.retryWindowSeconds = options.retryWindowSeconds ?? 86_400;
+    this.transport = options.transport ?? runtimeTransport();
   }
 
   start(): void {
@@ -124,6 +127,7 @@ export class WebhookWorker {
     if (this.soon) clearTimeout(this.soon);
     this.soon = null;
     while (this.active.size) await Promise.allSettled([...this.active]);
+    this.transport.close();
   }
 
   /** One pass (tests, the CLI): the sweep, then one claim, each claimed delivery attempted and recorded. Returns how many were claimed. */
@@ -227,9 +231,9 @@ export class WebhookWorker {
     const { clock, logger } = this.options;
     const log = { deliveryId: row.id, endpointId: row.endpoint_id, type: row.type, attempt: row.attempts, requestId: row.request_id };
     const now = clock.now();
-    const opened = await this.openedSecrets(row);
-    const secrets = opened ? secretsSigningAt(opened, row.previous_secret_expires_at, now) : null;
-    if (!secrets) {
+    const opened = await this.openedSigners(row);
+    const signers = opened ? secretsSigningAt(opened, row.previous_secret_expires_at, now) : null;
+    if (!signers) {
       await markDead(this.options.db, row.id, { status: null, error: 'the signing secret cannot be opened (TOKEN_SECRET removed?)', now });
       this.options.counts?.dead.inc();
       logger.error('webhook dead: signing secret cannot be opened', log);
@@ -240,7 +244,7 @@ export class WebhookWorker {
       timestamp: row.created_at.toISOString(),
       data: row.email ? { ...row.data, email: row.email } : row.data,
     });
-    const signature = secrets.map((secret) => new Webhook(secret).sign(row.id, now, body)).join(' ');
+    const signature = signers.map((signer) => signer.sign(row.id, now, body)).join(' ');
     const outcome = await this.post(row.url, body, {
       'content-type': 'application/json',
       'user-agent': 'VisitorAccess-Webhooks/1',
@@ -273,20 +277,21 @@ export class WebhookWorker {
   }
 
   /**
-   * An endpoint's secrets, opened once per sealed pair and kept while the worker runs: opening
-   * (AES-GCM) on every delivery was a third of the service's CPU under a sign-in load with an
-   * endpoint taking every event. A rotation seals a new pair, so it is opened afresh; the overlap's
-   * end is checked on every delivery.
+   * An endpoint's secrets, opened once per sealed pair and kept as signers while the worker runs:
+   * opening (AES-GCM) on every delivery was a third of the service's CPU under a sign-in load with
+   * an endpoint taking every event. A rotation seals a new pair, so it is opened afresh; the
+   * overlap's end is checked on every delivery.
    */
-  private async openedSecrets(row: ClaimedDelivery): Promise<{ current: string; previous: string | null } | null> {
+  private async openedSigners(row: ClaimedDelivery): Promise<Signers | null> {
     const key = `${row.endpoint_id}.${row.secret_sealed}.${row.previous_secret_sealed ?? ''}`;
-    const cached = this.secrets.get(key);
+    const cached = this.signers.get(key);
     if (cached) return cached;
     const opened = await openSecrets(this.options.keys, row);
     if (!opened) return null; // not kept: a TOKEN_SECRET put back may open it later
-    if (this.secrets.size >= SECRETS_KEPT) this.secrets.clear();
-    this.secrets.set(key, opened);
-    return opened;
+    const signers = { current: new Webhook(opened.current), previous: opened.previous === null ? null : new Webhook(opened.previous) };
+    if (this.signers.size >= SECRETS_KEPT) this.signers.clear();
+    this.signers.set(key, signers);
+    return signers;
   }
 
   /**
@@ -328,55 +333,15 @@ export class WebhookWorker {
     this.flushing = null;
   }
 
-  /** POSTs to the checked address; never follows a redirect; gives up after the timeout. */
-  private async post(rawUrl: string, body: string, headers: Record<string, string>): Promise<Outcome> {
+  /** Checks the URL again and POSTs to the address that check resolved. */
+  private async post(rawUrl: string, body: string, headers: Record<string, string>): Promise<DeliveryOutcome> {
     let checked: Awaited<ReturnType<typeof checkWebhookUrl>>;
     try {
       checked = await checkWebhookUrl(rawUrl, this.options.urlPolicy);
     } catch (error) {
       return { ok: false, status: null, error: error instanceof WebhookUrlRefused ? `refused: ${error.message}` : errorText(error) };
     }
-    const { url, address } = checked;
-    const family = address.includes(':') ? 6 : 4;
-    // Whatever name the client asks for, the answer is the address just checked.
-    const lookup = ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-      if (options?.all) callback(null, [{ address, family }]);
-      else callback(null, address, family);
-    }) as unknown as LookupFunction;
-    const client = url.protocol === 'https:' ? https : http;
-    return new Promise<Outcome>((resolve) => {
-      let settled = false;
-      const finish = (outcome: Outcome) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(outcome);
-      };
-      const request = client.request(
-        {
-          protocol: url.protocol,
-          hostname: url.hostname.replace(/^\[|\]$/g, ''),
-          port: url.port || undefined,
-          path: `${url.pathname}${url.search}`,
-          method: 'POST',
-          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-          lookup,
-          agent: false,
-        },
-        (response) => {
-          const status = response.statusCode ?? 0;
-          response.resume(); // the answer's body is not read
-          request.destroy();
-          finish(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `HTTP ${status}` });
-        },
-      );
-      const timer = setTimeout(() => {
-        finish({ ok: false, status: null, error: `timeout after ${this.timeoutMs} ms` });
-        request.destroy();
-      }, this.timeoutMs);
-      request.on('error', (error) => finish({ ok: false, status: null, error: errorText(error) }));
-      request.end(body);
-    });
+    return this.transport.post(checked, body, headers, this.timeoutMs);
   }
 }
 
