@@ -398,6 +398,45 @@ describe('webhook delivery', () => {
     expect(counter.queries).toBeLessThan(32);
   });
 
+  it('claims rows ahead of its free slots, which wait for one; stopping sends those too', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    receiver.behaviour.set('/ahead', () => held.then(() => new Response(null, { status: 204 })));
+    const { body: endpoint } = await register({ url: receiver.url('/ahead'), events: ['grant.changed'] });
+    for (let i = 0; i < 20; i++) {
+      const response = await h.json(
+        '/v2/access/grants',
+        { email: `ahead-${i}@example.com`, resource: '/content/a/*', kind: 'content' },
+        { ...SERVICE, method: 'PUT', headers: bearer(writer) },
+      );
+      expect(response.status).toBe(201);
+    }
+    const worker = new WebhookWorker({
+      db: h.db,
+      keys: h.runtime.deps.keys,
+      clock: h.clock,
+      logger: h.runtime.deps.logger,
+      urlPolicy: h.runtime.deps.webhookUrlPolicy,
+      perEndpoint: 4,
+      pollMs: 60_000,
+      sweepMs: 3_600_000,
+    });
+    worker.start();
+    for (let waited = 0; receiver.at('/ahead').length < 4 && waited < 10_000; waited += 10) await Bun.sleep(10);
+    const claimed = async () => (await deliveriesOf(endpoint.id)).filter((row) => row.status === 'sending').length;
+    expect(receiver.at('/ahead')).toHaveLength(4); // the endpoint's slots
+    expect(await claimed()).toBe(8); // and as many claimed, waiting for them
+    const stopped = worker.stop();
+    release();
+    await stopped;
+    expect(receiver.at('/ahead')).toHaveLength(8);
+    const rows = await deliveriesOf(endpoint.id);
+    expect(rows.filter((row) => row.status === 'delivered')).toHaveLength(8);
+    expect(rows.filter((row) => row.status === 'pending')).toHaveLength(12); // never claimed: the next worker's
+  });
+
   it('gives up an attempt after the timeout and does not follow redirects', async () => {
     receiver.behaviour.set('/slow', () => Bun.sleep(2000).then(() => new Response(null, { status: 204 })));
     receiver.behaviour.set('/moved', () => new Response(null, { status: 302, headers: { location: '/elsewhere' } }));

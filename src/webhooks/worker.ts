@@ -1,7 +1,7 @@
 // The webhook delivery worker, apart from request handling like the mail outbox's (a slow or dead
 // endpoint never slows sign-in or the edge check). Rows of `webhook_deliveries` are claimed with
-// `for update skip locked` and a lease (several instances may run it), at most `perEndpoint` in
-// flight per endpoint, and POSTed as Standard Webhooks: `webhook-id` (the row id, stable across
+// `for update skip locked` and a lease (several instances may run it), up to twice `perEndpoint`
+// per endpoint, at most `perEndpoint` of them in flight, and POSTed as Standard Webhooks: `webhook-id` (the row id, stable across
 // retries), `webhook-timestamp`, `webhook-signature` (one `v1,…` per signing secret: two during a
 // rotation's overlap). Any 2xx is delivered; anything else (a redirect included: never followed),
 // a timeout or a refused address is retried — the first retry within 10 s, then exponential
@@ -42,7 +42,7 @@ export type WebhookWorkerOptions = {
   timeoutMs?: number;
   /** Deliveries in flight per endpoint at most (per worker); default 16. */
   perEndpoint?: number;
-  /** Deliveries in flight at most (per worker). */
+  /** Rows claimed and not yet finished at most (per worker; twice perEndpoint per endpoint, the rest waiting for a slot). */
   maxInFlight?: number;
   leaseSeconds?: number;
   /** How long an event is retried before it is dead. */
@@ -62,6 +62,8 @@ export type WebhookWorkerOptions = {
 const SECRETS_KEPT = 1000;
 /** How long a finished delivery's freed slot waits for others before it is claimed again. */
 const PUMP_SOON_MS = 20;
+/** Rows claimed per endpoint at most, in `perEndpoint`s: those past the slots wait for one, in this worker. */
+const CLAIM_AHEAD = 2;
 /** How long a success waits for others to be recorded with (while running), and how many are written at once. */
 const RECORD_WAIT_MS = 10;
 const RECORD_GROUP = 32;
@@ -81,8 +83,12 @@ type Signers = { current: Webhook; previous: Webhook | null };
 export class WebhookWorker {
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly active = new Set<Promise<unknown>>();
+  /** Claimed and not yet finished, per endpoint (POSTing or waiting for a slot) and in all. */
   private readonly busy = new Map<string, number>();
-  private inFlight = 0;
+  private claimed = 0;
+  /** POSTs in flight per endpoint, and the claimed rows waiting for one of its slots. */
+  private readonly sending = new Map<string, number>();
+  private readonly waiting = new Map<string, ClaimedDelivery[]>();
   private readonly signers = new Map<string, Signers>();
   /** Successes waiting for the statement that records them (recordDelivered). */
   private readonly delivered: { id: string; status: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
@@ -103,8 +109,9 @@ export class WebhookWorker {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.perEndpoint = options.perEndpoint ?? 16;
     this.maxInFlight = options.maxInFlight ?? 64;
-    // Longer than an attempt can take, so a live worker's delivery is never claimed twice.
-    this.leaseSeconds = Math.max(options.leaseSeconds ?? 60, Math.ceil(this.timeoutMs / 1000) + 5);
+    // Longer than a row can wait for a slot and then be attempted, so a live worker's delivery is
+    // never claimed twice.
+    this.leaseSeconds = Math.max(options.leaseSeconds ?? 60, Math.ceil((CLAIM_AHEAD * this.timeoutMs) / 1000) + 5);
     this.retryWindowSeconds = options.retryWindowSeconds ?? 86_400;
     this.transport = options.transport ?? runtimeTransport();
   }
@@ -133,7 +140,7 @@ export class WebhookWorker {
   /** One pass (tests, the CLI): the sweep, then one claim, each claimed delivery attempted and recorded. Returns how many were claimed. */
   async tick(): Promise<number> {
     await this.track(this.sweep());
-    const rows = await this.track(this.claim(this.maxInFlight));
+    const rows = await this.track(this.claim(this.maxInFlight, this.perEndpoint));
     await Promise.all(rows.map((row) => this.track(this.attempt(row))));
     return rows.length;
   }
@@ -168,35 +175,16 @@ export class WebhookWorker {
       this.claimAgain = true; // a slot freed during the claim: claim again once it is done
       return;
     }
-    const room = this.maxInFlight - this.inFlight;
+    const room = this.maxInFlight - this.claimed;
     if (room <= 0) return;
     this.claiming = true;
-    void this.track(this.claim(room))
+    void this.track(this.claim(room, this.perEndpoint * CLAIM_AHEAD))
       .then(
         (rows) => {
           for (const row of rows) {
-            this.inFlight++;
+            this.claimed++;
             this.busy.set(row.endpoint_id, (this.busy.get(row.endpoint_id) ?? 0) + 1);
-            void this.track(this.attempt(row))
-              .catch((error) =>
-                // The row stays 'sending' and is claimed again after its lease (at least once).
-                this.options.logger.error('webhooks: could not record a delivery outcome; retried after its lease', {
-                  deliveryId: row.id,
-                  error: errorText(error),
-                }),
-              )
-              .finally(() => {
-                this.inFlight--;
-                const left = (this.busy.get(row.endpoint_id) ?? 1) - 1;
-                if (left > 0) this.busy.set(row.endpoint_id, left);
-                else this.busy.delete(row.endpoint_id);
-                // Claim for this endpoint once half its slots are free, not for every finished
-                // delivery: under load a claim then brings several rows instead of one each (one
-                // statement per delivery was most of what webhooks cost sign-in). Other endpoints'
-                // due rows wait for the next claim at most PUMP_SOON_MS.
-                if (left <= this.perEndpoint / 2) this.pump();
-                else this.pumpSoon();
-              });
+            this.send(row);
           }
         },
         (error) => this.options.logger.error('webhooks: claim failed', { error: errorText(error) }), // the poll retries
@@ -210,10 +198,50 @@ export class WebhookWorker {
       });
   }
 
-  private claim(limit: number): Promise<ClaimedDelivery[]> {
+  /** Attempts a claimed row now if its endpoint has a free slot, else once one is freed. */
+  private send(row: ClaimedDelivery): void {
+    const endpoint = row.endpoint_id;
+    const sending = this.sending.get(endpoint) ?? 0;
+    if (sending >= this.perEndpoint) {
+      const queue = this.waiting.get(endpoint);
+      if (queue) queue.push(row);
+      else this.waiting.set(endpoint, [row]);
+      return;
+    }
+    this.sending.set(endpoint, sending + 1);
+    // Tracked with what follows, so stop() also waits for the waiting row this one hands its slot to.
+    void this.track(
+      this.attempt(row)
+        .catch((error) =>
+          // The row stays 'sending' and is claimed again after its lease (at least once).
+          this.options.logger.error('webhooks: could not record a delivery outcome; retried after its lease', {
+            deliveryId: row.id,
+            error: errorText(error),
+          }),
+        )
+        .finally(() => {
+          this.claimed--;
+          decrement(this.sending, endpoint);
+          const left = decrement(this.busy, endpoint);
+          const queue = this.waiting.get(endpoint);
+          const next = queue?.shift();
+          if (queue && queue.length === 0) this.waiting.delete(endpoint);
+          if (next) this.send(next);
+          // Claim for this endpoint once the rows claimed ahead are used up: the claim then brings
+          // up to perEndpoint rows (one statement for many; one per delivery was most of what
+          // webhooks cost sign-in), which wait while those in flight finish, so a slot never waits
+          // for a claim. Other endpoints' due rows wait for the next claim at most PUMP_SOON_MS.
+          if (left <= this.perEndpoint) this.pump();
+          else this.pumpSoon();
+        }),
+    );
+  }
+
+  /** At most `limit` rows, and per endpoint at most `perEndpoint` with those this worker has claimed. */
+  private claim(limit: number, perEndpoint: number): Promise<ClaimedDelivery[]> {
     return claimDeliveries(this.options.db, this.options.clock.now(), {
       limit,
-      perEndpoint: this.perEndpoint,
+      perEndpoint,
       leaseSeconds: this.leaseSeconds,
       busy: this.busy,
     });
@@ -343,6 +371,14 @@ export class WebhookWorker {
     }
     return this.transport.post(checked, body, headers, this.timeoutMs);
   }
+}
+
+/** Counts one down; a count reaching 0 leaves the map. Returns what is left. */
+function decrement(counts: Map<string, number>, key: string): number {
+  const left = (counts.get(key) ?? 1) - 1;
+  if (left > 0) counts.set(key, left);
+  else counts.delete(key);
+  return left;
 }
 
 function errorText(error: unknown): string {
