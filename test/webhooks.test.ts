@@ -9,6 +9,7 @@ import { createPat } from '../src/credentials/pats.ts';
 import { insertJwtKey, newKid } from '../src/credentials/jwt-keys.ts';
 import { sql } from '../src/db/sql.ts';
 import { seal } from '../src/tokens/sealed.ts';
+import { nodeHttpTransport } from '../src/webhooks/transport.ts';
 import { checkWebhookUrl, isForbiddenAddress } from '../src/webhooks/url-policy.ts';
 import { retryDelaySeconds, WebhookWorker } from '../src/webhooks/worker.ts';
 import { countingDb } from './support/database.ts';
@@ -16,6 +17,8 @@ import { CookieJar, Harness } from './support/harness.ts';
 
 type Received = {
   path: string;
+  /** The sender's port: one per connection. */
+  peerPort: number;
   headers: Record<string, string>;
   body: string;
   json: { type: string; timestamp: string; data: Record<string, unknown> };
@@ -28,10 +31,11 @@ class Receiver {
   readonly server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
-    fetch: async (request) => {
+    fetch: async (request, server) => {
       const path = new URL(request.url).pathname;
+      const peerPort = server.requestIP(request)?.port ?? 0;
       const body = await request.text();
-      this.received.push({ path, headers: Object.fromEntries(request.headers), body, json: JSON.parse(body) });
+      this.received.push({ path, peerPort, headers: Object.fromEntries(request.headers), body, json: JSON.parse(body) });
       return (await this.behaviour.get(path)?.(request)) ?? new Response(null, { status: 204 });
     },
   });
@@ -394,6 +398,45 @@ describe('webhook delivery', () => {
     expect(counter.queries).toBeLessThan(32);
   });
 
+  it('claims rows ahead of its free slots, which wait for one; stopping sends those too', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    receiver.behaviour.set('/ahead', () => held.then(() => new Response(null, { status: 204 })));
+    const { body: endpoint } = await register({ url: receiver.url('/ahead'), events: ['grant.changed'] });
+    for (let i = 0; i < 20; i++) {
+      const response = await h.json(
+        '/v2/access/grants',
+        { email: `ahead-${i}@example.com`, resource: '/content/a/*', kind: 'content' },
+        { ...SERVICE, method: 'PUT', headers: bearer(writer) },
+      );
+      expect(response.status).toBe(201);
+    }
+    const worker = new WebhookWorker({
+      db: h.db,
+      keys: h.runtime.deps.keys,
+      clock: h.clock,
+      logger: h.runtime.deps.logger,
+      urlPolicy: h.runtime.deps.webhookUrlPolicy,
+      perEndpoint: 4,
+      pollMs: 60_000,
+      sweepMs: 3_600_000,
+    });
+    worker.start();
+    for (let waited = 0; receiver.at('/ahead').length < 4 && waited < 10_000; waited += 10) await Bun.sleep(10);
+    const claimed = async () => (await deliveriesOf(endpoint.id)).filter((row) => row.status === 'sending').length;
+    expect(receiver.at('/ahead')).toHaveLength(4); // the endpoint's slots
+    expect(await claimed()).toBe(8); // and as many claimed, waiting for them
+    const stopped = worker.stop();
+    release();
+    await stopped;
+    expect(receiver.at('/ahead')).toHaveLength(8);
+    const rows = await deliveriesOf(endpoint.id);
+    expect(rows.filter((row) => row.status === 'delivered')).toHaveLength(8);
+    expect(rows.filter((row) => row.status === 'pending')).toHaveLength(12); // never claimed: the next worker's
+  });
+
   it('gives up an attempt after the timeout and does not follow redirects', async () => {
     receiver.behaviour.set('/slow', () => Bun.sleep(2000).then(() => new Response(null, { status: 204 })));
     receiver.behaviour.set('/moved', () => new Response(null, { status: 302, headers: { location: '/elsewhere' } }));
@@ -466,6 +509,49 @@ describe('webhook delivery', () => {
     await deliver();
     expect((await deliveriesOf(endpoint.id))[0]).toMatchObject({ status: 'delivered', attempts: 1, last_status: 204 });
     expect(new Set(receiver.at('/down').map((r) => r.headers['webhook-id']))).toEqual(new Set([dead!.id]));
+  });
+
+  it('sends the deliveries to an endpoint over a connection kept alive, not a new one each', async () => {
+    const { body: endpoint } = await register({ url: receiver.url('/kept-alive'), events: ['grant.changed'] });
+    for (let i = 0; i < 3; i++) {
+      const response = await h.json(
+        '/v2/access/grants',
+        { email: `kept-${i}@example.com`, resource: '/content/k/*', kind: 'content' },
+        { ...SERVICE, method: 'PUT', headers: bearer(writer) },
+      );
+      expect(response.status).toBe(201);
+      expect(await deliver()).toBe(1);
+    }
+    expect((await deliveriesOf(endpoint.id)).map((row) => row.status)).toEqual(['delivered', 'delivered', 'delivered']);
+    const received = receiver.at('/kept-alive');
+    expect(received).toHaveLength(3);
+    expect(new Set(received.map((r) => r.peerPort)).size).toBe(1);
+  });
+
+  it('over node:http (runtimes other than Bun) too: the checked address, the URL host in the Host header, no redirect followed', async () => {
+    receiver.behaviour.set('/node-moved', () => new Response(null, { status: 302, headers: { location: '/elsewhere' } }));
+    const byName = await grantEvent(receiver.url('/node-by-name', 'localhost'));
+    const moved = await grantEvent(receiver.url('/node-moved'));
+    const before = localhostLookups.count;
+    const worker = new WebhookWorker({
+      db: h.db,
+      keys: h.runtime.deps.keys,
+      clock: h.clock,
+      logger: h.runtime.deps.logger,
+      urlPolicy: h.runtime.deps.webhookUrlPolicy,
+      transport: nodeHttpTransport(),
+    });
+    expect(await worker.tick()).toBe(3); // the second grant goes to both endpoints
+    const received = receiver.at('/node-by-name');
+    expect(received).toHaveLength(2);
+    for (const each of received) {
+      expect(each.headers.host).toBe(`localhost:${receiver.server.port}`);
+      expect(each.headers['webhook-signature']).toMatch(/^v1,/);
+    }
+    expect(localhostLookups.count).toBe(before + 2); // the checks at delivery; the client asked no resolver of its own
+    expect((await deliveriesOf(byName.id)).map((row) => row.status)).toEqual(['delivered', 'delivered']);
+    expect((await deliveriesOf(moved.id))[0]).toMatchObject({ status: 'pending', attempts: 1, last_status: 302 });
+    expect(receiver.at('/elsewhere')).toHaveLength(0);
   });
 
   it('connects to the address it checked, keeping the URL host in the Host header', async () => {

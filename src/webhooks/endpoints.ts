@@ -93,12 +93,12 @@ export async function openSecrets(keys: KeyRing, row: SealedSecrets): Promise<{ 
   return { current, previous };
 }
 
-/** Of opened secrets, those that sign now: the current one, and the previous one during its overlap. */
-export function secretsSigningAt(
-  opened: { current: string; previous: string | null },
+/** Of opened secrets (or their signers), those that sign now: the current one, and the previous one during its overlap. */
+export function secretsSigningAt<Secret>(
+  opened: { current: Secret; previous: Secret | null },
   previousExpiresAt: Date | null,
   now: Date,
-): string[] {
+): Secret[] {
   return opened.previous && previousExpiresAt && previousExpiresAt > now ? [opened.current, opened.previous] : [opened.current];
 }
 

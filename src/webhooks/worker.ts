@@ -1,7 +1,7 @@
 // The webhook delivery worker, apart from request handling like the mail outbox's (a slow or dead
 // endpoint never slows sign-in or the edge check). Rows of `webhook_deliveries` are claimed with
-// `for update skip locked` and a lease (several instances may run it), at most `perEndpoint` in
-// flight per endpoint, and POSTed as Standard Webhooks: `webhook-id` (the row id, stable across
+// `for update skip locked` and a lease (several instances may run it), up to twice `perEndpoint`
+// per endpoint, at most `perEndpoint` of them in flight, and POSTed as Standard Webhooks: `webhook-id` (the row id, stable across
 // retries), `webhook-timestamp`, `webhook-signature` (one `v1,…` per signing secret: two during a
 // rotation's overlap). Any 2xx is delivered; anything else (a redirect included: never followed),
 // a timeout or a refused address is retried — the first retry within 10 s, then exponential
@@ -10,11 +10,8 @@
 // leaves the row to be claimed again after its lease.
 //
 // SSRF: the URL is checked again before every attempt and the connection goes to the address that
-// check resolved (node:http(s) `lookup` answers with it; the Host header and TLS server name stay
-// the URL's host), so a DNS answer that changed since registration cannot reach a private address.
-import http from 'node:http';
-import https from 'node:https';
-import type { LookupFunction } from 'node:net';
+// check resolved (transport.ts; the Host header and TLS server name stay the URL's host), so a DNS
+// answer that changed since registration cannot reach a private address.
 import { Webhook } from 'standardwebhooks';
 import { addSeconds, type Clock } from '../clock.ts';
 import type { Db } from '../db/db.ts';
@@ -32,6 +29,7 @@ import {
   type ClaimedDelivery,
   type DeliveryState,
 } from './queries.ts';
+import { runtimeTransport, type DeliveryOutcome, type WebhookTransport } from './transport.ts';
 import { checkWebhookUrl, WebhookUrlRefused, type UrlPolicy } from './url-policy.ts';
 
 export type WebhookWorkerOptions = {
@@ -44,7 +42,7 @@ export type WebhookWorkerOptions = {
   timeoutMs?: number;
   /** Deliveries in flight per endpoint at most (per worker); default 16. */
   perEndpoint?: number;
-  /** Deliveries in flight at most (per worker). */
+  /** Rows claimed and not yet finished at most (per worker; twice perEndpoint per endpoint, the rest waiting for a slot). */
   maxInFlight?: number;
   leaseSeconds?: number;
   /** How long an event is retried before it is dead. */
@@ -56,12 +54,16 @@ export type WebhookWorkerOptions = {
   random?: () => number;
   /** Counts of this instance's attempts (metrics). */
   counts?: { delivered: Tally; retried: Tally; dead: Tally };
+  /** How deliveries are POSTed; default the runtime's (transport.ts). */
+  transport?: WebhookTransport;
 };
 
 /** Opened endpoint secrets kept in memory at most (the map starts afresh past it). */
 const SECRETS_KEPT = 1000;
 /** How long a finished delivery's freed slot waits for others before it is claimed again. */
 const PUMP_SOON_MS = 20;
+/** Rows claimed per endpoint at most, in `perEndpoint`s: those past the slots wait for one, in this worker. */
+const CLAIM_AHEAD = 2;
 /** How long a success waits for others to be recorded with (while running), and how many are written at once. */
 const RECORD_WAIT_MS = 10;
 const RECORD_GROUP = 32;
@@ -75,14 +77,19 @@ export function retryDelaySeconds(attempt: number, random: () => number = Math.r
   return Math.round(base * (1 + random() / 2));
 }
 
-type Outcome = { ok: true; status: number } | { ok: false; status: number | null; error: string };
+/** An endpoint's secrets as signers (a `Webhook` decodes its key once). */
+type Signers = { current: Webhook; previous: Webhook | null };
 
 export class WebhookWorker {
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly active = new Set<Promise<unknown>>();
+  /** Claimed and not yet finished, per endpoint (POSTing or waiting for a slot) and in all. */
   private readonly busy = new Map<string, number>();
-  private inFlight = 0;
-  private readonly secrets = new Map<string, { current: string; previous: string | null }>();
+  private claimed = 0;
+  /** POSTs in flight per endpoint, and the claimed rows waiting for one of its slots. */
+  private readonly sending = new Map<string, number>();
+  private readonly waiting = new Map<string, ClaimedDelivery[]>();
+  private readonly signers = new Map<string, Signers>();
   /** Successes waiting for the statement that records them (recordDelivered). */
   private readonly delivered: { id: string; status: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private flushing: Promise<void> | null = null;
@@ -96,14 +103,17 @@ export class WebhookWorker {
   private readonly maxInFlight: number;
   private readonly leaseSeconds: number;
   private readonly retryWindowSeconds: number;
+  private readonly transport: WebhookTransport;
 
   constructor(private readonly options: WebhookWorkerOptions) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.perEndpoint = options.perEndpoint ?? 16;
     this.maxInFlight = options.maxInFlight ?? 64;
-    // Longer than an attempt can take, so a live worker's delivery is never claimed twice.
-    this.leaseSeconds = Math.max(options.leaseSeconds ?? 60, Math.ceil(this.timeoutMs / 1000) + 5);
+    // Longer than a row can wait for a slot and then be attempted, so a live worker's delivery is
+    // never claimed twice.
+    this.leaseSeconds = Math.max(options.leaseSeconds ?? 60, Math.ceil((CLAIM_AHEAD * this.timeoutMs) / 1000) + 5);
     this.retryWindowSeconds = options.retryWindowSeconds ?? 86_400;
+    this.transport = options.transport ?? runtimeTransport();
   }
 
   start(): void {
@@ -124,12 +134,13 @@ export class WebhookWorker {
     if (this.soon) clearTimeout(this.soon);
     this.soon = null;
     while (this.active.size) await Promise.allSettled([...this.active]);
+    this.transport.close();
   }
 
   /** One pass (tests, the CLI): the sweep, then one claim, each claimed delivery attempted and recorded. Returns how many were claimed. */
   async tick(): Promise<number> {
     await this.track(this.sweep());
-    const rows = await this.track(this.claim(this.maxInFlight));
+    const rows = await this.track(this.claim(this.maxInFlight, this.perEndpoint));
     await Promise.all(rows.map((row) => this.track(this.attempt(row))));
     return rows.length;
   }
@@ -164,35 +175,16 @@ export class WebhookWorker {
       this.claimAgain = true; // a slot freed during the claim: claim again once it is done
       return;
     }
-    const room = this.maxInFlight - this.inFlight;
+    const room = this.maxInFlight - this.claimed;
     if (room <= 0) return;
     this.claiming = true;
-    void this.track(this.claim(room))
+    void this.track(this.claim(room, this.perEndpoint * CLAIM_AHEAD))
       .then(
         (rows) => {
           for (const row of rows) {
-            this.inFlight++;
+            this.claimed++;
             this.busy.set(row.endpoint_id, (this.busy.get(row.endpoint_id) ?? 0) + 1);
-            void this.track(this.attempt(row))
-              .catch((error) =>
-                // The row stays 'sending' and is claimed again after its lease (at least once).
-                this.options.logger.error('webhooks: could not record a delivery outcome; retried after its lease', {
-                  deliveryId: row.id,
-                  error: errorText(error),
-                }),
-              )
-              .finally(() => {
-                this.inFlight--;
-                const left = (this.busy.get(row.endpoint_id) ?? 1) - 1;
-                if (left > 0) this.busy.set(row.endpoint_id, left);
-                else this.busy.delete(row.endpoint_id);
-                // Claim for this endpoint once half its slots are free, not for every finished
-                // delivery: under load a claim then brings several rows instead of one each (one
-                // statement per delivery was most of what webhooks cost sign-in). Other endpoints'
-                // due rows wait for the next claim at most PUMP_SOON_MS.
-                if (left <= this.perEndpoint / 2) this.pump();
-                else this.pumpSoon();
-              });
+            this.send(row);
           }
         },
         (error) => this.options.logger.error('webhooks: claim failed', { error: errorText(error) }), // the poll retries
@@ -206,10 +198,50 @@ export class WebhookWorker {
       });
   }
 
-  private claim(limit: number): Promise<ClaimedDelivery[]> {
+  /** Attempts a claimed row now if its endpoint has a free slot, else once one is freed. */
+  private send(row: ClaimedDelivery): void {
+    const endpoint = row.endpoint_id;
+    const sending = this.sending.get(endpoint) ?? 0;
+    if (sending >= this.perEndpoint) {
+      const queue = this.waiting.get(endpoint);
+      if (queue) queue.push(row);
+      else this.waiting.set(endpoint, [row]);
+      return;
+    }
+    this.sending.set(endpoint, sending + 1);
+    // Tracked with what follows, so stop() also waits for the waiting row this one hands its slot to.
+    void this.track(
+      this.attempt(row)
+        .catch((error) =>
+          // The row stays 'sending' and is claimed again after its lease (at least once).
+          this.options.logger.error('webhooks: could not record a delivery outcome; retried after its lease', {
+            deliveryId: row.id,
+            error: errorText(error),
+          }),
+        )
+        .finally(() => {
+          this.claimed--;
+          decrement(this.sending, endpoint);
+          const left = decrement(this.busy, endpoint);
+          const queue = this.waiting.get(endpoint);
+          const next = queue?.shift();
+          if (queue && queue.length === 0) this.waiting.delete(endpoint);
+          if (next) this.send(next);
+          // Claim for this endpoint once the rows claimed ahead are used up: the claim then brings
+          // up to perEndpoint rows (one statement for many; one per delivery was most of what
+          // webhooks cost sign-in), which wait while those in flight finish, so a slot never waits
+          // for a claim. Other endpoints' due rows wait for the next claim at most PUMP_SOON_MS.
+          if (left <= this.perEndpoint) this.pump();
+          else this.pumpSoon();
+        }),
+    );
+  }
+
+  /** At most `limit` rows, and per endpoint at most `perEndpoint` with those this worker has claimed. */
+  private claim(limit: number, perEndpoint: number): Promise<ClaimedDelivery[]> {
     return claimDeliveries(this.options.db, this.options.clock.now(), {
       limit,
-      perEndpoint: this.perEndpoint,
+      perEndpoint,
       leaseSeconds: this.leaseSeconds,
       busy: this.busy,
     });
@@ -227,9 +259,9 @@ export class WebhookWorker {
     const { clock, logger } = this.options;
     const log = { deliveryId: row.id, endpointId: row.endpoint_id, type: row.type, attempt: row.attempts, requestId: row.request_id };
     const now = clock.now();
-    const opened = await this.openedSecrets(row);
-    const secrets = opened ? secretsSigningAt(opened, row.previous_secret_expires_at, now) : null;
-    if (!secrets) {
+    const opened = await this.openedSigners(row);
+    const signers = opened ? secretsSigningAt(opened, row.previous_secret_expires_at, now) : null;
+    if (!signers) {
       await markDead(this.options.db, row.id, { status: null, error: 'the signing secret cannot be opened (TOKEN_SECRET removed?)', now });
       this.options.counts?.dead.inc();
       logger.error('webhook dead: signing secret cannot be opened', log);
@@ -240,7 +272,7 @@ export class WebhookWorker {
       timestamp: row.created_at.toISOString(),
       data: row.email ? { ...row.data, email: row.email } : row.data,
     });
-    const signature = secrets.map((secret) => new Webhook(secret).sign(row.id, now, body)).join(' ');
+    const signature = signers.map((signer) => signer.sign(row.id, now, body)).join(' ');
     const outcome = await this.post(row.url, body, {
       'content-type': 'application/json',
       'user-agent': 'VisitorAccess-Webhooks/1',
@@ -273,20 +305,21 @@ export class WebhookWorker {
   }
 
   /**
-   * An endpoint's secrets, opened once per sealed pair and kept while the worker runs: opening
-   * (AES-GCM) on every delivery was a third of the service's CPU under a sign-in load with an
-   * endpoint taking every event. A rotation seals a new pair, so it is opened afresh; the overlap's
-   * end is checked on every delivery.
+   * An endpoint's secrets, opened once per sealed pair and kept as signers while the worker runs:
+   * opening (AES-GCM) on every delivery was a third of the service's CPU under a sign-in load with
+   * an endpoint taking every event. A rotation seals a new pair, so it is opened afresh; the
+   * overlap's end is checked on every delivery.
    */
-  private async openedSecrets(row: ClaimedDelivery): Promise<{ current: string; previous: string | null } | null> {
+  private async openedSigners(row: ClaimedDelivery): Promise<Signers | null> {
     const key = `${row.endpoint_id}.${row.secret_sealed}.${row.previous_secret_sealed ?? ''}`;
-    const cached = this.secrets.get(key);
+    const cached = this.signers.get(key);
     if (cached) return cached;
     const opened = await openSecrets(this.options.keys, row);
     if (!opened) return null; // not kept: a TOKEN_SECRET put back may open it later
-    if (this.secrets.size >= SECRETS_KEPT) this.secrets.clear();
-    this.secrets.set(key, opened);
-    return opened;
+    const signers = { current: new Webhook(opened.current), previous: opened.previous === null ? null : new Webhook(opened.previous) };
+    if (this.signers.size >= SECRETS_KEPT) this.signers.clear();
+    this.signers.set(key, signers);
+    return signers;
   }
 
   /**
@@ -328,56 +361,24 @@ export class WebhookWorker {
     this.flushing = null;
   }
 
-  /** POSTs to the checked address; never follows a redirect; gives up after the timeout. */
-  private async post(rawUrl: string, body: string, headers: Record<string, string>): Promise<Outcome> {
+  /** Checks the URL again and POSTs to the address that check resolved. */
+  private async post(rawUrl: string, body: string, headers: Record<string, string>): Promise<DeliveryOutcome> {
     let checked: Awaited<ReturnType<typeof checkWebhookUrl>>;
     try {
       checked = await checkWebhookUrl(rawUrl, this.options.urlPolicy);
     } catch (error) {
       return { ok: false, status: null, error: error instanceof WebhookUrlRefused ? `refused: ${error.message}` : errorText(error) };
     }
-    const { url, address } = checked;
-    const family = address.includes(':') ? 6 : 4;
-    // Whatever name the client asks for, the answer is the address just checked.
-    const lookup = ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-      if (options?.all) callback(null, [{ address, family }]);
-      else callback(null, address, family);
-    }) as unknown as LookupFunction;
-    const client = url.protocol === 'https:' ? https : http;
-    return new Promise<Outcome>((resolve) => {
-      let settled = false;
-      const finish = (outcome: Outcome) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(outcome);
-      };
-      const request = client.request(
-        {
-          protocol: url.protocol,
-          hostname: url.hostname.replace(/^\[|\]$/g, ''),
-          port: url.port || undefined,
-          path: `${url.pathname}${url.search}`,
-          method: 'POST',
-          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-          lookup,
-          agent: false,
-        },
-        (response) => {
-          const status = response.statusCode ?? 0;
-          response.resume(); // the answer's body is not read
-          request.destroy();
-          finish(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `HTTP ${status}` });
-        },
-      );
-      const timer = setTimeout(() => {
-        finish({ ok: false, status: null, error: `timeout after ${this.timeoutMs} ms` });
-        request.destroy();
-      }, this.timeoutMs);
-      request.on('error', (error) => finish({ ok: false, status: null, error: errorText(error) }));
-      request.end(body);
-    });
+    return this.transport.post(checked, body, headers, this.timeoutMs);
   }
+}
+
+/** Counts one down; a count reaching 0 leaves the map. Returns what is left. */
+function decrement(counts: Map<string, number>, key: string): number {
+  const left = (counts.get(key) ?? 1) - 1;
+  if (left > 0) counts.set(key, left);
+  else counts.delete(key);
+  return left;
 }
 
 function errorText(error: unknown): string {
