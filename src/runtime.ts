@@ -26,6 +26,7 @@ import { Janitor } from './ops/janitor.ts';
 import { TenantDirectory } from './tenants/tenants.ts';
 import { deriveKeyRing } from './tokens/keys.ts';
 import { systemResolver, type Resolver } from './webhooks/url-policy.ts';
+import type { WebhookTransport } from './webhooks/transport.ts';
 import { WebhookWorker, type WebhookWorkerOptions } from './webhooks/worker.ts';
 
 export type Runtime = {
@@ -48,6 +49,8 @@ export type RuntimeOverrides = {
   resolveHost?: Resolver;
   /** Webhook worker settings (tests: a short timeout, pinned jitter). */
   webhooks?: Pick<WebhookWorkerOptions, 'timeoutMs' | 'random' | 'perEndpoint'>;
+  /** How webhook deliveries are POSTed (the Bun entry gives its fetch-based one). */
+  webhookTransport?: WebhookTransport;
 };
 
 /** Development only: a generated secret kept in DATA_DIR (mode 0600), so links survive restarts. */
@@ -121,6 +124,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       logger,
       urlPolicy: webhookUrlPolicy,
       counts: metrics.webhooks,
+      transport: overrides.webhookTransport,
       ...overrides.webhooks,
     });
     metrics.setQueueProbe(async () => {
@@ -178,7 +182,11 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
 }
 
 /** For entry points: config and runtime from the environment, or one line on stderr and exit 1. */
-export async function runtimeFromEnv(env: Record<string, string | undefined>, exit: (code: number) => never): Promise<Runtime> {
+export async function runtimeFromEnv(
+  env: Record<string, string | undefined>,
+  exit: (code: number) => never,
+  overrides: Pick<RuntimeOverrides, 'webhookTransport'> = {},
+): Promise<Runtime> {
   let config: Config;
   try {
     config = loadConfig(env);
@@ -188,7 +196,7 @@ export async function runtimeFromEnv(env: Record<string, string | undefined>, ex
     return exit(1);
   }
   try {
-    return await createRuntime(config);
+    return await createRuntime(config, overrides);
   } catch (error) {
     console.error(error instanceof DataDirBusyError ? error.message : `start-up failed: ${(error as Error).message}`);
     return exit(1);

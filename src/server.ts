@@ -6,11 +6,12 @@ import { SERVER_BODY_BACKSTOP } from './http/body.ts';
 import { PENDING_POLL_IDLE_SECONDS, PENDING_POLL_PATH, releaseHeldPolls } from './magic-link/pending-routes.ts';
 import { metricsResponse } from './ops/metrics-routes.ts';
 import { announceListening, runtimeFromEnv } from './runtime.ts';
+import { bunFetchTransport } from './webhooks/bun-fetch-transport.ts';
 
 // Everything this process creates (DATA_DIR: embedded database, dev secret, dev PATs) is for this
 // user only, whatever umask the shell or container handed over.
 process.umask(0o077);
-const runtime = await runtimeFromEnv(process.env, (code) => process.exit(code));
+const runtime = await runtimeFromEnv(process.env, (code) => process.exit(code), { webhookTransport: bunFetchTransport() });
 const { app, deps } = runtime;
 
 // The CDN's edge check is matched by Bun's native router: it then never builds `request.url`,

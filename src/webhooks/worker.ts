@@ -29,7 +29,7 @@ import {
   type ClaimedDelivery,
   type DeliveryState,
 } from './queries.ts';
-import { runtimeTransport, type DeliveryOutcome, type WebhookTransport } from './transport.ts';
+import { type DeliveryOutcome, nodeHttpTransport, type WebhookTransport } from './transport.ts';
 import { checkWebhookUrl, WebhookUrlRefused, type UrlPolicy } from './url-policy.ts';
 
 export type WebhookWorkerOptions = {
@@ -54,7 +54,7 @@ export type WebhookWorkerOptions = {
   random?: () => number;
   /** Counts of this instance's attempts (metrics). */
   counts?: { delivered: Tally; retried: Tally; dead: Tally };
-  /** How deliveries are POSTed; default the runtime's (transport.ts). */
+  /** How deliveries are POSTed; default the portable one (transport.ts); the Bun entry gives its own. */
   transport?: WebhookTransport;
 };
 
@@ -113,7 +113,7 @@ export class WebhookWorker {
     // never claimed twice.
     this.leaseSeconds = Math.max(options.leaseSeconds ?? 60, Math.ceil((CLAIM_AHEAD * this.timeoutMs) / 1000) + 5);
     this.retryWindowSeconds = options.retryWindowSeconds ?? 86_400;
-    this.transport = options.transport ?? runtimeTransport();
+    this.transport = options.transport ?? nodeHttpTransport();
   }
 
   start(): void {

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/log.ts';
 import { buildDocument } from '../../src/openapi/document.ts';
 import { OUTSIDE_ROUTER, PENDING_ROUTES } from '../../src/openapi/pending-routes.ts';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../../src/runtime.ts';
+import { bunFetchTransport } from '../../src/webhooks/bun-fetch-transport.ts';
 import { TestClock } from './clock.ts';
 import { ContractChecker, type OpenApiDoc } from './contract.ts';
 import { countingDb, freshDatabase, type TestDatabase } from './database.ts';
@@ -88,6 +89,7 @@ export class Harness {
       clock: this.clock,
       logger: createLogger('debug', (line) => this.logs.push(line)),
       seedDemo: false,
+      webhookTransport: bunFetchTransport(), // as the Bun entry (src/server.ts) delivers
       ...this.options.runtime,
     });
     this.contract =
