@@ -6,7 +6,7 @@ import type { AppDeps } from '../app-deps.ts';
 import { ERRORS, type ErrorCode } from '../errors.ts';
 import { html, page } from '../http/html.ts';
 import { routeContext } from '../route-context.ts';
-import { buildDocument, type OpenApiDocument } from './document.ts';
+import type { OpenApiDocument } from './document.ts';
 import { operation, PUBLIC } from './schemas.ts';
 
 const HTML = { 'content-type': 'text/html; charset=utf-8' };
@@ -55,8 +55,16 @@ function referencePage(document: OpenApiDocument, requestId: string): string {
 
 /** `app` is the whole app, asked for lazily: the document describes the routes mounted after this. */
 export function openapiRoutes(deps: AppDeps, app: () => AnyElysia) {
-  let document: OpenApiDocument | undefined;
-  const current = () => (document ??= buildDocument(app(), deps.config));
+  // Built on the first request, and only then is @elysiajs/openapi loaded (not at start-up: ~1.4 MiB
+  // of memory for a document most instances never serve; docs/performance.md, "RSS").
+  let document: Promise<OpenApiDocument> | undefined;
+  const current = () =>
+    (document ??= import('./document.ts')
+      .then(({ buildDocument }) => buildDocument(app(), deps.config))
+      .catch((error: unknown) => {
+        document = undefined; // the next request tries again
+        throw error;
+      }));
   const routes = new Elysia({ name: 'openapi' })
     .use(routeContext(deps))
     .get('/openapi.json', () => current(), {
@@ -87,9 +95,9 @@ export function openapiRoutes(deps: AppDeps, app: () => AnyElysia) {
   if (!deps.config.apiDocs) return routes;
   return routes.get(
     '/docs',
-    ({ ctx, set }) => {
+    async ({ ctx, set }) => {
       Object.assign(set.headers, HTML);
-      return referencePage(current(), ctx.requestId);
+      return referencePage(await current(), ctx.requestId);
     },
     {
       detail: operation({

@@ -2,15 +2,7 @@
 // the shopper is on, so a passkey is first-party like the session cookie and never signs in on
 // another storefront's host. Challenges are stored as hashes, bound to tenant, host and purpose,
 // spent before the answer is checked (single use even when the check fails) and live 5 minutes.
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
-import { isoBase64URL } from '@simplewebauthn/server/helpers';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { addSeconds, type Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/db.ts';
@@ -53,6 +45,20 @@ const ALGORITHMS = [-7, -8, -257];
 
 export type PasskeyDeps = { db: Db; keys: KeyRing; clock: Clock };
 
+/**
+ * @simplewebauthn/server, loaded by the first ceremony rather than at start-up: with its ASN.1 and
+ * X.509 dependencies it is ~300 modules, ~7 MiB of a service that may never see a passkey
+ * (docs/performance.md, "RSS").
+ */
+let library: Promise<typeof import('@simplewebauthn/server') & typeof import('@simplewebauthn/server/helpers')> | undefined;
+function webauthn() {
+  library ??= Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]).then(([server, helpers]) => ({
+    ...server,
+    ...helpers,
+  }));
+  return library;
+}
+
 /** Where the ceremony runs: the storefront's host and the exact origin the browser shows. */
 export type RelyingParty = { tenant: Tenant; rpId: string; origin: string };
 
@@ -89,6 +95,7 @@ async function newChallenge(
   who: { visitorId: string; sessionId: string } | null,
 ): Promise<Uint8Array<ArrayBuffer>> {
   // Bytes: the library sends bytes as their base64url, which is what the answer's clientDataJSON carries.
+  const { isoBase64URL } = await webauthn();
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   const challenge = isoBase64URL.fromBuffer(bytes);
   const now = deps.clock.now();
@@ -106,7 +113,8 @@ async function newChallenge(
 }
 
 /** The challenge a WebAuthn answer signed (base64url, from its clientDataJSON), or 400. */
-function answeredChallenge(clientDataJSON: string): string {
+async function answeredChallenge(clientDataJSON: string): Promise<string> {
+  const { isoBase64URL } = await webauthn();
   try {
     const data = JSON.parse(isoBase64URL.toUTF8String(clientDataJSON)) as { challenge?: unknown };
     if (typeof data.challenge === 'string' && data.challenge.length > 0 && data.challenge.length <= 128) return data.challenge;
@@ -135,7 +143,7 @@ async function spend(
   clientDataJSON: string,
   visitorId: string | null,
 ): Promise<string> {
-  const challenge = answeredChallenge(clientDataJSON);
+  const challenge = await answeredChallenge(clientDataJSON);
   const spent = await spendChallenge(deps.db, {
     challengeHash: hashToken(challenge),
     tenantId: rp.tenant.id,
@@ -159,6 +167,7 @@ export type Visitor = { visitorId: string; email: string; sessionId: string };
 export async function registrationOptions(deps: PasskeyDeps, rp: RelyingParty, visitor: Visitor) {
   const existing = (await listPasskeys(deps.db, visitor.visitorId, { live: true })).filter((p) => p.rp_id === rp.rpId);
   const challenge = await newChallenge(deps, rp, 'registration', visitor);
+  const { generateRegistrationOptions } = await webauthn();
   return generateRegistrationOptions({
     rpName: rp.tenant.name,
     rpID: rp.rpId,
@@ -183,6 +192,7 @@ export async function registerPasskey(
   requestId: string,
 ): Promise<PasskeyRow> {
   const challenge = await spend(deps, rp, 'registration', response.response.clientDataJSON, visitor.visitorId);
+  const { verifyRegistrationResponse, isoBase64URL } = await webauthn();
   const verified = await verifyRegistrationResponse({
     response,
     expectedChallenge: challenge,
@@ -215,6 +225,7 @@ export async function registerPasskey(
 
 export async function authenticationOptions(deps: PasskeyDeps, rp: RelyingParty) {
   const challenge = await newChallenge(deps, rp, 'authentication', null);
+  const { generateAuthenticationOptions } = await webauthn();
   // No allowCredentials: the browser offers the discoverable passkeys it holds for this host.
   return generateAuthenticationOptions({ rpID: rp.rpId, challenge, timeout: CHALLENGE_SECONDS * 1000, userVerification: 'preferred' });
 }
@@ -235,6 +246,7 @@ export async function signInByPasskey(
   const challenge = await spend(deps, rp, 'authentication', response.response.clientDataJSON, null);
   const passkey = await findLivePasskey(deps.db, rp.tenant.id, rp.rpId, response.id);
   if (!passkey) throw rejected('This passkey is not registered here (or was removed). Sign in with your email.');
+  const { verifyAuthenticationResponse, isoBase64URL } = await webauthn();
   const handle = response.response.userHandle;
   if (handle && handle !== isoBase64URL.fromBuffer(userHandleOf(passkey.visitor_id))) throw rejected();
   const verified = await verifyAuthenticationResponse({
