@@ -58,6 +58,8 @@ export async function readLimitedBody(request: Request, limit: number): Promise<
 
 export type BodyKind = 'json' | 'form' | 'empty';
 const bodyKinds = new WeakMap<Request, BodyKind>();
+/** One decoder for every body: without `stream`, each decode() starts afresh (an error included). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export function bodyKindOf(request: Request): BodyKind {
   const parsed = bodyKinds.get(request);
@@ -76,7 +78,7 @@ export async function readBody(request: Request, limit = DEFAULT_BODY_LIMIT): Pr
   }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = STRICT_UTF8.decode(bytes);
   } catch {
     throw invalid('', 'The body is not valid UTF-8.');
   }
