@@ -8,6 +8,7 @@ import { describe, expect, it } from 'bun:test';
 const LOADED_ON_FIRST_USE = [
   '@simplewebauthn/server', // passkey ceremonies (~300 modules with its ASN.1 and X.509 dependencies)
   '@elysiajs/openapi', // GET /openapi.json and /docs
+  'jose', // the first storefront JWT (46 modules)
 ];
 
 /** The modules of src/server.ts's import graph (the entry point itself would start listening). */

@@ -2,7 +2,7 @@
 // The header `kid` picks a registered key and so the tenant; the token's `alg` must be that key's,
 // which is what defeats `none` and the HS256-signed-with-a-public-key confusion. No key cache: one
 // primary-key lookup per token, so a removed key stops working at once.
-import { decodeProtectedHeader, errors, importJWK, jwtVerify, type CryptoKey as JoseKey, type JWTPayload } from 'jose';
+import type { CryptoKey as JoseKey, JWTPayload } from 'jose';
 import { unseal } from '../tokens/sealed.ts';
 import type { KeyRing } from '../tokens/keys.ts';
 import type { CredentialDeps, ServerCaller } from './caller-types.ts';
@@ -16,8 +16,19 @@ const JWT_MAX_LIFETIME_SECONDS = 600;
 
 const TENANT_SCOPE_SET = new Set<string>(TENANT_SCOPES);
 
+let library: Promise<typeof import('jose')> | undefined;
+/**
+ * `jose` (46 modules), imported by the first JWT rather than at start-up: a service whose tenants
+ * never send one keeps it unloaded (docs/performance.md, "RSS"). Later calls await a settled promise.
+ */
+export function joseLibrary(): Promise<typeof import('jose')> {
+  library ??= import('jose');
+  return library;
+}
+
 /** The caller for a valid storefront JWT, or null (the caller answers 401 unauthorized). */
 export async function verifyStorefrontJwt(deps: CredentialDeps, token: string): Promise<ServerCaller | null> {
+  const { decodeProtectedHeader, errors, jwtVerify } = await joseLibrary();
   let kid: unknown;
   let alg: unknown;
   try {
@@ -60,6 +71,7 @@ async function verificationKey(keys: KeyRing, key: JwtKey): Promise<JoseKey | Ui
     return typeof secret === 'string' ? new TextEncoder().encode(secret) : null;
   }
   if (!key.publicJwk) return null;
+  const { errors, importJWK } = await joseLibrary();
   try {
     return await importJWK({ ...key.publicJwk }, key.alg);
   } catch (error) {

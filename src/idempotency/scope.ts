@@ -8,10 +8,9 @@
 // - anyone else: the client IP.
 // The same Origin check as the route runs first, so a replay never skips a CSRF refusal.
 import { createHash } from 'node:crypto';
-import { decodeJwt } from 'jose';
 import type { AppDeps } from '../app-deps.ts';
 import { bearerOf, unauthorized } from '../credentials/caller.ts';
-import { verifyStorefrontJwt } from '../credentials/jwt.ts';
+import { joseLibrary, verifyStorefrontJwt } from '../credentials/jwt.ts';
 import { assertOriginAllowed, originAllowed } from '../http/csrf.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { SESSION_COOKIE } from '../sessions/sessions.ts';
@@ -63,7 +62,7 @@ async function credentialPart(deps: ScopeDeps, request: Request): Promise<string
     // Verified here (one key lookup), so the route's own verification is not the first.
     const caller = await verifyStorefrontJwt(deps, bearer);
     if (!caller) throw unauthorized('The JWT is not valid for this service.');
-    const sub = decodeJwt(bearer).sub;
+    const sub = (await joseLibrary()).decodeJwt(bearer).sub;
     return `jwt:${caller.id}:${typeof sub === 'string' ? digest(sub) : '-'}`;
   }
   // Anything else the route refuses; it still gets a scope of its own.
