@@ -11,6 +11,18 @@ const LOADED_ON_FIRST_USE = [
   'jose', // the first storefront JWT (46 modules)
 ];
 
+/** Our own modules a rare route loads on first use: the console's HTML pages (src/console/pages.ts). */
+const OWN_LOADED_ON_FIRST_USE = [
+  '/src/console/layout.ts',
+  '/src/console/explanations.ts',
+  '/src/console/sign-in-pages.ts',
+  '/src/console/tenant-pages.ts',
+  '/src/console/shopper-page.ts',
+  '/src/console/request-page.ts',
+  '/src/console/confirm-page.ts',
+  '/src/console/webhook-pages.ts',
+];
+
 /** The modules of src/server.ts's import graph (the entry point itself would start listening). */
 const SERVER_IMPORTS = [
   './src/runtime.ts',
@@ -31,5 +43,6 @@ console.log(JSON.stringify(Object.keys(require.cache)));`;
     const loaded = JSON.parse(out) as string[];
     expect(loaded.some((path) => path.endsWith('/src/runtime.ts'))).toBe(true); // the probe sees our modules
     for (const name of LOADED_ON_FIRST_USE) expect(loaded.filter((path) => path.includes(`/node_modules/${name}/`))).toEqual([]);
+    expect(loaded.filter((path) => OWN_LOADED_ON_FIRST_USE.some((own) => path.endsWith(own)))).toEqual([]);
   });
 });

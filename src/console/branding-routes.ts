@@ -11,7 +11,8 @@ import { visibleTenant, wrongAudience, type Viewer } from './access.ts';
 import { actionFlash, postedTenantForm } from './flash.ts';
 import { consoleHandler, SeeOther } from './handler.ts';
 import { BrandingBody, consoleOperation, HandleParams, RefQuery } from './route-schemas.ts';
-import { brandingFormOf, brandingPage, type BrandingForm } from './tenant-pages.ts';
+import { consolePages } from './pages.ts';
+import type { BrandingForm } from './tenant-pages.ts';
 
 const FIELDS: BrandingField[] = ['logoUrl', 'logoWidth', 'logoHeight', 'accentColor', 'supportContact'];
 
@@ -30,6 +31,7 @@ export function consoleBrandingRoutes(deps: AppDeps) {
         const viewer = await c.viewer();
         const { tenant, view } = await visibleTenant(deps, viewer, c.params.handle!);
         c.ctx.facts.tenantId = view.id;
+        const { brandingPage, brandingFormOf } = await consolePages();
         return brandingPage({
           session: viewer.session,
           requestId: c.requestId,
@@ -65,7 +67,14 @@ export function consoleBrandingRoutes(deps: AppDeps) {
           c.set.status = 400;
           c.ctx.facts.code = 'invalid_request';
           const form: BrandingForm = { values: fields, errors: Object.fromEntries(errors.map((e) => [e.field, e.message])) };
-          return brandingPage({ session: viewer.session, requestId: c.requestId, tenant: view, form, editable: true, flash: null });
+          return (await consolePages()).brandingPage({
+            session: viewer.session,
+            requestId: c.requestId,
+            tenant: view,
+            form,
+            editable: true,
+            flash: null,
+          });
         }
         const updated = await updateTenant(db, tenant.handle, changes);
         if (!updated) throw new SeeOther('/console/');

@@ -11,7 +11,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { encodeBase64urlNoPadding } from '@oslojs/encoding';
 import { normaliseEmail } from '../visitors/email.ts';
-import { shopperHref, webhooksHref } from './layout.ts';
+import { shopperHref, webhooksHref } from './hrefs.ts';
 
 const SEAL_PARAM = 'seal';
 const HANDLE = /^[a-z0-9][a-z0-9-]{0,62}$/;

@@ -4,7 +4,8 @@ import { html, readableTime, type Html } from '../http/html.ts';
 import { NOTE_MAX_CHARS, type Action } from './actions.ts';
 import { deviceName } from './device-names.ts';
 import type { SessionFacts } from './device-queries.ts';
-import { consolePage, hidden, shopperHref, webhooksHref } from './layout.ts';
+import { backHref } from './hrefs.ts';
+import { consolePage, hidden } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
 import type { ConsoleTenant } from './tenant-queries.ts';
 import type { DeliveryRow, Endpoint } from '../webhooks/endpoints.ts';
@@ -168,12 +169,6 @@ function describe(action: Action, tenant: ConsoleTenant, facts: ConfirmFacts): D
       };
     }
   }
-}
-
-/** Where "Cancel" (and the action, once done) leads: the shopper's page, else the tenant's. */
-export function backHref(tenant: ConsoleTenant, action: Action): string {
-  if (action.name.startsWith('webhook-')) return webhooksHref(tenant.handle);
-  return action.email ? shopperHref(tenant.handle, action.email) : `/console/tenants/${tenant.handle}`;
 }
 
 export function confirmActionPage(input: {

@@ -56,3 +56,9 @@ export async function firstUsesOfLinks(db: Db, linkIds: readonly string[]): Prom
     where l.id = any(${ids}::uuid[])`);
   return new Map(rows.map((row) => [row.link_id, row]));
 }
+
+/** The replay's link id (from its detail), to look up its first use. */
+export function replayedLinkId(event: { kind: string; detail: Record<string, unknown> | null }): string | null {
+  const linkId = event.kind === 'used_link_replayed' ? event.detail?.linkId : undefined;
+  return typeof linkId === 'string' ? linkId : null;
+}

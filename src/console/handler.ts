@@ -5,9 +5,8 @@ import { AppError, ERRORS, type ErrorCode } from '../errors.ts';
 import type { CookieJar, SetContext } from '../http/cookies.ts';
 import type { RouteContext } from '../route-context.ts';
 import { viewerOf, type Viewer } from './access.ts';
-import { errorPage } from './sign-in-pages.ts';
+import { consolePages } from './pages.ts';
 import { clearConsoleCookie, cookieValue, HINT_COOKIE, readConsoleSession, SESSION_COOKIE, type ConsoleSession } from './session.ts';
-import { reopenPage } from './sign-in-pages.ts';
 
 const HTML = 'text/html; charset=utf-8';
 
@@ -89,7 +88,7 @@ export function consoleHandler(deps: AppDeps, work: (c: ConsoleRequest) => Promi
           ) {
             // Arrived by a link from elsewhere: the Strict session cookie stayed behind. Reload the
             // same URL from here (same-origin), which carries it; no loop: that request is same-origin.
-            throw new Answer(reopenPage({ requestId: ctx.requestId, path: url.pathname + url.search }));
+            throw new Answer((await consolePages()).reopenPage({ requestId: ctx.requestId, path: url.pathname + url.search }));
           }
           if (request.method === 'GET') throw new SeeOther('/console/sign-in');
           throw new AppError('not_signed_in', { detail: 'Sign in to the console first.' });
@@ -112,7 +111,7 @@ export function consoleHandler(deps: AppDeps, work: (c: ConsoleRequest) => Promi
       set.status = error.status;
       Object.assign(set.headers, error.extra.headers ?? {});
       const signedIn = Boolean(session);
-      return errorPage({
+      return (await consolePages()).errorPage({
         requestId: ctx.requestId,
         code: error.code,
         title: TITLES[error.code] ?? ERRORS[error.code].title,

@@ -191,14 +191,6 @@ export function requestLink(requestId: string | null | undefined): Html {
   return html`<a href="/console/requests?id=${encodeURIComponent(requestId)}"><code>${requestId}</code></a>`;
 }
 
-export function shopperHref(handle: string, email: string): string {
-  return `/console/tenants/${handle}/shopper?email=${encodeURIComponent(email)}`;
-}
-
-export function webhooksHref(handle: string): string {
-  return `/console/tenants/${handle}/webhooks`;
-}
-
 export function hidden(fields: Record<string, string | null | undefined>): Html {
   return html`${Object.entries(fields)
     .filter(([, value]) => value !== null && value !== undefined)

@@ -26,18 +26,15 @@ import { findDelivery, tenantEndpoint } from '../webhooks/endpoints.ts';
 import { canEditGrants, canSeeTenant, visibleTenant, wrongAudience, NOT_YOURS, type Viewer } from './access.ts';
 import { authorizeAction, parseAction, performAction, type Action } from './actions.ts';
 import { arrivedFromElsewhere, confirmSealValid, pageOfConfirmation } from './confirm-links.ts';
-import { backHref, confirmActionPage, type ConfirmFacts } from './confirm-page.ts';
-import { firstUsesOfLinks, liveShopperSessions, shopperSession } from './device-queries.ts';
-import { replayedLinkId } from './replay-view.ts';
+import type { ConfirmFacts } from './confirm-page.ts';
+import { firstUsesOfLinks, liveShopperSessions, replayedLinkId, shopperSession } from './device-queries.ts';
+import { backHref } from './hrefs.ts';
 import { CONSOLE_HANDLE } from './console-tenant.ts';
 import { consoleHandler, SeeOther, type ConsoleRequest } from './handler.ts';
 import { operatorEmails } from './operators.ts';
-import { requestPage } from './request-page.ts';
 import { ActionBody, ConfirmBody, ConfirmQuery, consoleOperation, ExportBody, HandleParams, RefQuery } from './route-schemas.ts';
 import { actionFlash, postedTenantForm } from './flash.ts';
-import { shopperPage } from './shopper-page.ts';
-import { homePage, tenantPage } from './tenant-pages.ts';
-import { secretPage } from './webhook-pages.ts';
+import { consolePages } from './pages.ts';
 import { countOpenReports, outboxHealth, outboxProblems, shopperReports, tenantReports, type ConsoleTenant } from './tenant-queries.ts';
 
 function describeDone(kind: string, detail: Record<string, unknown>): { tone: 'ok' | 'warn'; message: string } | null {
@@ -158,7 +155,13 @@ export function consolePageRoutes(deps: AppDeps) {
             openReports: await countOpenReports(db, tenant.id),
           })),
         );
-        return homePage({ session: viewer.session, requestId: c.requestId, now: c.now, summaries, isAdmin: viewer.isAdmin });
+        return (await consolePages()).homePage({
+          session: viewer.session,
+          requestId: c.requestId,
+          now: c.now,
+          summaries,
+          isAdmin: viewer.isAdmin,
+        });
       }),
       { detail: consoleOperation('Console: home', ['not_signed_in'], { bare: SIGN_IN_FIRST }) },
     )
@@ -193,7 +196,16 @@ export function consolePageRoutes(deps: AppDeps) {
           tenantReports(db, view.id),
           flashFor(viewer, c.query.ref),
         ]);
-        return tenantPage({ session: viewer.session, requestId: c.requestId, now: c.now, tenant: view, health, problems, reports, flash });
+        return (await consolePages()).tenantPage({
+          session: viewer.session,
+          requestId: c.requestId,
+          now: c.now,
+          tenant: view,
+          health,
+          problems,
+          reports,
+          flash,
+        });
       }),
       {
         params: HandleParams,
@@ -233,7 +245,7 @@ export function consolePageRoutes(deps: AppDeps) {
           db,
           events.map(replayedLinkId).filter((id): id is string => id !== null),
         );
-        return shopperPage({
+        return (await consolePages()).shopperPage({
           firstUses,
           session: viewer.session,
           requestId: c.requestId,
@@ -317,7 +329,7 @@ export function consolePageRoutes(deps: AppDeps) {
         // Values not chosen by this session's console pages are not offered for one-click confirmation.
         if (!confirmSealValid(viewer.session.csrfToken, view.handle, c.query)) throw new SeeOther(backHref(view, action));
         const facts = await confirmFacts(view, action, c.now);
-        return confirmActionPage({ session: viewer.session, requestId: c.requestId, tenant: view, action, facts });
+        return (await consolePages()).confirmActionPage({ session: viewer.session, requestId: c.requestId, tenant: view, action, facts });
       }),
       {
         params: HandleParams,
@@ -333,7 +345,7 @@ export function consolePageRoutes(deps: AppDeps) {
         // A console form with typed values (a new grant): checked like every console form.
         const { viewer, view, action } = await postedAction(c, typeof c.body.action === 'string' ? c.body.action : '');
         const facts = await confirmFacts(view, action, c.now);
-        return confirmActionPage({ session: viewer.session, requestId: c.requestId, tenant: view, action, facts });
+        return (await consolePages()).confirmActionPage({ session: viewer.session, requestId: c.requestId, tenant: view, action, facts });
       }),
       {
         params: HandleParams,
@@ -354,7 +366,13 @@ export function consolePageRoutes(deps: AppDeps) {
         const result = await performAction(deps, c.request, viewer, tenant, action);
         // A new secret is shown in this answer only: a redirect would have to carry or keep it.
         if (result?.rotatedSecret)
-          return secretPage({ session: viewer.session, requestId: c.requestId, tenant: view, kind: 'rotated', ...result.rotatedSecret });
+          return (await consolePages()).secretPage({
+            session: viewer.session,
+            requestId: c.requestId,
+            tenant: view,
+            kind: 'rotated',
+            ...result.rotatedSecret,
+          });
         const back = backHref(view, action);
         throw new SeeOther(`${back}${back.includes('?') ? '&' : '?'}ref=${encodeURIComponent(c.requestId)}`);
       }),
@@ -390,7 +408,7 @@ export function consolePageRoutes(deps: AppDeps) {
         const viewer = await c.viewer();
         const query = (c.query.id ?? '').trim();
         if (!query)
-          return requestPage({
+          return (await consolePages()).requestPage({
             session: viewer.session,
             requestId: c.requestId,
             now: c.now,
@@ -417,7 +435,7 @@ export function consolePageRoutes(deps: AppDeps) {
           db,
           (found?.securityEvents ?? []).map(replayedLinkId).filter((id): id is string => id !== null),
         );
-        return requestPage({
+        return (await consolePages()).requestPage({
           firstUses,
           session: viewer.session,
           requestId: c.requestId,

@@ -6,12 +6,6 @@ import { deviceHtml, deviceName } from './device-names.ts';
 import type { FirstUse } from './device-queries.ts';
 import { requestLink, when } from './layout.ts';
 
-/** The replay's link id (from its detail), to look up its first use. */
-export function replayedLinkId(event: { kind: string; detail: Record<string, unknown> | null }): string | null {
-  const linkId = event.kind === 'used_link_replayed' ? event.detail?.linkId : undefined;
-  return typeof linkId === 'string' ? linkId : null;
-}
-
 /**
  * The rows a replay adds to its event's facts. `sessionHref`: where the session that used the link
  * is shown (the shopper page, at that session), or null when the page cannot link there.

@@ -2,10 +2,11 @@
 // request-lookup.ts, the same answer as GET /v2/operator/requests/{id}), for the operator's tenants.
 import { html, type Html } from '../http/html.ts';
 import { deviceHtml } from './device-names.ts';
-import type { FirstUse } from './device-queries.ts';
+import { replayedLinkId, type FirstUse } from './device-queries.ts';
 import { explainRequest, type Lookup } from './explanations.ts';
-import { firstUseFacts, replayedLinkId } from './replay-view.ts';
-import { badge, consolePage, requestLink, shopperHref, when, type Tone } from './layout.ts';
+import { firstUseFacts } from './replay-view.ts';
+import { shopperHref } from './hrefs.ts';
+import { badge, consolePage, requestLink, when, type Tone } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
 import { requestLookupForm } from './tenant-pages.ts';
 

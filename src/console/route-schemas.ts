@@ -8,7 +8,12 @@ import { type TSchema, t } from 'elysia';
 import type { ErrorCode } from '../errors.ts';
 import { operation, PUBLIC, Text } from '../openapi/schemas.ts';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/events.ts';
-import { ALL_EVENTS_FIELD, eventField } from './webhook-pages.ts';
+
+/** The form field of an event type's checkbox (a form keeps one value per name). */
+export function eventField(type: string): string {
+  return `event.${type}`;
+}
+export const ALL_EVENTS_FIELD = eventField('*');
 
 const field = (description?: string) => t.Optional(Text(description ? { description } : {}));
 

@@ -34,7 +34,8 @@ import {
   setHintCookie,
   HINT_COOKIE,
 } from './session.ts';
-import { checkEmailPage, confirmPage, cookieBlockedPage, linkProblemPage, signInPage, type SignInNotice } from './sign-in-pages.ts';
+import { consolePages } from './pages.ts';
+import type { SignInNotice } from './sign-in-pages.ts';
 
 const CHECK_SECONDS = 3600;
 const NOTICES = new Set(['signed-out', 'idle', 'absolute']);
@@ -53,17 +54,25 @@ export function consoleSignInRoutes(deps: AppDeps) {
   }
 
   /** A bad link's page: 409 used (the replay is recorded by confirmLink), 410 expired, 400 invalid. */
-  function badLink(c: ConsoleRequest, state: BadLink): string {
+  async function badLink(c: ConsoleRequest, state: BadLink): Promise<string> {
     if (state.kind === 'used') {
       c.set.status = 409;
-      return linkProblemPage({ requestId: c.requestId, code: 'used_magic_link', at: { at: state.usedAt, now: c.now } });
+      return (await consolePages()).linkProblemPage({
+        requestId: c.requestId,
+        code: 'used_magic_link',
+        at: { at: state.usedAt, now: c.now },
+      });
     }
     if (state.kind === 'expired') {
       c.set.status = 410;
-      return linkProblemPage({ requestId: c.requestId, code: 'expired_magic_link', at: { at: state.expiredAt, now: c.now } });
+      return (await consolePages()).linkProblemPage({
+        requestId: c.requestId,
+        code: 'expired_magic_link',
+        at: { at: state.expiredAt, now: c.now },
+      });
     }
     c.set.status = 400;
-    return linkProblemPage({ requestId: c.requestId, code: 'invalid_magic_link' });
+    return (await consolePages()).linkProblemPage({ requestId: c.requestId, code: 'invalid_magic_link' });
   }
 
   /**
@@ -102,7 +111,7 @@ export function consoleSignInRoutes(deps: AppDeps) {
           if (current.kind === 'ended') clearConsoleCookie(c.jar, SESSION_COOKIE);
           const notice = NOTICES.has(c.query.notice ?? '') ? (c.query.notice as SignInNotice) : null;
           const lifetimes = { idleSeconds: config.consoleIdleSeconds, sessionSeconds: config.consoleSessionSeconds };
-          return signInPage({ requestId: c.requestId, csrf: checkToken(c), notice, lifetimes });
+          return (await consolePages()).signInPage({ requestId: c.requestId, csrf: checkToken(c), notice, lifetimes });
         }),
         {
           query: t.Object({ notice: t.Optional(Text({ description: 'Why the operator is here again: signed-out, idle or absolute.' })) }),
@@ -117,7 +126,7 @@ export function consoleSignInRoutes(deps: AppDeps) {
           if (!expected) {
             c.set.status = 400;
             c.ctx.facts.code = 'cookie_blocked';
-            return signInPage({
+            return (await consolePages()).signInPage({
               requestId: c.requestId,
               csrf: checkToken(c, true),
               error: 'Your browser blocked the console’s cookie. Allow cookies for this site, then try again.',
@@ -128,7 +137,7 @@ export function consoleSignInRoutes(deps: AppDeps) {
           if (!email) {
             c.set.status = 400;
             c.ctx.facts.code = 'invalid_email';
-            return signInPage({
+            return (await consolePages()).signInPage({
               requestId: c.requestId,
               csrf: expected,
               email: typeof c.body.email === 'string' ? c.body.email.slice(0, 254) : '',
@@ -185,7 +194,7 @@ export function consoleSignInRoutes(deps: AppDeps) {
         consoleHandler(deps, async (c) => {
           const tenant = await findConsoleTenant(db);
           const ttl = tenant?.magicLinkTtlSeconds ?? config.magicLinkTtlSeconds;
-          return checkEmailPage({ requestId: c.requestId, validity: humanDuration(ttl) });
+          return (await consolePages()).checkEmailPage({ requestId: c.requestId, validity: humanDuration(ttl) });
         }),
         { detail: consoleOperation('Console: check your email', []) },
       )
@@ -196,7 +205,11 @@ export function consoleSignInRoutes(deps: AppDeps) {
           const outcome = await confirm(c);
           if (outcome.kind === 'held') throw new SeeOther('/console/');
           if (outcome.kind !== 'valid') return badLink(c, outcome.kind === 'bad' ? outcome.state : { kind: 'invalid' });
-          return confirmPage({ requestId: c.requestId, action: `${CONSOLE_LINK_PATH}${c.params.token}`, csrf: checkToken(c) });
+          return (await consolePages()).confirmPage({
+            requestId: c.requestId,
+            action: `${CONSOLE_LINK_PATH}${c.params.token}`,
+            csrf: checkToken(c),
+          });
         }),
         {
           params: TokenParams,
@@ -220,7 +233,7 @@ export function consoleSignInRoutes(deps: AppDeps) {
                 // The link stays unused, so it works once cookies are allowed.
                 c.set.status = 400;
                 c.ctx.facts.code = 'cookie_blocked';
-                return cookieBlockedPage({ requestId: c.requestId, action, csrf: checkToken(c, true) });
+                return (await consolePages()).cookieBlockedPage({ requestId: c.requestId, action, csrf: checkToken(c, true) });
               }
               assertCsrfToken(c.body.csrf, expected);
               operator = await findOperatorByEmail(db, link.email);

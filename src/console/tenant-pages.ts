@@ -3,7 +3,8 @@
 import { html, type Html } from '../http/html.ts';
 import { LOGO_MAX_HEIGHT, LOGO_MAX_WIDTH, type BrandingField, type TenantBranding } from '../tenants/branding.ts';
 import { confirmHref } from './confirm-links.ts';
-import { badge, consolePage, handledFacts, hidden, relative, requestLink, shopperHref, when, type Tone } from './layout.ts';
+import { shopperHref } from './hrefs.ts';
+import { badge, consolePage, handledFacts, hidden, relative, requestLink, when, type Tone } from './layout.ts';
 import type { ConsoleSession } from './session.ts';
 import type { ConsoleTenant, OutboxHealth, OutboxProblemRow, ReportRow } from './tenant-queries.ts';
 

@@ -5,7 +5,9 @@ import { html, type Html } from '../http/html.ts';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/events.ts';
 import type { DeliveryRow, EndpointWithHealth } from '../webhooks/endpoints.ts';
 import { confirmHref } from './confirm-links.ts';
-import { badge, consolePage, hidden, requestLink, webhooksHref, when, type Tone } from './layout.ts';
+import { webhooksHref } from './hrefs.ts';
+import { badge, consolePage, hidden, requestLink, when, type Tone } from './layout.ts';
+import { ALL_EVENTS_FIELD, eventField } from './route-schemas.ts';
 import type { ConsoleSession } from './session.ts';
 import { flashBox, type Flash } from './tenant-pages.ts';
 import type { ConsoleTenant } from './tenant-queries.ts';
@@ -20,12 +22,6 @@ const EVENT_WORDS: Record<(typeof WEBHOOK_EVENT_TYPES)[number], string> = {
   'grant.changed': 'a grant was created, changed or deleted',
   'visitor.deleted': 'a shopper was erased (on their request or the storefront’s)',
 };
-
-/** The form field of an event type's checkbox (a form keeps one value per name). */
-export function eventField(type: string): string {
-  return `event.${type}`;
-}
-export const ALL_EVENTS_FIELD = eventField('*');
 
 /** The add form as typed (kept after a refusal) and what was refused, by field. */
 export type WebhookForm = {

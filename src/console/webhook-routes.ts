@@ -18,10 +18,11 @@ import {
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/events.ts';
 import { visibleTenant, wrongAudience, type Viewer } from './access.ts';
 import { consoleHandler, type ConsoleRequest } from './handler.ts';
-import { consoleOperation, HandleParams, RefQuery, WebhookAddBody } from './route-schemas.ts';
+import { consolePages } from './pages.ts';
+import { ALL_EVENTS_FIELD, consoleOperation, eventField, HandleParams, RefQuery, WebhookAddBody } from './route-schemas.ts';
 import { actionFlash, postedTenantForm } from './flash.ts';
 import type { Flash } from './tenant-pages.ts';
-import { ALL_EVENTS_FIELD, EMPTY_WEBHOOK_FORM, eventField, secretPage, webhooksPage, type WebhookForm } from './webhook-pages.ts';
+import type { WebhookForm } from './webhook-pages.ts';
 
 /** The dead letters the page lists (newest first). */
 const DEAD_SHOWN = 50;
@@ -66,7 +67,7 @@ export function consoleWebhookRoutes(deps: AppDeps) {
       tenantEndpointsWithHealth(db, view.id),
       listDeliveries(db, { tenantId: view.id, deadOnly: true, limit: DEAD_SHOWN }),
     ]);
-    return webhooksPage({
+    return (await consolePages()).webhooksPage({
       session: viewer.session,
       requestId: c.requestId,
       now: c.now,
@@ -85,7 +86,7 @@ export function consoleWebhookRoutes(deps: AppDeps) {
       '/console/tenants/:handle/webhooks',
       consoleHandler(deps, async (c) => {
         const viewer = await c.viewer();
-        return page(c, viewer, EMPTY_WEBHOOK_FORM, await flashFor(viewer, c.query.ref));
+        return page(c, viewer, (await consolePages()).EMPTY_WEBHOOK_FORM, await flashFor(viewer, c.query.ref));
       }),
       {
         params: HandleParams,
@@ -142,7 +143,7 @@ export function consoleWebhookRoutes(deps: AppDeps) {
           at: c.now,
           detail: { endpointId: created.id, url: created.url, events: created.events, includeEmail: created.includeEmail },
         });
-        return secretPage({
+        return (await consolePages()).secretPage({
           session: viewer.session,
           requestId: c.requestId,
           tenant: view,
