@@ -7,15 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { visitorCommand } from '../src/cli/visitor-commands.ts';
 import { upsertOperator } from '../src/console/operators.ts';
 import { recordAudit } from '../src/audit/audit.ts';
-import { insertJwtKey, newKid } from '../src/credentials/jwt-keys.ts';
 import { createPat } from '../src/credentials/pats.ts';
-import { seal } from '../src/tokens/sealed.ts';
-import { SignJWT } from 'jose';
 import { Raw, sql } from '../src/db/sql.ts';
 import { PENDING_COOKIE } from '../src/sessions/sessions.ts';
 import { ConsoleClient } from './console-client.ts';
 import { SoftAuthenticator } from './support/authenticator.ts';
 import { CookieJar, Harness, SERVICE_HOST } from './support/harness.ts';
+import { storefrontJwtKey } from './support/storefront-jwt.ts';
 
 let h: Harness;
 let storefront: string;
@@ -292,19 +290,7 @@ describe('a buyer who used every feature, exported and erased', () => {
 
 describe('DELETE /v2/access/visitors with a storefront JWT', () => {
   async function jwt(scope: string): Promise<string> {
-    const secret = 'erasure-jwt-secret-0123456789-abcdefghijklmnop';
-    const kid = newKid();
-    await insertJwtKey(h.db, {
-      kid,
-      tenantId: h.gharart.id,
-      alg: 'HS256',
-      publicJwk: null,
-      secretSealed: await seal(h.deps.keys, 'credential', secret, kid),
-    });
-    const now = Math.floor(h.clock.now().getTime() / 1000);
-    return new SignJWT({ aud: 'visitor-access', iat: now, exp: now + 300, scope })
-      .setProtectedHeader({ alg: 'HS256', kid, typ: 'JWT' })
-      .sign(new TextEncoder().encode(secret));
+    return (await storefrontJwtKey(h, h.gharart.id)).jwt(scope);
   }
 
   it('erases with the visitor:delete scope (audited as the key), refuses without it (403 insufficient_scope)', async () => {

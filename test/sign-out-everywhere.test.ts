@@ -4,15 +4,13 @@
 // this instance, each ends with a `session.revoked` webhook, the call is audited, and nothing of
 // another storefront or another shopper changes.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { SignJWT } from 'jose';
 import { upsertGrant } from '../src/access/grants.ts';
-import { insertJwtKey, newKid } from '../src/credentials/jwt-keys.ts';
 import { createPat } from '../src/credentials/pats.ts';
 import { sql } from '../src/db/sql.ts';
-import { seal } from '../src/tokens/sealed.ts';
 import { insertEndpoint } from '../src/webhooks/queries.ts';
 import { SoftAuthenticator } from './support/authenticator.ts';
 import { CookieJar, Harness, SERVICE_HOST } from './support/harness.ts';
+import { storefrontJwtKey } from './support/storefront-jwt.ts';
 
 let h: Harness;
 let pat: string;
@@ -188,26 +186,15 @@ describe('POST /v2/access/visitors/sign-out', () => {
   });
 
   it('takes a storefront JWT with access:write', async () => {
-    const kid = newKid();
-    const secret = 'storefront-jwt-secret-0123456789abcdef';
-    await insertJwtKey(h.db, {
-      kid,
-      tenantId: h.gharart.id,
-      alg: 'HS256',
-      publicJwk: null,
-      secretSealed: await seal(h.deps.keys, 'credential', secret, kid),
-    });
-    const now = Math.floor(h.clock.now().getTime() / 1000);
-    const jwt = await new SignJWT({ aud: 'visitor-access', iat: now, exp: now + 300, scope: 'access:write' })
-      .setProtectedHeader({ alg: 'HS256', kid, typ: 'JWT' })
-      .sign(new TextEncoder().encode(secret));
+    const key = await storefrontJwtKey(h, h.gharart.id);
+    const jwt = await key.jwt('access:write');
     const jar = (await h.signIn('jwt-signed-out@example.com')).jar;
     const response = await signOut('jwt-signed-out@example.com', jwt);
     expect(await response.json()).toEqual({ revoked: 1 });
     expect((await h.fetch('/v2/visitor/me', { jar })).status).toBe(401);
     const audit = await h.db.one<{ actor: string }>(sql`
       select actor from audit_events where request_id = ${response.headers.get('x-request-id')}`);
-    expect(audit!.actor).toBe(`jwt:${kid}`);
+    expect(audit!.actor).toBe(`jwt:${key.kid}`);
   });
 
   it('accepts an Idempotency-Key: the same key answers the stored result without ending anything again', async () => {

@@ -1,14 +1,12 @@
 // Support reports, content reports, operator escalations and the request-id lookup, black-box
 // through the real app on a real database.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { SignJWT } from 'jose';
-import { insertJwtKey, newKid } from '../src/credentials/jwt-keys.ts';
 import { createPat } from '../src/credentials/pats.ts';
 import { sql } from '../src/db/sql.ts';
 import { setOverride } from '../src/limits/policies.ts';
-import { seal } from '../src/tokens/sealed.ts';
 import { CookieJar, Harness, SERVICE_HOST } from './support/harness.ts';
 import { insertTestTenant } from './support/tenants.ts';
+import { storefrontJwtKey } from './support/storefront-jwt.ts';
 
 let h: Harness;
 let operator: { id: string; token: string };
@@ -16,8 +14,6 @@ let readOnly: string;
 let escalateOnly: string;
 let tenantPat: string;
 let storefrontJwt: () => Promise<string>;
-
-const HS_SECRET = 'storefront-shared-secret-0123456789-abcdefghij';
 
 beforeAll(async () => {
   h = await Harness.start();
@@ -32,20 +28,8 @@ beforeAll(async () => {
       scopes: ['access:read', 'access:write', 'visitor:write', 'support:read'],
     })
   ).token;
-  const kid = newKid();
-  await insertJwtKey(h.db, {
-    kid,
-    tenantId: h.gharart.id,
-    alg: 'HS256',
-    publicJwk: null,
-    secretSealed: await seal(h.deps.keys, 'credential', HS_SECRET, kid),
-  });
-  storefrontJwt = () =>
-    new SignJWT({ scope: 'access:read support:read' })
-      .setProtectedHeader({ alg: 'HS256', kid })
-      .setAudience('visitor-access')
-      .setExpirationTime(Math.floor(h.clock.now().getTime() / 1000) + 300)
-      .sign(new TextEncoder().encode(HS_SECRET));
+  const key = await storefrontJwtKey(h, h.gharart.id);
+  storefrontJwt = () => key.jwt('access:read support:read');
 });
 afterAll(() => h.close());
 

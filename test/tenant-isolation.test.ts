@@ -2,15 +2,13 @@
 // the console (also when both storefronts have rows under the same request id), and a storefront's
 // server credential (PAT or JWT) or a shopper's session works only on its own storefront's host.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { SignJWT } from 'jose';
 import { upsertGrant } from '../src/access/grants.ts';
 import { upsertOperator } from '../src/console/operators.ts';
-import { insertJwtKey, newKid } from '../src/credentials/jwt-keys.ts';
 import { createPat } from '../src/credentials/pats.ts';
 import { sql } from '../src/db/sql.ts';
-import { seal } from '../src/tokens/sealed.ts';
 import { ConsoleClient } from './console-client.ts';
 import { Harness, SERVICE_HOST } from './support/harness.ts';
+import { storefrontJwtKey } from './support/storefront-jwt.ts';
 
 let h: Harness;
 let admin: ConsoleClient;
@@ -162,7 +160,6 @@ describe('a storefront’s credential works only on its own host', () => {
   // gharart's edge host is `localhost`, other's is `other.test`; SERVICE_HOST belongs to nobody.
   const GHARART_HOST = 'localhost';
   const OTHER_HOST = 'other.test';
-  const HS_SECRET = 'other-shared-secret-0123456789-abcdefghijklmn';
   let otherPat: string;
   let otherJwt: () => Promise<string>;
 
@@ -170,20 +167,8 @@ describe('a storefront’s credential works only on its own host', () => {
     otherPat = (
       await createPat(h.db, { tenantId: h.other.id, name: 'other-server', scopes: ['access:read', 'access:write', 'visitor:write'] })
     ).token;
-    const kid = newKid();
-    await insertJwtKey(h.db, {
-      kid,
-      tenantId: h.other.id,
-      alg: 'HS256',
-      publicJwk: null,
-      secretSealed: await seal(h.deps.keys, 'credential', HS_SECRET, kid),
-    });
-    otherJwt = () =>
-      new SignJWT({ scope: 'access:read access:write visitor:write' })
-        .setProtectedHeader({ alg: 'HS256', kid })
-        .setAudience('visitor-access')
-        .setExpirationTime(Math.floor(h.clock.now().getTime() / 1000) + 300)
-        .sign(new TextEncoder().encode(HS_SECRET));
+    const key = await storefrontJwtKey(h, h.other.id);
+    otherJwt = () => key.jwt('access:read access:write visitor:write');
     await upsertGrant(
       h.db,
       h.other.id,

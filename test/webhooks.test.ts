@@ -3,17 +3,15 @@
 // every signature with the `standardwebhooks` library. Host names the tests make up resolve
 // through the runtime's resolver hook, so the SSRF re-check at delivery can be shown to bite.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'bun:test';
-import { SignJWT } from 'jose';
 import { Webhook } from 'standardwebhooks';
 import { createPat } from '../src/credentials/pats.ts';
-import { insertJwtKey, newKid } from '../src/credentials/jwt-keys.ts';
 import { sql } from '../src/db/sql.ts';
-import { seal } from '../src/tokens/sealed.ts';
 import { nodeHttpTransport } from '../src/webhooks/transport.ts';
 import { checkWebhookUrl, isForbiddenAddress } from '../src/webhooks/url-policy.ts';
 import { retryDelaySeconds, WebhookWorker } from '../src/webhooks/worker.ts';
 import { countingDb } from './support/database.ts';
 import { CookieJar, Harness } from './support/harness.ts';
+import { storefrontJwtKey } from './support/storefront-jwt.ts';
 
 type Received = {
   path: string;
@@ -177,19 +175,7 @@ describe('webhook endpoints API', () => {
     const listed = await h.fetch('/v2/webhooks/endpoints', { ...SERVICE, headers: bearer(noRead) });
     expect(listed.status).toBe(403);
 
-    const secret = 'webhooks-jwt-secret-0123456789-abcdefghijklmnop';
-    const kid = newKid();
-    await insertJwtKey(h.db, {
-      kid,
-      tenantId: h.gharart.id,
-      alg: 'HS256',
-      publicJwk: null,
-      secretSealed: await seal(h.deps.keys, 'credential', secret, kid),
-    });
-    const now = Math.floor(h.clock.now().getTime() / 1000);
-    const jwt = await new SignJWT({ aud: 'visitor-access', iat: now, exp: now + 300, scope: 'webhooks:write webhooks:read' })
-      .setProtectedHeader({ alg: 'HS256', kid, typ: 'JWT' })
-      .sign(new TextEncoder().encode(secret));
+    const jwt = await (await storefrontJwtKey(h, h.gharart.id)).jwt('webhooks:write webhooks:read');
     expect((await register({ url: receiver.url('/jwt'), events: ['*'] }, jwt)).status).toBe(201);
     const viaJwt = await h.fetch('/v2/webhooks/endpoints', { ...SERVICE, headers: bearer(jwt) });
     expect(((await viaJwt.json()) as { items: unknown[] }).items).toHaveLength(1);
