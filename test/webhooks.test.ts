@@ -93,6 +93,16 @@ function bearer(token: string) {
   return { authorization: `Bearer ${token}` };
 }
 
+/** Grants `resource` to `email` through the API (each one a grant.changed event). */
+async function putGrant(email: string, resource: string): Promise<void> {
+  const response = await h.json(
+    '/v2/access/grants',
+    { email, resource, kind: 'content' },
+    { ...SERVICE, method: 'PUT', headers: bearer(writer) },
+  );
+  expect(response.status).toBe(201);
+}
+
 async function register(body: Record<string, unknown>, token = writer) {
   const response = await h.json('/v2/webhooks/endpoints', body, { ...SERVICE, headers: bearer(token) });
   return {
@@ -354,14 +364,7 @@ describe('webhook delivery', () => {
       return new Response(null, { status: 204 });
     });
     const { body: endpoint } = await register({ url: receiver.url('/burst'), events: ['grant.changed'] });
-    for (let i = 0; i < 48; i++) {
-      const response = await h.json(
-        '/v2/access/grants',
-        { email: `burst-${i}@example.com`, resource: '/content/x/*', kind: 'content' },
-        { ...SERVICE, method: 'PUT', headers: bearer(writer) },
-      );
-      expect(response.status).toBe(201);
-    }
+    for (let i = 0; i < 48; i++) await putGrant(`burst-${i}@example.com`, '/content/x/*');
     const counter = { queries: 0 };
     const worker = new WebhookWorker({
       db: countingDb(h.db, counter),
@@ -391,14 +394,7 @@ describe('webhook delivery', () => {
     });
     receiver.behaviour.set('/ahead', () => held.then(() => new Response(null, { status: 204 })));
     const { body: endpoint } = await register({ url: receiver.url('/ahead'), events: ['grant.changed'] });
-    for (let i = 0; i < 20; i++) {
-      const response = await h.json(
-        '/v2/access/grants',
-        { email: `ahead-${i}@example.com`, resource: '/content/a/*', kind: 'content' },
-        { ...SERVICE, method: 'PUT', headers: bearer(writer) },
-      );
-      expect(response.status).toBe(201);
-    }
+    for (let i = 0; i < 20; i++) await putGrant(`ahead-${i}@example.com`, '/content/a/*');
     const worker = new WebhookWorker({
       db: h.db,
       keys: h.runtime.deps.keys,
@@ -500,12 +496,7 @@ describe('webhook delivery', () => {
   it('sends the deliveries to an endpoint over a connection kept alive, not a new one each', async () => {
     const { body: endpoint } = await register({ url: receiver.url('/kept-alive'), events: ['grant.changed'] });
     for (let i = 0; i < 3; i++) {
-      const response = await h.json(
-        '/v2/access/grants',
-        { email: `kept-${i}@example.com`, resource: '/content/k/*', kind: 'content' },
-        { ...SERVICE, method: 'PUT', headers: bearer(writer) },
-      );
-      expect(response.status).toBe(201);
+      await putGrant(`kept-${i}@example.com`, '/content/k/*');
       expect(await deliver()).toBe(1);
     }
     expect((await deliveriesOf(endpoint.id)).map((row) => row.status)).toEqual(['delivered', 'delivered', 'delivered']);
