@@ -8,7 +8,7 @@ import { createPat } from '../src/credentials/pats.ts';
 import { sql } from '../src/db/sql.ts';
 import { nodeHttpTransport } from '../src/webhooks/transport.ts';
 import { checkWebhookUrl, isForbiddenAddress } from '../src/webhooks/url-policy.ts';
-import { retryDelaySeconds, WebhookWorker } from '../src/webhooks/worker.ts';
+import { retryDelaySeconds, WebhookWorker, type WebhookWorkerOptions } from '../src/webhooks/worker.ts';
 import { countingDb } from './support/database.ts';
 import { CookieJar, Harness } from './support/harness.ts';
 import { storefrontJwtKey } from './support/storefront-jwt.ts';
@@ -91,6 +91,18 @@ beforeEach(async () => {
 
 function bearer(token: string) {
   return { authorization: `Bearer ${token}` };
+}
+
+/** A worker of the test's own on the harness's database, keys, clock and URL policy. */
+function ownWorker(options: Partial<WebhookWorkerOptions>): WebhookWorker {
+  return new WebhookWorker({
+    db: h.db,
+    keys: h.runtime.deps.keys,
+    clock: h.clock,
+    logger: h.runtime.deps.logger,
+    urlPolicy: h.runtime.deps.webhookUrlPolicy,
+    ...options,
+  });
 }
 
 /** Grants `resource` to `email` through the API (each one a grant.changed event). */
@@ -366,16 +378,7 @@ describe('webhook delivery', () => {
     const { body: endpoint } = await register({ url: receiver.url('/burst'), events: ['grant.changed'] });
     for (let i = 0; i < 48; i++) await putGrant(`burst-${i}@example.com`, '/content/x/*');
     const counter = { queries: 0 };
-    const worker = new WebhookWorker({
-      db: countingDb(h.db, counter),
-      keys: h.runtime.deps.keys,
-      clock: h.clock,
-      logger: h.runtime.deps.logger,
-      urlPolicy: h.runtime.deps.webhookUrlPolicy,
-      perEndpoint: 8,
-      pollMs: 60_000,
-      sweepMs: 3_600_000,
-    });
+    const worker = ownWorker({ db: countingDb(h.db, counter), perEndpoint: 8, pollMs: 60_000, sweepMs: 3_600_000 });
     worker.start();
     for (let waited = 0; receiver.at('/burst').length < 48 && waited < 10_000; waited += 10) await Bun.sleep(10);
     await worker.stop();
@@ -395,16 +398,7 @@ describe('webhook delivery', () => {
     receiver.behaviour.set('/ahead', () => held.then(() => new Response(null, { status: 204 })));
     const { body: endpoint } = await register({ url: receiver.url('/ahead'), events: ['grant.changed'] });
     for (let i = 0; i < 20; i++) await putGrant(`ahead-${i}@example.com`, '/content/a/*');
-    const worker = new WebhookWorker({
-      db: h.db,
-      keys: h.runtime.deps.keys,
-      clock: h.clock,
-      logger: h.runtime.deps.logger,
-      urlPolicy: h.runtime.deps.webhookUrlPolicy,
-      perEndpoint: 4,
-      pollMs: 60_000,
-      sweepMs: 3_600_000,
-    });
+    const worker = ownWorker({ perEndpoint: 4, pollMs: 60_000, sweepMs: 3_600_000 });
     worker.start();
     for (let waited = 0; receiver.at('/ahead').length < 4 && waited < 10_000; waited += 10) await Bun.sleep(10);
     const claimed = async () => (await deliveriesOf(endpoint.id)).filter((row) => row.status === 'sending').length;
@@ -510,14 +504,7 @@ describe('webhook delivery', () => {
     const byName = await grantEvent(receiver.url('/node-by-name', 'localhost'));
     const moved = await grantEvent(receiver.url('/node-moved'));
     const before = localhostLookups.count;
-    const worker = new WebhookWorker({
-      db: h.db,
-      keys: h.runtime.deps.keys,
-      clock: h.clock,
-      logger: h.runtime.deps.logger,
-      urlPolicy: h.runtime.deps.webhookUrlPolicy,
-      transport: nodeHttpTransport(),
-    });
+    const worker = ownWorker({ transport: nodeHttpTransport() });
     expect(await worker.tick()).toBe(3); // the second grant goes to both endpoints
     const received = receiver.at('/node-by-name');
     expect(received).toHaveLength(2);
