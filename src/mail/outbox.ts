@@ -201,9 +201,8 @@ export class MailOutbox {
   }
 
   /**
-   * Decrypts a claim's payloads together, so that its sends start in one event-loop turn: Web
-   * Crypto finishes each decryption in a turn of its own, and outcomes settled in the same turn
-   * are recorded by one statement (record()).
+   * Decrypts a claim's payloads together, before any of its sends starts, so that its sends start
+   * in one event-loop turn: outcomes settled in the same turn are recorded by one statement (record()).
    */
   private open(rows: ClaimedRow[]): Promise<unknown[]> {
     return Promise.all(rows.map((row) => (row.payload ? unseal<unknown>(this.options.keys, 'outbox', row.payload, row.message_id) : null)));
