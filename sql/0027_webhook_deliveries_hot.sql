@@ -9,7 +9,7 @@
 alter table webhook_deliveries add column lease_until timestamptz;
 -- in-flight rows: their lease's end was next_attempt_at, which they keep
 update webhook_deliveries set lease_until = next_attempt_at where status = 'sending';
-alter table webhook_deliveries set (fillfactor = 80);
+alter table webhook_deliveries set (fillfactor = 50);
 drop index webhook_deliveries_due_idx;
 create index webhook_deliveries_due_idx on webhook_deliveries (next_attempt_at) where delivered_at is null and dead_at is null;
 drop index webhook_deliveries_dead_idx;

@@ -99,15 +99,25 @@ function dueAt(now: Date): Query {
 export function claimDeliveries(
   db: Db,
   now: Date,
-  options: { limit: number; perEndpoint: number; leaseSeconds: number; busy: ReadonlyMap<string, number> },
+  options: {
+    limit: number;
+    perEndpoint: number;
+    leaseSeconds: number;
+    busy: ReadonlyMap<string, number>;
+    /** Successes recorded by the same statement (markDelivered's), so a claim and a group of successes cost one round trip. */
+    delivered?: readonly DeliveredOutcome[];
+  },
 ): Promise<ClaimedDelivery[]> {
   const busyIds = [...options.busy.keys()];
   const busyCounts = [...options.busy.values()];
+  const delivered = options.delivered ?? [];
+  const deliveredIds = delivered.map((o) => o.id);
   return db.many<ClaimedDelivery>(sql`
-    with due as (
+    with ${delivered.length ? sql`recorded as (${markDeliveredStatement(delivered, now)}),` : sql``}
+    due as (
       select id, endpoint_id, next_attempt_at
       from webhook_deliveries
-      where ${dueAt(now)}
+      where ${dueAt(now)} and id <> all(${deliveredIds}::uuid[])
       order by next_attempt_at
       limit ${options.limit * 4}
     ),
@@ -135,13 +145,19 @@ export function claimDeliveries(
               e.url, e.secret_sealed, e.previous_secret_sealed, e.previous_secret_expires_at`);
 }
 
+export type DeliveredOutcome = { id: string; status: number };
+
 /** Several deliveries' success in one statement (the worker groups those that finish together). */
-export async function markDelivered(db: Db, outcomes: { id: string; status: number }[], now: Date): Promise<void> {
-  await db.many(sql`
+export async function markDelivered(db: Db, outcomes: readonly DeliveredOutcome[], now: Date): Promise<void> {
+  await db.many(markDeliveredStatement(outcomes, now));
+}
+
+function markDeliveredStatement(outcomes: readonly DeliveredOutcome[], now: Date): Query {
+  return sql`
     update webhook_deliveries d
     set status = 'delivered', delivered_at = ${now}, last_status = o.status, last_error = null, email = null
     from unnest(${outcomes.map((o) => o.id)}::uuid[], ${outcomes.map((o) => o.status)}::int[]) as o(id, status)
-    where d.id = o.id and d.id = any(${outcomes.map((o) => o.id)}::uuid[]) and d.status = 'sending'`);
+    where d.id = o.id and d.id = any(${outcomes.map((o) => o.id)}::uuid[]) and d.status = 'sending'`;
 }
 
 export async function markRetry(db: Db, id: string, outcome: { status: number | null; error: string; retryAt: Date }): Promise<void> {
