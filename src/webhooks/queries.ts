@@ -133,8 +133,11 @@ export function claimDeliveries(
       select id from ranked where slot <= ${options.perEndpoint} order by next_attempt_at limit ${options.limit}
     ),
     locked as (
+      -- the same condition, written so that it matches no partial index: with stale statistics the
+      -- planner otherwise walked the whole due index instead of looking the chosen ids up
       select id from webhook_deliveries
-      where id in (select id from chosen) and ${dueAt(now)}
+      where id in (select id from chosen) and coalesce(delivered_at, dead_at) is null and next_attempt_at <= ${now}
+        and coalesce(lease_until, ${now}) <= ${now}
       for update skip locked
     )
     update webhook_deliveries d
