@@ -91,10 +91,11 @@ function dueAt(now: Date): Query {
  * Claims due deliveries: at most `perEndpoint` per endpoint counting those this worker already has
  * in flight (`busy`), and a lease: a claimed row is due again at its end (`lease_until`), so a
  * crashed worker's delivery is retried (at least once). The claim sets only columns no index
- * reads, so it is a HOT update (sql/0027): no index entry, the new version on the same page. Candidates are picked without locks and only the chosen
- * rows are locked (`for update skip locked`, several workers may run; the condition is checked
- * again on the locked row): locking the whole candidate window, 4× the limit, wrote a row lock per
- * row on every claim, and with a backlog that cost sign-in a tenth of its throughput.
+ * reads, so it is a HOT update (sql/0027): no index entry, the new version on the same page.
+ * Candidates are picked without locks and only the chosen rows are locked (`for update skip
+ * locked`, several workers may run; the condition is checked again on the locked row): locking the
+ * whole candidate window, 4× the limit, wrote a row lock per row on every claim, and with a backlog
+ * that cost sign-in a tenth of its throughput.
  */
 export function claimDeliveries(
   db: Db,
