@@ -82,26 +82,43 @@ export type ClaimedDelivery = {
   previous_secret_expires_at: Date | null;
 };
 
+/** Not yet delivered nor dead (the partial index `webhook_deliveries_due_idx`), and no lease running. */
+function dueAt(now: Date): Query {
+  return sql`delivered_at is null and dead_at is null and next_attempt_at <= ${now} and (lease_until is null or lease_until <= ${now})`;
+}
+
 /**
  * Claims due deliveries: at most `perEndpoint` per endpoint counting those this worker already has
- * in flight (`busy`), and a lease: a claimed row is due again at its end, so a crashed worker's
- * delivery is retried (at least once). Candidates are picked without locks and only the chosen
- * rows are locked (`for update skip locked`, several workers may run; the condition is checked
- * again on the locked row): locking the whole candidate window, 4× the limit, wrote a row lock per
- * row on every claim, and with a backlog that cost sign-in a tenth of its throughput.
+ * in flight (`busy`), and a lease: a claimed row is due again at its end (`lease_until`), so a
+ * crashed worker's delivery is retried (at least once). The claim sets only columns no index
+ * reads, so it is a HOT update (sql/0027): no index entry, the new version on the same page.
+ * Candidates are picked without locks and only the chosen rows are locked (`for update skip
+ * locked`, several workers may run; the condition is checked again on the locked row): locking the
+ * whole candidate window, 4× the limit, wrote a row lock per row on every claim, and with a backlog
+ * that cost sign-in a tenth of its throughput.
  */
 export function claimDeliveries(
   db: Db,
   now: Date,
-  options: { limit: number; perEndpoint: number; leaseSeconds: number; busy: ReadonlyMap<string, number> },
+  options: {
+    limit: number;
+    perEndpoint: number;
+    leaseSeconds: number;
+    busy: ReadonlyMap<string, number>;
+    /** Successes recorded by the same statement (markDelivered's), so a claim and a group of successes cost one round trip. */
+    delivered?: readonly DeliveredOutcome[];
+  },
 ): Promise<ClaimedDelivery[]> {
   const busyIds = [...options.busy.keys()];
   const busyCounts = [...options.busy.values()];
+  const delivered = options.delivered ?? [];
+  const deliveredIds = delivered.map((o) => o.id);
   return db.many<ClaimedDelivery>(sql`
-    with due as (
+    with ${delivered.length ? sql`recorded as (${markDeliveredStatement(delivered, now)}),` : sql``}
+    due as (
       select id, endpoint_id, next_attempt_at
       from webhook_deliveries
-      where status in ('pending', 'sending') and next_attempt_at <= ${now}
+      where ${dueAt(now)} and id <> all(${deliveredIds}::uuid[])
       order by next_attempt_at
       limit ${options.limit * 4}
     ),
@@ -117,31 +134,40 @@ export function claimDeliveries(
       select id from ranked where slot <= ${options.perEndpoint} order by next_attempt_at limit ${options.limit}
     ),
     locked as (
+      -- the same condition, written so that it matches no partial index: with stale statistics the
+      -- planner otherwise walked the whole due index instead of looking the chosen ids up
       select id from webhook_deliveries
-      where id in (select id from chosen) and status in ('pending', 'sending') and next_attempt_at <= ${now}
+      where id in (select id from chosen) and coalesce(delivered_at, dead_at) is null and next_attempt_at <= ${now}
+        and coalesce(lease_until, ${now}) <= ${now}
       for update skip locked
     )
     update webhook_deliveries d
-    set status = 'sending', attempts = d.attempts + 1, next_attempt_at = ${addSeconds(now, options.leaseSeconds)}
+    set status = 'sending', attempts = d.attempts + 1, lease_until = ${addSeconds(now, options.leaseSeconds)}
     from locked, webhook_endpoints e
     where d.id = locked.id and e.id = d.endpoint_id
     returning d.id, d.tenant_id, d.endpoint_id, d.type, d.data, d.email, d.request_id, d.attempts, d.created_at,
               e.url, e.secret_sealed, e.previous_secret_sealed, e.previous_secret_expires_at`);
 }
 
+export type DeliveredOutcome = { id: string; status: number };
+
 /** Several deliveries' success in one statement (the worker groups those that finish together). */
-export async function markDelivered(db: Db, outcomes: { id: string; status: number }[], now: Date): Promise<void> {
-  await db.many(sql`
+export async function markDelivered(db: Db, outcomes: readonly DeliveredOutcome[], now: Date): Promise<void> {
+  await db.many(markDeliveredStatement(outcomes, now));
+}
+
+function markDeliveredStatement(outcomes: readonly DeliveredOutcome[], now: Date): Query {
+  return sql`
     update webhook_deliveries d
     set status = 'delivered', delivered_at = ${now}, last_status = o.status, last_error = null, email = null
     from unnest(${outcomes.map((o) => o.id)}::uuid[], ${outcomes.map((o) => o.status)}::int[]) as o(id, status)
-    where d.id = o.id and d.id = any(${outcomes.map((o) => o.id)}::uuid[]) and d.status = 'sending'`);
+    where d.id = o.id and d.id = any(${outcomes.map((o) => o.id)}::uuid[]) and d.status = 'sending'`;
 }
 
 export async function markRetry(db: Db, id: string, outcome: { status: number | null; error: string; retryAt: Date }): Promise<void> {
   await db.many(sql`
     update webhook_deliveries
-    set status = 'pending', next_attempt_at = ${outcome.retryAt}, last_status = ${outcome.status}, last_error = ${outcome.error}
+    set status = 'pending', next_attempt_at = ${outcome.retryAt}, lease_until = null, last_status = ${outcome.status}, last_error = ${outcome.error}
     where id = ${id}::uuid and status = 'sending'`);
 }
 
@@ -165,6 +191,7 @@ export type DeliveryRow = {
   last_error: string | null;
   request_id: string | null;
   created_at: Date;
+  /** For a claimed ('sending') row, the end of its lease. */
   next_attempt_at: Date;
   delivered_at: Date | null;
   dead_at: Date | null;
@@ -174,7 +201,7 @@ export type DeliveryRow = {
 export function listDeliveries(db: Db, filter: { tenantId: string | null; deadOnly: boolean; limit: number }): Promise<DeliveryRow[]> {
   return listDeliveriesWhere(
     db,
-    sql`(${filter.tenantId}::uuid is null or d.tenant_id = ${filter.tenantId}::uuid) and (not ${filter.deadOnly}::boolean or d.status = 'dead')`,
+    sql`(${filter.tenantId}::uuid is null or d.tenant_id = ${filter.tenantId}::uuid) and (not ${filter.deadOnly}::boolean or d.dead_at is not null)`,
     filter.limit,
   );
 }
@@ -182,7 +209,7 @@ export function listDeliveries(db: Db, filter: { tenantId: string | null; deadOn
 function listDeliveriesWhere(db: Db, where: Query, limit: number): Promise<DeliveryRow[]> {
   return db.many<DeliveryRow>(sql`
     select d.id, d.tenant_id, t.handle, d.endpoint_id, e.url, d.type, d.status, d.attempts, d.last_status, d.last_error,
-           d.request_id, d.created_at, d.next_attempt_at, d.delivered_at, d.dead_at
+           d.request_id, d.created_at, greatest(d.next_attempt_at, d.lease_until) as next_attempt_at, d.delivered_at, d.dead_at
     from webhook_deliveries d
     join webhook_endpoints e on e.id = d.endpoint_id
     join tenants t on t.id = d.tenant_id
@@ -195,7 +222,8 @@ function listDeliveriesWhere(db: Db, where: Query, limit: number): Promise<Deliv
 export async function resendDelivery(db: Db, id: string, now: Date): Promise<boolean> {
   const rows = await db.many(sql`
     update webhook_deliveries
-    set status = 'pending', attempts = 0, next_attempt_at = ${now}, created_at = ${now}, dead_at = null, delivered_at = null
+    set status = 'pending', attempts = 0, next_attempt_at = ${now}, lease_until = null, created_at = ${now}, dead_at = null,
+        delivered_at = null
     where id = ${id}::uuid and status in ('dead', 'delivered')
     returning id`);
   return rows.length === 1;
@@ -276,13 +304,13 @@ export async function findDelivery(db: Db, tenantId: string, id: string): Promis
 
 export type DeliveryState = { pending: number; sending: number; dead: number; oldestAgeSeconds: number };
 
-/** For metrics: the unsent deliveries (partial index `webhook_deliveries_due_idx`) and the dead ones (`…_dead_idx`). */
+/** For metrics: the unfinished deliveries (partial index `webhook_deliveries_due_idx`) and the dead ones (`…_dead_idx`). */
 export async function deliveryState(db: Db, now: Date): Promise<DeliveryState> {
   const row = await db.one<{ pending: number; sending: number; dead: number; oldest: number }>(sql`
     select count(*) filter (where status = 'pending')::int as pending, count(*) filter (where status = 'sending')::int as sending,
            coalesce(extract(epoch from ${now}::timestamptz - min(created_at)), 0)::float8 as oldest,
-           (select count(*)::int from webhook_deliveries where status = 'dead') as dead
-    from webhook_deliveries where status in ('pending', 'sending')`);
+           (select count(*)::int from webhook_deliveries where dead_at is not null) as dead
+    from webhook_deliveries where delivered_at is null and dead_at is null`);
   return { pending: row?.pending ?? 0, sending: row?.sending ?? 0, dead: row?.dead ?? 0, oldestAgeSeconds: Math.max(0, row?.oldest ?? 0) };
 }
 
@@ -291,7 +319,7 @@ export async function deleteFinishedDeliveriesBefore(db: Db, before: Date, limit
   const rows = await db.many(sql`
     delete from webhook_deliveries where ctid = any(array(
       select ctid from webhook_deliveries
-      where status in ('delivered', 'dead') and coalesce(delivered_at, dead_at) < ${before}
+      where (delivered_at is not null or dead_at is not null) and coalesce(delivered_at, dead_at) < ${before}
       limit ${limit}))
     returning 1`);
   return rows.length;

@@ -64,9 +64,12 @@ const SECRETS_KEPT = 1000;
 const PUMP_SOON_MS = 20;
 /** Rows claimed per endpoint at most, in `perEndpoint`s: those past the slots wait for one, in this worker. */
 const CLAIM_AHEAD = 2;
-/** How long a success waits for others to be recorded with (while running), and how many are written at once. */
-const RECORD_WAIT_MS = 10;
-const RECORD_GROUP = 32;
+/**
+ * How long a success waits (while running) to be recorded with the next claim, or with others in a
+ * statement of their own past it; and how many are written at once.
+ */
+const RECORD_WAIT_MS = 50;
+const RECORD_GROUP = 64;
 
 /** A link opened but not confirmed within this long is reported (the mail-scanner signal). */
 export const OPENED_GRACE_SECONDS = 60;
@@ -91,7 +94,9 @@ export class WebhookWorker {
   private readonly waiting = new Map<string, ClaimedDelivery[]>();
   private readonly signers = new Map<string, Signers>();
   /** Successes waiting for the statement that records them (recordDelivered). */
-  private readonly delivered: { id: string; status: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private readonly delivered: Recording[] = [];
+  /** The last claim found fewer due rows than a slot group: the next one waits PUMP_SOON_MS for more. */
+  private drained = false;
   private flushing: Promise<void> | null = null;
   private claiming = false;
   private claimAgain = false;
@@ -133,6 +138,7 @@ export class WebhookWorker {
     this.timer = null;
     if (this.soon) clearTimeout(this.soon);
     this.soon = null;
+    this.flushNow(); // the successes waiting for a claim; those to come are written at once
     while (this.active.size) await Promise.allSettled([...this.active]);
     this.transport.close();
   }
@@ -140,8 +146,10 @@ export class WebhookWorker {
   /** One pass (tests, the CLI): the sweep, then one claim, each claimed delivery attempted and recorded. Returns how many were claimed. */
   async tick(): Promise<number> {
     await this.track(this.sweep());
-    const rows = await this.track(this.claim(this.maxInFlight, this.perEndpoint));
+    const rows = await this.track(this.claim(this.maxInFlight, this.perEndpoint, []));
     await Promise.all(rows.map((row) => this.track(this.attempt(row))));
+    this.flushNow();
+    while (this.flushing) await this.flushing;
     return rows.length;
   }
 
@@ -178,16 +186,23 @@ export class WebhookWorker {
     const room = this.maxInFlight - this.claimed;
     if (room <= 0) return;
     this.claiming = true;
-    void this.track(this.claim(room, this.perEndpoint * CLAIM_AHEAD))
+    // The successes waiting are recorded by the claim's statement (one round trip for both).
+    const recording = this.delivered.splice(0);
+    void this.track(this.claim(room, this.perEndpoint * CLAIM_AHEAD, recording))
       .then(
         (rows) => {
+          settle(recording, null);
+          this.drained = rows.length < Math.min(room, this.perEndpoint);
           for (const row of rows) {
             this.claimed++;
             this.busy.set(row.endpoint_id, (this.busy.get(row.endpoint_id) ?? 0) + 1);
             this.send(row);
           }
         },
-        (error) => this.options.logger.error('webhooks: claim failed', { error: errorText(error) }), // the poll retries
+        (error) => {
+          settle(recording, error);
+          this.options.logger.error('webhooks: claim failed', { error: errorText(error) }); // the poll retries
+        },
       )
       .finally(() => {
         this.claiming = false;
@@ -230,20 +245,23 @@ export class WebhookWorker {
           // Claim for this endpoint once the rows claimed ahead are used up: the claim then brings
           // up to perEndpoint rows (one statement for many; one per delivery was most of what
           // webhooks cost sign-in), which wait while those in flight finish, so a slot never waits
-          // for a claim. Other endpoints' due rows wait for the next claim at most PUMP_SOON_MS.
-          if (left <= this.perEndpoint) this.pump();
+          // for a claim. Other endpoints' due rows wait for the next claim at most PUMP_SOON_MS, and
+          // so do new rows once the backlog is drained: a claim per PUMP_SOON_MS then takes what
+          // came meanwhile and records the successes since the last, instead of a claim per event.
+          if (left <= this.perEndpoint && !this.drained) this.pump();
           else this.pumpSoon();
         }),
     );
   }
 
   /** At most `limit` rows, and per endpoint at most `perEndpoint` with those this worker has claimed. */
-  private claim(limit: number, perEndpoint: number): Promise<ClaimedDelivery[]> {
+  private claim(limit: number, perEndpoint: number, delivered: readonly Recording[]): Promise<ClaimedDelivery[]> {
     return claimDeliveries(this.options.db, this.options.clock.now(), {
       limit,
       perEndpoint,
       leaseSeconds: this.leaseSeconds,
       busy: this.busy,
+      delivered,
     });
   }
 
@@ -282,9 +300,20 @@ export class WebhookWorker {
     });
     const done = clock.now();
     if (outcome.ok) {
-      await this.recordDelivered(row.id, outcome.status);
-      this.options.counts?.delivered.inc();
-      logger.info('webhook delivered', { ...log, status: outcome.status });
+      // Not awaited: the slot is free for the next POST while the success waits for a claim to be
+      // recorded with (tracked, so stop() and tick() wait for it). Unrecorded, the row is sent again
+      // after its lease (at least once).
+      const status = outcome.status;
+      void this.track(
+        this.recordDelivered(row.id, status).then(
+          () => {
+            this.options.counts?.delivered.inc();
+            logger.info('webhook delivered', { ...log, status });
+          },
+          (error) =>
+            logger.error('webhooks: could not record a delivery outcome; retried after its lease', { ...log, error: errorText(error) }),
+        ),
+      );
       return;
     }
     const retryAt = addSeconds(done, retryDelaySeconds(row.attempts, this.options.random));
@@ -331,8 +360,9 @@ export class WebhookWorker {
     return new Promise((resolve, reject) => {
       this.delivered.push({ id, status, resolve, reject });
       if (this.flushing) return; // the statement running now is followed by one for these
-      // While running, successes wait up to RECORD_WAIT_MS for others (an answer seldom finishes in
-      // the same turn as another); one pass (tick) writes at once.
+      // While running, successes wait for the next claim (pumpSoon: PUMP_SOON_MS at most while
+      // there is room to claim), or RECORD_WAIT_MS for a statement of their own; one pass (tick)
+      // writes at once.
       if (!this.timer || this.delivered.length >= RECORD_GROUP) this.flushNow();
       else
         this.flushTimer ??= setTimeout(() => {
@@ -345,7 +375,7 @@ export class WebhookWorker {
   private flushNow(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    this.flushing = this.flushDelivered();
+    if (!this.flushing && this.delivered.length) this.flushing = this.flushDelivered();
   }
 
   private async flushDelivered(): Promise<void> {
@@ -353,9 +383,9 @@ export class WebhookWorker {
       const batch = this.delivered.splice(0);
       try {
         await markDelivered(this.options.db, batch, this.options.clock.now());
-        for (const waiting of batch) waiting.resolve();
+        settle(batch, null);
       } catch (error) {
-        for (const waiting of batch) waiting.reject(error);
+        settle(batch, error);
       }
     }
     this.flushing = null;
@@ -370,6 +400,17 @@ export class WebhookWorker {
       return { ok: false, status: null, error: error instanceof WebhookUrlRefused ? `refused: ${error.message}` : errorText(error) };
     }
     return this.transport.post(checked, body, headers, this.timeoutMs);
+  }
+}
+
+/** A success waiting to be recorded, and who waits for that. */
+type Recording = { id: string; status: number; resolve: () => void; reject: (error: unknown) => void };
+
+/** Tells those waiting for a group of successes that it was recorded (error null) or not. */
+function settle(group: readonly Recording[], error: unknown): void {
+  for (const waiting of group) {
+    if (error === null) waiting.resolve();
+    else waiting.reject(error);
   }
 }
 
