@@ -17,13 +17,17 @@ FROM oven/bun:1.4
 WORKDIR /app
 # JavaScriptCore: size the heap for a 128 MiB machine; grow it 2× its live size between full
 # collections only while the process holds < 0.65 of that (83 MiB), 1.5× above; skip the FTL tier
-# (its compiler's memory). RSS peak under the full sign-in + mail load ~100 instead of ~145 MiB
+# (its compiler's memory); mark without a concurrent collector thread, so the JS cannot keep
+# allocating while a collection marks. mimalloc (Bun's allocator): give freed pages back to the OS
+# at once, not 100 ms later. RSS peak under the full sign-in + mail load ~96-99 instead of ~145 MiB
 # (docs/performance.md, "RSS").
 ENV NODE_ENV=production \
     PORT=3000 \
     BUN_JSC_forceRAMSize=134217728 \
     BUN_JSC_smallHeapRAMFraction=0.65 \
-    BUN_JSC_useFTLJIT=0
+    BUN_JSC_useFTLJIT=0 \
+    BUN_JSC_useConcurrentGC=0 \
+    MIMALLOC_PURGE_DELAY=0
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY sql ./sql

@@ -15,13 +15,21 @@ export function serviceCommand(scenarioId: string): string[] {
  * The JavaScriptCore settings the service runs with (the Dockerfile's ENV, `bun run start`): a
  * heap sized for a 128 MiB machine (below 16 GiB JSC grows the heap 2× its live size between full
  * collections, not up to 3×), grown 2× only while the process holds < 0.65 of that (83 MiB: the
- * cached edge stays below) and 1.5× above (sign-in, mail), and no FTL tier (its compiler's memory).
+ * cached edge stays below) and 1.5× above (sign-in, mail), no FTL tier (its compiler's memory), and
+ * no concurrent marking (the JS keeps allocating while a collection marks: ~2 MiB more at the peak);
+ * and mimalloc returns freed pages to the OS at once rather than 100 ms later (~1 MiB less at the peak).
  * docs/performance.md, "RSS". BENCH_MEMORY_FLAGS=0 runs the service with Bun's defaults instead.
  */
 export const MEMORY_ENV: Record<string, string> =
   process.env.BENCH_MEMORY_FLAGS === '0'
     ? {}
-    : { BUN_JSC_forceRAMSize: '134217728', BUN_JSC_smallHeapRAMFraction: '0.65', BUN_JSC_useFTLJIT: '0' };
+    : {
+        BUN_JSC_forceRAMSize: '134217728',
+        BUN_JSC_smallHeapRAMFraction: '0.65',
+        BUN_JSC_useFTLJIT: '0',
+        BUN_JSC_useConcurrentGC: '0',
+        MIMALLOC_PURGE_DELAY: '0',
+      };
 
 export type ServiceOptions = {
   port: number;
