@@ -227,13 +227,7 @@ export class WebhookWorker {
     // Tracked with what follows, so stop() also waits for the waiting row this one hands its slot to.
     void this.track(
       this.attempt(row)
-        .catch((error) =>
-          // The row stays 'sending' and is claimed again after its lease (at least once).
-          this.options.logger.error('webhooks: could not record a delivery outcome; retried after its lease', {
-            deliveryId: row.id,
-            error: errorText(error),
-          }),
-        )
+        .catch((error) => this.unrecorded(row, error))
         .finally(() => {
           this.claimed--;
           decrement(this.sending, endpoint);
@@ -275,7 +269,7 @@ export class WebhookWorker {
   /** One attempt of one claimed delivery, and its outcome recorded. */
   private async attempt(row: ClaimedDelivery): Promise<void> {
     const { clock, logger } = this.options;
-    const log = { deliveryId: row.id, endpointId: row.endpoint_id, type: row.type, attempt: row.attempts, requestId: row.request_id };
+    const log = logFields(row);
     const now = clock.now();
     const opened = await this.openedSigners(row);
     const signers = opened ? secretsSigningAt(opened, row.previous_secret_expires_at, now) : null;
@@ -310,8 +304,7 @@ export class WebhookWorker {
             this.options.counts?.delivered.inc();
             logger.info('webhook delivered', { ...log, status });
           },
-          (error) =>
-            logger.error('webhooks: could not record a delivery outcome; retried after its lease', { ...log, error: errorText(error) }),
+          (error) => this.unrecorded(row, error),
         ),
       );
       return;
@@ -330,6 +323,14 @@ export class WebhookWorker {
       status: outcome.status,
       reason: outcome.error,
       retryAt: retryAt.toISOString(),
+    });
+  }
+
+  /** An outcome that could not be written: the row stays 'sending' and is claimed again after its lease (at least once). */
+  private unrecorded(row: ClaimedDelivery, error: unknown): void {
+    this.options.logger.error('webhooks: could not record a delivery outcome; retried after its lease', {
+      ...logFields(row),
+      error: errorText(error),
     });
   }
 
@@ -412,6 +413,11 @@ function settle(group: readonly Recording[], error: unknown): void {
     if (error === null) waiting.resolve();
     else waiting.reject(error);
   }
+}
+
+/** What the log says of a delivery: ids, type and attempt, never its payload. */
+function logFields(row: ClaimedDelivery) {
+  return { deliveryId: row.id, endpointId: row.endpoint_id, type: row.type, attempt: row.attempts, requestId: row.request_id };
 }
 
 /** Counts one down; a count reaching 0 leaves the map. Returns what is left. */
