@@ -16,7 +16,13 @@ import { insertTestTenant } from '../test/support/tenants.ts';
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 120);
 const SHOPPERS = Number(process.env.SOAK_SHOPPERS ?? 24);
 const ADMIN_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-const POOL_MAX = 10;
+/** Each pool's connections at most per instance (src/db/open.ts): 18 in all. */
+const POOL_MAX: Record<string, number> = {
+  'visitor-access': 10,
+  'visitor-access-counters': 4,
+  'visitor-access-outbox': 2,
+  'visitor-access-webhooks': 2,
+};
 
 function rssKb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -141,10 +147,12 @@ try {
   const missing = [...requested].filter((email) => mail.to(email).length === 0);
   const doubled = [...requested].filter((email) => mail.to(email).length > 1);
   const rssEnd = instances.map((i) => rssKb(i.process.pid));
-  const [connections] = await admin.unsafe(
-    `select count(*)::int as n from pg_stat_activity where datname = $1 and application_name = 'visitor-access'`,
+  const pools: { application_name: string; n: number }[] = await admin.unsafe(
+    `select application_name, count(*)::int as n from pg_stat_activity where datname = $1 and application_name like 'visitor-access%'
+     group by application_name`,
     [name],
   );
+  const connectionsAtEnd = pools.reduce((n, pool) => n + pool.n, 0);
   const fiveHundreds = [...counts].filter(([status]) => status >= 500).reduce((n, [, c]) => n + c, 0);
   const total = [...counts.values()].reduce((n, c) => n + c, 0);
 
@@ -152,7 +160,9 @@ try {
   if (missing.length) failures.push(`${missing.length} requested links never sent`);
   if (doubled.length) failures.push(`${doubled.length} links sent twice`);
   if (sessionsReadable !== sessionsCreated) failures.push(`${sessionsCreated - sessionsReadable} sessions not readable`);
-  if ((connections?.n ?? 0) > instances.length * POOL_MAX) failures.push(`connection leak: ${connections?.n} connections`);
+  for (const pool of pools)
+    if (pool.n > instances.length * (POOL_MAX[pool.application_name] ?? 0))
+      failures.push(`connection leak: ${pool.n} connections named ${pool.application_name}`);
   const growth = rssEnd.map((end, i) => end / Math.max(1, rssStart[i]!));
   if (SECONDS >= 60 && growth.some((g) => g > 1.5)) failures.push(`memory grew ${growth.map((g) => g.toFixed(2)).join(', ')}×`);
   const [leftover] = await db.many<{ n: number }>(sql`select count(*)::int as n from mail_outbox where status <> 'sent'`);
@@ -169,7 +179,7 @@ try {
   );
   console.log(`  sessions created ${sessionsCreated}, readable ${sessionsReadable}`);
   console.log(
-    `  RSS (MB) start ${rssStart.map((k) => (k / 1024).toFixed(0)).join('/')} → end ${rssEnd.map((k) => (k / 1024).toFixed(0)).join('/')}; connections at end ${connections?.n}`,
+    `  RSS (MB) start ${rssStart.map((k) => (k / 1024).toFixed(0)).join('/')} → end ${rssEnd.map((k) => (k / 1024).toFixed(0)).join('/')}; connections at end ${connectionsAtEnd}`,
   );
   console.log(failures.length ? `soak: FAILED\n  - ${[...new Set(failures)].slice(0, 20).join('\n  - ')}` : 'soak: ok');
 } finally {

@@ -77,13 +77,14 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
   const metricsClock = overrides.clock ?? systemClock;
   const metrics = new Metrics({ processMetrics: true, now: () => metricsClock.now().getTime() });
   const opened = overrides.db ?? (await openDatabase(config));
-  // A database handed in (tests) serves every purpose; otherwise side pools for counters and mail.
+  // A database handed in (tests) serves every purpose; otherwise side pools for counters, mail and webhooks.
   // Every pool's statements are counted for va_db_pool_* (a shared pool once, as `main`).
   const db = countPoolUse(opened, metrics.trackPool('main', opened.poolSize ?? null));
   const counted = (pool: Db, name: string) => (pool === opened ? db : countPoolUse(pool, metrics.trackPool(name, pool.poolSize ?? null)));
   const countedPools = (side: SidePools): SidePools => ({
     counters: counted(side.counters, 'counters'),
     outbox: counted(side.outbox, 'outbox'),
+    webhooks: counted(side.webhooks, 'webhooks'),
     close: () => side.close(),
   });
   let pools: SidePools = countedPools(sharedPools(opened));
@@ -118,7 +119,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     });
     const webhookUrlPolicy = { production: config.nodeEnv === 'production', resolve: overrides.resolveHost ?? systemResolver };
     const webhooks = new WebhookWorker({
-      db,
+      db: pools.webhooks,
       keys,
       clock,
       logger,

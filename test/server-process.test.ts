@@ -162,7 +162,7 @@ describe('the service process', () => {
   // Not behind PgBouncer (DATABASE_PREPARE=false): there the pools are PgBouncer's clients, and it
   // shares its server connections among them, so pg_stat_activity cannot tell the pools apart.
   it.skipIf(!usingPostgres || !preparedStatements)(
-    'on PostgreSQL, counters and the outbox have their own connections beside the main pool',
+    'on PostgreSQL, counters, the outbox and the webhook worker have their own connections beside the main pool',
     async () => {
       const server = await start({ NODE_ENV: 'test', TOKEN_SECRET: 'server-process-secret-0123456789abcdefghij' });
       try {
@@ -176,35 +176,41 @@ describe('the service process', () => {
         try {
           const name = new URL(database!.url!).pathname.slice(1);
           const deadline = Date.now() + 10_000;
-          let seen: { application_name: string; query: string }[] = [];
+          // Each pool's connections' latest statements, gathered over the samples (a connection's
+          // `query` is replaced by its next statement), and the most connections seen at once.
+          const queries = new Map<string, string>();
+          const most = new Map<string, number>();
+          const byApp = (app: string) => queries.get(app) ?? '';
           for (;;) {
-            seen = await admin.unsafe(
+            const rows: { application_name: string; query: string }[] = await admin.unsafe(
               `select application_name, query from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`,
               [name],
             );
-            const last = (app: string) =>
-              seen
-                .filter((r) => r.application_name === app)
-                .map((r) => r.query)
-                .join('\n');
+            const count = new Map<string, number>();
+            for (const row of rows) {
+              queries.set(row.application_name, `${byApp(row.application_name)}\n${row.query}`);
+              count.set(row.application_name, (count.get(row.application_name) ?? 0) + 1);
+            }
+            for (const [app, n] of count) most.set(app, Math.max(most.get(app) ?? 0, n));
             if (
-              (last('visitor-access-counters').includes('rate_limit_counters') && last('visitor-access-outbox').includes('mail_outbox')) ||
+              (byApp('visitor-access-counters').includes('rate_limit_counters') &&
+                byApp('visitor-access-outbox').includes('mail_outbox') &&
+                byApp('visitor-access-webhooks').includes('webhook_deliveries')) ||
               Date.now() > deadline
             )
               break;
             await Bun.sleep(100);
           }
-          const byApp = (app: string) =>
-            seen
-              .filter((r) => r.application_name === app)
-              .map((r) => r.query)
-              .join('\n');
-          // The limiter's statement ran on the asynchronously committing pool, the worker's on its own.
+          // The limiter's statement ran on the asynchronously committing pool, each worker's on its own
+          // (the webhook worker claims every poll, with or without endpoints).
           expect(byApp('visitor-access-counters')).toContain('rate_limit_counters');
           expect(byApp('visitor-access-outbox')).toContain('mail_outbox');
+          expect(byApp('visitor-access-webhooks')).toContain('webhook_deliveries');
           expect(byApp('visitor-access')).not.toContain('rate_limit_counters');
-          expect(seen.filter((r) => r.application_name === 'visitor-access-counters').length).toBeLessThanOrEqual(4);
-          expect(seen.filter((r) => r.application_name === 'visitor-access-outbox').length).toBeLessThanOrEqual(2);
+          expect(byApp('visitor-access')).not.toContain('partition by due.endpoint_id'); // the webhook claim
+          expect(most.get('visitor-access-counters') ?? 0).toBeLessThanOrEqual(4);
+          expect(most.get('visitor-access-outbox') ?? 0).toBeLessThanOrEqual(2);
+          expect(most.get('visitor-access-webhooks') ?? 0).toBeLessThanOrEqual(2);
         } finally {
           await admin.end();
         }

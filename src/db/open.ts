@@ -66,6 +66,8 @@ export type SidePools = {
   counters: Db;
   /** The mail outbox worker's own connections, so its statements never queue behind requests. */
   outbox: Db;
+  /** The webhook worker's own connections: committed asynchronously (see below). */
+  webhooks: Db;
   close(): Promise<void>;
 };
 
@@ -75,11 +77,17 @@ export type SidePools = {
  * the WAL is flushed, so bumps queue behind each other (docs/performance.md: 350 → 99 µs of
  * PostgreSQL per request without the wait). Losing the last few milliseconds of counts or request
  * diagnostics in a database crash is harmless; links, sessions, grants and mail stay synchronous.
- * Embedded PGlite has a single connection: everything shares it.
+ * The webhook worker's statements (claim, delivered/retry/dead, the opened-without-confirm sweep)
+ * commit asynchronously too, so their WAL flushes stop competing with sign-in's: each is one
+ * statement in a transaction of its own, so a crash loses whole ones, and delivery is at least once
+ * anyway — a lost claim or outcome only sends the event again after its lease (the receiver dedups
+ * by `webhook-id`), a lost sweep row is found again by the next sweep. The events themselves are
+ * written by the request's own synchronous transaction, and a re-send (console, CLI) goes through
+ * the main pool. Embedded PGlite has a single connection: everything shares it.
  */
 /** One database for every purpose (PGlite's single connection, or a database handed in by tests). */
 export function sharedPools(main: Db): SidePools {
-  return { counters: main, outbox: main, close: async () => {} };
+  return { counters: main, outbox: main, webhooks: main, close: async () => {} };
 }
 
 export async function openSidePools(config: Config, main: Db): Promise<SidePools> {
@@ -87,11 +95,13 @@ export async function openSidePools(config: Config, main: Db): Promise<SidePools
   const prepare = config.databasePrepare;
   const counters = await openPostgresAsyncCommit(config.databaseUrl, { max: 4, applicationName: 'visitor-access-counters', prepare });
   const outbox = openPostgres(config.databaseUrl, { max: 2, applicationName: 'visitor-access-outbox', prepare });
+  const webhooks = await openPostgresAsyncCommit(config.databaseUrl, { max: 2, applicationName: 'visitor-access-webhooks', prepare });
   return {
     counters,
     outbox,
+    webhooks,
     async close() {
-      await Promise.all([counters.close(), outbox.close()]);
+      await Promise.all([counters.close(), outbox.close(), webhooks.close()]);
     },
   };
 }

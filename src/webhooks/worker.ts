@@ -7,7 +7,8 @@
 // a timeout or a refused address is retried — the first retry within 10 s, then exponential
 // backoff with jitter — until the event is `retryWindowSeconds` old; then it is dead, listed and
 // re-sent from the CLI. At least once: a worker that dies after the POST and before recording it
-// leaves the row to be claimed again after its lease.
+// leaves the row to be claimed again after its lease, and so does a database crash that forgets the
+// record (the runtime gives the worker a pool that commits asynchronously: db/open.ts).
 //
 // SSRF: the URL is checked again before every attempt and the connection goes to the address that
 // check resolved (transport.ts; the Host header and TLS server name stay the URL's host), so a DNS
