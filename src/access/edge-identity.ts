@@ -15,6 +15,7 @@
 import type { Db } from '../db/db.ts';
 import type { ReadRouter, ReadSource } from '../db/replicas.ts';
 import { sql } from '../db/sql.ts';
+import { afterThisTurn } from '../db/turn-batch.ts';
 import { hashToken } from '../tokens/tokens.ts';
 import { visitorGrantEmails } from '../visitors/visitors.ts';
 import type { EdgeIdentity } from './edge-cache.ts';
@@ -35,9 +36,6 @@ type Waiting = { hash: string; resolve: (loaded: LoadedIdentity) => void; reject
 
 /** Most tokens per statement; more waiting than this go in the next one, sent at the same time. */
 export const MAX_BATCH = 64;
-
-// Not a web standard, but Bun, Deno and Node all have it; it runs after the I/O callbacks of this turn.
-const afterThisTurn: (run: () => void) => void = globalThis.setImmediate ?? ((run) => setTimeout(run, 0));
 
 /**
  * The session's tenant, visitor, scope and live grants (each with its order id, which an

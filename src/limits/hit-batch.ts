@@ -1,5 +1,5 @@
 // Counter bumps of one event-loop turn in one statement (the sign-in request's; RateLimiter.hit with
-// `batch`). Each distinct key is bumped once by the number of requests that count against it, and
+// `batch`), or of several turns while the previous statement runs (turn-batch.ts). Each distinct key is bumped once by the number of requests that count against it, and
 // the statement returns the new totals: the batch then owns the counts (total − n, total], handed
 // out one per request in arrival order. The bump is one atomic upsert under the row's lock, as a
 // single request's is, so limits stay exact across instances and a batch never over-admits.
@@ -10,17 +10,22 @@
 // one bad request cannot fail its neighbours.
 import { isDatabaseUnavailable, type Db } from '../db/db.ts';
 import { sql } from '../db/sql.ts';
+import { TurnBatch } from '../db/turn-batch.ts';
 
 /** One counter one request bumps by one: its key and when its window ends (ISO). */
 export type Bump = { key: string; expiresAt: string };
 
 type Waiting = { bumps: Bump[]; resolve: (counts: Map<string, number>) => void; reject: (error: unknown) => void };
 
-/** Most requests per statement; more waiting than this go in the next one, sent at the same time. */
+/** Most requests per statement; more waiting than this go in the next one. */
 export const MAX_HIT_BATCH = 64;
 
-// Not a web standard, but Bun, Deno and Node all have it; it runs after the I/O callbacks of this turn.
-const afterThisTurn: (run: () => void) => void = globalThis.setImmediate ?? ((run) => setTimeout(run, 0));
+/**
+ * One statement of bumps at the database at a time (turn-batch.ts): bumps that arrive meanwhile go
+ * together in the next, rather than each turn's in a statement of its own that queues for the same
+ * counter rows' locks.
+ */
+export const HIT_BATCHES_IN_FLIGHT = 1;
 
 /** Bumps each key by its `n` in one statement; the new totals. */
 async function bumpCounters(db: Db, keys: { key: string; n: number; expiresAt: string }[]): Promise<Map<string, number>> {
@@ -35,7 +40,10 @@ async function bumpCounters(db: Db, keys: { key: string; n: number; expiresAt: s
 }
 
 export class CounterBatch {
-  private waiting: Waiting[] = [];
+  private readonly batches = new TurnBatch<Waiting>((batch) => this.run(batch), {
+    maxBatch: MAX_HIT_BATCH,
+    maxInFlight: HIT_BATCHES_IN_FLIGHT,
+  });
 
   constructor(
     private readonly db: Db,
@@ -45,16 +53,7 @@ export class CounterBatch {
 
   /** Bumps this request's counters with the other requests of this turn; each key's count as this request sees it. */
   bump(bumps: Bump[]): Promise<Map<string, number>> {
-    return new Promise((resolve, reject) => {
-      if (this.waiting.length === 0) afterThisTurn(() => this.flush());
-      this.waiting.push({ bumps, resolve, reject });
-    });
-  }
-
-  private flush(): void {
-    const all = this.waiting;
-    this.waiting = [];
-    for (let start = 0; start < all.length; start += MAX_HIT_BATCH) void this.run(all.slice(start, start + MAX_HIT_BATCH));
+    return new Promise((resolve, reject) => this.batches.add({ bumps, resolve, reject }));
   }
 
   private async run(batch: Waiting[]): Promise<void> {
