@@ -1,6 +1,7 @@
 // Counter bumps of one event-loop turn in one statement (the sign-in request's; RateLimiter.hit with
-// `batch`), or of several turns while the previous statement runs (turn-batch.ts). Each distinct key is bumped once by the number of requests that count against it, and
-// the statement returns the new totals: the batch then owns the counts (total − n, total], handed
+// `batch`), or of several turns while the previous statement runs (turn-batch.ts). Each distinct
+// key is bumped once by the number of requests that count against it, and the statement returns
+// the new totals: the batch then owns the counts (total − n, total], handed
 // out one per request in arrival order. The bump is one atomic upsert under the row's lock, as a
 // single request's is, so limits stay exact across instances and a batch never over-admits.
 //

@@ -24,8 +24,8 @@ export const MAX_LINK_BATCH = 64;
 
 /**
  * One write statement at the database at a time (turn-batch.ts); links that arrive meanwhile go
- * together in the next. Sending each turn's statement at once, several ran side by side for no
- * gain: request-link cost PostgreSQL ~25–40 % more CPU per request, and was no faster
+ * together in the next. Sending each turn's statement at once, several ran side by side, and
+ * request-link cost PostgreSQL ~25–40 % more CPU per request and answered fewer of them
  * (docs/performance.md).
  */
 export const LINK_BATCHES_IN_FLIGHT = 1;
