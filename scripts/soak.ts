@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import postgres from 'postgres';
 import { upsertGrant } from '../src/access/grants.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { openPostgres } from '../src/db/postgres.ts';
+import { SIDE_POOL_SIZE } from '../src/db/open.ts';
+import { openPostgres, POOL_SIZE } from '../src/db/postgres.ts';
 import { sql } from '../src/db/sql.ts';
 import { setOverride } from '../src/limits/policies.ts';
 import { MailCapture } from '../test/support/mail-capture.ts';
@@ -16,12 +17,12 @@ import { insertTestTenant } from '../test/support/tenants.ts';
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 120);
 const SHOPPERS = Number(process.env.SOAK_SHOPPERS ?? 24);
 const ADMIN_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-/** Each pool's connections at most per instance (src/db/open.ts): 18 in all. */
+/** Each pool's connections at most per instance, by its application_name. */
 const POOL_MAX: Record<string, number> = {
-  'visitor-access': 10,
-  'visitor-access-counters': 4,
-  'visitor-access-outbox': 2,
-  'visitor-access-webhooks': 2,
+  'visitor-access': POOL_SIZE,
+  'visitor-access-counters': SIDE_POOL_SIZE.counters,
+  'visitor-access-outbox': SIDE_POOL_SIZE.outbox,
+  'visitor-access-webhooks': SIDE_POOL_SIZE.webhooks,
 };
 
 function rssKb(pid: number): number {

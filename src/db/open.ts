@@ -90,12 +90,24 @@ export function sharedPools(main: Db): SidePools {
   return { counters: main, outbox: main, webhooks: main, close: async () => {} };
 }
 
+/** Connections of each side pool (beside the main pool's POOL_SIZE): what an instance opens at most. */
+export const SIDE_POOL_SIZE = { counters: 4, outbox: 2, webhooks: 2 } as const;
+
 export async function openSidePools(config: Config, main: Db): Promise<SidePools> {
   if (!config.databaseUrl || main.kind !== 'postgres') return sharedPools(main);
   const prepare = config.databasePrepare;
-  const counters = await openPostgresAsyncCommit(config.databaseUrl, { max: 4, applicationName: 'visitor-access-counters', prepare });
-  const outbox = openPostgres(config.databaseUrl, { max: 2, applicationName: 'visitor-access-outbox', prepare });
-  const webhooks = await openPostgresAsyncCommit(config.databaseUrl, { max: 2, applicationName: 'visitor-access-webhooks', prepare });
+  const url = config.databaseUrl;
+  const counters = await openPostgresAsyncCommit(url, {
+    max: SIDE_POOL_SIZE.counters,
+    applicationName: 'visitor-access-counters',
+    prepare,
+  });
+  const outbox = openPostgres(url, { max: SIDE_POOL_SIZE.outbox, applicationName: 'visitor-access-outbox', prepare });
+  const webhooks = await openPostgresAsyncCommit(url, {
+    max: SIDE_POOL_SIZE.webhooks,
+    applicationName: 'visitor-access-webhooks',
+    prepare,
+  });
   return {
     counters,
     outbox,
