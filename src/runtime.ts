@@ -15,6 +15,7 @@ import { seedDemoTenant } from './demo-seed.ts';
 import { createLogger, type Logger } from './log.ts';
 import { RateLimiter } from './limits/limiter.ts';
 import { MailOutbox } from './mail/outbox.ts';
+import { signInPressing } from './magic-link/admission.ts';
 import { mailKinds } from './magic-link/mail-kind.ts';
 import { ERASURE_CODE_MAIL } from './privacy/erasure-codes.ts';
 import { erasureCodeMailKind } from './privacy/erasure-mail.ts';
@@ -48,7 +49,7 @@ export type RuntimeOverrides = {
   /** How webhook hosts are resolved (tests answer for names they make up). */
   resolveHost?: Resolver;
   /** Webhook worker settings (tests: a short timeout, pinned jitter). */
-  webhooks?: Pick<WebhookWorkerOptions, 'timeoutMs' | 'random' | 'perEndpoint'>;
+  webhooks?: Pick<WebhookWorkerOptions, 'timeoutMs' | 'random' | 'perEndpoint' | 'yieldFloorMs' | 'maxYieldMs'>;
   /** How webhook deliveries are POSTed (the Bun entry gives its fetch-based one). */
   webhookTransport?: WebhookTransport;
 };
@@ -118,6 +119,9 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       counts: metrics.mail,
     });
     const webhookUrlPolicy = { production: config.nodeEnv === 'production', resolve: overrides.resolveHost ?? systemResolver };
+    // Deliveries yield while sign-ins queue (worker.ts); the deps they are counted on come below,
+    // and the worker starts after them.
+    let signInPresses = () => false;
     const webhooks = new WebhookWorker({
       db: pools.webhooks,
       keys,
@@ -126,6 +130,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       urlPolicy: webhookUrlPolicy,
       counts: metrics.webhooks,
       transport: overrides.webhookTransport,
+      pressing: () => signInPresses(),
       ...overrides.webhooks,
     });
     metrics.setQueueProbe(async () => {
@@ -151,6 +156,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       webhooks,
       metrics,
     };
+    signInPresses = () => signInPressing(deps);
     if (seedDemo) await seedDemoTenant(db, config, logger);
     const janitor = new Janitor(deps);
     return {

@@ -11,7 +11,8 @@ import { claimDeliveries } from '../src/webhooks/queries.ts';
 import { nodeHttpTransport } from '../src/webhooks/transport.ts';
 import { checkWebhookUrl, isForbiddenAddress } from '../src/webhooks/url-policy.ts';
 import { retryDelaySeconds, WebhookWorker, type WebhookWorkerOptions } from '../src/webhooks/worker.ts';
-import { countingDb } from './support/database.ts';
+import { signInPressing, signInsInFlight } from '../src/magic-link/admission.ts';
+import { countingDb, usingPostgres } from './support/database.ts';
 import { CookieJar, Harness } from './support/harness.ts';
 import { storefrontJwtKey } from './support/storefront-jwt.ts';
 
@@ -563,6 +564,45 @@ describe('webhook delivery', () => {
     expect(receiver.at('/elsewhere')).toHaveLength(0);
   });
 
+  it('yields to pressing request handling: no claim within the floor while pressed, the backlog as soon as it ends', async () => {
+    await deliver(); // what earlier tests left due
+    const { body: endpoint } = await register({ url: receiver.url('/yield'), events: ['grant.changed'] });
+    for (let i = 0; i < 6; i++) await putGrant(`yield-${i}@example.com`, '/content/y/*');
+    let pressed = true;
+    const worker = ownWorker({ pressing: () => pressed, yieldFloorMs: 60_000, pollMs: 20, sweepMs: 3_600_000 });
+    worker.start();
+    await Bun.sleep(400); // unyielding, the first claim comes at once and the six arrive within milliseconds
+    expect(receiver.at('/yield')).toHaveLength(0);
+    pressed = false;
+    for (let waited = 0; receiver.at('/yield').length < 6 && waited < 5_000; waited += 10) await Bun.sleep(10);
+    await worker.stop();
+    expect(receiver.at('/yield')).toHaveLength(6);
+    expect((await deliveriesOf(endpoint.id)).every((row) => row.status === 'delivered')).toBe(true);
+  });
+
+  it('keeps claiming, pressed or not, once a claim finds a delivery due for longer than maxYieldMs', async () => {
+    await deliver();
+    await register({ url: receiver.url('/overdue'), events: ['grant.changed'] });
+    for (let i = 0; i < 12; i++) await putGrant(`overdue-${i}@example.com`, '/content/o/*');
+    h.clock.advance(5); // due 5 s ago
+    const worker = ownWorker({
+      pressing: () => true,
+      yieldFloorMs: 1000,
+      maxYieldMs: 1000,
+      perEndpoint: 1, // two rows a claim: one claim per floor would take five more seconds
+      pollMs: 20,
+      sweepMs: 3_600_000,
+    });
+    worker.start();
+    for (let waited = 0; receiver.at('/overdue').length === 0 && waited < 5_000; waited += 10) await Bun.sleep(10);
+    const first = performance.now();
+    for (let waited = 0; receiver.at('/overdue').length < 12 && waited < 2_500; waited += 10) await Bun.sleep(10);
+    const rest = performance.now() - first;
+    await worker.stop();
+    expect(receiver.at('/overdue')).toHaveLength(12);
+    expect(rest).toBeLessThan(2_500);
+  });
+
   it('connects to the address it checked, keeping the URL host in the Host header', async () => {
     const before = localhostLookups.count;
     await grantEvent(receiver.url('/by-name', 'localhost'));
@@ -645,4 +685,55 @@ describe('webhook SSRF defence', () => {
     expect(row!.last_error).toContain('refused');
     expect(receiver.received).toHaveLength(0);
   });
+});
+
+describe('webhook delivery under sign-in pressure', () => {
+  // Last in the file: it starts and stops the runtime's own worker (stopping closes its connections).
+  it.skipIf(!usingPostgres)(
+    "the runtime's worker yields while sign-ins queue for the database, and delivers once they are served",
+    async () => {
+      await deliver();
+      // The event is the other storefront's: its rows are not the ones held below.
+      const { token } = await createPat(h.db, {
+        tenantId: h.other.id,
+        name: 'other-pressed',
+        scopes: ['webhooks:write', 'access:write'],
+      });
+      const { body: endpoint } = await register({ url: receiver.url('/pressed'), events: ['grant.changed'] }, token);
+      expect(endpoint.id).toBeString();
+      const granted = await h.json(
+        '/v2/access/grants',
+        { email: 'pressed@example.com', resource: '/content/p/*', kind: 'content' },
+        { ...SERVICE, method: 'PUT', headers: bearer(token) },
+      );
+      expect(granted.status).toBe(201);
+      // Another transaction holds gharart's row: its sign-in writes wait, each request at work.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const blocker = h.db.transaction(async (tx) => {
+        await tx.many(sql`select id from tenants where id = ${h.gharart.id} for update`);
+        locked();
+        await released;
+      });
+      await isLocked;
+      const queued = (h.deps.db.poolSize ?? 10) + 2;
+      const held = Array.from({ length: queued }, (_, i) =>
+        h.json('/v2/visitor/auth/magic-link', { email: `pressed-${i}@example.com` }, { ip: `203.0.113.${i + 1}` }),
+      );
+      for (let waited = 0; signInsInFlight(h.deps) < queued && waited < 5_000; waited += 10) await Bun.sleep(10);
+      expect(signInPressing(h.deps)).toBe(true);
+      h.deps.webhooks.start();
+      await Bun.sleep(400); // unyielding, the worker claims at once and the event arrives within milliseconds
+      expect(receiver.at('/pressed')).toHaveLength(0);
+      release();
+      await blocker;
+      expect((await Promise.all(held)).map((r) => r.status)).toEqual(held.map(() => 202));
+      expect(signInPressing(h.deps)).toBe(false);
+      for (let waited = 0; receiver.at('/pressed').length === 0 && waited < 5_000; waited += 10) await Bun.sleep(10);
+      await h.deps.webhooks.stop();
+      expect(receiver.at('/pressed')).toHaveLength(1);
+    },
+  );
 });

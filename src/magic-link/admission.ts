@@ -208,3 +208,11 @@ export function admitSignIn(deps: AppDeps): Disposable {
 export function signInsInFlight(deps: AppDeps): number {
   return gates.get(deps)?.inFlight ?? 0;
 }
+
+/**
+ * Whether sign-in presses: more requests at work than the main pool has connections, so some
+ * wait for one. Background work that can wait (webhook deliveries) yields to it then.
+ */
+export function signInPressing(deps: AppDeps): boolean {
+  return signInsInFlight(deps) > (deps.db.poolSize ?? POOL_SIZE);
+}

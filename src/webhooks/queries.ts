@@ -76,6 +76,8 @@ export type ClaimedDelivery = {
   request_id: string | null;
   attempts: number;
   created_at: Date;
+  /** Since when the attempt was due (a first attempt: when the event happened). */
+  due_at: Date;
   url: string;
   secret_sealed: string;
   previous_secret_sealed: string | null;
@@ -146,7 +148,7 @@ export function claimDeliveries(
     from locked, webhook_endpoints e
     where d.id = locked.id and e.id = d.endpoint_id
     returning d.id, d.tenant_id, d.endpoint_id, d.type, d.data, d.email, d.request_id, d.attempts, d.created_at,
-              e.url, e.secret_sealed, e.previous_secret_sealed, e.previous_secret_expires_at`);
+              d.next_attempt_at as due_at, e.url, e.secret_sealed, e.previous_secret_sealed, e.previous_secret_expires_at`);
 }
 
 export type DeliveredOutcome = { id: string; status: number };

@@ -10,6 +10,12 @@
 // leaves the row to be claimed again after its lease, and so does a database crash that forgets the
 // record (the runtime gives the worker a pool that commits asynchronously: db/open.ts).
 //
+// Deliveries yield to request handling: while `pressing` says requests queue (the runtime: more
+// sign-ins at work than the main pool has connections), the worker claims once per `yieldFloorMs`
+// at most, so a burst of sign-ins gets the process and the database, and the events wait in the
+// outbox. They never stop: a claim that finds a delivery due for longer than `maxYieldMs` ends
+// the yielding until a claim finds none, so under a load that lasts, an event waits about that long.
+//
 // SSRF: the URL is checked again before every attempt and the connection goes to the address that
 // check resolved (transport.ts; the Host header and TLS server name stay the URL's host), so a DNS
 // answer that changed since registration cannot reach a private address.
@@ -57,12 +63,20 @@ export type WebhookWorkerOptions = {
   counts?: { delivered: Tally; retried: Tally; dead: Tally };
   /** How deliveries are POSTed; default the portable one (transport.ts); the Bun entry gives its own. */
   transport?: WebhookTransport;
+  /** Whether request handling presses right now; deliveries then yield (the runtime: sign-ins queueing). */
+  pressing?: () => boolean;
+  /** While pressing, one claim at most this often (default 1000 ms): deliveries slow down, they never stop. */
+  yieldFloorMs?: number;
+  /** A delivery due for longer than this (default 30 s) ends the yielding: how late pressure may make an event. */
+  maxYieldMs?: number;
 };
 
 /** Opened endpoint secrets kept in memory at most (the map starts afresh past it). */
 const SECRETS_KEPT = 1000;
 /** How long a finished delivery's freed slot waits for others before it is claimed again. */
 const PUMP_SOON_MS = 20;
+/** While yielding, how often the pressure is looked at again: deliveries resume soon after it ends. */
+const YIELD_CHECK_MS = 100;
 /** Rows claimed per endpoint at most, in `perEndpoint`s: those past the slots wait for one, in this worker. */
 const CLAIM_AHEAD = 2;
 /**
@@ -104,12 +118,17 @@ export class WebhookWorker {
   private soon: ReturnType<typeof setTimeout> | null = null;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private lastSweep = 0;
+  /** When the last claim started (performance.now()), and whether it found a delivery due for longer than maxYieldMs. */
+  private lastClaimAt = 0;
+  private overdue = false;
   private readonly timeoutMs: number;
   private readonly perEndpoint: number;
   private readonly maxInFlight: number;
   private readonly leaseSeconds: number;
   private readonly retryWindowSeconds: number;
   private readonly transport: WebhookTransport;
+  private readonly yieldFloorMs: number;
+  private readonly maxYieldMs: number;
 
   constructor(private readonly options: WebhookWorkerOptions) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -120,10 +139,13 @@ export class WebhookWorker {
     this.leaseSeconds = Math.max(options.leaseSeconds ?? 60, Math.ceil((CLAIM_AHEAD * this.timeoutMs) / 1000) + 5);
     this.retryWindowSeconds = options.retryWindowSeconds ?? 86_400;
     this.transport = options.transport ?? nodeHttpTransport();
+    this.yieldFloorMs = options.yieldFloorMs ?? 1000;
+    this.maxYieldMs = options.maxYieldMs ?? 30_000;
   }
 
   start(): void {
     if (this.timer) return;
+    this.lastClaimAt = performance.now(); // under pressure from the start, the first claim waits a floor too
     this.timer = setInterval(() => this.poll(), this.options.pollMs ?? 1000);
     this.poll();
   }
@@ -170,12 +192,18 @@ export class WebhookWorker {
     this.pump();
   }
 
-  private pumpSoon(): void {
+  private pumpSoon(ms = PUMP_SOON_MS): void {
     if (this.soon || !this.timer) return;
     this.soon = setTimeout(() => {
       this.soon = null;
       this.pump();
-    }, PUMP_SOON_MS);
+    }, ms);
+  }
+
+  /** Whether the next claim waits for request handling: it presses, the floor has not passed, and nothing claimed was overdue. */
+  private yielding(): boolean {
+    if (this.overdue || !this.options.pressing?.()) return false;
+    return performance.now() - this.lastClaimAt < this.yieldFloorMs;
   }
 
   private pump(): void {
@@ -186,7 +214,12 @@ export class WebhookWorker {
     }
     const room = this.maxInFlight - this.claimed;
     if (room <= 0) return;
+    if (this.yielding()) {
+      this.pumpSoon(YIELD_CHECK_MS);
+      return;
+    }
     this.claiming = true;
+    this.lastClaimAt = performance.now();
     // The successes waiting are recorded by the claim's statement (one round trip for both).
     const recording = this.delivered.splice(0);
     void this.track(this.claim(room, this.perEndpoint * CLAIM_AHEAD, recording))
@@ -194,6 +227,9 @@ export class WebhookWorker {
         (rows) => {
           settle(recording, null);
           this.drained = rows.length < Math.min(room, this.perEndpoint);
+          // A claim that found nothing (none due, or the endpoints' slots full) leaves it as it was.
+          const now = this.options.clock.now().getTime();
+          if (rows.length) this.overdue = rows.some((row) => now - row.due_at.getTime() > this.maxYieldMs);
           for (const row of rows) {
             this.claimed++;
             this.busy.set(row.endpoint_id, (this.busy.get(row.endpoint_id) ?? 0) + 1);
