@@ -7,7 +7,7 @@ import { sql } from '../src/db/sql.ts';
 import { setOverride } from '../src/limits/policies.ts';
 import { MAX_LINK_BATCH } from '../src/magic-link/request-batch.ts';
 import type { Tenant } from '../src/tenants/tenants.ts';
-import { usingPostgres } from './support/database.ts';
+import { holdTenantRow, usingPostgres } from './support/database.ts';
 import { Harness } from './support/harness.ts';
 import { insertTestTenant } from './support/tenants.ts';
 
@@ -111,16 +111,7 @@ describe('sign-in requests of one turn', () => {
     await settle();
     // Another transaction holds the storefront's row: the first write statement waits for it
     // (each row's foreign key locks the row), as it would behind a slow commit.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const blocker = h.db.transaction(async (tx) => {
-      await tx.many(sql`select id from tenants where id = ${h.gharart.id} for update`);
-      locked();
-      await released;
-    });
-    await isLocked;
+    const release = await holdTenantRow(h.db, h.gharart.id);
     const first = requestLink('held-first@example.com');
     // Four more, each in a turn of its own, while the first one's statement waits.
     const later: ReturnType<typeof requestLink>[] = [];
@@ -129,8 +120,7 @@ describe('sign-in requests of one turn', () => {
       later.push(requestLink(`held-later${i}@example.com`));
     }
     await Bun.sleep(300); // time to count and seal them: they now wait for the write
-    release();
-    await blocker;
+    await release();
     const responses = await Promise.all([first, ...later]);
     expect(responses.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
     const requestIds = responses.slice(1).map((r) => r.headers.get('x-request-id')!);

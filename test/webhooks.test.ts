@@ -12,7 +12,7 @@ import { nodeHttpTransport } from '../src/webhooks/transport.ts';
 import { checkWebhookUrl, isForbiddenAddress } from '../src/webhooks/url-policy.ts';
 import { retryDelaySeconds, WebhookWorker, type WebhookWorkerOptions } from '../src/webhooks/worker.ts';
 import { signInPressing, signInsInFlight } from '../src/magic-link/admission.ts';
-import { countingDb, usingPostgres } from './support/database.ts';
+import { countingDb, holdTenantRow, usingPostgres } from './support/database.ts';
 import { CookieJar, Harness } from './support/harness.ts';
 import { storefrontJwtKey } from './support/storefront-jwt.ts';
 
@@ -708,16 +708,7 @@ describe('webhook delivery under sign-in pressure', () => {
       );
       expect(granted.status).toBe(201);
       // Another transaction holds gharart's row: its sign-in writes wait, each request at work.
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      let locked!: () => void;
-      const isLocked = new Promise<void>((resolve) => (locked = resolve));
-      const blocker = h.db.transaction(async (tx) => {
-        await tx.many(sql`select id from tenants where id = ${h.gharart.id} for update`);
-        locked();
-        await released;
-      });
-      await isLocked;
+      const release = await holdTenantRow(h.db, h.gharart.id);
       const queued = (h.deps.db.poolSize ?? 10) + 2;
       const held = Array.from({ length: queued }, (_, i) =>
         h.json('/v2/visitor/auth/magic-link', { email: `pressed-${i}@example.com` }, { ip: `203.0.113.${i + 1}` }),
@@ -727,8 +718,7 @@ describe('webhook delivery under sign-in pressure', () => {
       h.deps.webhooks.start();
       await Bun.sleep(400); // unyielding, the worker claims at once and the event arrives within milliseconds
       expect(receiver.at('/pressed')).toHaveLength(0);
-      release();
-      await blocker;
+      await release();
       expect((await Promise.all(held)).map((r) => r.status)).toEqual(held.map(() => 202));
       expect(signInPressing(h.deps)).toBe(false);
       for (let waited = 0; receiver.at('/pressed').length === 0 && waited < 5_000; waited += 10) await Bun.sleep(10);

@@ -5,6 +5,7 @@ import type { Db } from '../../src/db/db.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPglite } from '../../src/db/pglite.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
+import { sql } from '../../src/db/sql.ts';
 
 export const usingPostgres = Boolean(process.env.DATABASE_URL);
 /** DATABASE_PREPARE=false: the run goes through PgBouncer in transaction mode (.ci/run). */
@@ -83,4 +84,26 @@ export function countingDb(inner: Db, counter: { queries: number }): Db {
     close: async () => {}, // the harness owns the real handle
   });
   return wrap(inner);
+}
+
+/**
+ * Holds a storefront's row in a transaction of its own (PostgreSQL: PGlite has one connection), so
+ * sign-in writes for it wait, as they would behind a slow commit: each row written references it.
+ * Resolves once the row is held, with what lets it go (and waits for the transaction to end).
+ */
+export async function holdTenantRow(db: Db, tenantId: string): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let held!: () => void;
+  const isHeld = new Promise<void>((resolve) => (held = resolve));
+  const holder = db.transaction(async (tx) => {
+    await tx.many(sql`select id from tenants where id = ${tenantId} for update`);
+    held();
+    await released;
+  });
+  await Promise.race([isHeld, holder]);
+  return async () => {
+    release();
+    await holder;
+  };
 }
