@@ -145,6 +145,11 @@ async function deliveriesOf(endpointId: string): Promise<DeliveryState[]> {
     order by created_at`);
 }
 
+/** Polls every 10 ms until `done()` holds or `ms` have passed; the test's expectations say which. */
+async function until(done: () => boolean, ms: number): Promise<void> {
+  for (let waited = 0; !done() && waited < ms; waited += 10) await Bun.sleep(10);
+}
+
 /** Every received request verifies with the endpoint's secret, as a storefront would check it. */
 function verified(received: Received, secret: string) {
   return new Webhook(secret).verify(received.body, {
@@ -383,7 +388,7 @@ describe('webhook delivery', () => {
     const counter = { queries: 0 };
     const worker = ownWorker({ db: countingDb(h.db, counter), perEndpoint: 8, pollMs: 60_000, sweepMs: 3_600_000 });
     worker.start();
-    for (let waited = 0; receiver.at('/burst').length < 48 && waited < 10_000; waited += 10) await Bun.sleep(10);
+    await until(() => receiver.at('/burst').length >= 48, 10_000);
     await worker.stop();
     expect(receiver.at('/burst')).toHaveLength(48);
     expect(concurrency.max).toBeLessThanOrEqual(8);
@@ -404,7 +409,7 @@ describe('webhook delivery', () => {
     for (let i = 0; i < 20; i++) await putGrant(`ahead-${i}@example.com`, '/content/a/*');
     const worker = ownWorker({ perEndpoint: 4, pollMs: 60_000, sweepMs: 3_600_000 });
     worker.start();
-    for (let waited = 0; receiver.at('/ahead').length < 4 && waited < 10_000; waited += 10) await Bun.sleep(10);
+    await until(() => receiver.at('/ahead').length >= 4, 10_000);
     const claimed = async () => (await deliveriesOf(endpoint.id)).filter((row) => row.status === 'sending').length;
     expect(receiver.at('/ahead')).toHaveLength(4); // the endpoint's slots
     expect(await claimed()).toBe(8); // and as many claimed, waiting for them
@@ -574,7 +579,7 @@ describe('webhook delivery', () => {
     await Bun.sleep(400); // unyielding, the first claim comes at once and the six arrive within milliseconds
     expect(receiver.at('/yield')).toHaveLength(0);
     pressed = false;
-    for (let waited = 0; receiver.at('/yield').length < 6 && waited < 5_000; waited += 10) await Bun.sleep(10);
+    await until(() => receiver.at('/yield').length >= 6, 5_000);
     await worker.stop();
     expect(receiver.at('/yield')).toHaveLength(6);
     expect((await deliveriesOf(endpoint.id)).every((row) => row.status === 'delivered')).toBe(true);
@@ -594,9 +599,9 @@ describe('webhook delivery', () => {
       sweepMs: 3_600_000,
     });
     worker.start();
-    for (let waited = 0; receiver.at('/overdue').length === 0 && waited < 5_000; waited += 10) await Bun.sleep(10);
+    await until(() => receiver.at('/overdue').length > 0, 5_000);
     const first = performance.now();
-    for (let waited = 0; receiver.at('/overdue').length < 12 && waited < 2_500; waited += 10) await Bun.sleep(10);
+    await until(() => receiver.at('/overdue').length >= 12, 2_500);
     const rest = performance.now() - first;
     await worker.stop();
     expect(receiver.at('/overdue')).toHaveLength(12);
@@ -713,7 +718,7 @@ describe('webhook delivery under sign-in pressure', () => {
       const held = Array.from({ length: queued }, (_, i) =>
         h.json('/v2/visitor/auth/magic-link', { email: `pressed-${i}@example.com` }, { ip: `203.0.113.${i + 1}` }),
       );
-      for (let waited = 0; signInsInFlight(h.deps) < queued && waited < 5_000; waited += 10) await Bun.sleep(10);
+      await until(() => signInsInFlight(h.deps) >= queued, 5_000);
       expect(signInPressing(h.deps)).toBe(true);
       h.deps.webhooks.start();
       await Bun.sleep(400); // unyielding, the worker claims at once and the event arrives within milliseconds
@@ -721,7 +726,7 @@ describe('webhook delivery under sign-in pressure', () => {
       await release();
       expect((await Promise.all(held)).map((r) => r.status)).toEqual(held.map(() => 202));
       expect(signInPressing(h.deps)).toBe(false);
-      for (let waited = 0; receiver.at('/pressed').length === 0 && waited < 5_000; waited += 10) await Bun.sleep(10);
+      await until(() => receiver.at('/pressed').length > 0, 5_000);
       await h.deps.webhooks.stop();
       expect(receiver.at('/pressed')).toHaveLength(1);
     },
