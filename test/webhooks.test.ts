@@ -108,6 +108,13 @@ function ownWorker(options: Partial<WebhookWorkerOptions>): WebhookWorker {
   });
 }
 
+/** va_webhook_yield_seconds_total as the runtime's metrics expose it. */
+async function yieldSeconds(): Promise<number> {
+  const line = (await h.deps.metrics.exposition()).split('\n').find((l) => l.startsWith('va_webhook_yield_seconds_total '));
+  expect(line).toBeDefined();
+  return Number(line!.split(' ')[1]);
+}
+
 /** Grants `resource` to `email` through the API (each one a grant.changed event). */
 async function putGrant(email: string, resource: string): Promise<void> {
   const response = await h.json(
@@ -569,20 +576,32 @@ describe('webhook delivery', () => {
     expect(receiver.at('/elsewhere')).toHaveLength(0);
   });
 
-  it('yields to pressing request handling: no claim within the floor while pressed, the backlog as soon as it ends', async () => {
+  it('yields to pressing request handling: no claim within the floor while pressed, the backlog as soon as it ends; the wait is a metric', async () => {
     await deliver(); // what earlier tests left due
     const { body: endpoint } = await register({ url: receiver.url('/yield'), events: ['grant.changed'] });
     for (let i = 0; i < 6; i++) await putGrant(`yield-${i}@example.com`, '/content/y/*');
+    const yieldedBefore = await yieldSeconds();
     let pressed = true;
-    const worker = ownWorker({ pressing: () => pressed, yieldFloorMs: 60_000, pollMs: 20, sweepMs: 3_600_000 });
+    const worker = ownWorker({
+      pressing: () => pressed,
+      yieldFloorMs: 60_000,
+      pollMs: 20,
+      sweepMs: 3_600_000,
+      counts: h.deps.metrics.webhooks,
+    });
+    const started = performance.now();
     worker.start();
     await Bun.sleep(400); // unyielding, the first claim comes at once and the six arrive within milliseconds
     expect(receiver.at('/yield')).toHaveLength(0);
     pressed = false;
     await until(() => receiver.at('/yield').length >= 6, 5_000);
+    const elapsed = (performance.now() - started) / 1000;
     await worker.stop();
     expect(receiver.at('/yield')).toHaveLength(6);
     expect((await deliveriesOf(endpoint.id)).every((row) => row.status === 'delivered')).toBe(true);
+    const yielded = (await yieldSeconds()) - yieldedBefore;
+    expect(yielded).toBeGreaterThanOrEqual(0.39); // the 400 ms held back (timers may fire a millisecond early)
+    expect(yielded).toBeLessThanOrEqual(elapsed);
   });
 
   it('keeps claiming, pressed or not, once a claim finds a delivery due for longer than maxYieldMs', async () => {

@@ -68,7 +68,7 @@ export class Metrics {
   /** Pre-bound children for the edge check's hot path. */
   readonly edge: { readonly decisions: Readonly<Record<EdgeOutcome, Tally>>; readonly cacheHit: Tally; readonly cacheMiss: Tally };
   readonly mail = { sent: new Tally(), retried: new Tally(), dead: new Tally() };
-  readonly webhooks = { delivered: new Tally(), retried: new Tally(), dead: new Tally() };
+  readonly webhooks = { delivered: new Tally(), retried: new Tally(), dead: new Tally(), yieldedMs: new Tally() };
 
   private readonly requests: Counter<'route' | 'method' | 'status'>;
   private readonly latency: Histogram<'route' | 'method' | 'status'>;
@@ -132,6 +132,12 @@ export class Metrics {
       [{ outcome: 'retry' }, this.webhooks.retried.n],
       [{ outcome: 'dead' }, this.webhooks.dead.n],
     ]);
+    this.tallies(
+      'va_webhook_yield_seconds_total',
+      "Seconds this instance's webhook worker held its claims back while sign-in pressed (the events waited in the outbox).",
+      [],
+      () => [[{}, this.webhooks.yieldedMs.n / 1000]],
+    );
 
     const metrics = this;
     const stateGauge = (name: string, help: string, read: (state: QueueState) => number | undefined) =>

@@ -59,8 +59,8 @@ export type WebhookWorkerOptions = {
   sweepMs?: number;
   /** Jitter source (tests pin it). */
   random?: () => number;
-  /** Counts of this instance's attempts (metrics). */
-  counts?: { delivered: Tally; retried: Tally; dead: Tally };
+  /** Counts of this instance's attempts, and the milliseconds its claims waited for request handling (metrics). */
+  counts?: { delivered: Tally; retried: Tally; dead: Tally; yieldedMs: Tally };
   /** How deliveries are POSTed; default the portable one (transport.ts); the Bun entry gives its own. */
   transport?: WebhookTransport;
   /** Whether request handling presses right now; deliveries then yield (the runtime: sign-ins queueing). */
@@ -121,6 +121,8 @@ export class WebhookWorker {
   /** When the last claim started (performance.now()), and whether it found a delivery due for longer than maxYieldMs. */
   private lastClaimAt = 0;
   private overdue = false;
+  /** Since when the next claim has waited for request handling (performance.now()); null while it does not wait. */
+  private yieldingSince: number | null = null;
   private readonly timeoutMs: number;
   private readonly perEndpoint: number;
   private readonly maxInFlight: number;
@@ -215,11 +217,16 @@ export class WebhookWorker {
     const room = this.maxInFlight - this.claimed;
     if (room <= 0) return;
     if (this.yielding()) {
+      this.yieldingSince ??= performance.now();
       this.pumpSoon(YIELD_CHECK_MS);
       return;
     }
     this.claiming = true;
     this.lastClaimAt = performance.now();
+    if (this.yieldingSince !== null) {
+      this.options.counts?.yieldedMs.inc(this.lastClaimAt - this.yieldingSince);
+      this.yieldingSince = null;
+    }
     // The successes waiting are recorded by the claim's statement (one round trip for both).
     const recording = this.delivered.splice(0);
     void this.track(this.claim(room, this.perEndpoint * CLAIM_AHEAD, recording))
