@@ -615,8 +615,7 @@ function webhooksSection(pairs: HooksPair[]): Verdict[] {
   if (!clean) notes.push('errors in a run: not a clean number');
   if (disturbed.length)
     notes.push(`unreliable: other processes took ${disturbed.map((r) => `${r.otherCpuPercent.toFixed(0)} % during ${r.id}`).join(', ')}`);
-  const events = rows.reduce((n, r) => n + r.hooks.events, 0);
-  const delivered = rows.reduce((n, r) => n + r.hooks.delivered, 0);
+  const total = (count: (hooks: WebhookReport) => number) => rows.reduce((n, r) => n + count(r.hooks), 0);
   const slowest = Math.max(...rows.map((r) => r.hooks.drainMs ?? Infinity));
   return [
     {
@@ -628,10 +627,10 @@ function webhooksSection(pairs: HooksPair[]): Verdict[] {
     },
     {
       label: 'webhooks: every event delivered once the load stopped (every pair)',
-      value: `${fmt.int(delivered)} / ${fmt.int(events)}`,
+      value: `${fmt.int(total((h) => h.delivered))} / ${fmt.int(total((h) => h.events))}`,
       target: 'all, one per mail sent',
       pass: rows.every((r) => allDelivered(r.hooks)),
-      note: `${fmt.int(rows.reduce((n, r) => n + r.hooks.mailsSent, 0))} mails sent; ${Number.isFinite(slowest) ? `each pair's drained within ${(slowest / 1000).toFixed(2)} s after its load` : 'not all drained'}; receiver: ${fmt.int(rows.reduce((n, r) => n + r.hooks.receiverDistinct, 0))} distinct webhook-ids in ${fmt.int(rows.reduce((n, r) => n + r.hooks.receiverRequests, 0))} requests`,
+      note: `${fmt.int(total((h) => h.mailsSent))} mails sent; ${Number.isFinite(slowest) ? `each pair's drained within ${(slowest / 1000).toFixed(2)} s after its load` : 'not all drained'}; receiver: ${fmt.int(total((h) => h.receiverDistinct))} distinct webhook-ids in ${fmt.int(total((h) => h.receiverRequests))} requests`,
     },
   ];
 }
